@@ -1,0 +1,99 @@
+#pragma once
+
+#include "handlerregistry.h"
+#include "result.h"
+#include "storeoptions.h"
+#include "task.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <memory>
+
+namespace qd {
+
+class EngineCore;
+
+struct EngineOptions {
+    StoreOptions store;
+    int workerCount = 0; // worker threads in this process; 0: none (enqueue and administer only)
+    QString ownerName; // who holds leases, shown as "which host ran what"; default "host:pid"
+    qint64 leaseMs = 30'000; // a crashed process's tasks return to the queue after this
+    qint64 pollIntervalMs = 250; // how often to look for work other processes wrote
+    qint64 maintenanceIntervalMs = 1000; // staging of due tasks and lease recovery
+    qint64 sampleIntervalMs = 1000; // live metrics; 0 turns sampling off
+    bool persistMetrics = true; // keep a metrics history in the database
+    qint64 shutdownGraceMs = 10'000; // how long running tasks may finish on shutdown before being asked to stop
+    std::shared_ptr<const HandlerRegistry> handlers; // default: HandlerRegistry::createDefault()
+};
+
+// The queue as one object: the public API that the GUI, the command line and the benchmarks all use.
+//
+// Thread contract: every method may be called from any thread. Write methods block until their change is
+// committed by the engine's writer thread, which batches the commands of all threads into one transaction (group
+// commit); do not call them from the GUI thread (run them from a worker, e.g. QtConcurrent::run). counts() and
+// workers() answer from memory. Signals are emitted from the writer thread: connect with a context object and
+// they arrive queued.
+class QueueEngine : public QObject {
+    Q_OBJECT
+public:
+    static Result<std::unique_ptr<QueueEngine>> open(EngineOptions options);
+    ~QueueEngine() override; // graceful shutdown: stops claiming, lets running tasks finish, closes the database
+
+    const EngineOptions& options() const { return m_options; }
+    const HandlerRegistry& handlers() const { return *m_options.handlers; }
+    bool isReadOnly() const { return m_options.store.readOnly; }
+
+    // --- writes ---
+    Result<EnqueueResult> enqueue(const NewTask& task);
+    // One transaction for the whole batch: all are stored or none.
+    Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks);
+    Result<qint64> retry(const TaskFilter& filter);
+    Result<qint64> cancel(const TaskFilter& filter);
+    Result<qint64> purge(const TaskFilter& filter);
+    // An empty queue name pauses or resumes every queue.
+    Status setPaused(const QString& queue, bool paused);
+    Status setConcurrency(const QString& queue, int concurrency);
+    Status setQueueConfig(const QueueConfig& config);
+    // Runs fn on the writer thread inside a write transaction (for tools and tests that need raw access).
+    Status runInWriter(const std::function<Status(class TaskStore&)>& fn);
+
+    // --- reads from memory ---
+    QHash<QString, StateCounts> counts() const;
+    QList<QueueConfig> queueConfigs() const;
+    QList<WorkerStatus> workers() const;
+    StatsSample lastSample() const;
+
+    // --- workers ---
+    // Changes the number of worker threads while running; surplus workers exit after their current task.
+    void setWorkerCount(int count);
+    int workerCount() const;
+    // Stop claiming, wait up to graceMs for running tasks, then ask them to stop and give them back.
+    void stopWorkers(qint64 graceMs);
+
+Q_SIGNALS:
+    void tasksChanged(const QList<qd::TaskChange>& changes);
+    void statsSampled(const qd::StatsSample& sample);
+    void workerChanged(const qd::WorkerStatus& status);
+    void taskProgress(qint64 taskId, double fraction, const QString& message);
+    // A failure in the background (a disk that filled up while workers ran, a lost database...).
+    void errorOccurred(const qd::Error& error);
+
+private:
+    explicit QueueEngine(EngineOptions options);
+
+    EngineOptions m_options;
+    std::unique_ptr<EngineCore> m_core;
+    friend class EngineCore;
+};
+
+// Checks a task before it is stored: queue name, type known to the registry, payload a JSON object that the
+// handler accepts, priority 0..100, no negative delay, attempts and timeout in range.
+std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry& handlers);
+
+// The n-th retry's delay before jitter, and with jitter drawn from `random01` in [0, 1).
+qint64 backoffDelayMs(const RetryPolicy& policy, int attempt, double random01);
+
+} // namespace qd
+
+Q_DECLARE_METATYPE(qd::Error)

@@ -1,0 +1,148 @@
+#pragma once
+
+#include "result.h"
+#include "storeoptions.h"
+#include "task.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+class QSqlQuery;
+
+namespace qd {
+
+struct SqlDialect;
+
+// A transition recorded by a write, used to keep live counts exact without re-counting the table.
+struct StateTransition {
+    qint64 id = 0;
+    QString queue;
+    std::optional<TaskState> from; // unset: the task was created
+    std::optional<TaskState> to; // unset: the task was deleted
+};
+
+// Aggregated task events since some event id: what the metrics sampler needs, cluster-wide.
+struct EventActivity {
+    qint64 lastEventId = 0;
+    QHash<QString, qint64> enqueued, completed, failed; // per queue
+    QHash<QString, QList<qint64>> waitTimesMs; // per queue, from "started" events
+};
+
+// The SQL layer: every statement QueueDesk runs against its database. Thread contract: a TaskStore and its
+// connection belong to the thread that opened it; open one per thread (WAL lets readers run beside the writer).
+// Every write method is atomic: inside an open transaction it runs in a savepoint, otherwise in its own
+// BEGIN IMMEDIATE transaction. Writes record their state transitions (see takeTransitions()).
+class TaskStore {
+public:
+    static Result<std::unique_ptr<TaskStore>> open(const StoreOptions& options);
+    ~TaskStore();
+    TaskStore(const TaskStore&) = delete;
+    TaskStore& operator=(const TaskStore&) = delete;
+
+    const QString& path() const { return m_options.path; }
+    bool isReadOnly() const { return m_options.readOnly; }
+    static int schemaVersion();
+
+    // --- transactions (the engine's writer groups many commands into one) ---
+    Status begin();
+    Status commit();
+    void rollback();
+    bool inTransaction() const { return m_txDepth > 0; }
+    // Runs fn atomically: in a savepoint when a transaction is open, else in a transaction of its own.
+    Status atomically(const std::function<Status()>& fn);
+
+    // --- tasks (writes) ---
+    // Tasks must already be validated (see validateNewTask). Existing idempotency keys return the stored task.
+    Result<QList<EnqueueResult>> enqueue(const QList<NewTask>& tasks, qint64 now);
+    // Claims up to `limit` ready tasks of `queue` for `owner`, counting an attempt each; ordered for dispatch.
+    Result<QList<Task>> claim(const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now);
+    // Records the "started" event of a claimed task with the worker that runs it.
+    Status recordStart(const Task& task, const QString& worker, qint64 now);
+    // The fencing token is (attempt, owner): a stale worker whose task was re-delivered changes nothing and gets
+    // NotFound.
+    Status complete(qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result,
+        qint64 now);
+    // Transient failures are retried with backoff while attempts remain. Returns the task's new state.
+    Result<TaskState> fail(qint64 id, int attempt, const QString& owner, const QString& worker, const QString& error,
+        bool permanent, std::optional<qint64> retryAfterMs, qint64 now);
+    // A running task whose handler stopped because an admin cancelled it.
+    Status finishCancelled(qint64 id, int attempt, const QString& owner, const QString& worker, qint64 now);
+    // A running task given back unfinished (graceful shutdown): queued again, its attempt refunded.
+    Status release(qint64 id, int attempt, const QString& owner, const QString& worker, qint64 now);
+
+    // Failed or cancelled tasks back to queued with a fresh attempt budget. Returns how many.
+    Result<qint64> retry(const TaskFilter& filter, qint64 now);
+    // Queued and scheduled tasks are cancelled at once; running ones get a cancellation request.
+    // Returns how many were cancelled or flagged; `flaggedRunning` receives the ids of running ones.
+    Result<qint64> cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning = nullptr);
+    // Deletes tasks (and their history). Running tasks are never purged. Returns how many.
+    Result<qint64> purge(const TaskFilter& filter);
+
+    // Scheduled tasks whose time has come become queued.
+    Result<qint64> stageDueTasks(qint64 now);
+    // Running tasks whose lease expired (their process died) go back to the queue, or fail when out of attempts.
+    Result<qint64> recoverExpiredLeases(qint64 now);
+    // Extends the leases of every task `owner` runs; returns the ids among them an admin asked to cancel.
+    Result<QList<qint64>> renewLeases(const QString& owner, qint64 leaseMs, qint64 now);
+    qint64 nextScheduledRunAt(); // 0 when none
+
+    // --- queues ---
+    Result<QList<QueueConfig>> queues();
+    Status ensureQueue(const QString& name, qint64 now);
+    Status setQueueConfig(const QueueConfig& config, qint64 now);
+    // An empty name pauses or resumes every queue.
+    Status setPaused(const QString& queue, bool paused, qint64 now);
+    Status setConcurrency(const QString& queue, int concurrency, qint64 now);
+
+    // --- reads ---
+    Result<QHash<QString, StateCounts>> countByQueueAndState();
+    Result<qint64> countTasks(const TaskFilter& filter);
+    Result<QList<Task>> listTasks(const TaskQuery& query);
+    Result<Task> task(qint64 id);
+    Result<TaskWithEvents> taskWithEvents(qint64 id);
+    // Streams rows to fn in id order without loading them all; fn returns false to stop early.
+    Status forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn);
+    Status forEachEvent(qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn);
+    Result<QStringList> distinctTypes();
+    Result<EventActivity> eventActivitySince(qint64 lastEventId);
+    Result<qint64> lastEventId();
+    // Changes when another connection commits (PRAGMA data_version).
+    Result<qint64> dataVersion();
+
+    // --- metrics history ---
+    Status insertSamples(const QList<QueueSample>& samples);
+    // Folds per-second rows of [from, to) into per-minute rows and prunes rows past their retention.
+    Status downsampleAndPrune(qint64 minuteStart, qint64 now);
+    Result<QList<QueueSample>> samples(const QString& queue, int resolutionSeconds, qint64 from, qint64 to);
+
+    // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
+    QList<StateTransition> takeTransitions();
+
+    // The raw connection for tests and benchmarks that need to look underneath.
+    QSqlDatabase database() const { return m_db; }
+
+private:
+    explicit TaskStore(StoreOptions options, QString connectionName, const SqlDialect& dialect);
+    Status initialise();
+    QSqlQuery& prepared(const QString& sql);
+    Status exec(const QString& sql);
+    Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
+        TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs);
+    Result<qint64> transitionMatching(const TaskFilter& filter, TaskState from, const QString& setSql,
+        const QList<QVariant>& setValues, TaskState to, const QString& eventKind, const QString& detail, qint64 now);
+
+    StoreOptions m_options;
+    QString m_connectionName;
+    const SqlDialect& m_dialect;
+    QSqlDatabase m_db;
+    std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
+    int m_txDepth = 0;
+    QList<StateTransition> m_transitions;
+    QList<qsizetype> m_savepointMarks;
+};
+
+} // namespace qd
