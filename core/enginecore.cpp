@@ -257,11 +257,21 @@ void EngineCore::writerMain(std::promise<Status> opened)
         m_maybeReady.insert(c.name);
     opened.set_value(success());
 
+    qint64 stoppingSince = 0;
     for (;;) {
         {
             std::unique_lock lock(m_mutex);
             if (m_stopping && m_commands.empty() && m_completions.empty() && m_busyWorkers == 0)
                 break;
+            if (m_stopping && stoppingSince == 0)
+                stoppingSince = nowMs();
+            // Results that cannot be written (a database that stays full or locked) must not hold the process
+            // hostage: their tasks keep their leases and are recovered when those expire.
+            if (m_stopping && m_commands.empty() && nowMs() - stoppingSince > 5000) {
+                qCWarning(lcEngine) << "shutting down with" << m_completions.size()
+                                    << "unrecorded results; their tasks return to the queue when their leases expire";
+                break;
+            }
         }
         writerCycle();
     }
@@ -305,7 +315,8 @@ void EngineCore::writerCycle()
         const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
         if (!idleWorkerCanWork && !workerCountChanged) {
             m_wake.wait_until(lock, wakeAt, [&] {
-                return m_stopping || !m_commands.empty() || !m_completions.empty() || !m_readyHints.isEmpty()
+                const bool completionsDue = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
+                return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty()
                     || m_configsDirty || int(m_slots.size()) != m_desiredWorkers;
             });
         }
