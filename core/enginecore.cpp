@@ -315,9 +315,10 @@ void EngineCore::writerCycle()
         const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
         if (!idleWorkerCanWork && !workerCountChanged) {
             m_wake.wait_until(lock, wakeAt, [&] {
-                const bool completionsDue = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
-                return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty()
-                    || m_configsDirty || int(m_slots.size()) != m_desiredWorkers;
+                const bool completionsDue
+                    = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
+                return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty() || m_configsDirty
+                    || int(m_slots.size()) != m_desiredWorkers;
             });
         }
         while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
@@ -354,8 +355,8 @@ void EngineCore::writerCycle()
     }
 
     const bool readOnly = m_store->isReadOnly();
-    const bool maintenanceDue = !readOnly
-        && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
+    const bool maintenanceDue
+        = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
     bool anyBusy = false, anyIdle = false;
     for (const Slot& slot : m_slots) {
         anyBusy |= slot.busy;
@@ -433,10 +434,16 @@ void EngineCore::writerCycle()
             QList<TaskChange> changes;
             changes.reserve(transitions.size());
             bool scheduledSomething = false;
+            // Readers hold implicitly shared copies of the published hash: change a copy of our own and publish
+            // it, so the data a reader looks at is never written in place.
+            QHash<QString, StateCounts> published;
             {
                 std::lock_guard lock(m_stateMutex);
+                published = m_counts;
+            }
+            {
                 for (const StateTransition& t : transitions) {
-                    StateCounts& counts = m_counts[t.queue];
+                    StateCounts& counts = published[t.queue];
                     if (t.from)
                         --counts[std::size_t(*t.from)];
                     if (t.to) {
@@ -449,6 +456,10 @@ void EngineCore::writerCycle()
                         changes.append({t.id, t.queue, *t.from});
                     }
                 }
+            }
+            {
+                std::lock_guard lock(m_stateMutex);
+                m_counts = std::move(published);
             }
             // Our own enqueue may have created a queue: learn its configuration before the next claim.
             for (const StateTransition& t : transitions) {
@@ -644,10 +655,10 @@ void EngineCore::writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch)
             slot.task = task;
             slot.since = now;
             slot.deadline = task.timeoutMs > 0 ? now + task.timeoutMs : 0;
-            slot.context = std::make_shared<HandlerContext>(task.id, task.attempts, task.queue,
-                [this, id = task.id](double fraction, const QString& message) {
-                    Q_EMIT m_engine.taskProgress(id, fraction, message);
-                },
+            slot.context = std::make_shared<HandlerContext>(
+                task.id, task.attempts, task.queue,
+                [this, id = task.id](
+                    double fraction, const QString& message) { Q_EMIT m_engine.taskProgress(id, fraction, message); },
                 [id = task.id](const QString& line) { qCInfo(lcEngine).noquote() << "task" << id << line; });
             ++m_runningPerQueue[task.queue];
             {

@@ -31,8 +31,7 @@ public:
 
     // Runs fn inside the writer's next transaction (in a savepoint of its own) and waits for the commit.
     Status execute(std::function<Status(TaskStore&)> fn);
-    template <typename T>
-    Result<T> call(std::function<Result<T>(TaskStore&)> fn)
+    template <typename T> Result<T> call(std::function<Result<T>(TaskStore&)> fn)
     {
         std::optional<Result<T>> out;
         Status s = execute([&](TaskStore& store) -> Status {

@@ -10,8 +10,7 @@ HandlerContext::HandlerContext(qint64 taskId, int attempt, QString queue, Progre
     , m_queue(std::move(queue))
     , m_progress(std::move(progress))
     , m_log(std::move(log))
-{
-}
+{ }
 
 bool HandlerContext::sleepFor(qint64 ms)
 {

@@ -26,8 +26,7 @@ std::optional<Error> checkQueueName(const QString& queue)
 
 QueueEngine::QueueEngine(EngineOptions options)
     : m_options(std::move(options))
-{
-}
+{ }
 
 QueueEngine::~QueueEngine()
 {
@@ -134,7 +133,8 @@ Status QueueEngine::setQueueConfig(const QueueConfig& config)
     if (config.concurrency < 0 || config.maxAttempts < 1 || config.timeoutMs < 0 || config.retryPolicy.baseDelayMs < 0
         || config.retryPolicy.maxDelayMs < config.retryPolicy.baseDelayMs || config.retryPolicy.jitter < 0
         || config.retryPolicy.jitter > 1)
-        return Error {ErrorCode::InvalidArgument, QStringLiteral("Invalid configuration for queue %1").arg(config.name)};
+        return Error {
+            ErrorCode::InvalidArgument, QStringLiteral("Invalid configuration for queue %1").arg(config.name)};
     Status s = m_core->execute([&](TaskStore& store) { return store.setQueueConfig(config, nowMs()); });
     if (s) {
         m_core->reloadQueueConfigs();

@@ -28,17 +28,14 @@ struct Error {
 };
 
 // A value or an Error. Core never throws across its API and never shows UI: it returns these.
-template <typename T>
-class Result {
+template <typename T> class Result {
 public:
     Result(T value)
         : m_data(std::move(value))
-    {
-    }
+    { }
     Result(Error error)
         : m_data(std::move(error))
-    {
-    }
+    { }
 
     bool ok() const { return std::holds_alternative<T>(m_data); }
     explicit operator bool() const { return ok(); }
@@ -59,6 +56,9 @@ private:
 
 // For operations that return nothing but may fail.
 using Status = Result<std::monostate>;
-inline Status success() { return Status(std::monostate {}); }
+inline Status success()
+{
+    return Status(std::monostate {});
+}
 
 } // namespace qd

@@ -51,7 +51,8 @@ QStringList schemaVersion1()
         QStringLiteral("CREATE INDEX tasks_ready ON tasks(queue, priority DESC, run_at, id) WHERE state = 'queued'"),
         QStringLiteral("CREATE INDEX tasks_scheduled ON tasks(run_at) WHERE state = 'scheduled'"),
         QStringLiteral("CREATE INDEX tasks_leases ON tasks(lease_expires_at) WHERE state = 'running'"),
-        QStringLiteral("CREATE UNIQUE INDEX tasks_idempotency ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL"),
+        QStringLiteral(
+            "CREATE UNIQUE INDEX tasks_idempotency ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL"),
         // Browsing: filter by state or queue (also covers the counts per queue and state), by type, sort by
         // priority. created_at follows id, so sorting by id serves "newest first".
         QStringLiteral("CREATE INDEX tasks_state ON tasks(state, id)"),
@@ -80,7 +81,8 @@ QStringList schemaVersion1()
                        " enqueued_n INTEGER NOT NULL, completed_n INTEGER NOT NULL, failed_n INTEGER NOT NULL,"
                        " wait_p50_ms REAL NOT NULL, wait_p95_ms REAL NOT NULL,"
                        " PRIMARY KEY (resolution, queue, ts)) WITHOUT ROWID"),
-        QStringLiteral("INSERT INTO queues(name, created_at) VALUES ('default', CAST(strftime('%s','now') AS INTEGER) * 1000)"),
+        QStringLiteral(
+            "INSERT INTO queues(name, created_at) VALUES ('default', CAST(strftime('%s','now') AS INTEGER) * 1000)"),
     };
 }
 

@@ -21,7 +21,8 @@ Error sqlError(const QSqlError& error, const QString& context)
         return {ErrorCode::DatabaseFull,
             context + QLatin1String(": the database or disk is full; nothing of this change was written")};
     case 8: // SQLITE_READONLY
-        return {ErrorCode::ReadOnly, context + QLatin1String(": the database is read-only (") + detail + QLatin1Char(')')};
+        return {
+            ErrorCode::ReadOnly, context + QLatin1String(": the database is read-only (") + detail + QLatin1Char(')')};
     case 11: // SQLITE_CORRUPT
     case 26: // SQLITE_NOTADB
         return {ErrorCode::Corrupt,

@@ -13,8 +13,8 @@ namespace qd {
 //   scheduled -> queued (at run_at); queued/scheduled -> cancelled; failed/cancelled -> queued (retry by an admin)
 enum class TaskState { Queued, Scheduled, Running, Succeeded, Failed, Cancelled };
 
-inline constexpr std::array<TaskState, 6> allTaskStates = {TaskState::Queued, TaskState::Scheduled,
-    TaskState::Running, TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
+inline constexpr std::array<TaskState, 6> allTaskStates = {TaskState::Queued, TaskState::Scheduled, TaskState::Running,
+    TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
 inline constexpr int taskStateCount = int(allTaskStates.size());
 
 // The lowercase name stored in the database and shown in exports ("queued", "running", ...).

@@ -10,8 +10,8 @@
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <QSet>
-#include <QSqlQuery>
 #include <QSqlDriver>
+#include <QSqlQuery>
 #include <QSqlRecord>
 
 #include <sqlite3.h>
@@ -80,7 +80,8 @@ TaskEvent readEvent(const QSqlQuery& q)
     return e;
 }
 
-const QString eventColumns = QStringLiteral("id, task_id, queue, at, kind, from_state, to_state, attempt, worker, detail, duration_ms");
+const QString eventColumns
+    = QStringLiteral("id, task_id, queue, at, kind, from_state, to_state, attempt, worker, detail, duration_ms");
 
 QString likePattern(const QString& text)
 {
@@ -111,7 +112,8 @@ struct WhereClause {
             marks.append(QStringLiteral("?"));
             values.append(toVariant(item));
         }
-        sql += QLatin1String(" AND ") + column + QLatin1String(" IN (") + marks.join(QLatin1Char(',')) + QLatin1Char(')');
+        sql += QLatin1String(" AND ") + column + QLatin1String(" IN (") + marks.join(QLatin1Char(','))
+            + QLatin1Char(')');
     }
 };
 
@@ -170,8 +172,7 @@ TaskStore::TaskStore(StoreOptions options, QString connectionName, const SqlDial
     : m_options(std::move(options))
     , m_connectionName(std::move(connectionName))
     , m_dialect(dialect)
-{
-}
+{ }
 
 TaskStore::~TaskStore()
 {
@@ -250,7 +251,8 @@ Status TaskStore::initialise()
         q.finish();
         if (objects > 0)
             return Error {ErrorCode::Corrupt,
-                QStringLiteral("%1 is a SQLite database of another program, not a QueueDesk database").arg(m_options.path)};
+                QStringLiteral("%1 is a SQLite database of another program, not a QueueDesk database")
+                    .arg(m_options.path)};
     }
 
     // A file cut short (a copy that did not finish, a full disk) is refused before anything reads past its end.
@@ -268,7 +270,10 @@ Status TaskStore::initialise()
         const qint64 fileSize = QFileInfo(m_options.path).size();
         if (fileSize < pages * pageSize)
             return Error {ErrorCode::Corrupt,
-                QStringLiteral("%1 is truncated: it holds %2 bytes of the %3 its header promises").arg(m_options.path).arg(fileSize).arg(pages * pageSize)};
+                QStringLiteral("%1 is truncated: it holds %2 bytes of the %3 its header promises")
+                    .arg(m_options.path)
+                    .arg(fileSize)
+                    .arg(pages * pageSize)};
     }
 
     if (m_options.readOnly) {
@@ -462,7 +467,8 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
             if (defaults == queueDefaults.cend()) {
                 if (Status ensured = ensureQueue(t.queue, now); !ensured)
                     return ensured;
-                QSqlQuery& config = prepared(QStringLiteral("SELECT max_attempts, timeout_ms FROM queues WHERE name = ?"));
+                QSqlQuery& config
+                    = prepared(QStringLiteral("SELECT max_attempts, timeout_ms FROM queues WHERE name = ?"));
                 config.bindValue(0, t.queue);
                 if (!config.exec() || !config.next())
                     return sqlError(config.lastError(), QStringLiteral("Cannot read queue %1").arg(t.queue));
@@ -492,9 +498,12 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
                 return sqlError(insert.lastError(), QStringLiteral("Cannot store the task"));
             const qint64 id = insert.lastInsertId().toLongLong();
             const QString detail = state == TaskState::Scheduled
-                ? QStringLiteral("runs at %1").arg(QDateTime::fromMSecsSinceEpoch(runAt, Qt::UTC).toString(Qt::ISODateWithMs))
+                ? QStringLiteral("runs at %1")
+                      .arg(QDateTime::fromMSecsSinceEpoch(runAt, Qt::UTC).toString(Qt::ISODateWithMs))
                 : QString();
-            if (Status e = addEvent(id, t.queue, now, QStringLiteral("enqueued"), std::nullopt, state, 0, {}, detail, -1); !e)
+            if (Status e
+                = addEvent(id, t.queue, now, QStringLiteral("enqueued"), std::nullopt, state, 0, {}, detail, -1);
+                !e)
                 return e;
             results.append({id, false});
         }
@@ -536,8 +545,8 @@ Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 no
         task.attempts, worker, {}, std::max<qint64>(0, now - task.runAt));
 }
 
-Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result,
-    qint64 now)
+Status TaskStore::complete(
+    qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result, qint64 now)
 {
     return atomically([&]() -> Status {
         QSqlQuery& q = prepared(QStringLiteral(
@@ -553,7 +562,10 @@ Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const Q
             return sqlError(q.lastError(), QStringLiteral("Cannot complete task %1").arg(id));
         if (!q.next())
             return Error {ErrorCode::NotFound,
-                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)").arg(id).arg(attempt).arg(owner)};
+                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)")
+                    .arg(id)
+                    .arg(attempt)
+                    .arg(owner)};
         const QString queue = q.value(0).toString();
         const qint64 startedAt = q.value(1).toLongLong();
         q.finish();
@@ -567,12 +579,13 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
 {
     TaskState newState = TaskState::Failed;
     Status s = atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral(
-            "SELECT t.queue, t.attempts, t.max_attempts, t.started_at,"
-            " COALESCE(t.backoff_base_ms, q.backoff_base_ms, 1000), COALESCE(t.backoff_max_ms, q.backoff_max_ms, 3600000),"
-            " COALESCE(t.backoff_jitter, q.backoff_jitter, 0.25)"
-            " FROM tasks t LEFT JOIN queues q ON q.name = t.queue"
-            " WHERE t.id = ? AND t.state = 'running' AND t.attempts = ? AND t.lease_owner = ?"));
+        QSqlQuery& q = prepared(
+            QStringLiteral("SELECT t.queue, t.attempts, t.max_attempts, t.started_at,"
+                           " COALESCE(t.backoff_base_ms, q.backoff_base_ms, 1000), COALESCE(t.backoff_max_ms, "
+                           "q.backoff_max_ms, 3600000),"
+                           " COALESCE(t.backoff_jitter, q.backoff_jitter, 0.25)"
+                           " FROM tasks t LEFT JOIN queues q ON q.name = t.queue"
+                           " WHERE t.id = ? AND t.state = 'running' AND t.attempts = ? AND t.lease_owner = ?"));
         q.bindValue(0, id);
         q.bindValue(1, attempt);
         q.bindValue(2, owner);
@@ -580,7 +593,10 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
             return sqlError(q.lastError(), QStringLiteral("Cannot fail task %1").arg(id));
         if (!q.next())
             return Error {ErrorCode::NotFound,
-                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)").arg(id).arg(attempt).arg(owner)};
+                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)")
+                    .arg(id)
+                    .arg(attempt)
+                    .arg(owner)};
         const QString queue = q.value(0).toString();
         const int attempts = q.value(1).toInt();
         const int maxAttempts = q.value(2).toInt();
@@ -590,15 +606,17 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
 
         if (permanent || attempts >= maxAttempts) {
             newState = TaskState::Failed;
-            QSqlQuery& u = prepared(QStringLiteral(
-                "UPDATE tasks SET state = 'failed', finished_at = ?, last_error = ?, lease_owner = NULL,"
-                " lease_expires_at = NULL WHERE id = ?"));
+            QSqlQuery& u = prepared(
+                QStringLiteral("UPDATE tasks SET state = 'failed', finished_at = ?, last_error = ?, lease_owner = NULL,"
+                               " lease_expires_at = NULL WHERE id = ?"));
             u.bindValue(0, now);
             u.bindValue(1, error);
             u.bindValue(2, id);
             if (!u.exec())
                 return sqlError(u.lastError(), QStringLiteral("Cannot fail task %1").arg(id));
-            const QString detail = permanent ? error : QStringLiteral("%1 (attempts exhausted: %2 of %3)").arg(error).arg(attempts).arg(maxAttempts);
+            const QString detail = permanent
+                ? error
+                : QStringLiteral("%1 (attempts exhausted: %2 of %3)").arg(error).arg(attempts).arg(maxAttempts);
             return addEvent(id, queue, now, QStringLiteral("failed"), TaskState::Running, TaskState::Failed, attempt,
                 worker, detail, runTime);
         }
@@ -606,9 +624,9 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
         qint64 delay = backoffDelayMs(policy, attempts, QRandomGenerator::global()->generateDouble());
         if (retryAfterMs && *retryAfterMs > delay)
             delay = *retryAfterMs;
-        QSqlQuery& u = prepared(QStringLiteral(
-            "UPDATE tasks SET state = 'scheduled', run_at = ?, last_error = ?, lease_owner = NULL,"
-            " lease_expires_at = NULL WHERE id = ?"));
+        QSqlQuery& u = prepared(
+            QStringLiteral("UPDATE tasks SET state = 'scheduled', run_at = ?, last_error = ?, lease_owner = NULL,"
+                           " lease_expires_at = NULL WHERE id = ?"));
         u.bindValue(0, now + delay);
         u.bindValue(1, error);
         u.bindValue(2, id);
@@ -739,8 +757,8 @@ Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qin
         running.states = {TaskState::Running};
         const WhereClause where = whereFor(running, m_dialect);
         QSqlQuery q(m_db);
-        if (!q.prepare(QLatin1String("UPDATE tasks SET cancel_requested = 1 WHERE cancel_requested = 0 AND ") + where.sql
-                + QLatin1String(" RETURNING id, queue, attempts")))
+        if (!q.prepare(QLatin1String("UPDATE tasks SET cancel_requested = 1 WHERE cancel_requested = 0 AND ")
+                + where.sql + QLatin1String(" RETURNING id, queue, attempts")))
             return sqlError(q.lastError(), QStringLiteral("Cannot prepare the cancellation"));
         bindAll(q, where.values);
         if (!q.exec())
@@ -784,7 +802,8 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter)
                 return sqlError(events.lastError(), QStringLiteral("Cannot purge task history"));
             QSqlQuery tasks(m_db);
             tasks.setForwardOnly(true);
-            if (!tasks.prepare(QLatin1String("DELETE FROM tasks WHERE ") + where.sql + QLatin1String(" RETURNING id, queue")))
+            if (!tasks.prepare(
+                    QLatin1String("DELETE FROM tasks WHERE ") + where.sql + QLatin1String(" RETURNING id, queue")))
                 return sqlError(tasks.lastError(), QStringLiteral("Cannot prepare the purge"));
             bindAll(tasks, where.values);
             if (!tasks.exec())
@@ -805,8 +824,8 @@ Result<qint64> TaskStore::stageDueTasks(qint64 now)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral(
-            "UPDATE tasks SET state = 'queued' WHERE state = 'scheduled' AND run_at <= ? RETURNING id, queue, attempts"));
+        QSqlQuery& q = prepared(QStringLiteral("UPDATE tasks SET state = 'queued' WHERE state = 'scheduled' AND run_at "
+                                               "<= ? RETURNING id, queue, attempts"));
         q.bindValue(0, now);
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot stage due tasks"));
@@ -835,7 +854,8 @@ Result<qint64> TaskStore::recoverExpiredLeases(qint64 now)
         for (bool exhausted : {true, false}) {
             QSqlQuery& q = prepared(exhausted
                     ? QStringLiteral("UPDATE tasks SET state = 'failed', finished_at = :now, lease_expires_at = NULL,"
-                                     " last_error = 'lease expired: the worker (' || lease_owner || ') was lost, and no attempts are left'"
+                                     " last_error = 'lease expired: the worker (' || lease_owner || ') was lost, and "
+                                     "no attempts are left'"
                                      " WHERE state = 'running' AND lease_expires_at < :now AND attempts >= max_attempts"
                                      " RETURNING id, queue, attempts, lease_owner")
                     : QStringLiteral("UPDATE tasks SET state = 'queued', run_at = :now, lease_expires_at = NULL,"
@@ -847,7 +867,8 @@ Result<qint64> TaskStore::recoverExpiredLeases(qint64 now)
                 return sqlError(q.lastError(), QStringLiteral("Cannot recover expired leases"));
             QList<std::tuple<qint64, QString, int, QString>> rows;
             while (q.next())
-                rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt(), q.value(3).toString()});
+                rows.append(
+                    {q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt(), q.value(3).toString()});
             q.finish();
             for (const auto& [id, queue, attempts, owner] : rows) {
                 if (Status e = addEvent(id, queue, now, QStringLiteral("lease_expired"), TaskState::Running,
@@ -901,8 +922,9 @@ qint64 TaskStore::nextScheduledRunAt()
 
 Result<QList<QueueConfig>> TaskStore::queues()
 {
-    QSqlQuery& q = prepared(QStringLiteral("SELECT name, paused, concurrency, max_attempts, timeout_ms, backoff_base_ms,"
-                                           " backoff_max_ms, backoff_jitter FROM queues ORDER BY name"));
+    QSqlQuery& q
+        = prepared(QStringLiteral("SELECT name, paused, concurrency, max_attempts, timeout_ms, backoff_base_ms,"
+                                  " backoff_max_ms, backoff_jitter FROM queues ORDER BY name"));
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read queues"));
     QList<QueueConfig> result;
@@ -1059,7 +1081,8 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
     if (!t)
         return t.error();
     TaskWithEvents result {*t, {}};
-    QSqlQuery& q = prepared(QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE task_id = ? ORDER BY id"));
+    QSqlQuery& q = prepared(
+        QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE task_id = ? ORDER BY id"));
     q.bindValue(0, id);
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read the history of task %1").arg(id));
@@ -1069,26 +1092,27 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
     return result;
 }
 
-Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
+namespace {
+
+// Runs a keyset-paged query ("... AND id > ? ORDER BY id LIMIT n") batch after batch until it runs dry or fn
+// says stop: constant memory, and no read snapshot held for the whole stream (a long-lived reader would stop WAL
+// checkpoints while workers write).
+template <typename Row, typename ReadFn>
+Status streamByKeyset(QSqlQuery& q, const QList<QVariant>& binds, ReadFn read,
+    const std::function<bool(const Row&)>& fn, const QString& context)
 {
-    // Keyset batches: constant memory, and no read snapshot held for the whole export (which would stop WAL
-    // checkpoints while workers write).
-    const WhereClause where = whereFor(filter, m_dialect);
-    const QString sql = QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ") + where.sql
-        + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize);
     qint64 lastId = 0;
     for (;;) {
-        QSqlQuery& q = prepared(sql);
-        bindAll(q, where.values);
-        q.bindValue(int(where.values.size()), lastId);
+        bindAll(q, binds);
+        q.bindValue(int(binds.size()), lastId);
         if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot read tasks"));
+            return sqlError(q.lastError(), context);
         int rows = 0;
         while (q.next()) {
-            const Task t = readTask(q);
-            lastId = t.id;
+            const Row row = read(q);
+            lastId = row.id;
             ++rows;
-            if (!fn(t)) {
+            if (!fn(row)) {
                 q.finish();
                 return success();
             }
@@ -1099,8 +1123,18 @@ Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool
     }
 }
 
-Status TaskStore::forEachEvent(qint64 from, qint64 to, const QStringList& queues,
-    const std::function<bool(const TaskEvent&)>& fn)
+} // namespace
+
+Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
+{
+    const WhereClause where = whereFor(filter, m_dialect);
+    QSqlQuery& q = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ") + where.sql
+        + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
+    return streamByKeyset<Task>(q, where.values, readTask, fn, QStringLiteral("Cannot read tasks"));
+}
+
+Status TaskStore::forEachEvent(
+    qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn)
 {
     WhereClause where;
     if (from > 0)
@@ -1108,29 +1142,9 @@ Status TaskStore::forEachEvent(qint64 from, qint64 to, const QStringList& queues
     if (to > 0)
         where.add(QStringLiteral("at < ?"), {to});
     where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
-    const QString sql = QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE ") + where.sql
-        + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize);
-    qint64 lastId = 0;
-    for (;;) {
-        QSqlQuery& q = prepared(sql);
-        bindAll(q, where.values);
-        q.bindValue(int(where.values.size()), lastId);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot read task history"));
-        int rows = 0;
-        while (q.next()) {
-            const TaskEvent e = readEvent(q);
-            lastId = e.id;
-            ++rows;
-            if (!fn(e)) {
-                q.finish();
-                return success();
-            }
-        }
-        q.finish();
-        if (rows < streamBatchSize)
-            return success();
-    }
+    QSqlQuery& q = prepared(QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE ")
+        + where.sql + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
+    return streamByKeyset<TaskEvent>(q, where.values, readEvent, fn, QStringLiteral("Cannot read task history"));
 }
 
 Result<QStringList> TaskStore::distinctTypes()
@@ -1149,8 +1163,9 @@ Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
 {
     EventActivity activity;
     activity.lastEventId = afterEventId;
-    QSqlQuery& q = prepared(QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ? AND kind IN"
-                                           " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id"));
+    QSqlQuery& q
+        = prepared(QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ? AND kind IN"
+                                  " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id"));
     q.bindValue(0, afterEventId);
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read recent activity"));
@@ -1232,7 +1247,8 @@ Status TaskStore::downsampleAndPrune(qint64 minuteStart, qint64 now)
         fold.bindValue(2, minuteStart + 60'000);
         if (!fold.exec())
             return sqlError(fold.lastError(), QStringLiteral("Cannot downsample metrics"));
-        QSqlQuery& prune = prepared(QStringLiteral("DELETE FROM metrics WHERE (resolution = 1 AND ts < ?) OR (resolution = 60 AND ts < ?)"));
+        QSqlQuery& prune = prepared(
+            QStringLiteral("DELETE FROM metrics WHERE (resolution = 1 AND ts < ?) OR (resolution = 60 AND ts < ?)"));
         prune.bindValue(0, now - 3600'000);
         prune.bindValue(1, now - 30LL * 24 * 3600'000);
         if (!prune.exec())

@@ -64,8 +64,8 @@ public:
     Status recordStart(const Task& task, const QString& worker, qint64 now);
     // The fencing token is (attempt, owner): a stale worker whose task was re-delivered changes nothing and gets
     // NotFound.
-    Status complete(qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result,
-        qint64 now);
+    Status complete(
+        qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result, qint64 now);
     // Transient failures are retried with backoff while attempts remain. Returns the task's new state.
     Result<TaskState> fail(qint64 id, int attempt, const QString& owner, const QString& worker, const QString& error,
         bool permanent, std::optional<qint64> retryAfterMs, qint64 now);
@@ -106,7 +106,8 @@ public:
     Result<TaskWithEvents> taskWithEvents(qint64 id);
     // Streams rows to fn in id order without loading them all; fn returns false to stop early.
     Status forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn);
-    Status forEachEvent(qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn);
+    Status forEachEvent(
+        qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn);
     Result<QStringList> distinctTypes();
     Result<EventActivity> eventActivitySince(qint64 afterEventId);
     Result<qint64> lastEventId();

@@ -21,14 +21,18 @@ std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry&
 {
     auto invalid = [](QString message) { return Error {ErrorCode::InvalidArgument, std::move(message)}; };
     if (!isValidQueueName(task.queue))
-        return invalid(QStringLiteral("Invalid queue name \"%1\": use 1-64 letters, digits, '_', '-' or '.'").arg(task.queue));
+        return invalid(
+            QStringLiteral("Invalid queue name \"%1\": use 1-64 letters, digits, '_', '-' or '.'").arg(task.queue));
     if (task.type.isEmpty())
         return invalid(QStringLiteral("No task type given"));
     const TaskHandler* handler = handlers.find(task.type);
     if (!handler)
-        return invalid(QStringLiteral("Unknown task type \"%1\" (known: %2)").arg(task.type, handlers.types().join(QLatin1String(", "))));
+        return invalid(QStringLiteral("Unknown task type \"%1\" (known: %2)")
+                           .arg(task.type, handlers.types().join(QLatin1String(", "))));
     if (task.priority < 0 || task.priority > maxPriority)
-        return invalid(QStringLiteral("Priority %1 is out of range: use 0 to %2 (higher runs first)").arg(task.priority).arg(maxPriority));
+        return invalid(QStringLiteral("Priority %1 is out of range: use 0 to %2 (higher runs first)")
+                           .arg(task.priority)
+                           .arg(maxPriority));
     if (task.delayMs < 0)
         return invalid(QStringLiteral("Delay %1 ms is negative").arg(task.delayMs));
     if (task.delayMs > maxDelayMs)
@@ -36,13 +40,16 @@ std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry&
     if (task.runAt < 0)
         return invalid(QStringLiteral("Run-at time %1 is negative").arg(task.runAt));
     if (task.maxAttempts < 0 || task.maxAttempts > maxAttemptsLimit)
-        return invalid(QStringLiteral("Max attempts %1 is out of range: use 1 to %2 (0: the queue's default)").arg(task.maxAttempts).arg(maxAttemptsLimit));
+        return invalid(QStringLiteral("Max attempts %1 is out of range: use 1 to %2 (0: the queue's default)")
+                           .arg(task.maxAttempts)
+                           .arg(maxAttemptsLimit));
     if (task.timeoutMs < 0)
         return invalid(QStringLiteral("Timeout %1 ms is negative").arg(task.timeoutMs));
     if (task.retryPolicy) {
         const RetryPolicy& p = *task.retryPolicy;
         if (p.baseDelayMs < 0 || p.maxDelayMs < p.baseDelayMs || p.jitter < 0 || p.jitter > 1)
-            return invalid(QStringLiteral("Invalid retry policy: need 0 <= base delay <= max delay and jitter in [0, 1]"));
+            return invalid(
+                QStringLiteral("Invalid retry policy: need 0 <= base delay <= max delay and jitter in [0, 1]"));
     }
     if (task.idempotencyKey.size() > 255)
         return invalid(QStringLiteral("Idempotency key is longer than 255 characters"));
@@ -51,7 +58,9 @@ std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry&
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(task.payload, &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return invalid(QStringLiteral("Payload is not valid JSON: %1 at offset %2").arg(parseError.errorString()).arg(parseError.offset));
+        return invalid(QStringLiteral("Payload is not valid JSON: %1 at offset %2")
+                           .arg(parseError.errorString())
+                           .arg(parseError.offset));
     if (!document.isObject())
         return invalid(QStringLiteral("Payload must be a JSON object ({...})"));
     if (auto problem = handler->validate(document.object()))

@@ -90,7 +90,8 @@ HandlerResult Worker::runHandler(const Assignment& assignment)
         return handler->run(payload.object(), *assignment.context);
     } catch (const std::exception& e) {
         qCWarning(lcWorker) << "handler" << task.type << "threw:" << e.what();
-        return HandlerResult::retryable(QStringLiteral("The handler threw an exception: %1").arg(QString::fromLocal8Bit(e.what())));
+        return HandlerResult::retryable(
+            QStringLiteral("The handler threw an exception: %1").arg(QString::fromLocal8Bit(e.what())));
     } catch (...) {
         qCWarning(lcWorker) << "handler" << task.type << "threw an unknown exception";
         return HandlerResult::retryable(QStringLiteral("The handler threw an unknown exception"));

@@ -19,8 +19,7 @@ class RecordingHandler final : public qd::TaskHandler {
 public:
     explicit RecordingHandler(int fd)
         : m_fd(fd)
-    {
-    }
+    { }
     QString type() const override { return QStringLiteral("record"); }
     QString description() const override { return QStringLiteral("Records each run, then sleeps payload.ms"); }
     QJsonObject payloadTemplate() const override { return {}; }
@@ -28,7 +27,8 @@ public:
     qd::HandlerResult run(const QJsonObject& payload, qd::HandlerContext& context) const override
     {
         if (m_fd >= 0) {
-            const QByteArray line = QByteArray::number(context.taskId()) + ' ' + QByteArray::number(context.attempt()) + '\n';
+            const QByteArray line
+                = QByteArray::number(context.taskId()) + ' ' + QByteArray::number(context.attempt()) + '\n';
             if (::write(m_fd, line.constData(), size_t(line.size())) != line.size())
                 return qd::HandlerResult::retryable(QStringLiteral("cannot record"));
         }
@@ -52,7 +52,8 @@ int main(int argc, char* argv[])
         QTextStream(stderr) << "usage: qd_test_worker DB WORKERS LEASE_MS [record-file]\n";
         return 2;
     }
-    const int fd = args.size() > 4 ? ::open(args.at(4).toLocal8Bit().constData(), O_WRONLY | O_APPEND | O_CREAT, 0644) : -1;
+    const int fd
+        = args.size() > 4 ? ::open(args.at(4).toLocal8Bit().constData(), O_WRONLY | O_APPEND | O_CREAT, 0644) : -1;
     auto registry = std::make_shared<qd::HandlerRegistry>();
     qd::registerBuiltinHandlers(*registry);
     registry->add(std::make_unique<RecordingHandler>(fd));

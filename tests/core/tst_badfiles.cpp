@@ -63,7 +63,8 @@ QString TestBadFiles::makeDatabase(const QString& name, int tasks)
     auto store = openStore(path);
     if (!store)
         return {};
-    QList<NewTask> batch(tasks, task(QStringLiteral("noop"), QStringLiteral("default"), "{\"pad\":\"" + QByteArray(200, 'p') + "\"}"));
+    QList<NewTask> batch(
+        tasks, task(QStringLiteral("noop"), QStringLiteral("default"), "{\"pad\":\"" + QByteArray(200, 'p') + "\"}"));
     store->enqueue(batch, 1000);
     QSqlQuery q(store->database());
     q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));

@@ -26,7 +26,10 @@ public:
     QString description() const override { return {}; }
     QJsonObject payloadTemplate() const override { return {}; }
     std::optional<QString> validate(const QJsonObject&) const override { return std::nullopt; }
-    HandlerResult run(const QJsonObject&, HandlerContext&) const override { return HandlerResult::permanent(QStringLiteral("not here")); }
+    HandlerResult run(const QJsonObject&, HandlerContext&) const override
+    {
+        return HandlerResult::permanent(QStringLiteral("not here"));
+    }
 };
 
 std::shared_ptr<HandlerRegistry> registryWithRecord()
@@ -73,7 +76,8 @@ void TestCrashRecovery::killedWorkersLoseNothing()
     QVERIFY2(producer, qPrintable(producer.errorString()));
     QList<NewTask> batch;
     for (int i = 0; i < taskCount; ++i) {
-        NewTask t = task(QStringLiteral("record"), QStringLiteral("default"), i % 10 == 0 ? R"({"ms":5,"fail":true})" : R"({"ms":5})");
+        NewTask t = task(QStringLiteral("record"), QStringLiteral("default"),
+            i % 10 == 0 ? R"({"ms":5,"fail":true})" : R"({"ms":5})");
         t.maxAttempts = 20; // enough for every kill to hit the same task
         t.retryPolicy = RetryPolicy {10, 50, 0.0};
         batch.append(t);
@@ -154,7 +158,8 @@ void TestCrashRecovery::otherProcessPicksUpWithinASecond()
         timer.start();
         QTRY_COMPARE_WITH_TIMEOUT(store->task(id->id)->state, TaskState::Succeeded, 5000);
         const Task t = *store->task(id->id);
-        QVERIFY2(t.startedAt - t.createdAt < 1000, qPrintable(QStringLiteral("picked up after %1 ms").arg(t.startedAt - t.createdAt)));
+        QVERIFY2(t.startedAt - t.createdAt < 1000,
+            qPrintable(QStringLiteral("picked up after %1 ms").arg(t.startedAt - t.createdAt)));
     }
     worker.terminate();
     worker.waitForFinished(5000);

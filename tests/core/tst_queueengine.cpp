@@ -123,7 +123,8 @@ void TestQueueEngine::queueConcurrencyIsRespected()
     auto engine = QueueEngine::open(options(4));
     QVERIFY(engine);
     QVERIFY((*engine)->setConcurrency(QStringLiteral("serial"), 1));
-    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(6, task(QStringLiteral("sleep"), QStringLiteral("serial"), R"({"ms":30})"))));
+    QVERIFY((*engine)->enqueueBatch(
+        QList<NewTask>(6, task(QStringLiteral("sleep"), QStringLiteral("serial"), R"({"ms":30})"))));
     QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded, QStringLiteral("serial")), 6, 10000);
     // From the history: no two runs of this queue overlapped.
     auto store = openStore(m_path, true);
@@ -145,7 +146,8 @@ void TestQueueEngine::workerCountChangesWhileRunning()
     QTRY_COMPARE((*engine)->workers().size(), 1);
     (*engine)->setWorkerCount(3);
     QTRY_COMPARE((*engine)->workers().size(), 3);
-    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(3, task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":300})"))));
+    QVERIFY((*engine)->enqueueBatch(
+        QList<NewTask>(3, task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":300})"))));
     QTRY_COMPARE(count(**engine, TaskState::Running), 3);
     (*engine)->setWorkerCount(1);
     QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), 3, 5000); // running tasks were not cut short
@@ -256,11 +258,13 @@ void TestQueueEngine::fourProducersFourWorkersEachTaskOnce()
     engine->reset();
     auto store = openStore(m_path, true);
     QSqlQuery q(store->database());
-    QVERIFY(q.exec(QStringLiteral("SELECT count(*), count(DISTINCT task_id) FROM task_events WHERE kind = 'started'")) && q.next());
+    QVERIFY(q.exec(QStringLiteral("SELECT count(*), count(DISTINCT task_id) FROM task_events WHERE kind = 'started'"))
+        && q.next());
     QCOMPARE(q.value(0).toInt(), producers * perProducer); // nobody ran a task twice
     QCOMPARE(q.value(1).toInt(), producers * perProducer);
     q.finish();
-    QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM tasks WHERE state <> 'succeeded' OR attempts <> 1")) && q.next());
+    QVERIFY(
+        q.exec(QStringLiteral("SELECT count(*) FROM tasks WHERE state <> 'succeeded' OR attempts <> 1")) && q.next());
     QCOMPARE(q.value(0).toInt(), 0);
 }
 

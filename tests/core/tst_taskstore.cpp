@@ -147,7 +147,8 @@ void TestTaskStore::claimFollowsPriorityThenFifo()
 
 void TestTaskStore::claimIsPerQueueAndCountsAttempts()
 {
-    QVERIFY(m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("a")), task(QStringLiteral("noop"), QStringLiteral("b"))}, m_now));
+    QVERIFY(m_store->enqueue(
+        {task(QStringLiteral("noop"), QStringLiteral("a")), task(QStringLiteral("noop"), QStringLiteral("b"))}, m_now));
     auto claimed = m_store->claim(QStringLiteral("a"), 10, QStringLiteral("host:1"), 30'000, m_now + 5);
     QVERIFY(claimed);
     QCOMPARE(claimed->size(), 1);
@@ -183,7 +184,8 @@ void TestTaskStore::completeRecordsResultAndRunTime()
 {
     auto id = m_store->enqueue({task()}, m_now)->at(0).id;
     Task t = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now)->at(0);
-    QVERIFY(m_store->complete(id, t.attempts, QStringLiteral("w"), QStringLiteral("w/0"), R"({"ok":true})", m_now + 250));
+    QVERIFY(
+        m_store->complete(id, t.attempts, QStringLiteral("w"), QStringLiteral("w/0"), R"({"ok":true})", m_now + 250));
     auto done = m_store->taskWithEvents(id);
     QCOMPARE(done->task.state, TaskState::Succeeded);
     QCOMPARE(done->task.result, QByteArray(R"({"ok":true})"));
@@ -206,7 +208,8 @@ void TestTaskStore::transientFailureRetriesWithBackoffUntilExhausted()
         Task claimed = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, now)->at(0);
         QCOMPARE(claimed.attempts, attempt);
         QVERIFY(m_store->recordStart(claimed, QStringLiteral("w/0"), now));
-        auto state = m_store->fail(id, attempt, QStringLiteral("w"), QStringLiteral("w/0"), QStringLiteral("boom %1").arg(attempt), false, std::nullopt, now + 10);
+        auto state = m_store->fail(id, attempt, QStringLiteral("w"), QStringLiteral("w/0"),
+            QStringLiteral("boom %1").arg(attempt), false, std::nullopt, now + 10);
         QVERIFY2(state, qPrintable(state.errorString()));
         if (attempt < 3) {
             QCOMPARE(*state, TaskState::Scheduled);
@@ -222,15 +225,17 @@ void TestTaskStore::transientFailureRetriesWithBackoffUntilExhausted()
     QStringList kinds;
     for (const TaskEvent& e : history)
         kinds.append(e.kind);
-    QCOMPARE(kinds, (QStringList {u"enqueued"_qs, u"started"_qs, u"retry_scheduled"_qs, u"ready"_qs, u"started"_qs,
-                        u"retry_scheduled"_qs, u"ready"_qs, u"started"_qs, u"failed"_qs}));
+    QCOMPARE(kinds,
+        (QStringList {u"enqueued"_qs, u"started"_qs, u"retry_scheduled"_qs, u"ready"_qs, u"started"_qs,
+            u"retry_scheduled"_qs, u"ready"_qs, u"started"_qs, u"failed"_qs}));
     QCOMPARE(history[2].durationMs, 1000); // the backoff
     QCOMPARE(history[5].durationMs, 2000);
 
     // A server's Retry-After longer than the backoff wins.
     auto id2 = m_store->enqueue({t}, m_now)->at(0).id;
     m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now);
-    QCOMPARE(*m_store->fail(id2, 1, QStringLiteral("w"), {}, QStringLiteral("429"), false, 30'000, m_now), TaskState::Scheduled);
+    QCOMPARE(*m_store->fail(id2, 1, QStringLiteral("w"), {}, QStringLiteral("429"), false, 30'000, m_now),
+        TaskState::Scheduled);
     QCOMPARE(m_store->task(id2)->runAt, m_now + 30'000);
 }
 
@@ -238,7 +243,8 @@ void TestTaskStore::permanentFailureFailsAtOnce()
 {
     auto id = m_store->enqueue({task()}, m_now)->at(0).id;
     m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now);
-    QCOMPARE(*m_store->fail(id, 1, QStringLiteral("w"), {}, QStringLiteral("404"), true, std::nullopt, m_now), TaskState::Failed);
+    QCOMPARE(*m_store->fail(id, 1, QStringLiteral("w"), {}, QStringLiteral("404"), true, std::nullopt, m_now),
+        TaskState::Failed);
     QCOMPARE(m_store->task(id)->lastError, QStringLiteral("404"));
 }
 
@@ -346,7 +352,8 @@ void TestTaskStore::purgeDeletesTasksAndHistoryButNeverRunning()
     QCOMPARE(m_store->task(ids->at(0).id)->state, TaskState::Running);
     QVERIFY(!m_store->task(ids->at(1).id));
     QSqlQuery q(m_store->database());
-    QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM task_events WHERE task_id <> %1").arg(ids->at(0).id)) && q.next());
+    QVERIFY(
+        q.exec(QStringLiteral("SELECT count(*) FROM task_events WHERE task_id <> %1").arg(ids->at(0).id)) && q.next());
     QCOMPARE(q.value(0).toInt(), 0);
     const auto transitions = m_store->takeTransitions();
     QVERIFY(std::count_if(transitions.begin(), transitions.end(), [](const StateTransition& t) { return !t.to; }) == 2);
@@ -371,8 +378,8 @@ void TestTaskStore::listFiltersSortsAndPages()
 {
     QList<NewTask> batch;
     for (int i = 0; i < 50; ++i) {
-        NewTask t = task(i % 2 ? QStringLiteral("sleep") : QStringLiteral("noop"), i % 5 ? QStringLiteral("a") : QStringLiteral("b"),
-            i % 2 ? QByteArray(R"({"ms":1})") : QByteArray("{}"));
+        NewTask t = task(i % 2 ? QStringLiteral("sleep") : QStringLiteral("noop"),
+            i % 5 ? QStringLiteral("a") : QStringLiteral("b"), i % 2 ? QByteArray(R"({"ms":1})") : QByteArray("{}"));
         t.priority = i % 7;
         batch.append(t);
     }
@@ -404,9 +411,9 @@ void TestTaskStore::listFiltersSortsAndPages()
 
 void TestTaskStore::searchMatchesPayloadAndErrorLiterally()
 {
-    auto ids = m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("default"), R"({"user":"Ada_Lovelace"})"),
-                                    task(QStringLiteral("noop"), QStringLiteral("default"), R"({"user":"AdaXLovelace"})"),
-                                    task()},
+    auto ids = m_store->enqueue(
+        {task(QStringLiteral("noop"), QStringLiteral("default"), R"({"user":"Ada_Lovelace"})"),
+            task(QStringLiteral("noop"), QStringLiteral("default"), R"({"user":"AdaXLovelace"})"), task()},
         m_now);
     TaskFilter filter;
     filter.search = QStringLiteral("ada_love"); // '_' is literal, case does not matter
@@ -414,15 +421,17 @@ void TestTaskStore::searchMatchesPayloadAndErrorLiterally()
     QCOMPARE(found->size(), 1);
     QCOMPARE(found->at(0).id, ids->at(0).id);
     m_store->claim(QStringLiteral("default"), 3, QStringLiteral("w"), 1000, m_now);
-    m_store->fail(ids->at(2).id, 1, QStringLiteral("w"), {}, QStringLiteral("connection refused by 10.0.0.1"), true, std::nullopt, m_now);
+    m_store->fail(ids->at(2).id, 1, QStringLiteral("w"), {}, QStringLiteral("connection refused by 10.0.0.1"), true,
+        std::nullopt, m_now);
     filter.search = QStringLiteral("REFUSED");
     QCOMPARE(*m_store->countTasks(filter), 1);
 }
 
 void TestTaskStore::countsPerQueueAndState()
 {
-    m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("a")), task(QStringLiteral("noop"), QStringLiteral("a")),
-                         task(QStringLiteral("noop"), QStringLiteral("b"))},
+    m_store->enqueue(
+        {task(QStringLiteral("noop"), QStringLiteral("a")), task(QStringLiteral("noop"), QStringLiteral("a")),
+            task(QStringLiteral("noop"), QStringLiteral("b"))},
         m_now);
     m_store->claim(QStringLiteral("a"), 1, QStringLiteral("w"), 1000, m_now);
     m_store->ensureQueue(QStringLiteral("empty"), m_now);

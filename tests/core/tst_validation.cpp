@@ -26,14 +26,22 @@ void TestValidation::rejectsBadInput_data()
     QTest::addColumn<int>("priority");
     QTest::addColumn<qint64>("delayMs");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("malformed json") << "default" << "noop" << QByteArray("{\"a\":") << 0 << qint64(0) << "not valid JSON";
-    QTest::newRow("json array") << "default" << "noop" << QByteArray("[1,2]") << 0 << qint64(0) << "JSON object";
-    QTest::newRow("unknown type") << "default" << "resize-moon" << QByteArray("{}") << 0 << qint64(0) << "Unknown task type";
-    QTest::newRow("bad queue name") << "bad queue!" << "noop" << QByteArray("{}") << 0 << qint64(0) << "Invalid queue name";
-    QTest::newRow("empty queue name") << "" << "noop" << QByteArray("{}") << 0 << qint64(0) << "Invalid queue name";
-    QTest::newRow("negative priority") << "default" << "noop" << QByteArray("{}") << -1 << qint64(0) << "Priority -1";
-    QTest::newRow("negative delay") << "default" << "noop" << QByteArray("{}") << 0 << qint64(-5) << "negative";
-    QTest::newRow("handler rejects payload") << "default" << "sleep" << QByteArray("{\"ms\":\"x\"}") << 0 << qint64(0) << "\"ms\"";
+    QTest::newRow("malformed json") << "default"
+                                    << "noop" << QByteArray("{\"a\":") << 0 << qint64(0) << "not valid JSON";
+    QTest::newRow("json array") << "default"
+                                << "noop" << QByteArray("[1,2]") << 0 << qint64(0) << "JSON object";
+    QTest::newRow("unknown type") << "default"
+                                  << "resize-moon" << QByteArray("{}") << 0 << qint64(0) << "Unknown task type";
+    QTest::newRow("bad queue name") << "bad queue!"
+                                    << "noop" << QByteArray("{}") << 0 << qint64(0) << "Invalid queue name";
+    QTest::newRow("empty queue name") << ""
+                                      << "noop" << QByteArray("{}") << 0 << qint64(0) << "Invalid queue name";
+    QTest::newRow("negative priority") << "default"
+                                       << "noop" << QByteArray("{}") << -1 << qint64(0) << "Priority -1";
+    QTest::newRow("negative delay") << "default"
+                                    << "noop" << QByteArray("{}") << 0 << qint64(-5) << "negative";
+    QTest::newRow("handler rejects payload") << "default"
+                                             << "sleep" << QByteArray("{\"ms\":\"x\"}") << 0 << qint64(0) << "\"ms\"";
 }
 
 void TestValidation::rejectsBadInput()
