@@ -1,13 +1,23 @@
+#include "builtinhandlers.h"
+
 #include "../handlerregistry.h"
+#include "imagehandler.h"
 #include "noophandler.h"
 #include "sleephandler.h"
 
 namespace qd {
 
-void registerBuiltinHandlers(HandlerRegistry& registry)
+void registerBuiltinHandlers(HandlerRegistry& registry, const CommandHandlerSettings& commandSettings)
 {
     registry.add(std::make_unique<NoopHandler>());
     registry.add(std::make_unique<SleepHandler>());
+    registry.add(std::make_unique<ImageHandler>());
+    (void)commandSettings;
+}
+
+void registerBuiltinHandlers(HandlerRegistry& registry)
+{
+    registerBuiltinHandlers(registry, CommandHandlerSettings {});
 }
 
 } // namespace qd

@@ -23,10 +23,12 @@ QJsonObject SleepHandler::payloadTemplate() const
 std::optional<QString> SleepHandler::validate(const QJsonObject& payload) const
 {
     const QJsonValue ms = payload.value(QLatin1String("ms"));
-    if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > double(maxSleepMs) || ms.toDouble() != double(qint64(ms.toDouble())))
+    if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > double(maxSleepMs)
+        || ms.toDouble() != double(qint64(ms.toDouble())))
         return QStringLiteral("\"ms\" must be a whole number of milliseconds from 0 to %1").arg(maxSleepMs);
     const QJsonValue fail = payload.value(QLatin1String("fail"));
-    if (!fail.isUndefined() && fail.toString() != QLatin1String("retryable") && fail.toString() != QLatin1String("permanent"))
+    if (!fail.isUndefined() && fail.toString() != QLatin1String("retryable")
+        && fail.toString() != QLatin1String("permanent"))
         return QStringLiteral("\"fail\" must be \"retryable\" or \"permanent\"");
     return std::nullopt;
 }

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "../taskhandler.h"
+
+#include <QStringList>
+
+namespace qd {
+
+struct CommandHandlerSettings {
+    bool enabled = false;
+    QStringList allowedPrograms;
+};
+
+} // namespace qd
