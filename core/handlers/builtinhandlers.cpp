@@ -3,6 +3,7 @@
 #include "../handlerregistry.h"
 #include "imagehandler.h"
 #include "noophandler.h"
+#include "notifyhandler.h"
 #include "sleephandler.h"
 
 namespace qd {
@@ -12,6 +13,7 @@ void registerBuiltinHandlers(HandlerRegistry& registry, const CommandHandlerSett
     registry.add(std::make_unique<NoopHandler>());
     registry.add(std::make_unique<SleepHandler>());
     registry.add(std::make_unique<ImageHandler>());
+    registry.add(std::make_unique<NotifyHandler>());
     (void)commandSettings;
 }
 
