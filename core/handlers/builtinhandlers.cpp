@@ -2,6 +2,7 @@
 
 #include "../handlerregistry.h"
 #include "imagehandler.h"
+#include "logstatshandler.h"
 #include "noophandler.h"
 #include "notifyhandler.h"
 #include "sleephandler.h"
@@ -14,6 +15,7 @@ void registerBuiltinHandlers(HandlerRegistry& registry, const CommandHandlerSett
     registry.add(std::make_unique<SleepHandler>());
     registry.add(std::make_unique<ImageHandler>());
     registry.add(std::make_unique<NotifyHandler>());
+    registry.add(std::make_unique<LogStatsHandler>());
     (void)commandSettings;
 }
 
