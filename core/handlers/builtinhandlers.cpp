@@ -1,6 +1,7 @@
 #include "builtinhandlers.h"
 
 #include "../handlerregistry.h"
+#include "commandhandler.h"
 #include "imagehandler.h"
 #include "logstatshandler.h"
 #include "noophandler.h"
@@ -16,7 +17,7 @@ void registerBuiltinHandlers(HandlerRegistry& registry, const CommandHandlerSett
     registry.add(std::make_unique<ImageHandler>());
     registry.add(std::make_unique<NotifyHandler>());
     registry.add(std::make_unique<LogStatsHandler>());
-    (void)commandSettings;
+    registry.add(std::make_unique<CommandHandler>(commandSettings));
 }
 
 void registerBuiltinHandlers(HandlerRegistry& registry)
