@@ -27,6 +27,7 @@ private slots:
     void thumbnailKeepsAspectAndCreatesDirectory();
     void doesNotUpscaleUnlessAsked();
     void cropThenPng();
+    void exifRotationIsAppliedBeforeFitting();
     void cropOutsideIsPermanent();
     void alphaIsFlattenedOntoWhiteForJpeg();
     void webp();
@@ -134,6 +135,30 @@ void ImageHandlerTest::cropThenPng()
     // The bottom-right quarter of the source is the gradient, never the transparent/black fill.
     const QImage image = check.read();
     QVERIFY(qGray(image.pixel(2, 2)) > 0);
+}
+
+void ImageHandlerTest::exifRotationIsAppliedBeforeFitting()
+{
+    // Stored landscape with an EXIF "rotate 90" tag: the photo is portrait, and the box applies to the portrait.
+    QImage image(800, 400, QImage::Format_RGB32);
+    image.fill(Qt::darkGreen);
+    const QString input = path(QStringLiteral("rotated.jpg"));
+    QImageWriter writer(input);
+    if (!writer.supportsOption(QImageIOHandler::ImageTransformation))
+        QSKIP("the JPEG writer cannot store an orientation");
+    writer.setTransformation(QImageIOHandler::TransformationRotate90);
+    QVERIFY(writer.write(image));
+    QImageReader sanity(input);
+    sanity.setAutoTransform(true);
+    QCOMPARE(sanity.read().size(), QSize(400, 800));
+
+    HandlerContext context(1, 1, QStringLiteral("images"));
+    const HandlerResult result = m_handler.run(QJsonObject {{QStringLiteral("input"), input},
+                                                   {QStringLiteral("output"), path(QStringLiteral("rotated-out.png"))},
+                                                   {QStringLiteral("width"), 100}, {QStringLiteral("height"), 100}},
+        context);
+    QD_COMPARE_OUTCOME(result, Outcome::Success);
+    QCOMPARE(QImageReader(path(QStringLiteral("rotated-out.png"))).size(), QSize(50, 100));
 }
 
 void ImageHandlerTest::cropOutsideIsPermanent()

@@ -29,6 +29,7 @@ private slots:
     void notAnAccessLogIsPermanent();
     void emptyLogSucceeds();
     void overlongLineIsMalformedNotFatal();
+    void distinctPathsAreCapped();
     void stopWhileReadingReturnsPromptly();
     void progressIsBytesReadOverSize();
     void concurrentRunsOnOneInstance();
@@ -214,6 +215,26 @@ void LogStatsHandlerTest::overlongLineIsMalformedNotFatal()
     QCOMPARE(result.result.value(u"malformedLines"_s).toInteger(), 1);
     QCOMPARE(result.result.value(u"requests"_s).toInteger(), 1);
     QCOMPARE(result.result.value(u"topPaths"_s).toArray().at(0).toObject().value(u"path"_s).toString(), u"/short"_s);
+}
+
+void LogStatsHandlerTest::distinctPathsAreCapped()
+{
+    // "/hot" is seen first, so it is tracked; 100005 distinct paths follow, and the last 5 exceed the cap.
+    QByteArray log;
+    const QByteArray prefix = "h - - [15/Mar/2024:10:00:00 +0000] \"GET ";
+    for (int i = 0; i < 5; ++i)
+        log += prefix + "/hot HTTP/1.1\" 200 1\n";
+    for (int i = 0; i < 100005; ++i)
+        log += prefix + "/p/" + QByteArray::number(i) + " HTTP/1.1\" 200 1\n";
+    const QString path = write(u"many-paths.log"_s, log);
+    HandlerContext context(1, 1, u"reports"_s);
+    const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}}, context);
+    QD_COMPARE_OUTCOME(result, Outcome::Success);
+    QCOMPARE(result.result.value(u"requests"_s).toInteger(), 100010);
+    QCOMPARE(result.result.value(u"distinctPaths"_s).toInteger(), 100000);
+    QCOMPARE(result.result.value(u"topPathsExact"_s).toBool(), false);
+    QCOMPARE(result.result.value(u"topPaths"_s).toArray().at(0).toObject(),
+        (QJsonObject {{u"path"_s, u"/hot"_s}, {u"requests"_s, 5}}));
 }
 
 void LogStatsHandlerTest::stopWhileReadingReturnsPromptly()
