@@ -14,7 +14,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 

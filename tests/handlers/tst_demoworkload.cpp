@@ -88,7 +88,7 @@ void DemoWorkloadTest::everyTaskRunsAsAdvertised()
     const int before = m_sink.requestCount();
 
     std::vector<std::unique_ptr<HandlerContext>> contexts;
-    std::vector<std::future<HandlerResult>> futures;
+    std::vector<test::AsyncRun> futures;
     for (const NewTask& task : *tasks) {
         contexts.push_back(std::make_unique<HandlerContext>(contexts.size() + 1, 1, task.queue));
         futures.push_back(test::runAsync(

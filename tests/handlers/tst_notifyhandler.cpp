@@ -196,7 +196,7 @@ void NotifyHandlerTest::concurrentRunsOnOneInstance()
 {
     constexpr int runs = 8;
     std::vector<std::unique_ptr<HandlerContext>> contexts;
-    std::vector<std::future<HandlerResult>> futures;
+    std::vector<test::AsyncRun> futures;
     for (int i = 0; i < runs; ++i) {
         contexts.push_back(std::make_unique<HandlerContext>(i, 1, QStringLiteral("hooks")));
         futures.push_back(test::runAsync(m_handler,
