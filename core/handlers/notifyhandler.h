@@ -1,0 +1,33 @@
+#pragma once
+
+#include "../taskhandler.h"
+
+namespace qd {
+
+// Type "notify": POSTs a JSON body to a webhook URL.
+//
+// Payload:
+//   url        (string, required)  an http:// or https:// URL
+//   body       (any JSON, optional) sent as application/json; default {}
+//   headers    (object of strings, optional) extra request headers
+//   timeoutMs  (1..600000, optional) for the whole exchange, default 10000; the task's own timeout still applies
+//
+// Result: status, responseExcerpt (the first 1 KiB of the answer, as text), elapsedMs.
+// Failures: network errors, timeouts, 429 and 5xx are retryable (a Retry-After in seconds or as an HTTP date is
+// passed on as HandlerResult::retryAfterMs); other 4xx, an unsupported scheme and an unfollowed redirect are permanent.
+// Redirects are followed unless they go from https to http.
+//
+// Each run() makes its own QNetworkAccessManager and spins a local QEventLoop, because worker threads have no event
+// loop of their own; a 25 ms timer polls for a stop request and aborts the request.
+//
+// Thread contract: stateless; run() and validate() may be called from any number of threads at once.
+class NotifyHandler final : public TaskHandler {
+public:
+    QString type() const override { return QStringLiteral("notify"); }
+    QString description() const override;
+    QJsonObject payloadTemplate() const override;
+    std::optional<QString> validate(const QJsonObject& payload) const override;
+    HandlerResult run(const QJsonObject& payload, HandlerContext& context) const override;
+};
+
+} // namespace qd
