@@ -409,22 +409,29 @@ int runShow(CliContext& context, const QCommandLineParser& parser)
 
 // ---------------------------------------------------------------------------------------------- stats
 
-QJsonObject activity(
-    TaskStore& store, const QString& queue, int resolutionSeconds, qint64 from, qint64 to, std::optional<Error>& error)
-{
+struct Activity {
     qint64 enqueued = 0, completed = 0, failed = 0;
+    qint64 coveredUntil = 0; // the end of the last sample seen
+
+    QJsonObject toJson() const
+    {
+        return QJsonObject {{QStringLiteral("enqueued"), enqueued}, {QStringLiteral("completed"), completed},
+            {QStringLiteral("failedAttempts"), failed}};
+    }
+};
+
+Status addActivity(TaskStore& store, const QString& queue, int resolutionSeconds, qint64 from, qint64 to, Activity& sum)
+{
     const Result<QList<QueueSample>> samples = store.samples(queue, resolutionSeconds, from, to);
-    if (!samples.ok()) {
-        error = samples.error();
-        return {};
-    }
+    if (!samples.ok())
+        return samples.error();
     for (const QueueSample& sample : samples.value()) {
-        enqueued += sample.enqueued;
-        completed += sample.completed;
-        failed += sample.failed;
+        sum.enqueued += sample.enqueued;
+        sum.completed += sample.completed;
+        sum.failed += sample.failed;
+        sum.coveredUntil = qMax(sum.coveredUntil, sample.at + qint64(sample.resolutionSeconds) * 1000);
     }
-    return QJsonObject {{QStringLiteral("enqueued"), enqueued}, {QStringLiteral("completed"), completed},
-        {QStringLiteral("failedAttempts"), failed}};
+    return success();
 }
 
 int runStats(CliContext& context, const QCommandLineParser&)
@@ -472,18 +479,21 @@ int runStats(CliContext& context, const QCommandLineParser&)
             countObject.insert(taskStateName(state), n);
             row.append(QString::number(n));
         }
-        std::optional<Error> error;
-        const QJsonObject lastMinute = activity(store, config.name, 1, now - 60'000, now + 1, error);
-        const QJsonObject lastHour = activity(store, config.name, 60, now - 3'600'000, now + 1, error);
-        if (error)
-            return context.fail(*error);
-        row << QString::number(lastMinute.value(QStringLiteral("completed")).toInteger())
-            << QString::number(lastMinute.value(QStringLiteral("failedAttempts")).toInteger())
-            << QString::number(lastHour.value(QStringLiteral("completed")).toInteger());
+        // The last hour: per-minute rows, then the per-second rows of the minute not folded yet.
+        Activity lastMinute, lastHour;
+        Status read = addActivity(store, config.name, 1, now - 60'000, now + 1, lastMinute);
+        if (read.ok())
+            read = addActivity(store, config.name, 60, now - 3'600'000, now + 1, lastHour);
+        if (read.ok())
+            read = addActivity(store, config.name, 1, qMax(lastHour.coveredUntil, now - 3'600'000), now + 1, lastHour);
+        if (!read.ok())
+            return context.fail(read.error());
+        row << QString::number(lastMinute.completed) << QString::number(lastMinute.failed)
+            << QString::number(lastHour.completed);
         rows.append(row);
         array.append(QJsonObject {{QStringLiteral("queue"), config.name}, {QStringLiteral("paused"), config.paused},
             {QStringLiteral("concurrency"), config.concurrency}, {QStringLiteral("counts"), countObject},
-            {QStringLiteral("lastMinute"), lastMinute}, {QStringLiteral("lastHour"), lastHour}});
+            {QStringLiteral("lastMinute"), lastMinute.toJson()}, {QStringLiteral("lastHour"), lastHour.toJson()}});
     }
 
     QJsonObject totalObject;
@@ -573,7 +583,7 @@ int runSetConcurrency(CliContext& context, const QCommandLineParser& parser)
 {
     const QString queue = parser.positionalArguments().value(0);
     const Result<qint64> limit = CommandOptions::parseInteger(
-        parser.positionalArguments().value(1), QStringLiteral("The concurrency"), 0, 100'000);
+        parser.positionalArguments().value(1), QStringLiteral("The concurrency"), 0, 1000);
     if (!limit.ok())
         return context.usageError(limit.errorString(), QStringLiteral("set-concurrency"));
     const Result<QueueEngine*> engine = context.engine();

@@ -125,7 +125,7 @@ Result<TaskStore*> CliContext::store()
     }
     Result<std::unique_ptr<TaskStore>> opened = TaskStore::open(options);
     if (!opened.ok())
-        return opened.error();
+        return databaseOpenError(opened.error());
     m_store = std::move(opened).value();
     return m_store.get();
 }
@@ -145,9 +145,18 @@ Result<QueueEngine*> CliContext::engine(int workerCount, qint64 sampleIntervalMs
     options.shutdownGraceMs = shutdownGraceMs;
     Result<std::unique_ptr<QueueEngine>> opened = QueueEngine::open(std::move(options));
     if (!opened.ok())
-        return opened.error();
+        return databaseOpenError(opened.error());
     m_engine = std::move(opened).value();
     return m_engine.get();
+}
+
+Error CliContext::databaseOpenError(const Error& error)
+{
+    // A database that cannot be opened at all (no permission, a directory in the way) is a database error for
+    // scripts, whatever SQLite called it; the I/O code stays for files the command itself reads or writes.
+    if (error.code == ErrorCode::Io || error.code == ErrorCode::Internal)
+        m_openFailure = error.message;
+    return error;
 }
 
 void CliContext::close()
@@ -158,14 +167,16 @@ void CliContext::close()
 
 int CliContext::fail(const Error& error)
 {
+    const int exitCode
+        = !m_openFailure.isEmpty() && error.message == m_openFailure ? int(ExitDatabase) : exitCodeFor(error.code);
     if (m_json) {
         const QJsonObject object {{QStringLiteral("error"), error.message},
-            {QStringLiteral("code"), errorCodeName(error.code)}, {QStringLiteral("exitCode"), exitCodeFor(error.code)}};
+            {QStringLiteral("code"), errorCodeName(error.code)}, {QStringLiteral("exitCode"), exitCode}};
         m_err << QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)) << Qt::endl;
     } else {
         m_err << "queuedesk-cli: " << error.message << Qt::endl;
     }
-    return exitCodeFor(error.code);
+    return exitCode;
 }
 
 int CliContext::usageError(const QString& message, const QString& command)

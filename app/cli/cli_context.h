@@ -69,6 +69,8 @@ public:
     void printJson(const QJsonValue& value);
 
 private:
+    Error databaseOpenError(const Error& error);
+
     QString m_databasePath;
     bool m_json = false;
     bool m_readOnly = false;
@@ -76,6 +78,7 @@ private:
     QTextStream m_err;
     std::unique_ptr<QueueEngine> m_engine;
     std::unique_ptr<TaskStore> m_store;
+    QString m_openFailure; // the message of a failure to open the database, reported as ExitDatabase
 };
 
 } // namespace cli
