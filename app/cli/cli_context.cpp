@@ -181,6 +181,12 @@ int CliContext::fail(const Error& error)
 
 int CliContext::usageError(const QString& message, const QString& command)
 {
+    if (m_json) {
+        const QJsonObject object {{QStringLiteral("error"), message}, {QStringLiteral("code"), QStringLiteral("usage")},
+            {QStringLiteral("exitCode"), int(ExitUsage)}};
+        m_err << QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)) << Qt::endl;
+        return ExitUsage;
+    }
     m_err << "queuedesk-cli: " << message << Qt::endl;
     if (command.isEmpty())
         m_err << "Try 'queuedesk-cli --help'." << Qt::endl;
