@@ -582,7 +582,7 @@ private Q_SLOTS:
 
     void workStopsGracefullyOnSigint()
     {
-        const qint64 id = enqueueOne(QStringLiteral("slow"), QStringLiteral("sleep"), QStringLiteral("{\"ms\": 1500}"));
+        const qint64 id = enqueueOne(QStringLiteral("slow"), QStringLiteral("sleep"), QStringLiteral("{\"ms\": 4000}"));
         QProcess worker;
         const auto stopOnFailure = qScopeGuard([&worker] {
             if (worker.state() != QProcess::NotRunning) {
