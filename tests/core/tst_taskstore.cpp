@@ -362,7 +362,8 @@ void TestTaskStore::pauseResumeAndConcurrencyArePersisted()
     QVERIFY(mail->paused);
     QCOMPARE(mail->concurrency, 3);
     QVERIFY(m_store->setPaused({}, false, m_now)); // resume all
-    for (const QueueConfig& c : *m_store->queues())
+    const QList<QueueConfig> resumed = *m_store->queues();
+    for (const QueueConfig& c : resumed)
         QVERIFY(!c.paused);
 }
 
