@@ -1,13 +1,12 @@
-#include "core/queueengine.h"
+#include "cli_commands.h"
 
 #include <QCoreApplication>
-#include <QTextStream>
 
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("QueueDesk"));
     QCoreApplication::setOrganizationName(QStringLiteral("QueueDesk"));
-    QTextStream(stdout) << qd::defaultDatabasePath() << Qt::endl;
-    return 0;
+    QCoreApplication::setApplicationVersion(QStringLiteral(QUEUEDESK_VERSION));
+    return qd::cli::runCli(QCoreApplication::arguments());
 }

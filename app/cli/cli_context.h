@@ -1,0 +1,85 @@
+#pragma once
+
+#include "core/result.h"
+#include "core/storeoptions.h"
+
+#include <QJsonValue>
+#include <QString>
+#include <QTextStream>
+
+#include <memory>
+
+class QCommandLineParser;
+class QCommandLineOption;
+
+namespace qd {
+
+class QueueEngine;
+class TaskStore;
+
+namespace cli {
+
+// Exit codes scripts can rely on (documented in `queuedesk-cli --help`).
+enum ExitCode : int {
+    ExitOk = 0,
+    ExitOther = 1, // anything else: an I/O error on an export file, a cancelled export, a bug
+    ExitUsage = 2, // unknown command or option, missing or malformed argument
+    ExitNotFound = 3, // no such task, queue or database
+    ExitDatabase = 4, // database locked, read-only, corrupt, full, or of a newer schema
+    ExitInvalidInput = 5, // bad JSON, unknown task type, a payload the handler rejects
+};
+
+int exitCodeFor(ErrorCode code);
+
+// What every command shares: the global options, the output streams and the database handles, opened on demand.
+// Thread contract: main thread only (the TaskStore it opens belongs to the main thread).
+class CliContext {
+public:
+    CliContext();
+    ~CliContext();
+
+    // --db, --json and --read-only are accepted before and after the command name.
+    static QList<QCommandLineOption> globalOptions();
+    void applyGlobalOptions(const QCommandLineParser& parser);
+
+    QString databasePath() const { return m_databasePath; }
+    void setDatabasePath(const QString& path) { m_databasePath = path; }
+    bool json() const { return m_json; }
+    void setJson(bool json) { m_json = json; }
+    bool readOnly() const { return m_readOnly; }
+    void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+
+    StoreOptions storeOptions() const;
+
+    // Reads go through a TaskStore of the main thread; a missing database is NotFound (reads never create one).
+    Result<TaskStore*> store();
+    // Writes go through a QueueEngine without workers or sampling unless asked for (see the `work` command).
+    Result<QueueEngine*> engine(int workerCount = 0, qint64 sampleIntervalMs = 0, qint64 shutdownGraceMs = 10'000);
+    // Closes the engine first: its destruction stops the workers gracefully.
+    void close();
+
+    QTextStream& out() { return m_out; }
+    QTextStream& err() { return m_err; }
+
+    // Prints the error on stderr (as a JSON object with --json) and returns its exit code.
+    int fail(const Error& error);
+    int fail(ErrorCode code, const QString& message) { return fail(Error {code, message}); }
+    int usageError(const QString& message, const QString& command = {});
+    // One compact JSON document on stdout.
+    void printJson(const QJsonValue& value);
+
+private:
+    Error databaseOpenError(const Error& error);
+
+    QString m_databasePath;
+    bool m_json = false;
+    bool m_readOnly = false;
+    QTextStream m_out;
+    QTextStream m_err;
+    std::unique_ptr<QueueEngine> m_engine;
+    std::unique_ptr<TaskStore> m_store;
+    QString m_openFailure; // the message of a failure to open the database, reported as ExitDatabase
+};
+
+} // namespace cli
+} // namespace qd

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "../task.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QLatin1String>
+#include <QList>
+
+namespace qd {
+
+// How tasks, events and metric samples look in an export, shared by the CSV and JSON Lines writers and by the
+// command line's --json output so that every machine-readable form of a record uses the same field names.
+// Thread contract: stateless; every function may be called from any thread.
+class ExportCodec {
+public:
+    // ISO 8601 UTC with milliseconds ("2026-11-25T12:00:00.123Z"); empty for 0 (unset).
+    static QString isoTime(qint64 msSinceEpoch);
+    // Parses ISO 8601 ("2026-11-25", "2026-11-25T12:00", "...Z", "...+01:00"); a time without an offset is UTC.
+    // Returns std::nullopt when the text is not a date.
+    static std::optional<qint64> parseIsoTime(const QString& text);
+
+    // The payload or result as a JSON value: the parsed document when it is valid JSON, null when empty, and the
+    // raw text as a string otherwise (so that nothing stored is lost).
+    static QJsonValue embeddedJson(const QByteArray& text);
+
+    static QJsonObject taskToJson(const Task& task);
+    static QJsonObject eventToJson(const TaskEvent& event);
+    static QJsonObject sampleToJson(const QueueSample& sample);
+
+    // Column order of the CSV exports (the JSON objects carry the same keys).
+    static const QList<QLatin1String>& taskColumns();
+    static const QList<QLatin1String>& eventColumns();
+    static const QList<QLatin1String>& sampleColumns();
+
+    // Appends one RFC 4180 field: quoted when it holds a quote, comma, CR or LF, with quotes doubled.
+    static void appendCsvField(QByteArray& line, const QByteArray& utf8);
+    // One CSV record of `object`'s values in `columns` order, terminated by CRLF. Strings as they are, numbers
+    // without exponent where whole, null as an empty field, objects and arrays as compact JSON text.
+    static QByteArray csvRecord(const QJsonObject& object, const QList<QLatin1String>& columns);
+    static QByteArray csvHeader(const QList<QLatin1String>& columns);
+    // One compact JSON object followed by LF.
+    static QByteArray jsonLine(const QJsonObject& object);
+};
+
+} // namespace qd

@@ -1,0 +1,221 @@
+#include "historyexporter.h"
+
+#include "../taskstore.h"
+#include "exportcodec.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSaveFile>
+
+#include <limits>
+#include <optional>
+
+Q_LOGGING_CATEGORY(lcExport, "qd.core.export")
+
+namespace qd {
+
+namespace {
+
+// Formats rows into the device and keeps count, watching for cancellation, progress and write errors.
+class RowWriter {
+public:
+    RowWriter(QIODevice& out, ExportFormat format, const QList<QLatin1String>& columns, const ExportControl& control,
+        qint64 total)
+        : m_out(out)
+        , m_format(format)
+        , m_columns(columns)
+        , m_control(control)
+        , m_total(total)
+        , m_checkEvery(qMax(1, control.checkEveryRows))
+    { }
+
+    bool writeHeader()
+    {
+        if (m_format == ExportFormat::Csv)
+            return put(ExportCodec::csvHeader(m_columns));
+        return true;
+    }
+
+    // Returns false to stop: a write failed or the caller cancelled (see error()).
+    bool writeRow(const QJsonObject& row)
+    {
+        if (!put(m_format == ExportFormat::Csv ? ExportCodec::csvRecord(row, m_columns) : ExportCodec::jsonLine(row)))
+            return false;
+        ++m_rows;
+        if (m_rows % m_checkEvery == 0)
+            return checkpoint();
+        return true;
+    }
+
+    // Called once more at the end so that a cancel in the last stretch is honoured and progress reaches the total.
+    bool checkpoint()
+    {
+        if (m_control.progress)
+            m_control.progress(m_rows, m_total);
+        const bool cancelled = (m_control.cancelFlag && m_control.cancelFlag->load(std::memory_order_relaxed))
+            || (m_control.isCancelled && m_control.isCancelled());
+        if (cancelled) {
+            m_error = Error {ErrorCode::Cancelled, QStringLiteral("The export was cancelled.")};
+            return false;
+        }
+        return true;
+    }
+
+    qint64 rows() const { return m_rows; }
+    const std::optional<Error>& error() const { return m_error; }
+
+private:
+    bool put(const QByteArray& bytes)
+    {
+        if (m_out.write(bytes) == bytes.size())
+            return true;
+        m_error = Error {ErrorCode::Io, QStringLiteral("Cannot write the export: %1").arg(m_out.errorString())};
+        return false;
+    }
+
+    QIODevice& m_out;
+    ExportFormat m_format;
+    const QList<QLatin1String>& m_columns;
+    const ExportControl& m_control;
+    qint64 m_total;
+    int m_checkEvery;
+    qint64 m_rows = 0;
+    std::optional<Error> m_error;
+};
+
+// Combines what the writer saw with what the store reported into the export's result.
+Result<qint64> finish(RowWriter& writer, const Status& streamed)
+{
+    if (writer.error())
+        return *writer.error();
+    if (!streamed.ok())
+        return streamed.error();
+    if (!writer.checkpoint())
+        return *writer.error();
+    return writer.rows();
+}
+
+// Opens a QSaveFile on `path`, runs `body` into it and commits only when the body succeeded.
+Result<qint64> writeAtomically(const QString& path, const std::function<Result<qint64>(QIODevice&)>& body)
+{
+    if (path.isEmpty())
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("No file name given for the export.")};
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        return Error {ErrorCode::Io,
+            QStringLiteral("Cannot create %1: %2").arg(QDir::toNativeSeparators(path), file.errorString())};
+    }
+    Result<qint64> result = body(file);
+    if (!result.ok()) {
+        file.cancelWriting(); // the destructor then removes the temporary file
+        return result;
+    }
+    if (!file.commit()) {
+        return Error {ErrorCode::Io,
+            QStringLiteral("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString())};
+    }
+    qCDebug(lcExport) << "exported" << result.value() << "rows to" << path;
+    return result;
+}
+
+} // namespace
+
+std::optional<ExportFormat> exportFormatFromName(QStringView name)
+{
+    if (name.compare(u"csv", Qt::CaseInsensitive) == 0)
+        return ExportFormat::Csv;
+    if (name.compare(u"jsonl", Qt::CaseInsensitive) == 0 || name.compare(u"ndjson", Qt::CaseInsensitive) == 0
+        || name.compare(u"jsonlines", Qt::CaseInsensitive) == 0)
+        return ExportFormat::JsonLines;
+    return std::nullopt;
+}
+
+Result<qint64> HistoryExporter::exportTasks(
+    TaskStore& store, const TaskFilter& filter, ExportFormat format, QIODevice& out, const ExportControl& control)
+{
+    const Result<qint64> total = store.countTasks(filter);
+    if (!total.ok())
+        return total.error();
+    RowWriter writer(out, format, ExportCodec::taskColumns(), control, total.value());
+    if (!writer.writeHeader())
+        return *writer.error();
+    const Status streamed = store.forEachTask(
+        filter, [&writer](const Task& task) { return writer.writeRow(ExportCodec::taskToJson(task)); });
+    return finish(writer, streamed);
+}
+
+Result<qint64> HistoryExporter::exportTasks(
+    TaskStore& store, const TaskFilter& filter, ExportFormat format, const QString& path, const ExportControl& control)
+{
+    return writeAtomically(path, [&](QIODevice& out) { return exportTasks(store, filter, format, out, control); });
+}
+
+Result<qint64> HistoryExporter::exportEvents(TaskStore& store, qint64 from, qint64 to, const QStringList& queues,
+    ExportFormat format, QIODevice& out, const ExportControl& control)
+{
+    RowWriter writer(out, format, ExportCodec::eventColumns(), control, -1);
+    if (!writer.writeHeader())
+        return *writer.error();
+    const qint64 upper = to > 0 ? to : std::numeric_limits<qint64>::max();
+    const Status streamed = store.forEachEvent(from, upper, queues,
+        [&writer](const TaskEvent& event) { return writer.writeRow(ExportCodec::eventToJson(event)); });
+    return finish(writer, streamed);
+}
+
+Result<qint64> HistoryExporter::exportEvents(TaskStore& store, qint64 from, qint64 to, const QStringList& queues,
+    ExportFormat format, const QString& path, const ExportControl& control)
+{
+    return writeAtomically(
+        path, [&](QIODevice& out) { return exportEvents(store, from, to, queues, format, out, control); });
+}
+
+Result<qint64> HistoryExporter::exportSamples(TaskStore& store, const QStringList& queues, int resolutionSeconds,
+    qint64 from, qint64 to, ExportFormat format, QIODevice& out, const ExportControl& control)
+{
+    if (resolutionSeconds <= 0)
+        return Error {
+            ErrorCode::InvalidArgument, QStringLiteral("The resolution must be a positive number of seconds.")};
+    QStringList names = queues;
+    if (names.isEmpty()) {
+        const Result<QList<QueueConfig>> configs = store.queues();
+        if (!configs.ok())
+            return configs.error();
+        for (const QueueConfig& config : configs.value())
+            names.append(config.name);
+        names.sort();
+    }
+    const qint64 upper = to > 0 ? to : QDateTime::currentMSecsSinceEpoch() + 1;
+    // samples() returns a list, so a bounded range is read in windows of at most 4096 rows per queue. Without a
+    // lower bound one read covers everything: the store prunes the history to its retention, which bounds it.
+    const qint64 window = from > 0 ? qint64(resolutionSeconds) * 1000 * 4096 : std::numeric_limits<qint64>::max();
+
+    RowWriter writer(out, format, ExportCodec::sampleColumns(), control, -1);
+    if (!writer.writeHeader())
+        return *writer.error();
+    for (const QString& queue : std::as_const(names)) {
+        for (qint64 start = qMax<qint64>(from, 0); start < upper;) {
+            const qint64 end = upper - start > window ? start + window : upper;
+            const Result<QList<QueueSample>> rows = store.samples(queue, resolutionSeconds, start, end);
+            if (!rows.ok())
+                return finish(writer, Status(rows.error()));
+            for (const QueueSample& sample : rows.value()) {
+                if (!writer.writeRow(ExportCodec::sampleToJson(sample)))
+                    return finish(writer, success());
+            }
+            start = end;
+        }
+    }
+    return finish(writer, success());
+}
+
+Result<qint64> HistoryExporter::exportSamples(TaskStore& store, const QStringList& queues, int resolutionSeconds,
+    qint64 from, qint64 to, ExportFormat format, const QString& path, const ExportControl& control)
+{
+    return writeAtomically(path, [&](QIODevice& out) {
+        return exportSamples(store, queues, resolutionSeconds, from, to, format, out, control);
+    });
+}
+
+} // namespace qd
