@@ -52,20 +52,17 @@ Status EngineCore::start()
 {
     std::promise<Status> opened;
     std::future<Status> result = opened.get_future();
-    m_writer.reset(QThread::create([this, p = std::move(opened)]() mutable { writerMain(std::move(p)); }));
-    m_writer->setObjectName(QStringLiteral("qd-writer"));
-    m_writer->start();
+    m_writer = std::thread([this, p = std::move(opened)]() mutable { writerMain(std::move(p)); });
+    m_writerId = m_writer.get_id();
     Status s = result.get();
-    if (!s) {
-        m_writer->wait();
-        m_writer.reset();
-    }
+    if (!s)
+        m_writer.join();
     return s;
 }
 
 void EngineCore::shutdown(qint64 graceMs)
 {
-    if (!m_writer)
+    if (!m_writer.joinable())
         return;
     stopWorkers(graceMs);
     {
@@ -73,20 +70,19 @@ void EngineCore::shutdown(qint64 graceMs)
         m_stopping = true;
     }
     m_wake.notify_all();
-    m_writer->wait();
-    m_writer.reset();
+    m_writer.join();
 }
 
 Status EngineCore::execute(std::function<Status(TaskStore&)> fn)
 {
-    if (QThread::currentThread() == m_writer.get())
+    if (std::this_thread::get_id() == m_writerId)
         return Error {ErrorCode::Internal, QStringLiteral("A write was called from the engine's own writer thread")};
     auto command = std::make_unique<Command>();
     command->run = std::move(fn);
     std::future<Status> done = command->done.get_future();
     {
         std::lock_guard lock(m_mutex);
-        if (m_stopping || !m_writer)
+        if (m_stopping)
             return Error {ErrorCode::Internal, QStringLiteral("The queue engine is shutting down")};
         m_commands.push_back(std::move(command));
     }
@@ -142,7 +138,7 @@ void EngineCore::stopWorkers(qint64 graceMs)
 {
     {
         std::lock_guard lock(m_mutex);
-        if (!m_writer)
+        if (m_stopping)
             return;
         m_claiming = false;
     }

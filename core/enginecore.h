@@ -11,9 +11,8 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <vector>
-
-class QThread;
 
 namespace qd {
 
@@ -94,7 +93,8 @@ private:
     QueueEngine& m_engine;
     const EngineOptions& m_options;
     QString m_owner;
-    std::unique_ptr<QThread> m_writer;
+    std::thread m_writer; // std::thread: its join is visible to ThreadSanitizer
+    std::thread::id m_writerId;
 
     // Shared between threads, under m_mutex.
     mutable std::mutex m_mutex;

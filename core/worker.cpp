@@ -6,7 +6,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QThread>
 
 #include <exception>
 
@@ -20,9 +19,7 @@ Worker::Worker(int index, QString name, const HandlerRegistry& handlers, ReportF
     , m_handlers(handlers)
     , m_report(std::move(report))
 {
-    m_thread.reset(QThread::create([this] { run(); }));
-    m_thread->setObjectName(QStringLiteral("qd-worker-%1").arg(index));
-    m_thread->start();
+    m_thread = std::thread([this] { run(); });
 }
 
 Worker::~Worker()
@@ -52,8 +49,8 @@ void Worker::requestExit()
 
 void Worker::join()
 {
-    if (m_thread)
-        m_thread->wait();
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
 void Worker::run()
