@@ -91,9 +91,6 @@ private:
 // handler accepts, priority 0..100, no negative delay, attempts and timeout in range.
 std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry& handlers);
 
-// The n-th retry's delay before jitter, and with jitter drawn from `random01` in [0, 1).
-qint64 backoffDelayMs(const RetryPolicy& policy, int attempt, double random01);
-
 } // namespace qd
 
 Q_DECLARE_METATYPE(qd::Error)

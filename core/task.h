@@ -23,6 +23,9 @@ struct RetryPolicy {
     double jitter = 0.25;
 };
 
+// The delay before retry number `attempt` (1-based), with the jitter fraction drawn from `random01` in [0, 1).
+qint64 backoffDelayMs(const RetryPolicy& policy, int attempt, double random01);
+
 // What a caller asks to enqueue.
 struct NewTask {
     QString queue = QStringLiteral("default");

@@ -108,7 +108,7 @@ public:
     Status forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn);
     Status forEachEvent(qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn);
     Result<QStringList> distinctTypes();
-    Result<EventActivity> eventActivitySince(qint64 lastEventId);
+    Result<EventActivity> eventActivitySince(qint64 afterEventId);
     Result<qint64> lastEventId();
     // Changes when another connection commits (PRAGMA data_version).
     Result<qint64> dataVersion();

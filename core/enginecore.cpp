@@ -1,0 +1,756 @@
+#include "enginecore.h"
+
+#include "percentiles.h"
+#include "sqlerrors.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QHostInfo>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QThread>
+
+#include <chrono>
+
+namespace qd {
+
+Q_LOGGING_CATEGORY(lcEngine, "qd.core.engine")
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+// Commands taken into one transaction at most: bounds the latency one cycle adds to the commands behind it.
+constexpr std::size_t maxCommandsPerCycle = 512;
+
+} // namespace
+
+EngineCore::EngineCore(QueueEngine& engine, const EngineOptions& options)
+    : m_engine(engine)
+    , m_options(options)
+{
+    m_owner = options.ownerName;
+    if (m_owner.isEmpty()) {
+        m_owner = QStringLiteral("%1:%2:%3")
+                      .arg(QHostInfo::localHostName())
+                      .arg(QCoreApplication::applicationPid())
+                      .arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
+    }
+    m_desiredWorkers = options.store.readOnly ? 0 : options.workerCount;
+}
+
+EngineCore::~EngineCore()
+{
+    shutdown(m_options.shutdownGraceMs);
+}
+
+Status EngineCore::start()
+{
+    std::promise<Status> opened;
+    std::future<Status> result = opened.get_future();
+    m_writer.reset(QThread::create([this, p = std::move(opened)]() mutable { writerMain(std::move(p)); }));
+    m_writer->setObjectName(QStringLiteral("qd-writer"));
+    m_writer->start();
+    Status s = result.get();
+    if (!s) {
+        m_writer->wait();
+        m_writer.reset();
+    }
+    return s;
+}
+
+void EngineCore::shutdown(qint64 graceMs)
+{
+    if (!m_writer)
+        return;
+    stopWorkers(graceMs);
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_writer->wait();
+    m_writer.reset();
+}
+
+Status EngineCore::execute(std::function<Status(TaskStore&)> fn)
+{
+    if (QThread::currentThread() == m_writer.get())
+        return Error {ErrorCode::Internal, QStringLiteral("A write was called from the engine's own writer thread")};
+    auto command = std::make_unique<Command>();
+    command->run = std::move(fn);
+    std::future<Status> done = command->done.get_future();
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping || !m_writer)
+            return Error {ErrorCode::Internal, QStringLiteral("The queue engine is shutting down")};
+        m_commands.push_back(std::move(command));
+    }
+    m_wake.notify_all();
+    return done.get();
+}
+
+void EngineCore::stopRunning(const QList<qint64>& taskIds, StopReason reason)
+{
+    std::lock_guard lock(m_stateMutex);
+    for (qint64 id : taskIds) {
+        if (auto it = m_running.find(id); it != m_running.end())
+            it->second->requestStop(reason);
+    }
+}
+
+void EngineCore::markQueueReady(const QString& queue)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_readyHints.insert(queue);
+    }
+    m_wake.notify_all();
+}
+
+void EngineCore::reloadQueueConfigs()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_configsDirty = true;
+    }
+    m_wake.notify_all();
+}
+
+void EngineCore::setWorkerCount(int count)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_desiredWorkers = m_options.store.readOnly ? 0 : std::max(0, count);
+        if (m_desiredWorkers > 0)
+            m_claiming = true;
+    }
+    m_wake.notify_all();
+}
+
+int EngineCore::workerCount() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_desiredWorkers;
+}
+
+void EngineCore::stopWorkers(qint64 graceMs)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_writer)
+            return;
+        m_claiming = false;
+    }
+    m_wake.notify_all();
+    const qint64 deadline = nowMs() + graceMs;
+    auto busy = [this] {
+        std::lock_guard lock(m_mutex);
+        return m_busyWorkers;
+    };
+    while (busy() > 0 && nowMs() < deadline)
+        QThread::msleep(10);
+    if (busy() > 0) {
+        // Out of patience: ask the handlers to stop; their tasks are given back to the queue.
+        {
+            std::lock_guard lock(m_stateMutex);
+            for (const auto& [id, context] : m_running)
+                context->requestStop(StopReason::ShuttingDown);
+        }
+        while (busy() > 0)
+            QThread::msleep(10);
+    }
+    setWorkerCount(0);
+    // The writer retires idle workers at its next cycle; wait for that.
+    for (;;) {
+        {
+            std::lock_guard lock(m_stateMutex);
+            if (m_workerStatus.empty())
+                break;
+        }
+        m_wake.notify_all();
+        QThread::msleep(5);
+    }
+}
+
+QHash<QString, StateCounts> EngineCore::counts() const
+{
+    std::lock_guard lock(m_stateMutex);
+    return m_counts;
+}
+
+QList<QueueConfig> EngineCore::queueConfigs() const
+{
+    std::lock_guard lock(m_stateMutex);
+    return m_publishedConfigs;
+}
+
+QList<WorkerStatus> EngineCore::workers() const
+{
+    std::lock_guard lock(m_stateMutex);
+    QList<WorkerStatus> result;
+    for (const auto& [index, status] : m_workerStatus)
+        result.append(status);
+    return result;
+}
+
+StatsSample EngineCore::lastSample() const
+{
+    std::lock_guard lock(m_stateMutex);
+    return m_lastSample;
+}
+
+void EngineCore::reportError(const Error& error)
+{
+    qCWarning(lcEngine) << error.message;
+    Q_EMIT m_engine.errorOccurred(error);
+}
+
+void EngineCore::onCompletion(Completion completion)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_completions.push_back(std::move(completion));
+    }
+    m_wake.notify_all();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writer thread
+
+void EngineCore::writerMain(std::promise<Status> opened)
+{
+    auto store = TaskStore::open(m_options.store);
+    if (!store) {
+        opened.set_value(store.error());
+        return;
+    }
+    m_store = std::move(store).value();
+    const qint64 now = nowMs();
+    if (!m_store->isReadOnly()) {
+        // Tasks of a process that died while we were away go back to the queue before anyone claims.
+        if (auto recovered = m_store->recoverExpiredLeases(now); !recovered) {
+            opened.set_value(recovered.error());
+            m_store.reset();
+            return;
+        } else if (*recovered > 0) {
+            qCInfo(lcEngine) << "recovered" << *recovered << "tasks with expired leases";
+        }
+        m_store->takeTransitions();
+    }
+    writerReloadConfigs();
+    writerRecount();
+    if (auto last = m_store->lastEventId())
+        m_lastEventId = *last;
+    if (auto v = m_store->dataVersion())
+        m_dataVersion = *v;
+    m_nextScheduled = m_store->nextScheduledRunAt();
+    m_nextPoll = now + m_options.pollIntervalMs;
+    m_nextMaintenance = now + m_options.maintenanceIntervalMs;
+    m_nextSample = m_options.sampleIntervalMs > 0 ? now + m_options.sampleIntervalMs : 0;
+    m_lastSampleMinute = now / 60'000;
+    for (const QueueConfig& c : std::as_const(m_configs))
+        m_maybeReady.insert(c.name);
+    opened.set_value(success());
+
+    for (;;) {
+        {
+            std::unique_lock lock(m_mutex);
+            if (m_stopping && m_commands.empty() && m_completions.empty() && m_busyWorkers == 0)
+                break;
+        }
+        writerCycle();
+    }
+
+    // Release every worker before the connection goes, then close it on the thread that opened it.
+    m_slots.clear();
+    m_store.reset();
+}
+
+qint64 EngineCore::writerNextWake(qint64 now) const
+{
+    qint64 wake = now + 1000;
+    auto consider = [&wake](qint64 t) {
+        if (t > 0)
+            wake = std::min(wake, t);
+    };
+    consider(m_nextPoll);
+    consider(m_nextMaintenance);
+    consider(m_nextSample);
+    consider(m_nextScheduled);
+    consider(m_completionRetryAt);
+    for (const Slot& slot : m_slots) {
+        if (slot.busy) {
+            consider(m_nextHeartbeat);
+            consider(slot.deadline);
+        }
+    }
+    return std::max(wake, now);
+}
+
+void EngineCore::writerCycle()
+{
+    qint64 now = nowMs();
+    std::deque<std::unique_ptr<Command>> commands;
+    std::deque<Completion> completions;
+    bool claiming = false;
+    {
+        std::unique_lock lock(m_mutex);
+        const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
+        const bool idleWorkerCanWork = m_claiming && writerHasClaimableWork();
+        const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
+        if (!idleWorkerCanWork && !workerCountChanged) {
+            m_wake.wait_until(lock, wakeAt, [&] {
+                return m_stopping || !m_commands.empty() || !m_completions.empty() || !m_readyHints.isEmpty()
+                    || m_configsDirty || int(m_slots.size()) != m_desiredWorkers;
+            });
+        }
+        while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
+            commands.push_back(std::move(m_commands.front()));
+            m_commands.pop_front();
+        }
+        if (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt)
+            completions.swap(m_completions);
+        for (const QString& q : std::as_const(m_readyHints))
+            m_maybeReady.insert(q);
+        m_readyHints.clear();
+        if (m_configsDirty) {
+            m_configsDirty = false;
+            lock.unlock();
+            writerReloadConfigs();
+            lock.lock();
+        }
+        claiming = m_claiming && !m_stopping;
+    }
+    now = nowMs();
+    writerAdjustWorkers();
+
+    // Another process wrote: its tasks may be ready, its config changes apply, our counts are stale.
+    if (now >= m_nextPoll) {
+        m_nextPoll = now + m_options.pollIntervalMs;
+        if (auto v = m_store->dataVersion(); v && *v != m_dataVersion) {
+            m_dataVersion = *v;
+            writerReloadConfigs();
+            m_countsDirty = true;
+            for (const QueueConfig& c : std::as_const(m_configs))
+                m_maybeReady.insert(c.name);
+            m_nextScheduled = m_store->nextScheduledRunAt();
+        }
+    }
+
+    const bool readOnly = m_store->isReadOnly();
+    const bool maintenanceDue = !readOnly
+        && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
+    bool anyBusy = false, anyIdle = false;
+    for (const Slot& slot : m_slots) {
+        anyBusy |= slot.busy;
+        anyIdle |= !slot.busy && !slot.retiring;
+    }
+    const bool heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
+    const bool claimDue = !readOnly && claiming && anyIdle && writerHasClaimableWork();
+
+    QList<std::pair<int, Task>> dispatch;
+    QList<Status> results;
+    QList<qint64> cancelRequested;
+    bool committed = false;
+    Error failure;
+    if (!commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || claimDue) {
+        Status began = readOnly ? Status(Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")})
+                                : m_store->begin();
+        if (began) {
+            for (auto& command : commands)
+                results.append(m_store->atomically([&] { return command->run(*m_store); }));
+            for (const Completion& completion : completions)
+                writerRecordCompletion(completion, now);
+            if (maintenanceDue) {
+                m_nextMaintenance = now + m_options.maintenanceIntervalMs;
+                if (auto staged = m_store->stageDueTasks(now); !staged)
+                    qCWarning(lcEngine) << staged.errorString();
+                if (auto recovered = m_store->recoverExpiredLeases(now); !recovered)
+                    qCWarning(lcEngine) << recovered.errorString();
+            }
+            if (heartbeatDue) {
+                m_nextHeartbeat = now + std::max<qint64>(m_options.leaseMs / 3, 50);
+                if (auto flagged = m_store->renewLeases(m_owner, m_options.leaseMs, now))
+                    cancelRequested = *flagged;
+                else
+                    qCWarning(lcEngine) << flagged.errorString();
+            }
+            if (claimDue)
+                writerClaim(now, dispatch);
+            Status c = m_store->commit();
+            committed = bool(c);
+            if (!committed)
+                failure = c.error();
+        } else {
+            failure = began.error();
+        }
+    }
+
+    if (!commands.empty() || !completions.empty() || !dispatch.isEmpty() || maintenanceDue || heartbeatDue) {
+        if (committed) {
+            m_lastErrorCode = -1;
+            m_completionRetryAt = 0;
+            const QList<StateTransition> transitions = m_store->takeTransitions();
+            QList<TaskChange> changes;
+            changes.reserve(transitions.size());
+            bool scheduledSomething = false;
+            {
+                std::lock_guard lock(m_stateMutex);
+                for (const StateTransition& t : transitions) {
+                    StateCounts& counts = m_counts[t.queue];
+                    if (t.from)
+                        --counts[std::size_t(*t.from)];
+                    if (t.to) {
+                        ++counts[std::size_t(*t.to)];
+                        changes.append({t.id, t.queue, *t.to});
+                        if (*t.to == TaskState::Queued)
+                            m_maybeReady.insert(t.queue);
+                        scheduledSomething |= *t.to == TaskState::Scheduled;
+                    } else {
+                        changes.append({t.id, t.queue, *t.from});
+                    }
+                }
+            }
+            if (scheduledSomething || maintenanceDue)
+                m_nextScheduled = m_store->nextScheduledRunAt();
+            // Our own commit moved data_version for nobody but the other connections: keep ours in step so the
+            // next poll only reacts to other processes.
+            if (auto v = m_store->dataVersion())
+                m_dataVersion = *v;
+            if (!changes.isEmpty())
+                Q_EMIT m_engine.tasksChanged(changes);
+        } else {
+            // Nothing of this cycle was written. Commands report the error to their callers; completions are kept
+            // and recorded once the database accepts writes again (their tasks stay leased meanwhile).
+            m_store->takeTransitions();
+            for (auto& [index, task] : dispatch) {
+                Slot& slot = m_slots[std::size_t(index)];
+                slot.busy = false;
+                --m_runningPerQueue[task.queue];
+            }
+            dispatch.clear();
+            if (!completions.empty()) {
+                std::lock_guard lock(m_mutex);
+                for (auto it = completions.rbegin(); it != completions.rend(); ++it)
+                    m_completions.push_front(std::move(*it));
+                m_completionRetryAt = now + 500;
+            }
+            if (int(failure.code) != m_lastErrorCode) {
+                m_lastErrorCode = int(failure.code);
+                if (!completions.empty() || maintenanceDue || claimDue)
+                    reportError(failure);
+            }
+        }
+    }
+
+    for (qsizetype i = 0; i < qsizetype(commands.size()); ++i) {
+        Status s = !committed ? Status(failure) : results.value(i, Status(failure));
+        commands[std::size_t(i)]->done.set_value(std::move(s));
+    }
+
+    // Hand out the claimed tasks only now that the claim is durable.
+    if (committed) {
+        for (auto& [index, task] : dispatch) {
+            Slot& slot = m_slots[std::size_t(index)];
+            {
+                std::lock_guard lock(m_stateMutex);
+                m_running[task.id] = slot.context;
+            }
+            writerPublishWorker(slot, index);
+            slot.worker->assign(Assignment {task, slot.worker->name(), slot.context});
+        }
+        if (!cancelRequested.isEmpty())
+            stopRunning(cancelRequested, StopReason::CancelledByUser);
+    }
+
+    // Per-task timeouts: the handler sees isCancelled() and returns; the attempt then fails as timed out.
+    for (Slot& slot : m_slots) {
+        if (slot.busy && slot.deadline > 0 && now >= slot.deadline && slot.context)
+            slot.context->requestStop(StopReason::TimedOut);
+    }
+
+    if (m_countsDirty)
+        writerRecount();
+    if (m_nextSample > 0 && now >= m_nextSample) {
+        m_nextSample = now + m_options.sampleIntervalMs;
+        writerSample(now);
+    }
+}
+
+void EngineCore::writerRecordCompletion(const Completion& c, qint64 now)
+{
+    const Task& task = c.task;
+    Status recorded = success();
+    const HandlerResult& r = c.result;
+    if (r.outcome == HandlerResult::Outcome::Success) {
+        recorded = m_store->complete(task.id, task.attempts, m_owner, c.worker,
+            QJsonDocument(r.result).toJson(QJsonDocument::Compact), c.finishedAt);
+    } else if (c.stopReason == StopReason::CancelledByUser) {
+        recorded = m_store->finishCancelled(task.id, task.attempts, m_owner, c.worker, c.finishedAt);
+    } else if (c.stopReason == StopReason::ShuttingDown) {
+        recorded = m_store->release(task.id, task.attempts, m_owner, c.worker, c.finishedAt);
+    } else if (c.stopReason == StopReason::TimedOut) {
+        auto failed = m_store->fail(task.id, task.attempts, m_owner, c.worker,
+            QStringLiteral("Timed out after %1 ms").arg(task.timeoutMs), false, std::nullopt, c.finishedAt);
+        if (!failed)
+            recorded = failed.error();
+    } else {
+        auto failed = m_store->fail(task.id, task.attempts, m_owner, c.worker, r.error,
+            r.outcome == HandlerResult::Outcome::PermanentError, r.retryAfterMs, c.finishedAt);
+        if (!failed)
+            recorded = failed.error();
+    }
+    if (!recorded) {
+        if (recorded.error().code == ErrorCode::NotFound)
+            qCWarning(lcEngine) << "dropping a stale result:" << recorded.errorString();
+        else
+            reportError(recorded.error());
+    }
+
+    // The worker is free again whatever became of the record.
+    Slot& slot = m_slots[std::size_t(c.workerIndex)];
+    slot.busy = false;
+    slot.context.reset();
+    slot.deadline = 0;
+    slot.since = now;
+    --m_runningPerQueue[task.queue];
+    {
+        std::lock_guard lock(m_mutex);
+        --m_busyWorkers;
+    }
+    {
+        std::lock_guard lock(m_stateMutex);
+        m_running.erase(task.id);
+    }
+    if (slot.retiring)
+        slot.worker->requestExit();
+    writerPublishWorker(slot, c.workerIndex);
+}
+
+bool EngineCore::writerHasClaimableWork() const
+{
+    int idle = 0;
+    for (const Slot& slot : m_slots)
+        idle += !slot.busy && !slot.retiring;
+    if (idle == 0)
+        return false;
+    for (const QString& name : m_maybeReady) {
+        const auto config = m_configs.constFind(name);
+        if (config == m_configs.cend() || config->paused)
+            continue;
+        if (config->concurrency == 0 || m_runningPerQueue.value(name) < config->concurrency)
+            return true;
+    }
+    return false;
+}
+
+void EngineCore::writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch)
+{
+    QList<int> idle;
+    for (std::size_t i = 0; i < m_slots.size(); ++i) {
+        if (!m_slots[i].busy && !m_slots[i].retiring)
+            idle.append(int(i));
+    }
+    if (idle.isEmpty())
+        return;
+    // Rotate the starting queue so that a busy queue cannot starve the others.
+    QStringList order = m_queueOrder;
+    if (!order.isEmpty()) {
+        m_claimRotation = (m_claimRotation + 1) % int(order.size());
+        std::rotate(order.begin(), order.begin() + m_claimRotation, order.end());
+    }
+    for (const QString& name : std::as_const(order)) {
+        if (idle.isEmpty())
+            break;
+        if (!m_maybeReady.contains(name))
+            continue;
+        const QueueConfig& config = m_configs[name];
+        if (config.paused)
+            continue;
+        int capacity = int(idle.size());
+        if (config.concurrency > 0)
+            capacity = std::min(capacity, config.concurrency - m_runningPerQueue.value(name));
+        if (capacity <= 0)
+            continue;
+        auto claimed = m_store->claim(name, capacity, m_owner, m_options.leaseMs, now);
+        if (!claimed) {
+            qCWarning(lcEngine) << claimed.errorString();
+            return;
+        }
+        if (claimed->size() < capacity)
+            m_maybeReady.remove(name);
+        for (Task& task : claimed.value()) {
+            const int index = idle.takeFirst();
+            Slot& slot = m_slots[std::size_t(index)];
+            if (Status s = m_store->recordStart(task, slot.worker->name(), now); !s)
+                qCWarning(lcEngine) << s.errorString();
+            slot.busy = true;
+            slot.task = task;
+            slot.since = now;
+            slot.deadline = task.timeoutMs > 0 ? now + task.timeoutMs : 0;
+            slot.context = std::make_shared<HandlerContext>(task.id, task.attempts, task.queue,
+                [this, id = task.id](double fraction, const QString& message) {
+                    Q_EMIT m_engine.taskProgress(id, fraction, message);
+                },
+                [id = task.id](const QString& line) { qCInfo(lcEngine).noquote() << "task" << id << line; });
+            ++m_runningPerQueue[task.queue];
+            {
+                std::lock_guard lock(m_mutex);
+                ++m_busyWorkers;
+            }
+            dispatch.append({index, std::move(task)});
+        }
+    }
+    // A queue we did not get to (all workers busy) keeps its hint for the next cycle.
+    if (!dispatch.isEmpty())
+        m_nextHeartbeat = std::min(m_nextHeartbeat == 0 ? now + m_options.leaseMs / 3 : m_nextHeartbeat,
+            now + std::max<qint64>(m_options.leaseMs / 3, 50));
+}
+
+void EngineCore::writerAdjustWorkers()
+{
+    int desired;
+    {
+        std::lock_guard lock(m_mutex);
+        desired = m_desiredWorkers;
+    }
+    // Revive retiring workers first, then grow.
+    int active = 0;
+    for (Slot& slot : m_slots) {
+        if (!slot.retiring)
+            ++active;
+    }
+    for (std::size_t i = 0; i < m_slots.size() && active < desired; ++i) {
+        if (m_slots[i].retiring && m_slots[i].busy) {
+            m_slots[i].retiring = false;
+            ++active;
+        }
+    }
+    while (active > desired) {
+        // Retire from the back: idle ones leave now, busy ones after their task.
+        for (std::size_t i = m_slots.size(); i-- > 0;) {
+            if (!m_slots[i].retiring) {
+                m_slots[i].retiring = true;
+                if (!m_slots[i].busy)
+                    m_slots[i].worker->requestExit();
+                --active;
+                break;
+            }
+        }
+    }
+    // Drop retired idle workers at the end of the vector (indices of the others must stay stable).
+    while (!m_slots.empty() && m_slots.back().retiring && !m_slots.back().busy) {
+        const int index = int(m_slots.size()) - 1;
+        m_slots.pop_back();
+        std::lock_guard lock(m_stateMutex);
+        m_workerStatus.erase(index);
+    }
+    while (int(m_slots.size()) < desired) {
+        const int index = int(m_slots.size());
+        Slot slot;
+        slot.worker = std::make_unique<Worker>(index, m_owner + QStringLiteral("/w%1").arg(index), *m_options.handlers,
+            [this](Completion c) { onCompletion(std::move(c)); });
+        slot.since = nowMs();
+        m_slots.push_back(std::move(slot));
+        writerPublishWorker(m_slots.back(), index);
+        ++active;
+    }
+}
+
+void EngineCore::writerPublishWorker(const Slot& slot, int index)
+{
+    WorkerStatus status;
+    status.index = index;
+    status.name = slot.worker->name();
+    status.busy = slot.busy;
+    status.since = slot.since;
+    if (slot.busy) {
+        status.taskId = slot.task.id;
+        status.taskType = slot.task.type;
+        status.queue = slot.task.queue;
+    }
+    {
+        std::lock_guard lock(m_stateMutex);
+        m_workerStatus[index] = status;
+    }
+    Q_EMIT m_engine.workerChanged(status);
+}
+
+void EngineCore::writerReloadConfigs()
+{
+    auto configs = m_store->queues();
+    if (!configs) {
+        qCWarning(lcEngine) << configs.errorString();
+        return;
+    }
+    m_configs.clear();
+    m_queueOrder.clear();
+    for (const QueueConfig& c : *configs) {
+        m_configs.insert(c.name, c);
+        m_queueOrder.append(c.name);
+    }
+    std::lock_guard lock(m_stateMutex);
+    m_publishedConfigs = *configs;
+}
+
+void EngineCore::writerRecount()
+{
+    auto counts = m_store->countByQueueAndState();
+    if (!counts) {
+        qCWarning(lcEngine) << counts.errorString();
+        return;
+    }
+    m_countsDirty = false;
+    std::lock_guard lock(m_stateMutex);
+    m_counts = *counts;
+}
+
+void EngineCore::writerSample(qint64 now)
+{
+    auto activity = m_store->eventActivitySince(m_lastEventId);
+    if (!activity) {
+        qCWarning(lcEngine) << activity.errorString();
+        return;
+    }
+    m_lastEventId = activity->lastEventId;
+    StatsSample sample;
+    sample.at = now - now % 1000;
+    {
+        std::lock_guard lock(m_stateMutex);
+        for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it) {
+            QueueSample q;
+            q.queue = it.key();
+            q.at = sample.at;
+            q.counts = it.value();
+            q.enqueued = activity->enqueued.value(q.queue);
+            q.completed = activity->completed.value(q.queue);
+            q.failed = activity->failed.value(q.queue);
+            QList<qint64> waits = activity->waitTimesMs.value(q.queue);
+            q.waitP50Ms = percentile(waits, 50);
+            q.waitP95Ms = percentile(waits, 95);
+            sample.queues.append(q);
+        }
+        m_lastSample = sample;
+    }
+    if (m_options.persistMetrics && !m_store->isReadOnly()) {
+        if (Status s = m_store->insertSamples(sample.queues); !s)
+            qCWarning(lcEngine) << s.errorString();
+        const qint64 minute = now / 60'000;
+        if (minute != m_lastSampleMinute) {
+            if (Status s = m_store->downsampleAndPrune(m_lastSampleMinute * 60'000, now); !s)
+                qCWarning(lcEngine) << s.errorString();
+            m_lastSampleMinute = minute;
+        }
+        m_store->takeTransitions();
+        if (auto v = m_store->dataVersion())
+            m_dataVersion = *v;
+    }
+    Q_EMIT m_engine.statsSampled(sample);
+}
+
+} // namespace qd

@@ -1,0 +1,140 @@
+#pragma once
+
+#include "queueengine.h"
+#include "taskstore.h"
+#include "worker.h"
+
+#include <QSet>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <vector>
+
+class QThread;
+
+namespace qd {
+
+// The machinery behind QueueEngine: one writer thread that owns the database connection and runs every write of
+// this process, grouped into one transaction per cycle (group commit), plus the worker pool it dispatches to.
+// Thread contract: the public methods are thread-safe; everything prefixed "writer" runs on the writer thread only.
+class EngineCore {
+public:
+    EngineCore(QueueEngine& engine, const EngineOptions& options);
+    ~EngineCore();
+
+    // Starts the writer thread and opens the database on it; returns once it is open (or failed to open).
+    Status start();
+    void shutdown(qint64 graceMs);
+
+    // Runs fn inside the writer's next transaction (in a savepoint of its own) and waits for the commit.
+    Status execute(std::function<Status(TaskStore&)> fn);
+    template <typename T>
+    Result<T> call(std::function<Result<T>(TaskStore&)> fn)
+    {
+        std::optional<Result<T>> out;
+        Status s = execute([&](TaskStore& store) -> Status {
+            auto r = fn(store);
+            if (!r)
+                return r.error();
+            out.emplace(std::move(r));
+            return success();
+        });
+        if (!s)
+            return s.error();
+        return std::move(*out);
+    }
+
+    // Asks the handlers of these tasks, if they run in this process, to stop.
+    void stopRunning(const QList<qint64>& taskIds, StopReason reason);
+    void markQueueReady(const QString& queue);
+    void reloadQueueConfigs();
+
+    void setWorkerCount(int count);
+    int workerCount() const;
+    void stopWorkers(qint64 graceMs);
+
+    QHash<QString, StateCounts> counts() const;
+    QList<QueueConfig> queueConfigs() const;
+    QList<WorkerStatus> workers() const;
+    StatsSample lastSample() const;
+    const QString& owner() const { return m_owner; }
+
+private:
+    struct Command {
+        std::function<Status(TaskStore&)> run;
+        std::promise<Status> done;
+    };
+    struct Slot {
+        std::unique_ptr<Worker> worker;
+        bool busy = false;
+        bool retiring = false;
+        Task task;
+        std::shared_ptr<HandlerContext> context;
+        qint64 deadline = 0; // 0: no timeout
+        qint64 since = 0;
+    };
+
+    void writerMain(std::promise<Status> opened);
+    void writerCycle();
+    void writerRecordCompletion(const Completion& completion, qint64 now);
+    void writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch);
+    void writerAdjustWorkers();
+    bool writerHasClaimableWork() const;
+    void writerReloadConfigs();
+    void writerRecount();
+    void writerSample(qint64 now);
+    void writerPublishWorker(const Slot& slot, int index);
+    qint64 writerNextWake(qint64 now) const;
+    void reportError(const Error& error);
+    void onCompletion(Completion completion);
+
+    QueueEngine& m_engine;
+    const EngineOptions& m_options;
+    QString m_owner;
+    std::unique_ptr<QThread> m_writer;
+
+    // Shared between threads, under m_mutex.
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<std::unique_ptr<Command>> m_commands;
+    std::deque<Completion> m_completions;
+    bool m_stopping = false;
+    bool m_claiming = true;
+    bool m_configsDirty = false;
+    int m_desiredWorkers = 0;
+    int m_busyWorkers = 0;
+    QSet<QString> m_readyHints;
+
+    // Published state, under m_stateMutex.
+    mutable std::mutex m_stateMutex;
+    QHash<QString, StateCounts> m_counts;
+    QList<QueueConfig> m_publishedConfigs;
+    std::map<int, WorkerStatus> m_workerStatus;
+    StatsSample m_lastSample;
+    std::map<qint64, std::shared_ptr<HandlerContext>> m_running;
+
+    // Writer thread only.
+    std::unique_ptr<TaskStore> m_store;
+    std::vector<Slot> m_slots;
+    QHash<QString, QueueConfig> m_configs;
+    QHash<QString, int> m_runningPerQueue;
+    QSet<QString> m_maybeReady;
+    QStringList m_queueOrder;
+    int m_claimRotation = 0;
+    qint64 m_dataVersion = -1;
+    qint64 m_lastEventId = 0;
+    qint64 m_nextPoll = 0;
+    qint64 m_nextMaintenance = 0;
+    qint64 m_nextHeartbeat = 0;
+    qint64 m_nextSample = 0;
+    qint64 m_nextScheduled = 0;
+    qint64 m_lastSampleMinute = 0;
+    qint64 m_completionRetryAt = 0;
+    bool m_countsDirty = true;
+    int m_lastErrorCode = -1;
+};
+
+} // namespace qd

@@ -1,0 +1,186 @@
+#include "queueengine.h"
+
+#include "enginecore.h"
+#include "taskstore.h"
+
+#include <QDateTime>
+
+namespace qd {
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+std::optional<Error> checkQueueName(const QString& queue)
+{
+    if (!isValidQueueName(queue))
+        return Error {ErrorCode::InvalidArgument,
+            QStringLiteral("Invalid queue name \"%1\": use 1-64 letters, digits, '_', '-' or '.'").arg(queue)};
+    return std::nullopt;
+}
+
+} // namespace
+
+QueueEngine::QueueEngine(EngineOptions options)
+    : m_options(std::move(options))
+{
+}
+
+QueueEngine::~QueueEngine()
+{
+    if (m_core)
+        m_core->shutdown(m_options.shutdownGraceMs);
+}
+
+Result<std::unique_ptr<QueueEngine>> QueueEngine::open(EngineOptions options)
+{
+    qRegisterMetaType<qd::Task>();
+    qRegisterMetaType<qd::TaskEvent>();
+    qRegisterMetaType<qd::StatsSample>();
+    qRegisterMetaType<qd::TaskChange>();
+    qRegisterMetaType<QList<qd::TaskChange>>();
+    qRegisterMetaType<qd::WorkerStatus>();
+    qRegisterMetaType<qd::Error>();
+    if (!options.handlers)
+        options.handlers = HandlerRegistry::createDefault();
+    if (options.leaseMs < 100 || options.pollIntervalMs < 1 || options.maintenanceIntervalMs < 1)
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("Lease and poll intervals must be positive")};
+    std::unique_ptr<QueueEngine> engine(new QueueEngine(std::move(options)));
+    engine->m_core = std::make_unique<EngineCore>(*engine, engine->m_options);
+    if (Status s = engine->m_core->start(); !s) {
+        engine->m_core.reset();
+        return s.error();
+    }
+    return engine;
+}
+
+Result<EnqueueResult> QueueEngine::enqueue(const NewTask& task)
+{
+    auto batch = enqueueBatch({task});
+    if (!batch)
+        return batch.error();
+    return batch->constFirst();
+}
+
+Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tasks)
+{
+    // Validation runs here, on the caller's thread, so JSON parsing never holds up the writer.
+    for (qsizetype i = 0; i < tasks.size(); ++i) {
+        if (auto error = validateNewTask(tasks.at(i), handlers())) {
+            if (tasks.size() > 1)
+                error->message = QStringLiteral("Task %1 of the batch: %2").arg(i + 1).arg(error->message);
+            return *error;
+        }
+    }
+    auto result = m_core->call<QList<EnqueueResult>>([&](TaskStore& store) { return store.enqueue(tasks, nowMs()); });
+    return result;
+}
+
+Result<qint64> QueueEngine::retry(const TaskFilter& filter)
+{
+    return m_core->call<qint64>([&](TaskStore& store) { return store.retry(filter, nowMs()); });
+}
+
+Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
+{
+    QList<qint64> running;
+    auto result = m_core->call<qint64>([&](TaskStore& store) {
+        running.clear();
+        return store.cancel(filter, nowMs(), &running);
+    });
+    if (result)
+        m_core->stopRunning(running, StopReason::CancelledByUser);
+    return result;
+}
+
+Result<qint64> QueueEngine::purge(const TaskFilter& filter)
+{
+    return m_core->call<qint64>([&](TaskStore& store) { return store.purge(filter); });
+}
+
+Status QueueEngine::setPaused(const QString& queue, bool paused)
+{
+    if (!queue.isEmpty()) {
+        if (auto error = checkQueueName(queue))
+            return *error;
+    }
+    Status s = m_core->execute([&](TaskStore& store) { return store.setPaused(queue, paused, nowMs()); });
+    if (s)
+        m_core->reloadQueueConfigs();
+    return s;
+}
+
+Status QueueEngine::setConcurrency(const QString& queue, int concurrency)
+{
+    if (auto error = checkQueueName(queue))
+        return *error;
+    if (concurrency < 0 || concurrency > 1000)
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("Concurrency must be 0 (no limit) to 1000")};
+    Status s = m_core->execute([&](TaskStore& store) { return store.setConcurrency(queue, concurrency, nowMs()); });
+    if (s) {
+        m_core->reloadQueueConfigs();
+        m_core->markQueueReady(queue);
+    }
+    return s;
+}
+
+Status QueueEngine::setQueueConfig(const QueueConfig& config)
+{
+    if (auto error = checkQueueName(config.name))
+        return *error;
+    if (config.concurrency < 0 || config.maxAttempts < 1 || config.timeoutMs < 0 || config.retryPolicy.baseDelayMs < 0
+        || config.retryPolicy.maxDelayMs < config.retryPolicy.baseDelayMs || config.retryPolicy.jitter < 0
+        || config.retryPolicy.jitter > 1)
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("Invalid configuration for queue %1").arg(config.name)};
+    Status s = m_core->execute([&](TaskStore& store) { return store.setQueueConfig(config, nowMs()); });
+    if (s) {
+        m_core->reloadQueueConfigs();
+        m_core->markQueueReady(config.name);
+    }
+    return s;
+}
+
+Status QueueEngine::runInWriter(const std::function<Status(TaskStore&)>& fn)
+{
+    return m_core->execute(fn);
+}
+
+QHash<QString, StateCounts> QueueEngine::counts() const
+{
+    return m_core->counts();
+}
+
+QList<QueueConfig> QueueEngine::queueConfigs() const
+{
+    return m_core->queueConfigs();
+}
+
+QList<WorkerStatus> QueueEngine::workers() const
+{
+    return m_core->workers();
+}
+
+StatsSample QueueEngine::lastSample() const
+{
+    return m_core->lastSample();
+}
+
+void QueueEngine::setWorkerCount(int count)
+{
+    m_core->setWorkerCount(count);
+}
+
+int QueueEngine::workerCount() const
+{
+    return m_core->workerCount();
+}
+
+void QueueEngine::stopWorkers(qint64 graceMs)
+{
+    m_core->stopWorkers(graceMs);
+}
+
+} // namespace qd

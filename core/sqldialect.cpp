@@ -1,0 +1,108 @@
+#include "sqldialect.h"
+
+namespace qd {
+
+QString taskColumns()
+{
+    return QStringLiteral("id, queue, type, payload, priority, state, attempts, max_attempts, run_at, created_at, "
+                          "started_at, finished_at, lease_owner, lease_expires_at, last_error, result, "
+                          "idempotency_key, timeout_ms, cancel_requested");
+}
+
+namespace {
+
+QStringList schemaVersion1()
+{
+    return {
+        QStringLiteral("CREATE TABLE queues ("
+                       " name TEXT PRIMARY KEY,"
+                       " paused INTEGER NOT NULL DEFAULT 0,"
+                       " concurrency INTEGER NOT NULL DEFAULT 0,"
+                       " max_attempts INTEGER NOT NULL DEFAULT 3,"
+                       " timeout_ms INTEGER NOT NULL DEFAULT 0,"
+                       " backoff_base_ms INTEGER NOT NULL DEFAULT 1000,"
+                       " backoff_max_ms INTEGER NOT NULL DEFAULT 3600000,"
+                       " backoff_jitter REAL NOT NULL DEFAULT 0.25,"
+                       " created_at INTEGER NOT NULL)"),
+        QStringLiteral("CREATE TABLE tasks ("
+                       " id INTEGER PRIMARY KEY,"
+                       " queue TEXT NOT NULL,"
+                       " type TEXT NOT NULL,"
+                       " payload TEXT NOT NULL,"
+                       " priority INTEGER NOT NULL DEFAULT 0,"
+                       " state TEXT NOT NULL,"
+                       " attempts INTEGER NOT NULL DEFAULT 0,"
+                       " max_attempts INTEGER NOT NULL,"
+                       " run_at INTEGER NOT NULL,"
+                       " created_at INTEGER NOT NULL,"
+                       " started_at INTEGER,"
+                       " finished_at INTEGER,"
+                       " lease_owner TEXT,"
+                       " lease_expires_at INTEGER,"
+                       " last_error TEXT,"
+                       " result TEXT,"
+                       " idempotency_key TEXT,"
+                       " timeout_ms INTEGER NOT NULL DEFAULT 0,"
+                       " backoff_base_ms INTEGER,"
+                       " backoff_max_ms INTEGER,"
+                       " backoff_jitter REAL,"
+                       " cancel_requested INTEGER NOT NULL DEFAULT 0)"),
+        // The claim walks this partial index in dispatch order, so its cost does not grow with finished rows.
+        QStringLiteral("CREATE INDEX tasks_ready ON tasks(queue, priority DESC, run_at, id) WHERE state = 'queued'"),
+        QStringLiteral("CREATE INDEX tasks_scheduled ON tasks(run_at) WHERE state = 'scheduled'"),
+        QStringLiteral("CREATE INDEX tasks_leases ON tasks(lease_expires_at) WHERE state = 'running'"),
+        QStringLiteral("CREATE UNIQUE INDEX tasks_idempotency ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL"),
+        // Browsing: filter by state or queue (also covers the counts per queue and state), by type, sort by
+        // priority. created_at follows id, so sorting by id serves "newest first".
+        QStringLiteral("CREATE INDEX tasks_state ON tasks(state, id)"),
+        QStringLiteral("CREATE INDEX tasks_queue_state ON tasks(queue, state, id)"),
+        QStringLiteral("CREATE INDEX tasks_type ON tasks(type, id)"),
+        QStringLiteral("CREATE TABLE task_events ("
+                       " id INTEGER PRIMARY KEY,"
+                       " task_id INTEGER NOT NULL,"
+                       " queue TEXT NOT NULL,"
+                       " at INTEGER NOT NULL,"
+                       " kind TEXT NOT NULL,"
+                       " from_state TEXT,"
+                       " to_state TEXT NOT NULL,"
+                       " attempt INTEGER NOT NULL,"
+                       " worker TEXT,"
+                       " detail TEXT,"
+                       " duration_ms INTEGER)"),
+        QStringLiteral("CREATE INDEX task_events_task ON task_events(task_id, id)"),
+        QStringLiteral("CREATE INDEX task_events_at ON task_events(at)"),
+        QStringLiteral("CREATE TABLE metrics ("
+                       " resolution INTEGER NOT NULL,"
+                       " queue TEXT NOT NULL,"
+                       " ts INTEGER NOT NULL,"
+                       " queued INTEGER NOT NULL, scheduled INTEGER NOT NULL, running INTEGER NOT NULL,"
+                       " succeeded INTEGER NOT NULL, failed INTEGER NOT NULL, cancelled INTEGER NOT NULL,"
+                       " enqueued_n INTEGER NOT NULL, completed_n INTEGER NOT NULL, failed_n INTEGER NOT NULL,"
+                       " wait_p50_ms REAL NOT NULL, wait_p95_ms REAL NOT NULL,"
+                       " PRIMARY KEY (resolution, queue, ts)) WITHOUT ROWID"),
+        QStringLiteral("INSERT INTO queues(name, created_at) VALUES ('default', CAST(strftime('%s','now') AS INTEGER) * 1000)"),
+    };
+}
+
+} // namespace
+
+const SqlDialect& sqliteDialect()
+{
+    static const SqlDialect dialect {
+        QStringLiteral("sqlite"),
+        {schemaVersion1()},
+        QStringLiteral("BEGIN IMMEDIATE"),
+        // One statement: SQLite has a single writer, so the sub-select and the update cannot interleave with
+        // another claim.
+        QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = :now,"
+                       " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
+                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
+                       " ORDER BY priority DESC, run_at, id LIMIT :limit) RETURNING ")
+            + taskColumns(),
+        QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING"),
+        QStringLiteral("(payload LIKE ? ESCAPE '\\' OR last_error LIKE ? ESCAPE '\\')"),
+    };
+    return dialect;
+}
+
+} // namespace qd

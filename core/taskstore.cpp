@@ -1,0 +1,1239 @@
+#include "taskstore.h"
+
+#include "sqldialect.h"
+#include "sqlerrors.h"
+
+#include <QAtomicInteger>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QRandomGenerator>
+#include <QSet>
+#include <QSqlQuery>
+#include <QSqlRecord>
+
+namespace qd {
+
+namespace {
+
+QAtomicInteger<quint64> connectionCounter;
+
+QString stateSql(TaskState state)
+{
+    return QLatin1Char('\'') + taskStateName(state) + QLatin1Char('\'');
+}
+
+QVariant nullable(const QString& value)
+{
+    return value.isEmpty() ? QVariant() : QVariant(value);
+}
+
+QVariant nullable(const QByteArray& value)
+{
+    return value.isEmpty() ? QVariant() : QVariant(QString::fromUtf8(value));
+}
+
+Task readTask(const QSqlQuery& q)
+{
+    Task t;
+    t.id = q.value(0).toLongLong();
+    t.queue = q.value(1).toString();
+    t.type = q.value(2).toString();
+    t.payload = q.value(3).toString().toUtf8();
+    t.priority = q.value(4).toInt();
+    t.state = taskStateFromName(q.value(5).toString()).value_or(TaskState::Queued);
+    t.attempts = q.value(6).toInt();
+    t.maxAttempts = q.value(7).toInt();
+    t.runAt = q.value(8).toLongLong();
+    t.createdAt = q.value(9).toLongLong();
+    t.startedAt = q.value(10).toLongLong();
+    t.finishedAt = q.value(11).toLongLong();
+    t.leaseOwner = q.value(12).toString();
+    t.leaseExpiresAt = q.value(13).toLongLong();
+    t.lastError = q.value(14).toString();
+    t.result = q.value(15).toString().toUtf8();
+    t.idempotencyKey = q.value(16).toString();
+    t.timeoutMs = q.value(17).toInt();
+    t.cancelRequested = q.value(18).toBool();
+    return t;
+}
+
+TaskEvent readEvent(const QSqlQuery& q)
+{
+    TaskEvent e;
+    e.id = q.value(0).toLongLong();
+    e.taskId = q.value(1).toLongLong();
+    e.queue = q.value(2).toString();
+    e.at = q.value(3).toLongLong();
+    e.kind = q.value(4).toString();
+    if (!q.value(5).isNull())
+        e.fromState = taskStateFromName(q.value(5).toString());
+    e.toState = taskStateFromName(q.value(6).toString()).value_or(TaskState::Queued);
+    e.attempt = q.value(7).toInt();
+    e.worker = q.value(8).toString();
+    e.detail = q.value(9).toString();
+    e.durationMs = q.value(10).isNull() ? -1 : q.value(10).toLongLong();
+    return e;
+}
+
+const QString eventColumns = QStringLiteral("id, task_id, queue, at, kind, from_state, to_state, attempt, worker, detail, duration_ms");
+
+QString likePattern(const QString& text)
+{
+    QString escaped = text;
+    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
+    escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
+    escaped.replace(QLatin1Char('_'), QLatin1String("\\_"));
+    return QLatin1Char('%') + escaped + QLatin1Char('%');
+}
+
+// A WHERE clause with positional parameters.
+struct WhereClause {
+    QString sql = QStringLiteral("1 = 1");
+    QList<QVariant> values;
+
+    void add(const QString& condition, const QList<QVariant>& binds = {})
+    {
+        sql += QLatin1String(" AND ") + condition;
+        values += binds;
+    }
+    template <typename T, typename ToVariant>
+    void addIn(const QString& column, const QList<T>& items, ToVariant toVariant)
+    {
+        if (items.isEmpty())
+            return;
+        QStringList marks;
+        for (const T& item : items) {
+            marks.append(QStringLiteral("?"));
+            values.append(toVariant(item));
+        }
+        sql += QLatin1String(" AND ") + column + QLatin1String(" IN (") + marks.join(QLatin1Char(',')) + QLatin1Char(')');
+    }
+};
+
+WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect)
+{
+    WhereClause where;
+    where.addIn(QStringLiteral("id"), filter.ids, [](qint64 id) { return QVariant(id); });
+    where.addIn(QStringLiteral("queue"), filter.queues, [](const QString& q) { return QVariant(q); });
+    where.addIn(QStringLiteral("state"), filter.states, [](TaskState s) { return QVariant(taskStateName(s)); });
+    where.addIn(QStringLiteral("type"), filter.types, [](const QString& t) { return QVariant(t); });
+    if (!filter.search.isEmpty()) {
+        const QString pattern = likePattern(filter.search);
+        where.add(dialect.searchCondition, {pattern, pattern});
+    }
+    if (filter.createdFrom > 0)
+        where.add(QStringLiteral("created_at >= ?"), {filter.createdFrom});
+    if (filter.createdTo > 0)
+        where.add(QStringLiteral("created_at < ?"), {filter.createdTo});
+    return where;
+}
+
+void bindAll(QSqlQuery& q, const QList<QVariant>& values)
+{
+    for (qsizetype i = 0; i < values.size(); ++i)
+        q.bindValue(int(i), values.at(i));
+}
+
+QString sortColumn(TaskSortKey key)
+{
+    switch (key) {
+    case TaskSortKey::Id:
+        return {};
+    case TaskSortKey::Queue:
+        return QStringLiteral("queue");
+    case TaskSortKey::Type:
+        return QStringLiteral("type");
+    case TaskSortKey::State:
+        return QStringLiteral("state");
+    case TaskSortKey::Priority:
+        return QStringLiteral("priority");
+    case TaskSortKey::Attempts:
+        return QStringLiteral("attempts");
+    case TaskSortKey::RunAt:
+        return QStringLiteral("run_at");
+    case TaskSortKey::FinishedAt:
+        return QStringLiteral("finished_at");
+    }
+    return {};
+}
+
+constexpr int streamBatchSize = 1000;
+
+} // namespace
+
+TaskStore::TaskStore(StoreOptions options, QString connectionName, const SqlDialect& dialect)
+    : m_options(std::move(options))
+    , m_connectionName(std::move(connectionName))
+    , m_dialect(dialect)
+{
+}
+
+TaskStore::~TaskStore()
+{
+    if (m_txDepth > 0)
+        rollback();
+    m_prepared.clear();
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+int TaskStore::schemaVersion()
+{
+    return int(sqliteDialect().migrations.size());
+}
+
+Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
+{
+    if (options.path.isEmpty())
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("No database path given")};
+
+    const QFileInfo info(options.path);
+    if (info.exists()) {
+        if (info.isDir())
+            return Error {ErrorCode::Io, QStringLiteral("%1 is a directory, not a database file").arg(options.path)};
+        // Look at the header ourselves before SQLite does anything: a file that is not a database must stay
+        // exactly as it is.
+        QFile file(options.path);
+        if (!file.open(QIODevice::ReadOnly))
+            return Error {ErrorCode::Io, QStringLiteral("Cannot read %1: %2").arg(options.path, file.errorString())};
+        const QByteArray header = file.read(16);
+        if (file.size() > 0 && header != QByteArray("SQLite format 3\0", 16))
+            return Error {ErrorCode::Corrupt, QStringLiteral("%1 is not a SQLite database").arg(options.path)};
+        if (!options.readOnly && !info.isWritable())
+            return Error {ErrorCode::ReadOnly,
+                QStringLiteral("%1 is read-only: open it read-only to inspect it").arg(options.path)};
+    } else {
+        if (options.readOnly || !options.createIfMissing)
+            return Error {ErrorCode::NotFound, QStringLiteral("%1 does not exist").arg(options.path)};
+        if (!QDir().mkpath(info.absolutePath()))
+            return Error {ErrorCode::Io, QStringLiteral("Cannot create the directory %1").arg(info.absolutePath())};
+    }
+
+    const QString name = QStringLiteral("qd-store-%1").arg(connectionCounter.fetchAndAddRelaxed(1));
+    std::unique_ptr<TaskStore> store(new TaskStore(options, name, sqliteDialect()));
+    store->m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+    store->m_db.setDatabaseName(options.path);
+    QString connectOptions = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(options.busyTimeoutMs);
+    if (options.readOnly)
+        connectOptions += QLatin1String(";QSQLITE_OPEN_READONLY");
+    store->m_db.setConnectOptions(connectOptions);
+    if (!store->m_db.open())
+        return sqlError(store->m_db.lastError(), QStringLiteral("Cannot open %1").arg(options.path));
+    if (Status s = store->initialise(); !s)
+        return s.error();
+    return store;
+}
+
+Status TaskStore::initialise()
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(m_options.path));
+    const int version = q.value(0).toInt();
+    q.finish();
+    if (version > schemaVersion())
+        return Error {ErrorCode::SchemaTooNew,
+            QStringLiteral("%1 was written by a newer QueueDesk (schema %2; this version knows up to %3)")
+                .arg(m_options.path)
+                .arg(version)
+                .arg(schemaVersion())};
+    if (version == 0) {
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
+            return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(m_options.path));
+        const int objects = q.value(0).toInt();
+        q.finish();
+        if (objects > 0)
+            return Error {ErrorCode::Corrupt,
+                QStringLiteral("%1 is a SQLite database of another program, not a QueueDesk database").arg(m_options.path)};
+    }
+
+    if (m_options.readOnly) {
+        if (version == 0)
+            return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(m_options.path)};
+        return exec(QStringLiteral("PRAGMA query_only = 1"));
+    }
+
+    for (const QString& pragma : {QStringLiteral("PRAGMA journal_mode = WAL"),
+             m_options.durability == Durability::Full ? QStringLiteral("PRAGMA synchronous = FULL")
+                                                      : QStringLiteral("PRAGMA synchronous = NORMAL"),
+             QStringLiteral("PRAGMA temp_store = MEMORY"), QStringLiteral("PRAGMA cache_size = -16000")}) {
+        if (Status s = exec(pragma); !s)
+            return s;
+    }
+
+    if (version < schemaVersion()) {
+        // All migrations in one transaction: an interrupted upgrade leaves the old schema intact.
+        if (Status s = begin(); !s)
+            return s;
+        for (int v = version; v < schemaVersion(); ++v) {
+            for (const QString& statement : m_dialect.migrations.at(v)) {
+                if (Status s = exec(statement); !s) {
+                    rollback();
+                    return Error {s.error().code,
+                        QStringLiteral("Cannot upgrade the schema to version %1: %2").arg(v + 1).arg(s.errorString())};
+                }
+            }
+        }
+        if (Status s = exec(QStringLiteral("PRAGMA user_version = %1").arg(schemaVersion())); !s) {
+            rollback();
+            return s;
+        }
+        if (Status s = commit(); !s)
+            return s;
+    }
+    return success();
+}
+
+QSqlQuery& TaskStore::prepared(const QString& sql)
+{
+    auto it = m_prepared.find(sql);
+    if (it == m_prepared.end()) {
+        auto query = std::make_unique<QSqlQuery>(m_db);
+        query->setForwardOnly(true);
+        if (!query->prepare(sql))
+            qCWarning(lcStore) << "prepare failed:" << query->lastError().text() << sql;
+        it = m_prepared.emplace(sql, std::move(query)).first;
+    }
+    return *it->second;
+}
+
+Status TaskStore::exec(const QString& sql)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(sql))
+        return sqlError(q.lastError(), sql.section(QLatin1Char(' '), 0, 2));
+    return success();
+}
+
+// --- transactions ---
+
+Status TaskStore::begin()
+{
+    if (m_options.readOnly)
+        return Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")};
+    if (m_txDepth > 0)
+        return Error {ErrorCode::Internal, QStringLiteral("A transaction is already open")};
+    QSqlQuery& q = prepared(m_dialect.beginWrite);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot start a write transaction"));
+    m_txDepth = 1;
+    return success();
+}
+
+Status TaskStore::commit()
+{
+    QSqlQuery& q = prepared(QStringLiteral("COMMIT"));
+    if (!q.exec()) {
+        const Error error = sqlError(q.lastError(), QStringLiteral("Cannot commit"));
+        rollback();
+        return error;
+    }
+    m_txDepth = 0;
+    return success();
+}
+
+void TaskStore::rollback()
+{
+    QSqlQuery& q = prepared(QStringLiteral("ROLLBACK"));
+    if (!q.exec())
+        qCDebug(lcStore) << "rollback:" << q.lastError().text(); // SQLite may already have rolled back (disk full)
+    m_txDepth = 0;
+    m_transitions.clear();
+}
+
+Status TaskStore::atomically(const std::function<Status()>& fn)
+{
+    if (m_txDepth == 0) {
+        if (Status s = begin(); !s)
+            return s;
+        Status s = fn();
+        if (!s) {
+            rollback();
+            return s;
+        }
+        return commit();
+    }
+    const QString savepoint = QStringLiteral("sp%1").arg(m_txDepth);
+    if (Status s = exec(QLatin1String("SAVEPOINT ") + savepoint); !s)
+        return s;
+    const qsizetype mark = m_transitions.size();
+    ++m_txDepth;
+    Status s = fn();
+    --m_txDepth;
+    if (!s) {
+        exec(QLatin1String("ROLLBACK TO ") + savepoint);
+        m_transitions.resize(mark);
+    }
+    if (Status released = exec(QLatin1String("RELEASE ") + savepoint); !released && s)
+        return released;
+    return s;
+}
+
+QList<StateTransition> TaskStore::takeTransitions()
+{
+    return std::exchange(m_transitions, {});
+}
+
+Status TaskStore::addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind,
+    std::optional<TaskState> from, TaskState to, int attempt, const QString& worker, const QString& detail,
+    qint64 durationMs)
+{
+    QSqlQuery& q = prepared(QStringLiteral("INSERT INTO task_events(task_id, queue, at, kind, from_state, to_state, "
+                                           "attempt, worker, detail, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+    q.bindValue(0, taskId);
+    q.bindValue(1, queue);
+    q.bindValue(2, at);
+    q.bindValue(3, kind);
+    q.bindValue(4, from ? QVariant(taskStateName(*from)) : QVariant());
+    q.bindValue(5, taskStateName(to));
+    q.bindValue(6, attempt);
+    q.bindValue(7, nullable(worker));
+    q.bindValue(8, nullable(detail));
+    q.bindValue(9, durationMs < 0 ? QVariant() : QVariant(durationMs));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot record the history of task %1").arg(taskId));
+    if (from != to)
+        m_transitions.append({taskId, queue, from, to});
+    return success();
+}
+
+// --- tasks ---
+
+Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now)
+{
+    QList<EnqueueResult> results;
+    results.reserve(tasks.size());
+    Status s = atomically([&]() -> Status {
+        QHash<QString, std::pair<int, int>> queueDefaults; // max attempts, timeout
+        for (const NewTask& t : tasks) {
+            if (!t.idempotencyKey.isEmpty()) {
+                QSqlQuery& find = prepared(QStringLiteral("SELECT id FROM tasks WHERE idempotency_key = ?"));
+                find.bindValue(0, t.idempotencyKey);
+                if (!find.exec())
+                    return sqlError(find.lastError(), QStringLiteral("Cannot look up the idempotency key"));
+                if (find.next()) {
+                    results.append({find.value(0).toLongLong(), true});
+                    find.finish();
+                    continue;
+                }
+                find.finish();
+            }
+            auto defaults = queueDefaults.constFind(t.queue);
+            if (defaults == queueDefaults.cend()) {
+                if (Status ensured = ensureQueue(t.queue, now); !ensured)
+                    return ensured;
+                QSqlQuery& config = prepared(QStringLiteral("SELECT max_attempts, timeout_ms FROM queues WHERE name = ?"));
+                config.bindValue(0, t.queue);
+                if (!config.exec() || !config.next())
+                    return sqlError(config.lastError(), QStringLiteral("Cannot read queue %1").arg(t.queue));
+                defaults = queueDefaults.insert(t.queue, {config.value(0).toInt(), config.value(1).toInt()});
+                config.finish();
+            }
+            const qint64 runAt = t.runAt > 0 ? t.runAt : now + t.delayMs;
+            const TaskState state = runAt > now ? TaskState::Scheduled : TaskState::Queued;
+            QSqlQuery& insert = prepared(QStringLiteral(
+                "INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
+                "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+            insert.bindValue(0, t.queue);
+            insert.bindValue(1, t.type);
+            insert.bindValue(2, QString::fromUtf8(t.payload));
+            insert.bindValue(3, t.priority);
+            insert.bindValue(4, taskStateName(state));
+            insert.bindValue(5, t.maxAttempts > 0 ? t.maxAttempts : defaults->first);
+            insert.bindValue(6, runAt);
+            insert.bindValue(7, now);
+            insert.bindValue(8, nullable(t.idempotencyKey));
+            insert.bindValue(9, t.timeoutMs > 0 ? t.timeoutMs : defaults->second);
+            insert.bindValue(10, t.retryPolicy ? QVariant(t.retryPolicy->baseDelayMs) : QVariant());
+            insert.bindValue(11, t.retryPolicy ? QVariant(t.retryPolicy->maxDelayMs) : QVariant());
+            insert.bindValue(12, t.retryPolicy ? QVariant(t.retryPolicy->jitter) : QVariant());
+            if (!insert.exec())
+                return sqlError(insert.lastError(), QStringLiteral("Cannot store the task"));
+            const qint64 id = insert.lastInsertId().toLongLong();
+            const QString detail = state == TaskState::Scheduled
+                ? QStringLiteral("runs at %1").arg(QDateTime::fromMSecsSinceEpoch(runAt, Qt::UTC).toString(Qt::ISODateWithMs))
+                : QString();
+            if (Status e = addEvent(id, t.queue, now, QStringLiteral("enqueued"), std::nullopt, state, 0, {}, detail, -1); !e)
+                return e;
+            results.append({id, false});
+        }
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return results;
+}
+
+Result<QList<Task>> TaskStore::claim(const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now)
+{
+    QList<Task> tasks;
+    QSqlQuery& q = prepared(m_dialect.claim);
+    q.bindValue(QStringLiteral(":now"), now);
+    q.bindValue(QStringLiteral(":owner"), owner);
+    q.bindValue(QStringLiteral(":lease_until"), now + leaseMs);
+    q.bindValue(QStringLiteral(":queue"), queue);
+    q.bindValue(QStringLiteral(":limit"), limit);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot claim tasks of queue %1").arg(queue));
+    while (q.next())
+        tasks.append(readTask(q));
+    q.finish();
+    // RETURNING gives no order; dispatch in the order the queue promises.
+    std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
+        if (a.priority != b.priority)
+            return a.priority > b.priority;
+        if (a.runAt != b.runAt)
+            return a.runAt < b.runAt;
+        return a.id < b.id;
+    });
+    return tasks;
+}
+
+Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 now)
+{
+    return addEvent(task.id, task.queue, now, QStringLiteral("started"), TaskState::Queued, TaskState::Running,
+        task.attempts, worker, {}, std::max<qint64>(0, now - task.runAt));
+}
+
+Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result,
+    qint64 now)
+{
+    return atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral(
+            "UPDATE tasks SET state = 'succeeded', finished_at = ?, result = ?, lease_owner = NULL,"
+            " lease_expires_at = NULL, last_error = NULL"
+            " WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ? RETURNING queue, started_at"));
+        q.bindValue(0, now);
+        q.bindValue(1, nullable(result));
+        q.bindValue(2, id);
+        q.bindValue(3, attempt);
+        q.bindValue(4, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot complete task %1").arg(id));
+        if (!q.next())
+            return Error {ErrorCode::NotFound,
+                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)").arg(id).arg(attempt).arg(owner)};
+        const QString queue = q.value(0).toString();
+        const qint64 startedAt = q.value(1).toLongLong();
+        q.finish();
+        return addEvent(id, queue, now, QStringLiteral("succeeded"), TaskState::Running, TaskState::Succeeded, attempt,
+            worker, {}, now - startedAt);
+    });
+}
+
+Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, const QString& worker,
+    const QString& error, bool permanent, std::optional<qint64> retryAfterMs, qint64 now)
+{
+    TaskState newState = TaskState::Failed;
+    Status s = atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral(
+            "SELECT t.queue, t.attempts, t.max_attempts, t.started_at,"
+            " COALESCE(t.backoff_base_ms, q.backoff_base_ms, 1000), COALESCE(t.backoff_max_ms, q.backoff_max_ms, 3600000),"
+            " COALESCE(t.backoff_jitter, q.backoff_jitter, 0.25)"
+            " FROM tasks t LEFT JOIN queues q ON q.name = t.queue"
+            " WHERE t.id = ? AND t.state = 'running' AND t.attempts = ? AND t.lease_owner = ?"));
+        q.bindValue(0, id);
+        q.bindValue(1, attempt);
+        q.bindValue(2, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot fail task %1").arg(id));
+        if (!q.next())
+            return Error {ErrorCode::NotFound,
+                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)").arg(id).arg(attempt).arg(owner)};
+        const QString queue = q.value(0).toString();
+        const int attempts = q.value(1).toInt();
+        const int maxAttempts = q.value(2).toInt();
+        const qint64 runTime = now - q.value(3).toLongLong();
+        RetryPolicy policy {q.value(4).toLongLong(), q.value(5).toLongLong(), q.value(6).toDouble()};
+        q.finish();
+
+        if (permanent || attempts >= maxAttempts) {
+            newState = TaskState::Failed;
+            QSqlQuery& u = prepared(QStringLiteral(
+                "UPDATE tasks SET state = 'failed', finished_at = ?, last_error = ?, lease_owner = NULL,"
+                " lease_expires_at = NULL WHERE id = ?"));
+            u.bindValue(0, now);
+            u.bindValue(1, error);
+            u.bindValue(2, id);
+            if (!u.exec())
+                return sqlError(u.lastError(), QStringLiteral("Cannot fail task %1").arg(id));
+            const QString detail = permanent ? error : QStringLiteral("%1 (attempts exhausted: %2 of %3)").arg(error).arg(attempts).arg(maxAttempts);
+            return addEvent(id, queue, now, QStringLiteral("failed"), TaskState::Running, TaskState::Failed, attempt,
+                worker, detail, runTime);
+        }
+        newState = TaskState::Scheduled;
+        qint64 delay = backoffDelayMs(policy, attempts, QRandomGenerator::global()->generateDouble());
+        if (retryAfterMs && *retryAfterMs > delay)
+            delay = *retryAfterMs;
+        QSqlQuery& u = prepared(QStringLiteral(
+            "UPDATE tasks SET state = 'scheduled', run_at = ?, last_error = ?, lease_owner = NULL,"
+            " lease_expires_at = NULL WHERE id = ?"));
+        u.bindValue(0, now + delay);
+        u.bindValue(1, error);
+        u.bindValue(2, id);
+        if (!u.exec())
+            return sqlError(u.lastError(), QStringLiteral("Cannot schedule the retry of task %1").arg(id));
+        return addEvent(id, queue, now, QStringLiteral("retry_scheduled"), TaskState::Running, TaskState::Scheduled,
+            attempt, worker, error, delay);
+    });
+    if (!s)
+        return s.error();
+    return newState;
+}
+
+Status TaskStore::finishCancelled(qint64 id, int attempt, const QString& owner, const QString& worker, qint64 now)
+{
+    return atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral(
+            "UPDATE tasks SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL"
+            " WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ? RETURNING queue, started_at"));
+        q.bindValue(0, now);
+        q.bindValue(1, id);
+        q.bindValue(2, attempt);
+        q.bindValue(3, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot cancel task %1").arg(id));
+        if (!q.next())
+            return Error {ErrorCode::NotFound, QStringLiteral("Task %1 is no longer held by %2").arg(id).arg(owner)};
+        const QString queue = q.value(0).toString();
+        const qint64 runTime = now - q.value(1).toLongLong();
+        q.finish();
+        return addEvent(id, queue, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled, attempt,
+            worker, QStringLiteral("stopped while running"), runTime);
+    });
+}
+
+Status TaskStore::release(qint64 id, int attempt, const QString& owner, const QString& worker, qint64 now)
+{
+    return atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral(
+            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = ?, lease_owner = NULL,"
+            " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ?"
+            " RETURNING queue"));
+        q.bindValue(0, now);
+        q.bindValue(1, id);
+        q.bindValue(2, attempt);
+        q.bindValue(3, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot release task %1").arg(id));
+        if (!q.next())
+            return Error {ErrorCode::NotFound, QStringLiteral("Task %1 is no longer held by %2").arg(id).arg(owner)};
+        const QString queue = q.value(0).toString();
+        q.finish();
+        return addEvent(id, queue, now, QStringLiteral("released"), TaskState::Running, TaskState::Queued, attempt - 1,
+            worker, QStringLiteral("worker shut down before the task finished"), -1);
+    });
+}
+
+Result<qint64> TaskStore::transitionMatching(const TaskFilter& filter, TaskState from, const QString& setSql,
+    const QList<QVariant>& setValues, TaskState to, const QString& eventKind, const QString& detail, qint64 now)
+{
+    if (!filter.states.isEmpty() && !filter.states.contains(from))
+        return qint64(0);
+    TaskFilter narrowed = filter;
+    narrowed.states = {from};
+    const WhereClause where = whereFor(narrowed, m_dialect);
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    const QString sql = QLatin1String("UPDATE tasks SET state = ") + stateSql(to) + QLatin1String(", ") + setSql
+        + QLatin1String(" WHERE ") + where.sql + QLatin1String(" RETURNING id, queue, attempts");
+    if (!q.prepare(sql))
+        return sqlError(q.lastError(), QStringLiteral("Cannot prepare %1").arg(eventKind));
+    bindAll(q, setValues + where.values);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot change tasks (%1)").arg(eventKind));
+    struct Row {
+        qint64 id;
+        QString queue;
+        int attempts;
+    };
+    QList<Row> rows;
+    while (q.next())
+        rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt()});
+    q.finish();
+    for (const Row& row : rows) {
+        if (Status e = addEvent(row.id, row.queue, now, eventKind, from, to, row.attempts, {}, detail, -1); !e)
+            return e.error();
+    }
+    return qint64(rows.size());
+}
+
+Result<qint64> TaskStore::retry(const TaskFilter& filter, qint64 now)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        for (TaskState from : {TaskState::Failed, TaskState::Cancelled}) {
+            // Attempts keep counting (they are the fencing token); the budget is topped up instead.
+            auto n = transitionMatching(filter, from,
+                QStringLiteral("run_at = ?, finished_at = NULL, cancel_requested = 0, max_attempts = attempts +"
+                               " COALESCE((SELECT max_attempts FROM queues WHERE queues.name = tasks.queue), 3)"),
+                {now}, TaskState::Queued, QStringLiteral("retried"), QStringLiteral("retried by an admin"), now);
+            if (!n)
+                return n.error();
+            total += *n;
+        }
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        for (TaskState from : {TaskState::Queued, TaskState::Scheduled}) {
+            auto n = transitionMatching(filter, from, QStringLiteral("finished_at = ?"), {now}, TaskState::Cancelled,
+                QStringLiteral("cancelled"), QStringLiteral("cancelled by an admin"), now);
+            if (!n)
+                return n.error();
+            total += *n;
+        }
+        if (!filter.states.isEmpty() && !filter.states.contains(TaskState::Running))
+            return success();
+        // A running task stops cooperatively: its worker sees the flag (at once in this process, at the next
+        // lease renewal in another) and its handler returns.
+        TaskFilter running = filter;
+        running.states = {TaskState::Running};
+        const WhereClause where = whereFor(running, m_dialect);
+        QSqlQuery q(m_db);
+        if (!q.prepare(QLatin1String("UPDATE tasks SET cancel_requested = 1 WHERE cancel_requested = 0 AND ") + where.sql
+                + QLatin1String(" RETURNING id, queue, attempts")))
+            return sqlError(q.lastError(), QStringLiteral("Cannot prepare the cancellation"));
+        bindAll(q, where.values);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot request cancellation"));
+        QList<std::tuple<qint64, QString, int>> rows;
+        while (q.next())
+            rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt()});
+        q.finish();
+        for (const auto& [id, queue, attempts] : rows) {
+            if (Status e = addEvent(id, queue, now, QStringLiteral("cancel_requested"), TaskState::Running,
+                    TaskState::Running, attempts, {}, QStringLiteral("cancellation requested by an admin"), -1);
+                !e)
+                return e;
+            if (flaggedRunning)
+                flaggedRunning->append(id);
+        }
+        total += rows.size();
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<qint64> TaskStore::purge(const TaskFilter& filter)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        for (TaskState state : allTaskStates) {
+            if (state == TaskState::Running || (!filter.states.isEmpty() && !filter.states.contains(state)))
+                continue;
+            TaskFilter narrowed = filter;
+            narrowed.states = {state};
+            const WhereClause where = whereFor(narrowed, m_dialect);
+            QSqlQuery events(m_db);
+            if (!events.prepare(QLatin1String("DELETE FROM task_events WHERE task_id IN (SELECT id FROM tasks WHERE ")
+                    + where.sql + QLatin1Char(')')))
+                return sqlError(events.lastError(), QStringLiteral("Cannot prepare the purge"));
+            bindAll(events, where.values);
+            if (!events.exec())
+                return sqlError(events.lastError(), QStringLiteral("Cannot purge task history"));
+            QSqlQuery tasks(m_db);
+            tasks.setForwardOnly(true);
+            if (!tasks.prepare(QLatin1String("DELETE FROM tasks WHERE ") + where.sql + QLatin1String(" RETURNING id, queue")))
+                return sqlError(tasks.lastError(), QStringLiteral("Cannot prepare the purge"));
+            bindAll(tasks, where.values);
+            if (!tasks.exec())
+                return sqlError(tasks.lastError(), QStringLiteral("Cannot purge tasks"));
+            while (tasks.next()) {
+                m_transitions.append({tasks.value(0).toLongLong(), tasks.value(1).toString(), state, std::nullopt});
+                ++total;
+            }
+        }
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<qint64> TaskStore::stageDueTasks(qint64 now)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral(
+            "UPDATE tasks SET state = 'queued' WHERE state = 'scheduled' AND run_at <= ? RETURNING id, queue, attempts"));
+        q.bindValue(0, now);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot stage due tasks"));
+        QList<std::tuple<qint64, QString, int>> rows;
+        while (q.next())
+            rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt()});
+        q.finish();
+        for (const auto& [id, queue, attempts] : rows) {
+            if (Status e = addEvent(id, queue, now, QStringLiteral("ready"), TaskState::Scheduled, TaskState::Queued,
+                    attempts, {}, {}, -1);
+                !e)
+                return e;
+        }
+        total = rows.size();
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<qint64> TaskStore::recoverExpiredLeases(qint64 now)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        for (bool exhausted : {true, false}) {
+            QSqlQuery& q = prepared(exhausted
+                    ? QStringLiteral("UPDATE tasks SET state = 'failed', finished_at = :now, lease_expires_at = NULL,"
+                                     " last_error = 'lease expired: the worker (' || lease_owner || ') was lost, and no attempts are left'"
+                                     " WHERE state = 'running' AND lease_expires_at < :now AND attempts >= max_attempts"
+                                     " RETURNING id, queue, attempts, lease_owner")
+                    : QStringLiteral("UPDATE tasks SET state = 'queued', run_at = :now, lease_expires_at = NULL,"
+                                     " last_error = 'lease expired: the worker (' || lease_owner || ') was lost'"
+                                     " WHERE state = 'running' AND lease_expires_at < :now"
+                                     " RETURNING id, queue, attempts, lease_owner"));
+            q.bindValue(QStringLiteral(":now"), now);
+            if (!q.exec())
+                return sqlError(q.lastError(), QStringLiteral("Cannot recover expired leases"));
+            QList<std::tuple<qint64, QString, int, QString>> rows;
+            while (q.next())
+                rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt(), q.value(3).toString()});
+            q.finish();
+            for (const auto& [id, queue, attempts, owner] : rows) {
+                if (Status e = addEvent(id, queue, now, QStringLiteral("lease_expired"), TaskState::Running,
+                        exhausted ? TaskState::Failed : TaskState::Queued, attempts, owner,
+                        QStringLiteral("lease of %1 expired").arg(owner), -1);
+                    !e)
+                    return e;
+            }
+            total += rows.size();
+        }
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<QList<qint64>> TaskStore::renewLeases(const QString& owner, qint64 leaseMs, qint64 now)
+{
+    QList<qint64> cancelled;
+    Status s = atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral("UPDATE tasks SET lease_expires_at = ? WHERE state = 'running' AND"
+                                               " lease_owner = ? RETURNING id, cancel_requested"));
+        q.bindValue(0, now + leaseMs);
+        q.bindValue(1, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot renew leases"));
+        while (q.next()) {
+            if (q.value(1).toBool())
+                cancelled.append(q.value(0).toLongLong());
+        }
+        q.finish();
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return cancelled;
+}
+
+qint64 TaskStore::nextScheduledRunAt()
+{
+    QSqlQuery& q = prepared(QStringLiteral("SELECT min(run_at) FROM tasks WHERE state = 'scheduled'"));
+    qint64 result = 0;
+    if (q.exec() && q.next())
+        result = q.value(0).toLongLong();
+    q.finish();
+    return result;
+}
+
+// --- queues ---
+
+Result<QList<QueueConfig>> TaskStore::queues()
+{
+    QSqlQuery& q = prepared(QStringLiteral("SELECT name, paused, concurrency, max_attempts, timeout_ms, backoff_base_ms,"
+                                           " backoff_max_ms, backoff_jitter FROM queues ORDER BY name"));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read queues"));
+    QList<QueueConfig> result;
+    while (q.next()) {
+        QueueConfig c;
+        c.name = q.value(0).toString();
+        c.paused = q.value(1).toBool();
+        c.concurrency = q.value(2).toInt();
+        c.maxAttempts = q.value(3).toInt();
+        c.timeoutMs = q.value(4).toInt();
+        c.retryPolicy = {q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toDouble()};
+        result.append(c);
+    }
+    q.finish();
+    return result;
+}
+
+Status TaskStore::ensureQueue(const QString& name, qint64 now)
+{
+    QSqlQuery& q = prepared(m_dialect.ensureQueue);
+    q.bindValue(QStringLiteral(":name"), name);
+    q.bindValue(QStringLiteral(":now"), now);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot create queue %1").arg(name));
+    return success();
+}
+
+Status TaskStore::setQueueConfig(const QueueConfig& c, qint64 now)
+{
+    return atomically([&]() -> Status {
+        if (Status s = ensureQueue(c.name, now); !s)
+            return s;
+        QSqlQuery& q = prepared(QStringLiteral("UPDATE queues SET paused = ?, concurrency = ?, max_attempts = ?,"
+                                               " timeout_ms = ?, backoff_base_ms = ?, backoff_max_ms = ?,"
+                                               " backoff_jitter = ? WHERE name = ?"));
+        q.bindValue(0, c.paused ? 1 : 0);
+        q.bindValue(1, c.concurrency);
+        q.bindValue(2, c.maxAttempts);
+        q.bindValue(3, c.timeoutMs);
+        q.bindValue(4, c.retryPolicy.baseDelayMs);
+        q.bindValue(5, c.retryPolicy.maxDelayMs);
+        q.bindValue(6, c.retryPolicy.jitter);
+        q.bindValue(7, c.name);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot configure queue %1").arg(c.name));
+        return success();
+    });
+}
+
+Status TaskStore::setPaused(const QString& queue, bool paused, qint64 now)
+{
+    return atomically([&]() -> Status {
+        if (!queue.isEmpty()) {
+            if (Status s = ensureQueue(queue, now); !s)
+                return s;
+        }
+        QSqlQuery q(m_db);
+        q.prepare(queue.isEmpty() ? QStringLiteral("UPDATE queues SET paused = ?")
+                                  : QStringLiteral("UPDATE queues SET paused = ? WHERE name = ?"));
+        q.bindValue(0, paused ? 1 : 0);
+        if (!queue.isEmpty())
+            q.bindValue(1, queue);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot pause or resume"));
+        return success();
+    });
+}
+
+Status TaskStore::setConcurrency(const QString& queue, int concurrency, qint64 now)
+{
+    return atomically([&]() -> Status {
+        if (Status s = ensureQueue(queue, now); !s)
+            return s;
+        QSqlQuery& q = prepared(QStringLiteral("UPDATE queues SET concurrency = ? WHERE name = ?"));
+        q.bindValue(0, concurrency);
+        q.bindValue(1, queue);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot set the concurrency of %1").arg(queue));
+        return success();
+    });
+}
+
+// --- reads ---
+
+Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
+{
+    QHash<QString, StateCounts> result;
+    auto configs = queues();
+    if (!configs)
+        return configs.error();
+    for (const QueueConfig& c : *configs)
+        result.insert(c.name, StateCounts {});
+    QSqlQuery& q = prepared(QStringLiteral("SELECT queue, state, count(*) FROM tasks GROUP BY queue, state"));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot count tasks"));
+    while (q.next()) {
+        if (auto state = taskStateFromName(q.value(1).toString()))
+            result[q.value(0).toString()][std::size_t(*state)] = q.value(2).toLongLong();
+    }
+    q.finish();
+    return result;
+}
+
+Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
+{
+    const WhereClause where = whereFor(filter, m_dialect);
+    QSqlQuery& q = prepared(QLatin1String("SELECT count(*) FROM tasks WHERE ") + where.sql);
+    bindAll(q, where.values);
+    if (!q.exec() || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot count tasks"));
+    const qint64 n = q.value(0).toLongLong();
+    q.finish();
+    return n;
+}
+
+Result<QList<Task>> TaskStore::listTasks(const TaskQuery& query)
+{
+    const WhereClause where = whereFor(query.filter, m_dialect);
+    const QString direction = query.descending ? QStringLiteral(" DESC") : QStringLiteral(" ASC");
+    const QString column = sortColumn(query.sortKey);
+    const QString order = column.isEmpty() ? QString(QLatin1String("id") + direction)
+                                           : QString(column + direction + QLatin1String(", id") + direction);
+    QSqlQuery& q = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ") + where.sql
+        + QLatin1String(" ORDER BY ") + order + QLatin1String(" LIMIT ? OFFSET ?"));
+    bindAll(q, where.values);
+    q.bindValue(int(where.values.size()), query.limit);
+    q.bindValue(int(where.values.size()) + 1, query.offset);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot list tasks"));
+    QList<Task> result;
+    result.reserve(query.limit);
+    while (q.next())
+        result.append(readTask(q));
+    q.finish();
+    return result;
+}
+
+Result<Task> TaskStore::task(qint64 id)
+{
+    QSqlQuery& q = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE id = ?"));
+    q.bindValue(0, id);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read task %1").arg(id));
+    if (!q.next())
+        return Error {ErrorCode::NotFound, QStringLiteral("There is no task %1").arg(id)};
+    Task t = readTask(q);
+    q.finish();
+    return t;
+}
+
+Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
+{
+    auto t = task(id);
+    if (!t)
+        return t.error();
+    TaskWithEvents result {*t, {}};
+    QSqlQuery& q = prepared(QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE task_id = ? ORDER BY id"));
+    q.bindValue(0, id);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the history of task %1").arg(id));
+    while (q.next())
+        result.events.append(readEvent(q));
+    q.finish();
+    return result;
+}
+
+Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
+{
+    // Keyset batches: constant memory, and no read snapshot held for the whole export (which would stop WAL
+    // checkpoints while workers write).
+    const WhereClause where = whereFor(filter, m_dialect);
+    const QString sql = QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ") + where.sql
+        + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize);
+    qint64 lastId = 0;
+    for (;;) {
+        QSqlQuery& q = prepared(sql);
+        bindAll(q, where.values);
+        q.bindValue(int(where.values.size()), lastId);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot read tasks"));
+        int rows = 0;
+        while (q.next()) {
+            const Task t = readTask(q);
+            lastId = t.id;
+            ++rows;
+            if (!fn(t)) {
+                q.finish();
+                return success();
+            }
+        }
+        q.finish();
+        if (rows < streamBatchSize)
+            return success();
+    }
+}
+
+Status TaskStore::forEachEvent(qint64 from, qint64 to, const QStringList& queues,
+    const std::function<bool(const TaskEvent&)>& fn)
+{
+    WhereClause where;
+    if (from > 0)
+        where.add(QStringLiteral("at >= ?"), {from});
+    if (to > 0)
+        where.add(QStringLiteral("at < ?"), {to});
+    where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
+    const QString sql = QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE ") + where.sql
+        + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize);
+    qint64 lastId = 0;
+    for (;;) {
+        QSqlQuery& q = prepared(sql);
+        bindAll(q, where.values);
+        q.bindValue(int(where.values.size()), lastId);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot read task history"));
+        int rows = 0;
+        while (q.next()) {
+            const TaskEvent e = readEvent(q);
+            lastId = e.id;
+            ++rows;
+            if (!fn(e)) {
+                q.finish();
+                return success();
+            }
+        }
+        q.finish();
+        if (rows < streamBatchSize)
+            return success();
+    }
+}
+
+Result<QStringList> TaskStore::distinctTypes()
+{
+    QSqlQuery& q = prepared(QStringLiteral("SELECT DISTINCT type FROM tasks ORDER BY type"));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot list task types"));
+    QStringList result;
+    while (q.next())
+        result.append(q.value(0).toString());
+    q.finish();
+    return result;
+}
+
+Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
+{
+    EventActivity activity;
+    activity.lastEventId = afterEventId;
+    QSqlQuery& q = prepared(QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ? AND kind IN"
+                                           " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id"));
+    q.bindValue(0, afterEventId);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read recent activity"));
+    while (q.next()) {
+        activity.lastEventId = q.value(0).toLongLong();
+        const QString queue = q.value(1).toString();
+        const QString kind = q.value(2).toString();
+        if (kind == QLatin1String("enqueued"))
+            ++activity.enqueued[queue];
+        else if (kind == QLatin1String("succeeded"))
+            ++activity.completed[queue];
+        else if (kind == QLatin1String("started"))
+            activity.waitTimesMs[queue].append(q.value(3).toLongLong());
+        else
+            ++activity.failed[queue];
+    }
+    q.finish();
+    // Events of other kinds may be newer than the last counted one.
+    if (auto last = lastEventId(); last && *last > activity.lastEventId)
+        activity.lastEventId = *last;
+    return activity;
+}
+
+Result<qint64> TaskStore::lastEventId()
+{
+    QSqlQuery& q = prepared(QStringLiteral("SELECT COALESCE(max(id), 0) FROM task_events"));
+    if (!q.exec() || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the history"));
+    const qint64 id = q.value(0).toLongLong();
+    q.finish();
+    return id;
+}
+
+Result<qint64> TaskStore::dataVersion()
+{
+    QSqlQuery& q = prepared(QStringLiteral("PRAGMA data_version"));
+    if (!q.exec() || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the data version"));
+    const qint64 v = q.value(0).toLongLong();
+    q.finish();
+    return v;
+}
+
+// --- metrics ---
+
+Status TaskStore::insertSamples(const QList<QueueSample>& samples)
+{
+    return atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral("INSERT OR REPLACE INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        for (const QueueSample& s : samples) {
+            q.bindValue(0, s.resolutionSeconds);
+            q.bindValue(1, s.queue);
+            q.bindValue(2, s.at);
+            for (int i = 0; i < taskStateCount; ++i)
+                q.bindValue(3 + i, s.counts[std::size_t(i)]);
+            q.bindValue(9, s.enqueued);
+            q.bindValue(10, s.completed);
+            q.bindValue(11, s.failed);
+            q.bindValue(12, s.waitP50Ms);
+            q.bindValue(13, s.waitP95Ms);
+            if (!q.exec())
+                return sqlError(q.lastError(), QStringLiteral("Cannot store metrics"));
+        }
+        return success();
+    });
+}
+
+Status TaskStore::downsampleAndPrune(qint64 minuteStart, qint64 now)
+{
+    return atomically([&]() -> Status {
+        // SQLite takes the bare columns from the row holding max(ts): the counts at the end of the minute.
+        QSqlQuery& fold = prepared(QStringLiteral(
+            "INSERT OR REPLACE INTO metrics SELECT 60, queue, ?, queued, scheduled, running, succeeded, failed,"
+            " cancelled, e, c, f, p50, p95 FROM (SELECT queue, max(ts), queued, scheduled, running, succeeded, failed,"
+            " cancelled, sum(enqueued_n) AS e, sum(completed_n) AS c, sum(failed_n) AS f, avg(wait_p50_ms) AS p50,"
+            " avg(wait_p95_ms) AS p95 FROM metrics WHERE resolution = 1 AND ts >= ? AND ts < ? GROUP BY queue)"));
+        fold.bindValue(0, minuteStart);
+        fold.bindValue(1, minuteStart);
+        fold.bindValue(2, minuteStart + 60'000);
+        if (!fold.exec())
+            return sqlError(fold.lastError(), QStringLiteral("Cannot downsample metrics"));
+        QSqlQuery& prune = prepared(QStringLiteral("DELETE FROM metrics WHERE (resolution = 1 AND ts < ?) OR (resolution = 60 AND ts < ?)"));
+        prune.bindValue(0, now - 3600'000);
+        prune.bindValue(1, now - 30LL * 24 * 3600'000);
+        if (!prune.exec())
+            return sqlError(prune.lastError(), QStringLiteral("Cannot prune metrics"));
+        return success();
+    });
+}
+
+Result<QList<QueueSample>> TaskStore::samples(const QString& queue, int resolutionSeconds, qint64 from, qint64 to)
+{
+    QSqlQuery& q = prepared(QStringLiteral(
+        "SELECT queue, ts, queued, scheduled, running, succeeded, failed, cancelled, enqueued_n, completed_n, failed_n,"
+        " wait_p50_ms, wait_p95_ms FROM metrics WHERE resolution = ? AND (? = '' OR queue = ?) AND ts >= ? AND ts < ?"
+        " ORDER BY ts, queue"));
+    q.bindValue(0, resolutionSeconds);
+    q.bindValue(1, queue);
+    q.bindValue(2, queue);
+    q.bindValue(3, from);
+    q.bindValue(4, to > 0 ? to : std::numeric_limits<qint64>::max());
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read metrics"));
+    QList<QueueSample> result;
+    while (q.next()) {
+        QueueSample s;
+        s.queue = q.value(0).toString();
+        s.at = q.value(1).toLongLong();
+        s.resolutionSeconds = resolutionSeconds;
+        for (int i = 0; i < taskStateCount; ++i)
+            s.counts[std::size_t(i)] = q.value(2 + i).toLongLong();
+        s.enqueued = q.value(8).toLongLong();
+        s.completed = q.value(9).toLongLong();
+        s.failed = q.value(10).toLongLong();
+        s.waitP50Ms = q.value(11).toDouble();
+        s.waitP95Ms = q.value(12).toDouble();
+        result.append(s);
+    }
+    q.finish();
+    return result;
+}
+
+} // namespace qd

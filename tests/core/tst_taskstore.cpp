@@ -1,0 +1,499 @@
+// The SQL layer on its own: every operation and state transition, with its history.
+#include "storetestutil.h"
+
+#include "core/taskstore.h"
+
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace qd;
+using namespace qd::test;
+
+class TestTaskStore : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void enqueueStoresEveryFieldAndAnEvent();
+    void batchEnqueueIsOneTransaction();
+    void idempotencyKeyReturnsExistingTask();
+    void claimFollowsPriorityThenFifo();
+    void claimIsPerQueueAndCountsAttempts();
+    void delayedTaskIsScheduledUntilDue();
+    void completeRecordsResultAndRunTime();
+    void transientFailureRetriesWithBackoffUntilExhausted();
+    void permanentFailureFailsAtOnce();
+    void staleWorkerCannotOverwriteRedeliveredTask();
+    void expiredLeaseReturnsTaskToQueue();
+    void expiredLeaseWithoutAttemptsLeftFails();
+    void renewLeasesReportsCancelRequests();
+    void retryBringsFailedAndCancelledBack();
+    void cancelStopsQueuedAndFlagsRunning();
+    void purgeDeletesTasksAndHistoryButNeverRunning();
+    void pauseResumeAndConcurrencyArePersisted();
+    void listFiltersSortsAndPages();
+    void searchMatchesPayloadAndErrorLiterally();
+    void countsPerQueueAndState();
+    void forEachStreamsEverything();
+    void metricsAreStoredAndDownsampled();
+    void claimUsesReadyIndex();
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<TaskStore> m_store;
+    qint64 m_now = 1'700'000'000'000;
+};
+
+void TestTaskStore::init()
+{
+    m_store = openStore(m_dir.filePath(QStringLiteral("%1.db").arg(QLatin1String(QTest::currentTestFunction()))));
+    QVERIFY(m_store);
+}
+
+void TestTaskStore::cleanup()
+{
+    m_store.reset();
+}
+
+void TestTaskStore::enqueueStoresEveryFieldAndAnEvent()
+{
+    NewTask t = task(QStringLiteral("sleep"), QStringLiteral("images"), R"({"ms":5})");
+    t.priority = 7;
+    t.maxAttempts = 4;
+    t.timeoutMs = 1500;
+    auto ids = m_store->enqueue({t}, m_now);
+    QVERIFY2(ids, qPrintable(ids.errorString()));
+    QCOMPARE(ids->size(), 1);
+    QVERIFY(!ids->at(0).existed);
+    auto stored = m_store->taskWithEvents(ids->at(0).id);
+    QVERIFY(stored);
+    QCOMPARE(stored->task.queue, QStringLiteral("images"));
+    QCOMPARE(stored->task.type, QStringLiteral("sleep"));
+    QCOMPARE(stored->task.payload, QByteArray(R"({"ms":5})"));
+    QCOMPARE(stored->task.priority, 7);
+    QCOMPARE(stored->task.state, TaskState::Queued);
+    QCOMPARE(stored->task.maxAttempts, 4);
+    QCOMPARE(stored->task.timeoutMs, 1500);
+    QCOMPARE(stored->task.createdAt, m_now);
+    QCOMPARE(stored->task.runAt, m_now);
+    QCOMPARE(stored->events.size(), 1);
+    QCOMPARE(stored->events[0].kind, QStringLiteral("enqueued"));
+    QCOMPARE(stored->events[0].toState, TaskState::Queued);
+    QVERIFY(!stored->events[0].fromState.has_value());
+    // The queue was created with defaults.
+    auto queues = m_store->queues();
+    QVERIFY(queues);
+    QVERIFY(std::any_of(queues->begin(), queues->end(), [](const QueueConfig& c) { return c.name == u"images"; }));
+}
+
+void TestTaskStore::batchEnqueueIsOneTransaction()
+{
+    QList<NewTask> batch;
+    for (int i = 0; i < 1000; ++i)
+        batch.append(task());
+    auto ids = m_store->enqueue(batch, m_now);
+    QVERIFY(ids);
+    QCOMPARE(ids->size(), 1000);
+    QCOMPARE(*m_store->countTasks({}), 1000);
+
+    // A batch that fails half-way (an insert violating NOT NULL through a forced error) leaves nothing behind.
+    QVERIFY(m_store->begin());
+    QVERIFY(m_store->enqueue({task(), task()}, m_now));
+    m_store->rollback();
+    QCOMPARE(*m_store->countTasks({}), 1000);
+}
+
+void TestTaskStore::idempotencyKeyReturnsExistingTask()
+{
+    NewTask t = task();
+    t.idempotencyKey = QStringLiteral("order-42");
+    auto first = m_store->enqueue({t}, m_now);
+    auto second = m_store->enqueue({t}, m_now + 10);
+    QVERIFY(first && second);
+    QCOMPARE(second->at(0).id, first->at(0).id);
+    QVERIFY(second->at(0).existed);
+    QCOMPARE(*m_store->countTasks({}), 1);
+    // Within one batch too.
+    NewTask other = task();
+    other.idempotencyKey = QStringLiteral("order-43");
+    auto batch = m_store->enqueue({other, other}, m_now);
+    QVERIFY(batch);
+    QCOMPARE(batch->at(0).id, batch->at(1).id);
+    QCOMPARE(*m_store->countTasks({}), 2);
+}
+
+void TestTaskStore::claimFollowsPriorityThenFifo()
+{
+    QList<NewTask> batch;
+    for (int priority : {0, 5, 0, 9, 5}) {
+        NewTask t = task();
+        t.priority = priority;
+        batch.append(t);
+    }
+    auto ids = m_store->enqueue(batch, m_now);
+    QVERIFY(ids);
+    QList<qint64> order;
+    for (int i = 0; i < 5; ++i) {
+        auto claimed = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 30'000, m_now + i);
+        QVERIFY(claimed);
+        QCOMPARE(claimed->size(), 1);
+        order.append(claimed->at(0).id);
+    }
+    const QList<qint64> expected {ids->at(3).id, ids->at(1).id, ids->at(4).id, ids->at(0).id, ids->at(2).id};
+    QCOMPARE(order, expected);
+    QVERIFY(m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 30'000, m_now)->isEmpty());
+}
+
+void TestTaskStore::claimIsPerQueueAndCountsAttempts()
+{
+    QVERIFY(m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("a")), task(QStringLiteral("noop"), QStringLiteral("b"))}, m_now));
+    auto claimed = m_store->claim(QStringLiteral("a"), 10, QStringLiteral("host:1"), 30'000, m_now + 5);
+    QVERIFY(claimed);
+    QCOMPARE(claimed->size(), 1);
+    const Task& t = claimed->at(0);
+    QCOMPARE(t.queue, QStringLiteral("a"));
+    QCOMPARE(t.state, TaskState::Running);
+    QCOMPARE(t.attempts, 1);
+    QCOMPARE(t.startedAt, m_now + 5);
+    QCOMPARE(t.leaseOwner, QStringLiteral("host:1"));
+    QCOMPARE(t.leaseExpiresAt, m_now + 5 + 30'000);
+    QVERIFY(m_store->recordStart(t, QStringLiteral("host:1/w0"), m_now + 5));
+    auto events = m_store->taskWithEvents(t.id)->events;
+    QCOMPARE(events.last().kind, QStringLiteral("started"));
+    QCOMPARE(events.last().worker, QStringLiteral("host:1/w0"));
+    QCOMPARE(events.last().durationMs, 5); // waited 5 ms
+}
+
+void TestTaskStore::delayedTaskIsScheduledUntilDue()
+{
+    NewTask t = task();
+    t.delayMs = 60'000;
+    auto id = m_store->enqueue({t}, m_now)->at(0).id;
+    QCOMPARE(m_store->task(id)->state, TaskState::Scheduled);
+    QCOMPARE(m_store->nextScheduledRunAt(), m_now + 60'000);
+    QVERIFY(m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now)->isEmpty());
+    QCOMPARE(*m_store->stageDueTasks(m_now + 59'999), 0);
+    QCOMPARE(*m_store->stageDueTasks(m_now + 60'000), 1);
+    QCOMPARE(m_store->task(id)->state, TaskState::Queued);
+    QCOMPARE(m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now + 60'001)->size(), 1);
+}
+
+void TestTaskStore::completeRecordsResultAndRunTime()
+{
+    auto id = m_store->enqueue({task()}, m_now)->at(0).id;
+    Task t = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now)->at(0);
+    QVERIFY(m_store->complete(id, t.attempts, QStringLiteral("w"), QStringLiteral("w/0"), R"({"ok":true})", m_now + 250));
+    auto done = m_store->taskWithEvents(id);
+    QCOMPARE(done->task.state, TaskState::Succeeded);
+    QCOMPARE(done->task.result, QByteArray(R"({"ok":true})"));
+    QCOMPARE(done->task.finishedAt, m_now + 250);
+    QVERIFY(done->task.leaseOwner.isEmpty());
+    QCOMPARE(done->events.last().kind, QStringLiteral("succeeded"));
+    QCOMPARE(done->events.last().durationMs, 250);
+}
+
+void TestTaskStore::transientFailureRetriesWithBackoffUntilExhausted()
+{
+    NewTask t = task();
+    t.maxAttempts = 3;
+    t.retryPolicy = RetryPolicy {1000, 10'000, 0.0};
+    auto id = m_store->enqueue({t}, m_now)->at(0).id;
+    qint64 now = m_now;
+    const QList<qint64> expectedDelays {1000, 2000};
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        QCOMPARE(*m_store->stageDueTasks(now), attempt == 1 ? 0 : 1);
+        Task claimed = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, now)->at(0);
+        QCOMPARE(claimed.attempts, attempt);
+        QVERIFY(m_store->recordStart(claimed, QStringLiteral("w/0"), now));
+        auto state = m_store->fail(id, attempt, QStringLiteral("w"), QStringLiteral("w/0"), QStringLiteral("boom %1").arg(attempt), false, std::nullopt, now + 10);
+        QVERIFY2(state, qPrintable(state.errorString()));
+        if (attempt < 3) {
+            QCOMPARE(*state, TaskState::Scheduled);
+            const Task after = *m_store->task(id);
+            QCOMPARE(after.runAt, now + 10 + expectedDelays[attempt - 1]);
+            QCOMPARE(after.lastError, QStringLiteral("boom %1").arg(attempt));
+            now = after.runAt;
+        } else {
+            QCOMPARE(*state, TaskState::Failed);
+        }
+    }
+    auto history = m_store->taskWithEvents(id)->events;
+    QStringList kinds;
+    for (const TaskEvent& e : history)
+        kinds.append(e.kind);
+    QCOMPARE(kinds, (QStringList {u"enqueued"_qs, u"started"_qs, u"retry_scheduled"_qs, u"ready"_qs, u"started"_qs,
+                        u"retry_scheduled"_qs, u"ready"_qs, u"started"_qs, u"failed"_qs}));
+    QCOMPARE(history[2].durationMs, 1000); // the backoff
+    QCOMPARE(history[5].durationMs, 2000);
+
+    // A server's Retry-After longer than the backoff wins.
+    auto id2 = m_store->enqueue({t}, m_now)->at(0).id;
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now);
+    QCOMPARE(*m_store->fail(id2, 1, QStringLiteral("w"), {}, QStringLiteral("429"), false, 30'000, m_now), TaskState::Scheduled);
+    QCOMPARE(m_store->task(id2)->runAt, m_now + 30'000);
+}
+
+void TestTaskStore::permanentFailureFailsAtOnce()
+{
+    auto id = m_store->enqueue({task()}, m_now)->at(0).id;
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now);
+    QCOMPARE(*m_store->fail(id, 1, QStringLiteral("w"), {}, QStringLiteral("404"), true, std::nullopt, m_now), TaskState::Failed);
+    QCOMPARE(m_store->task(id)->lastError, QStringLiteral("404"));
+}
+
+void TestTaskStore::staleWorkerCannotOverwriteRedeliveredTask()
+{
+    auto id = m_store->enqueue({task()}, m_now)->at(0).id;
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("old"), 1000, m_now);
+    QCOMPARE(*m_store->recoverExpiredLeases(m_now + 2000), 1);
+    Task again = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("new"), 1000, m_now + 2000)->at(0);
+    QCOMPARE(again.attempts, 2);
+    // The first worker wakes up and reports: it must change nothing.
+    auto stale = m_store->complete(id, 1, QStringLiteral("old"), {}, {}, m_now + 2100);
+    QVERIFY(!stale);
+    QCOMPARE(stale.error().code, ErrorCode::NotFound);
+    QVERIFY(!m_store->fail(id, 1, QStringLiteral("old"), {}, QStringLiteral("x"), true, std::nullopt, m_now));
+    QCOMPARE(m_store->task(id)->state, TaskState::Running);
+    QVERIFY(m_store->complete(id, 2, QStringLiteral("new"), {}, {}, m_now + 2200));
+    QCOMPARE(m_store->task(id)->state, TaskState::Succeeded);
+}
+
+void TestTaskStore::expiredLeaseReturnsTaskToQueue()
+{
+    auto id = m_store->enqueue({task()}, m_now)->at(0).id;
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("dead:1"), 1000, m_now);
+    QCOMPARE(*m_store->recoverExpiredLeases(m_now + 999), 0);
+    QCOMPARE(*m_store->recoverExpiredLeases(m_now + 1001), 1);
+    const Task t = *m_store->task(id);
+    QCOMPARE(t.state, TaskState::Queued);
+    QCOMPARE(t.attempts, 1); // the lost attempt still counts
+    QVERIFY(t.lastError.contains(u"dead:1"));
+    QCOMPARE(m_store->taskWithEvents(id)->events.last().kind, QStringLiteral("lease_expired"));
+}
+
+void TestTaskStore::expiredLeaseWithoutAttemptsLeftFails()
+{
+    NewTask t = task();
+    t.maxAttempts = 1;
+    auto id = m_store->enqueue({t}, m_now)->at(0).id;
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("dead:1"), 1000, m_now);
+    QCOMPARE(*m_store->recoverExpiredLeases(m_now + 5000), 1);
+    QCOMPARE(m_store->task(id)->state, TaskState::Failed);
+}
+
+void TestTaskStore::renewLeasesReportsCancelRequests()
+{
+    auto ids = m_store->enqueue({task(), task()}, m_now);
+    m_store->claim(QStringLiteral("default"), 2, QStringLiteral("me"), 1000, m_now);
+    TaskFilter one;
+    one.ids = {ids->at(1).id};
+    QList<qint64> flagged;
+    QCOMPARE(*m_store->cancel(one, m_now, &flagged), 1);
+    QCOMPARE(flagged, QList<qint64> {ids->at(1).id});
+    auto cancelled = m_store->renewLeases(QStringLiteral("me"), 1000, m_now + 900);
+    QVERIFY(cancelled);
+    QCOMPARE(*cancelled, QList<qint64> {ids->at(1).id});
+    QCOMPARE(m_store->task(ids->at(0).id)->leaseExpiresAt, m_now + 1900);
+    QCOMPARE(*m_store->recoverExpiredLeases(m_now + 1500), 0); // renewed
+}
+
+void TestTaskStore::retryBringsFailedAndCancelledBack()
+{
+    NewTask t = task();
+    t.maxAttempts = 1;
+    auto ids = m_store->enqueue({t, t, t}, m_now);
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now);
+    m_store->fail(ids->at(0).id, 1, QStringLiteral("w"), {}, QStringLiteral("x"), false, std::nullopt, m_now);
+    TaskFilter second;
+    second.ids = {ids->at(1).id};
+    QCOMPARE(*m_store->cancel(second, m_now), 1);
+    QCOMPARE(*m_store->retry({}, m_now + 1), 2);
+    const Task retried = *m_store->task(ids->at(0).id);
+    QCOMPARE(retried.state, TaskState::Queued);
+    QCOMPARE(retried.attempts, 1); // attempts keep counting...
+    QVERIFY(retried.maxAttempts > retried.attempts); // ...with a fresh budget
+    QCOMPARE(m_store->task(ids->at(1).id)->state, TaskState::Queued);
+    QCOMPARE(m_store->taskWithEvents(ids->at(0).id)->events.last().kind, QStringLiteral("retried"));
+    // Queued tasks are not "retried".
+    QCOMPARE(*m_store->retry({}, m_now + 2), 0);
+}
+
+void TestTaskStore::cancelStopsQueuedAndFlagsRunning()
+{
+    NewTask later = task();
+    later.delayMs = 10'000;
+    auto ids = m_store->enqueue({task(), later, task()}, m_now);
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now);
+    QList<qint64> running;
+    QCOMPARE(*m_store->cancel({}, m_now, &running), 3);
+    QCOMPARE(running, QList<qint64> {ids->at(0).id});
+    const Task runningTask = *m_store->task(ids->at(0).id);
+    QCOMPARE(runningTask.state, TaskState::Running);
+    QVERIFY(runningTask.cancelRequested);
+    QCOMPARE(m_store->task(ids->at(1).id)->state, TaskState::Cancelled);
+    QCOMPARE(m_store->task(ids->at(2).id)->state, TaskState::Cancelled);
+    QVERIFY(m_store->finishCancelled(ids->at(0).id, 1, QStringLiteral("w"), {}, m_now + 5));
+    QCOMPARE(m_store->task(ids->at(0).id)->state, TaskState::Cancelled);
+}
+
+void TestTaskStore::purgeDeletesTasksAndHistoryButNeverRunning()
+{
+    auto ids = m_store->enqueue({task(), task(), task()}, m_now);
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("w"), 1000, m_now);
+    QCOMPARE(*m_store->purge({}), 2);
+    QCOMPARE(*m_store->countTasks({}), 1);
+    QCOMPARE(m_store->task(ids->at(0).id)->state, TaskState::Running);
+    QVERIFY(!m_store->task(ids->at(1).id));
+    QSqlQuery q(m_store->database());
+    QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM task_events WHERE task_id <> %1").arg(ids->at(0).id)) && q.next());
+    QCOMPARE(q.value(0).toInt(), 0);
+    const auto transitions = m_store->takeTransitions();
+    QVERIFY(std::count_if(transitions.begin(), transitions.end(), [](const StateTransition& t) { return !t.to; }) == 2);
+}
+
+void TestTaskStore::pauseResumeAndConcurrencyArePersisted()
+{
+    QVERIFY(m_store->setPaused(QStringLiteral("mail"), true, m_now));
+    QVERIFY(m_store->setConcurrency(QStringLiteral("mail"), 3, m_now));
+    auto queues = *m_store->queues();
+    auto mail = std::find_if(queues.begin(), queues.end(), [](const QueueConfig& c) { return c.name == u"mail"; });
+    QVERIFY(mail != queues.end());
+    QVERIFY(mail->paused);
+    QCOMPARE(mail->concurrency, 3);
+    QVERIFY(m_store->setPaused({}, false, m_now)); // resume all
+    for (const QueueConfig& c : *m_store->queues())
+        QVERIFY(!c.paused);
+}
+
+void TestTaskStore::listFiltersSortsAndPages()
+{
+    QList<NewTask> batch;
+    for (int i = 0; i < 50; ++i) {
+        NewTask t = task(i % 2 ? QStringLiteral("sleep") : QStringLiteral("noop"), i % 5 ? QStringLiteral("a") : QStringLiteral("b"),
+            i % 2 ? QByteArray(R"({"ms":1})") : QByteArray("{}"));
+        t.priority = i % 7;
+        batch.append(t);
+    }
+    auto ids = m_store->enqueue(batch, m_now);
+    TaskQuery query;
+    query.filter.queues = {QStringLiteral("b")};
+    QCOMPARE(*m_store->countTasks(query.filter), 10);
+    query.filter.types = {QStringLiteral("sleep")};
+    QCOMPARE(*m_store->countTasks(query.filter), 5);
+    query.filter = {};
+    query.sortKey = TaskSortKey::Priority;
+    query.descending = true;
+    query.limit = 10;
+    auto page = m_store->listTasks(query);
+    QCOMPARE(page->size(), 10);
+    QCOMPARE(page->at(0).priority, 6);
+    for (qsizetype i = 1; i < page->size(); ++i)
+        QVERIFY(page->at(i - 1).priority > page->at(i).priority
+            || (page->at(i - 1).priority == page->at(i).priority && page->at(i - 1).id > page->at(i).id));
+    query.sortKey = TaskSortKey::Id;
+    query.descending = false;
+    query.offset = 45;
+    page = m_store->listTasks(query);
+    QCOMPARE(page->size(), 5);
+    QCOMPARE(page->at(0).id, ids->at(45).id);
+    query.filter.states = {TaskState::Succeeded};
+    QCOMPARE(*m_store->countTasks(query.filter), 0);
+}
+
+void TestTaskStore::searchMatchesPayloadAndErrorLiterally()
+{
+    auto ids = m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("default"), R"({"user":"Ada_Lovelace"})"),
+                                    task(QStringLiteral("noop"), QStringLiteral("default"), R"({"user":"AdaXLovelace"})"),
+                                    task()},
+        m_now);
+    TaskFilter filter;
+    filter.search = QStringLiteral("ada_love"); // '_' is literal, case does not matter
+    auto found = m_store->listTasks({filter, TaskSortKey::Id, false, 0, 10});
+    QCOMPARE(found->size(), 1);
+    QCOMPARE(found->at(0).id, ids->at(0).id);
+    m_store->claim(QStringLiteral("default"), 3, QStringLiteral("w"), 1000, m_now);
+    m_store->fail(ids->at(2).id, 1, QStringLiteral("w"), {}, QStringLiteral("connection refused by 10.0.0.1"), true, std::nullopt, m_now);
+    filter.search = QStringLiteral("REFUSED");
+    QCOMPARE(*m_store->countTasks(filter), 1);
+}
+
+void TestTaskStore::countsPerQueueAndState()
+{
+    m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("a")), task(QStringLiteral("noop"), QStringLiteral("a")),
+                         task(QStringLiteral("noop"), QStringLiteral("b"))},
+        m_now);
+    m_store->claim(QStringLiteral("a"), 1, QStringLiteral("w"), 1000, m_now);
+    m_store->ensureQueue(QStringLiteral("empty"), m_now);
+    auto counts = *m_store->countByQueueAndState();
+    QCOMPARE(counts[QStringLiteral("a")][std::size_t(TaskState::Queued)], 1);
+    QCOMPARE(counts[QStringLiteral("a")][std::size_t(TaskState::Running)], 1);
+    QCOMPARE(counts[QStringLiteral("b")][std::size_t(TaskState::Queued)], 1);
+    QVERIFY(counts.contains(QStringLiteral("empty")));
+}
+
+void TestTaskStore::forEachStreamsEverything()
+{
+    QList<NewTask> batch(2500, task());
+    m_store->enqueue(batch, m_now);
+    qint64 seen = 0, lastId = 0;
+    bool ordered = true;
+    QVERIFY(m_store->forEachTask({}, [&](const Task& t) {
+        ordered &= t.id > lastId;
+        lastId = t.id;
+        ++seen;
+        return true;
+    }));
+    QCOMPARE(seen, 2500);
+    QVERIFY(ordered);
+    seen = 0;
+    QVERIFY(m_store->forEachEvent(0, 0, {}, [&](const TaskEvent&) { return ++seen < 1200; }));
+    QCOMPARE(seen, 1200); // stopped early on request
+}
+
+void TestTaskStore::metricsAreStoredAndDownsampled()
+{
+    const qint64 minute = (m_now / 60'000) * 60'000;
+    QList<QueueSample> samples;
+    for (int s = 0; s < 60; ++s) {
+        QueueSample q;
+        q.queue = QStringLiteral("default");
+        q.at = minute + s * 1000;
+        q.counts[std::size_t(TaskState::Queued)] = s;
+        q.enqueued = 2;
+        q.completed = 1;
+        q.waitP50Ms = 10;
+        q.waitP95Ms = 20;
+        samples.append(q);
+    }
+    QVERIFY(m_store->insertSamples(samples));
+    QVERIFY(m_store->downsampleAndPrune(minute, minute + 61'000));
+    auto perMinute = m_store->samples(QStringLiteral("default"), 60, 0, 0);
+    QVERIFY(perMinute);
+    QCOMPARE(perMinute->size(), 1);
+    QCOMPARE(perMinute->at(0).at, minute);
+    QCOMPARE(perMinute->at(0).enqueued, 120);
+    QCOMPARE(perMinute->at(0).completed, 60);
+    QCOMPARE(perMinute->at(0).counts[std::size_t(TaskState::Queued)], 59); // the count at the end of the minute
+    QCOMPARE(m_store->samples(QStringLiteral("default"), 1, 0, 0)->size(), 60);
+    // Per-second rows older than an hour are pruned.
+    QVERIFY(m_store->downsampleAndPrune(minute + 3600'000, minute + 3600'000 + 61'000));
+    QCOMPARE(m_store->samples(QStringLiteral("default"), 1, 0, 0)->size(), 0);
+    QCOMPARE(m_store->samples(QStringLiteral("default"), 60, 0, 0)->size(), 1);
+}
+
+void TestTaskStore::claimUsesReadyIndex()
+{
+    // The claim must walk the partial index, not the table: its cost must not grow with finished rows.
+    QSqlQuery q(m_store->database());
+    QVERIFY(q.exec(QStringLiteral("EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE state = 'queued' AND queue = 'x' "
+                                  "ORDER BY priority DESC, run_at, id LIMIT 4")));
+    QString plan;
+    while (q.next())
+        plan += q.value(3).toString() + QLatin1Char('\n');
+    QVERIFY2(plan.contains(u"tasks_ready"), qPrintable(plan));
+    QVERIFY2(!plan.contains(u"TEMP B-TREE"), qPrintable(plan));
+}
+
+QTEST_GUILESS_MAIN(TestTaskStore)
+#include "tst_taskstore.moc"
