@@ -257,11 +257,21 @@ void EngineCore::writerMain(std::promise<Status> opened)
         m_maybeReady.insert(c.name);
     opened.set_value(success());
 
+    qint64 stoppingSince = 0;
     for (;;) {
         {
             std::unique_lock lock(m_mutex);
             if (m_stopping && m_commands.empty() && m_completions.empty() && m_busyWorkers == 0)
                 break;
+            if (m_stopping && stoppingSince == 0)
+                stoppingSince = nowMs();
+            // Results that cannot be written (a database that stays full or locked) must not hold the process
+            // hostage: their tasks keep their leases and are recovered when those expire.
+            if (m_stopping && m_commands.empty() && nowMs() - stoppingSince > 5000) {
+                qCWarning(lcEngine) << "shutting down with" << m_completions.size()
+                                    << "unrecorded results; their tasks return to the queue when their leases expire";
+                break;
+            }
         }
         writerCycle();
     }
@@ -305,7 +315,8 @@ void EngineCore::writerCycle()
         const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
         if (!idleWorkerCanWork && !workerCountChanged) {
             m_wake.wait_until(lock, wakeAt, [&] {
-                return m_stopping || !m_commands.empty() || !m_completions.empty() || !m_readyHints.isEmpty()
+                const bool completionsDue = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
+                return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty()
                     || m_configsDirty || int(m_slots.size()) != m_desiredWorkers;
             });
         }
@@ -354,6 +365,7 @@ void EngineCore::writerCycle()
     const bool claimDue = !readOnly && claiming && anyIdle && writerHasClaimableWork();
 
     QList<std::pair<int, Task>> dispatch;
+    std::deque<Completion> retryLater;
     QList<Status> results;
     QList<qint64> cancelRequested;
     bool committed = false;
@@ -362,30 +374,52 @@ void EngineCore::writerCycle()
         Status began = readOnly ? Status(Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")})
                                 : m_store->begin();
         if (began) {
-            for (auto& command : commands)
+            for (auto& command : commands) {
+                if (!m_store->inTransaction())
+                    break;
                 results.append(m_store->atomically([&] { return command->run(*m_store); }));
-            for (const Completion& completion : completions)
-                writerRecordCompletion(completion, now);
-            if (maintenanceDue) {
+            }
+            // A command that made SQLite abandon the transaction (disk full) took the whole cycle with it.
+            const bool aborted = !m_store->inTransaction();
+            if (aborted)
+                failure = results.last().error();
+            if (!aborted) {
+                for (const Completion& completion : completions) {
+                    Status recorded = writerRecordCompletion(completion);
+                    if (!m_store->inTransaction()) {
+                        failure = recorded ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}
+                                           : recorded.error();
+                        break;
+                    }
+                    if (!recorded) {
+                        // Keep the result and try again shortly; the task stays leased to us meanwhile.
+                        reportError(recorded.error());
+                        retryLater.push_back(completion);
+                    }
+                }
+            }
+            if (maintenanceDue && m_store->inTransaction()) {
                 m_nextMaintenance = now + m_options.maintenanceIntervalMs;
                 if (auto staged = m_store->stageDueTasks(now); !staged)
                     qCWarning(lcEngine) << staged.errorString();
                 if (auto recovered = m_store->recoverExpiredLeases(now); !recovered)
                     qCWarning(lcEngine) << recovered.errorString();
             }
-            if (heartbeatDue) {
+            if (heartbeatDue && m_store->inTransaction()) {
                 m_nextHeartbeat = now + std::max<qint64>(m_options.leaseMs / 3, 50);
                 if (auto flagged = m_store->renewLeases(m_owner, m_options.leaseMs, now))
                     cancelRequested = *flagged;
                 else
                     qCWarning(lcEngine) << flagged.errorString();
             }
-            if (claimDue)
+            if (claimDue && m_store->inTransaction())
                 writerClaim(now, dispatch);
-            Status c = m_store->commit();
-            committed = bool(c);
-            if (!committed)
-                failure = c.error();
+            if (m_store->inTransaction()) {
+                Status c = m_store->commit();
+                committed = bool(c);
+                if (!committed)
+                    failure = c.error();
+            }
         } else {
             failure = began.error();
         }
@@ -416,12 +450,15 @@ void EngineCore::writerCycle()
                     }
                 }
             }
+            // Our own enqueue may have created a queue: learn its configuration before the next claim.
+            for (const StateTransition& t : transitions) {
+                if (!m_configs.contains(t.queue)) {
+                    writerReloadConfigs();
+                    break;
+                }
+            }
             if (scheduledSomething || maintenanceDue)
                 m_nextScheduled = m_store->nextScheduledRunAt();
-            // Our own commit moved data_version for nobody but the other connections: keep ours in step so the
-            // next poll only reacts to other processes.
-            if (auto v = m_store->dataVersion())
-                m_dataVersion = *v;
             if (!changes.isEmpty())
                 Q_EMIT m_engine.tasksChanged(changes);
         } else {
@@ -455,6 +492,18 @@ void EngineCore::writerCycle()
 
     // Hand out the claimed tasks only now that the claim is durable.
     if (committed) {
+        for (const Completion& completion : completions) {
+            const bool kept = std::any_of(retryLater.begin(), retryLater.end(),
+                [&](const Completion& r) { return r.workerIndex == completion.workerIndex; });
+            if (!kept)
+                writerFreeSlot(completion, now);
+        }
+        if (!retryLater.empty()) {
+            std::lock_guard lock(m_mutex);
+            for (Completion& c : retryLater)
+                m_completions.push_back(std::move(c));
+            m_completionRetryAt = now + 500;
+        }
         for (auto& [index, task] : dispatch) {
             Slot& slot = m_slots[std::size_t(index)];
             {
@@ -482,11 +531,11 @@ void EngineCore::writerCycle()
     }
 }
 
-void EngineCore::writerRecordCompletion(const Completion& c, qint64 now)
+Status EngineCore::writerRecordCompletion(const Completion& c)
 {
     const Task& task = c.task;
-    Status recorded = success();
     const HandlerResult& r = c.result;
+    Status recorded = success();
     if (r.outcome == HandlerResult::Outcome::Success) {
         recorded = m_store->complete(task.id, task.attempts, m_owner, c.worker,
             QJsonDocument(r.result).toJson(QJsonDocument::Compact), c.finishedAt);
@@ -505,27 +554,29 @@ void EngineCore::writerRecordCompletion(const Completion& c, qint64 now)
         if (!failed)
             recorded = failed.error();
     }
-    if (!recorded) {
-        if (recorded.error().code == ErrorCode::NotFound)
-            qCWarning(lcEngine) << "dropping a stale result:" << recorded.errorString();
-        else
-            reportError(recorded.error());
+    if (!recorded && recorded.error().code == ErrorCode::NotFound) {
+        // A stale result: the lease expired and the task went to someone else. Dropping it is the fencing.
+        qCWarning(lcEngine) << "dropping a stale result:" << recorded.errorString();
+        return success();
     }
+    return recorded;
+}
 
-    // The worker is free again whatever became of the record.
+void EngineCore::writerFreeSlot(const Completion& c, qint64 now)
+{
     Slot& slot = m_slots[std::size_t(c.workerIndex)];
     slot.busy = false;
     slot.context.reset();
     slot.deadline = 0;
     slot.since = now;
-    --m_runningPerQueue[task.queue];
+    --m_runningPerQueue[c.task.queue];
     {
         std::lock_guard lock(m_mutex);
         --m_busyWorkers;
     }
     {
         std::lock_guard lock(m_stateMutex);
-        m_running.erase(task.id);
+        m_running.erase(c.task.id);
     }
     if (slot.retiring)
         slot.worker->requestExit();
@@ -747,8 +798,6 @@ void EngineCore::writerSample(qint64 now)
             m_lastSampleMinute = minute;
         }
         m_store->takeTransitions();
-        if (auto v = m_store->dataVersion())
-            m_dataVersion = *v;
     }
     Q_EMIT m_engine.statsSampled(sample);
 }

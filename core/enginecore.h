@@ -79,7 +79,8 @@ private:
 
     void writerMain(std::promise<Status> opened);
     void writerCycle();
-    void writerRecordCompletion(const Completion& completion, qint64 now);
+    Status writerRecordCompletion(const Completion& completion);
+    void writerFreeSlot(const Completion& completion, qint64 now);
     void writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch);
     void writerAdjustWorkers();
     bool writerHasClaimableWork() const;

@@ -11,7 +11,10 @@
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSqlQuery>
+#include <QSqlDriver>
 #include <QSqlRecord>
+
+#include <sqlite3.h>
 
 namespace qd {
 
@@ -250,6 +253,24 @@ Status TaskStore::initialise()
                 QStringLiteral("%1 is a SQLite database of another program, not a QueueDesk database").arg(m_options.path)};
     }
 
+    // A file cut short (a copy that did not finish, a full disk) is refused before anything reads past its end.
+    // With a non-empty WAL the database's size lives partly in the WAL, so only a bare file is checked.
+    const QFileInfo wal(m_options.path + QLatin1String("-wal"));
+    if (version > 0 && (!wal.exists() || wal.size() == 0)) {
+        if (!q.exec(QStringLiteral("PRAGMA page_count")) || !q.next())
+            return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(m_options.path));
+        const qint64 pages = q.value(0).toLongLong();
+        q.finish();
+        if (!q.exec(QStringLiteral("PRAGMA page_size")) || !q.next())
+            return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(m_options.path));
+        const qint64 pageSize = q.value(0).toLongLong();
+        q.finish();
+        const qint64 fileSize = QFileInfo(m_options.path).size();
+        if (fileSize < pages * pageSize)
+            return Error {ErrorCode::Corrupt,
+                QStringLiteral("%1 is truncated: it holds %2 bytes of the %3 its header promises").arg(m_options.path).arg(fileSize).arg(pages * pageSize)};
+    }
+
     if (m_options.readOnly) {
         if (version == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(m_options.path)};
@@ -363,6 +384,13 @@ Status TaskStore::atomically(const std::function<Status()>& fn)
     ++m_txDepth;
     Status s = fn();
     --m_txDepth;
+    if (!s && !sqliteTransactionActive()) {
+        // SQLite rolled the whole transaction back by itself (disk full, I/O error): there is no savepoint to
+        // return to, and nothing of the enclosing transaction survives either.
+        m_txDepth = 0;
+        m_transitions.clear();
+        return s;
+    }
     if (!s) {
         exec(QLatin1String("ROLLBACK TO ") + savepoint);
         m_transitions.resize(mark);
@@ -370,6 +398,15 @@ Status TaskStore::atomically(const std::function<Status()>& fn)
     if (Status released = exec(QLatin1String("RELEASE ") + savepoint); !released && s)
         return released;
     return s;
+}
+
+bool TaskStore::sqliteTransactionActive() const
+{
+    const QVariant handle = m_db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return m_txDepth > 0;
+    sqlite3* db = *static_cast<sqlite3* const*>(handle.constData());
+    return db && sqlite3_get_autocommit(db) == 0;
 }
 
 QList<StateTransition> TaskStore::takeTransitions()

@@ -130,6 +130,7 @@ private:
     Status initialise();
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);
+    bool sqliteTransactionActive() const;
     Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
         TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs);
     Result<qint64> transitionMatching(const TaskFilter& filter, TaskState from, const QString& setSql,

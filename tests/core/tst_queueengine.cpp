@@ -1,1 +1,376 @@
+// The engine end to end: real worker threads, real handlers, a real database file.
+#include "storetestutil.h"
 
+#include "core/queueengine.h"
+#include "core/taskstore.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <thread>
+
+using namespace qd;
+using namespace qd::test;
+
+class TestQueueEngine : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void processesTasksAndReportsChanges();
+    void wakesAtOnceOnEnqueue();
+    void pausedQueueWaitsUntilResumed();
+    void queueConcurrencyIsRespected();
+    void workerCountChangesWhileRunning();
+    void cancelStopsRunningHandler();
+    void timeoutFailsTheAttempt();
+    void transientFailuresRetryWithBackoff();
+    void unknownTypeAndBadPayloadAreRejectedAtEnqueue();
+    void fourProducersFourWorkersEachTaskOnce();
+    void sampleReportsCountsRatesAndPersists();
+    void shutdownGivesBackUnfinishedTasks();
+    void readOnlyEngineRefusesWrites();
+    void fullDatabaseFailsCleanlyAndRecovers();
+
+private:
+    EngineOptions options(int workers) const;
+    static qint64 count(const QueueEngine& engine, TaskState state, const QString& queue = QStringLiteral("default"));
+    QTemporaryDir m_dir;
+    QString m_path;
+};
+
+void TestQueueEngine::init()
+{
+    m_path = m_dir.filePath(QStringLiteral("%1.db").arg(QLatin1String(QTest::currentTestFunction())));
+}
+
+EngineOptions TestQueueEngine::options(int workers) const
+{
+    EngineOptions o;
+    o.store.path = m_path;
+    o.workerCount = workers;
+    o.sampleIntervalMs = 0;
+    return o;
+}
+
+qint64 TestQueueEngine::count(const QueueEngine& engine, TaskState state, const QString& queue)
+{
+    return engine.counts().value(queue)[std::size_t(state)];
+}
+
+void TestQueueEngine::processesTasksAndReportsChanges()
+{
+    auto engine = QueueEngine::open(options(2));
+    QVERIFY2(engine, qPrintable(engine.errorString()));
+    QSignalSpy changes(engine->get(), &QueueEngine::tasksChanged);
+    QList<NewTask> batch(100, task());
+    QVERIFY((*engine)->enqueueBatch(batch));
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), 100, 10000);
+    QCOMPARE(count(**engine, TaskState::Queued), 0);
+    QCOMPARE(count(**engine, TaskState::Running), 0);
+    // Every task's transitions were reported: enqueued, running, succeeded.
+    QTRY_VERIFY(!changes.isEmpty());
+    QSet<qint64> succeeded;
+    for (const QList<QVariant>& args : std::as_const(changes)) {
+        for (const TaskChange& c : args.at(0).value<QList<TaskChange>>()) {
+            if (c.state == TaskState::Succeeded)
+                succeeded.insert(c.id);
+        }
+    }
+    QCOMPARE(succeeded.size(), 100);
+}
+
+void TestQueueEngine::wakesAtOnceOnEnqueue()
+{
+    EngineOptions o = options(1);
+    o.pollIntervalMs = 60'000; // a worker that waited for a poll would wait a minute
+    o.maintenanceIntervalMs = 60'000;
+    auto engine = QueueEngine::open(o);
+    QVERIFY(engine);
+    QTest::qWait(100); // let the workers go idle first
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY((*engine)->enqueue(task()));
+        QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), i + 1, 5000);
+    }
+}
+
+void TestQueueEngine::pausedQueueWaitsUntilResumed()
+{
+    auto engine = QueueEngine::open(options(2));
+    QVERIFY(engine);
+    QVERIFY((*engine)->setPaused(QStringLiteral("mail"), true));
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(5, task(QStringLiteral("noop"), QStringLiteral("mail")))));
+    QVERIFY((*engine)->enqueue(task()));
+    QTRY_COMPARE(count(**engine, TaskState::Succeeded), 1); // the other queue runs
+    QTest::qWait(300);
+    QCOMPARE(count(**engine, TaskState::Queued, QStringLiteral("mail")), 5);
+    QVERIFY((*engine)->setPaused(QStringLiteral("mail"), false));
+    QTRY_COMPARE(count(**engine, TaskState::Succeeded, QStringLiteral("mail")), 5);
+    // Pausing everything (the empty name) stops every queue.
+    QVERIFY((*engine)->setPaused({}, true));
+    QVERIFY((*engine)->enqueue(task()));
+    QTest::qWait(300);
+    QCOMPARE(count(**engine, TaskState::Queued), 1);
+    QVERIFY((*engine)->setPaused({}, false));
+    QTRY_COMPARE(count(**engine, TaskState::Succeeded), 2);
+}
+
+void TestQueueEngine::queueConcurrencyIsRespected()
+{
+    auto engine = QueueEngine::open(options(4));
+    QVERIFY(engine);
+    QVERIFY((*engine)->setConcurrency(QStringLiteral("serial"), 1));
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(6, task(QStringLiteral("sleep"), QStringLiteral("serial"), R"({"ms":30})"))));
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded, QStringLiteral("serial")), 6, 10000);
+    // From the history: no two runs of this queue overlapped.
+    auto store = openStore(m_path, true);
+    QVERIFY(store);
+    QList<std::pair<qint64, qint64>> runs;
+    QVERIFY(store->forEachTask({}, [&](const Task& t) {
+        runs.append({t.startedAt, t.finishedAt});
+        return true;
+    }));
+    std::sort(runs.begin(), runs.end());
+    for (qsizetype i = 1; i < runs.size(); ++i)
+        QVERIFY2(runs[i].first >= runs[i - 1].second, "two tasks of a queue with concurrency 1 ran at once");
+}
+
+void TestQueueEngine::workerCountChangesWhileRunning()
+{
+    auto engine = QueueEngine::open(options(1));
+    QVERIFY(engine);
+    QTRY_COMPARE((*engine)->workers().size(), 1);
+    (*engine)->setWorkerCount(3);
+    QTRY_COMPARE((*engine)->workers().size(), 3);
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(3, task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":300})"))));
+    QTRY_COMPARE(count(**engine, TaskState::Running), 3);
+    (*engine)->setWorkerCount(1);
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), 3, 5000); // running tasks were not cut short
+    QTRY_COMPARE((*engine)->workers().size(), 1);
+}
+
+void TestQueueEngine::cancelStopsRunningHandler()
+{
+    auto engine = QueueEngine::open(options(1));
+    QVERIFY(engine);
+    auto id = (*engine)->enqueue(task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":60000})"));
+    QVERIFY(id);
+    QTRY_COMPARE(count(**engine, TaskState::Running), 1);
+    TaskFilter filter;
+    filter.ids = {id->id};
+    QElapsedTimer timer;
+    timer.start();
+    QCOMPARE(*(*engine)->cancel(filter), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Cancelled), 1, 5000);
+    auto store = openStore(m_path, true);
+    QCOMPARE(store->task(id->id)->state, TaskState::Cancelled);
+}
+
+void TestQueueEngine::timeoutFailsTheAttempt()
+{
+    auto engine = QueueEngine::open(options(1));
+    QVERIFY(engine);
+    NewTask t = task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":60000})");
+    t.timeoutMs = 100;
+    t.maxAttempts = 1;
+    auto id = (*engine)->enqueue(t);
+    QVERIFY(id);
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Failed), 1, 5000);
+    auto store = openStore(m_path, true);
+    QVERIFY2(store->task(id->id)->lastError.contains(u"Timed out"), qPrintable(store->task(id->id)->lastError));
+}
+
+void TestQueueEngine::transientFailuresRetryWithBackoff()
+{
+    auto engine = QueueEngine::open(options(2));
+    QVERIFY(engine);
+    NewTask t = task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":0,"fail":"retryable"})");
+    t.maxAttempts = 3;
+    t.retryPolicy = RetryPolicy {50, 1000, 0.0};
+    auto id = (*engine)->enqueue(t);
+    QVERIFY(id);
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Failed), 1, 10000);
+    auto store = openStore(m_path, true);
+    auto history = store->taskWithEvents(id->id);
+    QCOMPARE(history->task.attempts, 3);
+    QList<qint64> backoffs;
+    qint64 lastRetryAt = 0;
+    for (const TaskEvent& e : history->events) {
+        if (e.kind == u"retry_scheduled") {
+            backoffs.append(e.durationMs);
+            lastRetryAt = e.at;
+        }
+        if (e.kind == u"started" && lastRetryAt > 0)
+            QVERIFY2(e.at - lastRetryAt >= backoffs.last(), "a retry ran before its backoff was over");
+    }
+    QCOMPARE(backoffs, (QList<qint64> {50, 100}));
+}
+
+void TestQueueEngine::unknownTypeAndBadPayloadAreRejectedAtEnqueue()
+{
+    auto engine = QueueEngine::open(options(0));
+    QVERIFY(engine);
+    auto unknown = (*engine)->enqueue(task(QStringLiteral("no-such-type")));
+    QVERIFY(!unknown);
+    QCOMPARE(unknown.error().code, ErrorCode::InvalidArgument);
+    // One bad task rejects the whole batch, and says which one.
+    QList<NewTask> batch(3, task());
+    batch[2].payload = "{oops";
+    auto result = (*engine)->enqueueBatch(batch);
+    QVERIFY(!result);
+    QVERIFY2(result.errorString().contains(u"Task 3"), qPrintable(result.errorString()));
+    auto store = openStore(m_path, true);
+    QCOMPARE(*store->countTasks({}), 0);
+}
+
+void TestQueueEngine::fourProducersFourWorkersEachTaskOnce()
+{
+    constexpr int producers = 4;
+    constexpr int perProducer = 5000;
+    auto engine = QueueEngine::open(options(4));
+    QVERIFY(engine);
+    QueueEngine* e = engine->get();
+    std::atomic<int> failures {0};
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p) {
+        threads.emplace_back([e, &failures, p] {
+            for (int i = 0; i < perProducer; ++i) {
+                NewTask t = task(QStringLiteral("noop"), p % 2 ? QStringLiteral("odd") : QStringLiteral("even"));
+                if (!e->enqueue(t))
+                    ++failures;
+            }
+        });
+    }
+    for (auto& t : threads)
+        t.join();
+    QCOMPARE(failures.load(), 0);
+    auto done = [&] {
+        const auto counts = e->counts();
+        return counts.value(QStringLiteral("odd"))[std::size_t(TaskState::Succeeded)]
+            + counts.value(QStringLiteral("even"))[std::size_t(TaskState::Succeeded)];
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(done(), qint64(producers * perProducer), 120'000);
+    engine->reset();
+    auto store = openStore(m_path, true);
+    QSqlQuery q(store->database());
+    QVERIFY(q.exec(QStringLiteral("SELECT count(*), count(DISTINCT task_id) FROM task_events WHERE kind = 'started'")) && q.next());
+    QCOMPARE(q.value(0).toInt(), producers * perProducer); // nobody ran a task twice
+    QCOMPARE(q.value(1).toInt(), producers * perProducer);
+    q.finish();
+    QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM tasks WHERE state <> 'succeeded' OR attempts <> 1")) && q.next());
+    QCOMPARE(q.value(0).toInt(), 0);
+}
+
+void TestQueueEngine::sampleReportsCountsRatesAndPersists()
+{
+    EngineOptions o = options(1);
+    o.sampleIntervalMs = 100;
+    auto engine = QueueEngine::open(o);
+    QVERIFY(engine);
+    QSignalSpy samples(engine->get(), &QueueEngine::statsSampled);
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(20, task())));
+    QTRY_COMPARE(count(**engine, TaskState::Succeeded), 20);
+    QTRY_VERIFY(samples.size() >= 3);
+    // The rates of all samples add up to what happened (the sampler reads the history, so nothing is missed).
+    auto total = [&](qint64 QueueSample::*field) {
+        qint64 sum = 0;
+        for (const QList<QVariant>& args : std::as_const(samples)) {
+            for (const QueueSample& q : args.at(0).value<StatsSample>().queues) {
+                if (q.queue == u"default")
+                    sum += q.*field;
+            }
+        }
+        return sum;
+    };
+    QTRY_COMPARE(total(&QueueSample::enqueued), 20);
+    QTRY_COMPARE(total(&QueueSample::completed), 20);
+    QTRY_COMPARE((*engine)->lastSample().queues.isEmpty(), false);
+    engine->reset();
+    auto store = openStore(m_path, true);
+    auto persisted = store->samples(QStringLiteral("default"), 1, 0, 0);
+    QVERIFY(persisted);
+    QVERIFY(!persisted->isEmpty());
+    QCOMPARE(persisted->last().counts[std::size_t(TaskState::Succeeded)], 20);
+}
+
+void TestQueueEngine::shutdownGivesBackUnfinishedTasks()
+{
+    EngineOptions o = options(1);
+    o.shutdownGraceMs = 100;
+    auto engine = QueueEngine::open(o);
+    QVERIFY(engine);
+    auto id = (*engine)->enqueue(task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":60000})"));
+    QTRY_COMPARE(count(**engine, TaskState::Running), 1);
+    QElapsedTimer timer;
+    timer.start();
+    engine->reset();
+    QVERIFY(timer.elapsed() < 10'000);
+    auto store = openStore(m_path, true);
+    const Task t = *store->task(id->id);
+    QCOMPARE(t.state, TaskState::Queued);
+    QCOMPARE(t.attempts, 0); // interrupted by us, not by the task: the attempt is refunded
+}
+
+void TestQueueEngine::readOnlyEngineRefusesWrites()
+{
+    {
+        auto writer = QueueEngine::open(options(0));
+        QVERIFY(writer);
+        QVERIFY((*writer)->enqueue(task()));
+    }
+    EngineOptions o = options(4);
+    o.store.readOnly = true;
+    auto engine = QueueEngine::open(o);
+    QVERIFY2(engine, qPrintable(engine.errorString()));
+    QCOMPARE((*engine)->workers().size(), 0);
+    auto r = (*engine)->enqueue(task());
+    QVERIFY(!r);
+    QCOMPARE(r.error().code, ErrorCode::ReadOnly);
+    QCOMPARE(count(**engine, TaskState::Queued), 1);
+}
+
+void TestQueueEngine::fullDatabaseFailsCleanlyAndRecovers()
+{
+    auto engine = QueueEngine::open(options(0));
+    QVERIFY(engine);
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(100, task())));
+    qint64 pages = 0;
+    QVERIFY((*engine)->runInWriter([&](TaskStore& store) -> Status {
+        QSqlQuery q(store.database());
+        if (!q.exec(QStringLiteral("PRAGMA page_count")) || !q.next())
+            return Error {ErrorCode::Internal, q.lastError().text()};
+        pages = q.value(0).toLongLong();
+        q.finish();
+        q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages + 2));
+        return success();
+    }));
+    const QByteArray big = "{\"blob\":\"" + QByteArray(3000, 'x') + "\"}";
+    Result<QList<EnqueueResult>> r = QList<EnqueueResult> {};
+    int stored = 100;
+    for (int i = 0; i < 100 && r; ++i) {
+        r = (*engine)->enqueueBatch(QList<NewTask>(10, task(QStringLiteral("noop"), QStringLiteral("default"), big)));
+        if (r)
+            stored += 10;
+    }
+    QVERIFY(!r);
+    QVERIFY2(r.error().code == ErrorCode::DatabaseFull, qPrintable(r.errorString()));
+    QVERIFY2(r.errorString().contains(u"full"), qPrintable(r.errorString()));
+    // Nothing half-written: the failing batch left no task behind, and what was stored is intact.
+    auto store = openStore(m_path, true);
+    QCOMPARE(*store->countTasks({}), stored);
+    // Room again: the queue carries on.
+    QVERIFY((*engine)->runInWriter([&](TaskStore& s) -> Status {
+        QSqlQuery q(s.database());
+        q.exec(QStringLiteral("PRAGMA max_page_count = 1000000"));
+        return success();
+    }));
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(10, task(QStringLiteral("noop"), QStringLiteral("default"), big))));
+    (*engine)->setWorkerCount(2);
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), qint64(stored + 10), 10000);
+}
+
+QTEST_GUILESS_MAIN(TestQueueEngine)
+#include "tst_queueengine.moc"
