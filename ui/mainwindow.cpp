@@ -290,9 +290,9 @@ void MainWindow::createWidgets()
     m_workersView->setModel(m_workersModel);
     m_workersView->setSelectionMode(QAbstractItemView::NoSelection);
     m_workersView->horizontalHeader()->setStretchLastSection(true);
-    m_workersView->setColumnWidth(WorkersModel::NameColumn, 110);
+    m_workersView->setColumnWidth(WorkersModel::NameColumn, 150);
     for (int c = WorkersModel::StatusColumn; c < WorkersModel::SinceColumn; ++c)
-        m_workersView->setColumnWidth(c, 55);
+        m_workersView->setColumnWidth(c, c == WorkersModel::StatusColumn ? 45 : 58);
 
     auto* queueDock = new QDockWidget(tr("Queues"), this);
     queueDock->setObjectName(QStringLiteral("queueDock"));

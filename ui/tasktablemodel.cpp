@@ -173,6 +173,8 @@ QVariant TaskTableModel::displayData(const Task& task, int column) const
         // Time between becoming ready and being picked up; still growing while it waits.
         if (task.state == TaskState::Queued)
             return now >= readyAt ? formatDuration(now - readyAt) : QString();
+        if (task.state == TaskState::Scheduled) // waiting for its time (a delay or a retry backoff)
+            return task.runAt > now ? tr("in %1").arg(formatDuration(task.runAt - now)) : QString();
         if (task.startedAt > 0)
             return formatDuration(std::max<qint64>(0, task.startedAt - readyAt));
         return {};

@@ -60,8 +60,9 @@ public:
     void setFilter(const TaskFilter& filter);
     const TaskFilter& filter() const { return m_query.filter; }
     const TaskQuery& query() const { return m_query; }
-    // The exact number of rows matching the filter, or -1 before the first count arrived.
-    qint64 totalCount() const { return m_loadedOnce ? m_count : -1; }
+    // The exact number of rows matching the filter, or -1 while the count for a new filter or sort is on its way
+    // (the rows shown then still belong to the previous one).
+    qint64 totalCount() const { return m_loadedOnce && !m_resetPending ? m_count : -1; }
 
     // The task shown on a row, if its page is loaded.
     std::optional<Task> taskAt(int row) const;

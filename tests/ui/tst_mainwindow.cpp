@@ -22,6 +22,14 @@ using namespace qd::ui;
 class TestMainWindow : public QObject {
     Q_OBJECT
 
+    static QString describeCounts(QueueEngine& engine)
+    {
+        QStringList parts;
+        for (TaskState s : allTaskStates)
+            parts.append(QStringLiteral("%1=%2").arg(taskStateName(s)).arg(countIn(engine, s)));
+        return parts.join(QLatin1Char(' '));
+    }
+
     static qint64 countIn(QueueEngine& engine, TaskState state)
     {
         qint64 n = 0;
@@ -152,7 +160,7 @@ private Q_SLOTS:
         t.payload = QByteArrayLiteral("{\"ms\":20,\"fail\":\"permanent\"}");
         auto enqueued = engine->enqueue(t);
         QVERIFY(enqueued.ok());
-        QTRY_COMPARE(countIn(*engine, TaskState::Failed), qint64(1));
+        QTRY_VERIFY2_WITH_TIMEOUT(countIn(*engine, TaskState::Failed) == 1, qPrintable(describeCounts(*engine)), 10000);
 
         MainWindow window(engine);
         window.show();
@@ -165,6 +173,11 @@ private Q_SLOTS:
         QVERIFY(shown.task.lastError.contains(QLatin1String("permanent")));
         QVERIFY(shown.events.size() >= 3); // enqueued, started, failed
         QVERIFY(TaskInspector::prettyJson(shown.task.payload).contains(QLatin1String("\n")));
+        QStringList kinds;
+        for (const TaskEvent& e : shown.events)
+            kinds.append(e.kind);
+        QVERIFY2(kinds.contains(QLatin1String("started")) && kinds.contains(QLatin1String("failed")),
+            qPrintable(kinds.join(QLatin1Char(','))));
     }
 
     void readOnlyDisablesWrites()
@@ -223,10 +236,13 @@ private Q_SLOTS:
         window.grab().save(QStringLiteral("/tmp/qd-main.png"));
         // And filtered to failures, with the inspector on one of them.
         window.filterBar()->setState(TaskState::Failed);
+        QCOMPARE(window.taskModel()->totalCount(), qint64(-1)); // counting: the old rows are not the answer
         QTRY_VERIFY(window.taskModel()->totalCount() > 0);
         selectRows(window, 1);
         window.taskView()->setCurrentIndex(window.taskModel()->index(0, 0));
-        QTRY_VERIFY(window.inspector()->shown().has_value());
+        const qint64 failedId = window.taskModel()->index(0, 0).data(TaskTableModel::TaskIdRole).toLongLong();
+        QTRY_VERIFY(window.inspector()->shown() && window.inspector()->shown()->task.id == failedId);
+        QCOMPARE(window.inspector()->shown()->task.state, TaskState::Failed);
         QTest::qWait(500);
         window.grab().save(QStringLiteral("/tmp/qd-failed.png"));
     }
