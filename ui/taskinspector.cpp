@@ -3,6 +3,7 @@
 #include "readerthread.h"
 #include "taskformat.h"
 
+#include <QDateTime>
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -60,8 +61,9 @@ TaskInspector::TaskInspector(ReaderThread* reader, QWidget* parent)
     m_fields->setUniformRowHeights(true);
     m_fields->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_error->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    // What an admin reads first (when, what, how long) comes first: the dock is narrow.
     m_events->setHeaderLabels(
-        {tr("Time"), tr("Event"), tr("Transition"), tr("Attempt"), tr("Duration"), tr("Worker"), tr("Detail")});
+        {tr("Time"), tr("Event"), tr("#"), tr("Duration"), tr("Transition"), tr("Worker"), tr("Detail")});
     m_events->setRootIsDecorated(false);
     m_events->setUniformRowHeights(true);
 
@@ -163,9 +165,12 @@ void TaskInspector::display(const TaskWithEvents& t)
             ? QStringLiteral("%1 \u2192 %2").arg(taskStateName(*e.fromState), taskStateName(e.toState))
             : QStringLiteral("\u2192 %1").arg(taskStateName(e.toState));
         auto* item = new QTreeWidgetItem(m_events,
-            {formatTimestamp(e.at), e.kind, transition, e.attempt > 0 ? QString::number(e.attempt) : QString(),
-                durationLabel(e), e.worker, e.detail.section(QLatin1Char('\n'), 0, 0)});
-        item->setForeground(2, stateColor(e.toState));
+            {QDateTime::fromMSecsSinceEpoch(e.at).toString(QStringLiteral("HH:mm:ss.zzz")), e.kind,
+                e.attempt > 0 ? QString::number(e.attempt) : QString(), durationLabel(e), transition, e.worker,
+                e.detail.section(QLatin1Char('\n'), 0, 0)});
+        item->setToolTip(0, formatTimestamp(e.at));
+        item->setForeground(1, stateColor(e.toState));
+        item->setForeground(4, stateColor(e.toState));
         if (!e.detail.isEmpty())
             item->setToolTip(6, e.detail);
     }

@@ -56,6 +56,10 @@ private Q_SLOTS:
         const auto labels = dialog.findChildren<QLabel*>();
         QVERIFY(std::any_of(
             labels.cbegin(), labels.cend(), [&](const QLabel* l) { return l->text() == dialog.validationMessage(); }));
+        if (qstrcmp(QTest::currentDataTag(), "second line") == 0) {
+            dialog.show();
+            dialog.grab().save(QStringLiteral("/tmp/qd-enqueue-invalid.png"));
+        }
         // Enter cannot submit it either.
         okButton(dialog)->click();
         QCOMPARE(dialog.result(), int(QDialog::Rejected));

@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QItemSelectionModel>
+#include <QTabWidget>
 #include <QTableView>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -178,6 +179,10 @@ private Q_SLOTS:
             kinds.append(e.kind);
         QVERIFY2(kinds.contains(QLatin1String("started")) && kinds.contains(QLatin1String("failed")),
             qPrintable(kinds.join(QLatin1Char(','))));
+        if (auto* tabs = window.inspector()->findChild<QTabWidget*>()) {
+            tabs->setCurrentIndex(tabs->count() - 1);
+            window.inspector()->grab().save(QStringLiteral("/tmp/qd-timeline.png"));
+        }
     }
 
     void readOnlyDisablesWrites()
