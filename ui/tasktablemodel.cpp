@@ -262,6 +262,7 @@ void TaskTableModel::requestCount()
 {
     m_countInFlight = true;
     m_recountQueued = false;
+    m_countClock.start();
     m_readerThread->post([gen = m_generation, filter = m_query.filter](StoreReader* r) { r->fetchCount(gen, filter); });
 }
 
@@ -297,6 +298,9 @@ void TaskTableModel::onCountFetched(quint64 generation, qint64 count)
     if (generation != m_generation)
         return; // a filter or sort changed since: a newer count is on its way
     m_countInFlight = false;
+    // A count over a million rows with a search can take a while: refresh at most every other count's time, so
+    // live refreshes never keep the reader thread busy and pages still load promptly.
+    m_changeTimer.setInterval(int(std::clamp<qint64>(2 * m_countClock.elapsed(), 100, 2000)));
     if (m_resetPending || !m_loadedOnce) {
         beginResetModel();
         m_pages.clear();

@@ -4,6 +4,7 @@
 #include "core/task.h"
 
 #include <QAbstractTableModel>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QTimer>
@@ -106,7 +107,8 @@ private:
     mutable QHash<int, quint64> m_inFlight; // page -> batch token of its request
     mutable QTimer m_requestTimer;
     quint64 m_batchToken = 0;
-    QTimer m_changeTimer; // coalesces engine changes to ~10 Hz
+    QTimer m_changeTimer; // coalesces engine changes to ~10 Hz, slower when counting is slow
+    QElapsedTimer m_countClock;
 };
 
 } // namespace qd::ui

@@ -101,9 +101,9 @@ void TimeSeriesChart::fitValues(double minimumMax)
     }
     m_valueAxis->setRange(0, 4 * step);
     m_valueAxis->setTickCount(5);
-    m_valueAxis->setLabelFormat(step < 1            ? QStringLiteral("%.2f")
-            : step < 10 && step != std::floor(step) ? QStringLiteral("%.1f")
-                                                    : QStringLiteral("%.0f"));
+    m_valueAxis->setLabelFormat(step < 0.1 ? QStringLiteral("%.2f")
+            : step != std::floor(step)     ? QStringLiteral("%.1f")
+                                           : QStringLiteral("%.0f"));
 }
 
 void TimeSeriesChart::setValueSuffix(const QString& suffix)
