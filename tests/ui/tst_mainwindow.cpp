@@ -212,6 +212,39 @@ private Q_SLOTS:
         window.grab().save(QStringLiteral("/tmp/qd-readonly.png"));
     }
 
+    void fileOpenReadOnlyOpensAnotherWindow()
+    {
+        QTemporaryDir dir;
+        {
+            auto other = test::openEngine(dir, 0, false, QStringLiteral("other.db"));
+            QVERIFY(other);
+            QVERIFY(other->enqueueBatch(test::makeTasks(7)).ok());
+        }
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        window.openDatabase(dir.filePath(QStringLiteral("other.db")), true);
+        MainWindow* opened = nullptr;
+        QTRY_VERIFY((opened = [&]() -> MainWindow* {
+            for (QWidget* w : QApplication::topLevelWidgets()) {
+                if (auto* m = qobject_cast<MainWindow*>(w); m && m != &window)
+                    return m;
+            }
+            return nullptr;
+        }()));
+        QVERIFY(opened->isReadOnly());
+        QTRY_COMPARE(opened->taskModel()->totalCount(), qint64(7));
+        for (QAction* a : opened->writeActions())
+            QVERIFY(!a->isEnabled());
+        opened->close(); // deletes itself and its engine
+
+        // A file that is not there is reported, not fatal.
+        window.openDatabase(dir.filePath(QStringLiteral("missing.db")), true);
+        QTRY_VERIFY(window.messageBar()->isVisible());
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+    }
+
     void busyScreenshot()
     {
         // A realistic busy day for a screenshot: several queues, failures, retries, workers at work.
