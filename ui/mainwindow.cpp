@@ -1,18 +1,662 @@
 #include "mainwindow.h"
 
+#include "backgroundwriter.h"
+#include "charts/statspanel.h"
 #include "core/queueengine.h"
+#include "enqueuedialog.h"
+#include "filterbar.h"
+#include "messagebar.h"
+#include "queuelistmodel.h"
+#include "readerthread.h"
+#include "taskformat.h"
+#include "taskinspector.h"
+#include "tasktablemodel.h"
+#include "workersmodel.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
 
 namespace qd::ui {
 
-MainWindow::MainWindow(QueueEngine* engine, QWidget* parent)
-    : QMainWindow(parent)
-    , m_engine(engine)
+namespace {
+constexpr int maxRecentFiles = 8;
+
+QString verb(int op, qint64 n)
 {
-    setWindowTitle(tr("QueueDesk"));
-    setCentralWidget(new QLabel(tr("Database: %1").arg(engine->options().store.path), this));
-    resize(1200, 800);
+    switch (op) {
+    case 0:
+        return MainWindow::tr("Retry %1 task(s)").arg(formatCount(n));
+    case 1:
+        return MainWindow::tr("Cancel %1 task(s)").arg(formatCount(n));
+    default:
+        return MainWindow::tr("Delete %1 task(s)").arg(formatCount(n));
+    }
+}
+
+QTableView* makeTable(QWidget* parent)
+{
+    auto* view = new QTableView(parent);
+    // Fixed row height: the view never measures rows, so a million rows scroll as fast as ten.
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    view->horizontalHeader()->setHighlightSections(false);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setWordWrap(false);
+    view->setAlternatingRowColors(true);
+    view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    return view;
+}
+} // namespace
+
+MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
+    : QMainWindow(parent)
+    , m_engine(std::move(engine))
+    , m_reader(new ReaderThread(m_engine->options().store, this))
+    , m_writer(new BackgroundWriter(this))
+    , m_taskModel(new TaskTableModel(m_engine.get(), this))
+    , m_queueModel(new QueueListModel(m_engine.get(), this))
+    , m_workersModel(new WorkersModel(m_engine.get(), this))
+{
+    setObjectName(QStringLiteral("MainWindow"));
+    const QString path = m_engine->options().store.path;
+    setWindowTitle(isReadOnly() ? tr("%1 [read-only] \u2014 QueueDesk").arg(QFileInfo(path).fileName())
+                                : tr("%1 \u2014 QueueDesk").arg(QFileInfo(path).fileName()));
+    setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));
+    createActions();
+    createWidgets();
+    createMenus();
+    restoreSettings();
+
+    connect(m_writer, &BackgroundWriter::busyChanged, this, [this](bool busy, const QString& what) {
+        m_busyBar->setVisible(busy);
+        m_busyLabel->setText(busy ? tr("%1\u2026").arg(what) : QString());
+    });
+    connect(m_writer, &BackgroundWriter::writeFinished, this,
+        [this](const QString& what, bool ok, qint64 affected, const QString& error) {
+            if (ok) {
+                m_messageBar->showMessage(
+                    MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
+            } else {
+                m_messageBar->showMessage(MessageBar::Kind::Error, tr("%1 failed: %2").arg(what, error));
+            }
+            m_taskModel->refresh();
+            m_queueModel->reload();
+            m_inspector->reload();
+        });
+    connect(m_engine.get(), &QueueEngine::errorOccurred, this,
+        [this](const Error& error) { m_messageBar->showMessage(MessageBar::Kind::Error, error.message); });
+    connect(m_taskModel, &TaskTableModel::readFailed, this,
+        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
+    connect(m_reader->reader(), &StoreReader::readFailed, this,
+        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
+    connect(m_taskModel, &TaskTableModel::totalCountChanged, this, [this](qint64 n) {
+        m_filterBar->setMatchCount(n);
+        updateActions();
+    });
+    connect(m_reader->reader(), &StoreReader::typesFetched, this, [this](const QStringList& types) {
+        QStringList all = m_engine->handlers().types() + types;
+        all.sort();
+        all.removeDuplicates();
+        m_knownTypes = all;
+        m_filterBar->setTypes(all);
+    });
+    m_reader->post([](StoreReader* r) { r->fetchTypes(); });
+
+    // The inspected task changed: re-read it, at most 4 times a second.
+    m_inspectorTimer.setSingleShot(true);
+    m_inspectorTimer.setInterval(250);
+    connect(&m_inspectorTimer, &QTimer::timeout, m_inspector, &TaskInspector::reload);
+    connect(m_engine.get(), &QueueEngine::tasksChanged, this, [this](const QList<TaskChange>& changes) {
+        const qint64 id = m_inspector->taskId();
+        if (id > 0 && !m_inspectorTimer.isActive()
+            && std::any_of(changes.cbegin(), changes.cend(), [id](const TaskChange& c) { return c.id == id; }))
+            m_inspectorTimer.start();
+    });
+    connect(m_queueModel, &QAbstractItemModel::rowsInserted, this,
+        [this] { m_filterBar->setQueues(m_queueModel->queueNames()); });
+    m_filterBar->setQueues(m_queueModel->queueNames());
+
+    m_statusTimer.setInterval(1000);
+    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    m_statusTimer.start();
+    updateStatus();
+    updateActions();
+}
+
+MainWindow::~MainWindow()
+{
+    // Background writes hold the engine: let them finish before the engine may go.
+    m_writer->waitForAll();
+}
+
+bool MainWindow::isReadOnly() const
+{
+    return m_engine->isReadOnly();
+}
+
+QAction* MainWindow::action(const QString& name) const
+{
+    return m_actions.value(name);
+}
+
+QAction* MainWindow::addAction(
+    const QString& name, const QString& text, const QKeySequence& shortcut, bool writes, std::function<void()> slot)
+{
+    auto* a = new QAction(text, this);
+    a->setObjectName(name);
+    if (!shortcut.isEmpty())
+        a->setShortcut(shortcut);
+    connect(a, &QAction::triggered, this, [slot = std::move(slot)] { slot(); });
+    m_actions.insert(name, a);
+    if (writes)
+        m_writeActions.append(a);
+    return a;
+}
+
+void MainWindow::createActions()
+{
+    addAction(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { chooseDatabase(false); });
+    addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
+        [this] { chooseDatabase(true); });
+    addAction(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false, [this] { close(); });
+
+    addAction(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true,
+        [this] { showEnqueueDialog(); });
+    addAction(QStringLiteral("retrySelected"), tr("&Retry selected"), QKeySequence(tr("Ctrl+R")), true,
+        [this] { runOnSelection(Bulk::Retry); });
+    addAction(QStringLiteral("cancelSelected"), tr("&Cancel selected"), QKeySequence(tr("Ctrl+K")), true,
+        [this] { runOnSelection(Bulk::Cancel); });
+    addAction(QStringLiteral("deleteSelected"), tr("&Delete selected"), QKeySequence::Delete, true,
+        [this] { runOnSelection(Bulk::Delete); });
+    addAction(QStringLiteral("retryMatching"), tr("Retry all &matching filter\u2026"), QKeySequence(tr("Ctrl+Shift+R")),
+        true, [this] { runOnFilter(Bulk::Retry); });
+    addAction(QStringLiteral("cancelMatching"), tr("Cancel all matching filter\u2026"),
+        QKeySequence(tr("Ctrl+Shift+K")), true, [this] { runOnFilter(Bulk::Cancel); });
+    addAction(QStringLiteral("deleteMatching"), tr("Delete all matching filter\u2026"), QKeySequence(tr("Shift+Del")),
+        true, [this] { runOnFilter(Bulk::Delete); });
+    addAction(QStringLiteral("refresh"), tr("Re&fresh"), QKeySequence::Refresh, false, [this] {
+        m_taskModel->refresh();
+        m_queueModel->reload();
+        m_inspector->reload();
+    });
+    addAction(QStringLiteral("find"), tr("&Find"), QKeySequence::Find, false, [this] { m_filterBar->focusSearch(); });
+
+    addAction(QStringLiteral("pauseQueue"), tr("&Pause queue"), QKeySequence(tr("Ctrl+P")), true,
+        [this] { setPaused(selectedQueue(), true); });
+    addAction(QStringLiteral("resumeQueue"), tr("Re&sume queue"), QKeySequence(tr("Ctrl+Shift+P")), true,
+        [this] { setPaused(selectedQueue(), false); });
+    addAction(QStringLiteral("pauseAll"), tr("Pause &all queues"), {}, true, [this] { setPaused(QString(), true); });
+    addAction(QStringLiteral("resumeAll"), tr("Resume a&ll queues"), {}, true, [this] { setPaused(QString(), false); });
+    addAction(QStringLiteral("concurrency"), tr("Set &concurrency\u2026"), {}, true, [this] { changeConcurrency(); });
+}
+
+void MainWindow::createWidgets()
+{
+    m_filterBar = new FilterBar(this);
+    m_messageBar = new MessageBar(this);
+    m_taskView = makeTable(this);
+    m_taskView->setObjectName(QStringLiteral("taskView"));
+    m_taskView->setModel(m_taskModel);
+    const QList<int> widths = {80, 110, 110, 85, 60, 70, 140, 75, 75, 400};
+    for (int c = 0; c < widths.size(); ++c)
+        m_taskView->setColumnWidth(c, widths.at(c));
+    m_taskView->horizontalHeader()->setStretchLastSection(true);
+    m_taskView->setSortingEnabled(true);
+    m_taskView->sortByColumn(TaskTableModel::IdColumn, Qt::DescendingOrder); // newest first, as admins look
+    // Only columns the store can sort by get a sort indicator; the others keep the previous one.
+    connect(
+        m_taskView->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder) {
+            if (TaskTableModel::isSortable(column))
+                return;
+            const TaskQuery& q = m_taskModel->query();
+            const int current = q.sortKey == TaskSortKey::Id ? int(TaskTableModel::IdColumn)
+                : q.sortKey == TaskSortKey::Queue            ? int(TaskTableModel::QueueColumn)
+                : q.sortKey == TaskSortKey::Type             ? int(TaskTableModel::TypeColumn)
+                : q.sortKey == TaskSortKey::State            ? int(TaskTableModel::StateColumn)
+                : q.sortKey == TaskSortKey::Priority         ? int(TaskTableModel::PriorityColumn)
+                                                             : int(TaskTableModel::AttemptsColumn);
+            const QSignalBlocker blocker(m_taskView->horizontalHeader());
+            m_taskView->horizontalHeader()->setSortIndicator(
+                current, q.descending ? Qt::DescendingOrder : Qt::AscendingOrder);
+        });
+    for (const char* name : {"retrySelected", "cancelSelected", "deleteSelected"})
+        m_taskView->addAction(action(QLatin1String(name)));
+    auto* separator = new QAction(this);
+    separator->setSeparator(true);
+    m_taskView->addAction(separator);
+    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching", "refresh"})
+        m_taskView->addAction(action(QLatin1String(name)));
+
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 0);
+    layout->addWidget(m_messageBar);
+    layout->addWidget(m_filterBar);
+    layout->addWidget(m_taskView, 1);
+    setCentralWidget(central);
+
+    connect(m_filterBar, &FilterBar::filterChanged, this, &MainWindow::applyFilter);
+    connect(m_taskView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+        [this](const QModelIndex& current) {
+            const QVariant id
+                = current.isValid() ? current.siblingAtColumn(0).data(TaskTableModel::TaskIdRole) : QVariant();
+            if (id.isValid())
+                m_inspector->showTask(id.toLongLong());
+        });
+    connect(m_taskView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
+
+    // Queues and workers on the left.
+    m_queueView = makeTable(this);
+    m_queueView->setObjectName(QStringLiteral("queueView"));
+    m_queueView->setModel(m_queueModel);
+    m_queueView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_queueView->setAlternatingRowColors(false);
+    m_queueView->setColumnWidth(QueueListModel::NameColumn, 100);
+    m_queueView->setColumnWidth(QueueListModel::StatusColumn, 60);
+    for (int c = QueueListModel::ConcurrencyColumn; c < QueueListModel::ColumnCount; ++c)
+        m_queueView->setColumnWidth(c, c == QueueListModel::ConcurrencyColumn ? 42 : 72);
+    m_queueView->horizontalHeader()->setStretchLastSection(true);
+    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency", "pauseAll", "resumeAll", "enqueue"})
+        m_queueView->addAction(action(QLatin1String(name)));
+    connect(m_queueView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const QString queue = selectedQueue();
+        m_filterBar->setQueue(queue);
+        m_statsPanel->setQueue(queue);
+        updateActions();
+    });
+    m_workersView = makeTable(this);
+    m_workersView->setObjectName(QStringLiteral("workersView"));
+    m_workersView->setModel(m_workersModel);
+    m_workersView->setSelectionMode(QAbstractItemView::NoSelection);
+    m_workersView->horizontalHeader()->setStretchLastSection(true);
+    m_workersView->setColumnWidth(WorkersModel::NameColumn, 150);
+    for (int c = WorkersModel::StatusColumn; c < WorkersModel::SinceColumn; ++c)
+        m_workersView->setColumnWidth(c, c == WorkersModel::StatusColumn ? 45 : 58);
+
+    auto* queueDock = new QDockWidget(tr("Queues"), this);
+    queueDock->setObjectName(QStringLiteral("queueDock"));
+    queueDock->setWidget(m_queueView);
+    addDockWidget(Qt::TopDockWidgetArea, queueDock);
+    auto* workersDock = new QDockWidget(tr("Workers"), this);
+    workersDock->setObjectName(QStringLiteral("workersDock"));
+    workersDock->setWidget(m_workersView);
+    addDockWidget(Qt::TopDockWidgetArea, workersDock);
+    splitDockWidget(queueDock, workersDock, Qt::Horizontal);
+    resizeDocks({queueDock, workersDock}, {800, 320}, Qt::Horizontal);
+
+    m_inspector = new TaskInspector(m_reader, this);
+    auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
+    inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
+    inspectorDock->setWidget(m_inspector);
+    addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
+
+    m_statsPanel = new StatsPanel(m_engine.get(), m_reader, this);
+    auto* chartsDock = new QDockWidget(tr("Charts"), this);
+    chartsDock->setObjectName(QStringLiteral("chartsDock"));
+    chartsDock->setWidget(m_statsPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
+    // The inspector runs the full height on the right; queues on top and charts below span the rest.
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    resizeDocks({inspectorDock}, {480}, Qt::Horizontal);
+    resizeDocks({queueDock, chartsDock}, {170, 250}, Qt::Vertical);
+
+    // Status bar: where we are, how much there is, how fast it goes, what runs in the background.
+    m_pathLabel = new QLabel(this);
+    m_pathLabel->setText(m_engine->options().store.path + (isReadOnly() ? tr("  [read-only]") : QString()));
+    m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_totalsLabel = new QLabel(this);
+    m_throughputLabel = new QLabel(this);
+    m_busyLabel = new QLabel(this);
+    m_busyBar = new QProgressBar(this);
+    m_busyBar->setRange(0, 0); // engine writes report no progress: an honest "working" indicator
+    m_busyBar->setMaximumWidth(120);
+    m_busyBar->hide();
+    statusBar()->addWidget(m_pathLabel, 1);
+    statusBar()->addPermanentWidget(m_busyLabel);
+    statusBar()->addPermanentWidget(m_busyBar);
+    statusBar()->addPermanentWidget(m_totalsLabel);
+    statusBar()->addPermanentWidget(m_throughputLabel);
+
+    auto* toolbar = addToolBar(tr("Actions"));
+    toolbar->setObjectName(QStringLiteral("actionsToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    for (const char* name : {"enqueue", "retrySelected", "cancelSelected", "deleteSelected"})
+        toolbar->addAction(action(QLatin1String(name)));
+    toolbar->addSeparator();
+    for (const char* name : {"pauseQueue", "resumeQueue", "pauseAll", "resumeAll"})
+        toolbar->addAction(action(QLatin1String(name)));
+    toolbar->addSeparator();
+    toolbar->addAction(action(QStringLiteral("refresh")));
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(action(QStringLiteral("open")));
+    file->addAction(action(QStringLiteral("openReadOnly")));
+    m_recentMenu = file->addMenu(tr("Open &recent"));
+    updateRecentMenu();
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("quit")));
+
+    QMenu* queue = menuBar()->addMenu(tr("&Queue"));
+    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
+        queue->addAction(action(QLatin1String(name)));
+    queue->addSeparator();
+    queue->addAction(action(QStringLiteral("pauseAll")));
+    queue->addAction(action(QStringLiteral("resumeAll")));
+
+    QMenu* tasks = menuBar()->addMenu(tr("&Tasks"));
+    tasks->addAction(action(QStringLiteral("enqueue")));
+    tasks->addSeparator();
+    for (const char* name : {"retrySelected", "cancelSelected", "deleteSelected"})
+        tasks->addAction(action(QLatin1String(name)));
+    tasks->addSeparator();
+    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
+        tasks->addAction(action(QLatin1String(name)));
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(action(QStringLiteral("find")));
+    view->addAction(action(QStringLiteral("refresh")));
+    view->addSeparator();
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1500, 900);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const QByteArray header = settings.value(QStringLiteral("window/taskHeader")).toByteArray();
+    if (!header.isEmpty())
+        m_taskView->horizontalHeader()->restoreState(header);
+
+    // The database shown goes to the top of the recent list.
+    QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
+    const QString path = QFileInfo(m_engine->options().store.path).absoluteFilePath();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > maxRecentFiles)
+        recent.removeLast();
+    settings.setValue(QStringLiteral("recentFiles"), recent);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/taskHeader"), m_taskView->horizontalHeader()->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    for (const QString& path : recent) {
+        QAction* a = m_recentMenu->addAction(path);
+        connect(a, &QAction::triggered, this, [this, path] { openDatabase(path, false); });
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::updateActions()
+{
+    const bool writable = !isReadOnly();
+    const bool hasSelection = m_taskView && m_taskView->selectionModel()->hasSelection();
+    const bool hasQueue = !selectedQueue().isEmpty();
+    const bool hasMatches = m_taskModel->totalCount() > 0;
+    for (QAction* a : std::as_const(m_writeActions))
+        a->setEnabled(writable);
+    if (!writable)
+        return;
+    for (const char* name : {"retrySelected", "cancelSelected", "deleteSelected"})
+        action(QLatin1String(name))->setEnabled(hasSelection);
+    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
+        action(QLatin1String(name))->setEnabled(hasMatches);
+    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
+        action(QLatin1String(name))->setEnabled(hasQueue);
+}
+
+void MainWindow::updateStatus()
+{
+    const auto counts = m_engine->counts();
+    StateCounts total {};
+    for (const StateCounts& c : counts) {
+        for (size_t i = 0; i < total.size(); ++i)
+            total[i] += c[i];
+    }
+    auto n = [&](TaskState s) { return formatCount(total[size_t(s)]); };
+    m_totalsLabel->setText(
+        tr("queued %1 \u00b7 running %2 \u00b7 scheduled %3 \u00b7 failed %4")
+            .arg(n(TaskState::Queued), n(TaskState::Running), n(TaskState::Scheduled), n(TaskState::Failed)));
+    const StatsSample sample = m_engine->lastSample();
+    double done = 0, failed = 0;
+    for (const QueueSample& q : sample.queues) {
+        done += double(q.completed) / std::max(1, q.resolutionSeconds);
+        failed += double(q.failed) / std::max(1, q.resolutionSeconds);
+    }
+    m_throughputLabel->setText(tr("%1 done/s, %2 failed/s").arg(done, 0, 'f', 1).arg(failed, 0, 'f', 1));
+}
+
+void MainWindow::applyFilter(const TaskFilter& filter)
+{
+    m_filterBar->setMatchCount(-1);
+    m_taskModel->setFilter(filter);
+    updateActions();
+}
+
+QString MainWindow::selectedQueue() const
+{
+    if (!m_queueView)
+        return {};
+    const QModelIndexList rows = m_queueView->selectionModel()->selectedRows();
+    return rows.isEmpty() ? QString() : rows.first().data(QueueListModel::QueueNameRole).toString();
+}
+
+QList<qint64> MainWindow::selectedTaskIds() const
+{
+    QList<qint64> ids;
+    const QModelIndexList rows = m_taskView->selectionModel()->selectedRows();
+    ids.reserve(rows.size());
+    for (const QModelIndex& row : rows) {
+        const QVariant id = row.data(TaskTableModel::TaskIdRole);
+        if (id.isValid())
+            ids.append(id.toLongLong());
+    }
+    return ids;
+}
+
+bool MainWindow::confirm(const QString& question)
+{
+    if (m_confirm)
+        return m_confirm(question);
+    return QMessageBox::question(this, tr("QueueDesk"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+        == QMessageBox::Yes;
+}
+
+void MainWindow::runOnSelection(Bulk op)
+{
+    if (isReadOnly())
+        return;
+    const qsizetype selected = m_taskView->selectionModel()->selectedRows().size();
+    const QList<qint64> ids = selectedTaskIds();
+    if (ids.isEmpty()) {
+        m_messageBar->showMessage(MessageBar::Kind::Error, tr("No loaded task is selected."));
+        return;
+    }
+    if (ids.size() < selected) {
+        // Rows still loading have no id yet; acting on part of a selection silently would be worse than asking.
+        m_messageBar->showMessage(MessageBar::Kind::Error,
+            tr("%1 of the selected rows are still loading. Use \u201call matching filter\u201d for large sets.")
+                .arg(selected - ids.size()));
+        return;
+    }
+    TaskFilter filter;
+    filter.ids = ids;
+    if ((op == Bulk::Delete || ids.size() > 1) && !confirm(tr("%1 selected?").arg(verb(int(op), ids.size()))))
+        return;
+    runBulk(op, filter, ids.size());
+}
+
+void MainWindow::runOnFilter(Bulk op)
+{
+    if (isReadOnly())
+        return;
+    const TaskFilter filter = m_taskModel->filter();
+    const qint64 count = m_taskModel->totalCount();
+    if (count <= 0)
+        return;
+    const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
+    if (!confirm(tr("%1 \u2014 %2?\nThis runs in the background.").arg(verb(int(op), count), scope)))
+        return;
+    runBulk(op, filter, count);
+}
+
+void MainWindow::runBulk(Bulk op, const TaskFilter& filter, qint64 count)
+{
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_writer->run(verb(int(op), count), [engine, filter, op]() -> Result<qint64> {
+        switch (op) {
+        case Bulk::Retry:
+            return engine->retry(filter);
+        case Bulk::Cancel:
+            return engine->cancel(filter);
+        case Bulk::Delete:
+            return engine->purge(filter);
+        }
+        return Error {ErrorCode::Internal, QStringLiteral("unknown operation")};
+    });
+}
+
+void MainWindow::setPaused(const QString& queue, bool paused)
+{
+    if (isReadOnly())
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    const QString what = queue.isEmpty() ? (paused ? tr("Pause all queues") : tr("Resume all queues"))
+                                         : (paused ? tr("Pause %1").arg(queue) : tr("Resume %1").arg(queue));
+    m_writer->run(what, [engine, queue, paused]() -> Result<qint64> {
+        const Status s = engine->setPaused(queue, paused);
+        if (!s)
+            return s.error();
+        return qint64(0);
+    });
+}
+
+void MainWindow::changeConcurrency()
+{
+    const QString queue = selectedQueue();
+    if (queue.isEmpty() || isReadOnly())
+        return;
+    int current = 0;
+    for (const QueueConfig& c : m_engine->queueConfigs()) {
+        if (c.name == queue)
+            current = c.concurrency;
+    }
+    bool ok = false;
+    const int value = QInputDialog::getInt(this, tr("Concurrency of %1").arg(queue),
+        tr("Tasks of this queue running at once in this process (0: no limit but the worker pool):"), current, 0, 1000,
+        1, &ok);
+    if (!ok || value == current)
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_writer->run(tr("Set concurrency of %1 to %2").arg(queue).arg(value), [engine, queue, value]() -> Result<qint64> {
+        const Status s = engine->setConcurrency(queue, value);
+        if (!s)
+            return s.error();
+        return qint64(0);
+    });
+}
+
+void MainWindow::enqueueTasks(const QList<NewTask>& tasks)
+{
+    if (isReadOnly() || tasks.isEmpty())
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_writer->run(tr("Enqueue %1 task(s)").arg(formatCount(tasks.size())), [engine, tasks]() -> Result<qint64> {
+        auto result = engine->enqueueBatch(tasks);
+        if (!result)
+            return result.error();
+        return qint64(result->size());
+    });
+}
+
+void MainWindow::showEnqueueDialog()
+{
+    EnqueueDialog dialog(m_engine->handlers(), m_queueModel->queueNames(), this);
+    if (const QString queue = selectedQueue(); !queue.isEmpty())
+        dialog.setQueue(queue);
+    if (dialog.exec() == QDialog::Accepted && dialog.isInputValid())
+        enqueueTasks(dialog.tasks());
+}
+
+void MainWindow::chooseDatabase(bool readOnly)
+{
+    const QString path
+        = QFileDialog::getOpenFileName(this, readOnly ? tr("Open database read-only") : tr("Open database"),
+            QFileInfo(m_engine->options().store.path).absolutePath(),
+            tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
+    if (!path.isEmpty())
+        openDatabase(path, readOnly);
+}
+
+void MainWindow::openDatabase(const QString& path, bool readOnly)
+{
+    EngineOptions options;
+    options.store.path = path;
+    options.store.readOnly = readOnly;
+    options.store.createIfMissing = false;
+    options.workerCount = readOnly ? 0 : m_engine->options().workerCount;
+    options.handlers = m_engine->options().handlers;
+    QThread* guiThread = thread();
+    using Opened = std::shared_ptr<Result<std::unique_ptr<QueueEngine>>>;
+    auto* watcher = new QFutureWatcher<Opened>(this);
+    connect(watcher, &QFutureWatcher<Opened>::finished, this, [this, watcher, path] {
+        watcher->deleteLater();
+        Opened opened = watcher->result();
+        if (!*opened) {
+            m_messageBar->showMessage(
+                MessageBar::Kind::Error, tr("Cannot open %1: %2").arg(path, opened->errorString()));
+            return;
+        }
+        auto* window = new MainWindow(std::shared_ptr<QueueEngine>(std::move(*opened).value()));
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+        updateRecentMenu();
+    });
+    // Opening checks and maybe migrates the schema: not on the GUI thread.
+    watcher->setFuture(QtConcurrent::run([options, guiThread]() -> Opened {
+        auto opened = std::make_shared<Result<std::unique_ptr<QueueEngine>>>(QueueEngine::open(options));
+        if (*opened)
+            (*opened)->get()->moveToThread(guiThread); // its queued signals and timers belong with the window
+        return opened;
+    }));
 }
 
 } // namespace qd::ui

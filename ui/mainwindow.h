@@ -1,6 +1,18 @@
 #pragma once
 
+#include "core/task.h"
+
 #include <QMainWindow>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QTableView;
 
 namespace qd {
 class QueueEngine;
@@ -8,14 +20,110 @@ class QueueEngine;
 
 namespace qd::ui {
 
-// The admin window. Thread contract: GUI thread only.
+class BackgroundWriter;
+class FilterBar;
+class MessageBar;
+class QueueListModel;
+class ReaderThread;
+class StatsPanel;
+class TaskInspector;
+class TaskTableModel;
+class WorkersModel;
+
+// The admin window: queues, filter bar, task table, inspector, charts, workers, status bar. Reads go through reader
+// threads, writes through BackgroundWriter: the GUI thread never waits on the database or a handler.
+// File > Open opens another database in a new window of its own (read-only if asked).
+//
+// Thread contract: GUI thread only.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QueueEngine* engine, QWidget* parent = nullptr);
+    explicit MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    QueueEngine* engine() const { return m_engine.get(); }
+    bool isReadOnly() const;
+
+    // Asked before destructive or bulk actions, with the text of the question. Default: a message box.
+    void setConfirmHandler(std::function<bool(const QString&)> confirm) { m_confirm = std::move(confirm); }
+
+    // Every action by object name ("retrySelected", "pauseQueue", ...), for menus, tests and shortcuts.
+    QAction* action(const QString& name) const;
+    QList<QAction*> writeActions() const { return m_writeActions; }
+
+    TaskTableModel* taskModel() const { return m_taskModel; }
+    QTableView* taskView() const { return m_taskView; }
+    QueueListModel* queueModel() const { return m_queueModel; }
+    QTableView* queueView() const { return m_queueView; }
+    FilterBar* filterBar() const { return m_filterBar; }
+    TaskInspector* inspector() const { return m_inspector; }
+    StatsPanel* statsPanel() const { return m_statsPanel; }
+    MessageBar* messageBar() const { return m_messageBar; }
+    BackgroundWriter* writer() const { return m_writer; }
+
+    // Enqueues in the background and reports the outcome in the message bar.
+    void enqueueTasks(const QList<NewTask>& tasks);
+    // The tasks selected in the table whose rows are loaded.
+    QList<qint64> selectedTaskIds() const;
+    QString selectedQueue() const;
+
+    // Opens a database in a new window, in the background; failures go to the message bar.
+    void openDatabase(const QString& path, bool readOnly);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
-    QueueEngine* m_engine;
+    enum class Bulk { Retry, Cancel, Delete };
+
+    void createActions();
+    void createMenus();
+    void createWidgets();
+    void restoreSettings();
+    void updateActions();
+    void updateStatus();
+    void updateRecentMenu();
+    void applyFilter(const TaskFilter& filter);
+
+    void runOnSelection(Bulk op);
+    void runOnFilter(Bulk op);
+    void runBulk(Bulk op, const TaskFilter& filter, qint64 count);
+    void setPaused(const QString& queue, bool paused);
+    void changeConcurrency();
+    void showEnqueueDialog();
+    void chooseDatabase(bool readOnly);
+    bool confirm(const QString& question);
+
+    QAction* addAction(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes,
+        std::function<void()> slot);
+
+    std::shared_ptr<QueueEngine> m_engine;
+    ReaderThread* m_reader; // inspector, charts and types; the table has its own
+    BackgroundWriter* m_writer;
+    TaskTableModel* m_taskModel;
+    QueueListModel* m_queueModel;
+    WorkersModel* m_workersModel;
+
+    QTableView* m_taskView = nullptr;
+    QTableView* m_queueView = nullptr;
+    QTableView* m_workersView = nullptr;
+    FilterBar* m_filterBar = nullptr;
+    TaskInspector* m_inspector = nullptr;
+    StatsPanel* m_statsPanel = nullptr;
+    MessageBar* m_messageBar = nullptr;
+    QLabel* m_pathLabel = nullptr;
+    QLabel* m_totalsLabel = nullptr;
+    QLabel* m_throughputLabel = nullptr;
+    QLabel* m_busyLabel = nullptr;
+    QProgressBar* m_busyBar = nullptr;
+    QMenu* m_recentMenu = nullptr;
+
+    QHash<QString, QAction*> m_actions;
+    QList<QAction*> m_writeActions;
+    QStringList m_knownTypes;
+    std::function<bool(const QString&)> m_confirm;
+    QTimer m_statusTimer;
+    QTimer m_inspectorTimer;
 };
 
 } // namespace qd::ui

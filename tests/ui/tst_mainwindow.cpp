@@ -1,0 +1,290 @@
+#include "ui/backgroundwriter.h"
+#include "ui/charts/statspanel.h"
+#include "ui/filterbar.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebar.h"
+#include "ui/queuelistmodel.h"
+#include "ui/taskinspector.h"
+#include "ui/tasktablemodel.h"
+#include "uitesthelpers.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QItemSelectionModel>
+#include <QTabWidget>
+#include <QTableView>
+#include <QtConcurrent/QtConcurrentRun>
+
+using namespace qd;
+using namespace qd::ui;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+    static QString describeCounts(QueueEngine& engine)
+    {
+        QStringList parts;
+        for (TaskState s : allTaskStates)
+            parts.append(QStringLiteral("%1=%2").arg(taskStateName(s)).arg(countIn(engine, s)));
+        return parts.join(QLatin1Char(' '));
+    }
+
+    static qint64 countIn(QueueEngine& engine, TaskState state)
+    {
+        qint64 n = 0;
+        for (const StateCounts& c : engine.counts())
+            n += c[size_t(state)];
+        return n;
+    }
+
+    // Waits for the table's first row to be loaded and selects the first `n` rows.
+    static void selectRows(MainWindow& window, int n)
+    {
+        QTableView* view = window.taskView();
+        QTRY_VERIFY(window.taskModel()->rowCount() >= n);
+        for (int r = 0; r < n; ++r)
+            view->model()->data(view->model()->index(r, 0));
+        QTRY_VERIFY(view->model()->data(view->model()->index(n - 1, 0), TaskTableModel::LoadedRole).toBool());
+        view->selectionModel()->select(
+            QItemSelection(view->model()->index(0, 0), view->model()->index(n - 1, TaskTableModel::ColumnCount - 1)),
+            QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QApplication::setOrganizationName(QStringLiteral("QueueDeskTests"));
+        QApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    }
+
+    void retrySelectionChangesStore()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(40)).ok());
+        QVERIFY(engine->cancel(TaskFilter {}).ok());
+        QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(40));
+
+        MainWindow window(engine);
+        QStringList questions;
+        window.setConfirmHandler([&](const QString& q) {
+            questions.append(q);
+            return true;
+        });
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        selectRows(window, 5);
+        QCOMPARE(window.selectedTaskIds().size(), 5);
+        QVERIFY(window.action(QStringLiteral("retrySelected"))->isEnabled());
+        window.action(QStringLiteral("retrySelected"))->trigger();
+        QCOMPARE(questions.size(), 1);
+        QVERIFY(questions.first().contains(QLatin1String("5")));
+        QTRY_COMPARE(countIn(*engine, TaskState::Queued), qint64(5));
+        QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(35));
+        QTRY_VERIFY(window.messageBar()->isVisible());
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Info);
+        // The table follows: the retried rows show their new state.
+        QTRY_COMPARE(window.taskModel()->data(window.taskModel()->index(0, TaskTableModel::StateColumn)).toString(),
+            QStringLiteral("queued"));
+    }
+
+    void bulkOnFilterConfirmsWithCount()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(300)).ok());
+        MainWindow window(engine);
+        QString asked;
+        bool answer = false;
+        window.setConfirmHandler([&](const QString& q) {
+            asked = q;
+            return answer;
+        });
+        window.filterBar()->setQueue(QStringLiteral("images"));
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(100));
+
+        // Declined: nothing happens.
+        window.action(QStringLiteral("cancelMatching"))->trigger();
+        QVERIFY2(asked.contains(QLatin1String("100")), qPrintable(asked));
+        QTest::qWait(100);
+        QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(0));
+
+        answer = true;
+        window.action(QStringLiteral("cancelMatching"))->trigger();
+        QTRY_COMPARE(countIn(*engine, TaskState::Cancelled), qint64(100));
+        QCOMPARE(countIn(*engine, TaskState::Queued), qint64(200));
+
+        window.action(QStringLiteral("deleteMatching"))->trigger();
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(0));
+        QCOMPARE(countIn(*engine, TaskState::Queued), qint64(200));
+    }
+
+    void enqueueThroughWindow()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(0));
+        window.enqueueTasks(test::makeTasks(25));
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(25));
+        QCOMPARE(countIn(*engine, TaskState::Queued), qint64(25));
+    }
+
+    void failuresAreShownNotFatal()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        NewTask bad;
+        bad.type = QStringLiteral("no-such-type");
+        window.enqueueTasks({bad});
+        QTRY_VERIFY(window.messageBar()->isVisible());
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+        QCOMPARE(countIn(*engine, TaskState::Queued), qint64(0));
+    }
+
+    void inspectorShowsSelectedTask()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 1);
+        QVERIFY(engine);
+        NewTask t;
+        t.queue = QStringLiteral("emails");
+        t.type = QStringLiteral("sleep");
+        t.payload = QByteArrayLiteral("{\"ms\":20,\"fail\":\"permanent\"}");
+        auto enqueued = engine->enqueue(t);
+        QVERIFY(enqueued.ok());
+        QTRY_VERIFY2_WITH_TIMEOUT(countIn(*engine, TaskState::Failed) == 1, qPrintable(describeCounts(*engine)), 10000);
+
+        MainWindow window(engine);
+        window.show();
+        selectRows(window, 1);
+        window.taskView()->setCurrentIndex(window.taskModel()->index(0, 0));
+        QTRY_VERIFY(window.inspector()->shown().has_value());
+        const TaskWithEvents& shown = *window.inspector()->shown();
+        QCOMPARE(shown.task.id, enqueued->id);
+        QCOMPARE(shown.task.state, TaskState::Failed);
+        QVERIFY(shown.task.lastError.contains(QLatin1String("permanent")));
+        QVERIFY(shown.events.size() >= 3); // enqueued, started, failed
+        QVERIFY(TaskInspector::prettyJson(shown.task.payload).contains(QLatin1String("\n")));
+        QStringList kinds;
+        for (const TaskEvent& e : shown.events)
+            kinds.append(e.kind);
+        QVERIFY2(kinds.contains(QLatin1String("started")) && kinds.contains(QLatin1String("failed")),
+            qPrintable(kinds.join(QLatin1Char(','))));
+        if (auto* tabs = window.inspector()->findChild<QTabWidget*>()) {
+            tabs->setCurrentIndex(tabs->count() - 1);
+            window.inspector()->grab().save(QStringLiteral("/tmp/qd-timeline.png"));
+        }
+    }
+
+    void readOnlyDisablesWrites()
+    {
+        QTemporaryDir dir;
+        {
+            auto writer = test::openEngine(dir);
+            QVERIFY(writer);
+            QVERIFY(writer->enqueueBatch(test::makeTasks(10)).ok());
+        }
+        auto engine = test::openEngine(dir, 0, true);
+        QVERIFY(engine);
+        QVERIFY(engine->isReadOnly());
+        MainWindow window(engine);
+        window.show();
+        QVERIFY(window.windowTitle().contains(QLatin1String("read-only")));
+        QVERIFY(!window.writeActions().isEmpty());
+        selectRows(window, 3);
+        for (QAction* a : window.writeActions())
+            QVERIFY2(!a->isEnabled(), qPrintable(a->objectName()));
+        // Still readable.
+        QCOMPARE(window.taskModel()->totalCount(), qint64(10));
+        // Triggering anyway (a shortcut racing the state) changes nothing.
+        window.action(QStringLiteral("deleteSelected"))->activate(QAction::Trigger);
+        QTest::qWait(100);
+        QCOMPARE(window.taskModel()->totalCount(), qint64(10));
+        window.grab().save(QStringLiteral("/tmp/qd-readonly.png"));
+    }
+
+    void fileOpenReadOnlyOpensAnotherWindow()
+    {
+        QTemporaryDir dir;
+        {
+            auto other = test::openEngine(dir, 0, false, QStringLiteral("other.db"));
+            QVERIFY(other);
+            QVERIFY(other->enqueueBatch(test::makeTasks(7)).ok());
+        }
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        window.openDatabase(dir.filePath(QStringLiteral("other.db")), true);
+        MainWindow* opened = nullptr;
+        QTRY_VERIFY((opened = [&]() -> MainWindow* {
+            for (QWidget* w : QApplication::topLevelWidgets()) {
+                if (auto* m = qobject_cast<MainWindow*>(w); m && m != &window)
+                    return m;
+            }
+            return nullptr;
+        }()));
+        QVERIFY(opened->isReadOnly());
+        QTRY_COMPARE(opened->taskModel()->totalCount(), qint64(7));
+        for (QAction* a : opened->writeActions())
+            QVERIFY(!a->isEnabled());
+        opened->close(); // deletes itself and its engine
+
+        // A file that is not there is reported, not fatal.
+        window.openDatabase(dir.filePath(QStringLiteral("missing.db")), true);
+        QTRY_VERIFY(window.messageBar()->isVisible());
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+    }
+
+    void busyScreenshot()
+    {
+        // A realistic busy day for a screenshot: several queues, failures, retries, workers at work.
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 4);
+        QVERIFY(engine);
+        QList<NewTask> tasks = test::makeTasks(3000);
+        for (int i = 0; i < 60; ++i) {
+            NewTask t;
+            t.queue = i % 2 ? QStringLiteral("webhooks") : QStringLiteral("emails");
+            t.type = QStringLiteral("sleep");
+            t.payload = i % 3 ? QByteArrayLiteral("{\"ms\":300,\"fail\":\"retryable\"}")
+                              : QByteArrayLiteral("{\"ms\":100,\"fail\":\"permanent\"}");
+            t.priority = 50;
+            tasks.append(t);
+        }
+        QVERIFY(engine->enqueueBatch(tasks).ok());
+        MainWindow window(engine);
+        window.resize(1600, 950);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_VERIFY_WITH_TIMEOUT(countIn(*engine, TaskState::Failed) > 0, 15000);
+        selectRows(window, 1);
+        window.taskView()->setCurrentIndex(window.taskModel()->index(0, 0));
+        QTest::qWait(2500);
+        QVERIFY(window.taskModel()->rowCount() == 3060);
+        window.grab().save(QStringLiteral("/tmp/qd-main.png"));
+        // And filtered to failures, with the inspector on one of them.
+        window.filterBar()->setState(TaskState::Failed);
+        QCOMPARE(window.taskModel()->totalCount(), qint64(-1)); // counting: the old rows are not the answer
+        QTRY_VERIFY(window.taskModel()->totalCount() > 0);
+        selectRows(window, 1);
+        window.taskView()->setCurrentIndex(window.taskModel()->index(0, 0));
+        const qint64 failedId = window.taskModel()->index(0, 0).data(TaskTableModel::TaskIdRole).toLongLong();
+        QTRY_VERIFY(window.inspector()->shown() && window.inspector()->shown()->task.id == failedId);
+        QCOMPARE(window.inspector()->shown()->task.state, TaskState::Failed);
+        QTest::qWait(500);
+        window.grab().save(QStringLiteral("/tmp/qd-failed.png"));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

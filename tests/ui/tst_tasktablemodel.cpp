@@ -1,0 +1,195 @@
+#include "ui/tasktablemodel.h"
+#include "uitesthelpers.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QtConcurrent/QtConcurrentRun>
+
+using namespace qd;
+using qd::ui::TaskTableModel;
+
+class TestTaskTableModel : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_engine = test::openEngine(m_dir);
+        QVERIFY(m_engine);
+        auto enqueued = m_engine->enqueueBatch(test::makeTasks(total));
+        QVERIFY2(enqueued.ok(), qPrintable(enqueued.errorString()));
+        QCOMPARE(enqueued->size(), total);
+        m_firstId = enqueued->first().id;
+        m_lastId = enqueued->last().id;
+    }
+
+    void countArrivesAndRowsLoadAsynchronously()
+    {
+        TaskTableModel model(m_engine.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE(model.rowCount(), total);
+        QCOMPARE(model.totalCount(), qint64(total));
+
+        // Not loaded yet: a placeholder, and the page is requested.
+        const QModelIndex first = model.index(0, TaskTableModel::IdColumn);
+        QCOMPARE(model.data(first).toString(), TaskTableModel::placeholder());
+        QTRY_VERIFY(model.data(first, TaskTableModel::LoadedRole).toBool());
+        QCOMPARE(model.data(first, TaskTableModel::TaskIdRole).toLongLong(), m_firstId);
+        QCOMPARE(model.data(model.index(0, TaskTableModel::QueueColumn)).toString(), QStringLiteral("emails"));
+        QCOMPARE(model.data(model.index(0, TaskTableModel::StateColumn)).toString(), QStringLiteral("queued"));
+        QCOMPARE(model.data(model.index(1, TaskTableModel::TypeColumn)).toString(), QStringLiteral("sleep"));
+    }
+
+    void deepPagesUseReversedQueryAndStayInOrder()
+    {
+        TaskTableModel model(m_engine.get());
+        QTRY_COMPARE(model.rowCount(), total);
+        // The last rows come from the reversed query: they must still be in ascending order and exact.
+        for (int row : {total - 1, total - 300, total / 2 + 5, total / 2 - 5}) {
+            const QModelIndex idx = model.index(row, 0);
+            model.data(idx);
+            QTRY_VERIFY(model.data(idx, TaskTableModel::LoadedRole).toBool());
+            QCOMPARE(model.data(idx, TaskTableModel::TaskIdRole).toLongLong(), m_firstId + row);
+        }
+    }
+
+    void cacheStaysBounded()
+    {
+        TaskTableModel model(m_engine.get());
+        QTRY_COMPARE(model.rowCount(), total);
+        // Touch every page once, as a fast scroll through the whole table would.
+        for (int row = 0; row < total; row += TaskTableModel::pageSize) {
+            model.data(model.index(row, 0));
+            QTRY_VERIFY(model.data(model.index(row, 0), TaskTableModel::LoadedRole).toBool());
+        }
+        int loadedPages = 0;
+        for (int row = 0; row < total; row += TaskTableModel::pageSize)
+            loadedPages += model.taskAt(row).has_value() ? 1 : 0;
+        QVERIFY2(loadedPages <= TaskTableModel::maxCachedPages, qPrintable(QString::number(loadedPages)));
+        QVERIFY(loadedPages > 0);
+    }
+
+    void filterChangesResults()
+    {
+        TaskTableModel model(m_engine.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE(model.rowCount(), total);
+
+        TaskFilter byQueue;
+        byQueue.queues = {QStringLiteral("images")};
+        model.setFilter(byQueue);
+        QTRY_COMPARE(model.rowCount(), (total + 1) / 3); // n % 3 == 1 for n < 20000: 6667
+        model.data(model.index(0, 0));
+        QTRY_VERIFY(model.data(model.index(0, 0), TaskTableModel::LoadedRole).toBool());
+        QCOMPARE(model.data(model.index(0, TaskTableModel::QueueColumn)).toString(), QStringLiteral("images"));
+
+        TaskFilter byType;
+        byType.types = {QStringLiteral("sleep")};
+        byType.queues = {QStringLiteral("emails")};
+        model.setFilter(byType);
+        // n % 3 == 0 and n odd: n = 3, 9, 15, ...
+        QTRY_COMPARE(model.rowCount(), total / 6);
+
+        TaskFilter search;
+        search.search = QStringLiteral("needle");
+        model.setFilter(search);
+        QTRY_COMPARE(model.rowCount(), total / 1000);
+
+        TaskFilter byState;
+        byState.states = {TaskState::Failed};
+        model.setFilter(byState);
+        QTRY_COMPARE(model.totalCount(), qint64(0));
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void staleRepliesAreDropped()
+    {
+        TaskTableModel model(m_engine.get());
+        QTRY_COMPARE(model.rowCount(), total);
+        // Three filters in a row without waiting: only the last may win.
+        TaskFilter a;
+        a.queues = {QStringLiteral("emails")};
+        TaskFilter b;
+        b.search = QStringLiteral("needle");
+        TaskFilter c;
+        c.queues = {QStringLiteral("reports")};
+        model.setFilter(a);
+        model.setFilter(b);
+        model.setFilter(c);
+        QTRY_COMPARE(model.rowCount(), total / 3);
+        QTest::qWait(200); // any late reply of a or b would land now
+        QCOMPARE(model.rowCount(), total / 3);
+        QCOMPARE(model.filter().queues, QStringList {QStringLiteral("reports")});
+    }
+
+    void sortChangesOrder()
+    {
+        TaskTableModel model(m_engine.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE(model.rowCount(), total);
+        model.sort(TaskTableModel::IdColumn, Qt::DescendingOrder);
+        model.data(model.index(0, 0));
+        QTRY_VERIFY(model.data(model.index(0, 0), TaskTableModel::LoadedRole).toBool());
+        QCOMPARE(model.data(model.index(0, 0), TaskTableModel::TaskIdRole).toLongLong(), m_lastId);
+
+        model.sort(TaskTableModel::PriorityColumn, Qt::DescendingOrder);
+        model.data(model.index(0, 0));
+        QTRY_VERIFY(model.data(model.index(0, 0), TaskTableModel::LoadedRole).toBool());
+        QCOMPARE(model.data(model.index(0, TaskTableModel::PriorityColumn)).toInt(), 4);
+        const int last = total - 1;
+        model.data(model.index(last, 0));
+        QTRY_VERIFY(model.data(model.index(last, 0), TaskTableModel::LoadedRole).toBool());
+        QCOMPARE(model.data(model.index(last, TaskTableModel::PriorityColumn)).toInt(), 0);
+
+        // Columns the store cannot sort by are ignored rather than faked.
+        QVERIFY(!TaskTableModel::isSortable(TaskTableModel::ErrorColumn));
+        model.sort(TaskTableModel::ErrorColumn);
+        QCOMPARE(model.query().sortKey, TaskSortKey::Priority);
+    }
+
+    void liveChangesInsertRowsWithoutReset()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(100)).ok());
+        TaskTableModel model(engine.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE(model.rowCount(), 100);
+        model.data(model.index(0, 0));
+        QTRY_VERIFY(model.data(model.index(0, 0), TaskTableModel::LoadedRole).toBool());
+
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        // Writes block until committed: from another thread, as the GUI does.
+        auto done = QtConcurrent::run([engine] { return engine->enqueueBatch(test::makeTasks(50, 100)).ok(); });
+        QTRY_COMPARE(model.rowCount(), 150);
+        QVERIFY(done.result());
+        QCOMPARE(resets.count(), 0);
+        QVERIFY(inserted.count() >= 1);
+
+        // A state change on a visible row repaints that row in place.
+        TaskFilter first;
+        first.ids = {model.data(model.index(0, 0), TaskTableModel::TaskIdRole).toLongLong()};
+        auto cancelled = QtConcurrent::run([engine, first] { return engine->cancel(first).ok(); });
+        QTRY_COMPARE(model.data(model.index(0, TaskTableModel::StateColumn)).toString(), QStringLiteral("cancelled"));
+        QVERIFY(cancelled.result());
+        QVERIFY(changed.count() >= 1);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    void cleanupTestCase() { m_engine.reset(); }
+
+private:
+    static constexpr int total = 20'000;
+    QTemporaryDir m_dir;
+    std::shared_ptr<QueueEngine> m_engine;
+    qint64 m_firstId = 0;
+    qint64 m_lastId = 0;
+};
+
+QTEST_MAIN(TestTaskTableModel)
+#include "tst_tasktablemodel.moc"

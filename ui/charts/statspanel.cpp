@@ -1,0 +1,196 @@
+#include "statspanel.h"
+
+#include "core/queueengine.h"
+#include "timeserieschart.h"
+#include "ui/readerthread.h"
+#include "ui/taskformat.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace qd::ui {
+
+StatsPanel::StatsPanel(QueueEngine* engine, ReaderThread* reader, QWidget* parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_reader(reader)
+    , m_rangeBox(new QComboBox(this))
+    , m_status(new QLabel(this))
+    , m_stateChart(new TimeSeriesChart(tr("Tasks by state"), this))
+    , m_rateChart(new TimeSeriesChart(tr("Rates (per second)"), this))
+    , m_waitChart(new TimeSeriesChart(tr("Wait time (ms)"), this))
+{
+    m_rangeBox->addItem(tr("Live"), int(Range::Live));
+    m_rangeBox->addItem(tr("Last hour"), int(Range::Hour));
+    m_rangeBox->addItem(tr("Last 24 hours"), int(Range::Day));
+    m_rangeBox->addItem(tr("Last 7 days"), int(Range::Week));
+    connect(m_rangeBox, &QComboBox::currentIndexChanged, this,
+        [this](int i) { setRange(Range(m_rangeBox->itemData(i).toInt())); });
+
+    for (TaskState s : allTaskStates) {
+        // Finished tasks pile up forever; their totals would flatten the lines an admin watches.
+        if (!isFinal(s))
+            m_stateChart->addSeries(taskStateName(s), stateColor(s));
+    }
+    m_rateChart->addSeries(tr("enqueued"), stateColor(TaskState::Queued));
+    m_rateChart->addSeries(tr("completed"), stateColor(TaskState::Succeeded));
+    m_rateChart->addSeries(tr("failed"), stateColor(TaskState::Failed));
+    m_waitChart->addSeries(tr("p50"), QColor(0x94, 0x67, 0xbd));
+    m_waitChart->addSeries(tr("p95"), QColor(0xe3, 0x77, 0xc2));
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Range:"), this));
+    top->addWidget(m_rangeBox);
+    top->addWidget(m_status);
+    top->addStretch();
+    // Side by side: the panel sits under the table, where width is plentiful and height is not.
+    auto* charts = new QHBoxLayout;
+    charts->addWidget(m_stateChart, 1);
+    charts->addWidget(m_rateChart, 1);
+    charts->addWidget(m_waitChart, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addLayout(top);
+    layout->addLayout(charts, 1);
+
+    connect(engine, &QueueEngine::statsSampled, this, &StatsPanel::addSample);
+    connect(reader->reader(), &StoreReader::samplesFetched, this,
+        [this](quint64 requestId, const QList<QueueSample>& samples) {
+            if (requestId != m_historyRequest || m_range == Range::Live)
+                return; // the range or the queue changed since
+            m_history = foldSamples(samples, m_queue);
+            m_status->setText(m_history.isEmpty() ? tr("No history recorded for this range")
+                                                  : tr("%n point(s)", nullptr, int(m_history.size())));
+            m_dirty = true;
+        });
+    m_tick.setInterval(250);
+    connect(&m_tick, &QTimer::timeout, this, &StatsPanel::tick);
+    m_tick.start();
+}
+
+void StatsPanel::addSample(const StatsSample& sample)
+{
+    m_rawLive.append(sample);
+    if (m_rawLive.size() > liveCapacity)
+        m_rawLive.remove(0, m_rawLive.size() - liveCapacity);
+    const QList<ChartPoint> points = foldSamples(sample.queues, m_queue);
+    if (points.isEmpty()) {
+        ChartPoint empty;
+        empty.at = sample.at;
+        m_live.append(empty);
+    }
+    for (const ChartPoint& p : points)
+        m_live.append(p);
+    if (m_range == Range::Live)
+        m_dirty = true;
+}
+
+void StatsPanel::rebuildLive()
+{
+    m_live.clear();
+    for (const StatsSample& sample : std::as_const(m_rawLive)) {
+        for (const ChartPoint& p : foldSamples(sample.queues, m_queue))
+            m_live.append(p);
+    }
+}
+
+void StatsPanel::setQueue(const QString& queue)
+{
+    if (queue == m_queue)
+        return;
+    m_queue = queue;
+    rebuildLive();
+    m_dirty = true;
+    if (m_range != Range::Live)
+        requestHistory();
+}
+
+void StatsPanel::setRange(Range range)
+{
+    m_range = range;
+    const int i = m_rangeBox->findData(int(range));
+    if (i != m_rangeBox->currentIndex())
+        m_rangeBox->setCurrentIndex(i);
+    m_history.clear();
+    m_status->clear();
+    m_dirty = true;
+    if (range != Range::Live)
+        requestHistory();
+}
+
+void StatsPanel::requestHistory()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 span = m_range == Range::Hour ? 3600'000LL : m_range == Range::Day ? 86400'000LL : 7 * 86400'000LL;
+    // Per-second rows are folded into per-minute rows after a while: minutes cover every range past "live".
+    const int resolution = 60;
+    const QStringList queues = m_queue.isEmpty() ? [this] {
+        QStringList names;
+        for (const QueueConfig& c : m_engine->queueConfigs())
+            names.append(c.name);
+        return names;
+    }()
+                                                 : QStringList {m_queue};
+    m_status->setText(tr("Loading history\u2026"));
+    m_reader->post([id = ++m_historyRequest, queues, resolution, from = now - span, now](
+                       StoreReader* r) { r->fetchSamples(id, queues, resolution, from, now); });
+}
+
+void StatsPanel::tick()
+{
+    if (!m_dirty)
+        return;
+    m_dirty = false;
+    QList<ChartPoint> points;
+    if (m_range == Range::Live) {
+        points.reserve(m_live.size());
+        for (int i = 0; i < m_live.size(); ++i)
+            points.append(m_live.at(i));
+    } else {
+        points = m_history;
+    }
+    QList<QList<QPointF>> states(m_stateChart->seriesCount());
+    QList<QPointF> enq, done, failed, p50, p95;
+    for (const ChartPoint& p : std::as_const(points)) {
+        const double x = double(p.at);
+        int series = 0;
+        for (size_t s = 0; s < allTaskStates.size(); ++s) {
+            if (!isFinal(allTaskStates[s]))
+                states[series++].append(QPointF(x, p.counts[s]));
+        }
+        enq.append(QPointF(x, p.enqueuedPerSecond));
+        done.append(QPointF(x, p.completedPerSecond));
+        failed.append(QPointF(x, p.failedPerSecond));
+        p50.append(QPointF(x, p.waitP50Ms));
+        p95.append(QPointF(x, p.waitP95Ms));
+    }
+    for (int s = 0; s < states.size(); ++s)
+        m_stateChart->setSeriesPoints(s, states.at(s));
+    m_rateChart->setSeriesPoints(0, enq);
+    m_rateChart->setSeriesPoints(1, done);
+    m_rateChart->setSeriesPoints(2, failed);
+    m_waitChart->setSeriesPoints(0, p50);
+    m_waitChart->setSeriesPoints(1, p95);
+
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 from = now - 60'000;
+    if (m_range == Range::Live && !points.isEmpty())
+        from = std::min(from, points.first().at);
+    else if (m_range == Range::Hour)
+        from = now - 3600'000LL;
+    else if (m_range == Range::Day)
+        from = now - 86400'000LL;
+    else if (m_range == Range::Week)
+        from = now - 7 * 86400'000LL;
+    const qint64 to = m_range == Range::Live && !points.isEmpty() ? std::max(now, points.last().at) : now;
+    for (TimeSeriesChart* chart : {m_stateChart, m_rateChart, m_waitChart}) {
+        chart->setTimeRange(from, to);
+        chart->fitValues();
+    }
+    Q_EMIT chartsUpdated();
+}
+
+} // namespace qd::ui

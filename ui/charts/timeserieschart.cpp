@@ -1,0 +1,114 @@
+#include "timeserieschart.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QGraphicsLayout>
+#include <QLineSeries>
+#include <QPen>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace qd::ui {
+
+TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
+    : QWidget(parent)
+    , m_chart(new QChart)
+    , m_view(new QChartView(m_chart, this))
+    , m_timeAxis(new QDateTimeAxis)
+    , m_valueAxis(new QValueAxis)
+{
+    m_chart->setTitle(title);
+    m_chart->setAnimationOptions(QChart::NoAnimation);
+    m_chart->legend()->setAlignment(Qt::AlignBottom);
+    m_chart->setMargins(QMargins(4, 4, 4, 4));
+    m_chart->layout()->setContentsMargins(0, 0, 0, 0);
+    m_chart->setBackgroundRoundness(0);
+    QFont titleFont = m_chart->titleFont();
+    titleFont.setBold(true);
+    m_chart->setTitleFont(titleFont);
+    m_timeAxis->setFormat(QStringLiteral("HH:mm:ss"));
+    m_timeAxis->setTickCount(5);
+    m_valueAxis->setLabelFormat(QStringLiteral("%.0f"));
+    m_valueAxis->setRange(0, 1);
+    m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
+    m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    setTimeRange(now - 60'000, now);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_view);
+    setMinimumHeight(160);
+}
+
+int TimeSeriesChart::addSeries(const QString& name, const QColor& color)
+{
+    auto* series = new QLineSeries;
+    series->setName(name);
+    QPen pen(color);
+    pen.setWidthF(1.5);
+    series->setPen(pen);
+    m_chart->addSeries(series);
+    series->attachAxis(m_timeAxis);
+    series->attachAxis(m_valueAxis);
+    m_series.append(series);
+    return int(m_series.size()) - 1;
+}
+
+void TimeSeriesChart::setSeriesPoints(int series, const QList<QPointF>& points)
+{
+    m_series.at(series)->replace(points);
+}
+
+QList<QPointF> TimeSeriesChart::seriesPoints(int series) const
+{
+    return m_series.at(series)->points();
+}
+
+void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
+{
+    const qint64 span = toMs - fromMs;
+    m_timeAxis->setFormat(span > 2 * 86400'000LL ? QStringLiteral("MM-dd HH:mm")
+            : span > 3600'000LL                  ? QStringLiteral("HH:mm")
+                                                 : QStringLiteral("HH:mm:ss"));
+    m_timeAxis->setRange(
+        QDateTime::fromMSecsSinceEpoch(fromMs), QDateTime::fromMSecsSinceEpoch(std::max(toMs, fromMs + 1000)));
+}
+
+void TimeSeriesChart::fitValues(double minimumMax)
+{
+    double maxValue = minimumMax;
+    for (const QLineSeries* s : std::as_const(m_series)) {
+        const auto points = s->points();
+        for (const QPointF& p : points)
+            maxValue = std::max(maxValue, p.y());
+    }
+    // Four ticks of a round step (1, 2, 2.5 or 5 times a power of ten): readable labels, and the axis does not
+    // twitch every tick as the values move.
+    const double rawStep = maxValue * 1.1 / 4.0;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(rawStep)));
+    double step = 10 * magnitude;
+    for (double m : {1.0, 2.0, 2.5, 5.0}) {
+        if (m * magnitude >= rawStep) {
+            step = m * magnitude;
+            break;
+        }
+    }
+    m_valueAxis->setRange(0, 4 * step);
+    m_valueAxis->setTickCount(5);
+    m_valueAxis->setLabelFormat(step < 0.1 ? QStringLiteral("%.2f")
+            : step != std::floor(step)     ? QStringLiteral("%.1f")
+                                           : QStringLiteral("%.0f"));
+}
+
+void TimeSeriesChart::setValueSuffix(const QString& suffix)
+{
+    m_valueAxis->setTitleText(suffix);
+}
+
+} // namespace qd::ui

@@ -1,0 +1,156 @@
+#include "enqueuedialog.h"
+
+#include "core/handlerregistry.h"
+#include "core/queueengine.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSpinBox>
+
+namespace qd::ui {
+
+EnqueueDialog::EnqueueDialog(const HandlerRegistry& handlers, const QStringList& queues, QWidget* parent)
+    : QDialog(parent)
+    , m_handlers(handlers)
+    , m_queue(new QComboBox(this))
+    , m_type(new QComboBox(this))
+    , m_description(new QLabel(this))
+    , m_payload(new QPlainTextEdit(this))
+    , m_status(new QLabel(this))
+    , m_priority(new QSpinBox(this))
+    , m_delay(new QSpinBox(this))
+    , m_maxAttempts(new QSpinBox(this))
+    , m_count(new QSpinBox(this))
+    , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
+{
+    setWindowTitle(tr("Enqueue tasks"));
+    m_queue->setEditable(true);
+    m_queue->addItems(queues.isEmpty() ? QStringList {QStringLiteral("default")} : queues);
+    m_type->addItems(handlers.types());
+    m_description->setWordWrap(true);
+    m_description->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    m_payload->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_payload->setTabChangesFocus(true);
+    m_payload->setMinimumHeight(160);
+    m_status->setWordWrap(true);
+    m_priority->setRange(0, 100);
+    m_delay->setRange(0, 30 * 86400);
+    m_delay->setSuffix(tr(" s"));
+    m_maxAttempts->setRange(0, 1000);
+    m_maxAttempts->setSpecialValueText(tr("queue default"));
+    m_count->setRange(1, maxCount);
+    m_count->setGroupSeparatorShown(true);
+
+    auto* form = new QFormLayout(this);
+    form->addRow(tr("&Queue:"), m_queue);
+    form->addRow(tr("&Type:"), m_type);
+    form->addRow(QString(), m_description);
+    form->addRow(tr("&Payload:"), m_payload);
+    form->addRow(QString(), m_status);
+    form->addRow(tr("P&riority:"), m_priority);
+    form->addRow(tr("&Delay:"), m_delay);
+    form->addRow(tr("&Max attempts:"), m_maxAttempts);
+    form->addRow(tr("&Count:"), m_count);
+    form->addRow(m_buttons);
+
+    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
+        if (m_valid) // belt and braces: Enter in a field must not bypass a disabled OK
+            accept();
+    });
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_type, &QComboBox::currentTextChanged, this, &EnqueueDialog::setType);
+    connect(m_queue, &QComboBox::currentTextChanged, this, &EnqueueDialog::validate);
+    connect(m_payload, &QPlainTextEdit::textChanged, this, &EnqueueDialog::validate);
+    connect(m_count, &QSpinBox::valueChanged, this, [this](int n) {
+        m_buttons->button(QDialogButtonBox::Ok)->setText(n == 1 ? tr("Enqueue") : tr("Enqueue %1").arg(n));
+    });
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Enqueue"));
+    setType(m_type->currentText());
+    resize(520, 520);
+}
+
+void EnqueueDialog::setQueue(const QString& queue)
+{
+    m_queue->setCurrentText(queue);
+}
+
+void EnqueueDialog::setType(const QString& type)
+{
+    if (m_type->currentText() != type) {
+        m_type->setCurrentText(type); // re-enters through currentTextChanged
+        return;
+    }
+    const TaskHandler* handler = m_handlers.find(type);
+    m_description->setText(handler ? handler->description() : QString());
+    if (handler)
+        m_payload->setPlainText(
+            QString::fromUtf8(QJsonDocument(handler->payloadTemplate()).toJson(QJsonDocument::Indented)));
+    validate();
+}
+
+void EnqueueDialog::setPayloadText(const QString& text)
+{
+    m_payload->setPlainText(text);
+}
+
+void EnqueueDialog::setCount(int count)
+{
+    m_count->setValue(count);
+}
+
+QString EnqueueDialog::validationMessage() const
+{
+    return m_valid ? QString() : m_status->text();
+}
+
+NewTask EnqueueDialog::task() const
+{
+    NewTask t;
+    t.queue = m_queue->currentText().trimmed();
+    t.type = m_type->currentText();
+    const QJsonDocument doc = QJsonDocument::fromJson(m_payload->toPlainText().toUtf8());
+    t.payload = doc.isObject() ? doc.toJson(QJsonDocument::Compact) : m_payload->toPlainText().toUtf8();
+    t.priority = m_priority->value();
+    t.delayMs = qint64(m_delay->value()) * 1000;
+    t.maxAttempts = m_maxAttempts->value();
+    return t;
+}
+
+QList<NewTask> EnqueueDialog::tasks() const
+{
+    return QList<NewTask>(m_count->value(), task());
+}
+
+void EnqueueDialog::validate()
+{
+    QString problem;
+    QJsonParseError parseError {};
+    const QByteArray text = m_payload->toPlainText().toUtf8();
+    const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
+    if (m_type->currentText().isEmpty()) {
+        problem = tr("No task type is registered.");
+    } else if (parseError.error != QJsonParseError::NoError) {
+        // Line and column help more than a byte offset in a multi-line editor.
+        const QByteArray before = text.left(parseError.offset);
+        const int line = int(before.count('\n')) + 1;
+        const int column = int(parseError.offset - (before.lastIndexOf('\n') + 1)) + 1;
+        problem = tr("Invalid JSON at line %1, column %2: %3").arg(line).arg(column).arg(parseError.errorString());
+    } else if (!doc.isObject()) {
+        problem = tr("The payload must be a JSON object ({ ... }).");
+    } else if (const auto error = validateNewTask(task(), m_handlers)) {
+        problem = error->message;
+    }
+    m_valid = problem.isEmpty();
+    m_status->setText(m_valid ? tr("\u2714 Payload is valid") : problem);
+    m_status->setStyleSheet(m_valid ? QStringLiteral("color: #2ca02c;") : QStringLiteral("color: #d62728;"));
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_valid);
+}
+
+} // namespace qd::ui

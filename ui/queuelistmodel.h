@@ -1,0 +1,60 @@
+#pragma once
+
+#include "core/task.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QTimer>
+
+namespace qd {
+class QueueEngine;
+}
+
+namespace qd::ui {
+
+// One row per queue: paused or running, concurrency, how many tasks in each state, throughput and wait time.
+// Everything comes from the engine's memory (counts(), queueConfigs(), statsSampled), so it never reads the database.
+// Rows are kept in name order; new queues are inserted, existing rows only emit dataChanged.
+//
+// Thread contract: GUI thread only.
+class QueueListModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        NameColumn,
+        StatusColumn,
+        ConcurrencyColumn,
+        FirstStateColumn,
+        ThroughputColumn = FirstStateColumn + taskStateCount,
+        WaitP95Column,
+        ColumnCount
+    };
+    enum Role { QueueNameRole = Qt::UserRole + 1, PausedRole, ConcurrencyRole };
+
+    explicit QueueListModel(QueueEngine* engine, QObject* parent = nullptr);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    QStringList queueNames() const;
+    // Re-reads configurations and counts from the engine (called at ~4 Hz at most on changes).
+    void reload();
+    void applySample(const StatsSample& sample);
+
+private:
+    struct Row {
+        QueueConfig config;
+        StateCounts counts {};
+        double throughput = 0; // completed per second in the last sample
+        double failuresPerSecond = 0;
+        double waitP95Ms = 0;
+    };
+
+    QueueEngine* m_engine;
+    QList<Row> m_rows;
+    QTimer m_reloadTimer;
+};
+
+} // namespace qd::ui

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "storereader.h"
+
+#include <QThread>
+
+#include <utility>
+
+namespace qd::ui {
+
+// Owns a reader thread and the StoreReader living in it. Destroying it quits the thread, waits for the read in
+// progress, and closes the reader's connection in its own thread.
+//
+// Thread contract: create, use and destroy on the GUI thread; post() hands work to the reader thread.
+class ReaderThread : public QObject {
+    Q_OBJECT
+public:
+    explicit ReaderThread(const StoreOptions& options, QObject* parent = nullptr);
+    ~ReaderThread() override;
+
+    // The reader, for connecting to its signals (never call its fetch methods directly).
+    StoreReader* reader() const { return m_reader; }
+
+    // Runs fn(reader) in the reader thread, after the reads posted before it.
+    template <typename Fn> void post(Fn&& fn)
+    {
+        QMetaObject::invokeMethod(
+            m_reader, [r = m_reader, f = std::forward<Fn>(fn)]() mutable { f(r); }, Qt::QueuedConnection);
+    }
+
+private:
+    QThread m_thread;
+    StoreReader* m_reader;
+};
+
+} // namespace qd::ui

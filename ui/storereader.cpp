@@ -1,0 +1,125 @@
+#include "storereader.h"
+
+#include "core/taskstore.h"
+
+#include <algorithm>
+
+namespace qd::ui {
+
+StoreReader::StoreReader(StoreOptions options)
+    : m_options(std::move(options))
+{
+    // The reader never creates a database: a missing file is an error the engine reports first.
+    m_options.createIfMissing = false;
+}
+
+StoreReader::~StoreReader() = default;
+
+TaskStore* StoreReader::store()
+{
+    if (m_store)
+        return m_store.get();
+    auto opened = TaskStore::open(m_options);
+    if (!opened) {
+        // Report once per failure cause rather than once per page request.
+        if (m_openError != opened.errorString()) {
+            m_openError = opened.errorString();
+            Q_EMIT readFailed(tr("Cannot read %1: %2").arg(m_options.path, m_openError));
+        }
+        return nullptr;
+    }
+    m_openError.clear();
+    m_store = std::move(opened).value();
+    return m_store.get();
+}
+
+void StoreReader::fetchCount(quint64 generation, const TaskFilter& filter)
+{
+    auto* s = store();
+    if (!s)
+        return;
+    auto count = s->countTasks(filter);
+    if (!count) {
+        Q_EMIT readFailed(count.errorString());
+        return;
+    }
+    Q_EMIT countFetched(generation, *count);
+}
+
+void StoreReader::fetchPage(quint64 generation, quint64 batchToken, const TaskQuery& query, int page, qint64 start,
+    int limit, qint64 total, bool reversed)
+{
+    if (batchToken < m_latestBatch.load(std::memory_order_relaxed)) {
+        Q_EMIT pageDropped(generation, batchToken, page);
+        return;
+    }
+    auto* s = store();
+    if (!s) {
+        Q_EMIT pageDropped(generation, batchToken, page);
+        return;
+    }
+    TaskQuery q = query;
+    q.limit = limit;
+    if (reversed) {
+        q.descending = !q.descending;
+        q.offset = std::max<qint64>(0, total - (start + limit));
+    } else {
+        q.offset = start;
+    }
+    auto rows = s->listTasks(q);
+    if (!rows) {
+        Q_EMIT readFailed(rows.errorString());
+        Q_EMIT pageDropped(generation, batchToken, page);
+        return;
+    }
+    QList<Task> list = std::move(rows).value();
+    if (reversed)
+        std::reverse(list.begin(), list.end());
+    Q_EMIT pageFetched(generation, batchToken, page, list);
+}
+
+void StoreReader::fetchTask(quint64 requestId, qint64 taskId)
+{
+    auto* s = store();
+    if (!s)
+        return;
+    auto task = s->taskWithEvents(taskId);
+    if (!task) {
+        Q_EMIT readFailed(task.errorString());
+        return;
+    }
+    Q_EMIT taskFetched(requestId, *task);
+}
+
+void StoreReader::fetchSamples(
+    quint64 requestId, const QStringList& queues, int resolutionSeconds, qint64 from, qint64 to)
+{
+    auto* s = store();
+    if (!s)
+        return;
+    QList<QueueSample> all;
+    for (const QString& queue : queues) {
+        auto samples = s->samples(queue, resolutionSeconds, from, to);
+        if (!samples) {
+            Q_EMIT readFailed(samples.errorString());
+            return;
+        }
+        all.append(*samples);
+    }
+    Q_EMIT samplesFetched(requestId, all);
+}
+
+void StoreReader::fetchTypes()
+{
+    auto* s = store();
+    if (!s)
+        return;
+    auto types = s->distinctTypes();
+    if (!types) {
+        Q_EMIT readFailed(types.errorString());
+        return;
+    }
+    Q_EMIT typesFetched(*types);
+}
+
+} // namespace qd::ui

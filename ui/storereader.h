@@ -1,0 +1,59 @@
+#pragma once
+
+#include "core/storeoptions.h"
+#include "core/task.h"
+
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+namespace qd {
+class TaskStore;
+}
+
+namespace qd::ui {
+
+// Runs the reads the views need on a thread of its own, with a TaskStore opened (lazily) on that thread.
+//
+// Thread contract: lives in a reader thread (see ReaderThread). Call its fetch* methods only through a queued
+// invocation (ReaderThread::post); supersede() may be called from any thread. Replies are signals emitted in the
+// reader thread: connect with a context object so they arrive queued.
+class StoreReader : public QObject {
+    Q_OBJECT
+public:
+    explicit StoreReader(StoreOptions options);
+    ~StoreReader() override;
+
+    // Page requests whose batch token is older than this are skipped: the view has scrolled on since.
+    void supersede(quint64 batchToken) { m_latestBatch.store(batchToken, std::memory_order_relaxed); }
+
+    void fetchCount(quint64 generation, const qd::TaskFilter& filter);
+    // Rows [start, start + limit) of the sorted result. When `reversed`, the query runs with the opposite order and
+    // a small offset from the end (deep OFFSET scans are slow), and the rows are flipped back.
+    void fetchPage(quint64 generation, quint64 batchToken, const qd::TaskQuery& query, int page, qint64 start,
+        int limit, qint64 total, bool reversed);
+    void fetchTask(quint64 requestId, qint64 taskId);
+    void fetchSamples(quint64 requestId, const QStringList& queues, int resolutionSeconds, qint64 from, qint64 to);
+    void fetchTypes();
+
+Q_SIGNALS:
+    void countFetched(quint64 generation, qint64 count);
+    void pageFetched(quint64 generation, quint64 batchToken, int page, const QList<qd::Task>& rows);
+    // A page request skipped as superseded, or failed: the requester may ask again if the rows are still wanted.
+    void pageDropped(quint64 generation, quint64 batchToken, int page);
+    void taskFetched(quint64 requestId, const qd::TaskWithEvents& task);
+    void samplesFetched(quint64 requestId, const QList<qd::QueueSample>& samples);
+    void typesFetched(const QStringList& types);
+    void readFailed(const QString& message);
+
+private:
+    TaskStore* store();
+
+    StoreOptions m_options;
+    std::unique_ptr<TaskStore> m_store;
+    QString m_openError;
+    std::atomic<quint64> m_latestBatch {0};
+};
+
+} // namespace qd::ui

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "core/storeoptions.h"
+#include "core/task.h"
+
+#include <QAbstractTableModel>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
+#include <QTimer>
+
+namespace qd {
+class QueueEngine;
+}
+
+namespace qd::ui {
+
+class ReaderThread;
+
+// The task table over the whole store, smooth at a million rows: the exact row count comes first (countTasks), rows
+// arrive in pages from a reader thread into an LRU-capped cache, data() never touches the database and answers
+// "…" for rows still loading. Filtering, searching and sorting happen in SQL. Replies carry a generation number
+// and stale ones (from before a filter or sort change) are dropped. Engine changes are coalesced to ~10 Hz and
+// refresh the count and the pages on screen without resetting the view.
+//
+// Thread contract: GUI thread only; all database work happens in its own ReaderThread.
+class TaskTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        IdColumn,
+        QueueColumn,
+        TypeColumn,
+        StateColumn,
+        PriorityColumn,
+        AttemptsColumn,
+        CreatedColumn,
+        WaitColumn,
+        RunColumn,
+        ErrorColumn,
+        ColumnCount
+    };
+    enum Role { TaskIdRole = Qt::UserRole + 1, StateRole, LoadedRole };
+
+    static constexpr int pageSize = 256;
+    static constexpr int maxCachedPages = 64;
+    static QString placeholder() { return QStringLiteral("\u2026"); }
+
+    // Opens its own reader connection on the engine's database. The engine must outlive the model.
+    explicit TaskTableModel(QueueEngine* engine, QObject* parent = nullptr);
+    ~TaskTableModel() override;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    static bool isSortable(int column);
+
+    void setFilter(const TaskFilter& filter);
+    const TaskFilter& filter() const { return m_query.filter; }
+    const TaskQuery& query() const { return m_query; }
+    // The exact number of rows matching the filter, or -1 while the count for a new filter or sort is on its way
+    // (the rows shown then still belong to the previous one).
+    qint64 totalCount() const { return m_loadedOnce && !m_resetPending ? m_count : -1; }
+
+    // The task shown on a row, if its page is loaded.
+    std::optional<Task> taskAt(int row) const;
+    // Re-reads the count and the pages on screen (also done automatically when the engine reports changes).
+    void refresh();
+
+Q_SIGNALS:
+    void totalCountChanged(qint64 count);
+    void readFailed(const QString& message);
+
+private:
+    struct Page {
+        QList<Task> rows;
+        quint64 lastUse = 0;
+        bool stale = false; // shown until its refreshed copy arrives, so live updates do not flicker
+    };
+
+    void requestCount();
+    void requestPage(int page) const;
+    void flushPageRequests();
+    void onCountFetched(quint64 generation, qint64 count);
+    void onPageFetched(quint64 generation, quint64 batchToken, int page, const QList<Task>& rows);
+    void onPageDropped(quint64 generation, quint64 batchToken, int page);
+    void evictPages();
+    QVariant displayData(const Task& task, int column) const;
+
+    QueueEngine* m_engine;
+    ReaderThread* m_readerThread;
+    TaskQuery m_query;
+    quint64 m_generation = 1;
+    bool m_resetPending = true; // the next count for this generation resets the model
+    bool m_countInFlight = false;
+    bool m_recountQueued = false;
+    bool m_loadedOnce = false;
+    qint64 m_count = 0;
+
+    // data() is const but drives loading: the cache and the request bookkeeping are mutable.
+    mutable QHash<int, Page> m_pages;
+    mutable quint64 m_useClock = 0;
+    mutable QSet<int> m_wantedPages; // asked for by data() since the last flush
+    mutable QHash<int, quint64> m_inFlight; // page -> batch token of its request
+    mutable QTimer m_requestTimer;
+    quint64 m_batchToken = 0;
+    QTimer m_changeTimer; // coalesces engine changes to ~10 Hz, slower when counting is slow
+    QElapsedTimer m_countClock;
+};
+
+} // namespace qd::ui
