@@ -236,17 +236,26 @@ void TaskTableModel::sort(int column, Qt::SortOrder order)
         return;
     m_query.sortKey = *key;
     m_query.descending = descending;
+    startNewQuery();
+}
+
+void TaskTableModel::startNewQuery()
+{
     ++m_generation;
     m_resetPending = true;
+    // Cached rows belong to the old order or filter: showing them under the new one would be wrong, so the
+    // view shows placeholders until the new pages arrive (tens of milliseconds).
+    m_pages.clear();
+    m_inFlight.clear();
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
     requestCount();
 }
 
 void TaskTableModel::setFilter(const TaskFilter& filter)
 {
     m_query.filter = filter;
-    ++m_generation;
-    m_resetPending = true;
-    requestCount();
+    startNewQuery();
 }
 
 void TaskTableModel::refresh()

@@ -75,6 +75,7 @@ Q_SIGNALS:
     void readFailed(const QString& message);
 
 private:
+    void startNewQuery();
     struct Page {
         QList<Task> rows;
         quint64 lastUse = 0;
