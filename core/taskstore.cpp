@@ -14,6 +14,8 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 
+#include <mutex>
+
 #include <sqlite3.h>
 
 namespace qd {
@@ -21,6 +23,20 @@ namespace qd {
 namespace {
 
 QAtomicInteger<quint64> connectionCounter;
+
+// Database files this process has open through a TaskStore. Closing any file descriptor of a file drops every POSIX
+// lock the process holds on it, SQLite's included: then another process thinks it is alone, checkpoints and
+// deletes the WAL, and our later commits land in a deleted file. So the header is read (open, read, close) only
+// while no TaskStore of this process has the file open; a file already open here was checked by the first opener.
+std::mutex openFilesMutex;
+QHash<QString, int> openFiles;
+
+QString fileKey(const QString& path)
+{
+    const QFileInfo info(path);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? info.absoluteFilePath() : canonical;
+}
 
 QString stateSql(TaskState state)
 {
@@ -182,6 +198,9 @@ TaskStore::~TaskStore()
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
+    std::lock_guard registry(openFilesMutex);
+    if (--openFiles[m_fileKey] <= 0)
+        openFiles.remove(m_fileKey);
 }
 
 int TaskStore::schemaVersion()
@@ -195,7 +214,10 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
         return Error {ErrorCode::InvalidArgument, QStringLiteral("No database path given")};
 
     const QFileInfo info(options.path);
-    if (info.exists()) {
+    std::unique_lock registry(openFilesMutex);
+    const QString key = fileKey(options.path);
+    const bool openHere = openFiles.value(key) > 0;
+    if (info.exists() && !openHere) {
         if (info.isDir())
             return Error {ErrorCode::Io, QStringLiteral("%1 is a directory, not a database file").arg(options.path)};
         // Look at the header ourselves before SQLite does anything: a file that is not a database must stay
@@ -209,7 +231,7 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
         if (!options.readOnly && !info.isWritable())
             return Error {ErrorCode::ReadOnly,
                 QStringLiteral("%1 is read-only: open it read-only to inspect it").arg(options.path)};
-    } else {
+    } else if (!info.exists()) {
         if (options.readOnly || !options.createIfMissing)
             return Error {ErrorCode::NotFound, QStringLiteral("%1 does not exist").arg(options.path)};
         if (!QDir().mkpath(info.absolutePath()))
@@ -218,6 +240,10 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
 
     const QString name = QStringLiteral("qd-store-%1").arg(connectionCounter.fetchAndAddRelaxed(1));
     std::unique_ptr<TaskStore> store(new TaskStore(options, name, sqliteDialect()));
+    // Registered before SQLite opens the file, so no other TaskStore of ours reads the header while we hold locks.
+    store->m_fileKey = fileKey(options.path);
+    ++openFiles[store->m_fileKey];
+    registry.unlock();
     store->m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
     store->m_db.setDatabaseName(options.path);
     QString connectOptions = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(options.busyTimeoutMs);

@@ -139,6 +139,7 @@ private:
 
     StoreOptions m_options;
     QString m_connectionName;
+    QString m_fileKey; // this file's entry in the registry of files open in this process
     const SqlDialect& m_dialect;
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;

@@ -10,6 +10,7 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSqlQuery>
+#include <QStandardPaths>
 #include <QTest>
 
 #include <csignal>
@@ -47,6 +48,7 @@ class TestCrashRecovery : public QObject {
 private Q_SLOTS:
     void killedWorkersLoseNothing();
     void otherProcessPicksUpWithinASecond();
+    void secondStoreInProcessKeepsOurLocks();
 
 private:
     bool startWorker(QProcess& process, const QString& db, const QString& record, int leaseMs);
@@ -163,6 +165,32 @@ void TestCrashRecovery::otherProcessPicksUpWithinASecond()
     }
     worker.terminate();
     worker.waitForFinished(5000);
+}
+
+void TestCrashRecovery::secondStoreInProcessKeepsOurLocks()
+{
+    // Regression: opening a second TaskStore (as the GUI's reader threads do) used to read the file header with an
+    // open/close of the database file, which drops every POSIX lock of the process. Another process then believed
+    // it was alone, checkpointed and deleted the WAL on exit, and our later commits were lost.
+    const QString db = m_dir.filePath(QStringLiteral("locks.db"));
+    EngineOptions options;
+    options.store.path = db;
+    options.sampleIntervalMs = 0;
+    auto engine = QueueEngine::open(options);
+    QVERIFY(engine);
+    QVERIFY((*engine)->enqueue(task()));
+    auto reader = openStore(db); // a second connection in this process, opened after the writer holds its locks
+    QVERIFY(reader);
+    const QString sqlite = QStandardPaths::findExecutable(QStringLiteral("sqlite3"));
+    QVERIFY2(!sqlite.isEmpty(), "the sqlite3 shell plays the other process");
+    // Another process writes and exits: it must see that we still hold the database open.
+    QCOMPARE(QProcess::execute(sqlite, {db, QStringLiteral("UPDATE queues SET concurrency = 0")}), 0);
+    QVERIFY(QFile::exists(db + QStringLiteral("-wal")));
+    QVERIFY((*engine)->enqueue(task()));
+    QProcess count;
+    count.start(sqlite, {db, QStringLiteral("SELECT count(*) FROM tasks")});
+    QVERIFY(count.waitForFinished(10000));
+    QCOMPARE(count.readAllStandardOutput().trimmed(), QByteArray("2"));
 }
 
 QTEST_GUILESS_MAIN(TestCrashRecovery)
