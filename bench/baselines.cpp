@@ -3,6 +3,9 @@
 #include "rawsqlite.h"
 
 #include <QDateTime>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 
 #include <sqlite3.h>
 
@@ -114,6 +117,60 @@ double rawInsertRate(const QString& path, int rows, int rowsPerCommit, bool with
         db.run(commit);
     }
     return perSecond(rows, start);
+}
+
+double qtInsertRate(const QString& path, int rows, int rowsPerCommit, bool named)
+{
+    const QString connection = QStringLiteral("qd-bench-qt");
+    double rate = 0;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        if (!db.open()) {
+            std::fprintf(stderr, "qd_bench: %s\n", qPrintable(db.lastError().text()));
+            std::exit(2);
+        }
+        QSqlQuery pragma(db);
+        pragma.exec(QStringLiteral("PRAGMA synchronous = NORMAL"));
+        QSqlQuery begin(db), commit(db), insert(db);
+        begin.prepare(QStringLiteral("BEGIN IMMEDIATE"));
+        commit.prepare(QStringLiteral("COMMIT"));
+        insert.prepare(named
+                ? QStringLiteral("INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, "
+                                 "created_at, idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, "
+                                 "backoff_jitter) VALUES (:q,:t,:p,:pr,:s,:ma,:ra,:ca,:ik,:to,:bb,:bm,:bj)")
+                : QString::fromLatin1(insertTaskSql));
+        static const QString names[] = {QStringLiteral(":q"), QStringLiteral(":t"), QStringLiteral(":p"),
+            QStringLiteral(":pr"), QStringLiteral(":s"), QStringLiteral(":ma"), QStringLiteral(":ra"),
+            QStringLiteral(":ca"), QStringLiteral(":ik"), QStringLiteral(":to"), QStringLiteral(":bb"),
+            QStringLiteral(":bm"), QStringLiteral(":bj")};
+        const QString queue = QStringLiteral("default"), type = QStringLiteral("noop"), payload = QStringLiteral("{}"),
+                      state = QStringLiteral("queued");
+        const auto start = Clock::now();
+        for (int done = 0; done < rows;) {
+            begin.exec();
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            for (int i = 0; i < rowsPerCommit && done < rows; ++i, ++done) {
+                const QVariant values[]
+                    = {queue, type, payload, 0, state, 3, now, now, QVariant(), 0, QVariant(), QVariant(), QVariant()};
+                for (int v = 0; v < 13; ++v) {
+                    if (named)
+                        insert.bindValue(names[v], values[v]);
+                    else
+                        insert.bindValue(v, values[v]);
+                }
+                if (!insert.exec()) {
+                    std::fprintf(stderr, "qd_bench: %s\n", qPrintable(insert.lastError().text()));
+                    std::exit(2);
+                }
+            }
+            commit.exec();
+        }
+        rate = perSecond(rows, start);
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return rate;
 }
 
 double rawFsyncRate(const QString& path, int operations)

@@ -19,4 +19,8 @@ double rawFsyncRate(const QString& path, int operations);
 // Returns tasks per second; `expected` is checked so a wrong setup cannot pass as fast.
 double rawDrainRate(const QString& path, int expected);
 
+// The task-row insert of rawInsertRate (no events), through QSqlQuery instead of the C API, to measure what the Qt
+// SQL layer adds: positional ("?", bindValue(int)) or named (":queue", bindValue(QString)) placeholders.
+double qtInsertRate(const QString& path, int rows, int rowsPerCommit, bool named);
+
 } // namespace qd::bench

@@ -4,6 +4,9 @@
 
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
+#include "core/taskstore.h"
+
+#include <QSqlQuery>
 
 #include <chrono>
 #include <cstdio>
@@ -119,7 +122,7 @@ double engineDrainRate(const QString& path, int expected, int workers)
     return expected / seconds;
 }
 
-LatencyRun engineLatency(const QString& path, double rate, double seconds, int workers)
+LatencyRun engineLatency(const QString& path, double rate, double seconds, int workers, const QString& tweak)
 {
     LatencyRecorder recorder;
     auto handlers = HandlerRegistry::createDefault();
@@ -127,7 +130,18 @@ LatencyRun engineLatency(const QString& path, double rate, double seconds, int w
     EngineOptions options = optionsFor(path);
     options.handlers = handlers;
     options.workerCount = workers;
+    if (tweak == QLatin1String("nosample")) {
+        options.sampleIntervalMs = 0;
+        options.persistMetrics = false;
+    }
     auto engine = openEngine(options);
+    if (tweak == QLatin1String("nockpt")) {
+        engine->runInWriter([](TaskStore& store) -> Status {
+            QSqlQuery q(store.database());
+            q.exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0"));
+            return success();
+        });
+    }
 
     NewTask task;
     task.type = QStringLiteral("bench_latency");

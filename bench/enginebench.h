@@ -31,6 +31,8 @@ struct LatencyRun {
 
 // Open-loop load: one producer enqueues at `rate` tasks/s for `seconds` (each task's time is taken just before its
 // enqueue() call and travels in the payload); a probe handler records when it starts.
-LatencyRun engineLatency(const QString& path, double rate, double seconds, int workers);
+// `tweak` is for diagnosis only (qd_bench --profile latency-...): "nosample" turns the metrics sampler off,
+// "nockpt" turns SQLite's WAL auto-checkpoint off on the writer's connection.
+LatencyRun engineLatency(const QString& path, double rate, double seconds, int workers, const QString& tweak = {});
 
 } // namespace qd::bench

@@ -348,6 +348,47 @@ QList<Figure> benchLatency(Scratch& scratch, const Sizes& s)
     return figures;
 }
 
+// One side of one figure, once, without a baseline: for profilers (valgrind --tool=callgrind counts instructions,
+// which stays comparable on a noisy machine).
+int profileOne(Scratch& scratch, const Sizes& s, const QString& what)
+{
+    double rate = 0;
+    if (what == QLatin1String("engine-b1")) {
+        rate = engineEnqueueRate(scratch.newFile(QStringLiteral("p")), Durability::Normal, s.enqueueCalls, 1);
+    } else if (what == QLatin1String("raw-b1")) {
+        rate = rawInsertRate(schemaOnly(scratch, QStringLiteral("p")), s.enqueueCalls, 1, false, false);
+    } else if (what == QLatin1String("qt-positional-b3") || what == QLatin1String("qt-named-b3")) {
+        rate = qtInsertRate(schemaOnly(scratch, QStringLiteral("p")), s.batches * 1000, 1000,
+            what.startsWith(QLatin1String("qt-named")));
+    } else if (what == QLatin1String("engine-b3")) {
+        rate = engineBatchRate(scratch.newFile(QStringLiteral("p")), s.batches, 1000);
+    } else if (what == QLatin1String("raw-b3")) {
+        rate = rawInsertRate(schemaOnly(scratch, QStringLiteral("p")), s.batches * 1000, 1000, false, false);
+    } else if (what.startsWith(QLatin1String("engine-b4-"))) {
+        const QString p = scratch.newFile(QStringLiteral("p"));
+        engineFillQueue(p, s.drainTasks);
+        rate = engineDrainRate(p, s.drainTasks, what.section(QLatin1Char('-'), 2).toInt());
+    } else if (what.startsWith(QLatin1String("latency-"))) {
+        // latency-<rate>[-nosample|-nockpt]
+        const LatencyRun run = engineLatency(scratch.newFile(QStringLiteral("p")),
+            what.section(QLatin1Char('-'), 1, 1).toDouble(), s.latencySeconds, 2, what.section(QLatin1Char('-'), 2, 2));
+        std::printf("%s: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (%zu tasks)\n",
+            qPrintable(what), percentileOf(run.latenciesMs, 50), percentileOf(run.latenciesMs, 90),
+            percentileOf(run.latenciesMs, 99), percentileOf(run.latenciesMs, 99.9), percentileOf(run.latenciesMs, 100),
+            run.latenciesMs.size());
+        return 0;
+    } else if (what == QLatin1String("raw-b4")) {
+        const QString p = scratch.newFile(QStringLiteral("p"));
+        engineFillQueue(p, s.drainTasks);
+        rate = rawDrainRate(p, s.drainTasks);
+    } else {
+        std::fprintf(stderr, "qd_bench: unknown --profile %s\n", qPrintable(what));
+        return 1;
+    }
+    std::printf("%s: %.1f ops/s\n", qPrintable(what), rate);
+    return 0;
+}
+
 Figure exportSkipped()
 {
     Figure f = makeFigure(QStringLiteral("B10"), QStringLiteral("export 1M tasks to CSV"), QStringLiteral("-"),
@@ -385,7 +426,11 @@ int main(int argc, char** argv)
         QStringLiteral("commit"), QStringLiteral("Source revision, for the report."), QStringLiteral("rev"));
     const QCommandLineOption command(
         QStringLiteral("command"), QStringLiteral("The command line to cite in the report."), QStringLiteral("text"));
-    parser.addOptions({quick, out, scratchDir, only, reps, commit, command});
+    const QCommandLineOption profile(QStringLiteral("profile"),
+        QStringLiteral("Run one side of one figure once, for a profiler: engine-b1, raw-b1, engine-b3, raw-b3, "
+                       "engine-b4-<workers>, raw-b4."),
+        QStringLiteral("what"));
+    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile});
     parser.process(app);
 
     Sizes sizes = parser.isSet(quick) ? quickSizes() : Sizes {};
@@ -402,6 +447,9 @@ int main(int argc, char** argv)
     QDir().mkpath(outDir);
     QDir().mkpath(parser.value(scratchDir));
     Scratch scratch(parser.value(scratchDir));
+
+    if (parser.isSet(profile))
+        return profileOne(scratch, sizes, parser.value(profile));
 
     RunInfo info = collectRunInfo();
     info.mode = parser.isSet(quick) ? QStringLiteral("quick") : QStringLiteral("full");
