@@ -19,6 +19,6 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if ! git diff --quiet HEAD -- 2>/dev/null; then commit="$commit+dirty"; fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 build/bench/qd_bench --out bench-results --scratch bench-results --commit "$commit" \
-    --command "scripts/bench.sh $*" "$@"
+    --command "scripts/bench.sh${*:+ $*}" "$@"
 echo
 cat bench-results/BENCHMARKS.md
