@@ -1,0 +1,486 @@
+// qd_bench: the QueueDesk benchmark suite (figures B1-B5, B10 of the benchmark issue). Run it through
+// scripts/bench.sh, which builds it and writes bench-results/BENCHMARKS.md and bench-results/benchmarks.json.
+//
+// Plain C++ with std::chrono rather than Google Benchmark: every figure is a ratio of QueueDesk against a baseline
+// measured in the same repetition (interleaved, order alternating), several figures need many producer threads or
+// an open-loop load with latency percentiles, and the output is a goal table. Google Benchmark's model (one
+// function, iterations chosen by the library, one number each) fits none of that without fighting it.
+
+#include "baselines.h"
+#include "enginebench.h"
+#include "figure.h"
+#include "report.h"
+
+#include "core/taskstore.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QSet>
+#include <QTemporaryDir>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+
+using namespace qd;
+using namespace qd::bench;
+
+namespace {
+
+struct Sizes {
+    int repetitions = 5;
+    int slowRepetitions = 3; // B4 and B5, which take seconds per run
+    int enqueueCalls = 20'000; // B1
+    int durableCalls = 1'000; // B2, with 1 producer; 8 producers do 4x as many (a flush takes ms on a busy disk)
+    int batches = 100; // B3, of 1,000 tasks
+    int drainTasks = 100'000; // B4
+    double latencySeconds = 5; // B5, per offered load
+};
+
+Sizes quickSizes()
+{
+    Sizes s;
+    s.repetitions = 3;
+    s.slowRepetitions = 2;
+    s.enqueueCalls = 2'000;
+    s.durableCalls = 300;
+    s.batches = 10;
+    s.drainTasks = 5'000;
+    s.latencySeconds = 1;
+    return s;
+}
+
+// Database files in one directory on the disk being measured; each run gets a fresh file, removed afterwards so
+// a full suite does not pile up gigabytes.
+class Scratch {
+public:
+    explicit Scratch(const QString& base)
+        : m_dir(QDir(base).filePath(QStringLiteral("qd-bench-XXXXXX")))
+    {
+        if (!m_dir.isValid()) {
+            std::fprintf(stderr, "qd_bench: cannot create a scratch directory in %s\n", qPrintable(base));
+            std::exit(2);
+        }
+    }
+    QString path() const { return m_dir.path(); }
+    QString newFile(const QString& stem)
+    {
+        return m_dir.filePath(QStringLiteral("%1-%2.db").arg(stem).arg(++m_counter));
+    }
+    static void remove(const QString& db)
+    {
+        for (const char* suffix : {"", "-wal", "-shm"})
+            QFile::remove(db + QLatin1String(suffix));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    int m_counter = 0;
+};
+
+// A database with QueueDesk's schema and nothing else, for the raw baselines.
+QString schemaOnly(Scratch& scratch, const QString& stem)
+{
+    const QString path = scratch.newFile(stem);
+    StoreOptions options;
+    options.path = path;
+    auto store = TaskStore::open(options);
+    if (!store) {
+        std::fprintf(stderr, "qd_bench: TaskStore::open: %s\n", qPrintable(store.errorString()));
+        std::exit(2);
+    }
+    return path;
+}
+
+QString copyOf(Scratch& scratch, const QString& source, const QString& stem)
+{
+    const QString path = scratch.newFile(stem);
+    for (const char* suffix : {"", "-wal"}) {
+        const QString from = source + QLatin1String(suffix);
+        if (QFile::exists(from) && !QFile::copy(from, path + QLatin1String(suffix))) {
+            std::fprintf(stderr, "qd_bench: cannot copy %s\n", qPrintable(from));
+            std::exit(2);
+        }
+    }
+    return path;
+}
+
+double measured(const char* what, const std::function<double()>& fn)
+{
+    const double value = fn();
+    std::fprintf(stderr, "  %-58s %12.1f\n", what, value);
+    return value;
+}
+
+// Runs the measurements of one repetition in the given order, reversed on odd repetitions so that neither side
+// always runs on a warmer (or busier) machine.
+void interleaved(int repetition, std::vector<std::function<void()>> steps)
+{
+    if (repetition % 2)
+        std::reverse(steps.begin(), steps.end());
+    for (auto& step : steps)
+        step();
+}
+
+Figure makeFigure(const QString& id, const QString& title, const QString& variant, const QString& unit,
+    const QString& baselineName, Figure::Goal goal, double goalValue)
+{
+    Figure f;
+    f.id = id;
+    f.title = title;
+    f.variant = variant;
+    f.unit = unit;
+    f.baselineName = baselineName;
+    f.goal = goal;
+    f.goalValue = goalValue;
+    return f;
+}
+
+void addPair(Figure& f, double subject, double baseline)
+{
+    f.subject.add(subject);
+    f.baseline.add(baseline);
+    f.ratio.add(subject / baseline);
+}
+
+QList<Figure> benchEnqueue(Scratch& scratch, const Sizes& s)
+{
+    std::fprintf(stderr, "B1: enqueue, one task per call, Normal durability (%d calls)\n", s.enqueueCalls);
+    Figure strict
+        = makeFigure(QStringLiteral("B1"), QStringLiteral("enqueue 1/call"), QStringLiteral("Normal, 1 producer"),
+            QStringLiteral("tasks/s"), QStringLiteral("raw insert, 1 row/commit"), Figure::Goal::RatioAtLeast, 0.8);
+    strict.note
+        = QStringLiteral("Baseline: the same task row through the SQLite C API, one row per BEGIN IMMEDIATE/COMMIT, "
+                         "WAL + synchronous=NORMAL, schema and indexes created by TaskStore. QueueDesk also writes "
+                         "the \"enqueued\" history row, ensures the queue exists and reads its defaults per call; "
+                         "the second row compares with a baseline that writes the history row too.");
+    Figure withEvents = makeFigure(QStringLiteral("B1"), QStringLiteral("enqueue 1/call"),
+        QStringLiteral("Normal, 1 producer (vs task + event rows)"), QStringLiteral("tasks/s"),
+        QStringLiteral("raw insert task + event, 1/commit"), Figure::Goal::None, 0);
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double raw = 0, rawEvents = 0, engine = 0;
+        interleaved(rep,
+            {[&] {
+                 const QString p = schemaOnly(scratch, QStringLiteral("b1-raw"));
+                 raw = measured(
+                     "raw insert, 1 row/commit", [&] { return rawInsertRate(p, s.enqueueCalls, 1, false, false); });
+                 Scratch::remove(p);
+             },
+                [&] {
+                    const QString p = schemaOnly(scratch, QStringLiteral("b1-rawev"));
+                    rawEvents = measured("raw insert task+event, 1/commit",
+                        [&] { return rawInsertRate(p, s.enqueueCalls, 1, true, false); });
+                    Scratch::remove(p);
+                },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b1-engine"));
+                    engine = measured("QueueEngine::enqueue, Normal",
+                        [&] { return engineEnqueueRate(p, Durability::Normal, s.enqueueCalls, 1); });
+                    Scratch::remove(p);
+                }});
+        addPair(strict, engine, raw);
+        addPair(withEvents, engine, rawEvents);
+    }
+    return {strict, withEvents};
+}
+
+QList<Figure> benchDurable(Scratch& scratch, const Sizes& s)
+{
+    std::fprintf(stderr, "B2: enqueue, one task per call, Full durability (%d calls; 8 producers: %d)\n",
+        s.durableCalls, s.durableCalls * 4);
+    const QString fsyncName = QStringLiteral("4 KiB write+fdatasync");
+    Figure one = makeFigure(QStringLiteral("B2"), QStringLiteral("enqueue 1/call, Full"), QStringLiteral("1 producer"),
+        QStringLiteral("ops/s"), fsyncName, Figure::Goal::RatioAtLeast, 0.8);
+    Figure eight = makeFigure(QStringLiteral("B2"), QStringLiteral("enqueue 1/call, Full"),
+        QStringLiteral("8 producers"), QStringLiteral("ops/s"), fsyncName, Figure::Goal::RatioAtLeast, 4.0);
+    eight.note = QStringLiteral("Group commit: the writer thread puts the enqueues of all waiting producers into one "
+                                "transaction, so one flush serves several calls.");
+    Figure rawFull = makeFigure(QStringLiteral("B2"), QStringLiteral("enqueue 1/call, Full"),
+        QStringLiteral("context: raw SQLite insert, FULL, 1 row/commit"), QStringLiteral("ops/s"), fsyncName,
+        Figure::Goal::None, 0);
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double fsync = 0, e1 = 0, e8 = 0, raw = 0;
+        interleaved(rep,
+            {[&] {
+                 const QString p = scratch.newFile(QStringLiteral("b2-fsync"));
+                 fsync = measured("write+fdatasync 4 KiB", [&] { return rawFsyncRate(p, s.durableCalls); });
+                 Scratch::remove(p);
+             },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b2-e1"));
+                    e1 = measured("QueueEngine::enqueue, Full, 1 producer",
+                        [&] { return engineEnqueueRate(p, Durability::Full, s.durableCalls, 1); });
+                    Scratch::remove(p);
+                },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b2-e8"));
+                    e8 = measured("QueueEngine::enqueue, Full, 8 producers",
+                        [&] { return engineEnqueueRate(p, Durability::Full, s.durableCalls * 4, 8); });
+                    Scratch::remove(p);
+                },
+                [&] {
+                    const QString p = schemaOnly(scratch, QStringLiteral("b2-raw"));
+                    raw = measured("raw insert, FULL, 1 row/commit",
+                        [&] { return rawInsertRate(p, s.durableCalls, 1, false, true); });
+                    Scratch::remove(p);
+                }});
+        addPair(one, e1, fsync);
+        addPair(eight, e8, fsync);
+        addPair(rawFull, raw, fsync);
+    }
+    return {one, eight, rawFull};
+}
+
+QList<Figure> benchBatch(Scratch& scratch, const Sizes& s)
+{
+    const int rows = s.batches * 1000;
+    std::fprintf(stderr, "B3: enqueueBatch of 1,000 (%d batches)\n", s.batches);
+    Figure strict = makeFigure(QStringLiteral("B3"), QStringLiteral("enqueueBatch 1,000"), QStringLiteral("Normal"),
+        QStringLiteral("tasks/s"), QStringLiteral("raw insert, 1,000 rows/commit"), Figure::Goal::RatioAtLeast, 0.6);
+    Figure withEvents = makeFigure(QStringLiteral("B3"), QStringLiteral("enqueueBatch 1,000"),
+        QStringLiteral("Normal (vs task + event rows)"), QStringLiteral("tasks/s"),
+        QStringLiteral("raw insert task + event, 1,000/commit"), Figure::Goal::None, 0);
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double raw = 0, rawEvents = 0, engine = 0;
+        interleaved(rep,
+            {[&] {
+                 const QString p = schemaOnly(scratch, QStringLiteral("b3-raw"));
+                 raw = measured(
+                     "raw insert, 1,000 rows/commit", [&] { return rawInsertRate(p, rows, 1000, false, false); });
+                 Scratch::remove(p);
+             },
+                [&] {
+                    const QString p = schemaOnly(scratch, QStringLiteral("b3-rawev"));
+                    rawEvents = measured("raw insert task+event, 1,000/commit",
+                        [&] { return rawInsertRate(p, rows, 1000, true, false); });
+                    Scratch::remove(p);
+                },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b3-engine"));
+                    engine = measured(
+                        "QueueEngine::enqueueBatch(1,000)", [&] { return engineBatchRate(p, s.batches, 1000); });
+                    Scratch::remove(p);
+                }});
+        addPair(strict, engine, raw);
+        addPair(withEvents, engine, rawEvents);
+    }
+    return {strict, withEvents};
+}
+
+QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
+{
+    std::fprintf(stderr, "B4: drain %d ready noop tasks with full history\n", s.drainTasks);
+    const QString filled = scratch.newFile(QStringLiteral("b4-template"));
+    engineFillQueue(filled, s.drainTasks);
+    const QList<int> workerCounts {1, 2, 4};
+    QList<Figure> figures;
+    for (int w : workerCounts) {
+        figures.append(makeFigure(QStringLiteral("B4"), QStringLiteral("drain noop tasks"),
+            QStringLiteral("%1 worker%2").arg(w).arg(w > 1 ? QStringLiteral("s") : QString()),
+            QStringLiteral("tasks/s"), QStringLiteral("raw claim+complete, 1 tx/task"), Figure::Goal::RatioAtLeast,
+            1.0));
+    }
+    figures.first().note
+        = QStringLiteral("Baseline: one thread, one transaction per task: the claim UPDATE ... RETURNING of "
+                         "TaskStore, its \"started\" event, the fenced complete UPDATE and its \"succeeded\" "
+                         "event. QueueDesk is timed from setWorkerCount() until its in-memory counts show every "
+                         "task succeeded; opening the engine is not timed.");
+    for (int rep = 0; rep < s.slowRepetitions; ++rep) {
+        double raw = 0;
+        std::vector<double> engine(std::size_t(workerCounts.size()));
+        std::vector<std::function<void()>> steps;
+        steps.push_back([&] {
+            const QString p = copyOf(scratch, filled, QStringLiteral("b4-raw"));
+            raw = measured("raw claim+complete loop", [&] { return rawDrainRate(p, s.drainTasks); });
+            Scratch::remove(p);
+        });
+        for (qsizetype i = 0; i < workerCounts.size(); ++i) {
+            steps.push_back([&, i] {
+                const QString p = copyOf(scratch, filled, QStringLiteral("b4-engine"));
+                const QByteArray what = QStringLiteral("QueueEngine drain, %1 workers").arg(workerCounts[i]).toUtf8();
+                engine[std::size_t(i)]
+                    = measured(what.constData(), [&] { return engineDrainRate(p, s.drainTasks, workerCounts[i]); });
+                Scratch::remove(p);
+            });
+        }
+        interleaved(rep, std::move(steps));
+        for (qsizetype i = 0; i < workerCounts.size(); ++i)
+            addPair(figures[i], engine[std::size_t(i)], raw);
+    }
+    Scratch::remove(filled);
+    return figures;
+}
+
+QList<Figure> benchLatency(Scratch& scratch, const Sizes& s)
+{
+    std::fprintf(stderr, "B5: enqueue-to-start latency (%.0f s per load, 2 workers)\n", s.latencySeconds);
+    QList<Figure> figures;
+    for (double rate : {200.0, 2000.0}) {
+        Figure p50 = makeFigure(QStringLiteral("B5"), QStringLiteral("enqueue to handler start"),
+            QStringLiteral("p50 at %1 tasks/s").arg(rate), QStringLiteral("ms"), {}, Figure::Goal::ValueAtMost, 0.5);
+        Figure p99 = makeFigure(QStringLiteral("B5"), QStringLiteral("enqueue to handler start"),
+            QStringLiteral("p99 at %1 tasks/s").arg(rate), QStringLiteral("ms"), {}, Figure::Goal::ValueAtMost, 2.0);
+        Figure max = makeFigure(QStringLiteral("B5"), QStringLiteral("enqueue to handler start"),
+            QStringLiteral("max at %1 tasks/s").arg(rate), QStringLiteral("ms"), {}, Figure::Goal::None, 0);
+        Samples achieved;
+        for (int rep = 0; rep < s.slowRepetitions; ++rep) {
+            const QString p = scratch.newFile(QStringLiteral("b5"));
+            const LatencyRun run = engineLatency(p, rate, s.latencySeconds, 2);
+            Scratch::remove(p);
+            p50.subject.add(percentileOf(run.latenciesMs, 50));
+            p99.subject.add(percentileOf(run.latenciesMs, 99));
+            max.subject.add(percentileOf(run.latenciesMs, 100));
+            achieved.add(run.achievedRate);
+            std::fprintf(stderr,
+                "  %5.0f/s offered (%.0f achieved), %zu tasks: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", rate,
+                run.achievedRate, run.latenciesMs.size(), percentileOf(run.latenciesMs, 50),
+                percentileOf(run.latenciesMs, 99), percentileOf(run.latenciesMs, 100));
+        }
+        p50.note
+            = QStringLiteral("Open loop, one producer thread, 2 workers, probe handler; %1 tasks/s achieved (median). "
+                             "The time is taken just before enqueue() and travels in the payload; the first 5% "
+                             "(at most 50) tasks are warm-up and dropped.")
+                  .arg(achieved.median(), 0, 'f', 0);
+        figures += {p50, p99, max};
+    }
+    return figures;
+}
+
+// One side of one figure, once, without a baseline: for profilers (valgrind --tool=callgrind counts instructions,
+// which stays comparable on a noisy machine).
+int profileOne(Scratch& scratch, const Sizes& s, const QString& what)
+{
+    double rate = 0;
+    if (what == QLatin1String("engine-b1")) {
+        rate = engineEnqueueRate(scratch.newFile(QStringLiteral("p")), Durability::Normal, s.enqueueCalls, 1);
+    } else if (what == QLatin1String("raw-b1")) {
+        rate = rawInsertRate(schemaOnly(scratch, QStringLiteral("p")), s.enqueueCalls, 1, false, false);
+    } else if (what == QLatin1String("qt-positional-b3") || what == QLatin1String("qt-named-b3")) {
+        rate = qtInsertRate(schemaOnly(scratch, QStringLiteral("p")), s.batches * 1000, 1000,
+            what.startsWith(QLatin1String("qt-named")));
+    } else if (what == QLatin1String("engine-b3")) {
+        rate = engineBatchRate(scratch.newFile(QStringLiteral("p")), s.batches, 1000);
+    } else if (what == QLatin1String("raw-b3")) {
+        rate = rawInsertRate(schemaOnly(scratch, QStringLiteral("p")), s.batches * 1000, 1000, false, false);
+    } else if (what.startsWith(QLatin1String("engine-b4-"))) {
+        const QString p = scratch.newFile(QStringLiteral("p"));
+        engineFillQueue(p, s.drainTasks);
+        rate = engineDrainRate(p, s.drainTasks, what.section(QLatin1Char('-'), 2).toInt());
+    } else if (what.startsWith(QLatin1String("latency-"))) {
+        // latency-<rate>[-nosample|-nockpt]
+        const LatencyRun run = engineLatency(scratch.newFile(QStringLiteral("p")),
+            what.section(QLatin1Char('-'), 1, 1).toDouble(), s.latencySeconds, 2, what.section(QLatin1Char('-'), 2, 2));
+        std::printf("%s: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms (%zu tasks)\n",
+            qPrintable(what), percentileOf(run.latenciesMs, 50), percentileOf(run.latenciesMs, 90),
+            percentileOf(run.latenciesMs, 99), percentileOf(run.latenciesMs, 99.9), percentileOf(run.latenciesMs, 100),
+            run.latenciesMs.size());
+        return 0;
+    } else if (what == QLatin1String("raw-b4")) {
+        const QString p = scratch.newFile(QStringLiteral("p"));
+        engineFillQueue(p, s.drainTasks);
+        rate = rawDrainRate(p, s.drainTasks);
+    } else {
+        std::fprintf(stderr, "qd_bench: unknown --profile %s\n", qPrintable(what));
+        return 1;
+    }
+    std::printf("%s: %.1f ops/s\n", qPrintable(what), rate);
+    return 0;
+}
+
+Figure exportSkipped()
+{
+    Figure f = makeFigure(QStringLiteral("B10"), QStringLiteral("export 1M tasks to CSV"), QStringLiteral("-"),
+        QStringLiteral("tasks/s"), QStringLiteral("sqlite3 shell .mode csv"), Figure::Goal::RatioAtLeast, 0.5);
+    f.skipped = true;
+    f.note
+        = QStringLiteral("Skipped: there is no export code in core/export/ yet. B6-B9 are skipped too (they need the "
+                         "handlers and GUI of other branches).");
+    return f;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("qd_bench"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("QueueDesk benchmark suite"));
+    parser.addHelpOption();
+    const QCommandLineOption quick(
+        QStringLiteral("quick"), QStringLiteral("Small sizes: a smoke run of a minute or two."));
+    const QCommandLineOption out(QStringLiteral("out"),
+        QStringLiteral("Directory for BENCHMARKS.md and benchmarks.json."), QStringLiteral("dir"),
+        QStringLiteral("bench-results"));
+    const QCommandLineOption scratchDir(QStringLiteral("scratch"),
+        QStringLiteral("Directory for the databases (the disk being measured; not a tmpfs)."), QStringLiteral("dir"),
+        QStringLiteral("bench-results"));
+    const QCommandLineOption only(
+        QStringLiteral("only"), QStringLiteral("Comma-separated figures, e.g. B1,B4."), QStringLiteral("list"));
+    const QCommandLineOption reps(
+        QStringLiteral("reps"), QStringLiteral("Repetitions (the slow figures use fewer)."), QStringLiteral("n"));
+    const QCommandLineOption commit(
+        QStringLiteral("commit"), QStringLiteral("Source revision, for the report."), QStringLiteral("rev"));
+    const QCommandLineOption command(
+        QStringLiteral("command"), QStringLiteral("The command line to cite in the report."), QStringLiteral("text"));
+    const QCommandLineOption profile(QStringLiteral("profile"),
+        QStringLiteral("Run one side of one figure once, for a profiler: engine-b1, raw-b1, engine-b3, raw-b3, "
+                       "engine-b4-<workers>, raw-b4."),
+        QStringLiteral("what"));
+    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile});
+    parser.process(app);
+
+    Sizes sizes = parser.isSet(quick) ? quickSizes() : Sizes {};
+    if (parser.isSet(reps)) {
+        sizes.repetitions = std::max(1, parser.value(reps).toInt());
+        sizes.slowRepetitions = std::max(1, std::min(sizes.repetitions, sizes.slowRepetitions));
+    }
+    QSet<QString> selected;
+    for (const QString& id : parser.value(only).split(QLatin1Char(','), Qt::SkipEmptyParts))
+        selected.insert(id.trimmed().toUpper());
+    auto wanted = [&](const char* id) { return selected.isEmpty() || selected.contains(QLatin1String(id)); };
+
+    const QString outDir = parser.value(out);
+    QDir().mkpath(outDir);
+    QDir().mkpath(parser.value(scratchDir));
+    Scratch scratch(parser.value(scratchDir));
+
+    if (parser.isSet(profile))
+        return profileOne(scratch, sizes, parser.value(profile));
+
+    RunInfo info = collectRunInfo();
+    info.mode = parser.isSet(quick) ? QStringLiteral("quick") : QStringLiteral("full");
+    info.commit = parser.value(commit);
+    info.scratchDir = QFileInfo(scratch.path()).absolutePath();
+    info.repetitions = sizes.repetitions;
+    info.command = parser.isSet(command) ? parser.value(command) : QCoreApplication::arguments().join(QLatin1Char(' '));
+    info.loadBefore = readLoadAverage();
+    std::fprintf(stderr, "qd_bench (%s): %d repetitions (%d for B4/B5), load %s, scratch %s\n", qPrintable(info.mode),
+        sizes.repetitions, sizes.slowRepetitions, qPrintable(info.loadBefore), qPrintable(scratch.path()));
+
+    QList<Figure> figures;
+    if (wanted("B1"))
+        figures += benchEnqueue(scratch, sizes);
+    if (wanted("B2"))
+        figures += benchDurable(scratch, sizes);
+    if (wanted("B3"))
+        figures += benchBatch(scratch, sizes);
+    if (wanted("B4"))
+        figures += benchDrain(scratch, sizes);
+    if (wanted("B5"))
+        figures += benchLatency(scratch, sizes);
+    if (wanted("B10"))
+        figures.append(exportSkipped());
+
+    info.loadAfter = readLoadAverage();
+    const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));
+    const QString markdown = QDir(outDir).filePath(QStringLiteral("BENCHMARKS.md"));
+    writeJson(json, info, figures);
+    writeMarkdown(markdown, info, figures);
+    std::fprintf(stderr, "wrote %s and %s (load after: %s)\n", qPrintable(markdown), qPrintable(json),
+        qPrintable(info.loadAfter));
+    return 0;
+}
