@@ -131,6 +131,7 @@ private:
     Status initialise();
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);
+    Status execPrepared(const QString& sql);
     bool sqliteTransactionActive() const;
     Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
         TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs);
