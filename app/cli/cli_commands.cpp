@@ -4,6 +4,7 @@
 #include "cli_context.h"
 #include "cli_signalwatcher.h"
 #include "cli_tasklineparser.h"
+#include "cli_democommand.h"
 #include "cli_workcommand.h"
 #include "core/export/exportcodec.h"
 #include "core/export/historyexporter.h"
@@ -829,6 +830,10 @@ const QList<Command>& commands()
             QStringLiteral("Run workers headless until SIGINT or SIGTERM, then stop gracefully."),
             QStringLiteral("Exit code 0 after a signal-initiated stop; 4 when the database becomes unusable."), 0, 0,
             WorkCommand::addOptions, WorkCommand::run},
+        {QStringLiteral("demo"), QStringLiteral("[--images N] [--sink-url URL] [--scratch DIR]"),
+            QStringLiteral("Generate images and logs and enqueue a realistic mixed workload."),
+            QStringLiteral("Some tasks fail on purpose (their payload has a \"note\" saying why)."), 0, 0,
+            DemoCommand::addOptions, DemoCommand::run},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions, runSetConcurrency},

@@ -99,6 +99,24 @@ class TestCli : public QObject {
     }
 
 private Q_SLOTS:
+    void demoEnqueuesARealMixedWorkload()
+    {
+        const QString scratch = m_dir.filePath(QStringLiteral("demo-inputs"));
+        const Run demo = cli({QStringLiteral("demo"), QStringLiteral("--json"), QStringLiteral("--images"),
+            QStringLiteral("3"), QStringLiteral("--scratch"), scratch});
+        QCOMPARE(demo.exitCode, 0);
+        const qint64 enqueued = demo.json().value(QStringLiteral("enqueued")).toInteger();
+        QVERIFY2(enqueued > 10, demo.out.constData());
+        // Real input files were generated for the image and log tasks.
+        QVERIFY(!QDir(scratch).entryList(QDir::Files | QDir::NoDotAndDotDot).isEmpty()
+            || !QDir(scratch).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty());
+        const Run list = cli(
+            {QStringLiteral("list"), QStringLiteral("--type"), QStringLiteral("image"), QStringLiteral("--json")});
+        QCOMPARE(list.exitCode, 0);
+        QVERIFY2(list.out.contains("image"), list.out.constData());
+        QCOMPARE(cli({QStringLiteral("demo"), QStringLiteral("--sink-url"), QStringLiteral("ftp://x")}).exitCode, 2);
+    }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
