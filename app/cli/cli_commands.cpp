@@ -2,9 +2,9 @@
 
 #include "cli_commandoptions.h"
 #include "cli_context.h"
+#include "cli_democommand.h"
 #include "cli_signalwatcher.h"
 #include "cli_tasklineparser.h"
-#include "cli_democommand.h"
 #include "cli_workcommand.h"
 #include "core/export/exportcodec.h"
 #include "core/export/historyexporter.h"
