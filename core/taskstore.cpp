@@ -182,6 +182,17 @@ QString sortColumn(TaskSortKey key)
 
 constexpr int streamBatchSize = 1000;
 
+// What every fenced write (complete, fail, cancel, release) returns when its (attempt, owner) token no longer
+// matches: the lease expired and the task went to someone else, so this result must change nothing.
+Error leaseLost(qint64 id, int attempt, const QString& owner)
+{
+    return Error {ErrorCode::NotFound,
+        QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)")
+            .arg(id)
+            .arg(attempt)
+            .arg(owner)};
+}
+
 } // namespace
 
 TaskStore::TaskStore(StoreOptions options, QString connectionName, const SqlDialect& dialect)
@@ -596,11 +607,7 @@ Status TaskStore::complete(
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot complete task %1").arg(id));
         if (!q.next())
-            return Error {ErrorCode::NotFound,
-                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)")
-                    .arg(id)
-                    .arg(attempt)
-                    .arg(owner)};
+            return leaseLost(id, attempt, owner);
         const QString queue = q.value(0).toString();
         const qint64 startedAt = q.value(1).toLongLong();
         q.finish();
@@ -627,11 +634,7 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot fail task %1").arg(id));
         if (!q.next())
-            return Error {ErrorCode::NotFound,
-                QStringLiteral("Task %1 attempt %2 is no longer held by %3 (its lease expired)")
-                    .arg(id)
-                    .arg(attempt)
-                    .arg(owner)};
+            return leaseLost(id, attempt, owner);
         const QString queue = q.value(0).toString();
         const int attempts = q.value(1).toInt();
         const int maxAttempts = q.value(2).toInt();
@@ -688,7 +691,7 @@ Status TaskStore::finishCancelled(qint64 id, int attempt, const QString& owner, 
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot cancel task %1").arg(id));
         if (!q.next())
-            return Error {ErrorCode::NotFound, QStringLiteral("Task %1 is no longer held by %2").arg(id).arg(owner)};
+            return leaseLost(id, attempt, owner);
         const QString queue = q.value(0).toString();
         const qint64 runTime = now - q.value(1).toLongLong();
         q.finish();
@@ -711,7 +714,7 @@ Status TaskStore::release(qint64 id, int attempt, const QString& owner, const QS
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot release task %1").arg(id));
         if (!q.next())
-            return Error {ErrorCode::NotFound, QStringLiteral("Task %1 is no longer held by %2").arg(id).arg(owner)};
+            return leaseLost(id, attempt, owner);
         const QString queue = q.value(0).toString();
         q.finish();
         return addEvent(id, queue, now, QStringLiteral("released"), TaskState::Running, TaskState::Queued, attempt - 1,
