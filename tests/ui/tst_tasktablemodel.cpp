@@ -27,8 +27,10 @@ private Q_SLOTS:
 
     void countArrivesAndRowsLoadAsynchronously()
     {
+        // No QAbstractItemModelTester here: it reads data() as soon as rows appear, which would request the first
+        // page before this test looks at it and make the placeholder check below a race (filterChangesResults and
+        // liveChangesInsertRowsWithoutReset run the tester).
         TaskTableModel model(m_engine.get());
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QTRY_COMPARE(model.rowCount(), total);
         QCOMPARE(model.totalCount(), qint64(total));
 
