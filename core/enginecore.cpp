@@ -150,15 +150,15 @@ void EngineCore::stopWorkers(qint64 graceMs)
     };
     while (busy() > 0 && nowMs() < deadline)
         QThread::msleep(10);
-    if (busy() > 0) {
-        // Out of patience: ask the handlers to stop; their tasks are given back to the queue.
+    // Out of patience: ask the handlers to stop; their tasks are given back to the queue. Asked again until all
+    // are done, because a task claimed just before the shutdown reaches its worker only after this starts.
+    while (busy() > 0) {
         {
             std::lock_guard lock(m_stateMutex);
             for (const auto& [id, context] : m_running)
                 context->requestStop(StopReason::ShuttingDown);
         }
-        while (busy() > 0)
-            QThread::msleep(10);
+        QThread::msleep(10);
     }
     setWorkerCount(0);
     // The writer retires idle workers at its next cycle; wait for that.
@@ -307,7 +307,7 @@ void EngineCore::writerCycle()
     {
         std::unique_lock lock(m_mutex);
         const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
-        const bool idleWorkerCanWork = m_claiming && writerHasClaimableWork();
+        const bool idleWorkerCanWork = m_claiming && writerHasClaimableWork({});
         const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
         if (!idleWorkerCanWork && !workerCountChanged) {
             m_wake.wait_until(lock, wakeAt, [&] {
@@ -359,7 +359,7 @@ void EngineCore::writerCycle()
         anyIdle |= !slot.busy && !slot.retiring;
     }
     const bool heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
-    const bool claimDue = !readOnly && claiming && anyIdle && writerHasClaimableWork();
+    const bool claimDue = !readOnly && claiming && anyIdle && writerHasClaimableWork({});
 
     QList<std::pair<int, Task>> dispatch;
     std::deque<Completion> retryLater;
@@ -409,8 +409,22 @@ void EngineCore::writerCycle()
                 else
                     qCWarning(lcEngine) << flagged.errorString();
             }
-            if (claimDue && m_store->inTransaction())
-                writerClaim(now, dispatch);
+            // Slots whose results this transaction records take new tasks in the same transaction: with one
+            // worker, one commit per task instead of two. So do tasks enqueued by this cycle's commands: they
+            // start without waiting for the next cycle.
+            QSet<int> freed;
+            for (const Completion& completion : completions) {
+                const bool kept = std::any_of(retryLater.begin(), retryLater.end(),
+                    [&](const Completion& r) { return r.workerIndex == completion.workerIndex; });
+                if (!kept)
+                    freed.insert(completion.workerIndex);
+            }
+            for (const StateTransition& t : m_store->pendingTransitions()) {
+                if (t.to == TaskState::Queued)
+                    m_maybeReady.insert(t.queue);
+            }
+            if (!readOnly && claiming && m_store->inTransaction() && writerHasClaimableWork(freed))
+                writerClaim(now, freed, dispatch);
             if (m_store->inTransaction()) {
                 Status c = m_store->commit();
                 committed = bool(c);
@@ -472,10 +486,9 @@ void EngineCore::writerCycle()
             // Nothing of this cycle was written. Commands report the error to their callers; completions are kept
             // and recorded once the database accepts writes again (their tasks stay leased meanwhile).
             m_store->takeTransitions();
-            for (auto& [index, task] : dispatch) {
-                Slot& slot = m_slots[std::size_t(index)];
-                slot.busy = false;
-                --m_runningPerQueue[task.queue];
+            if (!dispatch.isEmpty()) { // nothing was claimed: the slots were never touched
+                std::lock_guard lock(m_mutex);
+                m_busyWorkers -= int(dispatch.size());
             }
             dispatch.clear();
             if (!completions.empty()) {
@@ -511,15 +524,8 @@ void EngineCore::writerCycle()
                 m_completions.push_back(std::move(c));
             m_completionRetryAt = now + 500;
         }
-        for (auto& [index, task] : dispatch) {
-            Slot& slot = m_slots[std::size_t(index)];
-            {
-                std::lock_guard lock(m_stateMutex);
-                m_running[task.id] = slot.context;
-            }
-            writerPublishWorker(slot, index);
-            slot.worker->assign(Assignment {task, slot.worker->name(), slot.context});
-        }
+        for (auto& [index, task] : dispatch)
+            writerAssign(index, std::move(task), now);
         if (!cancelRequested.isEmpty())
             stopRunning(cancelRequested, StopReason::CancelledByUser);
     }
@@ -590,29 +596,45 @@ void EngineCore::writerFreeSlot(const Completion& c, qint64 now)
     writerPublishWorker(slot, c.workerIndex);
 }
 
-bool EngineCore::writerHasClaimableWork() const
+bool EngineCore::writerSlotIsFree(int index, const QSet<int>& freed) const
+{
+    const Slot& slot = m_slots[std::size_t(index)];
+    return !slot.retiring && (!slot.busy || freed.contains(index));
+}
+
+int EngineCore::writerRunningIn(const QString& queue, const QSet<int>& freed) const
+{
+    int running = m_runningPerQueue.value(queue);
+    for (int index : freed) {
+        const Slot& slot = m_slots[std::size_t(index)];
+        running -= slot.busy && slot.task.queue == queue ? 1 : 0;
+    }
+    return running;
+}
+
+bool EngineCore::writerHasClaimableWork(const QSet<int>& freed) const
 {
     int idle = 0;
-    for (const Slot& slot : m_slots)
-        idle += !slot.busy && !slot.retiring;
+    for (int i = 0; i < int(m_slots.size()); ++i)
+        idle += writerSlotIsFree(i, freed) ? 1 : 0;
     if (idle == 0)
         return false;
     for (const QString& name : m_maybeReady) {
         const auto config = m_configs.constFind(name);
         if (config == m_configs.cend() || config->paused)
             continue;
-        if (config->concurrency == 0 || m_runningPerQueue.value(name) < config->concurrency)
+        if (config->concurrency == 0 || writerRunningIn(name, freed) < config->concurrency)
             return true;
     }
     return false;
 }
 
-void EngineCore::writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch)
+void EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch)
 {
     QList<int> idle;
-    for (std::size_t i = 0; i < m_slots.size(); ++i) {
-        if (!m_slots[i].busy && !m_slots[i].retiring)
-            idle.append(int(i));
+    for (int i = 0; i < int(m_slots.size()); ++i) {
+        if (writerSlotIsFree(i, freed))
+            idle.append(i);
     }
     if (idle.isEmpty())
         return;
@@ -632,7 +654,7 @@ void EngineCore::writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch)
             continue;
         int capacity = int(idle.size());
         if (config.concurrency > 0)
-            capacity = std::min(capacity, config.concurrency - m_runningPerQueue.value(name));
+            capacity = std::min(capacity, config.concurrency - writerRunningIn(name, freed));
         if (capacity <= 0)
             continue;
         auto claimed = m_store->claim(name, capacity, m_owner, m_options.leaseMs, now);
@@ -642,32 +664,42 @@ void EngineCore::writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch)
         }
         if (claimed->size() < capacity)
             m_maybeReady.remove(name);
+        // The slots are set up only after the commit (writerAssign): until then the claim may still roll back.
         for (Task& task : claimed.value()) {
             const int index = idle.takeFirst();
-            Slot& slot = m_slots[std::size_t(index)];
-            if (Status s = m_store->recordStart(task, slot.worker->name(), now); !s)
+            if (Status s = m_store->recordStart(task, m_slots[std::size_t(index)].worker->name(), now); !s)
                 qCWarning(lcEngine) << s.errorString();
-            slot.busy = true;
-            slot.task = task;
-            slot.since = now;
-            slot.deadline = task.timeoutMs > 0 ? now + task.timeoutMs : 0;
-            slot.context = std::make_shared<HandlerContext>(
-                task.id, task.attempts, task.queue,
-                [this, id = task.id](
-                    double fraction, const QString& message) { Q_EMIT m_engine.taskProgress(id, fraction, message); },
-                [id = task.id](const QString& line) { qCInfo(lcEngine).noquote() << "task" << id << line; });
-            ++m_runningPerQueue[task.queue];
-            {
-                std::lock_guard lock(m_mutex);
-                ++m_busyWorkers;
-            }
             dispatch.append({index, std::move(task)});
+            // Counted busy from the claim on, so that a shutdown starting now waits for this task too.
+            std::lock_guard lock(m_mutex);
+            ++m_busyWorkers;
         }
     }
     // A queue we did not get to (all workers busy) keeps its hint for the next cycle.
     if (!dispatch.isEmpty())
         m_nextHeartbeat = std::min(m_nextHeartbeat == 0 ? now + m_options.leaseMs / 3 : m_nextHeartbeat,
             now + std::max<qint64>(m_options.leaseMs / 3, 50));
+}
+
+void EngineCore::writerAssign(int index, Task task, qint64 now)
+{
+    Slot& slot = m_slots[std::size_t(index)];
+    slot.busy = true;
+    slot.task = task;
+    slot.since = now;
+    slot.deadline = task.timeoutMs > 0 ? now + task.timeoutMs : 0;
+    slot.context = std::make_shared<HandlerContext>(
+        task.id, task.attempts, task.queue,
+        [this, id = task.id](
+            double fraction, const QString& message) { Q_EMIT m_engine.taskProgress(id, fraction, message); },
+        [id = task.id](const QString& line) { qCInfo(lcEngine).noquote() << "task" << id << line; });
+    ++m_runningPerQueue[task.queue];
+    {
+        std::lock_guard lock(m_stateMutex);
+        m_running[task.id] = slot.context;
+    }
+    writerPublishWorker(slot, index);
+    slot.worker->assign(Assignment {std::move(task), slot.worker->name(), slot.context});
 }
 
 void EngineCore::writerAdjustWorkers()

@@ -79,9 +79,14 @@ private:
     void writerCycle();
     Status writerRecordCompletion(const Completion& completion);
     void writerFreeSlot(const Completion& completion, qint64 now);
-    void writerClaim(qint64 now, QList<std::pair<int, Task>>& dispatch);
+    // Claims tasks for the idle slots and for `freed`, the slots whose results this transaction records; the
+    // slots take them in writerAssign() once the transaction is committed.
+    void writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch);
+    void writerAssign(int index, Task task, qint64 now);
+    bool writerSlotIsFree(int index, const QSet<int>& freed) const;
+    int writerRunningIn(const QString& queue, const QSet<int>& freed) const;
     void writerAdjustWorkers();
-    bool writerHasClaimableWork() const;
+    bool writerHasClaimableWork(const QSet<int>& freed) const;
     void writerReloadConfigs();
     void writerRecount();
     void writerSample(qint64 now);

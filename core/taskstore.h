@@ -122,6 +122,8 @@ public:
 
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();
+    // The same, without taking them: what the open transaction has changed so far.
+    const QList<StateTransition>& pendingTransitions() const { return m_transitions; }
 
     // The raw connection for tests and benchmarks that need to look underneath.
     QSqlDatabase database() const { return m_db; }
@@ -144,6 +146,7 @@ private:
     const SqlDialect& m_dialect;
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
+    std::unordered_map<const QChar*, QSqlQuery*> m_preparedLiterals; // see prepared()
     int m_txDepth = 0;
     QList<StateTransition> m_transitions;
     QList<qsizetype> m_savepointMarks;
