@@ -226,6 +226,12 @@ void EngineCore::writerMain(std::promise<Status> opened)
         return;
     }
     m_store = std::move(store).value();
+    if (!m_store->isReadOnly()) {
+        // 1,000 frames: SQLite's own default threshold, only moved off this thread.
+        m_checkpointer = std::make_unique<WalCheckpointer>(m_options.store.path, m_options.store.busyTimeoutMs);
+        if (!m_store->handOverCheckpoints(1000, [c = m_checkpointer.get()] { c->request(); }))
+            m_checkpointer.reset();
+    }
     const qint64 now = nowMs();
     if (!m_store->isReadOnly()) {
         // Tasks of a process that died while we were away go back to the queue before anyone claims.
@@ -275,6 +281,7 @@ void EngineCore::writerMain(std::promise<Status> opened)
     // Release every worker before the connection goes, then close it on the thread that opened it.
     m_slots.clear();
     m_store.reset();
+    m_checkpointer.reset();
 }
 
 qint64 EngineCore::writerNextWake(qint64 now) const

@@ -2,6 +2,7 @@
 
 #include "queueengine.h"
 #include "taskstore.h"
+#include "walcheckpointer.h"
 #include "worker.h"
 
 #include <QSet>
@@ -122,6 +123,7 @@ private:
     std::map<qint64, std::shared_ptr<HandlerContext>> m_running;
 
     // Writer thread only.
+    std::unique_ptr<WalCheckpointer> m_checkpointer; // declared before m_store: outlives the hook that calls it
     std::unique_ptr<TaskStore> m_store;
     std::vector<Slot> m_slots;
     QHash<QString, QueueConfig> m_configs;

@@ -205,6 +205,10 @@ TaskStore::~TaskStore()
 {
     if (m_txDepth > 0)
         rollback();
+    if (m_onLongWal) {
+        const QVariant handle = m_db.driver()->handle();
+        sqlite3_wal_hook(*static_cast<sqlite3* const*>(handle.constData()), nullptr, nullptr);
+    }
     m_preparedLiterals.clear();
     m_prepared.clear();
     m_db.close();
@@ -469,6 +473,34 @@ bool TaskStore::sqliteTransactionActive() const
         return m_txDepth > 0;
     sqlite3* db = *static_cast<sqlite3* const*>(handle.constData());
     return db && sqlite3_get_autocommit(db) == 0;
+}
+
+bool TaskStore::handOverCheckpoints(int walFrames, std::function<void()> onLongWal)
+{
+    const QVariant handle = m_db.driver()->handle();
+    if (m_options.readOnly || !handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return false;
+    sqlite3* db = *static_cast<sqlite3* const*>(handle.constData());
+    if (!db || !exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0")))
+        return false;
+    m_checkpointFrames = walFrames;
+    m_onLongWal = std::move(onLongWal);
+    sqlite3_wal_hook(
+        db,
+        [](void* self, sqlite3* connection, const char*, int frames) -> int {
+            auto* store = static_cast<TaskStore*>(self);
+            if (frames >= store->m_checkpointFrames * 4) {
+                // The WAL starts over only once a checkpoint has caught up between two commits, which the
+                // checkpointer rarely manages while commits keep coming. Finish here what it has mostly copied
+                // already (or all of it, if it cannot checkpoint at all), so the WAL stays bounded.
+                sqlite3_wal_checkpoint_v2(connection, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            } else if (frames >= store->m_checkpointFrames) {
+                store->m_onLongWal();
+            }
+            return SQLITE_OK;
+        },
+        this);
+    return true;
 }
 
 QList<StateTransition> TaskStore::takeTransitions()

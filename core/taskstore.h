@@ -122,6 +122,9 @@ public:
 
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();
+    // Turns SQLite's automatic checkpoints off for this connection and calls onLongWal after each commit that
+    // leaves at least walFrames frames in the WAL (see WalCheckpointer). False if the database is not SQLite.
+    bool handOverCheckpoints(int walFrames, std::function<void()> onLongWal);
     // The same, without taking them: what the open transaction has changed so far.
     const QList<StateTransition>& pendingTransitions() const { return m_transitions; }
 
@@ -147,6 +150,8 @@ private:
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
     std::unordered_map<const QChar*, QSqlQuery*> m_preparedLiterals; // see prepared()
+    int m_checkpointFrames = 0;
+    std::function<void()> m_onLongWal; // see handOverCheckpoints()
     int m_txDepth = 0;
     QList<StateTransition> m_transitions;
     QList<qsizetype> m_savepointMarks;

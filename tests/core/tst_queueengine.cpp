@@ -5,6 +5,7 @@
 #include "core/taskstore.h"
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -34,6 +35,7 @@ private Q_SLOTS:
     void shutdownGivesBackUnfinishedTasks();
     void readOnlyEngineRefusesWrites();
     void fullDatabaseFailsCleanlyAndRecovers();
+    void checkpointsKeepTheWalShort();
 
 private:
     EngineOptions options(int workers) const;
@@ -381,4 +383,21 @@ void TestQueueEngine::fullDatabaseFailsCleanlyAndRecovers()
 }
 
 QTEST_GUILESS_MAIN(TestQueueEngine)
+void TestQueueEngine::checkpointsKeepTheWalShort()
+{
+    // The writer hands checkpoints to a thread of their own and finishes them itself at 4,000 WAL frames (16 MB).
+    // Without checkpoints about 12,000 frames (48 MB) would pile up here.
+    auto engine = QueueEngine::open(options(0));
+    QVERIFY(engine);
+    for (int i = 0; i < 1500; ++i)
+        QVERIFY((*engine)->enqueue(task()));
+    // A WAL file keeps the size of its longest run (it is reused from the start after a checkpoint, not shrunk).
+    const QFileInfo wal(m_path + QLatin1String("-wal"));
+    QVERIFY(wal.exists());
+    QVERIFY2(wal.size() < 20 * 1024 * 1024, qPrintable(QString::number(wal.size())));
+    engine->reset();
+    auto store = openStore(m_path, true);
+    QCOMPARE(*store->countTasks({}), qint64(1500));
+}
+
 #include "tst_queueengine.moc"

@@ -2,7 +2,9 @@
 #include "storetestutil.h"
 
 #include "core/taskstore.h"
+#include "core/walcheckpointer.h"
 
+#include <QFileInfo>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -38,6 +40,7 @@ private Q_SLOTS:
     void forEachStreamsEverything();
     void metricsAreStoredAndDownsampled();
     void claimUsesReadyIndex();
+    void checkpointsRunOnTheCheckpointerThread();
 
 private:
     QTemporaryDir m_dir;
@@ -506,4 +509,27 @@ void TestTaskStore::claimUsesReadyIndex()
 }
 
 QTEST_GUILESS_MAIN(TestTaskStore)
+void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
+{
+    const QString path = m_store->path();
+    WalCheckpointer checkpointer(path, 5000);
+    const qint64 sizeBefore = QFileInfo(path).size();
+    int longWal = 0;
+    QVERIFY(m_store->handOverCheckpoints(20, [&] {
+        ++longWal;
+        checkpointer.request();
+    }));
+    // Commits that leave more than 20 frames in the WAL ask for a checkpoint instead of running one.
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(m_store->enqueue({task()}, m_now));
+    QVERIFY(longWal > 0);
+    QTRY_VERIFY(checkpointer.completedCheckpoints() > 0);
+
+    // What the checkpointer copied is in the database file itself, which SQLite had not touched before.
+    QVERIFY2(QFileInfo(path).size() > sizeBefore, qPrintable(QString::number(QFileInfo(path).size())));
+    auto reader = openStore(path, true);
+    QVERIFY(reader);
+    QCOMPARE(*reader->countTasks({}), qint64(20));
+}
+
 #include "tst_taskstore.moc"

@@ -1,0 +1,80 @@
+#include "walcheckpointer.h"
+
+#include <QLoggingCategory>
+
+#include <sqlite3.h>
+
+namespace qd {
+
+Q_LOGGING_CATEGORY(lcCheckpoint, "qd.core.checkpoint")
+
+WalCheckpointer::WalCheckpointer(QString path, int busyTimeoutMs)
+    : m_path(std::move(path))
+    , m_busyTimeoutMs(busyTimeoutMs)
+{
+    m_thread = std::thread([this] { run(); });
+}
+
+WalCheckpointer::~WalCheckpointer()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+void WalCheckpointer::request()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_requested = true;
+    }
+    m_wake.notify_all();
+}
+
+int WalCheckpointer::completedCheckpoints() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_completed;
+}
+
+void WalCheckpointer::run()
+{
+    sqlite3* db = nullptr;
+    for (;;) {
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [this] { return m_requested || m_stop; });
+            if (m_stop)
+                break;
+            m_requested = false;
+        }
+        if (!db) {
+            // Opened on first use, on this thread: SQLite keeps its own file locks right for several connections
+            // of one process, and a database that has never needed a checkpoint never sees this connection.
+            const QByteArray path = m_path.toUtf8();
+            if (sqlite3_open_v2(path.constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr)
+                != SQLITE_OK) {
+                qCWarning(lcCheckpoint) << "cannot open" << m_path << "for checkpoints:" << sqlite3_errmsg(db);
+                sqlite3_close(db);
+                db = nullptr;
+                continue;
+            }
+            sqlite3_busy_timeout(db, m_busyTimeoutMs);
+        }
+        int walFrames = 0;
+        int copied = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, &copied);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            qCWarning(lcCheckpoint) << "checkpoint of" << m_path << "failed:" << sqlite3_errmsg(db);
+            continue;
+        }
+        std::lock_guard lock(m_mutex);
+        ++m_completed;
+    }
+    sqlite3_close(db);
+}
+
+} // namespace qd

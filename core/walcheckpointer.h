@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QString>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace qd {
+
+// Runs SQLite's WAL checkpoints on a thread of its own, with a connection of its own, so that the engine's writer
+// never stops to copy pages into the database file and flush it (a checkpoint took 10-30 ms here, in the middle of
+// a dispatch: the tail of the enqueue-to-start latency). The writer turns its automatic checkpoints off and calls
+// request() after a commit that left the WAL long; a PASSIVE checkpoint never blocks the writer or readers.
+// Thread contract: request() is thread-safe; everything else happens on the checkpointer's thread.
+class WalCheckpointer {
+public:
+    WalCheckpointer(QString path, int busyTimeoutMs);
+    ~WalCheckpointer(); // finishes a running checkpoint, then joins
+    WalCheckpointer(const WalCheckpointer&) = delete;
+    WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+    void request();
+    int completedCheckpoints() const;
+
+private:
+    void run();
+
+    const QString m_path;
+    const int m_busyTimeoutMs;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_requested = false;
+    bool m_stop = false;
+    int m_completed = 0;
+    std::thread m_thread;
+};
+
+} // namespace qd
