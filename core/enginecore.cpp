@@ -144,15 +144,18 @@ void EngineCore::stopWorkers(qint64 graceMs)
     }
     m_wake.notify_all();
     const qint64 deadline = nowMs() + graceMs;
-    auto busy = [this] {
+    // Handlers still running: busy workers minus those whose result waits to be recorded. A result waits as long as
+    // the database refuses writes (full disk), so waiting for "no busy worker" could wait forever. (A result the
+    // writer holds in its current cycle counts as running: that only makes us wait for the end of that cycle.)
+    auto handlersRunning = [this] {
         std::lock_guard lock(m_mutex);
-        return m_busyWorkers;
+        return m_busyWorkers - int(m_completions.size());
     };
-    while (busy() > 0 && nowMs() < deadline)
+    while (handlersRunning() > 0 && nowMs() < deadline)
         QThread::msleep(10);
     // Out of patience: ask the handlers to stop; their tasks are given back to the queue. Asked again until all
     // are done, because a task claimed just before the shutdown reaches its worker only after this starts.
-    while (busy() > 0) {
+    while (handlersRunning() > 0) {
         {
             std::lock_guard lock(m_stateMutex);
             for (const auto& [id, context] : m_running)
@@ -161,13 +164,18 @@ void EngineCore::stopWorkers(qint64 graceMs)
         QThread::msleep(10);
     }
     setWorkerCount(0);
-    // The writer retires idle workers at its next cycle; wait for that.
+    // The writer retires idle workers at its next cycle; wait for that. A worker whose result cannot be written
+    // (the writer retries every 500 ms) is given two seconds: its task keeps its lease and comes back when the lease
+    // expires, and the writer gives up on such results when it stops (see writerMain).
+    const qint64 resultsDeadline = nowMs() + 2000;
     for (;;) {
         {
             std::lock_guard lock(m_stateMutex);
             if (m_workerStatus.empty())
                 break;
         }
+        if (nowMs() >= resultsDeadline && handlersRunning() <= 0)
+            break;
         m_wake.notify_all();
         QThread::msleep(5);
     }
