@@ -6,6 +6,7 @@
 //   qd_bench_ui --measure table   --db <1M db>   B7: open to first rows, jump to last row, filter change, counts
 //   qd_bench_ui --measure memory  --db <db>      B9: MainWindow on db, scrolled top to bottom; VmRSS
 //   qd_bench_ui --measure guiload --db <new db>  B8: MainWindow while a producer offers --rate tasks/s
+//                                   [--no-window]     B8's baseline: the same load, only the probe on the GUI thread
 //
 // Everything is timed from outside the ui library, with the signals a user-visible change produces
 // (TaskTableModel's modelReset/dataChanged and LoadedRole), so no hook in ui/ is needed.
@@ -143,6 +144,13 @@ int measureTable(const QString& db)
     if (!spinUntil([&] { return rowLoaded(*model, last); }, 60'000))
         die(QStringLiteral("the last row did not arrive within 60 s"));
     out.insert(QStringLiteral("last_row_ms"), msSince(clock));
+    // The middle is the deepest page from either end (the model reads the second half in reverse order).
+    const int middle = model->rowCount() / 2;
+    clock.restart();
+    view.scrollTo(model->index(middle, 0), QAbstractItemView::PositionAtTop);
+    if (!spinUntil([&] { return rowLoaded(*model, middle); }, 60'000))
+        die(QStringLiteral("the middle row did not arrive within 60 s"));
+    out.insert(QStringLiteral("middle_row_ms"), msSince(clock));
     view.scrollToTop();
     spinUntil([&] { return rowLoaded(*model, 0); }, 60'000);
 
@@ -205,8 +213,10 @@ int measureTable(const QString& db)
     return 0;
 }
 
-// B9. A MainWindow as the user opens it (newest first), then scrolled through every page of the table.
-int measureMemory(const QString& db, int stepRows)
+// B9. A MainWindow as the user opens it (newest first), then scrolled from top to bottom: through every page, or
+// with `positions` > 0 to that many evenly spread positions (each a page of its own; far more pages than the
+// model's cache holds, so the cache fills and evicts as it would over a long session).
+int measureMemory(const QString& db, int positions)
 {
     QJsonObject out;
     out.insert(QStringLiteral("rss_start_mib"), procStatusMiB("VmRSS"));
@@ -224,12 +234,15 @@ int measureMemory(const QString& db, int stepRows)
     out.insert(QStringLiteral("rss_open_mib"), procStatusMiB("VmRSS"));
 
     const int rows = model->rowCount();
+    const int stepRows = std::max(TaskTableModel::pageSize, positions > 0 ? rows / positions : 0);
     int timeouts = 0;
     clock.restart();
     for (int row = 0; row < rows; row += stepRows) {
         view->scrollTo(model->index(row, 0), QAbstractItemView::PositionAtTop);
         if (!spinUntil([&] { return rowLoaded(*model, row); }, 10'000))
             ++timeouts;
+        if (const int tenth = std::max(1, rows / 10); row / tenth != (row + stepRows) / tenth)
+            std::fprintf(stderr, "  scrolled to row %d of %d\n", row, rows);
     }
     if (rows > 0) {
         view->scrollToBottom();
@@ -251,12 +264,17 @@ int measureMemory(const QString& db, int stepRows)
 
 // B8. Open loop: the producer's schedule does not wait for a slow enqueue, so a stall shows up as a backlog and
 // as a lower achieved rate, never as a quietly lower load.
-int measureGuiLoad(const QString& db, double rate, double seconds, int workers, int probeMs)
+// With `withWindow` false the same load runs with only the probe on the GUI thread: the baseline of what the
+// scheduler alone costs the GUI thread on a machine whose cores the engine, workers and producer keep busy.
+int measureGuiLoad(const QString& db, double rate, double seconds, int workers, int probeMs, bool withWindow)
 {
     auto engine = std::shared_ptr<QueueEngine>(openEngine(db, workers, true));
-    auto window = std::make_unique<MainWindow>(engine);
-    window->resize(1280, 800);
-    window->show();
+    std::unique_ptr<MainWindow> window;
+    if (withWindow) {
+        window = std::make_unique<MainWindow>(engine);
+        window->resize(1280, 800);
+        window->show();
+    }
     spinUntil([] { return false; }, 500); // the first paint, the first counts and samples
 
     auto succeeded = [&] {
@@ -369,9 +387,12 @@ int main(int argc, char** argv)
         QStringLiteral("n"), QStringLiteral("2"));
     const QCommandLineOption probe(QStringLiteral("probe-ms"), QStringLiteral("guiload: probe timer interval."),
         QStringLiteral("ms"), QStringLiteral("2"));
-    const QCommandLineOption step(QStringLiteral("scroll-step"), QStringLiteral("memory: rows per scroll step."),
-        QStringLiteral("rows"), QString::number(TaskTableModel::pageSize));
-    parser.addOptions({measure, db, rate, seconds, workers, probe, step});
+    const QCommandLineOption noWindow(
+        QStringLiteral("no-window"), QStringLiteral("guiload: the same load and probe without the MainWindow."));
+    const QCommandLineOption positions(QStringLiteral("scroll-positions"),
+        QStringLiteral("memory: scroll to this many positions spread over the table; 0: every page."),
+        QStringLiteral("n"), QStringLiteral("0"));
+    parser.addOptions({measure, db, rate, seconds, workers, probe, noWindow, positions});
     parser.process(app);
     if (!parser.isSet(db))
         die(QStringLiteral("--db is required"));
@@ -380,9 +401,9 @@ int main(int argc, char** argv)
     if (what == QLatin1String("table"))
         return measureTable(parser.value(db));
     if (what == QLatin1String("memory"))
-        return measureMemory(parser.value(db), std::max(1, parser.value(step).toInt()));
+        return measureMemory(parser.value(db), std::max(0, parser.value(positions).toInt()));
     if (what == QLatin1String("guiload"))
         return measureGuiLoad(parser.value(db), parser.value(rate).toDouble(), parser.value(seconds).toDouble(),
-            parser.value(workers).toInt(), std::max(1, parser.value(probe).toInt()));
+            parser.value(workers).toInt(), std::max(1, parser.value(probe).toInt()), !parser.isSet(noWindow));
     die(QStringLiteral("unknown --measure %1").arg(what));
 }
