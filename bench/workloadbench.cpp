@@ -7,6 +7,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 
 #include <algorithm>
 #include <atomic>
@@ -91,11 +92,23 @@ double engineMixedSeconds(const QString& databasePath, const QList<NewTask>& tas
 double loopMixedSeconds(const QList<NewTask>& tasks, int threads)
 {
     const auto registry = HandlerRegistry::createDefault();
-    // The queue claims the highest priority first (then oldest); the loop takes them in the same order, so both
-    // sides end with the same long tasks and neither gets a better load balance by luck.
-    QList<NewTask> ordered = tasks;
-    std::stable_sort(
-        ordered.begin(), ordered.end(), [](const NewTask& a, const NewTask& b) { return a.priority > b.priority; });
+    // The engine claims per queue, highest priority first within a queue, and rotates the queue it starts with
+    // from one claim to the next; the loop takes the tasks in that same interleaved order, so both sides run the
+    // long log summaries beside the images and neither gets a better load balance by its order alone.
+    QMap<QString, QList<NewTask>> byQueue;
+    for (const NewTask& task : tasks)
+        byQueue[task.queue].append(task);
+    for (QList<NewTask>& queue : byQueue) {
+        std::stable_sort(
+            queue.begin(), queue.end(), [](const NewTask& a, const NewTask& b) { return a.priority > b.priority; });
+    }
+    QList<NewTask> ordered;
+    for (qsizetype i = 0; ordered.size() < tasks.size(); ++i) {
+        for (const QList<NewTask>& queue : std::as_const(byQueue)) {
+            if (i < queue.size())
+                ordered.append(queue.at(i));
+        }
+    }
     std::atomic<qsizetype> next {0};
     std::atomic<bool> failed {false};
     const auto start = Clock::now();

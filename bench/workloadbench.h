@@ -26,7 +26,8 @@ QList<NewTask> buildMixedWorkload(const QString& directory, const MixedWorkloadS
 double engineMixedSeconds(const QString& databasePath, const QList<NewTask>& tasks, int workers);
 
 // Seconds for `threads` std::threads to run the same tasks by calling the registered handlers directly: each
-// thread takes the next task (in the queue's dispatch order, highest priority first), parses its payload and runs
+// thread takes the next task (in the engine's claim order: queues in turn, highest priority first within
+// each), parses its payload and runs
 // it. No database, no events, no leases: what the work costs without the queue.
 double loopMixedSeconds(const QList<NewTask>& tasks, int threads);
 
