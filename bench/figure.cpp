@@ -7,6 +7,8 @@ bool Figure::met() const
     switch (goal) {
     case Goal::RatioAtLeast:
         return !ratio.isEmpty() && ratio.median() >= goalValue;
+    case Goal::RatioAtMost:
+        return !ratio.isEmpty() && ratio.median() <= goalValue;
     case Goal::ValueAtMost:
         return !subject.isEmpty() && subject.median() <= goalValue;
     case Goal::None:
@@ -20,6 +22,8 @@ QString Figure::goalText() const
     switch (goal) {
     case Goal::RatioAtLeast:
         return QStringLiteral(">= %1x").arg(goalValue);
+    case Goal::RatioAtMost:
+        return QStringLiteral("<= %1x").arg(goalValue);
     case Goal::ValueAtMost:
         return QStringLiteral("<= %1 %2").arg(goalValue).arg(unit);
     case Goal::None:

@@ -8,7 +8,7 @@ namespace qd::bench {
 
 // One line of the results table: QueueDesk's numbers, the baseline measured in the same repetitions, and the goal.
 struct Figure {
-    enum class Goal { RatioAtLeast, ValueAtMost, None };
+    enum class Goal { RatioAtLeast, RatioAtMost, ValueAtMost, None };
 
     QString id; // "B1"
     QString title;

@@ -1,5 +1,5 @@
-// qd_bench: the QueueDesk benchmark suite (figures B1-B5, B10 of the benchmark issue). Run it through
-// scripts/bench.sh, which builds it and writes bench-results/BENCHMARKS.md and bench-results/benchmarks.json.
+// qd_bench: the QueueDesk benchmark suite (figures B1-B10 of the benchmark issue; B7-B9 run in qd_bench_ui). Run it
+// through scripts/bench.sh, which builds it and writes bench-results/BENCHMARKS.md and bench-results/benchmarks.json.
 //
 // Plain C++ with std::chrono rather than Google Benchmark: every figure is a ratio of QueueDesk against a baseline
 // measured in the same repetition (interleaved, order alternating), several figures need many producer threads or
@@ -7,9 +7,13 @@
 // function, iterations chosen by the library, one number each) fits none of that without fighting it.
 
 #include "baselines.h"
+#include "bigdatabase.h"
 #include "enginebench.h"
+#include "exportbench.h"
 #include "figure.h"
 #include "report.h"
+#include "uirunner.h"
+#include "workloadbench.h"
 
 #include "core/taskstore.h"
 
@@ -17,6 +21,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QJsonObject>
 #include <QSet>
 #include <QTemporaryDir>
 
@@ -31,12 +36,17 @@ namespace {
 
 struct Sizes {
     int repetitions = 5;
-    int slowRepetitions = 3; // B4 and B5, which take seconds per run
+    int slowRepetitions = 3; // B4-B9, which take seconds per run
     int enqueueCalls = 20'000; // B1
     int durableCalls = 1'000; // B2, with 1 producer; 8 producers do 4x as many (a flush takes ms on a busy disk)
     int batches = 100; // B3, of 1,000 tasks
     int drainTasks = 100'000; // B4
     double latencySeconds = 5; // B5, per offered load
+    MixedWorkloadSize mixed {48, 8, 100'000}; // B6: about 4 s of work for 2 threads
+    int bigTasks = 1'000'000; // B7, B9, B10
+    double guiLoadSeconds = 10; // B8
+    double guiLoadRate = 20'000; // B8, tasks/s offered
+    int scrollPositions = 400; // B9: positions from top to bottom (0: every page; 1M rows are 3,907 pages)
 };
 
 Sizes quickSizes()
@@ -49,6 +59,10 @@ Sizes quickSizes()
     s.batches = 10;
     s.drainTasks = 5'000;
     s.latencySeconds = 1;
+    s.mixed = {4, 2, 5'000};
+    s.bigTasks = 20'000;
+    s.guiLoadSeconds = 2;
+    s.scrollPositions = 0;
     return s;
 }
 
@@ -350,7 +364,7 @@ QList<Figure> benchLatency(Scratch& scratch, const Sizes& s)
 
 // One side of one figure, once, without a baseline: for profilers (valgrind --tool=callgrind counts instructions,
 // which stays comparable on a noisy machine).
-int profileOne(Scratch& scratch, const Sizes& s, const QString& what)
+int profileOne(Scratch& scratch, const QString& outDir, const Sizes& s, const QString& what)
 {
     double rate = 0;
     if (what == QLatin1String("engine-b1")) {
@@ -377,6 +391,19 @@ int profileOne(Scratch& scratch, const Sizes& s, const QString& what)
             percentileOf(run.latenciesMs, 99), percentileOf(run.latenciesMs, 99.9), percentileOf(run.latenciesMs, 100),
             run.latenciesMs.size());
         return 0;
+    } else if (what == QLatin1String("export-b10") || what == QLatin1String("sqlite3-b10")) {
+        // The cached database of B7/B9/B10 (built on first use), next to the results.
+        const QString db = ensureBigDatabase(outDir, s.bigTasks);
+        const QString csv = scratch.path() + QStringLiteral("/profile.csv");
+        const double seconds = what.startsWith(QLatin1String("export")) ? exporterSeconds(db, csv, s.bigTasks)
+                                                                        : sqliteShellSeconds(db, csv, s.bigTasks);
+        rate = s.bigTasks / seconds;
+    } else if (what == QLatin1String("loop-b6") || what == QLatin1String("engine-b6")) {
+        const QList<NewTask> tasks = buildMixedWorkload(scratch.path() + QStringLiteral("/b6-files"), s.mixed);
+        const double seconds = what.startsWith(QLatin1String("loop"))
+            ? loopMixedSeconds(tasks, 2)
+            : engineMixedSeconds(scratch.newFile(QStringLiteral("p")), tasks, 2);
+        rate = double(tasks.size()) / seconds;
     } else if (what == QLatin1String("raw-b4")) {
         const QString p = scratch.newFile(QStringLiteral("p"));
         engineFillQueue(p, s.drainTasks);
@@ -389,15 +416,255 @@ int profileOne(Scratch& scratch, const Sizes& s, const QString& what)
     return 0;
 }
 
-Figure exportSkipped()
+QList<Figure> benchMixed(Scratch& scratch, const Sizes& s)
 {
-    Figure f = makeFigure(QStringLiteral("B10"), QStringLiteral("export 1M tasks to CSV"), QStringLiteral("-"),
-        QStringLiteral("tasks/s"), QStringLiteral("sqlite3 shell .mode csv"), Figure::Goal::RatioAtLeast, 0.5);
-    f.skipped = true;
-    f.note
-        = QStringLiteral("Skipped: there is no export code in core/export/ yet. B6-B9 are skipped too (they need the "
-                         "handlers and GUI of other branches).");
+    const QList<NewTask> tasks = buildMixedWorkload(scratch.path() + QStringLiteral("/b6-files"), s.mixed);
+    std::fprintf(stderr, "B6: mixed workload, %lld image and logstats tasks, 2 workers\n", qlonglong(tasks.size()));
+    Figure f = makeFigure(QStringLiteral("B6"), QStringLiteral("mixed workload (images, log stats)"),
+        QStringLiteral("2 workers, %1 tasks").arg(tasks.size()), QStringLiteral("ms"),
+        QStringLiteral("handlers in a plain loop, 2 threads"), Figure::Goal::RatioAtMost, 1.05);
+    f.note = QStringLiteral("DemoWorkload inputs (%1 images 900x1350..2400x1600 as JPEG/PNG: thumbnails, crops, "
+                            "WebP when supported; %2 access logs of %3 lines, every other one gzip). QueueDesk: "
+                            "enqueueBatch, then 2 workers until the in-memory counts show every task succeeded. "
+                            "Baseline: the same handlers called directly on 2 std::threads taking tasks in the "
+                            "queue's dispatch order. Ratio = time through the queue / plain time (1.05 = 5% overhead).")
+                 .arg(s.mixed.images)
+                 .arg(s.mixed.logs)
+                 .arg(s.mixed.logLines);
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double engine = 0, loop = 0;
+        interleaved(rep,
+            {[&] {
+                 loop = measured(
+                     "handlers in a plain loop, 2 threads (ms)", [&] { return 1000 * loopMixedSeconds(tasks, 2); });
+             },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b6"));
+                    engine = measured(
+                        "QueueEngine, 2 workers (ms)", [&] { return 1000 * engineMixedSeconds(p, tasks, 2); });
+                    Scratch::remove(p);
+                }});
+        addPair(f, engine, loop);
+    }
+    return {f};
+}
+
+// A figure of one number that qd_bench_ui reported in each repetition.
+Figure uiFigure(const QString& id, const QString& title, const QString& variant, const QString& unit, Figure::Goal goal,
+    double goalValue, const QList<QJsonObject>& runs, const QString& key)
+{
+    Figure f = makeFigure(id, title, variant, unit, {}, goal, goalValue);
+    for (const QJsonObject& run : runs)
+        f.subject.add(run.value(key).toDouble());
     return f;
+}
+
+QList<Figure> benchTable(const QString& bigDb, const Sizes& s)
+{
+    std::fprintf(
+        stderr, "B7: task table on %d tasks (qd_bench_ui --measure table, %d runs)\n", s.bigTasks, s.slowRepetitions);
+    QList<QJsonObject> runs;
+    for (int rep = 0; rep < s.slowRepetitions; ++rep) {
+        runs.append(
+            runUiBench({QStringLiteral("--measure"), QStringLiteral("table"), QStringLiteral("--db"), bigDb}, 600));
+        const QJsonObject& r = runs.last();
+        std::fprintf(stderr,
+            "  open %.1f ms (engine %.1f), last row %.1f ms, state filter %.1f ms, search %.1f ms, counts %.4f ms "
+            "(SQL %.1f ms)\n",
+            r.value(QStringLiteral("first_rows_ms")).toDouble(), r.value(QStringLiteral("engine_open_ms")).toDouble(),
+            r.value(QStringLiteral("last_row_ms")).toDouble(),
+            r.value(QStringLiteral("filter_state_rows_ms")).toDouble(),
+            r.value(QStringLiteral("filter_search_rows_ms")).toDouble(),
+            r.value(QStringLiteral("counts_memory_ms")).toDouble(),
+            r.value(QStringLiteral("counts_sql_ms")).toDouble());
+    }
+    const QString title = QStringLiteral("task table, %1 tasks").arg(s.bigTasks);
+    const QString ms = QStringLiteral("ms");
+    const QString b7 = QStringLiteral("B7");
+    QList<Figure> figures {
+        uiFigure(b7, title, QStringLiteral("open to first rows shown"), ms, Figure::Goal::ValueAtMost, 300, runs,
+            QStringLiteral("first_rows_ms")),
+        uiFigure(b7, title, QStringLiteral("of which QueueEngine::open"), ms, Figure::Goal::None, 0, runs,
+            QStringLiteral("engine_open_ms")),
+        uiFigure(b7, title, QStringLiteral("open to row count known"), ms, Figure::Goal::None, 0, runs,
+            QStringLiteral("first_count_ms")),
+        uiFigure(b7, title, QStringLiteral("jump to the last row"), ms, Figure::Goal::ValueAtMost, 100, runs,
+            QStringLiteral("last_row_ms")),
+        uiFigure(b7, title, QStringLiteral("context: jump to the middle row"), ms, Figure::Goal::None, 0, runs,
+            QStringLiteral("middle_row_ms")),
+        uiFigure(b7, title, QStringLiteral("filter change (state = failed) to first rows"), ms,
+            Figure::Goal::ValueAtMost, 200, runs, QStringLiteral("filter_state_rows_ms")),
+        uiFigure(b7, title, QStringLiteral("filter change (state = failed) to count"), ms, Figure::Goal::None, 0, runs,
+            QStringLiteral("filter_state_count_ms")),
+        uiFigure(b7, title, QStringLiteral("filter change (payload search) to first rows"), ms, Figure::Goal::None, 0,
+            runs, QStringLiteral("filter_search_rows_ms")),
+        uiFigure(b7, title, QStringLiteral("counts per state (QueueEngine::counts, as the GUI reads them)"), ms,
+            Figure::Goal::ValueAtMost, 10, runs, QStringLiteral("counts_memory_ms")),
+        uiFigure(b7, title, QStringLiteral("counts per state by SQL (TaskStore::countByQueueAndState, once at open)"),
+            ms, Figure::Goal::None, 0, runs, QStringLiteral("counts_sql_ms")),
+    };
+    figures.first().note = QStringLiteral(
+        "qd_bench_ui in a fresh process per repetition (offscreen platform, database file warm in the page cache): "
+        "QueueEngine::open (no workers) + TaskTableModel in a QTableView, timed to LoadedRole of row 0. Jump: "
+        "scrollToBottom() to LoadedRole of the last row. Filter: setFilter() to the new count and to its row 0 "
+        "(checked to be a failed task). The database: 85% succeeded, 5% failed, 2% cancelled, 6% queued, 2% "
+        "scheduled, four queues, five types, no event history (bench/bigdatabase.cpp).");
+    return figures;
+}
+
+QList<Figure> benchGuiLoad(Scratch& scratch, const Sizes& s)
+{
+    std::fprintf(stderr,
+        "B8: MainWindow while %.0f tasks/s flow (%.0f s per run, %d runs, each with and without the "
+        "window)\n",
+        s.guiLoadRate, s.guiLoadSeconds, s.slowRepetitions);
+    QList<QJsonObject> runs, bare;
+    auto runOnce = [&](bool window) {
+        const QString p = scratch.newFile(QStringLiteral("b8"));
+        QStringList args {QStringLiteral("--measure"), QStringLiteral("guiload"), QStringLiteral("--db"), p,
+            QStringLiteral("--rate"), QString::number(s.guiLoadRate), QStringLiteral("--seconds"),
+            QString::number(s.guiLoadSeconds), QStringLiteral("--workers"), QStringLiteral("2")};
+        if (!window)
+            args.append(QStringLiteral("--no-window"));
+        const QJsonObject r = runUiBench(args, int(s.guiLoadSeconds) + 300);
+        Scratch::remove(p);
+        std::fprintf(stderr, "  %-10s stall max %.1f ms, p99 %.1f ms; enqueued %.0f/s, completed %.0f/s\n",
+            window ? "window:" : "no window:", r.value(QStringLiteral("stall_max_ms")).toDouble(),
+            r.value(QStringLiteral("stall_p99_ms")).toDouble(), r.value(QStringLiteral("enqueue_rate")).toDouble(),
+            r.value(QStringLiteral("completion_rate")).toDouble());
+        (window ? runs : bare).append(r);
+    };
+    for (int rep = 0; rep < s.slowRepetitions; ++rep)
+        interleaved(rep, {[&] { runOnce(true); }, [&] { runOnce(false); }});
+    const QString title = QStringLiteral("GUI under %1 tasks/s").arg(s.guiLoadRate);
+    const QString b8 = QStringLiteral("B8");
+    const QString ms = QStringLiteral("ms");
+    const QString rate = QStringLiteral("tasks/s");
+    Figure stall = uiFigure(b8, title, QStringLiteral("longest GUI-thread stall"), ms, Figure::Goal::ValueAtMost, 50,
+        runs, QStringLiteral("stall_max_ms"));
+    // The same load without the window: what the scheduler alone costs the GUI thread on two busy cores.
+    stall.baselineName = QStringLiteral("same load, no window");
+    for (qsizetype i = 0; i < runs.size(); ++i) {
+        const double b = bare.at(i).value(QStringLiteral("stall_max_ms")).toDouble();
+        stall.baseline.add(b);
+        stall.ratio.add(runs.at(i).value(QStringLiteral("stall_max_ms")).toDouble() / b);
+    }
+    Figure p99 = uiFigure(
+        b8, title, QStringLiteral("p99 timer gap"), ms, Figure::Goal::None, 0, runs, QStringLiteral("stall_p99_ms"));
+    p99.baselineName = stall.baselineName;
+    for (qsizetype i = 0; i < runs.size(); ++i) {
+        const double b = bare.at(i).value(QStringLiteral("stall_p99_ms")).toDouble();
+        p99.baseline.add(b);
+        p99.ratio.add(runs.at(i).value(QStringLiteral("stall_p99_ms")).toDouble() / b);
+    }
+    QList<Figure> figures {
+        stall,
+        p99,
+        uiFigure(b8, title, QStringLiteral("achieved enqueue rate"), rate, Figure::Goal::None, 0, runs,
+            QStringLiteral("enqueue_rate")),
+        uiFigure(b8, title, QStringLiteral("achieved completion rate (2 workers)"), rate, Figure::Goal::None, 0, runs,
+            QStringLiteral("completion_rate")),
+        uiFigure(b8, title, QStringLiteral("context: completion rate without the window"), rate, Figure::Goal::None, 0,
+            bare, QStringLiteral("completion_rate")),
+    };
+    figures.first().note = QStringLiteral(
+        "A real MainWindow (offscreen) on an engine with 2 workers running noop tasks; a producer thread calls "
+        "enqueueBatch(%1 tasks) 100 times a second on an open-loop schedule for %2 s. The stall is the longest gap "
+        "between ticks of a 2 ms Qt::PreciseTimer on the GUI thread (so 2 ms means no stall at all). Baseline: the "
+        "same process, load and probe without the MainWindow (the scheduler's share of the stall: engine, workers "
+        "and producer keep both cores busy); the goal is judged on the absolute value.")
+                               .arg(int(s.guiLoadRate / 100))
+                               .arg(s.guiLoadSeconds);
+    return figures;
+}
+
+QList<Figure> benchMemory(Scratch& scratch, const QString& bigDb, const Sizes& s)
+{
+    std::fprintf(stderr, "B9: resident memory, MainWindow on %d tasks scrolled through (%d runs)\n", s.bigTasks,
+        s.slowRepetitions);
+    QList<QJsonObject> full, empty;
+    for (int rep = 0; rep < s.slowRepetitions; ++rep) {
+        const QString p = schemaOnly(scratch, QStringLiteral("b9-empty"));
+        empty.append(
+            runUiBench({QStringLiteral("--measure"), QStringLiteral("memory"), QStringLiteral("--db"), p}, 120));
+        Scratch::remove(p);
+        full.append(runUiBench({QStringLiteral("--measure"), QStringLiteral("memory"), QStringLiteral("--db"), bigDb,
+                                   QStringLiteral("--scroll-positions"), QString::number(s.scrollPositions)},
+            3600));
+        const QJsonObject& r = full.last();
+        std::fprintf(stderr,
+            "  empty window %.1f MiB; %d rows: %.1f MiB after scrolling (peak %.1f), opened %.1f MiB; first rows "
+            "%.0f ms; %d steps in %.1f s (%d timeouts)\n",
+            empty.last().value(QStringLiteral("rss_mib")).toDouble(), r.value(QStringLiteral("rows")).toInt(),
+            r.value(QStringLiteral("rss_mib")).toDouble(), r.value(QStringLiteral("hwm_mib")).toDouble(),
+            r.value(QStringLiteral("rss_open_mib")).toDouble(),
+            r.value(QStringLiteral("window_first_rows_ms")).toDouble(), r.value(QStringLiteral("scroll_steps")).toInt(),
+            r.value(QStringLiteral("scroll_ms")).toDouble() / 1000, r.value(QStringLiteral("scroll_timeouts")).toInt());
+    }
+    const QString title = QStringLiteral("resident memory");
+    const QString b9 = QStringLiteral("B9");
+    const QString mib = QStringLiteral("MiB");
+    QList<Figure> figures {
+        uiFigure(b9, title, QStringLiteral("MainWindow, %1 tasks, after scrolling top to bottom").arg(s.bigTasks), mib,
+            Figure::Goal::ValueAtMost, 150, full, QStringLiteral("rss_mib")),
+        uiFigure(b9, title, QStringLiteral("peak (VmHWM) of that run"), mib, Figure::Goal::None, 0, full,
+            QStringLiteral("hwm_mib")),
+        uiFigure(b9, title, QStringLiteral("MainWindow, %1 tasks, just opened").arg(s.bigTasks), mib,
+            Figure::Goal::None, 0, full, QStringLiteral("rss_open_mib")),
+        uiFigure(b9, title, QStringLiteral("context: MainWindow on an empty database"), mib, Figure::Goal::None, 0,
+            empty, QStringLiteral("rss_mib")),
+        uiFigure(b9, title, QStringLiteral("context: MainWindow open to first rows, %1 tasks").arg(s.bigTasks),
+            QStringLiteral("ms"), Figure::Goal::None, 0, full, QStringLiteral("window_first_rows_ms")),
+        uiFigure(b9, title, QStringLiteral("context: scrolling, per step (one page each)"), QStringLiteral("ms"),
+            Figure::Goal::None, 0, {}, QString()),
+    };
+    Figure& perPage = figures.last();
+    for (const QJsonObject& r : full)
+        perPage.subject.add(r.value(QStringLiteral("scroll_ms")).toDouble()
+            / std::max(1, r.value(QStringLiteral("scroll_steps")).toInt()));
+    figures.first().note = QStringLiteral(
+        "VmRSS of qd_bench_ui (a fresh process per repetition): a MainWindow (1280x800, offscreen, newest first) "
+        "on the database of B7 with no workers, after scrolling the task table from top to bottom, each step "
+        "waiting for its rows: %1.")
+                               .arg(s.scrollPositions > 0
+                                       ? QStringLiteral("%1 positions spread evenly, each a different page (the model "
+                                                        "caches 64 pages of 256 rows, so it fills and evicts)")
+                                             .arg(s.scrollPositions)
+                                       : QStringLiteral("every page of 256 rows"));
+    return figures;
+}
+
+QList<Figure> benchExport(const QString& bigDb, const QString& outDir, const Sizes& s)
+{
+    std::fprintf(stderr, "B10: export %d tasks to CSV\n", s.bigTasks);
+    Figure f = makeFigure(QStringLiteral("B10"), QStringLiteral("export tasks to CSV"),
+        QStringLiteral("%1 tasks").arg(s.bigTasks), QStringLiteral("tasks/s"), QStringLiteral("sqlite3 -csv -header"),
+        Figure::Goal::RatioAtLeast, 0.5);
+    if (!sqliteShellAvailable()) {
+        f.skipped = true;
+        f.note = QStringLiteral("Skipped: no sqlite3 shell on PATH (scripts/install-deps.sh installs it).");
+        return {f};
+    }
+    f.note = QStringLiteral(
+        "HistoryExporter::exportTasks (empty filter, CSV, to a file through QSaveFile; opening a read-only "
+        "TaskStore is timed) against `sqlite3 -readonly -csv -header db 'SELECT <the same 19 columns> FROM tasks "
+        "ORDER BY id' > file` (process start timed). Both outputs are checked to hold every row. QueueDesk also "
+        "formats times as ISO 8601 and quotes per RFC 4180 with CRLF; the shell writes raw integers.");
+    const QString out = QDir(outDir).filePath(QStringLiteral("b10-export.csv"));
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double ours = 0, shell = 0;
+        interleaved(rep,
+            {[&] {
+                 ours = measured("HistoryExporter::exportTasks CSV (tasks/s)",
+                     [&] { return s.bigTasks / exporterSeconds(bigDb, out, s.bigTasks); });
+             },
+                [&] {
+                    shell = measured("sqlite3 -csv (tasks/s)",
+                        [&] { return s.bigTasks / sqliteShellSeconds(bigDb, out, s.bigTasks); });
+                }});
+        addPair(f, ours, shell);
+    }
+    return {f};
 }
 
 } // namespace
@@ -427,8 +694,10 @@ int main(int argc, char** argv)
     const QCommandLineOption command(
         QStringLiteral("command"), QStringLiteral("The command line to cite in the report."), QStringLiteral("text"));
     const QCommandLineOption profile(QStringLiteral("profile"),
-        QStringLiteral("Run one side of one figure once, for a profiler: engine-b1, raw-b1, engine-b3, raw-b3, "
-                       "engine-b4-<workers>, raw-b4."),
+        QStringLiteral(
+            "Run one side of one figure once, for a profiler: engine-b1, raw-b1, engine-b3, raw-b3, "
+            "engine-b4-<workers>, raw-b4, latency-<rate>, engine-b6, loop-b6, export-b10, sqlite3-b10. The GUI "
+            "figures: run qd_bench_ui --measure table|memory|guiload --db <file> under the profiler."),
         QStringLiteral("what"));
     parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile});
     parser.process(app);
@@ -449,7 +718,7 @@ int main(int argc, char** argv)
     Scratch scratch(parser.value(scratchDir));
 
     if (parser.isSet(profile))
-        return profileOne(scratch, sizes, parser.value(profile));
+        return profileOne(scratch, outDir, sizes, parser.value(profile));
 
     RunInfo info = collectRunInfo();
     info.mode = parser.isSet(quick) ? QStringLiteral("quick") : QStringLiteral("full");
@@ -458,7 +727,7 @@ int main(int argc, char** argv)
     info.repetitions = sizes.repetitions;
     info.command = parser.isSet(command) ? parser.value(command) : QCoreApplication::arguments().join(QLatin1Char(' '));
     info.loadBefore = readLoadAverage();
-    std::fprintf(stderr, "qd_bench (%s): %d repetitions (%d for B4/B5), load %s, scratch %s\n", qPrintable(info.mode),
+    std::fprintf(stderr, "qd_bench (%s): %d repetitions (%d for B4-B9), load %s, scratch %s\n", qPrintable(info.mode),
         sizes.repetitions, sizes.slowRepetitions, qPrintable(info.loadBefore), qPrintable(scratch.path()));
 
     QList<Figure> figures;
@@ -472,8 +741,19 @@ int main(int argc, char** argv)
         figures += benchDrain(scratch, sizes);
     if (wanted("B5"))
         figures += benchLatency(scratch, sizes);
+    if (wanted("B6"))
+        figures += benchMixed(scratch, sizes);
+    const bool needsBig = wanted("B7") || wanted("B9") || wanted("B10");
+    // Cached next to the results (not in the scratch directory, which is removed): building it takes a while.
+    const QString bigDb = needsBig ? ensureBigDatabase(outDir, sizes.bigTasks) : QString();
+    if (wanted("B7"))
+        figures += benchTable(bigDb, sizes);
+    if (wanted("B8"))
+        figures += benchGuiLoad(scratch, sizes);
+    if (wanted("B9"))
+        figures += benchMemory(scratch, bigDb, sizes);
     if (wanted("B10"))
-        figures.append(exportSkipped());
+        figures += benchExport(bigDb, scratch.path(), sizes);
 
     info.loadAfter = readLoadAverage();
     const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));
