@@ -912,12 +912,17 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter)
     return total;
 }
 
+// The writer runs these maintenance statements every second. Without ANALYZE statistics SQLite prefers
+// tasks_state(state, id) to the partial indexes and read every scheduled (or running) row's table entry: 150-370 ms
+// per call with 20,000 scheduled tasks among a million (bench B7), against 0.1 ms. INDEXED BY pins the partial index
+// (and makes the statement fail, not crawl, should the index ever go missing).
 Result<qint64> TaskStore::stageDueTasks(qint64 now)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral("UPDATE tasks SET state = 'queued' WHERE state = 'scheduled' AND run_at "
-                                               "<= ? RETURNING id, queue, attempts"));
+        QSqlQuery& q
+            = prepared(QStringLiteral("UPDATE tasks INDEXED BY tasks_scheduled SET state = 'queued'"
+                                      " WHERE state = 'scheduled' AND run_at <= ? RETURNING id, queue, attempts"));
         q.bindValue(0, now);
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot stage due tasks"));
@@ -945,12 +950,14 @@ Result<qint64> TaskStore::recoverExpiredLeases(qint64 now)
     Status s = atomically([&]() -> Status {
         for (bool exhausted : {true, false}) {
             QSqlQuery& q = prepared(exhausted
-                    ? QStringLiteral("UPDATE tasks SET state = 'failed', finished_at = :now, lease_expires_at = NULL,"
-                                     " last_error = 'lease expired: the worker (' || lease_owner || ') was lost, and "
+                    ? QStringLiteral("UPDATE tasks INDEXED BY tasks_leases SET state = 'failed', finished_at = :now,"
+                                     " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || "
+                                     "lease_owner || ') was lost, and "
                                      "no attempts are left'"
                                      " WHERE state = 'running' AND lease_expires_at < :now AND attempts >= max_attempts"
                                      " RETURNING id, queue, attempts, lease_owner")
-                    : QStringLiteral("UPDATE tasks SET state = 'queued', run_at = :now, lease_expires_at = NULL,"
+                    : QStringLiteral("UPDATE tasks INDEXED BY tasks_leases SET state = 'queued', run_at = :now,"
+                                     " lease_expires_at = NULL,"
                                      " last_error = 'lease expired: the worker (' || lease_owner || ') was lost'"
                                      " WHERE state = 'running' AND lease_expires_at < :now"
                                      " RETURNING id, queue, attempts, lease_owner"));
@@ -1002,7 +1009,8 @@ Result<QList<qint64>> TaskStore::renewLeases(const QString& owner, qint64 leaseM
 
 qint64 TaskStore::nextScheduledRunAt()
 {
-    QSqlQuery& q = prepared(QStringLiteral("SELECT min(run_at) FROM tasks WHERE state = 'scheduled'"));
+    QSqlQuery& q = prepared(
+        QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'"));
     qint64 result = 0;
     if (q.exec() && q.next())
         result = q.value(0).toLongLong();

@@ -508,7 +508,6 @@ void TestTaskStore::claimUsesReadyIndex()
     QVERIFY2(!plan.contains(u"TEMP B-TREE"), qPrintable(plan));
 }
 
-QTEST_GUILESS_MAIN(TestTaskStore)
 void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
 {
     const QString path = m_store->path();
@@ -532,4 +531,5 @@ void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
     QCOMPARE(*reader->countTasks({}), qint64(20));
 }
 
+QTEST_GUILESS_MAIN(TestTaskStore)
 #include "tst_taskstore.moc"
