@@ -258,6 +258,48 @@ QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1
     return line;
 }
 
+QByteArray ExportCodec::taskCsvRecord(const Task& task)
+{
+    QByteArray line;
+    line.reserve(256 + task.payload.size() + task.result.size());
+    const auto text = [&line](const QString& value) {
+        appendCsvField(line, value.toUtf8());
+        line += ',';
+    };
+    const auto number = [&line](qint64 value) {
+        line += QByteArray::number(value);
+        line += ',';
+    };
+    const auto time = [&line](qint64 ms) {
+        if (ms != 0)
+            line += isoTime(ms).toLatin1();
+        line += ',';
+    };
+    number(task.id);
+    text(task.queue);
+    text(task.type);
+    line += taskStateName(task.state).toLatin1();
+    line += ',';
+    number(task.priority);
+    number(task.attempts);
+    number(task.maxAttempts);
+    number(task.timeoutMs);
+    time(task.runAt);
+    time(task.createdAt);
+    time(task.startedAt);
+    time(task.finishedAt);
+    text(task.leaseOwner);
+    time(task.leaseExpiresAt);
+    line += task.cancelRequested ? "true," : "false,";
+    text(task.idempotencyKey);
+    text(task.lastError);
+    appendCsvField(line, task.payload);
+    line += ',';
+    appendCsvField(line, task.result);
+    line += "\r\n";
+    return line;
+}
+
 QByteArray ExportCodec::csvHeader(const QList<QLatin1String>& columns)
 {
     QByteArray line;

@@ -41,7 +41,14 @@ public:
     // Returns false to stop: a write failed or the caller cancelled (see error()).
     bool writeRow(const QJsonObject& row)
     {
-        if (!put(m_format == ExportFormat::Csv ? ExportCodec::csvRecord(row, m_columns) : ExportCodec::jsonLine(row)))
+        return writeRecord(
+            m_format == ExportFormat::Csv ? ExportCodec::csvRecord(row, m_columns) : ExportCodec::jsonLine(row));
+    }
+
+    // The same for a record already formatted.
+    bool writeRecord(const QByteArray& record)
+    {
+        if (!put(record))
             return false;
         ++m_rows;
         if (m_rows % m_checkEvery == 0)
@@ -141,8 +148,10 @@ Result<qint64> HistoryExporter::exportTasks(
     RowWriter writer(out, format, ExportCodec::taskColumns(), control, total.value());
     if (!writer.writeHeader())
         return *writer.error();
-    const Status streamed = store.forEachTask(
-        filter, [&writer](const Task& task) { return writer.writeRow(ExportCodec::taskToJson(task)); });
+    const Status streamed = store.forEachTask(filter, [&writer, format](const Task& task) {
+        return format == ExportFormat::Csv ? writer.writeRecord(ExportCodec::taskCsvRecord(task))
+                                           : writer.writeRow(ExportCodec::taskToJson(task));
+    });
     return finish(writer, streamed);
 }
 
