@@ -3,6 +3,7 @@
 #include "backgroundwriter.h"
 #include "charts/statspanel.h"
 #include "core/queueengine.h"
+#include "enginereaper.h"
 #include "enqueuedialog.h"
 #include "filterbar.h"
 #include "messagebar.h"
@@ -146,8 +147,13 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // Background writes hold the engine: let them finish before the engine may go.
+    // Background writes report to the writer object: let them finish before it goes (they are short compared with
+    // an engine's shutdown, which may wait for running tasks).
     m_writer->waitForAll();
+    // The engine's graceful shutdown may wait seconds for running tasks: never on the GUI thread. Our children
+    // still hold its raw pointer, but nothing of theirs runs from here on (no event is processed before they go),
+    // and Qt disconnects the engine's queued signals from them under its own locks.
+    EngineReaper::retire(std::move(m_engine));
 }
 
 bool MainWindow::isReadOnly() const
