@@ -17,6 +17,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -105,6 +106,12 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
             m_queueModel->reload();
             m_inspector->reload();
         });
+    connect(m_statsPanel, &StatsPanel::chartSaved, this, [this](const QString& savedTo) {
+        m_messageBar->showMessage(
+            MessageBar::Kind::Info, tr("Chart saved to %1.").arg(QDir::toNativeSeparators(savedTo)));
+    });
+    connect(m_statsPanel, &StatsPanel::chartSaveFailed, this,
+        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
     connect(m_engine.get(), &QueueEngine::errorOccurred, this,
         [this](const Error& error) { m_messageBar->showMessage(MessageBar::Kind::Error, error.message); });
     connect(m_taskModel, &TaskTableModel::readFailed, this,
