@@ -5,6 +5,7 @@
 #include "core/queueengine.h"
 #include "enginereaper.h"
 #include "enqueuedialog.h"
+#include "exportdialog.h"
 #include "filterbar.h"
 #include "messagebar.h"
 #include "queuelistmodel.h"
@@ -192,6 +193,9 @@ void MainWindow::createActions()
     addAction(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { chooseDatabase(false); });
     addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
         [this] { chooseDatabase(true); });
+    // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
+    addAction(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false,
+        [this] { showExportDialog(); });
     addAction(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false, [this] { close(); });
 
     addAction(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true,
@@ -371,6 +375,8 @@ void MainWindow::createMenus()
     file->addAction(action(QStringLiteral("openReadOnly")));
     m_recentMenu = file->addMenu(tr("Open &recent"));
     updateRecentMenu();
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("export")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("quit")));
 
@@ -627,6 +633,21 @@ void MainWindow::showEnqueueDialog()
         dialog.setQueue(queue);
     if (dialog.exec() == QDialog::Accepted && dialog.isInputValid())
         enqueueTasks(dialog.tasks());
+}
+
+ExportDialog* MainWindow::showExportDialog()
+{
+    auto* dialog = new ExportDialog(
+        m_engine->options().store, m_taskModel->filter(), m_taskModel->totalCount(), m_queueModel->queueNames(), this);
+    // Non-modal: a long export runs while the admin goes on working; the dialog goes away when it is done with.
+    connect(dialog, &QDialog::finished, dialog, &QObject::deleteLater);
+    connect(
+        dialog, &ExportDialog::exportSucceeded, this, [this](const QString& path, qint64 rows, const QString& what) {
+            m_messageBar->showMessage(MessageBar::Kind::Info,
+                tr("Exported %1 %2 to %3.").arg(formatCount(rows), what, QDir::toNativeSeparators(path)));
+        });
+    dialog->show();
+    return dialog;
 }
 
 void MainWindow::chooseDatabase(bool readOnly)

@@ -21,6 +21,7 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
+class ExportDialog;
 class FilterBar;
 class MessageBar;
 class QueueListModel;
@@ -69,6 +70,9 @@ public:
 
     // Opens a database in a new window, in the background; failures go to the message bar.
     void openDatabase(const QString& path, bool readOnly);
+
+    // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
+    ExportDialog* showExportDialog();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
