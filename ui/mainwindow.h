@@ -13,6 +13,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QTableView;
+class QToolButton;
 
 namespace qd {
 class QueueEngine;
@@ -21,6 +22,7 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
+class BulkJob;
 class ExportDialog;
 class FilterBar;
 class MessageBar;
@@ -28,6 +30,7 @@ class QueueListModel;
 class ReaderThread;
 class StatsPanel;
 class TaskInspector;
+class TaskSelectionKeeper;
 class TaskTableModel;
 class WorkersModel;
 
@@ -64,8 +67,12 @@ public:
 
     // Enqueues in the background and reports the outcome in the message bar.
     void enqueueTasks(const QList<NewTask>& tasks);
-    // The tasks selected in the table whose rows are loaded.
+    // The tasks selected in the table, by id: kept across live refreshes that move rows, and including rows that
+    // were never loaded once the background resolution has answered (see TaskSelectionKeeper).
     QList<qint64> selectedTaskIds() const;
+    TaskSelectionKeeper* selectionKeeper() const { return m_selection; }
+    // The bulk retry/cancel/delete running in the background, if any.
+    BulkJob* bulkJob() const { return m_bulk; }
     QString selectedQueue() const;
 
     // Opens a database in a new window, in the background; failures go to the message bar.
@@ -91,7 +98,7 @@ private:
 
     void runOnSelection(Bulk op);
     void runOnFilter(Bulk op);
-    void runBulk(Bulk op, const TaskFilter& filter, qint64 count);
+    void runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count);
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
@@ -121,6 +128,12 @@ private:
     QLabel* m_busyLabel = nullptr;
     QProgressBar* m_busyBar = nullptr;
     QMenu* m_recentMenu = nullptr;
+    TaskSelectionKeeper* m_selection = nullptr;
+    BulkJob* m_bulk = nullptr;
+    QLabel* m_selectionLabel = nullptr;
+    QLabel* m_bulkLabel = nullptr;
+    QProgressBar* m_bulkBar = nullptr;
+    QToolButton* m_bulkStop = nullptr;
 
     QHash<QString, QAction*> m_actions;
     QList<QAction*> m_writeActions;

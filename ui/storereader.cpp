@@ -122,4 +122,32 @@ void StoreReader::fetchTypes()
     Q_EMIT typesFetched(*types);
 }
 
+void StoreReader::fetchRowIds(
+    quint64 requestId, const TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges)
+{
+    auto* s = store();
+    if (!s)
+        return;
+    QList<qint64> ids;
+    constexpr qint64 chunk = 2000; // rows per query: bounded memory for a selection of a million rows
+    for (const auto& [first, last] : rowRanges) {
+        for (qint64 start = first; start <= last; start += chunk) {
+            TaskQuery q = query;
+            q.offset = start;
+            q.limit = int(std::min(chunk, last - start + 1));
+            auto rows = s->listTasks(q);
+            if (!rows) {
+                Q_EMIT readFailed(rows.errorString());
+                Q_EMIT rowIdsFetched(requestId, ids, false);
+                return;
+            }
+            for (const Task& t : std::as_const(*rows))
+                ids.append(t.id);
+            if (rows->size() < q.limit)
+                break; // the table shrank since the selection was made
+        }
+    }
+    Q_EMIT rowIdsFetched(requestId, ids, true);
+}
+
 } // namespace qd::ui
