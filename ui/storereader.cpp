@@ -123,12 +123,23 @@ void StoreReader::fetchTypes()
 }
 
 void StoreReader::fetchRowIds(
-    quint64 requestId, const TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges)
+    quint64 requestId, const TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges, qint64 total)
 {
     auto* s = store();
     if (!s)
         return;
     QList<qint64> ids;
+    if (rowRanges.size() == 1 && rowRanges.first().first == 0 && rowRanges.first().second >= total - 1) {
+        // Everything: the order does not matter, and deep OFFSETs over a million rows would take minutes.
+        const Status read = s->forEachTask(query.filter, [&ids](const Task& t) {
+            ids.append(t.id);
+            return true;
+        });
+        if (!read)
+            Q_EMIT readFailed(read.errorString());
+        Q_EMIT rowIdsFetched(requestId, ids, read.ok());
+        return;
+    }
     constexpr qint64 chunk = 2000; // rows per query: bounded memory for a selection of a million rows
     for (const auto& [first, last] : rowRanges) {
         for (qint64 start = first; start <= last; start += chunk) {

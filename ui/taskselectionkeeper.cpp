@@ -91,6 +91,10 @@ void TaskSelectionKeeper::onSelectionChanged(const QItemSelection& selected, con
                 false);
         }
         for (const QItemSelectionRange& range : selected) {
+            if (range.top() == 0 && range.bottom() == m_model->rowCount() - 1) {
+                resolve({{0, range.bottom()}}, true); // select all: one streaming read of every id
+                continue;
+            }
             resolve(m_model->visitLoadedRows(range.top(), range.bottom(), [this](int, qint64 id) { m_ids.insert(id); }),
                 true);
         }
@@ -109,7 +113,8 @@ void TaskSelectionKeeper::resolve(const QList<std::pair<int, int>>& runs, bool a
         ranges.append({first, last});
     const quint64 id = ++m_nextRequest;
     m_pending.append({id, add});
-    m_reader->post([id, query = m_model->query(), ranges](StoreReader* r) { r->fetchRowIds(id, query, ranges); });
+    m_reader->post([id, query = m_model->query(), ranges, total = qint64(m_model->rowCount())](
+                       StoreReader* r) { r->fetchRowIds(id, query, ranges, total); });
 }
 
 void TaskSelectionKeeper::onRowIds(quint64 requestId, const QList<qint64>& ids, bool complete)

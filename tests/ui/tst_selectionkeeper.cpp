@@ -151,6 +151,28 @@ private Q_SLOTS:
         QVERIFY2(window.messageBar()->text().contains(QLatin1String("2,500")), qPrintable(window.messageBar()->text()));
     }
 
+    // Select all over rows mostly never loaded: every task of the table, read in one pass.
+    void selectAllResolvesEveryTask()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(3000)).ok());
+        MainWindow window(engine);
+        loadFirstRows(window, 3000);
+        TaskFilter filter;
+        filter.queues = {QStringLiteral("images")};
+        window.taskModel()->setFilter(filter);
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(1000));
+        QTRY_VERIFY(idAt(window, 0) > 0);
+        window.taskView()->selectAll();
+        QTRY_VERIFY_WITH_TIMEOUT(window.selectionKeeper()->idsReady(), 30000);
+        const QList<qint64> ids = window.selectedTaskIds();
+        QCOMPARE(ids.size(), 1000);
+        for (qint64 id : ids)
+            QCOMPARE((id - 1) % 3, qint64(1)); // makeTasks puts task n (id n + 1) in queue n % 3: 1 is images
+    }
+
     // Retry by filter runs as a background job with progress (one report per chunk of ids).
     void bulkByFilterReportsProgress()
     {
