@@ -1,21 +1,26 @@
 #include "mainwindow.h"
 
 #include "backgroundwriter.h"
+#include "bulkjob.h"
 #include "charts/statspanel.h"
 #include "core/queueengine.h"
+#include "enginereaper.h"
 #include "enqueuedialog.h"
+#include "exportdialog.h"
 #include "filterbar.h"
 #include "messagebar.h"
 #include "queuelistmodel.h"
 #include "readerthread.h"
 #include "taskformat.h"
 #include "taskinspector.h"
+#include "taskselectionkeeper.h"
 #include "tasktablemodel.h"
 #include "workersmodel.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -30,6 +35,7 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -104,6 +110,12 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
             m_queueModel->reload();
             m_inspector->reload();
         });
+    connect(m_statsPanel, &StatsPanel::chartSaved, this, [this](const QString& savedTo) {
+        m_messageBar->showMessage(
+            MessageBar::Kind::Info, tr("Chart saved to %1.").arg(QDir::toNativeSeparators(savedTo)));
+    });
+    connect(m_statsPanel, &StatsPanel::chartSaveFailed, this,
+        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
     connect(m_engine.get(), &QueueEngine::errorOccurred, this,
         [this](const Error& error) { m_messageBar->showMessage(MessageBar::Kind::Error, error.message); });
     connect(m_taskModel, &TaskTableModel::readFailed, this,
@@ -146,8 +158,16 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // Background writes hold the engine: let them finish before the engine may go.
+    // Background writes report to the writer object: let them finish before it goes (they are short compared with
+    // an engine's shutdown, which may wait for running tasks).
     m_writer->waitForAll();
+    // A bulk action holds the engine too: stop it after its current chunk, so the engine's last reference is ours.
+    delete m_bulk;
+    m_bulk = nullptr;
+    // The engine's graceful shutdown may wait seconds for running tasks: never on the GUI thread. Our children
+    // still hold its raw pointer, but nothing of theirs runs from here on (no event is processed before they go),
+    // and Qt disconnects the engine's queued signals from them under its own locks.
+    EngineReaper::retire(std::move(m_engine));
 }
 
 bool MainWindow::isReadOnly() const
@@ -179,6 +199,9 @@ void MainWindow::createActions()
     addAction(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { chooseDatabase(false); });
     addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
         [this] { chooseDatabase(true); });
+    // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
+    addAction(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false,
+        [this] { showExportDialog(); });
     addAction(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false, [this] { close(); });
 
     addAction(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true,
@@ -261,10 +284,16 @@ void MainWindow::createWidgets()
         [this](const QModelIndex& current) {
             const QVariant id
                 = current.isValid() ? current.siblingAtColumn(0).data(TaskTableModel::TaskIdRole) : QVariant();
-            if (id.isValid())
+            // The same task on another row (the selection followed it after a refresh) needs no new read.
+            if (id.isValid() && id.toLongLong() != m_inspector->taskId())
                 m_inspector->showTask(id.toLongLong());
         });
     connect(m_taskView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
+    m_selection = new TaskSelectionKeeper(m_taskView, m_taskModel, m_reader, this);
+    connect(m_selection, &TaskSelectionKeeper::selectionIdsChanged, this, [this](int count) {
+        m_selectionLabel->setText(count > 0 ? tr("%1 selected").arg(formatCount(count)) : QString());
+        updateActions();
+    });
 
     // Queues and workers on the left.
     m_queueView = makeTable(this);
@@ -333,7 +362,29 @@ void MainWindow::createWidgets()
     m_busyBar->setRange(0, 0); // engine writes report no progress: an honest "working" indicator
     m_busyBar->setMaximumWidth(120);
     m_busyBar->hide();
+    // Bulk actions report real progress and can be stopped between chunks.
+    m_selectionLabel = new QLabel(this);
+    m_bulkLabel = new QLabel(this);
+    m_bulkBar = new QProgressBar(this);
+    m_bulkBar->setObjectName(QStringLiteral("bulkProgress"));
+    m_bulkBar->setFixedWidth(200);
+    m_bulkStop = new QToolButton(this);
+    m_bulkStop->setObjectName(QStringLiteral("bulkStop"));
+    m_bulkStop->setText(tr("Stop"));
+    m_bulkStop->setToolTip(tr("Stop after the chunk in progress; the chunks already done stay done."));
+    connect(m_bulkStop, &QToolButton::clicked, this, [this] {
+        if (m_bulk) {
+            m_bulk->cancel();
+            m_bulkLabel->setText(tr("Stopping\u2026"));
+        }
+    });
+    for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
+        w->hide();
     statusBar()->addWidget(m_pathLabel, 1);
+    statusBar()->addPermanentWidget(m_selectionLabel);
+    statusBar()->addPermanentWidget(m_bulkLabel);
+    statusBar()->addPermanentWidget(m_bulkBar);
+    statusBar()->addPermanentWidget(m_bulkStop);
     statusBar()->addPermanentWidget(m_busyLabel);
     statusBar()->addPermanentWidget(m_busyBar);
     statusBar()->addPermanentWidget(m_totalsLabel);
@@ -358,6 +409,8 @@ void MainWindow::createMenus()
     file->addAction(action(QStringLiteral("openReadOnly")));
     m_recentMenu = file->addMenu(tr("Open &recent"));
     updateRecentMenu();
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("export")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("quit")));
 
@@ -428,7 +481,7 @@ void MainWindow::updateRecentMenu()
 void MainWindow::updateActions()
 {
     const bool writable = !isReadOnly();
-    const bool hasSelection = m_taskView && m_taskView->selectionModel()->hasSelection();
+    const bool hasSelection = m_selection && (m_selection->selectedCount() > 0 || !m_selection->idsReady());
     const bool hasQueue = !selectedQueue().isEmpty();
     const bool hasMatches = m_taskModel->totalCount() > 0;
     for (QAction* a : std::as_const(m_writeActions))
@@ -481,15 +534,7 @@ QString MainWindow::selectedQueue() const
 
 QList<qint64> MainWindow::selectedTaskIds() const
 {
-    QList<qint64> ids;
-    const QModelIndexList rows = m_taskView->selectionModel()->selectedRows();
-    ids.reserve(rows.size());
-    for (const QModelIndex& row : rows) {
-        const QVariant id = row.data(TaskTableModel::TaskIdRole);
-        if (id.isValid())
-            ids.append(id.toLongLong());
-    }
-    return ids;
+    return m_selection->selectedIds();
 }
 
 bool MainWindow::confirm(const QString& question)
@@ -504,24 +549,23 @@ void MainWindow::runOnSelection(Bulk op)
 {
     if (isReadOnly())
         return;
-    const qsizetype selected = m_taskView->selectionModel()->selectedRows().size();
+    if (!m_selection->idsReady()) {
+        // Rows selected before they were loaded are being looked up: act once we know which tasks they are.
+        m_busyLabel->setText(tr("Looking up the selected tasks\u2026"));
+        m_selection->whenReady(this, [this, op] {
+            m_busyLabel->clear();
+            runOnSelection(op);
+        });
+        return;
+    }
     const QList<qint64> ids = selectedTaskIds();
     if (ids.isEmpty()) {
-        m_messageBar->showMessage(MessageBar::Kind::Error, tr("No loaded task is selected."));
+        m_messageBar->showMessage(MessageBar::Kind::Error, tr("No task is selected."));
         return;
     }
-    if (ids.size() < selected) {
-        // Rows still loading have no id yet; acting on part of a selection silently would be worse than asking.
-        m_messageBar->showMessage(MessageBar::Kind::Error,
-            tr("%1 of the selected rows are still loading. Use \u201call matching filter\u201d for large sets.")
-                .arg(selected - ids.size()));
-        return;
-    }
-    TaskFilter filter;
-    filter.ids = ids;
     if ((op == Bulk::Delete || ids.size() > 1) && !confirm(tr("%1 selected?").arg(verb(int(op), ids.size()))))
         return;
-    runBulk(op, filter, ids.size());
+    runBulk(op, TaskFilter {}, ids, ids.size());
 }
 
 void MainWindow::runOnFilter(Bulk op)
@@ -535,23 +579,52 @@ void MainWindow::runOnFilter(Bulk op)
     const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
     if (!confirm(tr("%1 \u2014 %2?\nThis runs in the background.").arg(verb(int(op), count), scope)))
         return;
-    runBulk(op, filter, count);
+    runBulk(op, filter, {}, count);
 }
 
-void MainWindow::runBulk(Bulk op, const TaskFilter& filter, qint64 count)
+void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count)
 {
-    std::shared_ptr<QueueEngine> engine = m_engine;
-    m_writer->run(verb(int(op), count), [engine, filter, op]() -> Result<qint64> {
-        switch (op) {
-        case Bulk::Retry:
-            return engine->retry(filter);
-        case Bulk::Cancel:
-            return engine->cancel(filter);
-        case Bulk::Delete:
-            return engine->purge(filter);
-        }
-        return Error {ErrorCode::Internal, QStringLiteral("unknown operation")};
+    if (m_bulk) {
+        m_messageBar->showMessage(
+            MessageBar::Kind::Error, tr("Another bulk action is still running: wait for it or stop it (status bar)."));
+        return;
+    }
+    const QString what = verb(int(op), count);
+    const auto jobOp = op == Bulk::Retry ? BulkJob::Op::Retry
+        : op == Bulk::Cancel             ? BulkJob::Op::Cancel
+                                         : BulkJob::Op::Delete;
+    m_bulk = new BulkJob(m_engine, jobOp, filter, ids, this);
+    m_bulkLabel->setText(tr("%1\u2026").arg(what));
+    m_bulkBar->setRange(0, 0); // until the first chunk says how many there are
+    for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
+        w->show();
+    connect(m_bulk, &BulkJob::progressed, this, [this](qint64 done, qint64 total, qint64) {
+        m_bulkBar->setRange(0, 1000);
+        m_bulkBar->setValue(total > 0 ? int(done * 1000 / total) : 1000);
+        // The counts go inside the bar: a label that grows with them would be squeezed by the status bar.
+        m_bulkBar->setFormat(tr("%1 of %2").arg(formatCount(done), formatCount(total)));
     });
+    connect(
+        m_bulk, &BulkJob::finished, this, [this, what](bool ok, bool cancelled, qint64 affected, const QString& error) {
+            m_bulk->deleteLater();
+            m_bulk = nullptr;
+            for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
+                w->hide();
+            if (ok) {
+                m_messageBar->showMessage(
+                    MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
+            } else if (cancelled) {
+                m_messageBar->showMessage(MessageBar::Kind::Info,
+                    tr("%1: stopped; %2 task(s) were affected before the stop.").arg(what, formatCount(affected)));
+            } else {
+                m_messageBar->showMessage(MessageBar::Kind::Error,
+                    tr("%1 failed after %2 task(s): %3").arg(what, formatCount(affected), error));
+            }
+            m_taskModel->refresh();
+            m_queueModel->reload();
+            m_inspector->reload();
+        });
+    m_bulk->start();
 }
 
 void MainWindow::setPaused(const QString& queue, bool paused)
@@ -614,6 +687,21 @@ void MainWindow::showEnqueueDialog()
         dialog.setQueue(queue);
     if (dialog.exec() == QDialog::Accepted && dialog.isInputValid())
         enqueueTasks(dialog.tasks());
+}
+
+ExportDialog* MainWindow::showExportDialog()
+{
+    auto* dialog = new ExportDialog(
+        m_engine->options().store, m_taskModel->filter(), m_taskModel->totalCount(), m_queueModel->queueNames(), this);
+    // Non-modal: a long export runs while the admin goes on working; the dialog goes away when it is done with.
+    connect(dialog, &QDialog::finished, dialog, &QObject::deleteLater);
+    connect(
+        dialog, &ExportDialog::exportSucceeded, this, [this](const QString& path, qint64 rows, const QString& what) {
+            m_messageBar->showMessage(MessageBar::Kind::Info,
+                tr("Exported %1 %2 to %3.").arg(formatCount(rows), what, QDir::toNativeSeparators(path)));
+        });
+    dialog->show();
+    return dialog;
 }
 
 void MainWindow::chooseDatabase(bool readOnly)

@@ -13,6 +13,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QTableView;
+class QToolButton;
 
 namespace qd {
 class QueueEngine;
@@ -21,12 +22,15 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
+class BulkJob;
+class ExportDialog;
 class FilterBar;
 class MessageBar;
 class QueueListModel;
 class ReaderThread;
 class StatsPanel;
 class TaskInspector;
+class TaskSelectionKeeper;
 class TaskTableModel;
 class WorkersModel;
 
@@ -63,12 +67,19 @@ public:
 
     // Enqueues in the background and reports the outcome in the message bar.
     void enqueueTasks(const QList<NewTask>& tasks);
-    // The tasks selected in the table whose rows are loaded.
+    // The tasks selected in the table, by id: kept across live refreshes that move rows, and including rows that
+    // were never loaded once the background resolution has answered (see TaskSelectionKeeper).
     QList<qint64> selectedTaskIds() const;
+    TaskSelectionKeeper* selectionKeeper() const { return m_selection; }
+    // The bulk retry/cancel/delete running in the background, if any.
+    BulkJob* bulkJob() const { return m_bulk; }
     QString selectedQueue() const;
 
     // Opens a database in a new window, in the background; failures go to the message bar.
     void openDatabase(const QString& path, bool readOnly);
+
+    // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
+    ExportDialog* showExportDialog();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -87,7 +98,7 @@ private:
 
     void runOnSelection(Bulk op);
     void runOnFilter(Bulk op);
-    void runBulk(Bulk op, const TaskFilter& filter, qint64 count);
+    void runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count);
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
@@ -117,6 +128,12 @@ private:
     QLabel* m_busyLabel = nullptr;
     QProgressBar* m_busyBar = nullptr;
     QMenu* m_recentMenu = nullptr;
+    TaskSelectionKeeper* m_selection = nullptr;
+    BulkJob* m_bulk = nullptr;
+    QLabel* m_selectionLabel = nullptr;
+    QLabel* m_bulkLabel = nullptr;
+    QProgressBar* m_bulkBar = nullptr;
+    QToolButton* m_bulkStop = nullptr;
 
     QHash<QString, QAction*> m_actions;
     QList<QAction*> m_writeActions;

@@ -122,4 +122,43 @@ void StoreReader::fetchTypes()
     Q_EMIT typesFetched(*types);
 }
 
+void StoreReader::fetchRowIds(
+    quint64 requestId, const TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges, qint64 total)
+{
+    auto* s = store();
+    if (!s)
+        return;
+    QList<qint64> ids;
+    if (rowRanges.size() == 1 && rowRanges.first().first == 0 && rowRanges.first().second >= total - 1) {
+        // Everything: the order does not matter, and deep OFFSETs over a million rows would take minutes.
+        const Status read = s->forEachTask(query.filter, [&ids](const Task& t) {
+            ids.append(t.id);
+            return true;
+        });
+        if (!read)
+            Q_EMIT readFailed(read.errorString());
+        Q_EMIT rowIdsFetched(requestId, ids, read.ok());
+        return;
+    }
+    constexpr qint64 chunk = 2000; // rows per query: bounded memory for a selection of a million rows
+    for (const auto& [first, last] : rowRanges) {
+        for (qint64 start = first; start <= last; start += chunk) {
+            TaskQuery q = query;
+            q.offset = start;
+            q.limit = int(std::min(chunk, last - start + 1));
+            auto rows = s->listTasks(q);
+            if (!rows) {
+                Q_EMIT readFailed(rows.errorString());
+                Q_EMIT rowIdsFetched(requestId, ids, false);
+                return;
+            }
+            for (const Task& t : std::as_const(*rows))
+                ids.append(t.id);
+            if (rows->size() < q.limit)
+                break; // the table shrank since the selection was made
+        }
+    }
+    Q_EMIT rowIdsFetched(requestId, ids, true);
+}
+
 } // namespace qd::ui

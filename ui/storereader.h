@@ -36,6 +36,11 @@ public:
     void fetchTask(quint64 requestId, qint64 taskId);
     void fetchSamples(quint64 requestId, const QStringList& queues, int resolutionSeconds, qint64 from, qint64 to);
     void fetchTypes();
+    // The ids of the rows in `rowRanges` (inclusive row numbers of the sorted result of `query`, which had `total`
+    // rows), for a selection of rows that were never loaded. A range over the whole result (select all) is read
+    // in one streaming pass instead of by OFFSET.
+    void fetchRowIds(
+        quint64 requestId, const qd::TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges, qint64 total);
 
 Q_SIGNALS:
     void countFetched(quint64 generation, qint64 count);
@@ -45,6 +50,8 @@ Q_SIGNALS:
     void taskFetched(quint64 requestId, const qd::TaskWithEvents& task);
     void samplesFetched(quint64 requestId, const QList<qd::QueueSample>& samples);
     void typesFetched(const QStringList& types);
+    // complete is false when reading failed (readFailed says why): the ids are then only part of the rows.
+    void rowIdsFetched(quint64 requestId, const QList<qint64>& ids, bool complete);
     void readFailed(const QString& message);
 
 private:

@@ -93,6 +93,36 @@ std::optional<Task> TaskTableModel::taskAt(int row) const
     return it->rows.at(row % pageSize);
 }
 
+QList<std::pair<int, int>> TaskTableModel::visitLoadedRows(
+    int first, int last, const std::function<void(int row, qint64 taskId)>& fn) const
+{
+    QList<std::pair<int, int>> unloaded;
+    auto addUnloaded = [&unloaded](int from, int to) {
+        if (!unloaded.isEmpty() && unloaded.last().second == from - 1)
+            unloaded.last().second = to;
+        else
+            unloaded.append({from, to});
+    };
+    first = std::max(first, 0);
+    last = std::min(last, rowCount() - 1);
+    for (int row = first; row <= last;) {
+        const int page = row / pageSize;
+        const int pageEnd = std::min(last, (page + 1) * pageSize - 1);
+        auto it = m_pages.constFind(page);
+        if (it == m_pages.constEnd()) {
+            addUnloaded(row, pageEnd);
+        } else {
+            const int loadedEnd = std::min(pageEnd, page * pageSize + int(it->rows.size()) - 1);
+            for (int r = row; r <= loadedEnd; ++r)
+                fn(r, it->rows.at(r - page * pageSize).id);
+            if (loadedEnd < pageEnd)
+                addUnloaded(std::max(row, loadedEnd + 1), pageEnd);
+        }
+        row = pageEnd + 1;
+    }
+    return unloaded;
+}
+
 QVariant TaskTableModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))

@@ -9,6 +9,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <functional>
+
 namespace qd {
 class QueueEngine;
 }
@@ -67,6 +69,12 @@ public:
 
     // The task shown on a row, if its page is loaded.
     std::optional<Task> taskAt(int row) const;
+    // Calls fn(row, taskId) for every row of [first, last] whose page is loaded (including pages shown while
+    // their refresh is on its way), without asking for any page; returns the runs of rows that are not loaded.
+    QList<std::pair<int, int>> visitLoadedRows(
+        int first, int last, const std::function<void(int row, qint64 taskId)>& fn) const;
+    // Bumped whenever the rows start meaning something else (a filter or sort change).
+    quint64 generation() const { return m_generation; }
     // Re-reads the count and the pages on screen (also done automatically when the engine reports changes).
     void refresh();
 

@@ -1,4 +1,5 @@
 #include "core/queueengine.h"
+#include "ui/enginereaper.h"
 #include "ui/mainwindow.h"
 
 #include <QApplication>
@@ -39,5 +40,8 @@ int main(int argc, char* argv[])
     auto* window = new qd::ui::MainWindow(std::shared_ptr<qd::QueueEngine>(std::move(engine).value()));
     window->setAttribute(Qt::WA_DeleteOnClose);
     window->show();
-    return app.exec();
+    const int status = app.exec();
+    // Closed windows shut their engines down in the background; every database is closed before we exit.
+    qd::ui::EngineReaper::waitForAll();
+    return status;
 }

@@ -1,5 +1,6 @@
 #include "ui/backgroundwriter.h"
 #include "ui/charts/statspanel.h"
+#include "ui/enginereaper.h"
 #include "ui/filterbar.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
@@ -243,6 +244,54 @@ private Q_SLOTS:
         window.openDatabase(dir.filePath(QStringLiteral("missing.db")), true);
         QTRY_VERIFY(window.messageBar()->isVisible());
         QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+    }
+
+    // Closing a window returns at once even when its engine must wait for a running task on shutdown; the engine
+    // is shut down in the background (gracefully: the task goes back to the queue) and the app waits for it at exit.
+    void closingDoesNotBlockOnEngineShutdown()
+    {
+        EngineReaper::waitForAll(); // windows of earlier tests: start from none pending
+        QTemporaryDir dir;
+        EngineOptions options;
+        options.store.path = dir.filePath(QStringLiteral("ui.db"));
+        options.workerCount = 1;
+        options.pollIntervalMs = 50;
+        options.shutdownGraceMs = 4000;
+        auto opened = QueueEngine::open(options);
+        QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
+        std::shared_ptr<QueueEngine> engine(std::move(opened).value());
+        NewTask slow;
+        slow.type = QStringLiteral("sleep");
+        slow.payload = QByteArrayLiteral("{\"ms\":60000}");
+        QVERIFY(engine->enqueue(slow).ok());
+        QTRY_VERIFY_WITH_TIMEOUT(countIn(*engine, TaskState::Running) == 1, 10000);
+
+        std::weak_ptr<QueueEngine> weak = engine;
+        auto* window = new MainWindow(std::move(engine));
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        QElapsedTimer closing;
+        closing.start();
+        window->close();
+        delete window;
+        const qint64 closeMs = closing.elapsed();
+        // Destroying the engine here would take the 4 s grace: the window must be gone well before.
+        QVERIFY2(closeMs < 2000, qPrintable(QString::number(closeMs)));
+        // Still shutting down, elsewhere (the engine's use count is already 0 then: ask the reaper, not a weak_ptr).
+        QCOMPARE(EngineReaper::pendingCount(), 1);
+
+        QElapsedTimer teardown;
+        teardown.start();
+        EngineReaper::waitForAll();
+        QVERIFY(weak.expired());
+        // The shutdown really did wait for the task in the background (most of the 4 s grace was left).
+        QVERIFY2(closeMs + teardown.elapsed() >= 3500, qPrintable(QString::number(teardown.elapsed())));
+        QCOMPARE(EngineReaper::pendingCount(), 0);
+        // The shutdown completed: the interrupted task was handed back, not left running under a dead lease.
+        options.workerCount = 0;
+        auto reopened = QueueEngine::open(options);
+        QVERIFY2(reopened.ok(), qPrintable(reopened.errorString()));
+        QCOMPARE(countIn(**reopened, TaskState::Running), qint64(0));
     }
 
     void busyScreenshot()

@@ -4,8 +4,14 @@
 #include "ui/readerthread.h"
 #include "uitesthelpers.h"
 
+#include <QAction>
+#include <QChartView>
 #include <QDateTime>
+#include <QFile>
+#include <QImage>
 #include <QSignalSpy>
+#include <QSvgRenderer>
+#include <QToolButton>
 
 using namespace qd;
 using namespace qd::ui;
@@ -79,6 +85,69 @@ private Q_SLOTS:
         QVERIFY(updated.wait(2000));
         QCOMPARE(panel.stateChart()->seriesPoints(0).size(), StatsPanel::liveCapacity);
         panel.grab().save(QStringLiteral("/tmp/qd-charts.png"));
+    }
+
+    // Save chart as PNG and SVG: the files are complete images of the chart with its series drawn in their colors.
+    void savesChartAsPngAndSvg()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 0, false, QStringLiteral("ui.db"), 0);
+        QVERIFY(engine);
+        ReaderThread reader(engine->options().store);
+        StatsPanel panel(engine.get(), &reader);
+        panel.resize(1200, 320);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QSignalSpy updated(&panel, &StatsPanel::chartsUpdated);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (int i = 0; i < 30; ++i)
+            panel.addSample(sample(now - (30 - i) * 1000, 10 + i, 3, 100 + 30 * i));
+        QVERIFY(updated.wait(2000));
+
+        TimeSeriesChart* chart = panel.waitChart();
+        QVERIFY(chart->findChild<QAction*>(QStringLiteral("saveChart"))); // the chart's context menu
+        QVERIFY(panel.findChild<QToolButton*>(QStringLiteral("saveChartButton")));
+        const QSize onScreen = chart->findChild<QChartView*>()->viewport()->size();
+        QVERIFY(onScreen.width() > 100 && onScreen.height() > 100);
+
+        const QString png = dir.filePath(QStringLiteral("wait.png"));
+        QCOMPARE(chart->saveAs(png), QString());
+        QImage image(png);
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.size(), onScreen * 2);
+        // The p95 line is drawn in its color (0xe377c2), not just the frame.
+        int p95Pixels = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width(); ++x) {
+                const QColor c = image.pixelColor(x, y);
+                if (std::abs(c.red() - 0xe3) < 12 && std::abs(c.green() - 0x77) < 12 && std::abs(c.blue() - 0xc2) < 12)
+                    ++p95Pixels;
+            }
+        }
+        QVERIFY2(p95Pixels > 100, qPrintable(QString::number(p95Pixels)));
+
+        const QString svgPath = dir.filePath(QStringLiteral("wait.svg"));
+        QCOMPARE(chart->saveAs(svgPath), QString());
+        QSvgRenderer renderer(svgPath);
+        QVERIFY(renderer.isValid());
+        QCOMPARE(renderer.viewBox(), QRect(QPoint(0, 0), onScreen));
+        QFile svgFile(svgPath);
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        const QByteArray svg = svgFile.readAll();
+        QVERIFY(svg.contains(QByteArray(QByteArray("<title>") + chart->title().toUtf8())));
+        QVERIFY(svg.contains(">p95<")); // the legend
+        QVERIFY(svg.contains(">p50<"));
+        QVERIFY(svg.contains("stroke=\"#e377c2\"")); // the p95 line itself, as vector
+        QVERIFY(svg.contains("stroke=\"#9467bd\""));
+
+        const QString wrong = dir.filePath(QStringLiteral("wait.txt"));
+        QVERIFY(!chart->saveAs(wrong).isEmpty());
+        QVERIFY(!QFile::exists(wrong));
+        panel.grab().save(QStringLiteral("/tmp/qd-ui2-statspanel.png"));
+        QFile::remove(QStringLiteral("/tmp/qd-ui2-chart-export.png"));
+        QFile::copy(png, QStringLiteral("/tmp/qd-ui2-chart-export.png"));
+        QFile::remove(QStringLiteral("/tmp/qd-ui2-chart-export.svg"));
+        QFile::copy(svgPath, QStringLiteral("/tmp/qd-ui2-chart-export.svg"));
     }
 
     void engineSamplesArriveLive()

@@ -9,6 +9,8 @@
 #include <QDateTime>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace qd::ui {
@@ -46,6 +48,19 @@ StatsPanel::StatsPanel(QueueEngine* engine, ReaderThread* reader, QWidget* paren
     top->addWidget(m_rangeBox);
     top->addWidget(m_status);
     top->addStretch();
+    // For reports and post-mortems: each chart as PNG or SVG (also on each chart's context menu).
+    auto* save = new QToolButton(this);
+    save->setObjectName(QStringLiteral("saveChartButton"));
+    save->setText(tr("Save chart\u2026"));
+    save->setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(save);
+    for (TimeSeriesChart* chart : {m_stateChart, m_rateChart, m_waitChart}) {
+        menu->addAction(chart->title(), chart, &TimeSeriesChart::saveWithDialog);
+        connect(chart, &TimeSeriesChart::saved, this, &StatsPanel::chartSaved);
+        connect(chart, &TimeSeriesChart::saveFailed, this, &StatsPanel::chartSaveFailed);
+    }
+    save->setMenu(menu);
+    top->addWidget(save);
     // Side by side: the panel sits under the table, where width is plentiful and height is not.
     auto* charts = new QHBoxLayout;
     charts->addWidget(m_stateChart, 1);

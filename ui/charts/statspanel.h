@@ -44,6 +44,9 @@ public:
 
 Q_SIGNALS:
     void chartsUpdated();
+    // A chart was saved as PNG or SVG (from the "Save chart" menu or a chart's context menu), or could not be.
+    void chartSaved(const QString& path);
+    void chartSaveFailed(const QString& message);
 
 private:
     void tick();

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <QColor>
+#include <QImage>
 #include <QList>
 #include <QPointF>
 #include <QWidget>
 
 class QChart;
+class QPainter;
 class QChartView;
 class QDateTimeAxis;
 class QLineSeries;
@@ -30,10 +32,25 @@ public:
     void fitValues(double minimumMax = 1.0);
     void setValueSuffix(const QString& suffix);
 
+    QString title() const;
+    // The chart as a raster image at `scale` times its on-screen size (crisp in reports).
+    QImage toImage(qreal scale = 2.0) const;
+    // Saves the chart as it is shown: PNG (at twice the on-screen size) or SVG (vector, on-screen size), chosen by
+    // the file's suffix. Written through QSaveFile: a failure leaves no partial file. Returns an error text or "".
+    QString saveAs(const QString& path) const;
+    // Asks for a file (PNG or SVG) and saves; errors are reported through saveFailed.
+    void saveWithDialog();
+
     int seriesCount() const { return int(m_series.size()); }
     QList<QPointF> seriesPoints(int series) const;
 
+Q_SIGNALS:
+    void saved(const QString& path);
+    void saveFailed(const QString& message);
+
 private:
+    void renderScene(QPainter& painter, const QRectF& target) const;
+
     QChart* m_chart;
     QChartView* m_view;
     QDateTimeAxis* m_timeAxis;
