@@ -9,6 +9,7 @@
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -18,8 +19,10 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <atomic>
+#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -90,6 +93,7 @@ private Q_SLOTS:
     void fullWhileCompletingKeepsWorkAndRecovers();
     void fullBeforeClaimIsReportedWithoutSpinning();
     void purgingFinishedTasksMakesRoom();
+    void shutdownOnAFullFileEnds();
 
 private:
     static void countFailedClaims(QtMsgType type, const QMessageLogContext& context, const QString& message);
@@ -342,6 +346,67 @@ void TestFullDisk::purgingFinishedTasksMakesRoom()
     QTRY_COMPARE_WITH_TIMEOUT(
         scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), queued + 20, 30'000);
     QCOMPARE(scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks")), queued + 20);
+}
+
+void TestFullDisk::shutdownOnAFullFileEnds()
+{
+    // The GUI or `queuedesk-cli work` closing while the disk is full: results that cannot be written must not
+    // keep the process from ending. Their tasks stay leased, and the lease brings them back (at-least-once).
+    auto engine = openEngine(2, Durability::Normal);
+    QVERIFY(engine);
+    NewTask filler = tortureTask(0, 0, 3000);
+    filler.queue = QStringLiteral("filler");
+    QVERIFY(engine->enqueue(filler));
+    QVERIFY(engine->setPaused(QStringLiteral("filler"), true));
+    QVERIFY(engine->enqueueBatch(QList<NewTask>(50, filler))); // room another connection can free later
+    QVERIFY(engine->enqueueBatch(QList<NewTask>(2, tortureTask(300, 5000))));
+    auto reader = openReader(m_db);
+    QVERIFY(reader);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'running'")), 2, 20'000);
+    QVERIFY(limitPages(*engine, 0));
+    QTRY_VERIFY_WITH_TIMEOUT(m_fullErrors.load() > 0, 20'000); // the two results are waiting for room
+
+    constexpr qint64 graceMs = 10'000; // EngineOptions::shutdownGraceMs's default
+    std::atomic<bool> closed {false};
+    QElapsedTimer clock;
+    clock.start();
+    std::thread closer([&] {
+        engine.reset();
+        closed = true;
+    });
+    while (!closed && clock.elapsed() < graceMs + 5000)
+        QThread::msleep(20);
+    const bool endedInTime = closed;
+    const qint64 waitedMs = clock.elapsed();
+    if (!endedInTime) {
+        // Free room from another connection (deleted pages are reused under the same limit), so that the hung
+        // shutdown can write its results and the test can go on.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("freer"));
+        db.setDatabaseName(m_db);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+        QVERIFY(db.open());
+        {
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral(
+                "DELETE FROM task_events WHERE task_id IN (SELECT id FROM tasks WHERE queue = 'filler')")));
+            QVERIFY(q.exec(QStringLiteral("DELETE FROM tasks WHERE queue = 'filler'")));
+        }
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("freer"));
+    }
+    closer.join();
+    qInfo("shutdown on a full file: %s after %lld ms", endedInTime ? "ended" : "hung, freed", waitedMs);
+    // Core bug (reported to the lead): EngineCore::stopWorkers waits without limit for busy workers, and a worker
+    // only stops being busy once its result is committed, which a full file never allows.
+    QEXPECT_FAIL("", "core: shutdown waits forever for results that cannot be written", Continue);
+    QVERIFY2(endedInTime, "the engine did not shut down within its grace period plus 5 s");
+    // Whatever happened, the two tasks are not lost: finished, or still leased (to come back when it expires).
+    QCOMPARE(
+        scalar(*reader,
+            QStringLiteral("SELECT count(*) FROM tasks WHERE queue = 'full' AND state IN ('succeeded', 'running')")),
+        2);
 }
 
 QTEST_GUILESS_MAIN(TestFullDisk)
