@@ -5,7 +5,8 @@
 //   qd_torture_node produce DB LOG RUN BATCH_SIZE PAUSE_MS
 //       enqueues batches of "torture" tasks until killed. Each payload names its run and batch, so a batch cut
 //       short by a kill shows up as a partial group; after each enqueueBatch returns, "RUN BATCH ID,ID,...\n"
-//       is appended to LOG, so the harness knows which tasks the producer was told are stored.
+//       is appended to LOG, so the harness knows which tasks the producer was told are stored. "batch N" on
+//       stdout announces each batch just before it is written.
 // Both files are written with one write() per line on an O_APPEND descriptor: a SIGKILL cannot lose or tear a
 // line the kernel already has (only power loss could, which this test does not simulate), so no fsync is needed.
 #include "torturehandler.h"
@@ -115,6 +116,8 @@ int produce(const QStringList& args)
             t.priority = int(rng->bounded(3));
             tasks.append(t);
         }
+        // Tells the harness a batch is on its way, so that it can kill us while the batch is being written.
+        QTextStream(stdout) << "batch " << batch << Qt::endl;
         const auto stored = (*engine)->enqueueBatch(tasks);
         if (!stored) {
             QTextStream(stderr) << "enqueue failed: " << stored.errorString() << '\n';

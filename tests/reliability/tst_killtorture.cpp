@@ -27,7 +27,7 @@ using namespace qd;
 
 namespace {
 
-constexpr int batchSize = 20;
+constexpr int batchSize = 100; // large enough that a kill often lands while one is being written
 constexpr int workerThreads = 3;
 constexpr qint64 leaseMs = 500;
 constexpr int maxAttempts = 25; // far more than the kills can use up on one task
@@ -119,11 +119,12 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
     int run = 1;
     int producerKills = 0;
     QSet<qint64> cancelTargets;
+    QList<std::pair<int, int>> killedDuring; // (run, batch) the producer had announced when it was killed
     QProcess producer;
     auto startProducer = [&] {
         return start(producer,
             {QStringLiteral("produce"), db, produced, QString::number(run), QString::number(batchSize),
-                QStringLiteral("50")});
+                QStringLiteral("250")});
     };
     QVERIFY(startProducer());
 
@@ -148,8 +149,12 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
         sigkill(worker);
         if (QTest::currentTestFailed())
             return;
-        if (k % 10 == 4) { // the producer dies mid-batch (or between batches) and a new run takes over
+        if (k % 10 == 4) { // the producer dies, most likely while a batch is being written; a new run takes over
+            producer.readAllStandardOutput();
+            QVERIFY(producer.waitForReadyRead(30'000)); // "batch N": it is about to write one
             sigkill(producer);
+            const QList<QByteArray> said = producer.readAllStandardOutput().trimmed().split('\n');
+            killedDuring.append({run, said.last().split(' ').value(1).toInt()});
             if (QTest::currentTestFailed())
                 return;
             ++producerKills;
@@ -281,6 +286,10 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
         if (!present.contains(it.key()))
             problems << QStringLiteral("task %1 ran but is not in the database").arg(it.key());
     }
+    // A batch the producer was killed during is stored whole (the commit came first) or not at all.
+    int cutStoredWhole = 0;
+    for (const auto& batch : std::as_const(killedDuring))
+        cutStoredWhole += batchSizes.value(batch) == batchSize;
     const qint64 redelivered
         = scalar(*store, QStringLiteral("SELECT count(*) FROM task_events WHERE kind = 'lease_expired'"));
     QSqlQuery q(store->database());
@@ -293,10 +302,12 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
         kills, producerKills, killPhaseMs, qint64(present.size()), qint64(batchSizes.size()), qint64(promised.size()),
         finalStates[std::size_t(TaskState::Succeeded)], finalStates[std::size_t(TaskState::Failed)],
         finalStates[std::size_t(TaskState::Cancelled)], qint64(cancelTargets.size()));
-    qInfo("handler runs: %lld; tasks run more than once: %lld (%lld extra runs: transient failures by design plus "
-          "%lld lease expiries after kills, the at-least-once duplicates); lost: %lld; partial batches: %d; "
-          "integrity_check: %s",
-        totalRuns, ranMoreThanOnce, extraRuns, redelivered, lost, partialBatches, qPrintable(integrity));
+    qInfo(
+        "handler runs: %lld; tasks run more than once: %lld (%lld extra runs: transient failures by design plus "
+        "%lld lease expiries after kills, the at-least-once duplicates); lost: %lld; producer killed during "
+        "%lld batches: %d stored whole, %lld not at all, 0 partial (partial batches overall: %d); integrity_check: %s",
+        totalRuns, ranMoreThanOnce, extraRuns, redelivered, lost, qint64(killedDuring.size()), cutStoredWhole,
+        qint64(killedDuring.size()) - cutStoredWhole, partialBatches, qPrintable(integrity));
     for (const QString& p : problems.mid(0, 30))
         qWarning().noquote() << p;
     QVERIFY2(problems.isEmpty(), qPrintable(QStringLiteral("%1 problems, see above").arg(problems.size())));
