@@ -35,7 +35,7 @@ for target in "${targets[@]}"; do
   # New inputs go to the first directory (the build's), the committed seeds are only read.
   if "$build/fuzz/qd_fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "fuzz/corpus/$target" >"$log" 2>&1; then
-    runs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
+    runs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}' || true)
     echo "   ok: ${runs:-?} executions, corpus $(ls "$corpus" | wc -l) files"
   else
     echo "   FAILED: see $log; reproducer(s): $(ls "$artifacts" | tr '\n' ' ')"
