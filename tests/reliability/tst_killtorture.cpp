@@ -124,7 +124,7 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
     auto startProducer = [&] {
         return start(producer,
             {QStringLiteral("produce"), db, produced, QString::number(run), QString::number(batchSize),
-                QStringLiteral("250")});
+                QStringLiteral("400")});
     };
     QVERIFY(startProducer());
 
