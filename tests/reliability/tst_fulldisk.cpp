@@ -308,6 +308,13 @@ void TestFullDisk::checkFinishedOnce(TaskStore& reader, int withResults)
         qWarning().noquote() << p;
     QVERIFY(problems.isEmpty());
     QSqlQuery q(reader.database());
+    // Every claim wrote its "started" event in the same transaction, full file or not.
+    QVERIFY(
+        q.exec(QStringLiteral("SELECT count(*) FROM tasks t WHERE t.attempts <> (SELECT count(*) FROM task_events e "
+                              "WHERE e.task_id = t.id AND e.kind = 'started')"))
+        && q.next());
+    QCOMPARE(q.value(0).toInt(), 0);
+    q.finish();
     QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
     QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
 }
