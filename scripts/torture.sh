@@ -4,6 +4,7 @@
 #   scripts/torture.sh soak MINUTES    the soak at full speed for MINUTES, RSS and open files sampled
 #   scripts/torture.sh full            the full-database tests
 # Each prints its figures (kills, tasks, duplicates, lost; or the RSS/fd samples) and exits non-zero on a failure.
+# BUILD_DIR=DIR uses an already configured build directory instead of the default preset's build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-kills}"
@@ -11,19 +12,20 @@ arg="${2:-}"
 scripts/install-deps.sh
 export QT_QPA_PLATFORM=offscreen QT_LOGGING_RULES="qd.*.debug=false"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
-cmake --preset default >/dev/null
-bin=build/tests/reliability
+build="${BUILD_DIR:-build}"
+[ -n "${BUILD_DIR:-}" ] || cmake --preset default >/dev/null
+bin="$build/tests/reliability"
 case "$mode" in
   kills)
-    cmake --build --preset default --target tst_killtorture qd_torture_node
+    cmake --build "$build" -j2 --target tst_killtorture qd_torture_node
     QD_TORTURE_KILLS="${arg:-500}" "$bin/tst_killtorture" -maxwarnings 0
     ;;
   soak)
-    cmake --build --preset default --target tst_soak
+    cmake --build "$build" -j2 --target tst_soak
     QD_SOAK_SECONDS=$(( ${arg:-10} * 60 )) "$bin/tst_soak"
     ;;
   full)
-    cmake --build --preset default --target tst_fulldisk
+    cmake --build "$build" -j2 --target tst_fulldisk
     "$bin/tst_fulldisk"
     ;;
   *)
