@@ -25,6 +25,7 @@
 #include <csignal>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace {
@@ -137,6 +138,9 @@ int produce(const QStringList& args)
 
 int main(int argc, char* argv[])
 {
+    // Die with the harness: a harness that crashes (or is halted by a sanitizer) must not leave a worker behind
+    // holding ctest's output pipe open until the test's timeout.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() == 6 && args.at(1) == u"work")
