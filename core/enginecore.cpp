@@ -304,6 +304,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     consider(m_nextSample);
     consider(m_nextScheduled);
     consider(m_completionRetryAt);
+    consider(m_claimRetryAt);
     for (const Slot& slot : m_slots) {
         if (slot.busy) {
             consider(m_nextHeartbeat);
@@ -322,7 +323,7 @@ void EngineCore::writerCycle()
     {
         std::unique_lock lock(m_mutex);
         const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
-        const bool idleWorkerCanWork = m_claiming && writerHasClaimableWork({});
+        const bool idleWorkerCanWork = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork({});
         const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
         if (!idleWorkerCanWork && !workerCountChanged) {
             m_wake.wait_until(lock, wakeAt, [&] {
@@ -374,7 +375,8 @@ void EngineCore::writerCycle()
         anyIdle |= !slot.busy && !slot.retiring;
     }
     const bool heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
-    const bool claimDue = !readOnly && claiming && anyIdle && writerHasClaimableWork({});
+    const bool claimAllowed = !readOnly && claiming && now >= m_claimRetryAt;
+    const bool claimDue = claimAllowed && anyIdle && writerHasClaimableWork({});
 
     QList<std::pair<int, Task>> dispatch;
     std::deque<Completion> retryLater;
@@ -438,8 +440,22 @@ void EngineCore::writerCycle()
                 if (t.to == TaskState::Queued)
                     m_maybeReady.insert(t.queue);
             }
-            if (!readOnly && claiming && m_store->inTransaction() && writerHasClaimableWork(freed))
-                writerClaim(now, freed, dispatch);
+            if (claimAllowed && m_store->inTransaction() && writerHasClaimableWork(freed)) {
+                if (Status claimed = writerClaim(now, freed, dispatch); !claimed) {
+                    // A claim the database refuses (full, locked) is tried again in half a second, not at once in
+                    // a busy loop, and reported once, not on every try. What else this cycle did still commits.
+                    m_claimRetryAt = now + 500;
+                    if (!m_store->inTransaction()) {
+                        failure = claimed.error();
+                    } else if (int(claimed.error().code) != m_lastClaimErrorCode) {
+                        m_lastClaimErrorCode = int(claimed.error().code);
+                        reportError(claimed.error());
+                    }
+                } else {
+                    m_claimRetryAt = 0;
+                    m_lastClaimErrorCode = -1;
+                }
+            }
             if (m_store->inTransaction()) {
                 Status c = m_store->commit();
                 committed = bool(c);
@@ -644,7 +660,7 @@ bool EngineCore::writerHasClaimableWork(const QSet<int>& freed) const
     return false;
 }
 
-void EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch)
+Status EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch)
 {
     QList<int> idle;
     for (int i = 0; i < int(m_slots.size()); ++i) {
@@ -652,7 +668,7 @@ void EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair
             idle.append(i);
     }
     if (idle.isEmpty())
-        return;
+        return success();
     // Rotate the starting queue so that a busy queue cannot starve the others.
     QStringList order = m_queueOrder;
     if (!order.isEmpty()) {
@@ -672,28 +688,43 @@ void EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair
             capacity = std::min(capacity, config.concurrency - writerRunningIn(name, freed));
         if (capacity <= 0)
             continue;
-        auto claimed = m_store->claim(name, capacity, m_owner, m_options.leaseMs, now);
-        if (!claimed) {
-            qCWarning(lcEngine) << claimed.errorString();
-            return;
+        // The claim and its "started" events stand or fall together (a savepoint): a claim without them would
+        // commit tasks that are running in the database but on no worker.
+        const qsizetype mark = dispatch.size();
+        const QList<int> idleBefore = idle;
+        bool drained = false;
+        const Status s = m_store->atomically([&]() -> Status {
+            auto claimed = m_store->claim(name, capacity, m_owner, m_options.leaseMs, now);
+            if (!claimed)
+                return claimed.error();
+            drained = claimed->size() < capacity;
+            for (Task& task : claimed.value()) {
+                const int index = idle.takeFirst();
+                if (Status started = m_store->recordStart(task, m_slots[std::size_t(index)].worker->name(), now);
+                    !started)
+                    return started;
+                dispatch.append({index, std::move(task)});
+            }
+            return success();
+        });
+        if (!s) {
+            qCWarning(lcEngine) << s.errorString();
+            dispatch.resize(mark);
+            idle = idleBefore;
+            return s;
         }
-        if (claimed->size() < capacity)
+        if (drained)
             m_maybeReady.remove(name);
-        // The slots are set up only after the commit (writerAssign): until then the claim may still roll back.
-        for (Task& task : claimed.value()) {
-            const int index = idle.takeFirst();
-            if (Status s = m_store->recordStart(task, m_slots[std::size_t(index)].worker->name(), now); !s)
-                qCWarning(lcEngine) << s.errorString();
-            dispatch.append({index, std::move(task)});
-            // Counted busy from the claim on, so that a shutdown starting now waits for this task too.
-            std::lock_guard lock(m_mutex);
-            ++m_busyWorkers;
-        }
+        // The slots are set up only after the commit (writerAssign): until then the claim may still roll back. They
+        // count as busy from the claim on, so that a shutdown starting now waits for these tasks too.
+        std::lock_guard lock(m_mutex);
+        m_busyWorkers += int(dispatch.size() - mark);
     }
     // A queue we did not get to (all workers busy) keeps its hint for the next cycle.
     if (!dispatch.isEmpty())
         m_nextHeartbeat = std::min(m_nextHeartbeat == 0 ? now + m_options.leaseMs / 3 : m_nextHeartbeat,
             now + std::max<qint64>(m_options.leaseMs / 3, 50));
+    return success();
 }
 
 void EngineCore::writerAssign(int index, Task task, qint64 now)

@@ -82,7 +82,7 @@ private:
     void writerFreeSlot(const Completion& completion, qint64 now);
     // Claims tasks for the idle slots and for `freed`, the slots whose results this transaction records; the
     // slots take them in writerAssign() once the transaction is committed.
-    void writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch);
+    Status writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch);
     void writerAssign(int index, Task task, qint64 now);
     bool writerSlotIsFree(int index, const QSet<int>& freed) const;
     int writerRunningIn(const QString& queue, const QSet<int>& freed) const;
@@ -140,6 +140,8 @@ private:
     qint64 m_nextScheduled = 0;
     qint64 m_lastSampleMinute = 0;
     qint64 m_completionRetryAt = 0;
+    qint64 m_claimRetryAt = 0; // after a claim the database refused
+    int m_lastClaimErrorCode = -1;
     bool m_countsDirty = true;
     int m_lastErrorCode = -1;
 };

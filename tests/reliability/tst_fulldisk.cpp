@@ -275,13 +275,8 @@ void TestFullDisk::fullBeforeClaimIsReportedWithoutSpinning()
     qInfo("%d filler tasks packed the file; in 2 s on the full file: %d failed claims logged, %d errors reported",
         fillers, failedClaims, fullErrors);
     QCOMPARE(queuedWhileFull, qint64(taskCount)); // nothing was claimed, nothing lost
-    // Core bug (reported to the lead): EngineCore::writerClaim only logs a failed claim; the cycle still commits,
-    // so errorOccurred is never emitted, and the queue keeps its ready hint, so the writer retries at once,
-    // thousands of times a second. Marked as expected failures until core backs off and reports; an XPASS then
-    // fails the test so that these marks are removed.
-    QEXPECT_FAIL("", "core: a claim failing on a full file is never reported through errorOccurred", Continue);
+    // A refused claim is reported once and tried again after a pause, not thousands of times a second.
     QVERIFY2(fullErrors > 0, "a full file that stops all work must reach errorOccurred");
-    QEXPECT_FAIL("", "core: a claim failing on a full file is retried in a busy loop", Continue);
     QVERIFY2(failedClaims <= 100, qPrintable(QStringLiteral("%1 failed claims in 2 s").arg(failedClaims)));
 
     QTRY_COMPARE_WITH_TIMEOUT(
@@ -405,9 +400,7 @@ void TestFullDisk::shutdownOnAFullFileEnds()
     }
     closer.join();
     qInfo("shutdown on a full file: %s after %lld ms", endedInTime ? "ended" : "hung, freed", waitedMs);
-    // Core bug (reported to the lead): EngineCore::stopWorkers waits without limit for busy workers, and a worker
-    // only stops being busy once its result is committed, which a full file never allows.
-    QEXPECT_FAIL("", "core: shutdown waits forever for results that cannot be written", Continue);
+    // Shutdown waits for the handlers, not for results a full file cannot take (it once waited forever).
     QVERIFY2(endedInTime, "the engine did not shut down within its grace period plus 5 s");
     // Whatever happened, the two tasks are not lost: finished, or still leased (to come back when it expires).
     QCOMPARE(
