@@ -1,3 +1,4 @@
+#include "core/taskstore.h"
 #include "ui/charts/chartpoint.h"
 #include "ui/charts/statspanel.h"
 #include "ui/charts/timeserieschart.h"
@@ -175,6 +176,44 @@ private Q_SLOTS:
         QVERIFY(updated.wait(2000));
         // A fresh database has no per-minute history: the live point must not pass for history.
         QTRY_VERIFY(panel.stateChart()->seriesPoints(0).isEmpty());
+    }
+
+    void historyRangesShowPersistedMinutes()
+    {
+        // Per-minute rows 10 minutes, 3 hours and 3 days old: each range shows exactly those inside it, with
+        // their stored values (queued = 10, 20, 30).
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 0, false, QStringLiteral("ui.db"), 0);
+        QVERIFY(engine);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QList<QueueSample> rows;
+        int queued = 10;
+        for (qint64 ago : {10 * 60'000LL, 3 * 3600'000LL, 3 * 86400'000LL}) {
+            QueueSample q;
+            q.queue = QStringLiteral("default");
+            q.at = (now - ago) / 60'000 * 60'000;
+            q.resolutionSeconds = 60;
+            q.counts[std::size_t(TaskState::Queued)] = queued;
+            queued += 10;
+            rows.append(q);
+        }
+        QVERIFY(engine->runInWriter([&](TaskStore& store) { return store.insertSamples(rows); }));
+        ReaderThread reader(engine->options().store);
+        StatsPanel panel(engine.get(), &reader);
+        const auto queuedValues = [&] {
+            QList<double> values;
+            for (const QPointF& p : panel.stateChart()->seriesPoints(0))
+                values.append(p.y());
+            return values;
+        };
+        panel.setRange(StatsPanel::Range::Hour);
+        QTRY_COMPARE(queuedValues(), QList<double>({10}));
+        panel.setRange(StatsPanel::Range::Day);
+        QTRY_COMPARE(queuedValues(), QList<double>({20, 10}));
+        panel.setRange(StatsPanel::Range::Week);
+        QTRY_COMPARE(queuedValues(), QList<double>({30, 20, 10}));
+        panel.setRange(StatsPanel::Range::Live);
+        QTRY_VERIFY(queuedValues().isEmpty() || !queuedValues().contains(30));
     }
 };
 

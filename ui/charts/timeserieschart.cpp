@@ -174,7 +174,8 @@ QList<QPointF> TimeSeriesChart::seriesPoints(int series) const
 void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
 {
     const qint64 span = toMs - fromMs;
-    m_timeAxis->setFormat(span > 2 * 86400'000LL ? QStringLiteral("MM-dd HH:mm")
+    // Short labels: five of them share a third of the window, and "MM-dd HH:mm" was cut to "11-18 1...".
+    m_timeAxis->setFormat(span > 2 * 86400'000LL ? QStringLiteral("MMM d")
             : span > 3600'000LL                  ? QStringLiteral("HH:mm")
                                                  : QStringLiteral("HH:mm:ss"));
     m_timeAxis->setRange(
