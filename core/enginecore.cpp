@@ -50,11 +50,10 @@ EngineCore::~EngineCore()
 
 Status EngineCore::start()
 {
-    std::promise<Status> opened;
-    std::future<Status> result = opened.get_future();
-    m_writer = std::thread([this, p = std::move(opened)]() mutable { writerMain(std::move(p)); });
+    auto opened = std::make_shared<Command>(); // only its outcome is used
+    m_writer = std::thread([this, opened] { writerMain(opened); });
     m_writerId = m_writer.get_id();
-    Status s = result.get();
+    Status s = opened->wait();
     if (!s)
         m_writer.join();
     return s;
@@ -77,17 +76,30 @@ Status EngineCore::execute(std::function<Status(TaskStore&)> fn)
 {
     if (std::this_thread::get_id() == m_writerId)
         return Error {ErrorCode::Internal, QStringLiteral("A write was called from the engine's own writer thread")};
-    auto command = std::make_unique<Command>();
+    auto command = std::make_shared<Command>();
     command->run = std::move(fn);
-    std::future<Status> done = command->done.get_future();
     {
         std::lock_guard lock(m_mutex);
         if (m_stopping)
             return Error {ErrorCode::Internal, QStringLiteral("The queue engine is shutting down")};
-        m_commands.push_back(std::move(command));
+        m_commands.push_back(command);
     }
     m_wake.notify_all();
-    return done.get();
+    return command->wait();
+}
+
+void EngineCore::Command::finish(Status s)
+{
+    std::lock_guard lock(mutex);
+    outcome = std::move(s);
+    finished.notify_all();
+}
+
+Status EngineCore::Command::wait()
+{
+    std::unique_lock lock(mutex);
+    finished.wait(lock, [this] { return outcome.has_value(); });
+    return *outcome;
 }
 
 void EngineCore::stopRunning(const QList<qint64>& taskIds, StopReason reason)
@@ -226,11 +238,11 @@ void EngineCore::onCompletion(Completion completion)
 // ---------------------------------------------------------------------------------------------------------------
 // Writer thread
 
-void EngineCore::writerMain(std::promise<Status> opened)
+void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
 {
     auto store = TaskStore::open(m_options.store);
     if (!store) {
-        opened.set_value(store.error());
+        opened->finish(store.error());
         return;
     }
     m_store = std::move(store).value();
@@ -244,7 +256,7 @@ void EngineCore::writerMain(std::promise<Status> opened)
     if (!m_store->isReadOnly()) {
         // Tasks of a process that died while we were away go back to the queue before anyone claims.
         if (auto recovered = m_store->recoverExpiredLeases(now); !recovered) {
-            opened.set_value(recovered.error());
+            opened->finish(recovered.error());
             m_store.reset();
             return;
         } else if (*recovered > 0) {
@@ -265,7 +277,7 @@ void EngineCore::writerMain(std::promise<Status> opened)
     m_lastSampleMinute = now / 60'000;
     for (const QueueConfig& c : std::as_const(m_configs))
         m_maybeReady.insert(c.name);
-    opened.set_value(success());
+    opened->finish(success());
 
     qint64 stoppingSince = 0;
     for (;;) {
@@ -317,7 +329,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
 void EngineCore::writerCycle()
 {
     qint64 now = nowMs();
-    std::deque<std::unique_ptr<Command>> commands;
+    std::deque<std::shared_ptr<Command>> commands;
     std::deque<Completion> completions;
     bool claiming = false;
     {
@@ -538,7 +550,7 @@ void EngineCore::writerCycle()
 
     for (qsizetype i = 0; i < qsizetype(commands.size()); ++i) {
         Status s = !committed ? Status(failure) : results.value(i, Status(failure));
-        commands[std::size_t(i)]->done.set_value(std::move(s));
+        commands[std::size_t(i)]->finish(std::move(s));
     }
 
     // Hand out the claimed tasks only now that the claim is durable.

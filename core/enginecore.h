@@ -9,9 +9,9 @@
 
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -62,9 +62,17 @@ public:
     const QString& owner() const { return m_owner; }
 
 private:
+    // A caller's write and, once committed, its outcome. Shared by the caller and the writer. A mutex and a
+    // condition variable rather than std::promise: libstdc++ waits for a future inside its uninstrumented shared
+    // library, so ThreadSanitizer cannot see that the caller reads the outcome after the writer wrote it.
     struct Command {
         std::function<Status(TaskStore&)> run;
-        std::promise<Status> done;
+        std::mutex mutex;
+        std::condition_variable finished;
+        std::optional<Status> outcome;
+
+        void finish(Status s);
+        Status wait();
     };
     struct Slot {
         std::unique_ptr<Worker> worker;
@@ -76,7 +84,7 @@ private:
         qint64 since = 0;
     };
 
-    void writerMain(std::promise<Status> opened);
+    void writerMain(const std::shared_ptr<Command>& opened);
     void writerCycle();
     Status writerRecordCompletion(const Completion& completion);
     void writerFreeSlot(const Completion& completion, qint64 now);
@@ -105,7 +113,7 @@ private:
     // Shared between threads, under m_mutex.
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::deque<std::unique_ptr<Command>> m_commands;
+    std::deque<std::shared_ptr<Command>> m_commands;
     std::deque<Completion> m_completions;
     bool m_stopping = false;
     bool m_claiming = true;
