@@ -3,6 +3,7 @@
 // Helpers shared by the core tests: a fresh database per test and short task builders.
 #include "core/taskstore.h"
 
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -29,6 +30,15 @@ inline std::unique_ptr<TaskStore> openStore(const QString& path, bool readOnly =
         return nullptr;
     }
     return std::move(store).value();
+}
+
+// The first column of the first row of `sql`, or -1 when it fails.
+inline qint64 scalar(TaskStore& store, const QString& sql)
+{
+    QSqlQuery q(store.database());
+    if (!q.exec(sql) || !q.next())
+        return -1;
+    return q.value(0).toLongLong();
 }
 
 } // namespace qd::test

@@ -8,6 +8,7 @@
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
+#include "tests/core/storetestutil.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -32,27 +33,6 @@ using namespace qd;
 Q_DECLARE_METATYPE(qd::Durability)
 
 namespace {
-
-std::unique_ptr<TaskStore> openReader(const QString& path)
-{
-    StoreOptions options;
-    options.path = path;
-    options.readOnly = true;
-    auto store = TaskStore::open(options);
-    if (!store) {
-        qWarning() << store.errorString();
-        return nullptr;
-    }
-    return std::move(store).value();
-}
-
-qint64 scalar(TaskStore& store, const QString& sql)
-{
-    QSqlQuery q(store.database());
-    if (!q.exec(sql) || !q.next())
-        return -1;
-    return q.value(0).toLongLong();
-}
 
 // Caps the engine's file at its current size plus `extraPages` (0: no growth at all); a negative value lifts it.
 Status limitPages(QueueEngine& engine, qint64 extraPages)
@@ -206,14 +186,14 @@ void TestFullDisk::fullWhileCompletingKeepsWorkAndRecovers()
         if (engine)
             limitPages(*engine, -1); // a failed check must not leave the engine unable to shut down
     });
-    auto reader = openReader(m_db);
+    auto reader = test::openStore(m_db, true);
     QVERIFY(reader);
     // Two slow tasks first, then many quick ones; each completion stores a result larger than a page.
     QVERIFY(engine->enqueueBatch(QList<NewTask>(2, tortureTask(400, 5000))));
     QVERIFY(engine->enqueueBatch(QList<NewTask>(taskCount - 2, tortureTask(2, 5000))));
     // The file fills up while the first two run: their completions are the first writes that need room.
     QTRY_COMPARE_WITH_TIMEOUT(
-        scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'running'")), 2, 20'000);
+        test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'running'")), 2, 20'000);
     QVERIFY(limitPages(*engine, 0));
     QTRY_VERIFY_WITH_TIMEOUT(m_fullErrors.load() > 0, 20'000);
     // While full: a new task is refused with a clear error, and nothing of it is stored.
@@ -223,16 +203,17 @@ void TestFullDisk::fullWhileCompletingKeepsWorkAndRecovers()
     QVERIFY2(refused.errorString().contains(u"full"), qPrintable(refused.errorString()));
     // Longer than a lease: renewals fail too, and the work must survive that.
     QTest::qWait(2500);
-    QCOMPARE(scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks")), qint64(taskCount));
+    QCOMPARE(test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks")), qint64(taskCount));
     const qint64 doneWhileFull
-        = scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'"));
+        = test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'"));
     QVERIFY2(doneWhileFull < taskCount, "the file never filled up: the test proves nothing");
     QVERIFY(reader->task(1)); // the stored work reads back while the file is full
 
     // Room again: everything finishes, each task once per attempt at most, with its result.
     QVERIFY(limitPages(*engine, -1));
     QVERIFY(engine->enqueue(tortureTask(1, 0, 6000)));
-    QTRY_COMPARE_WITH_TIMEOUT(scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")),
+    QTRY_COMPARE_WITH_TIMEOUT(
+        test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")),
         qint64(taskCount + 1), 60'000);
     engine.reset();
     checkFinishedOnce(*reader, taskCount);
@@ -267,10 +248,10 @@ void TestFullDisk::fullBeforeClaimIsReportedWithoutSpinning()
     const int fullErrors = m_fullErrors.load();
     qInstallMessageHandler(previous);
     QLoggingCategory::installFilter(s_previousFilter);
-    auto reader = openReader(m_db);
+    auto reader = test::openStore(m_db, true);
     QVERIFY(reader);
     const qint64 queuedWhileFull
-        = scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'queued' AND queue = 'full'"));
+        = test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'queued' AND queue = 'full'"));
     QVERIFY(limitPages(*engine, -1));
     qInfo("%d filler tasks packed the file; in 2 s on the full file: %d failed claims logged, %d errors reported",
         fillers, failedClaims, fullErrors);
@@ -280,7 +261,8 @@ void TestFullDisk::fullBeforeClaimIsReportedWithoutSpinning()
     QVERIFY2(failedClaims <= 100, qPrintable(QStringLiteral("%1 failed claims in 2 s").arg(failedClaims)));
 
     QTRY_COMPARE_WITH_TIMEOUT(
-        scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded' AND queue = 'full'")),
+        test::scalar(
+            *reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded' AND queue = 'full'")),
         qint64(taskCount), 30'000);
 }
 
@@ -319,10 +301,10 @@ void TestFullDisk::purgingFinishedTasksMakesRoom()
     auto engine = openEngine(2, Durability::Normal);
     QVERIFY(engine);
     QVERIFY(engine->enqueueBatch(QList<NewTask>(100, tortureTask(0, 0, 3000))));
-    auto reader = openReader(m_db);
+    auto reader = test::openStore(m_db, true);
     QVERIFY(reader);
     QTRY_COMPARE_WITH_TIMEOUT(
-        scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), 100, 30'000);
+        test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), 100, 30'000);
     engine->setWorkerCount(0);
     QVERIFY(limitPages(*engine, 2));
     Result<QList<EnqueueResult>> r = QList<EnqueueResult> {};
@@ -334,7 +316,7 @@ void TestFullDisk::purgingFinishedTasksMakesRoom()
     }
     QVERIFY(!r);
     QVERIFY2(r.error().code == ErrorCode::DatabaseFull, qPrintable(r.errorString()));
-    QCOMPARE(scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'queued'")), queued);
+    QCOMPARE(test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'queued'")), queued);
 
     // The admin deletes finished tasks: their pages are reused under the same limit.
     TaskFilter finished;
@@ -346,8 +328,9 @@ void TestFullDisk::purgingFinishedTasksMakesRoom()
         "purged pages were not reused under the same page limit");
     engine->setWorkerCount(2);
     QTRY_COMPARE_WITH_TIMEOUT(
-        scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), queued + 20, 30'000);
-    QCOMPARE(scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks")), queued + 20);
+        test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), queued + 20,
+        30'000);
+    QCOMPARE(test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks")), queued + 20);
 }
 
 void TestFullDisk::shutdownOnAFullFileEnds()
@@ -362,10 +345,10 @@ void TestFullDisk::shutdownOnAFullFileEnds()
     QVERIFY(engine->setPaused(QStringLiteral("filler"), true));
     QVERIFY(engine->enqueueBatch(QList<NewTask>(50, filler))); // room another connection can free later
     QVERIFY(engine->enqueueBatch(QList<NewTask>(2, tortureTask(300, 5000))));
-    auto reader = openReader(m_db);
+    auto reader = test::openStore(m_db, true);
     QVERIFY(reader);
     QTRY_COMPARE_WITH_TIMEOUT(
-        scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'running'")), 2, 20'000);
+        test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'running'")), 2, 20'000);
     QVERIFY(limitPages(*engine, 0));
     QTRY_VERIFY_WITH_TIMEOUT(m_fullErrors.load() > 0, 20'000); // the two results are waiting for room
 
@@ -404,7 +387,7 @@ void TestFullDisk::shutdownOnAFullFileEnds()
     QVERIFY2(endedInTime, "the engine did not shut down within its grace period plus 5 s");
     // Whatever happened, the two tasks are not lost: finished, or still leased (to come back when it expires).
     QCOMPARE(
-        scalar(*reader,
+        test::scalar(*reader,
             QStringLiteral("SELECT count(*) FROM tasks WHERE queue = 'full' AND state IN ('succeeded', 'running')")),
         2);
 }

@@ -9,6 +9,7 @@
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
+#include "tests/core/storetestutil.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -37,27 +38,6 @@ int envInt(const char* name, int fallback)
     bool ok = false;
     const int value = qEnvironmentVariableIntValue(name, &ok);
     return ok && value > 0 ? value : fallback;
-}
-
-std::unique_ptr<TaskStore> openStore(const QString& path, bool readOnly)
-{
-    StoreOptions options;
-    options.path = path;
-    options.readOnly = readOnly;
-    auto store = TaskStore::open(options);
-    if (!store) {
-        qWarning() << store.errorString();
-        return nullptr;
-    }
-    return std::move(store).value();
-}
-
-qint64 scalar(TaskStore& store, const QString& sql)
-{
-    QSqlQuery q(store.database());
-    if (!q.exec(sql) || !q.next())
-        return -1;
-    return q.value(0).toLongLong();
 }
 
 } // namespace
@@ -112,7 +92,7 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
     config.maxAttempts = maxAttempts;
     config.retryPolicy = RetryPolicy {20, 100, 0.0};
     QVERIFY((*admin)->setQueueConfig(config));
-    auto reader = openStore(db, true);
+    auto reader = test::openStore(db, true);
     QVERIFY(reader);
 
     auto* rng = QRandomGenerator::global();
@@ -135,7 +115,7 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
         // Some kills land while the worker is still claiming its first tasks, most while tasks run.
         QTest::qWait(k % 7 == 0 ? int(rng->bounded(0, 30)) : int(rng->bounded(50, 500)));
         if (k % 3 == 1) {
-            const qint64 maxId = scalar(*reader, QStringLiteral("SELECT max(id) FROM tasks"));
+            const qint64 maxId = test::scalar(*reader, QStringLiteral("SELECT max(id) FROM tasks"));
             if (maxId > 0) {
                 TaskFilter targets;
                 for (int i = 0; i < 3; ++i)
@@ -162,7 +142,7 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
             QVERIFY(startProducer());
         }
         // A dead worker's tasks stay "running" only under its lease, which the recovery then takes back.
-        QCOMPARE(scalar(*reader,
+        QCOMPARE(test::scalar(*reader,
                      QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'running' "
                                     "AND (lease_owner IS NULL OR lease_owner = '' OR lease_expires_at <= 0)")),
             0);
@@ -177,7 +157,7 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
         start(last, {QStringLiteral("work"), db, QString::number(workerThreads), QString::number(leaseMs), record}));
     const QString unfinished
         = QStringLiteral("SELECT count(*) FROM tasks WHERE state IN ('queued', 'scheduled', 'running')");
-    QTRY_COMPARE_WITH_TIMEOUT(scalar(*reader, unfinished), 0, 240'000);
+    QTRY_COMPARE_WITH_TIMEOUT(test::scalar(*reader, unfinished), 0, 240'000);
     last.terminate();
     QVERIFY(last.waitForFinished(30'000));
     QCOMPARE(last.exitStatus(), QProcess::NormalExit);
@@ -206,7 +186,7 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
         ++totalRuns;
     }
 
-    auto store = openStore(db, false);
+    auto store = test::openStore(db, false);
     QVERIFY(store);
     QStringList problems;
     QHash<std::pair<int, int>, int> batchSizes;
@@ -291,7 +271,7 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
     for (const auto& batch : std::as_const(killedDuring))
         cutStoredWhole += batchSizes.value(batch) == batchSize;
     const qint64 redelivered
-        = scalar(*store, QStringLiteral("SELECT count(*) FROM task_events WHERE kind = 'lease_expired'"));
+        = test::scalar(*store, QStringLiteral("SELECT count(*) FROM task_events WHERE kind = 'lease_expired'"));
     QSqlQuery q(store->database());
     QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
     const QString integrity = q.value(0).toString();
