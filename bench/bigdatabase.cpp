@@ -140,6 +140,17 @@ void fill(const QString& path, int tasks)
 
 } // namespace
 
+void createSchemaFile(const QString& path)
+{
+    StoreOptions options;
+    options.path = path;
+    auto store = TaskStore::open(options);
+    if (!store) {
+        std::fprintf(stderr, "qd_bench: TaskStore::open: %s\n", qPrintable(store.errorString()));
+        std::exit(2);
+    }
+}
+
 QString ensureBigDatabase(const QString& directory, int tasks)
 {
     QDir().mkpath(directory);
@@ -156,15 +167,7 @@ QString ensureBigDatabase(const QString& directory, int tasks)
     QFile::remove(marker);
     std::fprintf(stderr, "  building %s (%d tasks; cached for later runs)\n", qPrintable(path), tasks);
     const auto start = std::chrono::steady_clock::now();
-    {
-        StoreOptions options;
-        options.path = path;
-        auto store = TaskStore::open(options);
-        if (!store) {
-            std::fprintf(stderr, "qd_bench: TaskStore::open: %s\n", qPrintable(store.errorString()));
-            std::exit(2);
-        }
-    }
+    createSchemaFile(path);
     fill(path, tasks);
     QFile done(marker);
     if (!done.open(QIODevice::WriteOnly)) {

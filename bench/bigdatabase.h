@@ -15,4 +15,8 @@ namespace qd::bench {
 // Returns the path; any failure ends the run. Thread contract: one thread.
 QString ensureBigDatabase(const QString& directory, int tasks);
 
+// Creates QueueDesk's schema (through TaskStore, so the baselines measure the same tables and indexes) in a new file
+// at `path`, with no tasks. Any failure ends the run.
+void createSchemaFile(const QString& path);
+
 } // namespace qd::bench

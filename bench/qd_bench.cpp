@@ -98,13 +98,7 @@ private:
 QString schemaOnly(Scratch& scratch, const QString& stem)
 {
     const QString path = scratch.newFile(stem);
-    StoreOptions options;
-    options.path = path;
-    auto store = TaskStore::open(options);
-    if (!store) {
-        std::fprintf(stderr, "qd_bench: TaskStore::open: %s\n", qPrintable(store.errorString()));
-        std::exit(2);
-    }
+    bench::createSchemaFile(path);
     return path;
 }
 
