@@ -18,6 +18,7 @@ enum class ErrorCode {
     Corrupt, // not a database, truncated, or damaged
     SchemaTooNew, // written by a newer QueueDesk
     Io, // cannot open / read / write a file
+    Unavailable, // the database server cannot be reached, refused us, or the connection dropped
     Cancelled, // the caller cancelled a long operation
     Internal, // a bug or an unexpected SQL error
 };

@@ -9,6 +9,7 @@ namespace qd {
 // twin is a second instance of this struct rather than a rewrite of TaskStore.
 struct SqlDialect {
     QString name;
+    bool postgres = false;
     // migrations[i] brings the schema from version i to i + 1; each entry is a list of statements.
     QList<QStringList> migrations;
     // Takes the write lock at the start, so a transaction never fails half-way on a lock upgrade.
@@ -17,11 +18,25 @@ struct SqlDialect {
     QString claim;
     // Inserts a queue row unless it exists. Binds :name, :now.
     QString ensureQueue;
-    // Case-insensitive substring match, one positional parameter holding the pattern with % around it.
+    // Case-insensitive substring match, two positional parameters holding the pattern with % around it.
     QString searchCondition;
+    // Inserts one task reading its queue's defaults; inserts nothing when the queue does not exist. Binds :type,
+    // :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, :timeout_ms, :backoff_base,
+    // :backoff_max, :jitter, :queue. When insertReturnsId, it returns the new id as a row (else lastInsertId()).
+    QString insertTask;
+    bool insertReturnsId = false;
+    // Appended to the SELECT that reads a running task before failing it: keeps another host from changing the row
+    // between the read and the update.
+    QString lockTaskRow;
+    // Maintenance, run by the writer every second; each returns id, queue, attempts (and lease_owner). Bind :now.
+    QString stageDueTasks;
+    QString recoverLeasesExhausted;
+    QString recoverLeasesRequeue;
+    QString nextScheduledRunAt;
 };
 
 const SqlDialect& sqliteDialect();
+const SqlDialect& postgresDialect();
 
 // The columns of `tasks` in the order TaskStore reads them.
 QString taskColumns();

@@ -4,14 +4,51 @@ namespace qd {
 
 Q_LOGGING_CATEGORY(lcStore, "qd.core.store")
 
+namespace {
+
+// PostgreSQL reports a five-character SQLSTATE; SQLite a decimal result code of at most four digits.
+Error postgresError(const QString& state, const QString& context, const QString& detail)
+{
+    const QString message = context + QLatin1String(": ") + detail;
+    const QString stateClass = state.left(2);
+    if (state == QLatin1String("40001") || state == QLatin1String("40P01") || state == QLatin1String("55P03"))
+        return {ErrorCode::DatabaseLocked,
+            context + QLatin1String(": another writer holds these rows; try again (") + detail + QLatin1Char(')')};
+    if (state == QLatin1String("53100"))
+        return {ErrorCode::DatabaseFull,
+            context + QLatin1String(": the database server's disk is full; nothing of this change was written")};
+    if (state == QLatin1String("25006"))
+        return {
+            ErrorCode::ReadOnly, context + QLatin1String(": the session is read-only (") + detail + QLatin1Char(')')};
+    if (stateClass == QLatin1String("23"))
+        return {ErrorCode::InvalidArgument, message};
+    if (stateClass == QLatin1String("08") || stateClass == QLatin1String("28") || state == QLatin1String("57P01")
+        || state == QLatin1String("57P02") || state == QLatin1String("57P03"))
+        return {ErrorCode::Unavailable, message};
+    if (state == QLatin1String("3D000"))
+        return {ErrorCode::NotFound, message};
+    if (state == QLatin1String("XX001") || state == QLatin1String("XX002"))
+        return {ErrorCode::Corrupt, message};
+    return {ErrorCode::Internal, message};
+}
+
+} // namespace
+
 Error sqlError(const QSqlError& error, const QString& context)
 {
-    bool numeric = false;
-    const int primary = error.nativeErrorCode().toInt(&numeric) & 0xff;
+    const QString code = error.nativeErrorCode();
     const QString detail = error.databaseText().isEmpty() ? error.text() : error.databaseText();
     const QString message = context + QLatin1String(": ") + detail;
-    if (!numeric)
+    if (code.size() == 5)
+        return postgresError(code, context, detail);
+    bool numeric = false;
+    const int primary = code.toInt(&numeric) & 0xff;
+    if (!numeric) {
+        // No code at all: the PostgreSQL driver's way of saying the connection is gone or never came up.
+        if (error.type() == QSqlError::ConnectionError)
+            return {ErrorCode::Unavailable, message};
         return {ErrorCode::Internal, message};
+    }
     switch (primary) {
     case 5: // SQLITE_BUSY
     case 6: // SQLITE_LOCKED

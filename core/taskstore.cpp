@@ -1,5 +1,6 @@
 #include "taskstore.h"
 
+#include "databaseurl.h"
 #include "sqldialect.h"
 #include "sqlerrors.h"
 
@@ -16,6 +17,7 @@
 
 #include <mutex>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 namespace qd {
@@ -182,6 +184,13 @@ QString sortColumn(TaskSortKey key)
 
 constexpr int streamBatchSize = 1000;
 
+// The SET list of the metrics upserts: a sample written again replaces the one stored.
+const QString sampleUpdate = QStringLiteral(
+    "queued = excluded.queued, scheduled = excluded.scheduled, running = excluded.running,"
+    " succeeded = excluded.succeeded, failed = excluded.failed, cancelled = excluded.cancelled,"
+    " enqueued_n = excluded.enqueued_n, completed_n = excluded.completed_n, failed_n = excluded.failed_n,"
+    " wait_p50_ms = excluded.wait_p50_ms, wait_p95_ms = excluded.wait_p95_ms");
+
 // What every fenced write (complete, fail, cancel, release) returns when its (attempt, owner) token no longer
 // matches: the lease expired and the task went to someone else, so this result must change nothing.
 Error leaseLost(qint64 id, int attempt, const QString& owner)
@@ -211,12 +220,20 @@ TaskStore::~TaskStore()
     }
     m_preparedLiterals.clear();
     m_prepared.clear();
+    m_control.reset();
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
+    if (m_fileKey.isEmpty())
+        return;
     std::lock_guard registry(openFilesMutex);
     if (--openFiles[m_fileKey] <= 0)
         openFiles.remove(m_fileKey);
+}
+
+bool TaskStore::isPostgres() const
+{
+    return m_dialect.postgres;
 }
 
 int TaskStore::schemaVersion()
@@ -228,6 +245,16 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
 {
     if (options.path.isEmpty())
         return Error {ErrorCode::InvalidArgument, QStringLiteral("No database path given")};
+    auto url = DatabaseUrl::parse(options.path);
+    if (!url)
+        return url.error();
+    if (url->isPostgres())
+        return openPostgres(options, *url);
+    if (url->sqlitePath != options.path) {
+        StoreOptions bare = options;
+        bare.path = url->sqlitePath;
+        return open(bare);
+    }
 
     const QFileInfo info(options.path);
     std::unique_lock registry(openFilesMutex);
@@ -271,6 +298,142 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
     if (Status s = store->initialise(); !s)
         return s.error();
     return store;
+}
+
+Result<std::unique_ptr<TaskStore>> TaskStore::openPostgres(const StoreOptions& options, const DatabaseUrl& url)
+{
+    const QString name = QStringLiteral("qd-store-%1").arg(connectionCounter.fetchAndAddRelaxed(1));
+    std::unique_ptr<TaskStore> store(new TaskStore(options, name, postgresDialect()));
+    store->m_url = std::make_unique<DatabaseUrl>(url);
+    store->m_db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), name);
+    if (!store->m_db.isValid())
+        return Error {ErrorCode::Unavailable,
+            QStringLiteral("Qt's PostgreSQL driver is not installed (Debian package libqt6sql6-psql)")};
+    if (Status s = store->connectPostgres(); !s)
+        return s.error();
+    if (Status s = store->initialisePostgres(); !s)
+        return s.error();
+    return store;
+}
+
+Status TaskStore::connectPostgres()
+{
+    const DatabaseUrl& url = *m_url;
+    m_db.setHostName(url.host);
+    m_db.setPort(url.port);
+    m_db.setUserName(url.user);
+    m_db.setPassword(url.password);
+    m_db.setDatabaseName(url.databaseName);
+    // A server that does not answer must not hang the caller for minutes (libpq waits forever by default).
+    m_db.setConnectOptions(QStringLiteral("connect_timeout=%1;application_name=queuedesk")
+                               .arg(std::max(2, m_options.busyTimeoutMs / 1000)));
+    if (!m_db.open())
+        return sqlError(m_db.lastError(), QStringLiteral("Cannot connect to %1").arg(url.displayName()));
+    QStringList setup {QStringLiteral("SET client_min_messages = warning")};
+    if (!url.schema.isEmpty()) {
+        if (!m_options.readOnly)
+            setup.append(QStringLiteral("CREATE SCHEMA IF NOT EXISTS \"%1\"").arg(url.schema));
+        setup.append(QStringLiteral("SET search_path = \"%1\"").arg(url.schema));
+    }
+    if (m_options.readOnly)
+        setup.append(QStringLiteral("SET default_transaction_read_only = on"));
+    // Full asks for what PostgreSQL does by default; Normal leaves the server's own setting alone.
+    if (m_options.durability == Durability::Full)
+        setup.append(QStringLiteral("SET synchronous_commit = on"));
+    // Every write transaction notifies this channel at its commit (see commit()); dataVersion() counts the
+    // notifications of other connections, as SQLite's data_version counts their commits.
+    setup.append(QStringLiteral("LISTEN ") + changeChannel());
+    for (const QString& statement : std::as_const(setup)) {
+        if (Status s = exec(statement); !s)
+            return s;
+    }
+    return success();
+}
+
+QString TaskStore::changeChannel() const
+{
+    return m_url && !m_url->schema.isEmpty() ? QStringLiteral("queuedesk_") + m_url->schema
+                                             : QStringLiteral("queuedesk");
+}
+
+Status TaskStore::initialisePostgres()
+{
+    const QString where = m_url->displayName();
+    QSqlQuery q(m_db);
+    int version = 0;
+    if (!q.exec(QStringLiteral("SELECT to_regclass('queuedesk_schema') IS NOT NULL")) || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(where));
+    const bool known = q.value(0).toBool();
+    q.finish();
+    if (known) {
+        if (!q.exec(QStringLiteral("SELECT COALESCE(max(version), 0) FROM queuedesk_schema")) || !q.next())
+            return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(where));
+        version = q.value(0).toInt();
+        q.finish();
+    } else {
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM information_schema.tables WHERE table_schema ="
+                                   " current_schema() AND table_name IN ('tasks', 'queues', 'task_events', 'metrics')"))
+            || !q.next())
+            return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(where));
+        const int clashes = q.value(0).toInt();
+        q.finish();
+        if (clashes > 0)
+            return Error {ErrorCode::Corrupt,
+                QStringLiteral("%1 has tables of another program named like QueueDesk's (tasks, queues...): use "
+                               "another database or ?schema=")
+                    .arg(where)};
+    }
+    if (version > schemaVersion())
+        return Error {ErrorCode::SchemaTooNew,
+            QStringLiteral("%1 was written by a newer QueueDesk (schema %2; this version knows up to %3)")
+                .arg(where)
+                .arg(version)
+                .arg(schemaVersion())};
+    if (m_options.readOnly) {
+        if (version == 0)
+            return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(where)};
+        return success();
+    }
+    if (version == schemaVersion())
+        return success();
+    // Several hosts may start at once: the first to take this lock migrates, the others find it done.
+    if (Status s = begin(); !s)
+        return s;
+    const auto migrate = [&]() -> Status {
+        if (Status s = exec(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.queuedesk'))"));
+            !s)
+            return s;
+        if (Status s = exec(QStringLiteral("CREATE TABLE IF NOT EXISTS queuedesk_schema (version INTEGER NOT NULL)"));
+            !s)
+            return s;
+        QSqlQuery current(m_db);
+        if (!current.exec(QStringLiteral("SELECT COALESCE(max(version), 0) FROM queuedesk_schema")) || !current.next())
+            return sqlError(current.lastError(), QStringLiteral("Cannot read %1").arg(where));
+        const int now = current.value(0).toInt();
+        current.finish();
+        if (Status s = runMigrations(now); !s)
+            return s;
+        if (Status s = exec(QStringLiteral("DELETE FROM queuedesk_schema")); !s)
+            return s;
+        return exec(QStringLiteral("INSERT INTO queuedesk_schema VALUES (%1)").arg(schemaVersion()));
+    };
+    if (Status s = migrate(); !s) {
+        rollback();
+        return s;
+    }
+    return commit();
+}
+
+Status TaskStore::runMigrations(int fromVersion)
+{
+    for (int v = fromVersion; v < schemaVersion(); ++v) {
+        for (const QString& statement : m_dialect.migrations.at(v)) {
+            if (Status s = exec(statement); !s)
+                return Error {s.error().code,
+                    QStringLiteral("Cannot upgrade the schema to version %1: %2").arg(v + 1).arg(s.errorString())};
+        }
+    }
+    return success();
 }
 
 Status TaskStore::initialise()
@@ -336,14 +499,9 @@ Status TaskStore::initialise()
         // All migrations in one transaction: an interrupted upgrade leaves the old schema intact.
         if (Status s = begin(); !s)
             return s;
-        for (int v = version; v < schemaVersion(); ++v) {
-            for (const QString& statement : m_dialect.migrations.at(v)) {
-                if (Status s = exec(statement); !s) {
-                    rollback();
-                    return Error {s.error().code,
-                        QStringLiteral("Cannot upgrade the schema to version %1: %2").arg(v + 1).arg(s.errorString())};
-                }
-            }
+        if (Status s = runMigrations(version); !s) {
+            rollback();
+            return s;
         }
         if (Status s = exec(QStringLiteral("PRAGMA user_version = %1").arg(schemaVersion())); !s) {
             rollback();
@@ -386,6 +544,19 @@ Status TaskStore::execPrepared(const QString& sql)
     return success();
 }
 
+Status TaskStore::execControl(const QString& sql)
+{
+    // SQLite: prepared once, as re-parsing these statements cost about a sixth of an enqueue (callgrind).
+    // PostgreSQL cannot PREPARE transaction control, so it gets them as simple queries.
+    if (!m_dialect.postgres)
+        return execPrepared(sql);
+    if (!m_control)
+        m_control = std::make_unique<QSqlQuery>(m_db);
+    if (!m_control->exec(sql))
+        return sqlError(m_control->lastError(), sql.section(QLatin1Char(' '), 0, 1));
+    return success();
+}
+
 Status TaskStore::exec(const QString& sql)
 {
     QSqlQuery q(m_db);
@@ -402,20 +573,25 @@ Status TaskStore::begin()
         return Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")};
     if (m_txDepth > 0)
         return Error {ErrorCode::Internal, QStringLiteral("A transaction is already open")};
-    QSqlQuery& q = prepared(m_dialect.beginWrite);
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot start a write transaction"));
+    if (Status s = execControl(m_dialect.beginWrite); !s)
+        return Error {s.error().code, QStringLiteral("Cannot start a write transaction: ") + s.errorString()};
     m_txDepth = 1;
     return success();
 }
 
 Status TaskStore::commit()
 {
-    QSqlQuery& q = prepared(QStringLiteral("COMMIT"));
-    if (!q.exec()) {
-        const Error error = sqlError(q.lastError(), QStringLiteral("Cannot commit"));
+    if (m_dialect.postgres) {
+        // Delivered when the commit is, to every other connection of this database (see dataVersion()).
+        if (Status s = execPrepared(QStringLiteral("SELECT pg_notify('") + changeChannel() + QStringLiteral("', '')"));
+            !s) {
+            rollback();
+            return s;
+        }
+    }
+    if (Status s = execControl(QStringLiteral("COMMIT")); !s) {
         rollback();
-        return error;
+        return Error {s.error().code, QStringLiteral("Cannot commit: ") + s.errorString()};
     }
     m_txDepth = 0;
     return success();
@@ -423,9 +599,8 @@ Status TaskStore::commit()
 
 void TaskStore::rollback()
 {
-    QSqlQuery& q = prepared(QStringLiteral("ROLLBACK"));
-    if (!q.exec())
-        qCDebug(lcStore) << "rollback:" << q.lastError().text(); // SQLite may already have rolled back (disk full)
+    if (Status s = execControl(QStringLiteral("ROLLBACK")); !s)
+        qCDebug(lcStore) << "rollback:" << s.errorString(); // SQLite may already have rolled back (disk full)
     m_txDepth = 0;
     m_transitions.clear();
 }
@@ -443,8 +618,7 @@ Status TaskStore::atomically(const std::function<Status()>& fn)
         return commit();
     }
     const QString savepoint = QStringLiteral("sp%1").arg(m_txDepth);
-    // Prepared once per depth: re-parsing these three statements cost about a sixth of an enqueue (callgrind).
-    if (Status s = execPrepared(QLatin1String("SAVEPOINT ") + savepoint); !s)
+    if (Status s = execControl(QLatin1String("SAVEPOINT ") + savepoint); !s)
         return s;
     const qsizetype mark = m_transitions.size();
     ++m_txDepth;
@@ -458,10 +632,10 @@ Status TaskStore::atomically(const std::function<Status()>& fn)
         return s;
     }
     if (!s) {
-        execPrepared(QLatin1String("ROLLBACK TO ") + savepoint);
+        execControl(QLatin1String("ROLLBACK TO ") + savepoint);
         m_transitions.resize(mark);
     }
-    if (Status released = execPrepared(QLatin1String("RELEASE ") + savepoint); !released && s)
+    if (Status released = execControl(QLatin1String("RELEASE ") + savepoint); !released && s)
         return released;
     return s;
 }
@@ -554,15 +728,9 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
             }
             const qint64 runAt = t.runAt > 0 ? t.runAt : now + t.delayMs;
             const TaskState state = runAt > now ? TaskState::Scheduled : TaskState::Queued;
-            // The queue's defaults are read by the insert itself, and a queue seen for the first time makes it
-            // insert nothing: then the queue is created and the insert runs again. One statement per task in the
-            // common case (a separate "ensure queue" and "read defaults" cost two more, callgrind).
-            QSqlQuery& insert = prepared(QStringLiteral(
-                "INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
-                "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
-                "SELECT q.name, :type, :payload, :priority, :state, COALESCE(:max_attempts, q.max_attempts), :run_at, "
-                ":created_at, :key, COALESCE(:timeout_ms, q.timeout_ms), :backoff_base, :backoff_max, :jitter "
-                "FROM queues q WHERE q.name = :queue"));
+            // A queue seen for the first time makes the insert insert nothing: then the queue is created and the
+            // insert runs again (see SqlDialect::insertTask).
+            QSqlQuery& insert = prepared(m_dialect.insertTask);
             const auto bind = [&] {
                 insert.bindValue(QStringLiteral(":type"), t.type);
                 insert.bindValue(QStringLiteral(":payload"), QString::fromUtf8(t.payload));
@@ -582,19 +750,27 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
                     QStringLiteral(":jitter"), t.retryPolicy ? QVariant(t.retryPolicy->jitter) : QVariant());
                 insert.bindValue(QStringLiteral(":queue"), t.queue);
             };
-            bind();
-            if (!insert.exec())
-                return sqlError(insert.lastError(), QStringLiteral("Cannot store the task"));
-            if (insert.numRowsAffected() == 0) {
-                if (Status ensured = ensureQueue(t.queue, now); !ensured)
-                    return ensured;
+            const auto run = [&]() -> Result<qint64> { // the new id, or 0 when the queue does not exist
                 bind();
                 if (!insert.exec())
                     return sqlError(insert.lastError(), QStringLiteral("Cannot store the task"));
-                if (insert.numRowsAffected() != 1)
+                if (!m_dialect.insertReturnsId)
+                    return insert.numRowsAffected() == 0 ? 0 : insert.lastInsertId().toLongLong();
+                const qint64 newId = insert.next() ? insert.value(0).toLongLong() : 0;
+                insert.finish();
+                return newId;
+            };
+            auto inserted = run();
+            if (inserted && *inserted == 0) {
+                if (Status ensured = ensureQueue(t.queue, now); !ensured)
+                    return ensured;
+                inserted = run();
+                if (inserted && *inserted == 0)
                     return Error {ErrorCode::Internal, QStringLiteral("Queue %1 could not be created").arg(t.queue)};
             }
-            const qint64 id = insert.lastInsertId().toLongLong();
+            if (!inserted)
+                return inserted.error();
+            const qint64 id = *inserted;
             const QString detail = state == TaskState::Scheduled
                 ? QStringLiteral("runs at %1")
                       .arg(QDateTime::fromMSecsSinceEpoch(runAt, Qt::UTC).toString(Qt::ISODateWithMs))
@@ -681,7 +857,8 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
                            " COALESCE(t.backoff_jitter, q.backoff_jitter, 0.25)"
                            " FROM tasks t LEFT JOIN queues q ON q.name = t.queue"
                            " WHERE t.id = :id AND t.state = 'running' AND t.attempts = :attempt"
-                           " AND t.lease_owner = :owner"));
+                           " AND t.lease_owner = :owner")
+            + m_dialect.lockTaskRow);
         q.bindValue(QStringLiteral(":id"), id);
         q.bindValue(QStringLiteral(":attempt"), attempt);
         q.bindValue(QStringLiteral(":owner"), owner);
@@ -912,18 +1089,14 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter)
     return total;
 }
 
-// The writer runs these maintenance statements every second. Without ANALYZE statistics SQLite prefers
-// tasks_state(state, id) to the partial indexes and read every scheduled (or running) row's table entry: 150-370 ms
-// per call with 20,000 scheduled tasks among a million (bench B7), against 0.1 ms. INDEXED BY pins the partial index
-// (and makes the statement fail, not crawl, should the index ever go missing).
+// The writer runs these maintenance statements every second; their texts are the dialect's (index hints on SQLite,
+// row locks on PostgreSQL).
 Result<qint64> TaskStore::stageDueTasks(qint64 now)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
-        QSqlQuery& q
-            = prepared(QStringLiteral("UPDATE tasks INDEXED BY tasks_scheduled SET state = 'queued'"
-                                      " WHERE state = 'scheduled' AND run_at <= ? RETURNING id, queue, attempts"));
-        q.bindValue(0, now);
+        QSqlQuery& q = prepared(m_dialect.stageDueTasks);
+        q.bindValue(QStringLiteral(":now"), now);
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot stage due tasks"));
         QList<std::tuple<qint64, QString, int>> rows;
@@ -949,18 +1122,7 @@ Result<qint64> TaskStore::recoverExpiredLeases(qint64 now)
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
         for (bool exhausted : {true, false}) {
-            QSqlQuery& q = prepared(exhausted
-                    ? QStringLiteral("UPDATE tasks INDEXED BY tasks_leases SET state = 'failed', finished_at = :now,"
-                                     " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || "
-                                     "lease_owner || ') was lost, and "
-                                     "no attempts are left'"
-                                     " WHERE state = 'running' AND lease_expires_at < :now AND attempts >= max_attempts"
-                                     " RETURNING id, queue, attempts, lease_owner")
-                    : QStringLiteral("UPDATE tasks INDEXED BY tasks_leases SET state = 'queued', run_at = :now,"
-                                     " lease_expires_at = NULL,"
-                                     " last_error = 'lease expired: the worker (' || lease_owner || ') was lost'"
-                                     " WHERE state = 'running' AND lease_expires_at < :now"
-                                     " RETURNING id, queue, attempts, lease_owner"));
+            QSqlQuery& q = prepared(exhausted ? m_dialect.recoverLeasesExhausted : m_dialect.recoverLeasesRequeue);
             q.bindValue(QStringLiteral(":now"), now);
             if (!q.exec())
                 return sqlError(q.lastError(), QStringLiteral("Cannot recover expired leases"));
@@ -1009,8 +1171,7 @@ Result<QList<qint64>> TaskStore::renewLeases(const QString& owner, qint64 leaseM
 
 qint64 TaskStore::nextScheduledRunAt()
 {
-    QSqlQuery& q = prepared(
-        QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'"));
+    QSqlQuery& q = prepared(m_dialect.nextScheduledRunAt);
     qint64 result = 0;
     if (q.exec() && q.next())
         result = q.value(0).toLongLong();
@@ -1301,6 +1462,23 @@ Result<qint64> TaskStore::lastEventId()
 
 Result<qint64> TaskStore::dataVersion()
 {
+    if (m_dialect.postgres) {
+        const QVariant handle = m_db.driver()->handle();
+        PGconn* connection = handle.isValid() && qstrcmp(handle.typeName(), "PGconn*") == 0
+            ? *static_cast<PGconn* const*>(handle.constData())
+            : nullptr;
+        // Reads what the server has sent without waiting; the driver's own queries queue notifications too.
+        if (!connection || PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK)
+            return Error {
+                ErrorCode::Unavailable, QStringLiteral("The connection to %1 was lost").arg(m_url->displayName())};
+        const int self = PQbackendPID(connection);
+        while (PGnotify* notification = PQnotifies(connection)) {
+            if (notification->be_pid != self)
+                ++m_foreignCommits;
+            PQfreemem(notification);
+        }
+        return m_foreignCommits;
+    }
     QSqlQuery& q = prepared(QStringLiteral("PRAGMA data_version"));
     if (!q.exec() || !q.next())
         return sqlError(q.lastError(), QStringLiteral("Cannot read the data version"));
@@ -1314,7 +1492,9 @@ Result<qint64> TaskStore::dataVersion()
 Status TaskStore::insertSamples(const QList<QueueSample>& samples)
 {
     return atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral("INSERT OR REPLACE INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        QSqlQuery& q = prepared(QStringLiteral("INSERT INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                               " ON CONFLICT (resolution, queue, ts) DO UPDATE SET ")
+            + sampleUpdate);
         for (const QueueSample& s : samples) {
             q.bindValue(0, s.resolutionSeconds);
             q.bindValue(1, s.queue);
@@ -1336,12 +1516,18 @@ Status TaskStore::insertSamples(const QList<QueueSample>& samples)
 Status TaskStore::downsampleAndPrune(qint64 minuteStart, qint64 now)
 {
     return atomically([&]() -> Status {
-        // SQLite takes the bare columns from the row holding max(ts): the counts at the end of the minute.
-        QSqlQuery& fold = prepared(QStringLiteral(
-            "INSERT OR REPLACE INTO metrics SELECT 60, queue, ?, queued, scheduled, running, succeeded, failed,"
-            " cancelled, e, c, f, p50, p95 FROM (SELECT queue, max(ts), queued, scheduled, running, succeeded, failed,"
-            " cancelled, sum(enqueued_n) AS e, sum(completed_n) AS c, sum(failed_n) AS f, avg(wait_p50_ms) AS p50,"
-            " avg(wait_p95_ms) AS p95 FROM metrics WHERE resolution = 1 AND ts >= ? AND ts < ? GROUP BY queue)"));
+        // The counts are those at the end of the minute (the row of max(ts)); the rates are summed. Written so that
+        // SQLite and PostgreSQL both run it ("WHERE true" lets SQLite parse the upsert after a join).
+        QSqlQuery& fold = prepared(
+            QStringLiteral(
+                "INSERT INTO metrics SELECT 60, m.queue, CAST(? AS BIGINT), m.queued, m.scheduled, m.running, "
+                "m.succeeded,"
+                " m.failed, m.cancelled, a.e, a.c, a.f, a.p50, a.p95 FROM (SELECT queue, max(ts) AS last_ts,"
+                " sum(enqueued_n) AS e, sum(completed_n) AS c, sum(failed_n) AS f, avg(wait_p50_ms) AS p50,"
+                " avg(wait_p95_ms) AS p95 FROM metrics WHERE resolution = 1 AND ts >= ? AND ts < ? GROUP BY queue) a"
+                " JOIN metrics m ON m.resolution = 1 AND m.queue = a.queue AND m.ts = a.last_ts WHERE true"
+                " ON CONFLICT (resolution, queue, ts) DO UPDATE SET ")
+            + sampleUpdate);
         fold.bindValue(0, minuteStart);
         fold.bindValue(1, minuteStart);
         fold.bindValue(2, minuteStart + 60'000);

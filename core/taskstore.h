@@ -16,6 +16,7 @@ class QSqlQuery;
 namespace qd {
 
 struct SqlDialect;
+struct DatabaseUrl;
 
 // A transition recorded by a write, used to keep live counts exact without re-counting the table.
 struct StateTransition {
@@ -43,8 +44,9 @@ public:
     TaskStore(const TaskStore&) = delete;
     TaskStore& operator=(const TaskStore&) = delete;
 
-    const QString& path() const { return m_options.path; }
+    const QString& path() const { return m_options.path; } // the file path or database URL it was opened with
     bool isReadOnly() const { return m_options.readOnly; }
+    bool isPostgres() const;
     static int schemaVersion();
 
     // --- transactions (the engine's writer groups many commands into one) ---
@@ -111,7 +113,8 @@ public:
     Result<QStringList> distinctTypes();
     Result<EventActivity> eventActivitySince(qint64 afterEventId);
     Result<qint64> lastEventId();
-    // Changes when another connection commits (PRAGMA data_version).
+    // Changes when another connection commits (SQLite: PRAGMA data_version; PostgreSQL: the notifications that
+    // other connections' commits send, read without waiting).
     Result<qint64> dataVersion();
 
     // --- metrics history ---
@@ -133,10 +136,16 @@ public:
 
 private:
     explicit TaskStore(StoreOptions options, QString connectionName, const SqlDialect& dialect);
+    static Result<std::unique_ptr<TaskStore>> openPostgres(const StoreOptions& options, const DatabaseUrl& url);
     Status initialise();
+    Status connectPostgres();
+    Status initialisePostgres();
+    Status runMigrations(int fromVersion);
+    QString changeChannel() const;
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);
     Status execPrepared(const QString& sql);
+    Status execControl(const QString& sql); // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE
     bool sqliteTransactionActive() const;
     Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
         TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs);
@@ -147,9 +156,12 @@ private:
     QString m_connectionName;
     QString m_fileKey; // this file's entry in the registry of files open in this process
     const SqlDialect& m_dialect;
+    std::unique_ptr<DatabaseUrl> m_url; // PostgreSQL only
+    qint64 m_foreignCommits = 0; // PostgreSQL: see dataVersion()
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
     std::unordered_map<const QChar*, QSqlQuery*> m_preparedLiterals; // see prepared()
+    std::unique_ptr<QSqlQuery> m_control; // PostgreSQL: see execControl()
     int m_checkpointFrames = 0;
     std::function<void()> m_onLongWal; // see handOverCheckpoints()
     int m_txDepth = 0;

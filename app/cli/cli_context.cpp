@@ -38,6 +38,8 @@ QString errorCodeName(ErrorCode code)
         return QStringLiteral("schema_too_new");
     case ErrorCode::Io:
         return QStringLiteral("io");
+    case ErrorCode::Unavailable:
+        return QStringLiteral("unavailable");
     case ErrorCode::Cancelled:
         return QStringLiteral("cancelled");
     case ErrorCode::Internal:
@@ -60,6 +62,7 @@ int exitCodeFor(ErrorCode code)
     case ErrorCode::ReadOnly:
     case ErrorCode::Corrupt:
     case ErrorCode::SchemaTooNew:
+    case ErrorCode::Unavailable:
         return ExitDatabase;
     case ErrorCode::WrongState:
     case ErrorCode::Io:

@@ -3,11 +3,34 @@
 // Helpers shared by the core tests: a fresh database per test and short task builders.
 #include "core/taskstore.h"
 
+#include <QCoreApplication>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
 namespace qd::test {
+
+// The core tests run twice: on SQLite files, and (the *_postgres ctest entries) on the throwaway PostgreSQL server
+// whose URL QD_TEST_POSTGRES_URL gives.
+inline bool onPostgres()
+{
+    return !qEnvironmentVariableIsEmpty("QD_TEST_POSTGRES_URL");
+}
+
+// A fresh database for one test: a file in dir, or a schema of its own on the PostgreSQL server.
+inline QString testDatabase(const QTemporaryDir& dir, const QString& name)
+{
+    if (!onPostgres())
+        return dir.filePath(name + QLatin1String(".db"));
+    static int counter = 0;
+    const QString server = qEnvironmentVariable("QD_TEST_POSTGRES_URL");
+    const QString schema = QStringLiteral("t%1_%2_%3")
+                               .arg(QCoreApplication::applicationPid())
+                               .arg(++counter)
+                               .arg(name.left(40).toLower());
+    return server + (server.contains(QLatin1Char('?')) ? QLatin1Char('&') : QLatin1Char('?')) + QLatin1String("schema=")
+        + schema;
+}
 
 inline NewTask task(const QString& type = QStringLiteral("noop"), const QString& queue = QStringLiteral("default"),
     QByteArray payload = "{}")

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the tests (a ctest fixture runs it; see tests/CMakeLists.txt).
+#   scripts/pg-test-server.sh start DIR PORT   creates a cluster in DIR and starts it on a Unix socket in DIR
+#   scripts/pg-test-server.sh stop DIR         stops it and deletes DIR
+# The server listens on no TCP port. initdb refuses to run as root, so as root the cluster belongs to `postgres`.
+set -euo pipefail
+action="$1"; dir="$2"; port="${3:-54329}"
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "PostgreSQL server binaries not found under /usr/lib/postgresql (scripts/install-deps.sh installs them)" >&2
+  exit 1
+fi
+as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+case "$action" in
+  start)
+    if [ -f "$dir/data/postmaster.pid" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop || true; fi
+    rm -rf "$dir"; mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+    as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+      -o "-c listen_addresses='' -k $dir -p $port -c fsync=off -c max_connections=200" start >/dev/null
+    as_owner "$bin/psql" -h "$dir" -p "$port" -U postgres -qc "CREATE DATABASE queuedesk_test" postgres
+    echo "PostgreSQL for the tests: postgresql:///queuedesk_test?host=$dir&port=$port&user=postgres"
+    ;;
+  stop)
+    [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    rm -rf "$dir"
+    ;;
+  *) echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2 ;;
+esac
