@@ -252,6 +252,16 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
         if (!m_store->handOverCheckpoints(1000, [c = m_checkpointer.get()] { c->request(); }))
             m_checkpointer.reset();
     }
+    if (const DatabaseUrl* url = m_store->databaseUrl()) {
+        m_listener = std::make_unique<PgChangeListener>(*url, m_store->changeChannel(), [this] {
+            {
+                std::lock_guard lock(m_mutex);
+                m_foreignCommit = true;
+            }
+            m_wake.notify_all();
+        });
+        m_listener->ignoreBackend(m_store->serverProcessId());
+    }
     const qint64 now = nowMs();
     if (!m_store->isReadOnly()) {
         // Tasks of a process that died while we were away go back to the queue before anyone claims.
@@ -300,6 +310,7 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
 
     // Release every worker before the connection goes, then close it on the thread that opened it.
     m_slots.clear();
+    m_listener.reset();
     m_store.reset();
     m_checkpointer.reset();
 }
@@ -342,7 +353,7 @@ void EngineCore::writerCycle()
                 const bool completionsDue
                     = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
                 return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty() || m_configsDirty
-                    || int(m_slots.size()) != m_desiredWorkers;
+                    || m_foreignCommit || int(m_slots.size()) != m_desiredWorkers;
             });
         }
         while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
@@ -354,6 +365,8 @@ void EngineCore::writerCycle()
         for (const QString& q : std::as_const(m_readyHints))
             m_maybeReady.insert(q);
         m_readyHints.clear();
+        if (std::exchange(m_foreignCommit, false))
+            m_nextPoll = 0;
         if (m_configsDirty) {
             m_configsDirty = false;
             lock.unlock();
@@ -368,6 +381,8 @@ void EngineCore::writerCycle()
     // Another process wrote: its tasks may be ready, its config changes apply, our counts are stale.
     if (now >= m_nextPoll) {
         m_nextPoll = now + m_options.pollIntervalMs;
+        if (m_listener) // the writer's connection may have been made again
+            m_listener->ignoreBackend(m_store->serverProcessId());
         if (auto v = m_store->dataVersion(); v && *v != m_dataVersion) {
             m_dataVersion = *v;
             writerReloadConfigs();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pgchangelistener.h"
 #include "queueengine.h"
 #include "taskstore.h"
 #include "walcheckpointer.h"
@@ -118,6 +119,7 @@ private:
     bool m_stopping = false;
     bool m_claiming = true;
     bool m_configsDirty = false;
+    bool m_foreignCommit = false; // PgChangeListener saw another connection commit
     int m_desiredWorkers = 0;
     int m_busyWorkers = 0;
     QSet<QString> m_readyHints;
@@ -133,6 +135,7 @@ private:
     // Writer thread only.
     std::unique_ptr<WalCheckpointer> m_checkpointer; // declared before m_store: outlives the hook that calls it
     std::unique_ptr<TaskStore> m_store;
+    std::unique_ptr<PgChangeListener> m_listener; // PostgreSQL only
     std::vector<Slot> m_slots;
     QHash<QString, QueueConfig> m_configs;
     QHash<QString, int> m_runningPerQueue;

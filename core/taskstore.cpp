@@ -236,6 +236,45 @@ bool TaskStore::isPostgres() const
     return m_dialect.postgres;
 }
 
+namespace {
+
+// Qt registers the handle under the struct's own name, pg_conn*.
+PGconn* postgresConnection(const QSqlDatabase& db)
+{
+    const QVariant handle = db.driver()->handle();
+    return handle.isValid() && qstrcmp(handle.typeName(), "pg_conn*") == 0
+        ? *static_cast<PGconn* const*>(handle.constData())
+        : nullptr;
+}
+
+} // namespace
+
+int TaskStore::serverProcessId() const
+{
+    PGconn* connection = m_dialect.postgres ? postgresConnection(m_db) : nullptr;
+    return connection ? PQbackendPID(connection) : 0;
+}
+
+// A PostgreSQL server that restarted (or a network that dropped) leaves the connection broken; libpq notices at the
+// next statement, which fails. The next transaction or read outside a transaction connects again: its statements
+// are prepared afresh, so no reference into the old cache can be alive (none is held outside a transaction).
+void TaskStore::reconnectIfLost()
+{
+    if (!m_dialect.postgres || m_txDepth > 0)
+        return;
+    PGconn* connection = postgresConnection(m_db);
+    if (connection && PQstatus(connection) == CONNECTION_OK)
+        return;
+    qCInfo(lcStore) << "connection to" << m_url->displayName() << "lost; connecting again";
+    m_preparedLiterals.clear();
+    m_prepared.clear();
+    m_control.reset();
+    m_db.close();
+    ++m_foreignCommits; // notifications sent meanwhile are lost: readers must look again
+    if (Status s = connectPostgres(); !s)
+        qCWarning(lcStore) << s.errorString();
+}
+
 int TaskStore::schemaVersion()
 {
     return int(sqliteDialect().migrations.size());
@@ -515,6 +554,8 @@ Status TaskStore::initialise()
 
 QSqlQuery& TaskStore::prepared(const QString& sql)
 {
+    if (m_dialect.postgres)
+        reconnectIfLost();
     // Most statements are QStringLiterals, whose text never moves: find those by its address and skip hashing a few
     // hundred characters on every call (about 5% of an enqueue, callgrind). Other texts are found by content.
     // A literal's text has no header (d is null); d_ptr() only reads it, it has no const overload in Qt 6.4.
@@ -573,6 +614,7 @@ Status TaskStore::begin()
         return Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")};
     if (m_txDepth > 0)
         return Error {ErrorCode::Internal, QStringLiteral("A transaction is already open")};
+    reconnectIfLost();
     if (Status s = execControl(m_dialect.beginWrite); !s)
         return Error {s.error().code, QStringLiteral("Cannot start a write transaction: ") + s.errorString()};
     m_txDepth = 1;
@@ -1463,10 +1505,8 @@ Result<qint64> TaskStore::lastEventId()
 Result<qint64> TaskStore::dataVersion()
 {
     if (m_dialect.postgres) {
-        const QVariant handle = m_db.driver()->handle();
-        PGconn* connection = handle.isValid() && qstrcmp(handle.typeName(), "PGconn*") == 0
-            ? *static_cast<PGconn* const*>(handle.constData())
-            : nullptr;
+        reconnectIfLost();
+        PGconn* connection = postgresConnection(m_db);
         // Reads what the server has sent without waiting; the driver's own queries queue notifications too.
         if (!connection || PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK)
             return Error {

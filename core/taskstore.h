@@ -47,6 +47,10 @@ public:
     const QString& path() const { return m_options.path; } // the file path or database URL it was opened with
     bool isReadOnly() const { return m_options.readOnly; }
     bool isPostgres() const;
+    // PostgreSQL only: where it is, the channel its commits notify, and its connection's server process.
+    const DatabaseUrl* databaseUrl() const { return m_url.get(); }
+    QString changeChannel() const;
+    int serverProcessId() const;
     static int schemaVersion();
 
     // --- transactions (the engine's writer groups many commands into one) ---
@@ -141,7 +145,7 @@ private:
     Status connectPostgres();
     Status initialisePostgres();
     Status runMigrations(int fromVersion);
-    QString changeChannel() const;
+    void reconnectIfLost();
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);
     Status execPrepared(const QString& sql);
