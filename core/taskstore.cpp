@@ -615,8 +615,15 @@ Status TaskStore::begin()
     if (m_txDepth > 0)
         return Error {ErrorCode::Internal, QStringLiteral("A transaction is already open")};
     reconnectIfLost();
-    if (Status s = execControl(m_dialect.beginWrite); !s)
-        return Error {s.error().code, QStringLiteral("Cannot start a write transaction: ") + s.errorString()};
+    Status began = execControl(m_dialect.beginWrite);
+    if (!began && m_dialect.postgres) {
+        // A server restart is noticed only by the first statement sent on the dead connection. Nothing has been
+        // done yet, so connect again and begin once more instead of failing the caller.
+        reconnectIfLost();
+        began = execControl(m_dialect.beginWrite);
+    }
+    if (!began)
+        return Error {began.error().code, QStringLiteral("Cannot start a write transaction: ") + began.errorString()};
     m_txDepth = 1;
     return success();
 }

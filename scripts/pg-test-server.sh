@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests (a ctest fixture runs it; see tests/CMakeLists.txt).
 #   scripts/pg-test-server.sh start DIR PORT   creates a cluster in DIR and starts it on a Unix socket in DIR
+#   scripts/pg-test-server.sh restart DIR       restarts it (tests of reconnection)
 #   scripts/pg-test-server.sh stop DIR         stops it and deletes DIR
 # The server listens on no TCP port. initdb refuses to run as root, so as root the cluster belongs to `postgres`.
 set -euo pipefail
@@ -22,9 +23,12 @@ case "$action" in
     as_owner "$bin/psql" -h "$dir" -p "$port" -U postgres -qc "CREATE DATABASE queuedesk_test" postgres
     echo "PostgreSQL for the tests: postgresql:///queuedesk_test?host=$dir&port=$port&user=postgres"
     ;;
+  restart)
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 restart >/dev/null
+    ;;
   stop)
     [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|stop DIR [PORT]" >&2; exit 2 ;;
 esac

@@ -1,12 +1,14 @@
 // A real worker process for the crash and cross-process tests:
 //   qd_test_worker DB WORKERS LEASE_MS [record-file]
-// runs an engine with WORKERS threads on DB until killed. With a record file, every handler start appends
-// "id attempt\n" to it (O_APPEND, one write per line), so a test can count how often each task really ran.
+// runs an engine with WORKERS threads on DB (a file or a PostgreSQL URL) until killed. With a record file, every
+// handler start appends "id attempt\n" to it (O_APPEND, one write per line), so a test can count how often each task
+// really ran, and every successful run "E id attempt pid started finished".
 #include "core/handlercontext.h"
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QJsonObject>
 #include <QTextStream>
 
@@ -32,9 +34,18 @@ public:
             if (::write(m_fd, line.constData(), size_t(line.size())) != line.size())
                 return qd::HandlerResult::retryable(QStringLiteral("cannot record"));
         }
+        const qint64 started = QDateTime::currentMSecsSinceEpoch();
         context.sleepFor(payload.value(QLatin1String("ms")).toInt());
         if (payload.value(QLatin1String("fail")).toBool() && context.attempt() < 2)
             return qd::HandlerResult::retryable(QStringLiteral("first attempt fails"));
+        if (m_fd >= 0) {
+            // "E id attempt pid started finished": when each run held the task, to prove no two overlapped.
+            const QByteArray line = "E " + QByteArray::number(context.taskId()) + ' '
+                + QByteArray::number(context.attempt()) + ' ' + QByteArray::number(::getpid()) + ' '
+                + QByteArray::number(started) + ' ' + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + '\n';
+            if (::write(m_fd, line.constData(), size_t(line.size())) != line.size())
+                return qd::HandlerResult::retryable(QStringLiteral("cannot record"));
+        }
         return qd::HandlerResult::success();
     }
 
