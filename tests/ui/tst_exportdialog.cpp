@@ -261,5 +261,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestExportDialog)
+QD_UI_TEST_MAIN(TestExportDialog)
 #include "tst_exportdialog.moc"

@@ -335,5 +335,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestMainWindow)
+QD_UI_TEST_MAIN(TestMainWindow)
 #include "tst_mainwindow.moc"

@@ -95,5 +95,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestQueueListModel)
+QD_UI_TEST_MAIN(TestQueueListModel)
 #include "tst_queuelistmodel.moc"

@@ -242,5 +242,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestSelectionKeeper)
+QD_UI_TEST_MAIN(TestSelectionKeeper)
 #include "tst_selectionkeeper.moc"

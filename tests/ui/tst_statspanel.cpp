@@ -217,5 +217,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestStatsPanel)
+QD_UI_TEST_MAIN(TestStatsPanel)
 #include "tst_statspanel.moc"

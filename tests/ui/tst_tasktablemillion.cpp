@@ -59,5 +59,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestTaskTableMillion)
+QD_UI_TEST_MAIN(TestTaskTableMillion)
 #include "tst_tasktablemillion.moc"

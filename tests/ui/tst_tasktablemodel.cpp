@@ -193,5 +193,5 @@ private:
     qint64 m_lastId = 0;
 };
 
-QTEST_MAIN(TestTaskTableModel)
+QD_UI_TEST_MAIN(TestTaskTableModel)
 #include "tst_tasktablemodel.moc"
