@@ -10,6 +10,14 @@ bool isPostgresUrl(const QString& text)
     return text.startsWith(QLatin1String("postgresql://")) || text.startsWith(QLatin1String("postgres://"));
 }
 
+QString databaseDisplayName(const QString& location)
+{
+    if (!isPostgresUrl(location))
+        return location;
+    auto url = DatabaseUrl::parse(location);
+    return url ? url->displayName() : QStringLiteral("(an invalid PostgreSQL URL)");
+}
+
 Result<DatabaseUrl> DatabaseUrl::parse(const QString& text)
 {
     DatabaseUrl result;

@@ -32,4 +32,7 @@ struct DatabaseUrl {
 // True when text names a PostgreSQL server rather than a SQLite file (cheap; no validation).
 bool isPostgresUrl(const QString& text);
 
+// What to show of a database location: the file path, or the URL without its password.
+QString databaseDisplayName(const QString& location);
+
 } // namespace qd

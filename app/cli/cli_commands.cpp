@@ -906,7 +906,7 @@ QString mainHelpText()
     text += QStringLiteral(
         "\n"
         "Global options (also accepted after the command):\n"
-        "  --db PATH        The database (default: the GUI's, %1)\n"
+        "  --db PATH|URL    The database: a SQLite file (default: the GUI's, %1) or postgresql://host/dbname\n"
         "  --json           Machine-readable output: one JSON document on stdout, errors as JSON on stderr\n"
         "  --read-only      Open the database without writing (commands that write fail with exit code 4)\n"
         "  -h, --help       This help; 'queuedesk-cli COMMAND --help' describes a command\n"

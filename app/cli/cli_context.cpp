@@ -1,5 +1,7 @@
 #include "cli_context.h"
 
+#include "core/databaseurl.h"
+
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 
@@ -88,8 +90,10 @@ QList<QCommandLineOption> CliContext::globalOptions()
 {
     return {
         QCommandLineOption(QStringLiteral("db"),
-            QStringLiteral("The database file (default: the one the GUI opens, %1).").arg(defaultDatabasePath()),
-            QStringLiteral("path")),
+            QStringLiteral("The database: a SQLite file (default: the one the GUI opens, %1) or a "
+                           "postgresql://user@host:port/dbname URL.")
+                .arg(defaultDatabasePath()),
+            QStringLiteral("path|url")),
         QCommandLineOption(QStringLiteral("json"), QStringLiteral("Machine-readable output: one JSON document.")),
         QCommandLineOption(QStringLiteral("read-only"), QStringLiteral("Open the database without writing to it.")),
     };
@@ -120,7 +124,7 @@ Result<TaskStore*> CliContext::store()
     StoreOptions options = storeOptions();
     if (!m_engine) {
         // Looking must not create a database as a side effect (a typo in --db would leave files behind).
-        if (!QFileInfo::exists(options.path)) {
+        if (!isPostgresUrl(options.path) && !QFileInfo::exists(options.path)) {
             return Error {ErrorCode::NotFound,
                 QStringLiteral("There is no database at %1.").arg(QDir::toNativeSeparators(options.path))};
         }

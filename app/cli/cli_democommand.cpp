@@ -5,7 +5,9 @@
 #include "core/handlers/demoworkload.h"
 #include "core/queueengine.h"
 
+#include "core/databaseurl.h"
 #include <QDir>
+
 #include <QFileInfo>
 #include <QJsonObject>
 
@@ -43,8 +45,9 @@ int DemoCommand::run(CliContext& context, const QCommandLineParser& parser)
                 QStringLiteral("--sink-url must be an http or https URL"), QStringLiteral("demo"));
         options.sinkUrl = sink;
     }
-    const QString scratch = parser.isSet(QStringLiteral("scratch"))
-        ? parser.value(QStringLiteral("scratch"))
+    const QString scratch = parser.isSet(QStringLiteral("scratch")) ? parser.value(QStringLiteral("scratch"))
+        : isPostgresUrl(context.databasePath()) // the demo's images and logs live beside the database file
+        ? QDir::tempPath() + QLatin1String("/queuedesk-demo")
         : QFileInfo(context.databasePath()).absolutePath() + QLatin1String("/demo");
 
     const Result<QueueEngine*> engine = context.engine();

@@ -3,6 +3,7 @@
 #include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_signalwatcher.h"
+#include "core/databaseurl.h"
 #include "core/queueengine.h"
 
 #include <QCoreApplication>
@@ -107,7 +108,8 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
         reportTimer.start(int(reportMs.value()));
     }
 
-    context.err() << "queuedesk-cli: working on " << QDir::toNativeSeparators(context.databasePath()) << " with "
+    context.err() << "queuedesk-cli: working on "
+                  << QDir::toNativeSeparators(databaseDisplayName(context.databasePath())) << " with "
                   << concurrency.value() << " workers; SIGINT or SIGTERM stops." << Qt::endl;
     if (!SignalWatcher::interrupted().load())
         loop.exec();
