@@ -2,11 +2,13 @@
 #include "core/export/historyexporter.h"
 #include "core/taskstore.h"
 #include "csvreader.h"
+#include "tests/core/storetestutil.h"
 
 #include <QBuffer>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -76,7 +78,7 @@ private:
     std::unique_ptr<TaskStore> openStore(const QString& name)
     {
         StoreOptions options;
-        options.path = m_dir.filePath(name);
+        options.path = test::testDatabase(m_dir, QFileInfo(name).completeBaseName());
         Result<std::unique_ptr<TaskStore>> store = TaskStore::open(options);
         if (!store.ok())
             qFatal("cannot open the store: %s", qPrintable(store.errorString()));
