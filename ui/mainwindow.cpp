@@ -3,6 +3,7 @@
 #include "backgroundwriter.h"
 #include "bulkjob.h"
 #include "charts/statspanel.h"
+#include "core/databaseurl.h"
 #include "core/queueengine.h"
 #include "enginereaper.h"
 #include "enqueuedialog.h"
@@ -86,8 +87,9 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
 {
     setObjectName(QStringLiteral("MainWindow"));
     const QString path = m_engine->options().store.path;
-    setWindowTitle(isReadOnly() ? tr("%1 [read-only] \u2014 QueueDesk").arg(QFileInfo(path).fileName())
-                                : tr("%1 \u2014 QueueDesk").arg(QFileInfo(path).fileName()));
+    const QString shown = isPostgresUrl(path) ? databaseDisplayName(path) : QFileInfo(path).fileName();
+    setWindowTitle(
+        isReadOnly() ? tr("%1 [read-only] \u2014 QueueDesk").arg(shown) : tr("%1 \u2014 QueueDesk").arg(shown));
     setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));
     createActions();
     createWidgets();
@@ -199,6 +201,8 @@ void MainWindow::createActions()
     addAction(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { chooseDatabase(false); });
     addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
         [this] { chooseDatabase(true); });
+    addAction(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+Shift+P")),
+        false, [this] { chooseServer(); });
     // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
     addAction(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false,
         [this] { showExportDialog(); });
@@ -353,7 +357,8 @@ void MainWindow::createWidgets()
 
     // Status bar: where we are, how much there is, how fast it goes, what runs in the background.
     m_pathLabel = new QLabel(this);
-    m_pathLabel->setText(m_engine->options().store.path + (isReadOnly() ? tr("  [read-only]") : QString()));
+    m_pathLabel->setText(
+        databaseDisplayName(m_engine->options().store.path) + (isReadOnly() ? tr("  [read-only]") : QString()));
     m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_totalsLabel = new QLabel(this);
     m_throughputLabel = new QLabel(this);
@@ -407,6 +412,7 @@ void MainWindow::createMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(action(QStringLiteral("open")));
     file->addAction(action(QStringLiteral("openReadOnly")));
+    file->addAction(action(QStringLiteral("connectServer")));
     m_recentMenu = file->addMenu(tr("Open &recent"));
     updateRecentMenu();
     file->addSeparator();
@@ -450,7 +456,10 @@ void MainWindow::restoreSettings()
 
     // The database shown goes to the top of the recent list.
     QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
-    const QString path = QFileInfo(m_engine->options().store.path).absoluteFilePath();
+    // A server is remembered without its password (libpq's ~/.pgpass is the place for that).
+    const QString location = m_engine->options().store.path;
+    const QString path
+        = isPostgresUrl(location) ? databaseDisplayName(location) : QFileInfo(location).absoluteFilePath();
     recent.removeAll(path);
     recent.prepend(path);
     while (recent.size() > maxRecentFiles)
@@ -708,10 +717,36 @@ void MainWindow::chooseDatabase(bool readOnly)
 {
     const QString path
         = QFileDialog::getOpenFileName(this, readOnly ? tr("Open database read-only") : tr("Open database"),
-            QFileInfo(m_engine->options().store.path).absolutePath(),
+            QFileInfo(
+                isPostgresUrl(m_engine->options().store.path) ? defaultDatabasePath() : m_engine->options().store.path)
+                .absolutePath(),
             tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
     if (!path.isEmpty())
         openDatabase(path, readOnly);
+}
+
+void MainWindow::chooseServer()
+{
+    QInputDialog* dialog = new QInputDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(QStringLiteral("connectServerDialog"));
+    dialog->setWindowTitle(tr("Connect to PostgreSQL"));
+    dialog->setLabelText(tr("Database URL, e.g. postgresql://user@host:5432/dbname or\n"
+                            "postgresql:///dbname?host=/run/postgresql (a password may go in the URL or ~/.pgpass)"));
+    dialog->setTextValue(QSettings().value(QStringLiteral("lastServer"), QStringLiteral("postgresql://")).toString());
+    dialog->resize(560, dialog->sizeHint().height());
+    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
+        auto url = DatabaseUrl::parse(text);
+        if (!url || !url->isPostgres()) {
+            m_messageBar->showMessage(MessageBar::Kind::Error,
+                url ? tr("%1 is not a postgresql:// URL; use File > Open for a file").arg(text)
+                    : tr("Cannot connect: %1").arg(url.errorString()));
+            return;
+        }
+        QSettings().setValue(QStringLiteral("lastServer"), url->displayName());
+        openDatabase(text.trimmed(), false);
+    });
+    dialog->open();
 }
 
 void MainWindow::openDatabase(const QString& path, bool readOnly)
@@ -729,8 +764,8 @@ void MainWindow::openDatabase(const QString& path, bool readOnly)
         watcher->deleteLater();
         Opened opened = watcher->result();
         if (!*opened) {
-            m_messageBar->showMessage(
-                MessageBar::Kind::Error, tr("Cannot open %1: %2").arg(path, opened->errorString()));
+            m_messageBar->showMessage(MessageBar::Kind::Error,
+                tr("Cannot open %1: %2").arg(databaseDisplayName(path), opened->errorString()));
             return;
         }
         auto* window = new MainWindow(std::shared_ptr<QueueEngine>(std::move(*opened).value()));

@@ -103,6 +103,7 @@ private:
     void changeConcurrency();
     void showEnqueueDialog();
     void chooseDatabase(bool readOnly);
+    void chooseServer(); // File > Connect to PostgreSQL: asks for a URL, then opens it like a file
     bool confirm(const QString& question);
 
     QAction* addAction(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes,

@@ -13,6 +13,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QTabWidget>
 #include <QTableView>
@@ -244,6 +245,37 @@ private Q_SLOTS:
         window.openDatabase(dir.filePath(QStringLiteral("missing.db")), true);
         QTRY_VERIFY(window.messageBar()->isVisible());
         QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+    }
+
+    // File > Connect to PostgreSQL asks for a URL; a bad one, or a server that is not there, is reported in the
+    // window and never shows the password typed.
+    void connectToServerReportsBadUrlsAndUnreachableServers()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        const auto connectWith = [&](const QString& url) {
+            window.action(QStringLiteral("connectServer"))->trigger();
+            QInputDialog* dialog = nullptr;
+            QTRY_VERIFY((dialog = window.findChild<QInputDialog*>(QStringLiteral("connectServerDialog"))));
+            dialog->setTextValue(url);
+            dialog->accept();
+        };
+        connectWith(QStringLiteral("postgresql://db.example/"));
+        QTRY_VERIFY(window.messageBar()->isVisible());
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+        QVERIFY2(window.messageBar()->text().contains(QLatin1String("names no database")),
+            qPrintable(window.messageBar()->text()));
+
+        window.messageBar()->hide();
+        connectWith(QStringLiteral("postgresql://ops:hunter2@127.0.0.1:1/queues"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.messageBar()->isVisible(), 15000);
+        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
+        const QString shown = window.messageBar()->text();
+        QVERIFY2(shown.contains(QLatin1String("Cannot open postgresql://ops@127.0.0.1:1/queues")), qPrintable(shown));
+        QVERIFY2(!shown.contains(QLatin1String("hunter2")), qPrintable(shown));
     }
 
     // Closing a window returns at once even when its engine must wait for a running task on shutdown; the engine
