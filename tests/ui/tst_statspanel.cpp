@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QFile>
+#include <QFontMetrics>
 #include <QImage>
 #include <QLegend>
 #include <QLegendMarker>
@@ -152,6 +153,43 @@ private Q_SLOTS:
         QFile::copy(png, QStringLiteral("/tmp/qd-ui2-chart-export.png"));
         QFile::remove(QStringLiteral("/tmp/qd-ui2-chart-export.svg"));
         QFile::copy(svgPath, QStringLiteral("/tmp/qd-ui2-chart-export.svg"));
+    }
+
+    // Time labels are never cut: a narrow chart gets fewer of them, each in a slot wide enough for its text.
+    void timeLabelsFitTheChartWidth_data()
+    {
+        QTest::addColumn<int>("width");
+        QTest::addColumn<qint64>("span");
+        QTest::addColumn<bool>("allFive");
+        QTest::newRow("narrow, seconds") << 300 << qint64(60'000) << false;
+        QTest::newRow("wide, seconds") << 1200 << qint64(60'000) << true;
+        QTest::newRow("wide, days") << 1200 << qint64(7 * 86400'000LL) << true;
+    }
+
+    void timeLabelsFitTheChartWidth()
+    {
+        QFETCH(int, width);
+        QFETCH(qint64, span);
+        QFETCH(bool, allFive);
+        TimeSeriesChart chart(QStringLiteral("t"));
+        chart.resize(width, 220);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        chart.setTimeRange(now - span, now);
+        QChart* qchart = chart.findChild<QChartView*>()->chart();
+        auto* axis = qobject_cast<QDateTimeAxis*>(qchart->axes(Qt::Horizontal).first());
+        QTRY_VERIFY(qchart->plotArea().width() > 0);
+        const int textWidth = QFontMetrics(axis->labelsFont())
+                                  .horizontalAdvance(QDateTime::fromMSecsSinceEpoch(now).toString(axis->format()));
+        const int ticks = chart.timeTickCount();
+        QVERIFY(ticks >= 2 && ticks <= 5);
+        QCOMPARE(ticks == 5, allFive);
+        QVERIFY2(qchart->plotArea().width() / (ticks - 1) >= textWidth,
+            qPrintable(QStringLiteral("%1 ticks over %2 px for labels of %3 px")
+                           .arg(ticks)
+                           .arg(qchart->plotArea().width())
+                           .arg(textWidth)));
     }
 
     void engineSamplesArriveLive()

@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QLegend>
@@ -64,6 +65,7 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     connect(save, &QAction::triggered, this, &TimeSeriesChart::saveWithDialog);
     m_view->addAction(save);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitTimeTicks);
 }
 
 QString TimeSeriesChart::title() const
@@ -258,6 +260,24 @@ void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
                                                  : QStringLiteral("HH:mm:ss"));
     m_timeAxis->setRange(
         QDateTime::fromMSecsSinceEpoch(fromMs), QDateTime::fromMSecsSinceEpoch(std::max(toMs, fromMs + 1000)));
+    fitTimeTicks(); // the format may have changed
+}
+
+int TimeSeriesChart::timeTickCount() const
+{
+    return m_timeAxis->tickCount();
+}
+
+void TimeSeriesChart::fitTimeTicks()
+{
+    // Qt Charts gives each label the space between two ticks and elides what does not fit.
+    const QFontMetrics metrics(m_timeAxis->labelsFont());
+    const int labelWidth = metrics.horizontalAdvance(QDateTime::currentDateTime().toString(m_timeAxis->format())) + 16;
+    // The plot area is known once the chart has been laid out (plotAreaChanged calls again then).
+    const qreal plot = m_chart->plotArea().width() > 0 ? m_chart->plotArea().width() : qreal(width()) * 0.8;
+    const int ticks = std::clamp(int(plot) / labelWidth + 1, 2, 5);
+    if (ticks != m_timeAxis->tickCount())
+        m_timeAxis->setTickCount(ticks);
 }
 
 void TimeSeriesChart::fitValues(double minimumMax)

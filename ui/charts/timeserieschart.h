@@ -62,11 +62,15 @@ public:
     // the shortest gaps when there would be more than `maxRuns` runs.
     static QList<QList<QPointF>> splitAtGaps(const QList<QPointF>& points, qint64 threshold, int maxRuns);
 
+    // Labels on the time axis: five when they fit, fewer on a narrow chart (never labels cut to "18:09:...").
+    int timeTickCount() const;
+
 Q_SIGNALS:
     void saved(const QString& path);
     void saveFailed(const QString& message);
 
 private:
+    void fitTimeTicks();
     struct Line {
         QPen pen;
         QList<QLineSeries*> segments; // segments[0] carries the legend entry and always exists
