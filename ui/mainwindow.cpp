@@ -480,8 +480,10 @@ void MainWindow::restoreSettings()
     // A layout saved by a version with other docks is not restored: the default one fits them better.
     m_defaultDockSizesPending
         = !restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), dockLayoutVersion);
+    // Column widths saved before the columns were fitted to their contents (a 400 px error column) would bring the
+    // sideways scroll bar back: restore only widths saved by this layout version.
     const QByteArray header = settings.value(QStringLiteral("window/taskHeader")).toByteArray();
-    if (!header.isEmpty())
+    if (!header.isEmpty() && settings.value(QStringLiteral("window/layoutVersion")).toInt() == dockLayoutVersion)
         m_taskView->horizontalHeader()->restoreState(header);
 
     // The database shown goes to the top of the recent list.
@@ -512,6 +514,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState(dockLayoutVersion));
     settings.setValue(QStringLiteral("window/taskHeader"), m_taskView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("window/layoutVersion"), dockLayoutVersion);
     QMainWindow::closeEvent(event);
 }
 

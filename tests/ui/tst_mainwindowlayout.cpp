@@ -100,6 +100,46 @@ private Q_SLOTS:
         QVERIFY2(window.taskView()->viewport()->height() >= 12 * rowHeight,
             qPrintable(QString::number(window.taskView()->viewport()->height())));
     }
+
+    // A layout saved by an older version (workers beside the queues, a 400 px error column) is not restored over
+    // the new default; a layout saved by this version is.
+    void onlyLayoutsOfThisVersionAreRestored()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(50)).ok());
+        {
+            MainWindow old(engine);
+            auto* workersDock = old.findChild<QDockWidget*>(QStringLiteral("workersDock"));
+            old.addDockWidget(Qt::TopDockWidgetArea, workersDock);
+            old.taskView()->setColumnWidth(TaskTableModel::ErrorColumn, 400);
+            old.taskView()->setColumnWidth(TaskTableModel::CreatedColumn, 300);
+            QSettings settings;
+            settings.setValue(QStringLiteral("window/state"), old.saveState()); // version 0, as before
+            settings.setValue(QStringLiteral("window/taskHeader"), old.taskView()->horizontalHeader()->saveState());
+            settings.remove(QStringLiteral("window/layoutVersion"));
+        }
+        {
+            MainWindow window(engine);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* workersDock = window.findChild<QDockWidget*>(QStringLiteral("workersDock"));
+            QCOMPARE(window.dockWidgetArea(workersDock), Qt::RightDockWidgetArea);
+            QVERIFY(window.taskView()->columnWidth(TaskTableModel::CreatedColumn) < 300);
+            QTRY_COMPARE(window.taskView()->horizontalScrollBar()->maximum(), 0);
+            // The admin's own changes are saved and come back.
+            window.taskView()->setColumnWidth(TaskTableModel::CreatedColumn, 250);
+            window.close();
+        }
+        MainWindow again(engine);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.taskView()->columnWidth(TaskTableModel::CreatedColumn), 250);
+        QCOMPARE(again.dockWidgetArea(again.findChild<QDockWidget*>(QStringLiteral("workersDock"))),
+            Qt::RightDockWidgetArea);
+        QSettings().clear();
+    }
 };
 
 QTEST_MAIN(TestMainWindowLayout)
