@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QScrollBar>
 #include <QSettings>
+#include <QTabWidget>
 #include <QTableView>
 
 using namespace qd;
@@ -95,6 +96,13 @@ private Q_SLOTS:
         QVERIFY(inspectorDock && inspectorDock->isVisible());
         QVERIFY2(window.inspector()->width() >= 440, qPrintable(QString::number(window.inspector()->width())));
         QVERIFY2(window.inspector()->height() >= 450, qPrintable(QString::number(window.inspector()->height())));
+        // The timeline of a task that ran and was retried, for the screenshot.
+        QTRY_VERIFY_WITH_TIMEOUT(window.inspector()->shown() && window.inspector()->shown()->events.size() >= 4, 10000);
+        auto* tabs = window.inspector()->findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        tabs->setCurrentIndex(tabs->count() - 1);
+        QTest::qWait(100);
+        window.inspector()->grab().save(QStringLiteral("/tmp/qd-ui3-inspector-timeline.png"));
         // The table keeps room for rows: at least 12 of them.
         const int rowHeight = window.taskView()->verticalHeader()->defaultSectionSize();
         QVERIFY2(window.taskView()->viewport()->height() >= 12 * rowHeight,
