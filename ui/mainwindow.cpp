@@ -21,6 +21,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -33,7 +34,9 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QSettings>
+#include <QShowEvent>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTableView>
 #include <QToolBar>
 #include <QToolButton>
@@ -73,6 +76,23 @@ QTableView* makeTable(QWidget* parent)
     view->setAlternatingRowColors(true);
     view->setContextMenuPolicy(Qt::ActionsContextMenu);
     return view;
+}
+
+// Makes a column wide enough for its header and for `widest`, the widest value it is expected to show, measured
+// in the view's own fonts: fixed pixel widths cut "Wait p95" and "scheduled" off with a larger platform font.
+void fitColumn(QTableView* view, int column, const QString& widest = {})
+{
+    // The item delegate pads text by the focus frame margin on both sides (plus one pixel each); a few pixels more
+    // keep numbers off the grid line.
+    const int padding = 2 * (view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1) + 6;
+    const int cell = widest.isEmpty() ? 0 : view->fontMetrics().horizontalAdvance(widest) + padding;
+    view->setColumnWidth(column, std::max(view->horizontalHeader()->sectionSizeHint(column), cell));
+}
+
+// The widest values the columns expect (formatDuration, formatCount and formatTimestamp output).
+QString widestDuration()
+{
+    return QStringLiteral("59m 59s");
 }
 } // namespace
 
@@ -245,11 +265,19 @@ void MainWindow::createWidgets()
     m_taskView = makeTable(this);
     m_taskView->setObjectName(QStringLiteral("taskView"));
     m_taskView->setModel(m_taskModel);
-    const QList<int> widths = {80, 110, 110, 85, 60, 70, 140, 75, 75, 400};
-    for (int c = 0; c < widths.size(); ++c)
-        m_taskView->setColumnWidth(c, widths.at(c));
     m_taskView->horizontalHeader()->setStretchLastSection(true);
     m_taskView->setSortingEnabled(true);
+    // Every column fits its header (with the sort arrow) and its widest usual value; the last error takes the rest,
+    // so the default window has no sideways scroll bar. Long queue and type names can be widened by hand.
+    fitColumn(m_taskView, TaskTableModel::IdColumn, QStringLiteral("99999999"));
+    fitColumn(m_taskView, TaskTableModel::QueueColumn, QStringLiteral("notifications"));
+    fitColumn(m_taskView, TaskTableModel::TypeColumn, QStringLiteral("logstats"));
+    fitColumn(m_taskView, TaskTableModel::StateColumn, QStringLiteral("scheduled"));
+    fitColumn(m_taskView, TaskTableModel::PriorityColumn, QStringLiteral("-100"));
+    fitColumn(m_taskView, TaskTableModel::AttemptsColumn, QStringLiteral("10/10"));
+    fitColumn(m_taskView, TaskTableModel::CreatedColumn, formatTimestamp(QDateTime::currentMSecsSinceEpoch()));
+    fitColumn(m_taskView, TaskTableModel::WaitColumn, tr("in %1").arg(widestDuration()));
+    fitColumn(m_taskView, TaskTableModel::RunColumn, widestDuration());
     m_taskView->sortByColumn(TaskTableModel::IdColumn, Qt::DescendingOrder); // newest first, as admins look
     // Only columns the store can sort by get a sort indicator; the others keep the previous one.
     connect(
@@ -305,11 +333,15 @@ void MainWindow::createWidgets()
     m_queueView->setModel(m_queueModel);
     m_queueView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_queueView->setAlternatingRowColors(false);
-    m_queueView->setColumnWidth(QueueListModel::NameColumn, 100);
-    m_queueView->setColumnWidth(QueueListModel::StatusColumn, 60);
-    for (int c = QueueListModel::ConcurrencyColumn; c < QueueListModel::ColumnCount; ++c)
-        m_queueView->setColumnWidth(c, c == QueueListModel::ConcurrencyColumn ? 42 : 72);
-    m_queueView->horizontalHeader()->setStretchLastSection(true);
+    // The numbers keep their width, the names take what is left: every column shows at the default size.
+    fitColumn(m_queueView, QueueListModel::StatusColumn, tr("running"));
+    fitColumn(m_queueView, QueueListModel::ConcurrencyColumn, QStringLiteral("999"));
+    for (int c = QueueListModel::FirstStateColumn; c < QueueListModel::ThroughputColumn; ++c)
+        fitColumn(m_queueView, c, formatCount(9'999'999));
+    fitColumn(m_queueView, QueueListModel::ThroughputColumn, QStringLiteral("9999/s"));
+    fitColumn(m_queueView, QueueListModel::WaitP95Column, widestDuration());
+    m_queueView->horizontalHeader()->setMinimumSectionSize(40);
+    m_queueView->horizontalHeader()->setSectionResizeMode(QueueListModel::NameColumn, QHeaderView::Stretch);
     for (const char* name : {"pauseQueue", "resumeQueue", "concurrency", "pauseAll", "resumeAll", "enqueue"})
         m_queueView->addAction(action(QLatin1String(name)));
     connect(m_queueView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
@@ -322,38 +354,40 @@ void MainWindow::createWidgets()
     m_workersView->setObjectName(QStringLiteral("workersView"));
     m_workersView->setModel(m_workersModel);
     m_workersView->setSelectionMode(QAbstractItemView::NoSelection);
-    m_workersView->horizontalHeader()->setStretchLastSection(true);
-    m_workersView->setColumnWidth(WorkersModel::NameColumn, 150);
-    for (int c = WorkersModel::StatusColumn; c < WorkersModel::SinceColumn; ++c)
-        m_workersView->setColumnWidth(c, c == WorkersModel::StatusColumn ? 45 : 58);
+    fitColumn(m_workersView, WorkersModel::StatusColumn, tr("busy"));
+    fitColumn(m_workersView, WorkersModel::QueueColumn, QStringLiteral("notifications"));
+    fitColumn(m_workersView, WorkersModel::TypeColumn, QStringLiteral("logstats"));
+    fitColumn(m_workersView, WorkersModel::TaskColumn, QStringLiteral("99999999"));
+    fitColumn(m_workersView, WorkersModel::SinceColumn, widestDuration());
+    m_workersView->horizontalHeader()->setSectionResizeMode(WorkersModel::NameColumn, QHeaderView::Stretch);
 
     auto* queueDock = new QDockWidget(tr("Queues"), this);
     queueDock->setObjectName(QStringLiteral("queueDock"));
     queueDock->setWidget(m_queueView);
     addDockWidget(Qt::TopDockWidgetArea, queueDock);
-    auto* workersDock = new QDockWidget(tr("Workers"), this);
-    workersDock->setObjectName(QStringLiteral("workersDock"));
-    workersDock->setWidget(m_workersView);
-    addDockWidget(Qt::TopDockWidgetArea, workersDock);
-    splitDockWidget(queueDock, workersDock, Qt::Horizontal);
-    resizeDocks({queueDock, workersDock}, {800, 320}, Qt::Horizontal);
 
     m_inspector = new TaskInspector(m_reader, this);
+    // Below this the field names and a line of JSON no longer fit side by side.
+    m_inspector->setMinimumWidth(360);
     auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
     inspectorDock->setObjectName(QStringLiteral("inspectorDock"));
     inspectorDock->setWidget(m_inspector);
     addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
+    // Workers under the inspector: beside the queue list they took the width its columns need.
+    auto* workersDock = new QDockWidget(tr("Workers"), this);
+    workersDock->setObjectName(QStringLiteral("workersDock"));
+    workersDock->setWidget(m_workersView);
+    addDockWidget(Qt::RightDockWidgetArea, workersDock);
+    splitDockWidget(inspectorDock, workersDock, Qt::Vertical);
 
     m_statsPanel = new StatsPanel(m_engine.get(), m_reader, this);
     auto* chartsDock = new QDockWidget(tr("Charts"), this);
     chartsDock->setObjectName(QStringLiteral("chartsDock"));
     chartsDock->setWidget(m_statsPanel);
     addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
-    // The inspector runs the full height on the right; queues on top and charts below span the rest.
+    // The inspector and workers run the full height on the right; queues on top and charts below span the rest.
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    resizeDocks({inspectorDock}, {480}, Qt::Horizontal);
-    resizeDocks({queueDock, chartsDock}, {170, 250}, Qt::Vertical);
 
     // Status bar: where we are, how much there is, how fast it goes, what runs in the background.
     m_pathLabel = new QLabel(this);
@@ -449,9 +483,13 @@ void MainWindow::restoreSettings()
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1500, 900);
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    // A layout saved by a version with other docks is not restored: the default one fits them better.
+    m_defaultDockSizesPending
+        = !restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), dockLayoutVersion);
+    // Column widths saved before the columns were fitted to their contents (a 400 px error column) would bring the
+    // sideways scroll bar back: restore only widths saved by this layout version.
     const QByteArray header = settings.value(QStringLiteral("window/taskHeader")).toByteArray();
-    if (!header.isEmpty())
+    if (!header.isEmpty() && settings.value(QStringLiteral("window/layoutVersion")).toInt() == dockLayoutVersion)
         m_taskView->horizontalHeader()->restoreState(header);
 
     // The database shown goes to the top of the recent list.
@@ -467,12 +505,25 @@ void MainWindow::restoreSettings()
     settings.setValue(QStringLiteral("recentFiles"), recent);
 }
 
+void MainWindow::showEvent(QShowEvent* event)
+{
+    QMainWindow::showEvent(event);
+    if (!std::exchange(m_defaultDockSizesPending, false))
+        return;
+    // Here rather than at construction: the dock areas share out the window's real size only once it has one.
+    auto dock = [this](const char* name) { return findChild<QDockWidget*>(QLatin1String(name)); };
+    resizeDocks({dock("inspectorDock")}, {520}, Qt::Horizontal);
+    resizeDocks({dock("inspectorDock"), dock("workersDock")}, {600, 180}, Qt::Vertical);
+    resizeDocks({dock("queueDock"), dock("chartsDock")}, {170, 250}, Qt::Vertical);
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/state"), saveState(dockLayoutVersion));
     settings.setValue(QStringLiteral("window/taskHeader"), m_taskView->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("window/layoutVersion"), dockLayoutVersion);
     QMainWindow::closeEvent(event);
 }
 

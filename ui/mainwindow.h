@@ -82,6 +82,7 @@ public:
     ExportDialog* showExportDialog();
 
 protected:
+    void showEvent(QShowEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
 
 private:
@@ -142,6 +143,10 @@ private:
     std::function<bool(const QString&)> m_confirm;
     QTimer m_statusTimer;
     QTimer m_inspectorTimer;
+    // Version of saveState() and of the saved task table columns: 2 moved the workers panel under the inspector and
+    // fitted the columns to their contents. Layouts of other versions are ignored.
+    static constexpr int dockLayoutVersion = 2;
+    bool m_defaultDockSizesPending = false; // no saved layout: set the default dock sizes at the first show
 };
 
 } // namespace qd::ui

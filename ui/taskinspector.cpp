@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QFontDatabase>
+#include <QHash>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
@@ -61,9 +62,10 @@ TaskInspector::TaskInspector(ReaderThread* reader, QWidget* parent)
     m_fields->setUniformRowHeights(true);
     m_fields->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_error->setLineWrapMode(QPlainTextEdit::WidgetWidth);
-    // What an admin reads first (when, what, how long) comes first: the dock is narrow.
+    // What an admin reads first (when, what, how long, which worker) comes first: the dock is narrow. The
+    // transition mostly repeats the event's name, so it comes after.
     m_events->setHeaderLabels(
-        {tr("Time"), tr("Event"), tr("#"), tr("Duration"), tr("Transition"), tr("Worker"), tr("Detail")});
+        {tr("Time"), tr("Event"), tr("#"), tr("Duration"), tr("Worker"), tr("Transition"), tr("Detail")});
     m_events->setRootIsDecorated(false);
     m_events->setUniformRowHeights(true);
 
@@ -160,17 +162,28 @@ void TaskInspector::display(const TaskWithEvents& t)
     m_tabs->setTabText(3, task.lastError.isEmpty() ? tr("Error") : tr("Error \u25cf"));
 
     m_events->clear();
+    QHash<int, qint64> startedAt; // attempt -> when it started
     for (const TaskEvent& e : t.events) {
+        if (e.kind == QLatin1String("started"))
+            startedAt.insert(e.attempt, e.at);
+        QString duration = durationLabel(e);
+        if (e.kind == QLatin1String("retry_scheduled") && e.durationMs >= 0 && startedAt.contains(e.attempt)) {
+            // The event's duration is the backoff; how long the failed attempt ran is only in the time since it
+            // started, and an admin looking at retries wants both.
+            duration = tr("ran %1, backoff %2")
+                           .arg(formatDuration(std::max<qint64>(0, e.at - startedAt.value(e.attempt))),
+                               formatDuration(e.durationMs));
+        }
         const QString transition = e.fromState
             ? QStringLiteral("%1 \u2192 %2").arg(taskStateName(*e.fromState), taskStateName(e.toState))
             : QStringLiteral("\u2192 %1").arg(taskStateName(e.toState));
         auto* item = new QTreeWidgetItem(m_events,
             {QDateTime::fromMSecsSinceEpoch(e.at).toString(QStringLiteral("HH:mm:ss.zzz")), e.kind,
-                e.attempt > 0 ? QString::number(e.attempt) : QString(), durationLabel(e), transition, e.worker,
+                e.attempt > 0 ? QString::number(e.attempt) : QString(), duration, e.worker, transition,
                 e.detail.section(QLatin1Char('\n'), 0, 0)});
         item->setToolTip(0, formatTimestamp(e.at));
         item->setForeground(1, stateColor(e.toState));
-        item->setForeground(4, stateColor(e.toState));
+        item->setForeground(5, stateColor(e.toState));
         if (!e.detail.isEmpty())
             item->setToolTip(6, e.detail);
     }

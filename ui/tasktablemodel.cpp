@@ -65,6 +65,8 @@ TaskTableModel::TaskTableModel(QueueEngine* engine, QObject* parent)
         if (!m_changeTimer.isActive())
             m_changeTimer.start();
     });
+    // The page first: the reader runs requests in order, and the first rows are what the user waits for.
+    requestFirstPage();
     requestCount();
 }
 
@@ -277,8 +279,12 @@ void TaskTableModel::startNewQuery()
     // view shows placeholders until the new pages arrive (tens of milliseconds).
     m_pages.clear();
     m_inFlight.clear();
+    m_wantedPages.clear();
+    m_provisional = false;
+    m_countFromPage = false;
     if (rowCount() > 0)
         Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
+    requestFirstPage();
     requestCount();
 }
 
@@ -305,6 +311,12 @@ void TaskTableModel::requestCount()
     m_readerThread->post([gen = m_generation, filter = m_query.filter](StoreReader* r) { r->fetchCount(gen, filter); });
 }
 
+void TaskTableModel::requestFirstPage()
+{
+    m_wantedPages.insert(0);
+    flushPageRequests();
+}
+
 void TaskTableModel::requestPage(int page) const
 {
     m_wantedPages.insert(page);
@@ -314,22 +326,41 @@ void TaskTableModel::requestPage(int page) const
 
 void TaskTableModel::flushPageRequests()
 {
-    if (m_wantedPages.isEmpty())
-        return;
-    ++m_batchToken;
-    m_readerThread->reader()->supersede(m_batchToken);
+    struct Request {
+        int page;
+        qint64 start;
+        int limit;
+        bool reversed;
+    };
+    QList<Request> requests;
     for (int page : std::as_const(m_wantedPages)) {
         const qint64 start = qint64(page) * pageSize;
+        if (m_resetPending) {
+            // The count is on its way and m_count belongs to the previous query: only the first page, read
+            // forward from offset 0, is right whatever the count. The reset repaints and asks for the others.
+            if (page == 0)
+                requests.append({0, 0, pageSize, false});
+            continue;
+        }
         if (start >= m_count)
             continue;
         const int limit = int(std::min<qint64>(pageSize, m_count - start));
-        const bool reversed = start > m_count / 2;
-        m_inFlight.insert(page, m_batchToken);
-        m_readerThread->post(
-            [gen = m_generation, token = m_batchToken, query = m_query, page, start, limit, total = m_count, reversed](
-                StoreReader* r) { r->fetchPage(gen, token, query, page, start, limit, total, reversed); });
+        requests.append({page, start, limit, start > m_count / 2});
     }
     m_wantedPages.clear();
+    // No new batch when nothing is asked: a new batch supersedes the one in flight, and a repaint of
+    // placeholders must not cancel the first page it is waiting for.
+    if (requests.isEmpty())
+        return;
+    ++m_batchToken;
+    m_readerThread->reader()->supersede(m_batchToken);
+    for (const Request& r : std::as_const(requests)) {
+        m_inFlight.insert(r.page, m_batchToken);
+        m_readerThread->post(
+            [gen = m_generation, token = m_batchToken, query = m_query, r, total = m_count](StoreReader* reader) {
+                reader->fetchPage(gen, token, query, r.page, r.start, r.limit, total, r.reversed);
+            });
+    }
 }
 
 void TaskTableModel::onCountFetched(quint64 generation, qint64 count)
@@ -341,30 +372,20 @@ void TaskTableModel::onCountFetched(quint64 generation, qint64 count)
     // live refreshes never keep the reader thread busy and pages still load promptly.
     m_changeTimer.setInterval(int(std::clamp<qint64>(2 * m_countClock.elapsed(), 100, 2000)));
     if (m_resetPending || !m_loadedOnce) {
-        beginResetModel();
-        m_pages.clear();
-        m_inFlight.clear();
-        m_wantedPages.clear();
-        m_count = count;
-        m_resetPending = false;
-        m_loadedOnce = true;
-        endResetModel();
-        Q_EMIT totalCountChanged(count);
+        applyFirstCount(count);
+        if (m_recountQueued)
+            requestCount();
+        return;
+    }
+    if (std::exchange(m_countFromPage, false) && count == m_count) {
+        // The short first page already gave this count, and its rows are fresh.
+        if (m_recountQueued)
+            requestCount();
         return;
     }
     // A live refresh: grow or shrink at the end, keep the rest, and refresh pages in place.
     const qint64 old = m_count;
-    if (count > old) {
-        beginInsertRows({}, int(old), int(count - 1));
-        m_count = count;
-        endInsertRows();
-    } else if (count < old) {
-        beginRemoveRows({}, int(count), int(old - 1));
-        m_count = count;
-        const int lastPage = count == 0 ? -1 : int((count - 1) / pageSize);
-        m_pages.removeIf([lastPage](const auto& it) { return it.key() > lastPage; });
-        endRemoveRows();
-    }
+    resizeTo(count);
     for (auto& page : m_pages)
         page.stale = true;
     // The most recently used pages are the ones on screen: refresh those now, the others when next shown.
@@ -382,12 +403,88 @@ void TaskTableModel::onCountFetched(quint64 generation, qint64 count)
         requestCount();
 }
 
+void TaskTableModel::resizeTo(qint64 count)
+{
+    const qint64 old = m_count;
+    if (count > old) {
+        beginInsertRows({}, int(old), int(count - 1));
+        m_count = count;
+        endInsertRows();
+    } else if (count < old) {
+        beginRemoveRows({}, int(count), int(old - 1));
+        m_count = count;
+        const int lastPage = count == 0 ? -1 : int((count - 1) / pageSize);
+        m_pages.removeIf([lastPage](const auto& it) { return it.key() > lastPage; });
+        if (auto tail = m_pages.find(lastPage); tail != m_pages.end())
+            tail->rows.resize(std::min<qsizetype>(tail->rows.size(), count - qint64(lastPage) * pageSize));
+        endRemoveRows();
+    }
+}
+
+void TaskTableModel::applyFirstCount(qint64 count)
+{
+    m_resetPending = false;
+    m_loadedOnce = true;
+    if (m_provisional || m_count == 0) {
+        // Every row shown is already this query's (or there is none): no reset, so the view keeps its place and
+        // whatever the user did in the meantime.
+        m_provisional = false;
+        resizeTo(count);
+        Q_EMIT totalCountChanged(count);
+        return;
+    }
+    beginResetModel();
+    // Only the first page can be cached (see flushPageRequests), and it is right for the new rows: keep it, so the
+    // rows show the moment the view repaints. Requests in flight are for it too: do not ask twice.
+    m_pages.removeIf([count](const auto& it) { return qint64(it.key()) * pageSize >= count; });
+    if (auto first = m_pages.find(0); first != m_pages.end())
+        first->rows.resize(std::min<qsizetype>(first->rows.size(), count));
+    m_inFlight.removeIf([count](const auto& it) { return qint64(it.key()) * pageSize >= count; });
+    m_wantedPages.clear();
+    m_count = count;
+    endResetModel();
+    Q_EMIT totalCountChanged(count);
+}
+
+void TaskTableModel::onFirstPageFetched(const QList<Task>& rows)
+{
+    const int old = int(m_count);
+    const bool ours = m_count == 0 || m_provisional; // every row shown is of this query
+    m_pages.insert(0, Page {rows, ++m_useClock, false});
+    if (rows.size() < pageSize) {
+        // The whole result fits in it: its size is the exact count, no need to wait for the count query (still
+        // running on the reader: its reply confirms or corrects this one).
+        m_countFromPage = true;
+        applyFirstCount(rows.size());
+        const int kept = std::min(old, int(rows.size()));
+        if (ours && kept > 0) // not reset: the rows that stayed show new data
+            Q_EMIT dataChanged(index(0, 0), index(kept - 1, ColumnCount - 1));
+        return;
+    }
+    if (ours) {
+        // Nothing of an older query is shown: the first rows appear now; the count inserts the others.
+        m_provisional = true;
+        resizeTo(rows.size());
+        if (old > 0)
+            Q_EMIT dataChanged(index(0, 0), index(old - 1, ColumnCount - 1));
+        return;
+    }
+    // Rows of the previous query are shown (as placeholders): the new first rows replace the top ones now, the
+    // count resets the rest.
+    Q_EMIT dataChanged(index(0, 0), index(std::min(old, int(rows.size())) - 1, ColumnCount - 1));
+}
+
 void TaskTableModel::onPageFetched(quint64 generation, quint64 batchToken, int page, const QList<Task>& rows)
 {
     if (generation != m_generation)
         return;
     if (m_inFlight.value(page) == batchToken)
         m_inFlight.remove(page);
+    if (m_resetPending) {
+        if (page == 0) // the only page asked for while the count is unknown
+            onFirstPageFetched(rows);
+        return;
+    }
     const int first = page * pageSize;
     if (first >= m_count)
         return;

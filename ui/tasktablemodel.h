@@ -19,11 +19,15 @@ namespace qd::ui {
 
 class ReaderThread;
 
-// The task table over the whole store, smooth at a million rows: the exact row count comes first (countTasks), rows
-// arrive in pages from a reader thread into an LRU-capped cache, data() never touches the database and answers
-// "…" for rows still loading. Filtering, searching and sorting happen in SQL. Replies carry a generation number
-// and stale ones (from before a filter or sort change) are dropped. Engine changes are coalesced to ~10 Hz and
-// refresh the count and the pages on screen without resetting the view.
+// The task table over the whole store, smooth at a million rows: the exact row count (countTasks) and the first
+// page are asked for together, rows arrive in pages from a reader thread into an LRU-capped cache, data() never
+// touches the database and answers "…" for rows still loading. The first page does not depend on the count (it is
+// read forward from offset 0), so it is shown as soon as it arrives: on an empty table its rows are inserted at
+// once and the count, when it comes, inserts the rest (a first page shorter than a page is the whole result, and
+// its size the exact count); over the rows of a previous filter it replaces the top rows in place until the count
+// resets the model. totalCount() stays -1 until the count is known. Filtering, searching and sorting happen in SQL.
+// Replies carry a generation number and stale ones (from before a filter or sort change) are dropped. Engine changes
+// are coalesced to ~10 Hz and refresh the count and the pages on screen without resetting the view.
 //
 // Thread contract: GUI thread only; all database work happens in its own ReaderThread.
 class TaskTableModel : public QAbstractTableModel {
@@ -91,6 +95,12 @@ private:
     };
 
     void requestCount();
+    void requestFirstPage();
+    // The exact count of the current generation is known: reset (or, when the rows shown are already this
+    // generation's first page, grow or shrink them to it).
+    void applyFirstCount(qint64 count);
+    void resizeTo(qint64 count);
+    void onFirstPageFetched(const QList<Task>& rows);
     void requestPage(int page) const;
     void flushPageRequests();
     void onCountFetched(quint64 generation, qint64 count);
@@ -107,6 +117,10 @@ private:
     bool m_countInFlight = false;
     bool m_recountQueued = false;
     bool m_loadedOnce = false;
+    // The rows shown are all from the current generation's first page, shown before its count arrived.
+    bool m_provisional = false;
+    // The count of this generation came from a short first page: the count reply that follows confirms it.
+    bool m_countFromPage = false;
     qint64 m_count = 0;
 
     // data() is const but drives loading: the cache and the request bookkeeping are mutable.

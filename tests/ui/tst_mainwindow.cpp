@@ -5,6 +5,7 @@
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
 #include "ui/queuelistmodel.h"
+#include "ui/readerthread.h"
 #include "ui/taskinspector.h"
 #include "ui/tasktablemodel.h"
 #include "uitesthelpers.h"
@@ -15,8 +16,10 @@
 #include <QElapsedTimer>
 #include <QInputDialog>
 #include <QItemSelectionModel>
+#include <QRegularExpression>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTreeWidget>
 #include <QtConcurrent/QtConcurrentRun>
 
 using namespace qd;
@@ -185,6 +188,49 @@ private Q_SLOTS:
             tabs->setCurrentIndex(tabs->count() - 1);
             window.inspector()->grab().save(QStringLiteral("/tmp/qd-timeline.png"));
         }
+    }
+
+    // Each attempt in the timeline with its wait, run and backoff time: a retried attempt's run time is the time
+    // from its start to the retry, shown beside the backoff.
+    void timelineShowsRunTimeOfRetriedAttempts()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 1);
+        QVERIFY(engine);
+        NewTask t;
+        t.queue = QStringLiteral("emails");
+        t.type = QStringLiteral("sleep");
+        t.payload = QByteArrayLiteral("{\"ms\":150,\"fail\":\"retryable\"}");
+        t.maxAttempts = 2;
+        auto enqueued = engine->enqueue(t);
+        QVERIFY(enqueued.ok());
+        QTRY_VERIFY2_WITH_TIMEOUT(countIn(*engine, TaskState::Failed) == 1, qPrintable(describeCounts(*engine)), 20000);
+
+        ReaderThread reader(engine->options().store);
+        TaskInspector inspector(&reader);
+        inspector.showTask(enqueued->id);
+        QTRY_VERIFY(inspector.shown().has_value());
+        QTreeWidget* events = nullptr;
+        for (QTreeWidget* tree : inspector.findChildren<QTreeWidget*>()) {
+            if (tree->columnCount() == 7)
+                events = tree;
+        }
+        QVERIFY(events);
+        QStringList retries;
+        for (int i = 0; i < events->topLevelItemCount(); ++i) {
+            const QTreeWidgetItem* item = events->topLevelItem(i);
+            if (item->text(1) == QLatin1String("retry_scheduled"))
+                retries.append(item->text(3));
+            // The worker that ran the attempt, right after the durations (the dock is narrow).
+            if (item->text(1) == QLatin1String("started"))
+                QVERIFY2(!item->text(4).isEmpty() && item->text(4) == inspector.shown()->events.at(i).worker,
+                    qPrintable(item->text(4)));
+        }
+        QCOMPARE(retries.size(), 1);
+        const QRegularExpression label(QStringLiteral("^ran (\\d+) ms, backoff \\S+"));
+        const QRegularExpressionMatch match = label.match(retries.first());
+        QVERIFY2(match.hasMatch(), qPrintable(retries.first()));
+        QVERIFY2(match.captured(1).toInt() >= 150, qPrintable(retries.first())); // the handler slept 150 ms
     }
 
     void readOnlyDisablesWrites()

@@ -8,8 +8,12 @@
 #include <QAction>
 #include <QChartView>
 #include <QDateTime>
+#include <QDateTimeAxis>
 #include <QFile>
+#include <QFontMetrics>
 #include <QImage>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QToolButton>
@@ -151,6 +155,43 @@ private Q_SLOTS:
         QFile::copy(svgPath, QStringLiteral("/tmp/qd-ui2-chart-export.svg"));
     }
 
+    // Time labels are never cut: a narrow chart gets fewer of them, each in a slot wide enough for its text.
+    void timeLabelsFitTheChartWidth_data()
+    {
+        QTest::addColumn<int>("width");
+        QTest::addColumn<qint64>("span");
+        QTest::addColumn<bool>("allFive");
+        QTest::newRow("narrow, seconds") << 300 << qint64(60'000) << false;
+        QTest::newRow("wide, seconds") << 1200 << qint64(60'000) << true;
+        QTest::newRow("wide, days") << 1200 << qint64(7 * 86400'000LL) << true;
+    }
+
+    void timeLabelsFitTheChartWidth()
+    {
+        QFETCH(int, width);
+        QFETCH(qint64, span);
+        QFETCH(bool, allFive);
+        TimeSeriesChart chart(QStringLiteral("t"));
+        chart.resize(width, 220);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        chart.setTimeRange(now - span, now);
+        QChart* qchart = chart.findChild<QChartView*>()->chart();
+        auto* axis = qobject_cast<QDateTimeAxis*>(qchart->axes(Qt::Horizontal).first());
+        QTRY_VERIFY(qchart->plotArea().width() > 0);
+        const int textWidth = QFontMetrics(axis->labelsFont())
+                                  .horizontalAdvance(QDateTime::fromMSecsSinceEpoch(now).toString(axis->format()));
+        const int ticks = chart.timeTickCount();
+        QVERIFY(ticks >= 2 && ticks <= 5);
+        QCOMPARE(ticks == 5, allFive);
+        QVERIFY2(qchart->plotArea().width() / (ticks - 1) >= textWidth,
+            qPrintable(QStringLiteral("%1 ticks over %2 px for labels of %3 px")
+                           .arg(ticks)
+                           .arg(qchart->plotArea().width())
+                           .arg(textWidth)));
+    }
+
     void engineSamplesArriveLive()
     {
         QTemporaryDir dir;
@@ -176,6 +217,134 @@ private Q_SLOTS:
         QVERIFY(updated.wait(2000));
         // A fresh database has no per-minute history: the live point must not pass for history.
         QTRY_VERIFY(panel.stateChart()->seriesPoints(0).isEmpty());
+    }
+
+    // Splitting into runs: a gap wider than the threshold ends a run; 0 never splits; too many gaps keep the widest.
+    void splitAtGaps_data()
+    {
+        QTest::addColumn<QList<double>>("xs");
+        QTest::addColumn<qint64>("threshold");
+        QTest::addColumn<int>("maxRuns");
+        QTest::addColumn<QList<int>>("runSizes");
+        QTest::newRow("empty") << QList<double> {} << qint64(90) << 100 << QList<int> {};
+        QTest::newRow("no gap") << QList<double> {0, 60, 120, 180} << qint64(90) << 100 << QList<int> {4};
+        QTest::newRow("one gap") << QList<double> {0, 60, 240, 300} << qint64(90) << 100 << QList<int> {2, 2};
+        QTest::newRow("exactly the threshold joins")
+            << QList<double> {0, 90, 180} << qint64(90) << 100 << QList<int> {3};
+        QTest::newRow("lone point between gaps")
+            << QList<double> {0, 60, 600, 1200, 1260} << qint64(90) << 100 << QList<int> {2, 1, 2};
+        QTest::newRow("threshold 0 joins all") << QList<double> {0, 60, 6000} << qint64(0) << 100 << QList<int> {3};
+        // Gaps of 200, 1000 and 300: with room for three runs the widest two stay gaps.
+        QTest::newRow("too many gaps bridge the narrowest")
+            << QList<double> {0, 200, 1200, 1500} << qint64(90) << 3 << QList<int> {2, 1, 1};
+    }
+
+    void splitAtGaps()
+    {
+        QFETCH(QList<double>, xs);
+        QFETCH(qint64, threshold);
+        QFETCH(int, maxRuns);
+        QFETCH(QList<int>, runSizes);
+        QList<QPointF> points;
+        for (double x : std::as_const(xs))
+            points.append(QPointF(x, x / 10));
+        const QList<QList<QPointF>> runs = TimeSeriesChart::splitAtGaps(points, threshold, maxRuns);
+        QList<int> sizes;
+        QList<QPointF> joined;
+        for (const QList<QPointF>& run : runs) {
+            sizes.append(int(run.size()));
+            joined.append(run);
+        }
+        QCOMPARE(sizes, runSizes);
+        QCOMPARE(joined, points); // nothing lost, nothing reordered
+    }
+
+    // Minutes without a persisted row (the app was not running) are a gap in every series of every chart, not a
+    // line bridging them; the runs on each side keep their stored values.
+    void historyGapsAreNotBridged()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 0, false, QStringLiteral("ui.db"), 0);
+        QVERIFY(engine);
+        const qint64 thisMinute = QDateTime::currentMSecsSinceEpoch() / 60'000 * 60'000;
+        // Ran 50..41 minutes ago, stopped, ran 30..21 minutes ago, stopped, ran for one minute 10 minutes ago.
+        QList<qint64> minutesAgo;
+        for (int m = 50; m >= 41; --m)
+            minutesAgo.append(m);
+        for (int m = 30; m >= 21; --m)
+            minutesAgo.append(m);
+        minutesAgo.append(10);
+        QList<QueueSample> rows;
+        for (qint64 ago : std::as_const(minutesAgo)) {
+            QueueSample q;
+            q.queue = QStringLiteral("default");
+            q.at = thisMinute - ago * 60'000;
+            q.resolutionSeconds = 60;
+            q.counts[std::size_t(TaskState::Queued)] = 100 + ago;
+            q.counts[std::size_t(TaskState::Running)] = 2;
+            q.enqueued = 60 * 5;
+            q.completed = 60 * 4;
+            q.failed = 60;
+            q.waitP50Ms = 10;
+            q.waitP95Ms = 40;
+            rows.append(q);
+        }
+        QVERIFY(engine->runInWriter([&](TaskStore& store) { return store.insertSamples(rows); }));
+        ReaderThread reader(engine->options().store);
+        StatsPanel panel(engine.get(), &reader);
+        panel.resize(1200, 320);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.setRange(StatsPanel::Range::Hour);
+        QTRY_COMPARE(panel.stateChart()->seriesPoints(0).size(), minutesAgo.size());
+        QTest::qWait(300); // one more tick: every chart has drawn the same history
+
+        for (TimeSeriesChart* chart : {panel.stateChart(), panel.rateChart(), panel.waitChart()}) {
+            for (int s = 0; s < chart->seriesCount(); ++s) {
+                const QList<QList<QPointF>> segments = chart->seriesSegments(s);
+                QList<qsizetype> sizes;
+                for (const QList<QPointF>& segment : segments)
+                    sizes.append(segment.size());
+                QVERIFY2(sizes == QList<qsizetype>({10, 10, 1}),
+                    qPrintable(QStringLiteral("%1 series %2: %3 runs").arg(chart->title()).arg(s).arg(sizes.size())));
+                QCOMPARE(segments.at(0).last().x(), double(thisMinute - 41 * 60'000));
+                QCOMPARE(segments.at(1).first().x(), double(thisMinute - 30 * 60'000));
+                QCOMPARE(segments.at(2).first().x(), double(thisMinute - 10 * 60'000));
+            }
+        }
+        // The values on each side of a gap are the stored ones (queued = 100 + minutes ago), not interpolated.
+        const QList<QList<QPointF>> queued = panel.stateChart()->seriesSegments(0);
+        QCOMPARE(queued.at(0).last().y(), 141.0);
+        QCOMPARE(queued.at(1).first().y(), 130.0);
+        QCOMPARE(queued.at(2).first().y(), 110.0);
+        QCOMPARE(panel.rateChart()->seriesSegments(0).at(1).first().y(), 5.0); // 300 per minute = 5/s
+
+        // One legend entry per series, however many runs it is drawn as.
+        QCOMPARE(panel.rateChart()->findChild<QChartView*>()->chart()->legend()->markers().size(), 9);
+        int visibleMarkers = 0;
+        for (QLegendMarker* marker : panel.rateChart()->findChild<QChartView*>()->chart()->legend()->markers())
+            visibleMarkers += marker->isVisible() ? 1 : 0;
+        QCOMPARE(visibleMarkers, 3);
+        // "Last hour" labels minutes: seconds there were noise.
+        const auto timeAxes = panel.stateChart()->findChild<QChartView*>()->chart()->axes(Qt::Horizontal);
+        QCOMPARE(timeAxes.size(), 1);
+        QCOMPARE(qobject_cast<QDateTimeAxis*>(timeAxes.first())->format(), QStringLiteral("HH:mm"));
+        panel.grab().save(QStringLiteral("/tmp/qd-ui3-gaps-after.png"));
+
+        // A range without gaps goes back to one run per series, and the extra runs are gone.
+        panel.setRange(StatsPanel::Range::Live);
+        QTRY_COMPARE(panel.rateChart()->findChild<QChartView*>()->chart()->series().size(), 3);
+
+        // What the charts drew before gaps were handled (every point joined), for comparison.
+        panel.setRange(StatsPanel::Range::Hour);
+        QTRY_COMPARE(panel.stateChart()->seriesSegments(0).size(), 3);
+        for (TimeSeriesChart* chart : {panel.stateChart(), panel.rateChart(), panel.waitChart()}) {
+            chart->setGapThreshold(0);
+            for (int s = 0; s < chart->seriesCount(); ++s)
+                chart->setSeriesPoints(s, chart->seriesPoints(s));
+            QCOMPARE(chart->seriesSegments(0).size(), 1);
+        }
+        panel.grab().save(QStringLiteral("/tmp/qd-ui3-gaps-before.png"));
     }
 
     void historyRangesShowPersistedMinutes()

@@ -140,8 +140,7 @@ void StatsPanel::requestHistory()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const qint64 span = m_range == Range::Hour ? 3600'000LL : m_range == Range::Day ? 86400'000LL : 7 * 86400'000LL;
-    // Per-second rows are folded into per-minute rows after a while: minutes cover every range past "live".
-    const int resolution = 60;
+    const int resolution = historyResolutionSeconds;
     const QStringList queues = m_queue.isEmpty() ? [this] {
         QStringList names;
         for (const QueueConfig& c : m_engine->queueConfigs())
@@ -167,6 +166,13 @@ void StatsPanel::tick()
     } else {
         points = m_history;
     }
+    // Where nothing was measured (the app was not running, or the engine stalled) the charts show a gap: a
+    // missing per-minute row is more than one resolution step after the one before it. Live samples come every
+    // sample interval; a few late ones are jitter, not a gap.
+    const qint64 gap = m_range == Range::Live ? 3 * std::max<qint64>(1000, m_engine->options().sampleIntervalMs)
+                                              : qint64(historyResolutionSeconds) * 1000 * 3 / 2;
+    for (TimeSeriesChart* chart : {m_stateChart, m_rateChart, m_waitChart})
+        chart->setGapThreshold(gap);
     QList<QList<QPointF>> states(m_stateChart->seriesCount());
     QList<QPointF> enq, done, failed, p50, p95;
     for (const ChartPoint& p : std::as_const(points)) {

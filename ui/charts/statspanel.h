@@ -41,6 +41,8 @@ public:
     TimeSeriesChart* waitChart() const { return m_waitChart; }
 
     static constexpr int liveCapacity = 900; // 15 minutes at one sample a second
+    // Per-second rows are folded into per-minute rows after a while: minutes cover every range past "live".
+    static constexpr int historyResolutionSeconds = 60;
 
 Q_SIGNALS:
     void chartsUpdated();

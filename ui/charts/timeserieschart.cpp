@@ -9,8 +9,11 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QPainter>
 #include <QPen>
@@ -62,6 +65,7 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     connect(save, &QAction::triggered, this, &TimeSeriesChart::saveWithDialog);
     m_view->addAction(save);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitTimeTicks);
 }
 
 QString TimeSeriesChart::title() const
@@ -149,46 +153,142 @@ void TimeSeriesChart::saveWithDialog()
 
 int TimeSeriesChart::addSeries(const QString& name, const QColor& color)
 {
+    Line line;
+    line.pen = QPen(color);
+    line.pen.setWidthF(1.5);
+    addSegment(line, name);
+    m_lines.append(line);
+    return int(m_lines.size()) - 1;
+}
+
+QLineSeries* TimeSeriesChart::addSegment(Line& line, const QString& name)
+{
     auto* series = new QLineSeries;
     series->setName(name);
-    QPen pen(color);
-    pen.setWidthF(1.5);
-    series->setPen(pen);
+    series->setPen(line.pen);
+    series->setColor(line.pen.color()); // the marker of a lone point
+    series->setMarkerSize(5);
     m_chart->addSeries(series);
     series->attachAxis(m_timeAxis);
     series->attachAxis(m_valueAxis);
-    m_series.append(series);
-    return int(m_series.size()) - 1;
+    if (!line.segments.isEmpty()) {
+        // One legend entry per series, not per run.
+        const auto markers = m_chart->legend()->markers(series);
+        for (QLegendMarker* marker : markers)
+            marker->setVisible(false);
+    }
+    line.segments.append(series);
+    return series;
+}
+
+QList<QList<QPointF>> TimeSeriesChart::splitAtGaps(const QList<QPointF>& points, qint64 threshold, int maxRuns)
+{
+    if (points.isEmpty())
+        return {};
+    // Indices i where the line from points[i - 1] to points[i] is not drawn.
+    QList<qsizetype> breaks;
+    if (threshold > 0) {
+        for (qsizetype i = 1; i < points.size(); ++i) {
+            if (points.at(i).x() - points.at(i - 1).x() > double(threshold))
+                breaks.append(i);
+        }
+    }
+    if (breaks.size() > maxRuns - 1) {
+        // Keep the widest gaps: they are the ones an admin can see at this scale.
+        auto width = [&points](qsizetype i) { return points.at(i).x() - points.at(i - 1).x(); };
+        std::stable_sort(
+            breaks.begin(), breaks.end(), [&width](qsizetype a, qsizetype b) { return width(a) > width(b); });
+        breaks.resize(std::max(0, maxRuns - 1));
+        std::sort(breaks.begin(), breaks.end());
+    }
+    QList<QList<QPointF>> runs;
+    qsizetype from = 0;
+    for (qsizetype at : std::as_const(breaks)) {
+        runs.append(points.mid(from, at - from));
+        from = at;
+    }
+    runs.append(points.mid(from));
+    return runs;
 }
 
 void TimeSeriesChart::setSeriesPoints(int series, const QList<QPointF>& points)
 {
-    m_series.at(series)->replace(points);
+    Line& line = m_lines[series];
+    const QList<QList<QPointF>> runs = splitAtGaps(points, m_gapThresholdMs, maxSegments);
+    while (line.segments.size() < runs.size())
+        addSegment(line, line.segments.first()->name());
+    // Runs no longer needed go away: a gap that scrolled out of the live range must not leave idle items behind.
+    while (line.segments.size() > std::max<qsizetype>(1, runs.size())) {
+        QLineSeries* extra = line.segments.takeLast();
+        m_chart->removeSeries(extra);
+        delete extra;
+    }
+    for (qsizetype i = 0; i < line.segments.size(); ++i) {
+        QLineSeries* segment = line.segments.at(i);
+        const QList<QPointF> run = i < runs.size() ? runs.at(i) : QList<QPointF>();
+        // A line needs two points: a lone measured minute between two gaps is drawn as a dot.
+        segment->setPointsVisible(run.size() == 1);
+        segment->replace(run);
+    }
 }
 
 QList<QPointF> TimeSeriesChart::seriesPoints(int series) const
 {
-    return m_series.at(series)->points();
+    QList<QPointF> points;
+    for (const QLineSeries* segment : m_lines.at(series).segments)
+        points.append(segment->points());
+    return points;
+}
+
+QList<QList<QPointF>> TimeSeriesChart::seriesSegments(int series) const
+{
+    QList<QList<QPointF>> segments;
+    for (const QLineSeries* segment : m_lines.at(series).segments) {
+        if (segment->count() > 0)
+            segments.append(segment->points());
+    }
+    return segments;
 }
 
 void TimeSeriesChart::setTimeRange(qint64 fromMs, qint64 toMs)
 {
     const qint64 span = toMs - fromMs;
-    // Short labels: five of them share a third of the window, and "MM-dd HH:mm" was cut to "11-18 1...".
+    // Short labels: five of them share a third of the window, and "MM-dd HH:mm" was cut to "11-18 1...". Seconds
+    // only below an hour: on "last hour" they were noise.
     m_timeAxis->setFormat(span > 2 * 86400'000LL ? QStringLiteral("MMM d")
-            : span > 3600'000LL                  ? QStringLiteral("HH:mm")
+            : span >= 3600'000LL                 ? QStringLiteral("HH:mm")
                                                  : QStringLiteral("HH:mm:ss"));
     m_timeAxis->setRange(
         QDateTime::fromMSecsSinceEpoch(fromMs), QDateTime::fromMSecsSinceEpoch(std::max(toMs, fromMs + 1000)));
+    fitTimeTicks(); // the format may have changed
+}
+
+int TimeSeriesChart::timeTickCount() const
+{
+    return m_timeAxis->tickCount();
+}
+
+void TimeSeriesChart::fitTimeTicks()
+{
+    // Qt Charts gives each label the space between two ticks and elides what does not fit.
+    const QFontMetrics metrics(m_timeAxis->labelsFont());
+    const int labelWidth = metrics.horizontalAdvance(QDateTime::currentDateTime().toString(m_timeAxis->format())) + 16;
+    // The plot area is known once the chart has been laid out (plotAreaChanged calls again then).
+    const qreal plot = m_chart->plotArea().width() > 0 ? m_chart->plotArea().width() : qreal(width()) * 0.8;
+    const int ticks = std::clamp(int(plot) / labelWidth + 1, 2, 5);
+    if (ticks != m_timeAxis->tickCount())
+        m_timeAxis->setTickCount(ticks);
 }
 
 void TimeSeriesChart::fitValues(double minimumMax)
 {
     double maxValue = minimumMax;
-    for (const QLineSeries* s : std::as_const(m_series)) {
-        const auto points = s->points();
-        for (const QPointF& p : points)
-            maxValue = std::max(maxValue, p.y());
+    for (const Line& line : std::as_const(m_lines)) {
+        for (const QLineSeries* segment : line.segments) {
+            const auto points = segment->points();
+            for (const QPointF& p : points)
+                maxValue = std::max(maxValue, p.y());
+        }
     }
     // Four ticks of a round step (1, 2, 2.5 or 5 times a power of ten): readable labels, and the axis does not
     // twitch every tick as the values move.

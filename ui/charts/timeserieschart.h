@@ -3,6 +3,7 @@
 #include <QColor>
 #include <QImage>
 #include <QList>
+#include <QPen>
 #include <QPointF>
 #include <QWidget>
 
@@ -17,6 +18,9 @@ namespace qd::ui {
 
 // A line chart over time, ours in front of Qt Charts so that moving to Qt Graphs later stays in ui/charts/.
 // Live data: replace() once per refresh rather than append per point, animations off, axes set once per refresh.
+// Gaps: a time with nothing measured (the app was not running) must not look like a straight line between the
+// values around it. Qt Charts 6.4 draws a NaN as a line to nowhere, so each of our series is drawn as one
+// QLineSeries per contiguous run of points, all in the series' pen, with only the first one in the legend.
 //
 // Thread contract: GUI thread only.
 class TimeSeriesChart : public QWidget {
@@ -25,8 +29,16 @@ public:
     explicit TimeSeriesChart(const QString& title, QWidget* parent = nullptr);
 
     int addSeries(const QString& name, const QColor& color);
-    // x: milliseconds since the epoch.
+    // x: milliseconds since the epoch, in ascending order. Points further apart than the gap threshold are not
+    // joined by a line.
     void setSeriesPoints(int series, const QList<QPointF>& points);
+    // Two neighbouring points more than `ms` apart are drawn with a gap between them; 0 (the default) joins every
+    // point. Takes effect at the next setSeriesPoints.
+    void setGapThreshold(qint64 ms) { m_gapThresholdMs = ms; }
+    qint64 gapThreshold() const { return m_gapThresholdMs; }
+    // At most this many runs per series are drawn; past it the shortest gaps are bridged, so a pathological history
+    // (a gap every other minute for a week) costs a bounded number of chart items.
+    static constexpr int maxSegments = 100;
     void setTimeRange(qint64 fromMs, qint64 toMs);
     // Fits the value axis to the data shown (never below `minimumMax`, so an idle queue is not a flat line at 1e-9).
     void fitValues(double minimumMax = 1.0);
@@ -41,21 +53,38 @@ public:
     // Asks for a file (PNG or SVG) and saves; errors are reported through saveFailed.
     void saveWithDialog();
 
-    int seriesCount() const { return int(m_series.size()); }
+    int seriesCount() const { return int(m_lines.size()); }
+    // Every point of a series, all runs together.
     QList<QPointF> seriesPoints(int series) const;
+    // The runs of a series as drawn: each one line, with a gap before the next.
+    QList<QList<QPointF>> seriesSegments(int series) const;
+    // Splits ascending points into runs wherever two neighbours are more than `threshold` apart (0: never), bridging
+    // the shortest gaps when there would be more than `maxRuns` runs.
+    static QList<QList<QPointF>> splitAtGaps(const QList<QPointF>& points, qint64 threshold, int maxRuns);
+
+    // Labels on the time axis: five when they fit, fewer on a narrow chart (never labels cut to "18:09:...").
+    int timeTickCount() const;
 
 Q_SIGNALS:
     void saved(const QString& path);
     void saveFailed(const QString& message);
 
 private:
+    void fitTimeTicks();
+    struct Line {
+        QPen pen;
+        QList<QLineSeries*> segments; // segments[0] carries the legend entry and always exists
+    };
+
     void renderScene(QPainter& painter, const QRectF& target) const;
+    QLineSeries* addSegment(Line& line, const QString& name);
 
     QChart* m_chart;
     QChartView* m_view;
     QDateTimeAxis* m_timeAxis;
     QValueAxis* m_valueAxis;
-    QList<QLineSeries*> m_series;
+    QList<Line> m_lines;
+    qint64 m_gapThresholdMs = 0;
 };
 
 } // namespace qd::ui

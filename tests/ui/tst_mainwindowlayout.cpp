@@ -1,0 +1,154 @@
+#include "ui/mainwindow.h"
+#include "ui/taskinspector.h"
+#include "ui/tasktablemodel.h"
+#include "uitesthelpers.h"
+
+#include <QApplication>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QScrollBar>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTableView>
+
+using namespace qd;
+using namespace qd::ui;
+
+// The main window as a first start shows it (no saved layout): every column of the queue list and of the workers
+// panel visible without scrolling, a task table without a horizontal scroll bar, and an inspector wide enough to
+// read a payload.
+class TestMainWindowLayout : public QObject {
+    Q_OBJECT
+
+    // Column c is entirely inside the view, and at least as wide as its header text and its widest cell.
+    static void checkColumnsVisible(QTableView* view, const char* what)
+    {
+        QHeaderView* header = view->horizontalHeader();
+        const int viewportWidth = view->viewport()->width();
+        QVERIFY2(view->horizontalScrollBar()->maximum() == 0,
+            qPrintable(QStringLiteral("%1 scrolls sideways by %2 px")
+                           .arg(QLatin1String(what))
+                           .arg(view->horizontalScrollBar()->maximum())));
+        for (int c = 0; c < header->count(); ++c) {
+            if (header->isSectionHidden(c))
+                continue;
+            const int right = header->sectionViewportPosition(c) + header->sectionSize(c);
+            QVERIFY2(right <= viewportWidth,
+                qPrintable(QStringLiteral("%1 column %2 ends at %3 of %4 px")
+                               .arg(QLatin1String(what))
+                               .arg(c)
+                               .arg(right)
+                               .arg(viewportWidth)));
+            const int needed
+                = std::max(header->sectionSizeHint(c), static_cast<QAbstractItemView*>(view)->sizeHintForColumn(c));
+            QVERIFY2(header->sectionSize(c) >= needed,
+                qPrintable(QStringLiteral("%1 column %2 (%3) is %4 px, needs %5")
+                               .arg(QLatin1String(what))
+                               .arg(c)
+                               .arg(view->model()->headerData(c, Qt::Horizontal).toString())
+                               .arg(header->sectionSize(c))
+                               .arg(needed)));
+        }
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QApplication::setOrganizationName(QStringLiteral("QueueDeskTests"));
+        QApplication::setApplicationName(QStringLiteral("tst_mainwindowlayout"));
+        QSettings().clear(); // a first start: no window geometry or dock layout saved
+    }
+
+    void defaultSizeShowsEveryColumn()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 4);
+        QVERIFY(engine);
+        QList<NewTask> tasks = test::makeTasks(2000);
+        for (int i = 0; i < 40; ++i) {
+            NewTask t;
+            t.queue = QStringLiteral("webhooks");
+            t.type = QStringLiteral("sleep");
+            t.payload = QByteArrayLiteral("{\"ms\":400,\"fail\":\"retryable\"}");
+            tasks.append(t);
+        }
+        QVERIFY(engine->enqueueBatch(tasks).ok());
+        MainWindow window(engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_VERIFY(window.taskModel()->totalCount() > 0);
+        QTRY_VERIFY(window.taskModel()->data(window.taskModel()->index(0, 0), TaskTableModel::LoadedRole).toBool());
+        window.taskView()->selectRow(0);
+        QTest::qWait(1500); // workers busy, counts moving, a few chart samples
+        window.grab().save(QStringLiteral("/tmp/qd-ui3-main-default.png"));
+
+        QCOMPARE(window.size(), QSize(1500, 900));
+        checkColumnsVisible(window.queueView(), "queue list");
+        if (QTest::currentTestFailed())
+            return;
+        auto* workers = window.findChild<QTableView*>(QStringLiteral("workersView"));
+        QVERIFY(workers);
+        checkColumnsVisible(workers, "workers panel");
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(window.taskView()->horizontalScrollBar()->maximum(), 0);
+        auto* inspectorDock = window.findChild<QDockWidget*>(QStringLiteral("inspectorDock"));
+        QVERIFY(inspectorDock && inspectorDock->isVisible());
+        QVERIFY2(window.inspector()->width() >= 440, qPrintable(QString::number(window.inspector()->width())));
+        QVERIFY2(window.inspector()->height() >= 450, qPrintable(QString::number(window.inspector()->height())));
+        // The timeline of a task that ran and was retried, for the screenshot.
+        QTRY_VERIFY_WITH_TIMEOUT(window.inspector()->shown() && window.inspector()->shown()->events.size() >= 4, 10000);
+        auto* tabs = window.inspector()->findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        tabs->setCurrentIndex(tabs->count() - 1);
+        QTest::qWait(100);
+        window.inspector()->grab().save(QStringLiteral("/tmp/qd-ui3-inspector-timeline.png"));
+        // The table keeps room for rows: at least 12 of them.
+        const int rowHeight = window.taskView()->verticalHeader()->defaultSectionSize();
+        QVERIFY2(window.taskView()->viewport()->height() >= 12 * rowHeight,
+            qPrintable(QString::number(window.taskView()->viewport()->height())));
+    }
+
+    // A layout saved by an older version (workers beside the queues, a 400 px error column) is not restored over
+    // the new default; a layout saved by this version is.
+    void onlyLayoutsOfThisVersionAreRestored()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(50)).ok());
+        {
+            MainWindow old(engine);
+            auto* workersDock = old.findChild<QDockWidget*>(QStringLiteral("workersDock"));
+            old.addDockWidget(Qt::TopDockWidgetArea, workersDock);
+            old.taskView()->setColumnWidth(TaskTableModel::ErrorColumn, 400);
+            old.taskView()->setColumnWidth(TaskTableModel::CreatedColumn, 300);
+            QSettings settings;
+            settings.setValue(QStringLiteral("window/state"), old.saveState()); // version 0, as before
+            settings.setValue(QStringLiteral("window/taskHeader"), old.taskView()->horizontalHeader()->saveState());
+            settings.remove(QStringLiteral("window/layoutVersion"));
+        }
+        {
+            MainWindow window(engine);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* workersDock = window.findChild<QDockWidget*>(QStringLiteral("workersDock"));
+            QCOMPARE(window.dockWidgetArea(workersDock), Qt::RightDockWidgetArea);
+            QVERIFY(window.taskView()->columnWidth(TaskTableModel::CreatedColumn) < 300);
+            QTRY_COMPARE(window.taskView()->horizontalScrollBar()->maximum(), 0);
+            // The admin's own changes are saved and come back.
+            window.taskView()->setColumnWidth(TaskTableModel::CreatedColumn, 250);
+            window.close();
+        }
+        MainWindow again(engine);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.taskView()->columnWidth(TaskTableModel::CreatedColumn), 250);
+        QCOMPARE(again.dockWidgetArea(again.findChild<QDockWidget*>(QStringLiteral("workersDock"))),
+            Qt::RightDockWidgetArea);
+        QSettings().clear();
+    }
+};
+
+QTEST_MAIN(TestMainWindowLayout)
+#include "tst_mainwindowlayout.moc"
