@@ -1,3 +1,4 @@
+#include "core/databaseurl.h"
 #include "core/queueengine.h"
 #include "ui/enginereaper.h"
 #include "ui/mainwindow.h"
@@ -6,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QIcon>
 #include <QMessageBox>
+#include <QTimer>
 
 int main(int argc, char* argv[])
 {
@@ -23,8 +25,18 @@ int main(int argc, char* argv[])
     const QCommandLineOption readOnly(QStringLiteral("read-only"),
         QApplication::translate("main", "Open the database without writing to it (no workers)."));
     parser.addOption(readOnly);
+    // For the README's screenshot command (scripts/screenshot.sh): the window as a user sees it, saved by grab().
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+        QApplication::translate("main", "Save a picture of the window to FILE after --screenshot-after-ms, then quit."),
+        QStringLiteral("file"));
+    const QCommandLineOption screenshotAfter(QStringLiteral("screenshot-after-ms"),
+        QApplication::translate("main", "When to take the --screenshot (default 8000)."), QStringLiteral("ms"),
+        QStringLiteral("8000"));
+    parser.addOption(screenshot);
+    parser.addOption(screenshotAfter);
     parser.addPositionalArgument(QStringLiteral("database"),
-        QApplication::translate("main", "The SQLite database (default: %1).").arg(qd::defaultDatabasePath()));
+        QApplication::translate("main", "A SQLite file or a postgresql:// URL (default: %1).")
+            .arg(qd::defaultDatabasePath()));
     parser.process(app);
 
     qd::EngineOptions options;
@@ -34,12 +46,20 @@ int main(int argc, char* argv[])
     auto engine = qd::QueueEngine::open(options);
     if (!engine) {
         QMessageBox::critical(nullptr, QApplication::translate("main", "QueueDesk"),
-            QApplication::translate("main", "Cannot open %1:\n%2").arg(options.store.path, engine.errorString()));
+            QApplication::translate("main", "Cannot open %1:\n%2")
+                .arg(qd::databaseDisplayName(options.store.path), engine.errorString()));
         return 1;
     }
     auto* window = new qd::ui::MainWindow(std::shared_ptr<qd::QueueEngine>(std::move(engine).value()));
     window->setAttribute(Qt::WA_DeleteOnClose);
     window->show();
+    if (parser.isSet(screenshot)) {
+        QTimer::singleShot(parser.value(screenshotAfter).toInt(), window, [window, file = parser.value(screenshot)] {
+            if (!window->grab().save(file))
+                qWarning("Cannot save the screenshot to %s", qPrintable(file));
+            window->close();
+        });
+    }
     const int status = app.exec();
     // Closed windows shut their engines down in the background; every database is closed before we exit.
     qd::ui::EngineReaper::waitForAll();
