@@ -1,5 +1,6 @@
 // Real processes: a worker process killed with SIGKILL at random moments loses no task, and a task written by
 // one process is picked up by another's workers.
+#include "recordtypestub.h"
 #include "storetestutil.h"
 
 #include "core/handlerregistry.h"
@@ -17,31 +18,6 @@
 
 using namespace qd;
 using namespace qd::test;
-
-namespace {
-
-// The test's own registry must know the "record" type the worker process handles.
-class RecordType final : public TaskHandler {
-public:
-    QString type() const override { return QStringLiteral("record"); }
-    QString description() const override { return {}; }
-    QJsonObject payloadTemplate() const override { return {}; }
-    std::optional<QString> validate(const QJsonObject&) const override { return std::nullopt; }
-    HandlerResult run(const QJsonObject&, HandlerContext&) const override
-    {
-        return HandlerResult::permanent(QStringLiteral("not here"));
-    }
-};
-
-std::shared_ptr<HandlerRegistry> registryWithRecord()
-{
-    auto registry = std::make_shared<HandlerRegistry>();
-    registerBuiltinHandlers(*registry);
-    registry->add(std::make_unique<RecordType>());
-    return registry;
-}
-
-} // namespace
 
 class TestCrashRecovery : public QObject {
     Q_OBJECT

@@ -1,6 +1,7 @@
 // Several processes on one PostgreSQL database: four worker processes and a producer share the queue, one worker
 // process is killed, the server restarts in the middle of a run. Runs only as tst_postgrescluster_postgres (the
 // throwaway server of the ctest fixture).
+#include "recordtypestub.h"
 #include "storetestutil.h"
 
 #include "core/handlerregistry.h"
@@ -20,16 +21,6 @@ using namespace qd;
 using namespace qd::test;
 
 namespace {
-
-// The producer validates what it enqueues: "record" is the worker processes' handler (tests/core/testworker.cpp).
-class RecordType final : public TaskHandler {
-public:
-    QString type() const override { return QStringLiteral("record"); }
-    QString description() const override { return {}; }
-    QJsonObject payloadTemplate() const override { return {}; }
-    std::optional<QString> validate(const QJsonObject&) const override { return std::nullopt; }
-    HandlerResult run(const QJsonObject&, HandlerContext&) const override { return HandlerResult::success(); }
-};
 
 struct Run {
     int attempt;
@@ -74,11 +65,9 @@ bool TestPostgresCluster::startWorker(QProcess& process, int leaseMs)
 
 std::unique_ptr<QueueEngine> TestPostgresCluster::openProducer()
 {
-    auto registry = std::make_shared<HandlerRegistry>();
-    registry->add(std::make_unique<RecordType>());
     EngineOptions options;
     options.store.path = m_url;
-    options.handlers = registry;
+    options.handlers = registryWithRecord(); // the producer validates what it enqueues
     options.workerCount = 0;
     options.sampleIntervalMs = 0;
     auto engine = QueueEngine::open(options);
