@@ -28,6 +28,16 @@ using namespace qd::ui;
 class TestMainWindow : public QObject {
     Q_OBJECT
 
+    // A "sleep" task of the emails queue that fails as its payload says.
+    static NewTask failingEmail(const QByteArray& payload)
+    {
+        NewTask t;
+        t.queue = QStringLiteral("emails");
+        t.type = QStringLiteral("sleep");
+        t.payload = payload;
+        return t;
+    }
+
     static QString describeCounts(QueueEngine& engine)
     {
         QStringList parts;
@@ -160,10 +170,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         auto engine = test::openEngine(dir, 1);
         QVERIFY(engine);
-        NewTask t;
-        t.queue = QStringLiteral("emails");
-        t.type = QStringLiteral("sleep");
-        t.payload = QByteArrayLiteral("{\"ms\":20,\"fail\":\"permanent\"}");
+        const NewTask t = failingEmail(QByteArrayLiteral("{\"ms\":20,\"fail\":\"permanent\"}"));
         auto enqueued = engine->enqueue(t);
         QVERIFY(enqueued.ok());
         QTRY_VERIFY2_WITH_TIMEOUT(countIn(*engine, TaskState::Failed) == 1, qPrintable(describeCounts(*engine)), 10000);
@@ -197,10 +204,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         auto engine = test::openEngine(dir, 1);
         QVERIFY(engine);
-        NewTask t;
-        t.queue = QStringLiteral("emails");
-        t.type = QStringLiteral("sleep");
-        t.payload = QByteArrayLiteral("{\"ms\":150,\"fail\":\"retryable\"}");
+        NewTask t = failingEmail(QByteArrayLiteral("{\"ms\":150,\"fail\":\"retryable\"}"));
         t.maxAttempts = 2;
         auto enqueued = engine->enqueue(t);
         QVERIFY(enqueued.ok());
