@@ -59,6 +59,7 @@ public:
     Status runInWriter(const std::function<Status(class TaskStore&)>& fn);
 
     // --- reads from memory ---
+    // Counted by the writer just after open() returns (empty until then), then kept up to date.
     QHash<QString, StateCounts> counts() const;
     QList<QueueConfig> queueConfigs() const;
     QList<WorkerStatus> workers() const;
