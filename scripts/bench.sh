@@ -3,7 +3,8 @@
 # bench-results/benchmarks.json; the databases go to bench-results/ too (the disk being measured) and are removed.
 #   scripts/bench.sh                 the full suite (about 5-10 minutes on 2 cores)
 #   scripts/bench.sh --quick         small sizes, a smoke run (about a minute)
-#   scripts/bench.sh --only B1,B4    some figures; any other qd_bench option passes through (qd_bench --help)
+#   scripts/bench.sh --only B1,B4    some figures (B11,B12: PostgreSQL); any other qd_bench option passes through
+#                                    (qd_bench --help)
 #   QD_BENCH_BUILD_DIR=build-x scripts/bench.sh   build in that directory instead of the preset's build/
 # The GUI figures (B7-B9) run in qd_bench_ui, which qd_bench starts once per repetition on the offscreen platform.
 # B7, B9 and B10 share a 1,000,000-task database that is built once (about a minute) and cached in bench-results/.
@@ -64,9 +65,9 @@ if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
         mkdir -p "$pg_dir"
         [[ "$(id -u)" -eq 0 ]] && chown postgres:postgres "$pg_dir"
         pg_as_owner "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust --no-sync -E UTF8 >"$pg_dir/initdb.log"
+        pg_opts="-c listen_addresses='' -k $pg_dir -p $pg_port -c fsync=on -c synchronous_commit=on"
         pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-            -o "-c listen_addresses='' -k $pg_dir -p $pg_port -c fsync=on -c synchronous_commit=on -c max_connections=100" \
-            start >/dev/null
+            -o "$pg_opts -c max_connections=100" start >/dev/null
         pg_as_owner "$pg_bin/psql" -h "$pg_dir" -p "$pg_port" -U postgres -qc "CREATE DATABASE queuedesk_bench" postgres
         echo "$("$pg_bin/postgres" --version) for B11/B12 (fsync on): $pg_dir, port $pg_port"
         pg_args=(--pg-url "postgresql:///queuedesk_bench?host=$pg_dir&port=$pg_port&user=postgres")
