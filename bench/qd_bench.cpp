@@ -11,6 +11,7 @@
 #include "enginebench.h"
 #include "exportbench.h"
 #include "figure.h"
+#include "pgbench.h"
 #include "report.h"
 #include "uirunner.h"
 #include "workloadbench.h"
@@ -21,6 +22,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QSet>
 #include <QTemporaryDir>
@@ -47,6 +49,10 @@ struct Sizes {
     double guiLoadSeconds = 10; // B8
     double guiLoadRate = 20'000; // B8, tasks/s offered
     int scrollPositions = 400; // B9: positions from top to bottom (0: every page; 1M rows are 3,907 pages)
+    int pgEnqueueCalls = 5'000; // B11: a commit is a WAL flush (fsync on), about as slow as B2's
+    int pgBatches = 20; // B11, of 1,000 tasks
+    int pgDrainTasks = 20'000; // B12
+    int pgThreadsPerProcess = 2; // B12: `work --concurrency`; 2 is its default on this 2-core machine
 };
 
 Sizes quickSizes()
@@ -63,6 +69,9 @@ Sizes quickSizes()
     s.bigTasks = 20'000;
     s.guiLoadSeconds = 2;
     s.scrollPositions = 0;
+    s.pgEnqueueCalls = 400;
+    s.pgBatches = 3;
+    s.pgDrainTasks = 1'000;
     return s;
 }
 
@@ -353,6 +362,207 @@ QList<Figure> benchLatency(Scratch& scratch, const Sizes& s)
                   .arg(achieved.median(), 0, 'f', 0);
         figures += {p50, p99, max};
     }
+    return figures;
+}
+
+// Where the PostgreSQL figures run: the server scripts/bench.sh started (fsync on), or why there is none.
+struct PgServer {
+    QString url; // postgresql:///db?host=...; empty: skip B11/B12
+    QString unavailable; // the reason, for the report
+};
+
+QList<Figure> skippedPg(const QString& id, const QString& title, const PgServer& pg)
+{
+    Figure f
+        = makeFigure(id, title, QStringLiteral("PostgreSQL"), QStringLiteral("tasks/s"), {}, Figure::Goal::None, 0);
+    f.skipped = true;
+    f.note = QStringLiteral("Skipped: %1")
+                 .arg(pg.unavailable.isEmpty() ? QStringLiteral(
+                          "no --pg-url given (scripts/bench.sh starts a server when the PostgreSQL server "
+                          "binaries are installed).")
+                                               : pg.unavailable);
+    std::fprintf(stderr, "%s: %s\n", qPrintable(id), qPrintable(f.note));
+    return {f};
+}
+
+// A schema name per measurement: the server's database is shared by all of them, and one left behind by an
+// interrupted run is dropped by pgCreateSchema.
+QString pgSchema(const char* stem)
+{
+    static int counter = 0;
+    return QStringLiteral("qd_bench_%1_%2").arg(QLatin1String(stem)).arg(++counter);
+}
+
+QList<Figure> benchPgEnqueue(Scratch& scratch, const Sizes& s, const PgServer& pg)
+{
+    const QString b11 = QStringLiteral("B11");
+    if (pg.url.isEmpty())
+        return skippedPg(b11, QStringLiteral("enqueue on PostgreSQL"), pg);
+    const int batchRows = s.pgBatches * 1000;
+    std::fprintf(stderr, "B11: enqueue on PostgreSQL (%d calls; %d batches of 1,000)\n", s.pgEnqueueCalls, s.pgBatches);
+    const QString rate = QStringLiteral("tasks/s");
+    Figure one = makeFigure(b11, QStringLiteral("enqueue 1/call, PostgreSQL"), QStringLiteral("1 producer"), rate,
+        QStringLiteral("libpq task + event, 1/commit"), Figure::Goal::None, 0);
+    one.note = QStringLiteral(
+        "PostgreSQL 15 on this machine, fsync=on, synchronous_commit=on (every commit waits for its WAL flush), "
+        "Unix socket, a fresh schema per measurement. Baseline: libpq, statements prepared once, PQexecPrepared of "
+        "the task INSERT ... RETURNING id and its \"enqueued\" history row, BEGIN/COMMIT around each task (1,000 "
+        "tasks for the batch figure). QueueDesk also ensures the queue exists, reads its defaults in the insert and "
+        "sends a pg_notify per commit (the wake-up of other processes), through Qt's QPSQL driver and its writer "
+        "thread.");
+    Figure batch = makeFigure(b11, QStringLiteral("enqueueBatch 1,000, PostgreSQL"), QStringLiteral("1 producer"), rate,
+        QStringLiteral("libpq task + event, 1,000/commit"), Figure::Goal::None, 0);
+    Figure oneVsSqlite = makeFigure(b11, QStringLiteral("enqueue 1/call, PostgreSQL"),
+        QStringLiteral("context: against SQLite (B1's QueueDesk, same run)"), rate,
+        QStringLiteral("SQLite QueueEngine::enqueue (Normal)"), Figure::Goal::None, 0);
+    oneVsSqlite.note = QStringLiteral(
+        "The same QueueDesk calls on the SQLite backend (a file on the same disk, WAL, synchronous=NORMAL: a commit "
+        "is not flushed), measured in the same repetition: which backend is faster here, not a goal.");
+    Figure flush = makeFigure(b11, QStringLiteral("enqueue 1/call, PostgreSQL"),
+        QStringLiteral("context: 4 KiB write+fdatasync on the disk of the server"), QStringLiteral("ops/s"), {},
+        Figure::Goal::None, 0);
+    flush.note = QStringLiteral("B2's baseline, in the same repetitions: with fsync on, one commit (one WAL flush) "
+                                "per task cannot go faster than this.");
+    Figure batchVsSqlite = makeFigure(b11, QStringLiteral("enqueueBatch 1,000, PostgreSQL"),
+        QStringLiteral("context: against SQLite (B3's QueueDesk, same run)"), rate,
+        QStringLiteral("SQLite QueueEngine::enqueueBatch"), Figure::Goal::None, 0);
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double raw1 = 0, rawBatch = 0, engine1 = 0, engineBatch = 0, sqlite1 = 0, sqliteBatch = 0;
+        {
+            const QString p = scratch.newFile(QStringLiteral("b11-fsync"));
+            flush.subject.add(measured("write+fdatasync 4 KiB (context)", [&] { return rawFsyncRate(p, 300); }));
+            Scratch::remove(p);
+        }
+        auto inSchema = [&](const char* stem, const std::function<double(const QString&)>& fn) {
+            const QString schema = pgSchema(stem);
+            const double value = fn(pgCreateSchema(pg.url, schema));
+            pgDropSchema(pg.url, schema);
+            return value;
+        };
+        interleaved(rep,
+            {[&] {
+                 raw1 = measured("libpq insert task+event, 1/commit", [&] {
+                     return inSchema(
+                         "b11_raw", [&](const QString& u) { return pgRawInsertRate(u, s.pgEnqueueCalls, 1); });
+                 });
+             },
+                [&] {
+                    engine1 = measured("PostgreSQL QueueEngine::enqueue", [&] {
+                        return inSchema("b11_engine", [&](const QString& u) {
+                            return engineEnqueueRate(u, Durability::Normal, s.pgEnqueueCalls, 1);
+                        });
+                    });
+                },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b11-sqlite"));
+                    sqlite1 = measured("SQLite QueueEngine::enqueue, Normal",
+                        [&] { return engineEnqueueRate(p, Durability::Normal, s.pgEnqueueCalls, 1); });
+                    Scratch::remove(p);
+                },
+                [&] {
+                    rawBatch = measured("libpq insert task+event, 1,000/commit", [&] {
+                        return inSchema(
+                            "b11_rawbatch", [&](const QString& u) { return pgRawInsertRate(u, batchRows, 1000); });
+                    });
+                },
+                [&] {
+                    engineBatch = measured("PostgreSQL QueueEngine::enqueueBatch(1,000)", [&] {
+                        return inSchema(
+                            "b11_enginebatch", [&](const QString& u) { return engineBatchRate(u, s.pgBatches, 1000); });
+                    });
+                },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b11-sqlitebatch"));
+                    sqliteBatch = measured("SQLite QueueEngine::enqueueBatch(1,000)",
+                        [&] { return engineBatchRate(p, s.pgBatches, 1000); });
+                    Scratch::remove(p);
+                }});
+        addPair(one, engine1, raw1);
+        addPair(batch, engineBatch, rawBatch);
+        addPair(oneVsSqlite, engine1, sqlite1);
+        addPair(batchVsSqlite, engineBatch, sqliteBatch);
+    }
+    return {one, batch, oneVsSqlite, batchVsSqlite, flush};
+}
+
+QList<Figure> benchPgDrain(Scratch& scratch, const Sizes& s, const PgServer& pg)
+{
+    const QString b12 = QStringLiteral("B12");
+    if (pg.url.isEmpty())
+        return skippedPg(b12, QStringLiteral("drain on PostgreSQL"), pg);
+    const QString cli = QStringLiteral(QD_BENCH_CLI);
+    if (!QFileInfo(cli).isExecutable()) {
+        PgServer missing = pg;
+        missing.unavailable = QStringLiteral("%1 is not built.").arg(cli);
+        return skippedPg(b12, QStringLiteral("drain on PostgreSQL"), missing);
+    }
+    const int n = s.pgDrainTasks, threads = s.pgThreadsPerProcess;
+    std::fprintf(stderr,
+        "B12: drain %d ready noop tasks on PostgreSQL with 1, 2, 4 worker processes (%d threads each)\n", n, threads);
+    const QList<int> processCounts {1, 2, 4};
+    QList<Figure> figures;
+    for (int p : processCounts) {
+        figures.append(makeFigure(b12, QStringLiteral("drain noop tasks, PostgreSQL"),
+            QStringLiteral("%1 process%2 x %3 workers")
+                .arg(p)
+                .arg(p > 1 ? QStringLiteral("es") : QString())
+                .arg(threads),
+            QStringLiteral("tasks/s"), QStringLiteral("libpq claim+complete, 1 tx/task"), Figure::Goal::None, 0));
+    }
+    Figure vsSqlite = makeFigure(b12, QStringLiteral("drain noop tasks, PostgreSQL"),
+        QStringLiteral("context: 1 process x %1 workers against SQLite (B4's QueueDesk, same run)").arg(threads),
+        QStringLiteral("tasks/s"), QStringLiteral("SQLite QueueEngine, %1 workers").arg(threads), Figure::Goal::None,
+        0);
+    vsSqlite.note = QStringLiteral("The same number of tasks drained by a SQLite QueueEngine with %1 worker threads "
+                                   "in qd_bench's own process (B4's setup), in the same repetition.")
+                        .arg(threads);
+    figures.first().note = QStringLiteral(
+        "%1 queued noop tasks (with their \"enqueued\" events) in a paused queue of a fresh schema, VACUUM ANALYZE "
+        "and CHECKPOINT first. QueueDesk: real `queuedesk-cli --db URL work --concurrency %2` processes (the "
+        "product's worker, default options), started and connected before the clock starts; the clock runs from "
+        "the commit that resumes the queue (UPDATE + pg_notify, as QueueEngine::setPaused does) until a count in "
+        "the database shows every task succeeded. Baseline: one process, libpq, one transaction per task: the "
+        "claim UPDATE ... WHERE id IN (SELECT ... LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING <task columns>, its "
+        "\"started\" event, the fenced complete UPDATE and its \"succeeded\" event, COMMIT (a WAL flush each). "
+        "fsync=on. The machine has 2 cores shared by the server, the workers and qd_bench: more processes add "
+        "contention, not CPU.")
+                               .arg(n)
+                               .arg(threads);
+    for (int rep = 0; rep < s.slowRepetitions; ++rep) {
+        double raw = 0, sqlite = 0;
+        std::vector<double> engine(std::size_t(processCounts.size()));
+        std::vector<std::function<void()>> steps;
+        steps.push_back([&] {
+            const QString schema = pgSchema("b12_raw");
+            const QString url = pgCreateSchema(pg.url, schema);
+            pgFillQueue(url, n);
+            raw = measured("libpq claim+complete loop", [&] { return pgRawDrainRate(url, n); });
+            pgDropSchema(pg.url, schema);
+        });
+        for (qsizetype i = 0; i < processCounts.size(); ++i) {
+            steps.push_back([&, i] {
+                const QString schema = pgSchema("b12_work");
+                const QString url = pgCreateSchema(pg.url, schema);
+                pgFillQueue(url, n);
+                const QByteArray what
+                    = QStringLiteral("PostgreSQL drain, %1 work processes").arg(processCounts[i]).toUtf8();
+                engine[std::size_t(i)] = measured(
+                    what.constData(), [&] { return pgProcessDrainRate(cli, url, n, processCounts[i], threads); });
+                pgDropSchema(pg.url, schema);
+            });
+        }
+        steps.push_back([&] {
+            const QString p = scratch.newFile(QStringLiteral("b12-sqlite"));
+            engineFillQueue(p, n);
+            sqlite = measured("SQLite QueueEngine drain (context)", [&] { return engineDrainRate(p, n, threads); });
+            Scratch::remove(p);
+        });
+        interleaved(rep, std::move(steps));
+        for (qsizetype i = 0; i < processCounts.size(); ++i)
+            addPair(figures[i], engine[std::size_t(i)], raw);
+        addPair(vsSqlite, engine[0], sqlite);
+    }
+    figures.append(vsSqlite);
     return figures;
 }
 
@@ -693,7 +903,14 @@ int main(int argc, char** argv)
             "engine-b4-<workers>, raw-b4, latency-<rate>, engine-b6, loop-b6, export-b10, sqlite3-b10. The GUI "
             "figures: run qd_bench_ui --measure table|memory|guiload --db <file> under the profiler."),
         QStringLiteral("what"));
-    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile});
+    const QCommandLineOption pgUrl(QStringLiteral("pg-url"),
+        QStringLiteral("PostgreSQL server for B11/B12 (postgresql:///db?host=/socket/dir&port=N&user=U); "
+                       "scripts/bench.sh starts one with fsync on."),
+        QStringLiteral("url"));
+    const QCommandLineOption pgUnavailable(QStringLiteral("pg-unavailable"),
+        QStringLiteral("Why there is no PostgreSQL server: B11/B12 are reported as skipped with this reason."),
+        QStringLiteral("reason"));
+    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile, pgUrl, pgUnavailable});
     parser.process(app);
 
     Sizes sizes = parser.isSet(quick) ? quickSizes() : Sizes {};
@@ -748,6 +965,11 @@ int main(int argc, char** argv)
         figures += benchMemory(scratch, bigDb, sizes);
     if (wanted("B10"))
         figures += benchExport(bigDb, scratch.path(), sizes);
+    const PgServer pg {parser.value(pgUrl), parser.value(pgUnavailable)};
+    if (wanted("B11"))
+        figures += benchPgEnqueue(scratch, sizes, pg);
+    if (wanted("B12"))
+        figures += benchPgDrain(scratch, sizes, pg);
 
     info.loadAfter = readLoadAverage();
     const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));

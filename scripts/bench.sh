@@ -3,10 +3,15 @@
 # bench-results/benchmarks.json; the databases go to bench-results/ too (the disk being measured) and are removed.
 #   scripts/bench.sh                 the full suite (about 5-10 minutes on 2 cores)
 #   scripts/bench.sh --quick         small sizes, a smoke run (about a minute)
-#   scripts/bench.sh --only B1,B4    some figures; any other qd_bench option passes through (qd_bench --help)
+#   scripts/bench.sh --only B1,B4    some figures (B11,B12: PostgreSQL); any other qd_bench option passes through
+#                                    (qd_bench --help)
 #   QD_BENCH_BUILD_DIR=build-x scripts/bench.sh   build in that directory instead of the preset's build/
 # The GUI figures (B7-B9) run in qd_bench_ui, which qd_bench starts once per repetition on the offscreen platform.
 # B7, B9 and B10 share a 1,000,000-task database that is built once (about a minute) and cached in bench-results/.
+# B11 and B12 (PostgreSQL) run on a throwaway server this script starts in bench-results/pg-server (Unix socket
+# only, fsync ON, unlike the tests' server) and stops at exit; without the server binaries they are reported as
+# skipped. QD_BENCH_PG_URL=postgresql:///db?host=...&user=... uses an existing server instead (it must allow
+# CREATE SCHEMA; the figures create and drop schemas named qd_bench_*).
 # Run it on an otherwise idle machine: every figure is a ratio against a baseline measured in the same run, which
 # absorbs slow drift, but not another program's bursts. The load average is recorded in the results.
 set -euo pipefail
@@ -24,10 +29,54 @@ fi
 # machine may be shared.
 cmake --build "$build" --target qd_bench -j "${QD_BENCH_JOBS:-2}"
 mkdir -p bench-results
+
+# PostgreSQL for B11/B12, only when they are wanted (no --only, or an --only naming one of them).
+only=""; out_dir="bench-results"; prev=""
+for arg in "$@"; do
+    case "$arg" in --only=*) only="${arg#--only=}" ;; --out=*) out_dir="${arg#--out=}" ;; esac
+    if [[ "$prev" == --only ]]; then only="$arg"; fi
+    if [[ "$prev" == --out ]]; then out_dir="$arg"; fi
+    prev="$arg"
+done
+pg_args=()
+pg_dir=""
+stop_pg() {
+    if [[ -n "$pg_dir" && -f "$pg_dir/data/postmaster.pid" ]]; then
+        pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null || true
+    fi
+    if [[ -n "$pg_dir" ]]; then rm -rf "$pg_dir"; fi
+}
+pg_as_owner() { if [[ "$(id -u)" -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+    if [[ -n "${QD_BENCH_PG_URL:-}" ]]; then
+        pg_args=(--pg-url "$QD_BENCH_PG_URL")
+    elif [[ -z "$pg_bin" || ! -x "$pg_bin/initdb" ]]; then
+        reason="no PostgreSQL server binaries under /usr/lib/postgresql (scripts/install-deps.sh installs them)"
+        echo "B11/B12 skipped: $reason" >&2
+        pg_args=(--pg-unavailable "$reason.")
+    else
+        # The same recipe as scripts/pg-test-server.sh (which the tests use, with fsync off), but durable:
+        # fsync and synchronous_commit on, as a production server runs. On the disk being measured.
+        pg_dir="$PWD/bench-results/pg-server"
+        pg_port="${QD_BENCH_PG_PORT:-55432}"
+        stop_pg
+        trap stop_pg EXIT
+        mkdir -p "$pg_dir"
+        [[ "$(id -u)" -eq 0 ]] && chown postgres:postgres "$pg_dir"
+        pg_as_owner "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust --no-sync -E UTF8 >"$pg_dir/initdb.log"
+        pg_opts="-c listen_addresses='' -k $pg_dir -p $pg_port -c fsync=on -c synchronous_commit=on"
+        pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+            -o "$pg_opts -c max_connections=100" start >/dev/null
+        pg_as_owner "$pg_bin/psql" -h "$pg_dir" -p "$pg_port" -U postgres -qc "CREATE DATABASE queuedesk_bench" postgres
+        echo "$("$pg_bin/postgres" --version) for B11/B12 (fsync on): $pg_dir, port $pg_port"
+        pg_args=(--pg-url "postgresql:///queuedesk_bench?host=$pg_dir&port=$pg_port&user=postgres")
+    fi
+fi
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if ! git diff --quiet HEAD -- 2>/dev/null; then commit="$commit+dirty"; fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$build"/bench/qd_bench --out bench-results --scratch bench-results --commit "$commit" \
-    --command "scripts/bench.sh${*:+ $*}" "$@"
+    --command "scripts/bench.sh${*:+ $*}" ${pg_args[@]+"${pg_args[@]}"} "$@"
 echo
-cat bench-results/BENCHMARKS.md
+cat "$out_dir/BENCHMARKS.md"
