@@ -26,6 +26,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
 #include <QFutureWatcher>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -427,6 +428,11 @@ void MainWindow::createWidgets()
     statusBar()->addPermanentWidget(m_busyLabel);
     statusBar()->addPermanentWidget(m_busyBar);
     statusBar()->addPermanentWidget(m_totalsLabel);
+    // Without a rule "failed 4" and "0.0 done/s" read as one phrase.
+    auto* rule = new QFrame(this);
+    rule->setFrameShape(QFrame::VLine);
+    rule->setFrameShadow(QFrame::Sunken);
+    statusBar()->addPermanentWidget(rule);
     statusBar()->addPermanentWidget(m_throughputLabel);
 
     auto* toolbar = addToolBar(tr("Actions"));
