@@ -1471,6 +1471,8 @@ Result<QStringList> TaskStore::distinctTypes()
 
 Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
 {
+    if (m_dialect.postgres)
+        return postgresEventActivitySince(afterEventId);
     EventActivity activity;
     activity.lastEventId = afterEventId;
     QSqlQuery& q
@@ -1496,6 +1498,41 @@ Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
     // Events of other kinds may be newer than the last counted one.
     if (auto last = lastEventId(); last && *last > activity.lastEventId)
         activity.lastEventId = *last;
+    return activity;
+}
+
+// With several writers an event id is taken at insert and becomes visible at commit, so id 7 may show up after
+// id 8 was read. Reading "id > last" would skip 7 for good. So this stops at the first missing id and reads on
+// from there next time, unless the event after the hole is older than holeTimeoutMs: then the hole is taken to be
+// for good (a rolled-back transaction's id, or ids a server restart skipped), since no transaction runs that long.
+Result<EventActivity> TaskStore::postgresEventActivitySince(qint64 afterEventId)
+{
+    constexpr qint64 holeTimeoutMs = 5000;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    EventActivity activity;
+    activity.lastEventId = afterEventId;
+    QSqlQuery& q = prepared(
+        QStringLiteral("SELECT id, queue, kind, duration_ms, at FROM task_events WHERE id > :after ORDER BY id"));
+    q.bindValue(QStringLiteral(":after"), afterEventId);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read recent activity"));
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        if (id != activity.lastEventId + 1 && q.value(4).toLongLong() > now - holeTimeoutMs)
+            break;
+        activity.lastEventId = id;
+        const QString queue = q.value(1).toString();
+        const QString kind = q.value(2).toString();
+        if (kind == QLatin1String("enqueued"))
+            ++activity.enqueued[queue];
+        else if (kind == QLatin1String("succeeded"))
+            ++activity.completed[queue];
+        else if (kind == QLatin1String("started"))
+            activity.waitTimesMs[queue].append(q.value(3).toLongLong());
+        else if (kind == QLatin1String("failed") || kind == QLatin1String("retry_scheduled"))
+            ++activity.failed[queue];
+    }
+    q.finish();
     return activity;
 }
 

@@ -145,6 +145,7 @@ private:
     Status connectPostgres();
     Status initialisePostgres();
     Status runMigrations(int fromVersion);
+    Result<EventActivity> postgresEventActivitySince(qint64 afterEventId);
     void reconnectIfLost();
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);

@@ -4,6 +4,7 @@
 #include "core/taskstore.h"
 #include "core/walcheckpointer.h"
 
+#include <QDateTime>
 #include <QFileInfo>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -41,6 +42,7 @@ private Q_SLOTS:
     void metricsAreStoredAndDownsampled();
     void claimUsesReadyIndex();
     void checkpointsRunOnTheCheckpointerThread();
+    void eventsCommittedOutOfIdOrderAreCountedOnce();
 
 private:
     QTemporaryDir m_dir;
@@ -533,6 +535,33 @@ void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
     auto reader = openStore(path, true);
     QVERIFY(reader);
     QCOMPARE(*reader->countTasks({}), qint64(20));
+}
+
+// PostgreSQL: an event whose id was taken before another's but committed after it must still be counted by the
+// metrics sampler, once.
+void TestTaskStore::eventsCommittedOutOfIdOrderAreCountedOnce()
+{
+    if (!onPostgres())
+        QSKIP("SQLite has one writer: its events become visible in id order");
+    auto late = openStore(m_store->path());
+    auto reader = openStore(m_store->path());
+    QVERIFY(late && reader);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(late->begin());
+    QVERIFY(late->enqueue({task()}, now)); // takes event id 1 and holds it uncommitted
+    QVERIFY(m_store->enqueue({task()}, now)); // event id 2, committed
+    auto first = reader->eventActivitySince(0);
+    QVERIFY2(first, qPrintable(first.errorString()));
+    QCOMPARE(first->enqueued.value(QStringLiteral("default")), 0); // stops at the hole
+    QCOMPARE(first->lastEventId, 0);
+    QVERIFY(late->commit());
+    auto second = reader->eventActivitySince(first->lastEventId);
+    QVERIFY(second);
+    QCOMPARE(second->enqueued.value(QStringLiteral("default")), 2);
+    QCOMPARE(second->lastEventId, 2);
+    auto third = reader->eventActivitySince(second->lastEventId);
+    QVERIFY(third);
+    QCOMPARE(third->enqueued.value(QStringLiteral("default")), 0);
 }
 
 QTEST_GUILESS_MAIN(TestTaskStore)
