@@ -1469,6 +1469,23 @@ Result<QStringList> TaskStore::distinctTypes()
     return result;
 }
 
+namespace {
+
+// What one event adds to the sampler's figures; kinds that are not rates (ready, retried, ...) add nothing.
+void countActivity(EventActivity& activity, const QString& queue, const QString& kind, qint64 durationMs)
+{
+    if (kind == QLatin1String("enqueued"))
+        ++activity.enqueued[queue];
+    else if (kind == QLatin1String("succeeded"))
+        ++activity.completed[queue];
+    else if (kind == QLatin1String("started"))
+        activity.waitTimesMs[queue].append(durationMs);
+    else if (kind == QLatin1String("failed") || kind == QLatin1String("retry_scheduled"))
+        ++activity.failed[queue];
+}
+
+} // namespace
+
 Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
 {
     if (m_dialect.postgres)
@@ -1483,16 +1500,7 @@ Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
         return sqlError(q.lastError(), QStringLiteral("Cannot read recent activity"));
     while (q.next()) {
         activity.lastEventId = q.value(0).toLongLong();
-        const QString queue = q.value(1).toString();
-        const QString kind = q.value(2).toString();
-        if (kind == QLatin1String("enqueued"))
-            ++activity.enqueued[queue];
-        else if (kind == QLatin1String("succeeded"))
-            ++activity.completed[queue];
-        else if (kind == QLatin1String("started"))
-            activity.waitTimesMs[queue].append(q.value(3).toLongLong());
-        else
-            ++activity.failed[queue];
+        countActivity(activity, q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong());
     }
     q.finish();
     // Events of other kinds may be newer than the last counted one.
@@ -1521,16 +1529,7 @@ Result<EventActivity> TaskStore::postgresEventActivitySince(qint64 afterEventId)
         if (id != activity.lastEventId + 1 && q.value(4).toLongLong() > now - holeTimeoutMs)
             break;
         activity.lastEventId = id;
-        const QString queue = q.value(1).toString();
-        const QString kind = q.value(2).toString();
-        if (kind == QLatin1String("enqueued"))
-            ++activity.enqueued[queue];
-        else if (kind == QLatin1String("succeeded"))
-            ++activity.completed[queue];
-        else if (kind == QLatin1String("started"))
-            activity.waitTimesMs[queue].append(q.value(3).toLongLong());
-        else if (kind == QLatin1String("failed") || kind == QLatin1String("retry_scheduled"))
-            ++activity.failed[queue];
+        countActivity(activity, q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong());
     }
     q.finish();
     return activity;
