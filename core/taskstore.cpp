@@ -382,6 +382,7 @@ Status TaskStore::connectPostgres()
     // Every write transaction notifies this channel at its commit (see commit()); dataVersion() counts the
     // notifications of other connections, as SQLite's data_version counts their commits.
     setup.append(QStringLiteral("LISTEN ") + changeChannel());
+    m_notifyChanges = QStringLiteral("SELECT pg_notify('") + changeChannel() + QStringLiteral("', '')");
     for (const QString& statement : std::as_const(setup)) {
         if (Status s = exec(statement); !s)
             return s;
@@ -632,8 +633,7 @@ Status TaskStore::commit()
 {
     if (m_dialect.postgres) {
         // Delivered when the commit is, to every other connection of this database (see dataVersion()).
-        if (Status s = execPrepared(QStringLiteral("SELECT pg_notify('") + changeChannel() + QStringLiteral("', '')"));
-            !s) {
+        if (Status s = execPrepared(m_notifyChanges); !s) {
             rollback();
             return s;
         }

@@ -163,6 +163,7 @@ private:
     const SqlDialect& m_dialect;
     std::unique_ptr<DatabaseUrl> m_url; // PostgreSQL only
     qint64 m_foreignCommits = 0; // PostgreSQL: see dataVersion()
+    QString m_notifyChanges; // PostgreSQL: what commit() sends, built once at connect
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
     std::unordered_map<const QChar*, QSqlQuery*> m_preparedLiterals; // see prepared()
