@@ -72,12 +72,13 @@ void EngineCore::shutdown(qint64 graceMs)
     m_writer.join();
 }
 
-Status EngineCore::execute(std::function<Status(TaskStore&)> fn)
+Status EngineCore::execute(std::function<Status(TaskStore&)> fn, Atomicity atomicity)
 {
     if (std::this_thread::get_id() == m_writerId)
         return Error {ErrorCode::Internal, QStringLiteral("A write was called from the engine's own writer thread")};
     auto command = std::make_shared<Command>();
     command->run = std::move(fn);
+    command->atomicity = atomicity;
     {
         std::lock_guard lock(m_mutex);
         if (m_stopping)
@@ -420,7 +421,9 @@ void EngineCore::writerCycle()
             for (auto& command : commands) {
                 if (!m_store->inTransaction())
                     break;
-                results.append(m_store->atomically([&] { return command->run(*m_store); }));
+                results.append(command->atomicity == Atomicity::ByItself
+                        ? command->run(*m_store)
+                        : m_store->atomically([&] { return command->run(*m_store); }));
             }
             // A command that made SQLite abandon the transaction (disk full) took the whole cycle with it.
             const bool aborted = !m_store->inTransaction();

@@ -74,13 +74,15 @@ Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tas
             return *error;
         }
     }
-    auto result = m_core->call<QList<EnqueueResult>>([&](TaskStore& store) { return store.enqueue(tasks, nowMs()); });
+    auto result = m_core->call<QList<EnqueueResult>>([&](TaskStore& store) { return store.enqueue(tasks, nowMs()); },
+        EngineCore::Atomicity::ByItself);
     return result;
 }
 
 Result<qint64> QueueEngine::retry(const TaskFilter& filter)
 {
-    return m_core->call<qint64>([&](TaskStore& store) { return store.retry(filter, nowMs()); });
+    return m_core->call<qint64>(
+        [&](TaskStore& store) { return store.retry(filter, nowMs()); }, EngineCore::Atomicity::ByItself);
 }
 
 Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
@@ -89,7 +91,7 @@ Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
     auto result = m_core->call<qint64>([&](TaskStore& store) {
         running.clear();
         return store.cancel(filter, nowMs(), &running);
-    });
+    }, EngineCore::Atomicity::ByItself);
     if (result)
         m_core->stopRunning(running, StopReason::CancelledByUser);
     return result;
@@ -97,7 +99,8 @@ Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
 
 Result<qint64> QueueEngine::purge(const TaskFilter& filter)
 {
-    return m_core->call<qint64>([&](TaskStore& store) { return store.purge(filter); });
+    return m_core->call<qint64>(
+        [&](TaskStore& store) { return store.purge(filter); }, EngineCore::Atomicity::ByItself);
 }
 
 Status QueueEngine::setPaused(const QString& queue, bool paused)
@@ -106,7 +109,8 @@ Status QueueEngine::setPaused(const QString& queue, bool paused)
         if (auto error = checkQueueName(queue))
             return *error;
     }
-    Status s = m_core->execute([&](TaskStore& store) { return store.setPaused(queue, paused, nowMs()); });
+    Status s = m_core->execute([&](TaskStore& store) { return store.setPaused(queue, paused, nowMs()); },
+        EngineCore::Atomicity::ByItself);
     if (s)
         m_core->reloadQueueConfigs();
     return s;
@@ -118,7 +122,8 @@ Status QueueEngine::setConcurrency(const QString& queue, int concurrency)
         return *error;
     if (concurrency < 0 || concurrency > 1000)
         return Error {ErrorCode::InvalidArgument, QStringLiteral("Concurrency must be 0 (no limit) to 1000")};
-    Status s = m_core->execute([&](TaskStore& store) { return store.setConcurrency(queue, concurrency, nowMs()); });
+    Status s = m_core->execute([&](TaskStore& store) { return store.setConcurrency(queue, concurrency, nowMs()); },
+        EngineCore::Atomicity::ByItself);
     if (s) {
         m_core->reloadQueueConfigs();
         m_core->markQueueReady(queue);
@@ -135,7 +140,8 @@ Status QueueEngine::setQueueConfig(const QueueConfig& config)
         || config.retryPolicy.jitter > 1)
         return Error {
             ErrorCode::InvalidArgument, QStringLiteral("Invalid configuration for queue %1").arg(config.name)};
-    Status s = m_core->execute([&](TaskStore& store) { return store.setQueueConfig(config, nowMs()); });
+    Status s = m_core->execute([&](TaskStore& store) { return store.setQueueConfig(config, nowMs()); },
+        EngineCore::Atomicity::ByItself);
     if (s) {
         m_core->reloadQueueConfigs();
         m_core->markQueueReady(config.name);

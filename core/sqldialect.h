@@ -20,7 +20,8 @@ struct SqlDialect {
     QString ensureQueue;
     // Case-insensitive substring match, two positional parameters holding the pattern with % around it.
     QString searchCondition;
-    // Inserts one task reading its queue's defaults; inserts nothing when the queue does not exist. Binds :type,
+    // PostgreSQL: inserts one task reading its queue's defaults, and nothing when the queue does not exist. SQLite:
+    // inserts the row as bound, :max_attempts and :timeout_ms included (see sqliteDialect()). Binds :type,
     // :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, :timeout_ms, :backoff_base,
     // :backoff_max, :jitter, :queue. When insertReturnsId, it returns the new id as a row (else lastInsertId()).
     QString insertTask;

@@ -34,22 +34,10 @@ Error postgresError(const QString& state, const QString& context, const QString&
 
 } // namespace
 
-Error sqlError(const QSqlError& error, const QString& context)
+Error sqliteError(int resultCode, const QString& detail, const QString& context)
 {
-    const QString code = error.nativeErrorCode();
-    const QString detail = error.databaseText().isEmpty() ? error.text() : error.databaseText();
     const QString message = context + QLatin1String(": ") + detail;
-    if (code.size() == 5)
-        return postgresError(code, context, detail);
-    bool numeric = false;
-    const int primary = code.toInt(&numeric) & 0xff;
-    if (!numeric) {
-        // No code at all: the PostgreSQL driver's way of saying the connection is gone or never came up.
-        if (error.type() == QSqlError::ConnectionError)
-            return {ErrorCode::Unavailable, message};
-        return {ErrorCode::Internal, message};
-    }
-    switch (primary) {
+    switch (resultCode & 0xff) {
     case 5: // SQLITE_BUSY
     case 6: // SQLITE_LOCKED
         return {ErrorCode::DatabaseLocked,
@@ -72,6 +60,23 @@ Error sqlError(const QSqlError& error, const QString& context)
     default:
         return {ErrorCode::Internal, message};
     }
+}
+
+Error sqlError(const QSqlError& error, const QString& context)
+{
+    const QString code = error.nativeErrorCode();
+    const QString detail = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+    if (code.size() == 5)
+        return postgresError(code, context, detail);
+    bool numeric = false;
+    const int resultCode = code.toInt(&numeric);
+    if (!numeric) {
+        // No code at all: the PostgreSQL driver's way of saying the connection is gone or never came up.
+        if (error.type() == QSqlError::ConnectionError)
+            return {ErrorCode::Unavailable, context + QLatin1String(": ") + detail};
+        return {ErrorCode::Internal, context + QLatin1String(": ") + detail};
+    }
+    return sqliteError(resultCode, detail, context);
 }
 
 } // namespace qd

@@ -12,9 +12,11 @@
 #include <unordered_map>
 
 class QSqlQuery;
+struct sqlite3;
 
 namespace qd {
 
+class SqliteStatement;
 struct SqlDialect;
 struct DatabaseUrl;
 
@@ -151,6 +153,13 @@ private:
     Status exec(const QString& sql);
     Status execPrepared(const QString& sql);
     Status execControl(const QString& sql); // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE
+    // SQLite only: the statement prepared once through the C API, for the paths that run per task (see
+    // sqlitestatement.h).
+    SqliteStatement& sqliteStatement(const QString& sql);
+    // A queue's max_attempts and timeout_ms by name, read once per enqueue call (its transaction holds them still).
+    using QueueDefaults = QHash<QString, std::pair<qint64, qint64>>;
+    // The new task's id, or 0 when its queue does not exist yet.
+    Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     bool sqliteTransactionActive() const;
     Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
         TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs);
@@ -168,6 +177,9 @@ private:
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
     std::unordered_map<const QChar*, QSqlQuery*> m_preparedLiterals; // see prepared()
     std::unique_ptr<QSqlQuery> m_control; // PostgreSQL: see execControl()
+    sqlite3* m_sqlite = nullptr; // SQLite: the connection Qt opened, for sqliteStatement()
+    std::unordered_map<QString, std::unique_ptr<SqliteStatement>> m_sqliteStatements;
+    std::unordered_map<const QChar*, SqliteStatement*> m_sqliteLiterals; // see prepared()
     int m_checkpointFrames = 0;
     std::function<void()> m_onLongWal; // see handOverCheckpoints()
     int m_txDepth = 0;
