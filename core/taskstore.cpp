@@ -885,6 +885,9 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
     QList<EnqueueResult> results;
     results.reserve(tasks.size());
     QueueDefaults defaults;
+    // SQLite: a batch's "enqueued" history rows are written by one statement after its tasks (see
+    // addEnqueuedEvents()); a single task's by addEvent(), which needs no statement journal.
+    const bool bulkHistory = m_sqlite && tasks.size() > 1;
     Status s = atomically([&]() -> Status {
         for (const NewTask& t : tasks) {
             if (!t.idempotencyKey.isEmpty()) {
@@ -914,6 +917,11 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
             if (!inserted)
                 return inserted.error();
             const qint64 id = *inserted;
+            results.append({id, false});
+            if (bulkHistory) {
+                m_transitions.append({id, t.queue, std::nullopt, state});
+                continue;
+            }
             const QString detail = state == TaskState::Scheduled
                 ? QStringLiteral("runs at %1")
                       .arg(QDateTime::fromMSecsSinceEpoch(runAt, Qt::UTC).toString(Qt::ISODateWithMs))
@@ -922,13 +930,38 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
                 = addEvent(id, t.queue, now, QStringLiteral("enqueued"), std::nullopt, state, 0, {}, detail, -1);
                 !e)
                 return e;
-            results.append({id, false});
         }
-        return success();
+        return bulkHistory ? addEnqueuedEvents(results) : success();
     });
     if (!s)
         return s.error();
     return results;
+}
+
+Status TaskStore::addEnqueuedEvents(const QList<EnqueueResult>& results)
+{
+    // The new tasks of one transaction have consecutive ids (SQLite's single writer, INTEGER PRIMARY KEY), and an
+    // idempotent hit is an older task, below them: the range holds exactly this batch's new tasks. The detail is
+    // what enqueue() writes for a single task, ISO 8601 in UTC with milliseconds.
+    qint64 first = 0, last = 0;
+    for (const EnqueueResult& r : results) {
+        if (r.existed)
+            continue;
+        first = first == 0 ? r.id : std::min(first, r.id);
+        last = std::max(last, r.id);
+    }
+    if (first == 0)
+        return success();
+    SqliteStatement& insert = sqliteStatement(QStringLiteral(
+        "INSERT INTO task_events(task_id, queue, at, kind, from_state, to_state, attempt, worker, detail, duration_ms)"
+        " SELECT id, queue, created_at, 'enqueued', NULL, state, 0, NULL, CASE WHEN state = 'scheduled' THEN"
+        " 'runs at ' || strftime('%Y-%m-%dT%H:%M:%S', run_at / 1000, 'unixepoch') || printf('.%03dZ', run_at % 1000)"
+        " END, NULL FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id"));
+    insert.bindInt(1, first);
+    insert.bindInt(2, last);
+    if (!insert.run())
+        return insert.error(QStringLiteral("Cannot record the history of tasks %1-%2").arg(first).arg(last));
+    return success();
 }
 
 Result<QList<Task>> TaskStore::claim(const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now)

@@ -160,6 +160,7 @@ private:
     using QueueDefaults = QHash<QString, std::pair<qint64, qint64>>;
     // The new task's id, or 0 when its queue does not exist yet.
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
+    Status addEnqueuedEvents(const QList<EnqueueResult>& results);
     bool sqliteTransactionActive() const;
     Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
         TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs);

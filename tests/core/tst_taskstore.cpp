@@ -20,6 +20,7 @@ private Q_SLOTS:
     void cleanup();
     void enqueueStoresEveryFieldAndAnEvent();
     void batchEnqueueIsOneTransaction();
+    void batchHistoryMatchesSingleEnqueues();
     void idempotencyKeyReturnsExistingTask();
     void claimFollowsPriorityThenFifo();
     void claimIsPerQueueAndCountsAttempts();
@@ -107,6 +108,48 @@ void TestTaskStore::batchEnqueueIsOneTransaction()
     QVERIFY(m_store->enqueue({task(), task()}, m_now));
     m_store->rollback();
     QCOMPARE(*m_store->countTasks({}), 1000);
+}
+
+void TestTaskStore::batchHistoryMatchesSingleEnqueues()
+{
+    // SQLite writes a batch's "enqueued" rows in one statement, a single task's one by one: the history must not
+    // tell them apart. A scheduled task, a queued one, and a key repeated within the batch (one task, one row).
+    NewTask later = task();
+    later.runAt = m_now + 90'061'007; // a day, an hour, a minute, a second and 7 ms on
+    NewTask keyed = task();
+    keyed.idempotencyKey = QStringLiteral("batch-key");
+    auto single = m_store->enqueue({later}, m_now);
+    auto batch = m_store->enqueue({later, task(), keyed, keyed}, m_now);
+    QVERIFY(single && batch);
+    QCOMPARE(batch->size(), 4);
+    QCOMPARE(batch->at(3).id, batch->at(2).id);
+    QVERIFY(batch->at(3).existed);
+
+    const auto history = [&](qint64 id) {
+        auto stored = m_store->taskWithEvents(id);
+        return stored ? stored->events : QList<TaskEvent> {};
+    };
+    const QList<TaskEvent> expected = history(single->at(0).id);
+    QCOMPARE(expected.size(), 1);
+    QCOMPARE(expected[0].toState, TaskState::Scheduled);
+    QVERIFY2(expected[0].detail.startsWith(u"runs at "), qPrintable(expected[0].detail));
+    const QList<TaskEvent> scheduled = history(batch->at(0).id);
+    QCOMPARE(scheduled.size(), 1);
+    QCOMPARE(scheduled[0].kind, QStringLiteral("enqueued"));
+    QCOMPARE(scheduled[0].toState, TaskState::Scheduled);
+    QCOMPARE(scheduled[0].detail, expected[0].detail);
+    QCOMPARE(scheduled[0].at, expected[0].at);
+    for (int i : {1, 2}) {
+        const QList<TaskEvent> queued = history(batch->at(i).id);
+        QCOMPARE(queued.size(), 1);
+        QCOMPARE(queued[0].toState, TaskState::Queued);
+        QVERIFY(queued[0].detail.isEmpty());
+        QCOMPARE(queued[0].attempt, 0);
+    }
+    // Every new task is counted once by the live counts, however its history row was written.
+    const QList<StateTransition> transitions = m_store->takeTransitions();
+    QCOMPARE(std::count_if(transitions.begin(), transitions.end(), [](const StateTransition& t) { return !t.from; }),
+        4);
 }
 
 void TestTaskStore::idempotencyKeyReturnsExistingTask()
