@@ -318,6 +318,22 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     m_checkpointer.reset();
 }
 
+// Group commit. With power-loss-safe durability every commit waits for an fsync, which costs the same for one
+// command as for eight: when more producers were active at the last commit than have queued a command now (the
+// others are between their calls), wait a fraction of a commit for them, so that one fsync carries them all
+// (bench B2 with 8 producers). With Normal durability a commit is cheap and the wait would only add latency.
+void EngineCore::writerGatherCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands)
+{
+    if (m_options.store.durability != Durability::Full || commands.empty() || commands.size() >= m_activeProducers)
+        return;
+    const auto patience = std::min<std::chrono::steady_clock::duration>(m_lastCommitDuration / 2, std::chrono::milliseconds(2));
+    m_wake.wait_for(lock, patience, [&] { return m_stopping || commands.size() + m_commands.size() >= m_activeProducers; });
+    while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
+        commands.push_back(std::move(m_commands.front()));
+        m_commands.pop_front();
+    }
+}
+
 qint64 EngineCore::writerNextWake(qint64 now) const
 {
     qint64 wake = now + 1000;
@@ -363,6 +379,7 @@ void EngineCore::writerCycle()
             commands.push_back(std::move(m_commands.front()));
             m_commands.pop_front();
         }
+        writerGatherCommands(lock, commands);
         if (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt)
             completions.swap(m_completions);
         for (const QString& q : std::as_const(m_readyHints))
@@ -380,6 +397,7 @@ void EngineCore::writerCycle()
     }
     now = nowMs();
     writerAdjustWorkers();
+    const std::size_t producersWaiting = commands.size();
 
     // Another process wrote: its tasks may be ready, its config changes apply, our counts are stale.
     if (now >= m_nextPoll) {
@@ -489,7 +507,14 @@ void EngineCore::writerCycle()
                 }
             }
             if (m_store->inTransaction()) {
+                const auto commitStart = std::chrono::steady_clock::now();
                 Status c = m_store->commit();
+                m_lastCommitDuration = std::chrono::steady_clock::now() - commitStart;
+                {
+                    // Every producer this commit releases, and every one that queued a command meanwhile.
+                    std::lock_guard lock(m_mutex);
+                    m_activeProducers = producersWaiting + m_commands.size();
+                }
                 committed = bool(c);
                 if (!committed)
                     failure = c.error();

@@ -8,6 +8,7 @@
 
 #include <QSet>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -111,6 +112,7 @@ private:
     void writerSample(qint64 now);
     void writerPublishWorker(const Slot& slot, int index);
     qint64 writerNextWake(qint64 now) const;
+    void writerGatherCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands);
     void reportError(const Error& error);
     void onCompletion(Completion completion);
 
@@ -164,6 +166,8 @@ private:
     int m_lastClaimErrorCode = -1;
     bool m_countsDirty = true;
     int m_lastErrorCode = -1;
+    std::chrono::steady_clock::duration m_lastCommitDuration {}; // writer thread only
+    std::size_t m_activeProducers = 0; // under m_mutex: see writerGatherCommands()
 };
 
 } // namespace qd
