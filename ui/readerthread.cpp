@@ -8,8 +8,8 @@ ReaderThread::ReaderThread(const StoreOptions& options, QObject* parent)
 {
     m_thread.setObjectName(QStringLiteral("qd-reader"));
     m_reader->moveToThread(&m_thread);
-    // Deleted in the reader thread as it finishes, so the SQL connection is closed by the thread that opened it.
-    connect(&m_thread, &QThread::finished, m_reader, &QObject::deleteLater);
+    // The SQL connection is closed by the thread that opened it, as that thread finishes (finished is emitted there).
+    connect(&m_thread, &QThread::finished, m_reader, &StoreReader::closeStore, Qt::DirectConnection);
     m_thread.start();
 }
 
@@ -17,6 +17,13 @@ ReaderThread::~ReaderThread()
 {
     m_thread.quit();
     m_thread.wait();
+    // The reader thread has finished, so the reader handles no more events and is deleted here, on the GUI thread,
+    // with the reads still posted to it. Not deleted in its own thread: the slot objects of its connections to the
+    // GUI thread's receivers are called on the GUI thread, and the last reference to them, dropped by whichever
+    // thread destroys the reader, would then be ordered after those calls only by Qt's reference counts (atomics
+    // inside QtCore, invisible to ThreadSanitizer). Here they are freed on the thread that called them, after the
+    // join, which orders the reader thread's last work before this delete.
+    delete m_reader;
 }
 
 } // namespace qd::ui

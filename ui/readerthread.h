@@ -9,7 +9,8 @@
 namespace qd::ui {
 
 // Owns a reader thread and the StoreReader living in it. Destroying it quits the thread, waits for the read in
-// progress, and closes the reader's connection in its own thread.
+// progress, closes the reader's connection in its own thread, then deletes the reader (reads still posted to it are
+// dropped).
 //
 // Thread contract: create, use and destroy on the GUI thread; post() hands work to the reader thread.
 class ReaderThread : public QObject {

@@ -15,6 +15,11 @@ StoreReader::StoreReader(StoreOptions options)
 
 StoreReader::~StoreReader() = default;
 
+void StoreReader::closeStore()
+{
+    m_store.reset();
+}
+
 TaskStore* StoreReader::store()
 {
     if (m_store)

@@ -41,6 +41,9 @@ public:
     // in one streaming pass instead of by OFFSET.
     void fetchRowIds(
         quint64 requestId, const qd::TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges, qint64 total);
+    // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
+    // a later fetch would open it again.
+    void closeStore();
 
 Q_SIGNALS:
     void countFetched(quint64 generation, qint64 count);

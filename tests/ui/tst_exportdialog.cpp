@@ -261,5 +261,5 @@ private Q_SLOTS:
     }
 };
 
-QD_UI_TEST_MAIN(TestExportDialog)
+QTEST_MAIN(TestExportDialog)
 #include "tst_exportdialog.moc"

@@ -417,5 +417,5 @@ private Q_SLOTS:
     }
 };
 
-QD_UI_TEST_MAIN(TestMainWindow)
+QTEST_MAIN(TestMainWindow)
 #include "tst_mainwindow.moc"

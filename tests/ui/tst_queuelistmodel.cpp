@@ -95,5 +95,5 @@ private Q_SLOTS:
     }
 };
 
-QD_UI_TEST_MAIN(TestQueueListModel)
+QTEST_MAIN(TestQueueListModel)
 #include "tst_queuelistmodel.moc"

@@ -242,5 +242,5 @@ private Q_SLOTS:
     }
 };
 
-QD_UI_TEST_MAIN(TestSelectionKeeper)
+QTEST_MAIN(TestSelectionKeeper)
 #include "tst_selectionkeeper.moc"

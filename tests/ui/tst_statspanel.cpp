@@ -386,5 +386,5 @@ private Q_SLOTS:
     }
 };
 
-QD_UI_TEST_MAIN(TestStatsPanel)
+QTEST_MAIN(TestStatsPanel)
 #include "tst_statspanel.moc"

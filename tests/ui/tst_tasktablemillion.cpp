@@ -59,5 +59,5 @@ private Q_SLOTS:
     }
 };
 
-QD_UI_TEST_MAIN(TestTaskTableMillion)
+QTEST_MAIN(TestTaskTableMillion)
 #include "tst_tasktablemillion.moc"

@@ -274,5 +274,5 @@ private:
     qint64 m_lastId = 0;
 };
 
-QD_UI_TEST_MAIN(TestTaskTableModel)
+QTEST_MAIN(TestTaskTableModel)
 #include "tst_tasktablemodel.moc"

@@ -7,15 +7,6 @@
 
 #include <memory>
 
-#if defined(__SANITIZE_THREAD__)
-#include "tests/support/tsanqthandover.h"
-// Under TSan the application tells TSan about Qt's queued hand-overs (tests/support/tsanqthandover.cpp).
-#define QD_UI_TEST_MAIN(TestObject)                                                                                    \
-    QTEST_MAIN_WRAPPER(TestObject, QTEST_QAPP_SETUP(qd::test::TsanApplication) QTEST_DISABLE_KEYPAD_NAVIGATION)
-#else
-#define QD_UI_TEST_MAIN(TestObject) QTEST_MAIN(TestObject)
-#endif
-
 namespace qd::test {
 
 // An engine on a fresh database in a temporary directory. Workers off unless asked, so tests decide what runs.
