@@ -97,7 +97,7 @@ private Q_SLOTS:
         window.action(QStringLiteral("retrySelected"))->trigger();
         QCOMPARE(questions.size(), 1);
         QVERIFY(questions.first().contains(QLatin1String("5")));
-        QTRY_COMPARE(countIn(*engine, TaskState::Queued), qint64(5));
+        QTRY_COMPARE_WITH_TIMEOUT(countIn(*engine, TaskState::Queued), qint64(5), test::backgroundTimeoutMs);
         QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(35));
         QTRY_VERIFY(window.messageBar()->isVisible());
         QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Info);
@@ -130,11 +130,11 @@ private Q_SLOTS:
 
         answer = true;
         window.action(QStringLiteral("cancelMatching"))->trigger();
-        QTRY_COMPARE(countIn(*engine, TaskState::Cancelled), qint64(100));
+        QTRY_COMPARE_WITH_TIMEOUT(countIn(*engine, TaskState::Cancelled), qint64(100), test::backgroundTimeoutMs);
         QCOMPARE(countIn(*engine, TaskState::Queued), qint64(200));
 
         window.action(QStringLiteral("deleteMatching"))->trigger();
-        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(0));
+        QTRY_COMPARE_WITH_TIMEOUT(window.taskModel()->totalCount(), qint64(0), test::backgroundTimeoutMs);
         QCOMPARE(countIn(*engine, TaskState::Queued), qint64(200));
     }
 

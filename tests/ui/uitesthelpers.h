@@ -9,6 +9,11 @@
 
 namespace qd::test {
 
+// How long to wait for a background write (a bulk job, an engine cycle) and the table's re-count after it. Under
+// ThreadSanitizer on a loaded 2-core machine that takes seconds, beyond QTRY's default of 5; a passing run never
+// waits this long.
+constexpr int backgroundTimeoutMs = 30000;
+
 // An engine on a fresh database in a temporary directory. Workers off unless asked, so tests decide what runs.
 inline std::shared_ptr<QueueEngine> openEngine(const QTemporaryDir& dir, int workers = 0, bool readOnly = false,
     const QString& name = QStringLiteral("ui.db"), qint64 sampleIntervalMs = 200)
