@@ -16,6 +16,7 @@
 #include <QElapsedTimer>
 #include <QInputDialog>
 #include <QItemSelectionModel>
+#include <QProgressBar>
 #include <QRegularExpression>
 #include <QTabWidget>
 #include <QTableView>
@@ -132,6 +133,11 @@ private Q_SLOTS:
         window.action(QStringLiteral("cancelMatching"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(countIn(*engine, TaskState::Cancelled), qint64(100), test::backgroundTimeoutMs);
         QCOMPARE(countIn(*engine, TaskState::Queued), qint64(200));
+        // The job reports its end after its last commit, and a second bulk action before then is refused (one runs
+        // at a time): wait for the end, as an admin waits for the progress bar to go.
+        const auto* progress = window.findChild<QProgressBar*>(QStringLiteral("bulkProgress"));
+        QVERIFY(progress);
+        QTRY_VERIFY_WITH_TIMEOUT(progress->isHidden(), test::backgroundTimeoutMs);
 
         window.action(QStringLiteral("deleteMatching"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(window.taskModel()->totalCount(), qint64(0), test::backgroundTimeoutMs);
