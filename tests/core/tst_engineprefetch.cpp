@@ -87,6 +87,7 @@ private Q_SLOTS:
     void cancelEndsATaskClaimedAheadUnrun();
     void pauseGivesBackTheTaskClaimedAhead();
     void shutdownGivesBackTheTaskClaimedAhead();
+    void fewerWorkersGiveBackTheTaskClaimedAhead();
     void noClaimAheadWhenTurnedOff();
 
 private:
@@ -356,6 +357,24 @@ void TestEnginePrefetch::shutdownGivesBackTheTaskClaimedAhead()
     // The long task ran and was released; the one ahead never started and left no trace.
     QCOMPARE(eventKinds(aheadId), QStringList {QStringLiteral("enqueued")});
     QCOMPARE(eventKinds(longId).last(), QStringLiteral("released"));
+}
+
+void TestEnginePrefetch::fewerWorkersGiveBackTheTaskClaimedAhead()
+{
+    EngineOptions o = options(1);
+    o.aheadGiveBackMs = 60'000;
+    qint64 longId = 0, aheadId = 0;
+    auto engine = openWithTaskAhead(o, 1000, longId, aheadId);
+    QVERIFY(engine);
+    engine->setWorkerCount(0); // the worker retires after its running task; the one ahead goes back now
+    auto store = openStore(m_path, true);
+    QTRY_COMPARE_WITH_TIMEOUT(store->task(aheadId)->state, TaskState::Queued, 900);
+    QCOMPARE(store->task(aheadId)->attempts, 0);
+    QCOMPARE(store->task(longId)->state, TaskState::Running);
+    QTRY_COMPARE_WITH_TIMEOUT(store->task(longId)->state, TaskState::Succeeded, 5000); // not cut short
+    QTRY_COMPARE(engine->workers().size(), 0);
+    QCOMPARE(store->task(aheadId)->state, TaskState::Queued);
+    QCOMPARE(eventKinds(aheadId), QStringList {QStringLiteral("enqueued")});
 }
 
 void TestEnginePrefetch::noClaimAheadWhenTurnedOff()
