@@ -48,9 +48,10 @@ struct Completion {
     std::optional<AheadStart> aheadStarted;
 };
 
-// One worker thread that runs handlers, one task at a time. It never touches the database: it reports each
-// result through `report`, and the engine's writer records it. Thread contract: assign() and requestExit() are
-// called from the engine's writer thread; the handler runs on the worker's own thread.
+// One worker thread that runs handlers, one task at a time (a second one may wait in its inbox, claimed ahead). It
+// never touches the database: it reports each result, and each start of a task claimed ahead, through `report`,
+// and the engine's writer records them. Thread contract: assign(), revoke() and requestExit() are called from the
+// engine's writer thread; the handler runs on the worker's own thread.
 class Worker {
 public:
     using ReportFn = std::function<void(Completion)>;
