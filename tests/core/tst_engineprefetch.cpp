@@ -193,7 +193,13 @@ void TestEnginePrefetch::oneWorkerRecordsSeveralNoopResultsPerCommit()
     // One task per commit without claims ahead (the result of one and the claim of the next share it); the
     // worker is far quicker than the writer here, so each commit records the task ahead as well.
     qInfo() << tasks << "noop tasks," << commits << "commits";
+#if defined(__SANITIZE_THREAD__)
+    // Under ThreadSanitizer the writer is no longer the slower side: each task claimed ahead reaches a worker that
+    // has already finished, so nothing is left to share a commit (seen: 596-601 commits for 600). The history checks
+    // below still apply.
+#else
     QVERIFY2(commits * 4 <= tasks * 3, qPrintable(QStringLiteral("%1 commits for %2 tasks").arg(commits).arg(tasks)));
+#endif
     // The history is whole: one start and one success per task, the start event at the task's started_at.
     auto store = openStore(m_path, true);
     QCOMPARE(scalar(*store, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded' AND attempts = 1")),
