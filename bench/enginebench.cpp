@@ -107,6 +107,13 @@ void engineFillQueue(const QString& path, int count)
 double engineDrainRate(const QString& path, int expected, int workers)
 {
     auto engine = openEngine(optionsFor(path)); // no workers yet: opening (recount, recovery) is not timed
+    // The engine counts tasks per queue and state just after open() returns: wait for that count, untimed.
+    const auto countedBy = Clock::now() + std::chrono::minutes(1);
+    while (engine->counts().isEmpty()) {
+        if (Clock::now() > countedBy)
+            die(QStringLiteral("drain"), QStringLiteral("no counts a minute after open()"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     if (engine->counts().value(QStringLiteral("default"))[std::size_t(TaskState::Queued)] != expected)
         die(QStringLiteral("drain"), QStringLiteral("the copied queue does not hold %1 queued tasks").arg(expected));
     const auto start = Clock::now();

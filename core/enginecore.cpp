@@ -27,6 +27,14 @@ qint64 nowMs()
 // Commands taken into one transaction at most: bounds the latency one cycle adds to the commands behind it.
 constexpr std::size_t maxCommandsPerCycle = 512;
 
+// Claims ahead (EngineCore::Ahead) are made only for a queue whose last four runs in this process each took under
+// aheadShortRunMs, and for a slot whose current run began less than that ago: a task is not parked behind a handler
+// known to be slow. When the guess is wrong (a slow task among fast ones), the task claimed ahead goes back to the
+// queue after aheadGiveBackMs, where any idle worker can take it: that bounds what a guess can cost a task.
+// 5 ms: a noop or a small image or webhook is well under it; a handler that waits for something is over it.
+// aheadGiveBackMs is EngineOptions::aheadGiveBackMs (200 ms by default).
+constexpr qint64 aheadShortRunMs = 5;
+
 } // namespace
 
 EngineCore::EngineCore(QueueEngine& engine, const EngineOptions& options)
@@ -105,10 +113,22 @@ Status EngineCore::Command::wait()
 
 void EngineCore::stopRunning(const QList<qint64>& taskIds, StopReason reason)
 {
-    std::lock_guard lock(m_stateMutex);
-    for (qint64 id : taskIds) {
-        if (auto it = m_running.find(id); it != m_running.end())
-            it->second->requestStop(reason);
+    bool ahead = false;
+    {
+        std::lock_guard lock(m_stateMutex);
+        for (qint64 id : taskIds) {
+            if (auto it = m_running.find(id); it != m_running.end())
+                it->second->requestStop(reason);
+            ahead |= m_aheadIds.contains(id);
+        }
+    }
+    // A task claimed ahead that has not started is taken back by the writer instead (see writerRevokeAheads).
+    if (ahead) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_revokeAheads = true;
+        }
+        m_wake.notify_all();
     }
 }
 
@@ -154,6 +174,7 @@ void EngineCore::stopWorkers(qint64 graceMs)
         if (m_stopping)
             return;
         m_claiming = false;
+        m_revokeAheads = true; // tasks claimed ahead go back at once
     }
     m_wake.notify_all();
     const qint64 deadline = nowMs() + graceMs;
@@ -162,7 +183,11 @@ void EngineCore::stopWorkers(qint64 graceMs)
     // writer holds in its current cycle counts as running: that only makes us wait for the end of that cycle.)
     auto handlersRunning = [this] {
         std::lock_guard lock(m_mutex);
-        return m_busyWorkers - int(m_completions.size());
+        // A report that only says a task claimed ahead has started finishes nothing; a task taken back from a
+        // worker before it started waits for the database like a result.
+        return m_busyWorkers - m_givingBackCount
+            - int(std::count_if(
+                m_completions.begin(), m_completions.end(), [](const Completion& c) { return c.hasRun; }));
     };
     while (handlersRunning() > 0 && nowMs() < deadline)
         QThread::msleep(10);
@@ -322,12 +347,15 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
 // command as for eight: when more producers were active at the last commit than have queued a command now (the
 // others are between their calls), wait a fraction of a commit for them, so that one fsync carries them all
 // (bench B2 with 8 producers). With Normal durability a commit is cheap and the wait would only add latency.
-void EngineCore::writerGatherCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands)
+void EngineCore::writerGatherCommands(
+    std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands)
 {
     if (m_options.store.durability != Durability::Full || commands.empty() || commands.size() >= m_activeProducers)
         return;
-    const auto patience = std::min<std::chrono::steady_clock::duration>(m_lastCommitDuration / 2, std::chrono::milliseconds(2));
-    m_wake.wait_for(lock, patience, [&] { return m_stopping || commands.size() + m_commands.size() >= m_activeProducers; });
+    const auto patience
+        = std::min<std::chrono::steady_clock::duration>(m_lastCommitDuration / 2, std::chrono::milliseconds(2));
+    m_wake.wait_for(
+        lock, patience, [&] { return m_stopping || commands.size() + m_commands.size() >= m_activeProducers; });
     while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
         commands.push_back(std::move(m_commands.front()));
         m_commands.pop_front();
@@ -348,11 +376,15 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     consider(m_completionRetryAt);
     consider(m_claimRetryAt);
     for (const Slot& slot : m_slots) {
-        if (slot.busy) {
+        if (slot.busy || slot.ahead) {
             consider(m_nextHeartbeat);
             consider(slot.deadline);
         }
+        if (slot.ahead && !slot.ahead->started)
+            consider(slot.ahead->claimedAt + m_options.aheadGiveBackMs);
     }
+    if (!m_givingBack.empty())
+        consider(std::max(m_completionRetryAt, now));
     return std::max(wake, now);
 }
 
@@ -365,16 +397,19 @@ void EngineCore::writerCycle()
     {
         std::unique_lock lock(m_mutex);
         const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
-        const bool idleWorkerCanWork = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork({});
+        const bool idleWorkerCanWork
+            = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork(writerPlan({}, {}));
         const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
-        if (!idleWorkerCanWork && !workerCountChanged) {
+        const bool givingBackDue = !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
+        if (!idleWorkerCanWork && !workerCountChanged && !givingBackDue) {
             m_wake.wait_until(lock, wakeAt, [&] {
                 const bool completionsDue
                     = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
                 return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty() || m_configsDirty
-                    || m_foreignCommit || int(m_slots.size()) != m_desiredWorkers;
+                    || m_foreignCommit || m_revokeAheads || int(m_slots.size()) != m_desiredWorkers;
             });
         }
+        m_revokeAheads = false;
         while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
             commands.push_back(std::move(m_commands.front()));
             m_commands.pop_front();
@@ -398,6 +433,7 @@ void EngineCore::writerCycle()
     now = nowMs();
     writerAdjustWorkers();
     const std::size_t producersWaiting = commands.size();
+    writerRevokeAheads(now, claiming);
 
     // Another process wrote: its tasks may be ready, its config changes apply, our counts are stale.
     if (now >= m_nextPoll) {
@@ -417,22 +453,26 @@ void EngineCore::writerCycle()
     const bool readOnly = m_store->isReadOnly();
     const bool maintenanceDue
         = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
-    bool anyBusy = false, anyIdle = false;
-    for (const Slot& slot : m_slots) {
-        anyBusy |= slot.busy;
-        anyIdle |= !slot.busy && !slot.retiring;
+    const std::vector<SlotPlan> asIs = writerPlan({}, {});
+    bool anyBusy = !m_givingBack.empty(), anyIdle = false;
+    for (int i = 0; i < int(m_slots.size()); ++i) {
+        anyBusy |= m_slots[std::size_t(i)].busy || m_slots[std::size_t(i)].ahead;
+        anyIdle |= writerSlotIsFree(i, asIs);
     }
     const bool heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
     const bool claimAllowed = !readOnly && claiming && now >= m_claimRetryAt;
-    const bool claimDue = claimAllowed && anyIdle && writerHasClaimableWork({});
+    const bool claimDue = claimAllowed && anyIdle && writerHasClaimableWork(asIs);
+    const bool givingBackDue
+        = !readOnly && !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
 
-    QList<std::pair<int, Task>> dispatch;
-    std::deque<Completion> retryLater;
+    QList<Dispatch> dispatch;
+    std::vector<bool> recorded(completions.size(), false);
+    std::size_t givenBack = 0;
     QList<Status> results;
     QList<qint64> cancelRequested;
     bool committed = false;
     Error failure;
-    if (!commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || claimDue) {
+    if (!commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || claimDue || givingBackDue) {
         Status began = readOnly ? Status(Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")})
                                 : m_store->begin();
         if (began) {
@@ -448,18 +488,41 @@ void EngineCore::writerCycle()
             if (aborted)
                 failure = results.last().error();
             if (!aborted) {
-                for (const Completion& completion : completions) {
-                    Status recorded = writerRecordCompletion(completion);
+                // A worker's reports are recorded in order: once one must wait, the worker's later ones wait too
+                // (its start report comes before the result of that run).
+                QSet<int> waiting;
+                for (std::size_t i = 0; i < completions.size(); ++i) {
+                    if (waiting.contains(completions[i].workerIndex))
+                        continue;
+                    Status s = writerRecordReport(completions[i]);
                     if (!m_store->inTransaction()) {
-                        failure = recorded ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}
-                                           : recorded.error();
+                        failure = s ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}
+                                    : s.error();
                         break;
                     }
-                    if (!recorded) {
+                    if (!s) {
                         // Keep the result and try again shortly; the task stays leased to us meanwhile.
-                        reportError(recorded.error());
-                        retryLater.push_back(completion);
+                        reportError(s.error());
+                        waiting.insert(completions[i].workerIndex);
+                        continue;
                     }
+                    recorded[i] = true;
+                }
+            }
+            if (givingBackDue && m_store->inTransaction()) {
+                for (const Task& task : m_givingBack) {
+                    auto back = m_store->giveBack(task.id, task.attempts, m_owner, now);
+                    if (!m_store->inTransaction()) {
+                        failure = back ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}
+                                       : back.error();
+                        break;
+                    }
+                    // NotFound: our lease was lost and someone else has the task; nothing to give back.
+                    if (!back && back.error().code != ErrorCode::NotFound) {
+                        reportError(back.error());
+                        break; // the rest are tried again with the next results
+                    }
+                    ++givenBack;
                 }
             }
             if (maintenanceDue && m_store->inTransaction()) {
@@ -479,19 +542,13 @@ void EngineCore::writerCycle()
             // Slots whose results this transaction records take new tasks in the same transaction: with one
             // worker, one commit per task instead of two. So do tasks enqueued by this cycle's commands: they
             // start without waiting for the next cycle.
-            QSet<int> freed;
-            for (const Completion& completion : completions) {
-                const bool kept = std::any_of(retryLater.begin(), retryLater.end(),
-                    [&](const Completion& r) { return r.workerIndex == completion.workerIndex; });
-                if (!kept)
-                    freed.insert(completion.workerIndex);
-            }
+            std::vector<SlotPlan> plan = writerPlan(completions, recorded);
             for (const StateTransition& t : m_store->pendingTransitions()) {
                 if (t.to == TaskState::Queued)
                     m_maybeReady.insert(t.queue);
             }
-            if (claimAllowed && m_store->inTransaction() && writerHasClaimableWork(freed)) {
-                if (Status claimed = writerClaim(now, freed, dispatch); !claimed) {
+            if (claimAllowed && m_store->inTransaction()) {
+                if (Status claimed = writerClaim(now, plan, dispatch); !claimed) {
                     // A claim the database refuses (full, locked) is tried again in half a second, not at once in
                     // a busy loop, and reported once, not on every try. What else this cycle did still commits.
                     m_claimRetryAt = now + 500;
@@ -524,7 +581,8 @@ void EngineCore::writerCycle()
         }
     }
 
-    if (!commands.empty() || !completions.empty() || !dispatch.isEmpty() || maintenanceDue || heartbeatDue) {
+    if (!commands.empty() || !completions.empty() || !dispatch.isEmpty() || maintenanceDue || heartbeatDue
+        || givingBackDue) {
         if (committed) {
             m_lastErrorCode = -1;
             m_completionRetryAt = 0;
@@ -579,7 +637,7 @@ void EngineCore::writerCycle()
                 m_busyWorkers -= int(dispatch.size());
             }
             dispatch.clear();
-            if (!completions.empty()) {
+            if (!completions.empty() || !m_givingBack.empty()) {
                 std::lock_guard lock(m_mutex);
                 for (auto it = completions.rbegin(); it != completions.rend(); ++it)
                     m_completions.push_front(std::move(*it));
@@ -587,7 +645,7 @@ void EngineCore::writerCycle()
             }
             if (int(failure.code) != m_lastErrorCode) {
                 m_lastErrorCode = int(failure.code);
-                if (!completions.empty() || maintenanceDue || claimDue)
+                if (!completions.empty() || maintenanceDue || claimDue || givingBackDue)
                     reportError(failure);
             }
         }
@@ -600,20 +658,33 @@ void EngineCore::writerCycle()
 
     // Hand out the claimed tasks only now that the claim is durable.
     if (committed) {
-        for (const Completion& completion : completions) {
-            const bool kept = std::any_of(retryLater.begin(), retryLater.end(),
-                [&](const Completion& r) { return r.workerIndex == completion.workerIndex; });
-            if (!kept)
-                writerFreeSlot(completion, now);
+        if (givenBack > 0) {
+            m_givingBack.erase(m_givingBack.begin(), m_givingBack.begin() + std::ptrdiff_t(givenBack));
+            std::lock_guard lock(m_mutex);
+            m_busyWorkers -= int(givenBack);
+            m_givingBackCount -= int(givenBack);
+        }
+        std::deque<Completion> retryLater;
+        for (std::size_t i = 0; i < completions.size(); ++i) {
+            Completion& c = completions[i];
+            if (!recorded[i]) {
+                retryLater.push_back(std::move(c));
+                continue;
+            }
+            if (c.hasRun)
+                writerFreeSlot(c, now, !c.aheadStarted);
+            if (c.aheadStarted)
+                writerPromoteAhead(c.workerIndex, *c.aheadStarted);
         }
         if (!retryLater.empty()) {
+            // In front of what arrived meanwhile, so that each worker's reports stay in order.
             std::lock_guard lock(m_mutex);
-            for (Completion& c : retryLater)
-                m_completions.push_back(std::move(c));
+            for (auto it = retryLater.rbegin(); it != retryLater.rend(); ++it)
+                m_completions.push_front(std::move(*it));
             m_completionRetryAt = now + 500;
         }
-        for (auto& [index, task] : dispatch)
-            writerAssign(index, std::move(task), now);
+        for (const Dispatch& d : dispatch)
+            writerAssign(d, now);
         if (!cancelRequested.isEmpty())
             stopRunning(cancelRequested, StopReason::CancelledByUser);
     }
@@ -663,14 +734,38 @@ Status EngineCore::writerRecordCompletion(const Completion& c)
     return recorded;
 }
 
-void EngineCore::writerFreeSlot(const Completion& c, qint64 now)
+Status EngineCore::writerRecordReport(const Completion& c)
+{
+    return m_store->atomically([&]() -> Status {
+        if (c.hasRun) {
+            if (Status s = writerRecordCompletion(c); !s)
+                return s;
+            m_recentRuns[c.task.queue].add(c.finishedAt - c.startedAt);
+        }
+        if (!c.aheadStarted)
+            return success();
+        const Slot& slot = m_slots[std::size_t(c.workerIndex)];
+        if (!slot.ahead || slot.ahead->task.id != c.aheadStarted->taskId) {
+            qCWarning(lcEngine) << "a start report for task" << c.aheadStarted->taskId << "that" << c.worker
+                                << "was not given";
+            return success();
+        }
+        Status s = m_store->recordAheadStart(slot.ahead->task, m_owner, c.worker, c.aheadStarted->at);
+        if (!s && s.error().code == ErrorCode::NotFound) {
+            qCWarning(lcEngine) << "dropping a stale start:" << s.errorString();
+            return success();
+        }
+        return s;
+    });
+}
+
+void EngineCore::writerFreeSlot(const Completion& c, qint64 now, bool publish)
 {
     Slot& slot = m_slots[std::size_t(c.workerIndex)];
     slot.busy = false;
     slot.context.reset();
     slot.deadline = 0;
     slot.since = now;
-    --m_runningPerQueue[c.task.queue];
     {
         std::lock_guard lock(m_mutex);
         --m_busyWorkers;
@@ -679,56 +774,102 @@ void EngineCore::writerFreeSlot(const Completion& c, qint64 now)
         std::lock_guard lock(m_stateMutex);
         m_running.erase(c.task.id);
     }
-    if (slot.retiring)
+    // A task still ahead runs first (the worker empties its inbox before it exits), and the worker is not shown
+    // idle for the moment until its start is reported (or the task is taken back, see writerRevokeAhead).
+    if (slot.retiring && !slot.ahead)
         slot.worker->requestExit();
-    writerPublishWorker(slot, c.workerIndex);
+    if (publish && !slot.ahead)
+        writerPublishWorker(slot, c.workerIndex);
 }
 
-bool EngineCore::writerSlotIsFree(int index, const QSet<int>& freed) const
+void EngineCore::writerPromoteAhead(int index, const AheadStart& started)
 {
-    const Slot& slot = m_slots[std::size_t(index)];
-    return !slot.retiring && (!slot.busy || freed.contains(index));
-}
-
-int EngineCore::writerRunningIn(const QString& queue, const QSet<int>& freed) const
-{
-    int running = m_runningPerQueue.value(queue);
-    for (int index : freed) {
-        const Slot& slot = m_slots[std::size_t(index)];
-        running -= slot.busy && slot.task.queue == queue ? 1 : 0;
+    Slot& slot = m_slots[std::size_t(index)];
+    if (!slot.ahead || slot.ahead->task.id != started.taskId)
+        return;
+    slot.busy = true;
+    slot.task = std::move(slot.ahead->task);
+    slot.context = std::move(slot.ahead->context);
+    slot.since = started.at;
+    slot.deadline = slot.task.timeoutMs > 0 ? started.at + slot.task.timeoutMs : 0;
+    slot.ahead.reset();
+    {
+        std::lock_guard lock(m_stateMutex);
+        m_aheadIds.remove(started.taskId);
     }
-    return running;
+    writerPublishWorker(slot, index);
 }
 
-bool EngineCore::writerHasClaimableWork(const QSet<int>& freed) const
+std::vector<EngineCore::SlotPlan> EngineCore::writerPlan(
+    const std::deque<Completion>& reports, const std::vector<bool>& recorded) const
+{
+    std::vector<SlotPlan> plan(m_slots.size());
+    for (std::size_t i = 0; i < m_slots.size(); ++i) {
+        const Slot& slot = m_slots[i];
+        plan[i].current = slot.busy;
+        plan[i].ahead = slot.ahead.has_value();
+        plan[i].queue = slot.ahead ? slot.ahead->task.queue : slot.busy ? slot.task.queue : QString();
+        plan[i].since = slot.since;
+    }
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        if (!recorded[i])
+            continue;
+        const Completion& c = reports[i];
+        SlotPlan& p = plan[std::size_t(c.workerIndex)];
+        if (c.hasRun)
+            p.current = false;
+        if (c.aheadStarted) {
+            p.current = true;
+            p.ahead = false;
+            p.since = c.aheadStarted->at;
+        }
+    }
+    return plan;
+}
+
+bool EngineCore::writerSlotIsFree(int index, const std::vector<SlotPlan>& plan) const
+{
+    const SlotPlan& p = plan[std::size_t(index)];
+    return !m_slots[std::size_t(index)].retiring && !p.current && !p.ahead;
+}
+
+// Concurrency counts workers, not tasks: a worker holding a task of the queue, running or claimed ahead (which
+// runs after the current one, on the same worker, never beside it).
+int EngineCore::writerEngagedIn(const QString& queue, const std::vector<SlotPlan>& plan) const
+{
+    int engaged = 0;
+    for (const SlotPlan& p : plan)
+        engaged += (p.current || p.ahead) && p.queue == queue ? 1 : 0;
+    return engaged;
+}
+
+bool EngineCore::writerHasClaimableWork(const std::vector<SlotPlan>& plan) const
 {
     int idle = 0;
     for (int i = 0; i < int(m_slots.size()); ++i)
-        idle += writerSlotIsFree(i, freed) ? 1 : 0;
+        idle += writerSlotIsFree(i, plan) ? 1 : 0;
     if (idle == 0)
         return false;
     for (const QString& name : m_maybeReady) {
         const auto config = m_configs.constFind(name);
         if (config == m_configs.cend() || config->paused)
             continue;
-        if (config->concurrency == 0 || writerRunningIn(name, freed) < config->concurrency)
+        if (config->concurrency == 0 || writerEngagedIn(name, plan) < config->concurrency)
             return true;
     }
     return false;
 }
 
-Status EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch)
+Status EngineCore::writerClaim(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch)
 {
     QList<int> idle;
     for (int i = 0; i < int(m_slots.size()); ++i) {
-        if (writerSlotIsFree(i, freed))
+        if (writerSlotIsFree(i, plan))
             idle.append(i);
     }
-    if (idle.isEmpty())
-        return success();
     // Rotate the starting queue so that a busy queue cannot starve the others.
     QStringList order = m_queueOrder;
-    if (!order.isEmpty()) {
+    if (!idle.isEmpty() && !order.isEmpty()) {
         m_claimRotation = (m_claimRotation + 1) % int(order.size());
         std::rotate(order.begin(), order.begin() + m_claimRotation, order.end());
     }
@@ -742,7 +883,7 @@ Status EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pa
             continue;
         int capacity = int(idle.size());
         if (config.concurrency > 0)
-            capacity = std::min(capacity, config.concurrency - writerRunningIn(name, freed));
+            capacity = std::min(capacity, config.concurrency - writerEngagedIn(name, plan));
         if (capacity <= 0)
             continue;
         // The claim and its "started" events stand or fall together (a savepoint): a claim without them would
@@ -760,7 +901,7 @@ Status EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pa
                 if (Status started = m_store->recordStart(task, m_slots[std::size_t(index)].worker->name(), now);
                     !started)
                     return started;
-                dispatch.append({index, std::move(task)});
+                dispatch.append({index, std::move(task), false});
             }
             return success();
         });
@@ -772,37 +913,180 @@ Status EngineCore::writerClaim(qint64 now, const QSet<int>& freed, QList<std::pa
         }
         if (drained)
             m_maybeReady.remove(name);
+        for (qsizetype i = mark; i < dispatch.size(); ++i) {
+            SlotPlan& p = plan[std::size_t(dispatch[i].index)];
+            p.current = true;
+            p.queue = name;
+            p.since = now;
+        }
         // The slots are set up only after the commit (writerAssign): until then the claim may still roll back. They
         // count as busy from the claim on, so that a shutdown starting now waits for these tasks too.
         std::lock_guard lock(m_mutex);
         m_busyWorkers += int(dispatch.size() - mark);
     }
     // A queue we did not get to (all workers busy) keeps its hint for the next cycle.
+    if (Status s = writerClaimAhead(now, plan, dispatch); !s)
+        return s;
     if (!dispatch.isEmpty())
         m_nextHeartbeat = std::min(m_nextHeartbeat == 0 ? now + m_options.leaseMs / 3 : m_nextHeartbeat,
             now + std::max<qint64>(m_options.leaseMs / 3, 50));
     return success();
 }
 
-void EngineCore::writerAssign(int index, Task task, qint64 now)
+Status EngineCore::writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch)
 {
-    Slot& slot = m_slots[std::size_t(index)];
-    slot.busy = true;
-    slot.task = task;
-    slot.since = now;
-    slot.deadline = task.timeoutMs > 0 ? now + task.timeoutMs : 0;
-    slot.context = std::make_shared<HandlerContext>(
+    if (m_options.aheadGiveBackMs <= 0)
+        return success();
+    QStringList queues;
+    QHash<QString, QList<int>> wanted;
+    for (int i = 0; i < int(m_slots.size()); ++i) {
+        const SlotPlan& p = plan[std::size_t(i)];
+        if (m_slots[std::size_t(i)].retiring || !p.current || p.ahead || now - p.since >= aheadShortRunMs)
+            continue;
+        if (!m_maybeReady.contains(p.queue))
+            continue;
+        const auto config = m_configs.constFind(p.queue);
+        if (config == m_configs.cend() || config->paused)
+            continue;
+        if (config->concurrency > 0 && writerEngagedIn(p.queue, plan) > config->concurrency)
+            continue;
+        if (!m_recentRuns.value(p.queue).allShort(aheadShortRunMs))
+            continue;
+        if (!wanted.contains(p.queue))
+            queues.append(p.queue);
+        wanted[p.queue].append(i);
+    }
+    if (queues.isEmpty())
+        return success();
+    // A worker that always has its next task ahead never becomes free, and the rotation between queues in
+    // writerClaim would never reach another queue: while another queue may have work a worker could take, claim
+    // nothing ahead.
+    for (const QString& name : m_maybeReady) {
+        if (wanted.contains(name))
+            continue;
+        const auto config = m_configs.constFind(name);
+        if (config != m_configs.cend() && !config->paused
+            && (config->concurrency == 0 || writerEngagedIn(name, plan) < config->concurrency))
+            return success();
+    }
+    for (const QString& name : std::as_const(queues)) {
+        const QList<int>& holders = wanted[name];
+        const qsizetype mark = dispatch.size();
+        bool drained = false;
+        const Status s = m_store->atomically([&]() -> Status {
+            auto claimed = m_store->claim(name, int(holders.size()), m_owner, m_options.leaseMs, now, true);
+            if (!claimed)
+                return claimed.error();
+            drained = claimed->size() < holders.size();
+            for (qsizetype k = 0; k < claimed->size(); ++k)
+                dispatch.append({holders[k], std::move((*claimed)[k]), true});
+            return success();
+        });
+        if (!s) {
+            qCWarning(lcEngine) << s.errorString();
+            dispatch.resize(mark);
+            return s;
+        }
+        if (drained)
+            m_maybeReady.remove(name);
+        for (qsizetype i = mark; i < dispatch.size(); ++i)
+            plan[std::size_t(dispatch[i].index)].ahead = true;
+        std::lock_guard lock(m_mutex);
+        m_busyWorkers += int(dispatch.size() - mark);
+    }
+    return success();
+}
+
+std::shared_ptr<HandlerContext> EngineCore::writerMakeContext(const Task& task)
+{
+    return std::make_shared<HandlerContext>(
         task.id, task.attempts, task.queue,
         [this, id = task.id](
             double fraction, const QString& message) { Q_EMIT m_engine.taskProgress(id, fraction, message); },
         [id = task.id](const QString& line) { qCInfo(lcEngine).noquote() << "task" << id << line; });
-    ++m_runningPerQueue[task.queue];
+}
+
+void EngineCore::writerAssign(const Dispatch& d, qint64 now)
+{
+    Slot& slot = m_slots[std::size_t(d.index)];
+    auto context = writerMakeContext(d.task);
     {
         std::lock_guard lock(m_stateMutex);
-        m_running[task.id] = slot.context;
+        m_running[d.task.id] = context;
+        if (d.ahead)
+            m_aheadIds.insert(d.task.id);
     }
-    writerPublishWorker(slot, index);
-    slot.worker->assign(Assignment {std::move(task), slot.worker->name(), slot.context});
+    if (d.ahead) {
+        // The worker status keeps showing the current task: this one has not started.
+        slot.ahead = Ahead {d.task, context, now, false};
+        slot.worker->assign(Assignment {d.task, slot.worker->name(), std::move(context), true});
+        return;
+    }
+    slot.busy = true;
+    slot.task = d.task;
+    slot.since = now;
+    slot.deadline = d.task.timeoutMs > 0 ? now + d.task.timeoutMs : 0;
+    slot.context = context;
+    writerPublishWorker(slot, d.index);
+    slot.worker->assign(Assignment {d.task, slot.worker->name(), std::move(context), false});
+}
+
+bool EngineCore::writerRevokeAhead(int index)
+{
+    Slot& slot = m_slots[std::size_t(index)];
+    if (!slot.ahead || slot.ahead->started)
+        return false;
+    if (!slot.worker->revoke(slot.ahead->task.id)) {
+        slot.ahead->started = true; // its start report is on the way
+        return false;
+    }
+    {
+        std::lock_guard lock(m_stateMutex);
+        m_running.erase(slot.ahead->task.id);
+        m_aheadIds.remove(slot.ahead->task.id);
+    }
+    m_givingBack.push_back(std::move(slot.ahead->task));
+    slot.ahead.reset();
+    {
+        std::lock_guard lock(m_mutex);
+        ++m_givingBackCount;
+    }
+    if (!slot.busy) {
+        if (slot.retiring)
+            slot.worker->requestExit();
+        slot.since = nowMs();
+        writerPublishWorker(slot, index);
+    }
+    return true;
+}
+
+void EngineCore::writerRevokeAheads(qint64 now, bool claiming)
+{
+    const std::vector<SlotPlan> plan = writerPlan({}, {});
+    for (int i = 0; i < int(m_slots.size()); ++i) {
+        const Slot& slot = m_slots[std::size_t(i)];
+        if (!slot.ahead || slot.ahead->started)
+            continue;
+        const Ahead& ahead = *slot.ahead;
+        const auto config = m_configs.constFind(ahead.task.queue);
+        const bool queueClosed = config == m_configs.cend() || config->paused
+            || (config->concurrency > 0 && writerEngagedIn(ahead.task.queue, plan) > config->concurrency);
+        if (!claiming || slot.retiring || queueClosed || ahead.context->isCancelled()
+            || now - ahead.claimedAt >= m_options.aheadGiveBackMs)
+            writerRevokeAhead(i);
+    }
+}
+
+void EngineCore::RecentRuns::add(qint64 runMs)
+{
+    ms[std::size_t(next)] = runMs;
+    next = (next + 1) % int(ms.size());
+    count = std::min(count + 1, int(ms.size()));
+}
+
+bool EngineCore::RecentRuns::allShort(qint64 limitMs) const
+{
+    return count == int(ms.size()) && std::all_of(ms.begin(), ms.end(), [limitMs](qint64 m) { return m < limitMs; });
 }
 
 void EngineCore::writerAdjustWorkers()
@@ -819,17 +1103,18 @@ void EngineCore::writerAdjustWorkers()
             ++active;
     }
     for (std::size_t i = 0; i < m_slots.size() && active < desired; ++i) {
-        if (m_slots[i].retiring && m_slots[i].busy) {
+        if (m_slots[i].retiring && (m_slots[i].busy || m_slots[i].ahead)) {
             m_slots[i].retiring = false;
             ++active;
         }
     }
     while (active > desired) {
-        // Retire from the back: idle ones leave now, busy ones after their task.
+        // Retire from the back: idle ones leave now, busy ones after their task; a task claimed ahead goes back.
         for (std::size_t i = m_slots.size(); i-- > 0;) {
             if (!m_slots[i].retiring) {
                 m_slots[i].retiring = true;
-                if (!m_slots[i].busy)
+                writerRevokeAhead(int(i));
+                if (!m_slots[i].busy && !m_slots[i].ahead)
                     m_slots[i].worker->requestExit();
                 --active;
                 break;
@@ -837,7 +1122,7 @@ void EngineCore::writerAdjustWorkers()
         }
     }
     // Drop retired idle workers at the end of the vector (indices of the others must stay stable).
-    while (!m_slots.empty() && m_slots.back().retiring && !m_slots.back().busy) {
+    while (!m_slots.empty() && m_slots.back().retiring && !m_slots.back().busy && !m_slots.back().ahead) {
         const int index = int(m_slots.size()) - 1;
         m_slots.pop_back();
         std::lock_guard lock(m_stateMutex);

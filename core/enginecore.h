@@ -8,6 +8,7 @@
 
 #include <QSet>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -44,13 +45,15 @@ public:
     Result<T> call(std::function<Result<T>(TaskStore&)> fn, Atomicity atomicity = Atomicity::Savepoint)
     {
         std::optional<Result<T>> out;
-        Status s = execute([&](TaskStore& store) -> Status {
-            auto r = fn(store);
-            if (!r)
-                return r.error();
-            out.emplace(std::move(r));
-            return success();
-        }, atomicity);
+        Status s = execute(
+            [&](TaskStore& store) -> Status {
+                auto r = fn(store);
+                if (!r)
+                    return r.error();
+                out.emplace(std::move(r));
+                return success();
+            },
+            atomicity);
         if (!s)
             return s.error();
         return std::move(*out);
@@ -85,28 +88,73 @@ private:
         void finish(Status s);
         Status wait();
     };
+    // A task claimed ahead for a busy worker (prefetch): with one worker, the results of several short tasks then
+    // share a commit instead of costing one each. It waits in the worker's inbox and starts the moment the current
+    // run ends; the worker reports that start, and the writer records it ("started" event and started_at, at the
+    // real start) in the transaction that records the previous result. Taken back (TaskStore::giveBack) if it has
+    // not started within aheadGiveBackMs, or when its queue is paused or over its concurrency, the worker retires,
+    // workers stop, or an admin cancels it. In the database it is running (leased, its attempt counted, renewed
+    // with the others) from the claim on.
+    struct Ahead {
+        Task task;
+        std::shared_ptr<HandlerContext> context;
+        qint64 claimedAt = 0;
+        bool started = false; // a revoke failed: the worker has it, its start report is on the way
+    };
     struct Slot {
         std::unique_ptr<Worker> worker;
-        bool busy = false;
+        bool busy = false; // a handler runs (or is about to run) the current task
         bool retiring = false;
         Task task;
         std::shared_ptr<HandlerContext> context;
         qint64 deadline = 0; // 0: no timeout
         qint64 since = 0;
+        std::optional<Ahead> ahead;
+    };
+    // What a slot will hold once the open transaction commits (see writerPlan).
+    struct SlotPlan {
+        bool current = false;
+        bool ahead = false;
+        QString queue; // of the current task, else of the one ahead
+        qint64 since = 0;
+    };
+    struct Dispatch {
+        int index = 0;
+        Task task;
+        bool ahead = false;
+    };
+    // The last run times of a queue's handlers in this process: a queue qualifies for claims ahead while all were
+    // short.
+    struct RecentRuns {
+        std::array<qint64, 4> ms {};
+        int count = 0;
+        int next = 0;
+        void add(qint64 runMs);
+        bool allShort(qint64 limitMs) const;
     };
 
     void writerMain(const std::shared_ptr<Command>& opened);
     void writerCycle();
     Status writerRecordCompletion(const Completion& completion);
-    void writerFreeSlot(const Completion& completion, qint64 now);
-    // Claims tasks for the idle slots and for `freed`, the slots whose results this transaction records; the
-    // slots take them in writerAssign() once the transaction is committed.
-    Status writerClaim(qint64 now, const QSet<int>& freed, QList<std::pair<int, Task>>& dispatch);
-    void writerAssign(int index, Task task, qint64 now);
-    bool writerSlotIsFree(int index, const QSet<int>& freed) const;
-    int writerRunningIn(const QString& queue, const QSet<int>& freed) const;
+    Status writerRecordReport(const Completion& report);
+    void writerFreeSlot(const Completion& completion, qint64 now, bool publish);
+    void writerPromoteAhead(int index, const AheadStart& started);
+    // Slot states after the reports recorded[i] of `reports` are committed (all slots as they are for none).
+    std::vector<SlotPlan> writerPlan(const std::deque<Completion>& reports, const std::vector<bool>& recorded) const;
+    // Claims tasks for the slots that will be free and, for slots that will be busy with a short task, one ahead;
+    // the slots take them in writerAssign() once the transaction is committed.
+    Status writerClaim(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
+    Status writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
+    void writerAssign(const Dispatch& d, qint64 now);
+    std::shared_ptr<HandlerContext> writerMakeContext(const Task& task);
+    bool writerSlotIsFree(int index, const std::vector<SlotPlan>& plan) const;
+    int writerEngagedIn(const QString& queue, const std::vector<SlotPlan>& plan) const;
+    // Takes back the slot's task claimed ahead unless the worker has started it; it then waits in m_givingBack for
+    // a transaction to return it to the queue.
+    bool writerRevokeAhead(int index);
+    void writerRevokeAheads(qint64 now, bool claiming);
     void writerAdjustWorkers();
-    bool writerHasClaimableWork(const QSet<int>& freed) const;
+    bool writerHasClaimableWork(const std::vector<SlotPlan>& plan) const;
     void writerReloadConfigs();
     void writerRecount();
     void writerSample(qint64 now);
@@ -131,8 +179,10 @@ private:
     bool m_claiming = true;
     bool m_configsDirty = false;
     bool m_foreignCommit = false; // PgChangeListener saw another connection commit
+    bool m_revokeAheads = false; // a task claimed ahead may have to go back (cancelled, workers stopping)
     int m_desiredWorkers = 0;
-    int m_busyWorkers = 0;
+    int m_busyWorkers = 0; // tasks claimed by this process whose results (or return) are not yet committed
+    int m_givingBackCount = 0; // of which revoked before they started (m_givingBack)
     QSet<QString> m_readyHints;
 
     // Published state, under m_stateMutex.
@@ -141,7 +191,8 @@ private:
     QList<QueueConfig> m_publishedConfigs;
     std::map<int, WorkerStatus> m_workerStatus;
     StatsSample m_lastSample;
-    std::map<qint64, std::shared_ptr<HandlerContext>> m_running;
+    std::map<qint64, std::shared_ptr<HandlerContext>> m_running; // including the tasks claimed ahead
+    QSet<qint64> m_aheadIds;
 
     // Writer thread only.
     std::unique_ptr<WalCheckpointer> m_checkpointer; // declared before m_store: outlives the hook that calls it
@@ -149,7 +200,8 @@ private:
     std::unique_ptr<PgChangeListener> m_listener; // PostgreSQL only
     std::vector<Slot> m_slots;
     QHash<QString, QueueConfig> m_configs;
-    QHash<QString, int> m_runningPerQueue;
+    QHash<QString, RecentRuns> m_recentRuns;
+    std::vector<Task> m_givingBack; // revoked tasks claimed ahead, to be returned to the queue
     QSet<QString> m_maybeReady;
     QStringList m_queueOrder;
     int m_claimRotation = 0;

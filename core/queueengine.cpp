@@ -74,8 +74,8 @@ Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tas
             return *error;
         }
     }
-    auto result = m_core->call<QList<EnqueueResult>>([&](TaskStore& store) { return store.enqueue(tasks, nowMs()); },
-        EngineCore::Atomicity::ByItself);
+    auto result = m_core->call<QList<EnqueueResult>>(
+        [&](TaskStore& store) { return store.enqueue(tasks, nowMs()); }, EngineCore::Atomicity::ByItself);
     return result;
 }
 
@@ -88,10 +88,12 @@ Result<qint64> QueueEngine::retry(const TaskFilter& filter)
 Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
 {
     QList<qint64> running;
-    auto result = m_core->call<qint64>([&](TaskStore& store) {
-        running.clear();
-        return store.cancel(filter, nowMs(), &running);
-    }, EngineCore::Atomicity::ByItself);
+    auto result = m_core->call<qint64>(
+        [&](TaskStore& store) {
+            running.clear();
+            return store.cancel(filter, nowMs(), &running);
+        },
+        EngineCore::Atomicity::ByItself);
     if (result)
         m_core->stopRunning(running, StopReason::CancelledByUser);
     return result;
@@ -99,8 +101,7 @@ Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
 
 Result<qint64> QueueEngine::purge(const TaskFilter& filter)
 {
-    return m_core->call<qint64>(
-        [&](TaskStore& store) { return store.purge(filter); }, EngineCore::Atomicity::ByItself);
+    return m_core->call<qint64>([&](TaskStore& store) { return store.purge(filter); }, EngineCore::Atomicity::ByItself);
 }
 
 Status QueueEngine::setPaused(const QString& queue, bool paused)
@@ -109,8 +110,8 @@ Status QueueEngine::setPaused(const QString& queue, bool paused)
         if (auto error = checkQueueName(queue))
             return *error;
     }
-    Status s = m_core->execute([&](TaskStore& store) { return store.setPaused(queue, paused, nowMs()); },
-        EngineCore::Atomicity::ByItself);
+    Status s = m_core->execute(
+        [&](TaskStore& store) { return store.setPaused(queue, paused, nowMs()); }, EngineCore::Atomicity::ByItself);
     if (s)
         m_core->reloadQueueConfigs();
     return s;
@@ -140,8 +141,8 @@ Status QueueEngine::setQueueConfig(const QueueConfig& config)
         || config.retryPolicy.jitter > 1)
         return Error {
             ErrorCode::InvalidArgument, QStringLiteral("Invalid configuration for queue %1").arg(config.name)};
-    Status s = m_core->execute([&](TaskStore& store) { return store.setQueueConfig(config, nowMs()); },
-        EngineCore::Atomicity::ByItself);
+    Status s = m_core->execute(
+        [&](TaskStore& store) { return store.setQueueConfig(config, nowMs()); }, EngineCore::Atomicity::ByItself);
     if (s) {
         m_core->reloadQueueConfigs();
         m_core->markQueueReady(config.name);

@@ -24,6 +24,10 @@ struct EngineOptions {
     qint64 sampleIntervalMs = 1000; // live metrics; 0 turns sampling off
     bool persistMetrics = true; // keep a metrics history in the database
     qint64 shutdownGraceMs = 10'000; // how long running tasks may finish on shutdown before being asked to stop
+    // A worker whose queue's recent runs were short (under 5 ms) gets its next task claimed ahead, so that one
+    // commit records several results; such a task goes back to the queue if it has not started after this long.
+    // 0: never claim ahead.
+    qint64 aheadGiveBackMs = 200;
     std::shared_ptr<const HandlerRegistry> handlers; // default: HandlerRegistry::createDefault()
 };
 

@@ -131,6 +131,11 @@ const SqlDialect& sqliteDialect()
             " lost'"
             " WHERE state = 'running' AND lease_expires_at < :now RETURNING id, queue, attempts, lease_owner"),
         QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'"),
+        QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1,"
+                       " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
+                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
+                       " ORDER BY priority DESC, run_at, id LIMIT :limit) RETURNING ")
+            + taskColumns(),
     };
     return dialect;
 }

@@ -34,6 +34,10 @@ struct SqlDialect {
     QString recoverLeasesExhausted;
     QString recoverLeasesRequeue;
     QString nextScheduledRunAt;
+    // The claim of a task "ahead" for a worker that is still busy (EngineCore's prefetch): the same as `claim` but
+    // started_at is left alone until the handler really starts (TaskStore::recordAheadStart). Binds :owner,
+    // :lease_until, :queue, :limit.
+    QString claimAhead;
 };
 
 const SqlDialect& sqliteDialect();

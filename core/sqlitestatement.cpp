@@ -10,8 +10,8 @@ SqliteStatement::SqliteStatement(sqlite3* db, const QString& sql)
     : m_db(db)
 {
     const QByteArray utf8 = sql.toUtf8();
-    m_lastCode = sqlite3_prepare_v3(db, utf8.constData(), int(utf8.size()), SQLITE_PREPARE_PERSISTENT, &m_statement,
-        nullptr);
+    m_lastCode
+        = sqlite3_prepare_v3(db, utf8.constData(), int(utf8.size()), SQLITE_PREPARE_PERSISTENT, &m_statement, nullptr);
     if (m_lastCode != SQLITE_OK) {
         m_lastMessage = QString::fromUtf8(sqlite3_errmsg(db));
         qCWarning(lcStore) << "prepare failed:" << sqlite3_errmsg(db) << sql;

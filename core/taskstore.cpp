@@ -759,7 +759,7 @@ QList<StateTransition> TaskStore::takeTransitions()
 
 Status TaskStore::addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind,
     std::optional<TaskState> from, TaskState to, int attempt, const QString& worker, const QString& detail,
-    qint64 durationMs)
+    qint64 durationMs, bool countTransition)
 {
     // The parameters are numbered in order of appearance on both paths: ?1 is :task_id, ?10 is :duration.
     static const QString sql = QStringLiteral(
@@ -800,7 +800,7 @@ Status TaskStore::addEvent(qint64 taskId, const QString& queue, qint64 at, const
         if (!q.exec())
             return sqlError(q.lastError(), context());
     }
-    if (from != to)
+    if (from != to && countTransition)
         m_transitions.append({taskId, queue, from, to});
     return success();
 }
@@ -829,9 +829,8 @@ Result<qint64> TaskStore::insertTask(
             queue = defaults.insert(t.queue, values);
         }
         SqliteStatement& insert = sqliteStatement(m_dialect.insertTask);
-        const auto text = [&](const char* name, const QString& value) {
-            insert.bindText(insert.parameterIndex(name), value);
-        };
+        const auto text
+            = [&](const char* name, const QString& value) { insert.bindText(insert.parameterIndex(name), value); };
         const auto integer = [&](const char* name, qint64 value, bool present = true) {
             if (present)
                 insert.bindInt(insert.parameterIndex(name), value);
@@ -964,11 +963,13 @@ Status TaskStore::addEnqueuedEvents(const QList<EnqueueResult>& results)
     return success();
 }
 
-Result<QList<Task>> TaskStore::claim(const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now)
+Result<QList<Task>> TaskStore::claim(
+    const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now, bool ahead)
 {
     QList<Task> tasks;
-    QSqlQuery& q = prepared(m_dialect.claim);
-    q.bindValue(QStringLiteral(":now"), now);
+    QSqlQuery& q = prepared(ahead ? m_dialect.claimAhead : m_dialect.claim);
+    if (!ahead)
+        q.bindValue(QStringLiteral(":now"), now);
     q.bindValue(QStringLiteral(":owner"), owner);
     q.bindValue(QStringLiteral(":lease_until"), now + leaseMs);
     q.bindValue(QStringLiteral(":queue"), queue);
@@ -978,6 +979,11 @@ Result<QList<Task>> TaskStore::claim(const QString& queue, int limit, const QStr
     while (q.next())
         tasks.append(readTask(q));
     q.finish();
+    if (ahead) {
+        // No "started" event records this change (see recordAheadStart): the counts learn it here.
+        for (const Task& task : std::as_const(tasks))
+            m_transitions.append({task.id, task.queue, TaskState::Queued, TaskState::Running});
+    }
     // RETURNING gives no order; dispatch in the order the queue promises.
     std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
         if (a.priority != b.priority)
@@ -993,6 +999,72 @@ Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 no
 {
     return addEvent(task.id, task.queue, now, QStringLiteral("started"), TaskState::Queued, TaskState::Running,
         task.attempts, worker, {}, std::max<qint64>(0, now - task.runAt));
+}
+
+Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const QString& worker, qint64 at)
+{
+    return atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral("UPDATE tasks SET started_at = ? WHERE id = ? AND state = 'running'"
+                                               " AND attempts = ? AND lease_owner = ? RETURNING id"));
+        q.bindValue(0, at);
+        q.bindValue(1, task.id);
+        q.bindValue(2, task.attempts);
+        q.bindValue(3, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot record the start of task %1").arg(task.id));
+        if (!q.next())
+            return leaseLost(task.id, task.attempts, owner);
+        q.finish();
+        return addEvent(task.id, task.queue, at, QStringLiteral("started"), TaskState::Queued, TaskState::Running,
+            task.attempts, worker, {}, std::max<qint64>(0, at - task.runAt), false);
+    });
+}
+
+Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& owner, qint64 now)
+{
+    TaskState newState = TaskState::Queued;
+    Status s = atomically([&]() -> Status {
+        // Cancelled by an admin while it waited (the flag a running task's worker would have seen): it ends here.
+        QSqlQuery& c = prepared(
+            QStringLiteral("UPDATE tasks SET state = 'cancelled', attempts = attempts - 1, finished_at = ?,"
+                           " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'running'"
+                           " AND attempts = ? AND lease_owner = ? AND cancel_requested <> 0 RETURNING queue"));
+        c.bindValue(0, now);
+        c.bindValue(1, id);
+        c.bindValue(2, attempt);
+        c.bindValue(3, owner);
+        if (!c.exec())
+            return sqlError(c.lastError(), QStringLiteral("Cannot give back task %1").arg(id));
+        if (c.next()) {
+            const QString queue = c.value(0).toString();
+            c.finish();
+            newState = TaskState::Cancelled;
+            return addEvent(id, queue, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled,
+                attempt - 1, {}, QStringLiteral("cancelled before it started"), -1);
+        }
+        c.finish();
+        QSqlQuery& q
+            = prepared(QStringLiteral("UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
+                                      " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ?"
+                                      " AND lease_owner = ? RETURNING queue"));
+        q.bindValue(0, id);
+        q.bindValue(1, attempt);
+        q.bindValue(2, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot give back task %1").arg(id));
+        if (!q.next())
+            return leaseLost(id, attempt, owner);
+        const QString queue = q.value(0).toString();
+        q.finish();
+        // No event: the claim wrote none either, so the history shows the task queued all along, which it was as
+        // far as any handler is concerned.
+        m_transitions.append({id, queue, TaskState::Running, TaskState::Queued});
+        newState = TaskState::Queued;
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return newState;
 }
 
 Status TaskStore::complete(
@@ -1621,9 +1693,9 @@ Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
     activity.lastEventId = afterEventId;
     // Every event since the last sample, a row each: the C API path (see sqlitestatement.h), where QSqlQuery's
     // per-row QVariants cost more than the rest of the sampler.
-    SqliteStatement& q
-        = sqliteStatement(QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ?1 AND kind IN"
-                                         " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id"));
+    SqliteStatement& q = sqliteStatement(
+        QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ?1 AND kind IN"
+                       " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id"));
     q.bindInt(1, afterEventId);
     QString queue; // most events of a sample share a queue: convert its name once per change
     while (q.step()) {

@@ -67,9 +67,20 @@ public:
     // Tasks must already be validated (see validateNewTask). Existing idempotency keys return the stored task.
     Result<QList<EnqueueResult>> enqueue(const QList<NewTask>& tasks, qint64 now);
     // Claims up to `limit` ready tasks of `queue` for `owner`, counting an attempt each; ordered for dispatch.
-    Result<QList<Task>> claim(const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now);
+    // `ahead`: claimed for a worker that is still busy (EngineCore's prefetch). Such a claim records its transition
+    // to running at once but neither a "started" event nor started_at: recordAheadStart() writes them when the
+    // handler starts, and giveBack() undoes the claim if it never does.
+    Result<QList<Task>> claim(
+        const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now, bool ahead = false);
     // Records the "started" event of a claimed task with the worker that runs it.
     Status recordStart(const Task& task, const QString& worker, qint64 now);
+    // A task claimed ahead began to run at `at`: sets started_at and writes its "started" event (fenced like
+    // complete(); NotFound when the lease was lost).
+    Status recordAheadStart(const Task& task, const QString& owner, const QString& worker, qint64 at);
+    // A task claimed ahead whose handler never started goes back: queued with its attempt refunded, its place in
+    // the queue (run_at) and its history unchanged, as if it had never been claimed; or cancelled, when an admin
+    // asked to cancel it meanwhile. Returns the new state (fenced like complete()).
+    Result<TaskState> giveBack(qint64 id, int attempt, const QString& owner, qint64 now);
     // The fencing token is (attempt, owner): a stale worker whose task was re-delivered changes nothing and gets
     // NotFound.
     Status complete(
@@ -162,8 +173,10 @@ private:
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
     bool sqliteTransactionActive() const;
+    // countTransition false: the state change was already recorded (a task claimed ahead is running from its claim).
     Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
-        TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs);
+        TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs,
+        bool countTransition = true);
     Result<qint64> transitionMatching(const TaskFilter& filter, TaskState from, const QString& setSql,
         const QList<QVariant>& setValues, TaskState to, const QString& eventKind, const QString& detail, qint64 now);
 

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 
+#include <algorithm>
 #include <exception>
 
 namespace qd {
@@ -32,10 +33,21 @@ void Worker::assign(Assignment assignment)
 {
     {
         std::lock_guard lock(m_mutex);
-        Q_ASSERT(!m_inbox);
-        m_inbox = std::move(assignment);
+        Q_ASSERT(m_inbox.size() < 2);
+        m_inbox.push_back(std::move(assignment));
     }
     m_wake.notify_one();
+}
+
+bool Worker::revoke(qint64 taskId)
+{
+    std::lock_guard lock(m_mutex);
+    const auto it = std::find_if(
+        m_inbox.begin(), m_inbox.end(), [taskId](const Assignment& a) { return a.ahead && a.task.id == taskId; });
+    if (it == m_inbox.end())
+        return false;
+    m_inbox.erase(it);
+    return true;
 }
 
 void Worker::requestExit()
@@ -55,19 +67,49 @@ void Worker::join()
 
 void Worker::run()
 {
+    std::optional<Assignment> next; // taken from the inbox as the previous run ended
+    qint64 nextStartedAt = 0;
     for (;;) {
         Assignment assignment;
-        {
-            std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [this] { return m_inbox.has_value() || m_exit; });
-            if (!m_inbox)
-                return;
-            assignment = std::move(*m_inbox);
-            m_inbox.reset();
+        qint64 startedAt = 0;
+        if (next) {
+            assignment = std::move(*next);
+            next.reset();
+            startedAt = nextStartedAt;
+        } else {
+            {
+                std::unique_lock lock(m_mutex);
+                m_wake.wait(lock, [this] { return !m_inbox.empty() || m_exit; });
+                if (m_inbox.empty())
+                    return;
+                assignment = std::move(m_inbox.front());
+                m_inbox.pop_front();
+            }
+            startedAt = QDateTime::currentMSecsSinceEpoch();
+            if (assignment.ahead) {
+                Completion started;
+                started.workerIndex = m_index;
+                started.worker = assignment.worker;
+                started.hasRun = false;
+                started.aheadStarted = AheadStart {assignment.task.id, assignment.task.attempts, startedAt};
+                m_report(std::move(started));
+            }
         }
         HandlerResult result = runHandler(assignment);
+        const qint64 finishedAt = QDateTime::currentMSecsSinceEpoch();
         Completion completion {m_index, std::move(assignment.task), assignment.worker, std::move(result),
-            assignment.context->stopReason(), QDateTime::currentMSecsSinceEpoch()};
+            assignment.context->stopReason(), finishedAt, startedAt, true, std::nullopt};
+        {
+            // Taking the next task under the lock is what makes revoke() and the start exclusive.
+            std::lock_guard lock(m_mutex);
+            if (!m_inbox.empty()) {
+                next = std::move(m_inbox.front());
+                m_inbox.pop_front();
+                nextStartedAt = finishedAt;
+                if (next->ahead)
+                    completion.aheadStarted = AheadStart {next->task.id, next->task.attempts, nextStartedAt};
+            }
+        }
         m_report(std::move(completion));
     }
 }

@@ -5,6 +5,7 @@
 #include "taskhandler.h"
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,9 +21,21 @@ struct Assignment {
     Task task;
     QString worker;
     std::shared_ptr<HandlerContext> context;
+    // Claimed ahead while the worker was busy (EngineCore's prefetch): it waits in the worker's inbox until the
+    // current run ends, unless the engine revokes it first, and the worker reports when it starts it.
+    bool ahead = false;
 };
 
-// What a worker reports back when a handler run ends.
+// A task claimed ahead that the worker has started.
+struct AheadStart {
+    qint64 taskId = 0;
+    int attempt = 0;
+    qint64 at = 0;
+};
+
+// What a worker reports back: a handler run that ended, and the start of a task claimed ahead (taken right after
+// that run, or on its own when the worker was idle as it arrived). The two travel together so that one commit
+// records both.
 struct Completion {
     int workerIndex = 0;
     Task task;
@@ -30,11 +43,15 @@ struct Completion {
     HandlerResult result;
     StopReason stopReason = StopReason::None;
     qint64 finishedAt = 0;
+    qint64 startedAt = 0; // when this run's handler started
+    bool hasRun = true; // false: only aheadStarted is reported
+    std::optional<AheadStart> aheadStarted;
 };
 
-// One worker thread that runs handlers, one task at a time. It never touches the database: it reports each
-// result through `report`, and the engine's writer records it. Thread contract: assign() and requestExit() are
-// called from the engine's writer thread; the handler runs on the worker's own thread.
+// One worker thread that runs handlers, one task at a time (a second one may wait in its inbox, claimed ahead). It
+// never touches the database: it reports each result, and each start of a task claimed ahead, through `report`,
+// and the engine's writer records them. Thread contract: assign(), revoke() and requestExit() are called from the
+// engine's writer thread; the handler runs on the worker's own thread.
 class Worker {
 public:
     using ReportFn = std::function<void(Completion)>;
@@ -48,7 +65,9 @@ public:
     const QString& name() const { return m_name; }
 
     void assign(Assignment assignment);
-    // Exit once the current task (if any) is done.
+    // Takes back a task assigned ahead if the worker has not started it yet; false once it has.
+    bool revoke(qint64 taskId);
+    // Exit once the current task and the assigned ones are done.
     void requestExit();
     void join();
 
@@ -62,7 +81,7 @@ private:
     const ReportFn m_report;
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::optional<Assignment> m_inbox;
+    std::deque<Assignment> m_inbox; // at most the next task and one claimed ahead
     bool m_exit = false;
     // A std::thread rather than a QThread: its join is visible to ThreadSanitizer (the system Qt is not
     // instrumented), and Qt adopts the thread if a handler needs an event loop on it.

@@ -148,8 +148,8 @@ void TestTaskStore::batchHistoryMatchesSingleEnqueues()
     }
     // Every new task is counted once by the live counts, however its history row was written.
     const QList<StateTransition> transitions = m_store->takeTransitions();
-    QCOMPARE(std::count_if(transitions.begin(), transitions.end(), [](const StateTransition& t) { return !t.from; }),
-        4);
+    QCOMPARE(
+        std::count_if(transitions.begin(), transitions.end(), [](const StateTransition& t) { return !t.from; }), 4);
 }
 
 void TestTaskStore::idempotencyKeyReturnsExistingTask()
