@@ -107,11 +107,10 @@ const SqlDialect& sqliteDialect()
         // One row of VALUES, so SQLite needs no statement journal for it (an INSERT ... SELECT may write several
         // rows and gets one: a third of a batched enqueue, callgrind). Every value is bound, the queue's defaults
         // included: TaskStore reads them once per enqueue call (see TaskStore::insertTask).
-        QStringLiteral(
-            "INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
-            "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
-            "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
-            ":timeout_ms, :backoff_base, :backoff_max, :jitter)"),
+        QStringLiteral("INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
+                       "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
+                       "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
+                       ":timeout_ms, :backoff_base, :backoff_max, :jitter)"),
         false,
         QString(),
         // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and read every
