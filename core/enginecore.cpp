@@ -343,23 +343,27 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     m_checkpointer.reset();
 }
 
-// Group commit. With power-loss-safe durability every commit waits for an fsync, which costs the same for one
-// command as for eight: when more producers were active at the last commit than have queued a command now (the
-// others are between their calls), wait a fraction of a commit for them, so that one fsync carries them all
-// (bench B2 with 8 producers). With Normal durability a commit is cheap and the wait would only add latency.
-void EngineCore::writerGatherCommands(
-    std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands)
+// Takes the queued commands for this cycle (under m_mutex). Group commit: with power-loss-safe durability every
+// commit waits for an fsync, which costs the same for one command as for eight: when more producers were active at
+// the last commit than have queued a command now (the others are between their calls), wait a fraction of a commit
+// for them, so that one fsync carries them all (bench B2 with 8 producers). With Normal durability a commit is
+// cheap and the wait would only add latency.
+void EngineCore::writerTakeCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands)
 {
+    const auto take = [&] {
+        while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
+            commands.push_back(std::move(m_commands.front()));
+            m_commands.pop_front();
+        }
+    };
+    take();
     if (m_options.store.durability != Durability::Full || commands.empty() || commands.size() >= m_activeProducers)
         return;
     const auto patience
         = std::min<std::chrono::steady_clock::duration>(m_lastCommitDuration / 2, std::chrono::milliseconds(2));
     m_wake.wait_for(
         lock, patience, [&] { return m_stopping || commands.size() + m_commands.size() >= m_activeProducers; });
-    while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
-        commands.push_back(std::move(m_commands.front()));
-        m_commands.pop_front();
-    }
+    take();
 }
 
 qint64 EngineCore::writerNextWake(qint64 now) const
@@ -410,11 +414,7 @@ void EngineCore::writerCycle()
             });
         }
         m_revokeAheads = false;
-        while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
-            commands.push_back(std::move(m_commands.front()));
-            m_commands.pop_front();
-        }
-        writerGatherCommands(lock, commands);
+        writerTakeCommands(lock, commands);
         if (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt)
             completions.swap(m_completions);
         for (const QString& q : std::as_const(m_readyHints))

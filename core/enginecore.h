@@ -160,7 +160,7 @@ private:
     void writerSample(qint64 now);
     void writerPublishWorker(const Slot& slot, int index);
     qint64 writerNextWake(qint64 now) const;
-    void writerGatherCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands);
+    void writerTakeCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands);
     void reportError(const Error& error);
     void onCompletion(Completion completion);
 
@@ -219,7 +219,7 @@ private:
     bool m_countsDirty = true;
     int m_lastErrorCode = -1;
     std::chrono::steady_clock::duration m_lastCommitDuration {}; // writer thread only
-    std::size_t m_activeProducers = 0; // under m_mutex: see writerGatherCommands()
+    std::size_t m_activeProducers = 0; // under m_mutex: see writerTakeCommands()
 };
 
 } // namespace qd

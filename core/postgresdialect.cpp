@@ -55,7 +55,6 @@ const SqlDialect& postgresDialect()
                        " COALESCE(CAST(:timeout_ms AS BIGINT), q.timeout_ms), CAST(:backoff_base AS BIGINT),"
                        " CAST(:backoff_max AS BIGINT), CAST(:jitter AS DOUBLE PRECISION) "
                        "FROM queues q WHERE q.name = CAST(:queue AS TEXT) RETURNING id"),
-        true,
         QStringLiteral(" FOR UPDATE OF t"),
         QStringLiteral("UPDATE tasks SET state = 'queued' WHERE id IN (SELECT id FROM tasks"
                        " WHERE state = 'scheduled' AND run_at <= :now FOR UPDATE SKIP LOCKED)"

@@ -111,7 +111,6 @@ const SqlDialect& sqliteDialect()
                        "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
                        "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
                        ":timeout_ms, :backoff_base, :backoff_max, :jitter)"),
-        false,
         QString(),
         // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and read every
         // scheduled (or running) row's table entry: 150-370 ms per call with 20,000 scheduled tasks among a million

@@ -23,9 +23,8 @@ struct SqlDialect {
     // PostgreSQL: inserts one task reading its queue's defaults, and nothing when the queue does not exist. SQLite:
     // inserts the row as bound, :max_attempts and :timeout_ms included (see sqliteDialect()). Binds :type,
     // :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, :timeout_ms, :backoff_base,
-    // :backoff_max, :jitter, :queue. When insertReturnsId, it returns the new id as a row (else lastInsertId()).
+    // :backoff_max, :jitter, :queue. On PostgreSQL it returns the new id as a row.
     QString insertTask;
-    bool insertReturnsId = false;
     // Appended to the SELECT that reads a running task before failing it: keeps another host from changing the row
     // between the read and the update.
     QString lockTaskRow;

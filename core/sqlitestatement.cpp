@@ -60,11 +60,6 @@ void SqliteStatement::bindDouble(int index, double value)
     sqlite3_bind_double(m_statement, index, value);
 }
 
-void SqliteStatement::bindNull(int index)
-{
-    sqlite3_bind_null(m_statement, index);
-}
-
 bool SqliteStatement::step()
 {
     if (!m_statement) {

@@ -26,7 +26,6 @@ public:
     SqliteStatement(const SqliteStatement&) = delete;
     SqliteStatement& operator=(const SqliteStatement&) = delete;
 
-    bool isValid() const { return m_statement != nullptr; }
     // The 1-based index of a named parameter (":name"), 0 if the statement has none of that name. Remembered by the
     // name's address: pass string literals.
     int parameterIndex(const char* name) const;
@@ -35,7 +34,6 @@ public:
     void bindUtf8(int index, const QByteArray& text); // not copied: `text` must outlive step()
     void bindInt(int index, qint64 value);
     void bindDouble(int index, double value);
-    void bindNull(int index);
 
     // One step: true while a row is available (RETURNING), false at the end or on error (see failed()).
     bool step();

@@ -872,8 +872,6 @@ Result<qint64> TaskStore::insertTask(
     insert.bindValue(QStringLiteral(":queue"), t.queue);
     if (!insert.exec())
         return sqlError(insert.lastError(), QStringLiteral("Cannot store the task"));
-    if (!m_dialect.insertReturnsId)
-        return insert.numRowsAffected() == 0 ? 0 : insert.lastInsertId().toLongLong();
     const qint64 newId = insert.next() ? insert.value(0).toLongLong() : 0;
     insert.finish();
     return newId;
