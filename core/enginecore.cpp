@@ -734,9 +734,11 @@ Status EngineCore::writerRecordCompletion(const Completion& c)
     return recorded;
 }
 
+// A report's writes fail after the first one only when the database does (a lost lease is found before any
+// write): no savepoint (TaskStore::Undo::Transaction).
 Status EngineCore::writerRecordReport(const Completion& c)
 {
-    return m_store->atomically([&]() -> Status {
+    return m_store->atomically(TaskStore::Undo::Transaction, [&]() -> Status {
         if (c.hasRun) {
             if (Status s = writerRecordCompletion(c); !s)
                 return s;
@@ -886,12 +888,13 @@ Status EngineCore::writerClaim(qint64 now, std::vector<SlotPlan>& plan, QList<Di
             capacity = std::min(capacity, config.concurrency - writerEngagedIn(name, plan));
         if (capacity <= 0)
             continue;
-        // The claim and its "started" events stand or fall together (a savepoint): a claim without them would
-        // commit tasks that are running in the database but on no worker.
+        // The claim and its "started" events stand or fall together: a claim without them would commit tasks that
+        // are running in the database but on no worker. The events fail only when the database does: no savepoint
+        // (TaskStore::Undo::Transaction).
         const qsizetype mark = dispatch.size();
         const QList<int> idleBefore = idle;
         bool drained = false;
-        const Status s = m_store->atomically([&]() -> Status {
+        const Status s = m_store->atomically(TaskStore::Undo::Transaction, [&]() -> Status {
             auto claimed = m_store->claim(name, capacity, m_owner, m_options.leaseMs, now);
             if (!claimed)
                 return claimed.error();
@@ -973,7 +976,8 @@ Status EngineCore::writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QLi
         const QList<int>& holders = wanted[name];
         const qsizetype mark = dispatch.size();
         bool drained = false;
-        const Status s = m_store->atomically([&]() -> Status {
+        // One statement: it fails whole, and needs no savepoint.
+        const Status s = m_store->atomically(TaskStore::Undo::Transaction, [&]() -> Status {
             auto claimed = m_store->claim(name, int(holders.size()), m_owner, m_options.leaseMs, now, true);
             if (!claimed)
                 return claimed.error();

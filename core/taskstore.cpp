@@ -680,7 +680,7 @@ void TaskStore::rollback()
     m_transitions.clear();
 }
 
-Status TaskStore::atomically(const std::function<Status()>& fn)
+Status TaskStore::atomically(Undo undo, const std::function<Status()>& fn)
 {
     if (m_txDepth == 0) {
         if (Status s = begin(); !s)
@@ -692,20 +692,29 @@ Status TaskStore::atomically(const std::function<Status()>& fn)
         }
         return commit();
     }
+    if (undo == Undo::Transaction && m_sqlite) {
+        const sqlite3_int64 changesBefore = sqlite3_total_changes64(m_sqlite);
+        const qsizetype mark = m_transitions.size();
+        const int depth = m_txDepth++;
+        Status s = fn();
+        if (transactionEndedWithin())
+            return transactionEnded(s);
+        m_txDepth = depth;
+        if (!s && sqlite3_total_changes64(m_sqlite) != changesBefore)
+            rollback(); // fn wrote part of its change: only the whole transaction can take it back
+        else if (!s)
+            m_transitions.resize(mark);
+        return s;
+    }
     const QString savepoint = QStringLiteral("sp%1").arg(m_txDepth);
     if (Status s = execControl(QLatin1String("SAVEPOINT ") + savepoint); !s)
         return s;
     const qsizetype mark = m_transitions.size();
-    ++m_txDepth;
+    const int depth = m_txDepth++;
     Status s = fn();
-    --m_txDepth;
-    if (!s && !sqliteTransactionActive()) {
-        // SQLite rolled the whole transaction back by itself (disk full, I/O error): there is no savepoint to
-        // return to, and nothing of the enclosing transaction survives either.
-        m_txDepth = 0;
-        m_transitions.clear();
-        return s;
-    }
+    if (transactionEndedWithin())
+        return transactionEnded(s);
+    m_txDepth = depth;
     if (!s) {
         execControl(QLatin1String("ROLLBACK TO ") + savepoint);
         m_transitions.resize(mark);
@@ -713,6 +722,22 @@ Status TaskStore::atomically(const std::function<Status()>& fn)
     if (Status released = execControl(QLatin1String("RELEASE ") + savepoint); !released && s)
         return released;
     return s;
+}
+
+// After a nested fn: whether the whole transaction was rolled back meanwhile, by SQLite itself (disk full, I/O
+// error) or by a nested write without a savepoint (Undo::Transaction).
+bool TaskStore::transactionEndedWithin() const
+{
+    return m_txDepth == 0 || (m_sqlite && sqlite3_get_autocommit(m_sqlite) != 0);
+}
+
+// There is no savepoint to return to, and nothing of the enclosing transaction survives: a success of fn's would
+// now be a lie.
+Status TaskStore::transactionEnded(const Status& s)
+{
+    m_txDepth = 0;
+    m_transitions.clear();
+    return s ? Status(Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}) : s;
 }
 
 bool TaskStore::sqliteTransactionActive() const
@@ -885,7 +910,10 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
     // SQLite: a batch's "enqueued" history rows are written by one statement after its tasks (see
     // addEnqueuedEvents()); a single task's by addEvent(), which needs no statement journal.
     const bool bulkHistory = m_sqlite && tasks.size() > 1;
-    Status s = atomically([&]() -> Status {
+    // One task is written by one INSERT, its queue's the first time, and its history row: the later ones fail
+    // only when the database does (see Undo::Transaction). A batch keeps its savepoint, paid once for all.
+    const Undo undo = tasks.size() == 1 ? Undo::Transaction : Undo::Savepoint;
+    Status s = atomically(undo, [&]() -> Status {
         for (const NewTask& t : tasks) {
             if (!t.idempotencyKey.isEmpty()) {
                 QSqlQuery& find = prepared(QStringLiteral("SELECT id FROM tasks WHERE idempotency_key = :key"));

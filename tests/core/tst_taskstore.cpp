@@ -44,6 +44,7 @@ private Q_SLOTS:
     void claimUsesReadyIndex();
     void checkpointsRunOnTheCheckpointerThread();
     void eventsCommittedOutOfIdOrderAreCountedOnce();
+    void writeWithoutSavepointUndoesAllOrNothing();
 
 private:
     QTemporaryDir m_dir;
@@ -605,6 +606,57 @@ void TestTaskStore::eventsCommittedOutOfIdOrderAreCountedOnce()
     auto third = reader->eventActivitySince(second->lastEventId);
     QVERIFY(third);
     QCOMPARE(third->enqueued.value(QStringLiteral("default")), 0);
+}
+
+// TaskStore::Undo::Transaction: a failure before the first write leaves the open transaction as it was; one after
+// it rolls the whole transaction back on SQLite (no half-written change survives), and a caller that ignores the
+// failure cannot commit what is left. PostgreSQL keeps a savepoint: there the rest of the transaction stands.
+void TestTaskStore::writeWithoutSavepointUndoesAllOrNothing()
+{
+    const auto failsBeforeWriting = [] { return Status(Error {ErrorCode::NotFound, QStringLiteral("lease lost")}); };
+    const auto failsAfterWriting = [&]() -> Status {
+        if (auto written = m_store->enqueue({task()}, m_now); !written)
+            return written.error();
+        return Error {ErrorCode::Io, QStringLiteral("the history row could not be written")};
+    };
+
+    QVERIFY(m_store->begin());
+    QVERIFY(m_store->enqueue({task()}, m_now));
+    Status refused = m_store->atomically(TaskStore::Undo::Transaction, failsBeforeWriting);
+    QCOMPARE(refused.error().code, ErrorCode::NotFound);
+    QVERIFY(m_store->inTransaction());
+    QVERIFY(m_store->commit());
+    QCOMPARE(*m_store->countTasks({}), 1);
+
+    QVERIFY(m_store->begin());
+    QVERIFY(m_store->enqueue({task()}, m_now));
+    Status broken = m_store->atomically(TaskStore::Undo::Transaction, failsAfterWriting);
+    QCOMPARE(broken.error().code, ErrorCode::Io);
+    if (onPostgres()) {
+        QVERIFY(m_store->inTransaction());
+        QVERIFY(m_store->commit());
+        QCOMPARE(*m_store->countTasks({}), 2);
+        return;
+    }
+    QVERIFY(!m_store->inTransaction());
+    QVERIFY(m_store->takeTransitions().isEmpty());
+    QCOMPARE(*m_store->countTasks({}), 1);
+
+    // Inside a savepoint that swallows the failure: the savepoint is gone with the transaction, and says so.
+    QVERIFY(m_store->begin());
+    QVERIFY(m_store->enqueue({task()}, m_now));
+    Status swallowed = m_store->atomically([&]() -> Status {
+        if (Status inner = m_store->atomically(TaskStore::Undo::Transaction, failsAfterWriting); inner)
+            return Error {ErrorCode::Internal, QStringLiteral("the inner write should have failed")};
+        return success();
+    });
+    QVERIFY(!swallowed);
+    QCOMPARE(swallowed.errorString(), QStringLiteral("The transaction ended early"));
+    QVERIFY(!m_store->inTransaction());
+    QCOMPARE(*m_store->countTasks({}), 1);
+    auto history = m_store->taskWithEvents(1);
+    QVERIFY(history);
+    QCOMPARE(history->events.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestTaskStore)
