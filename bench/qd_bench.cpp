@@ -573,6 +573,12 @@ int profileOne(Scratch& scratch, const QString& outDir, const Sizes& s, const QS
     double rate = 0;
     if (what == QLatin1String("engine-b1")) {
         rate = engineEnqueueRate(scratch.newFile(QStringLiteral("p")), Durability::Normal, s.enqueueCalls, 1);
+    } else if (what.startsWith(QLatin1String("engine-b2-"))) {
+        const int producers = std::max(1, what.mid(10).toInt());
+        rate = engineEnqueueRate(scratch.newFile(QStringLiteral("p")), Durability::Full,
+            producers == 1 ? s.durableCalls : s.durableCalls * 4, producers);
+    } else if (what == QLatin1String("fsync-b2")) {
+        rate = rawFsyncRate(scratch.newFile(QStringLiteral("p")), s.durableCalls);
     } else if (what == QLatin1String("raw-b1")) {
         rate = rawInsertRate(schemaOnly(scratch, QStringLiteral("p")), s.enqueueCalls, 1, false, false);
     } else if (what == QLatin1String("qt-positional-b3") || what == QLatin1String("qt-named-b3")) {
@@ -899,7 +905,8 @@ int main(int argc, char** argv)
         QStringLiteral("command"), QStringLiteral("The command line to cite in the report."), QStringLiteral("text"));
     const QCommandLineOption profile(QStringLiteral("profile"),
         QStringLiteral(
-            "Run one side of one figure once, for a profiler: engine-b1, raw-b1, engine-b3, raw-b3, "
+            "Run one side of one figure once, for a profiler: engine-b1, raw-b1, engine-b2-<producers>, fsync-b2, "
+            "engine-b3, raw-b3, "
             "engine-b4-<workers>, raw-b4, latency-<rate>, engine-b6, loop-b6, export-b10, sqlite3-b10. The GUI "
             "figures: run qd_bench_ui --measure table|memory|guiload --db <file> under the profiler."),
         QStringLiteral("what"));
