@@ -84,6 +84,28 @@ QUtf8StringView SqliteStatement::columnUtf8(int column) const
     return QUtf8StringView(text, sqlite3_column_bytes(m_statement, column));
 }
 
+QString SqliteStatement::columnText(int column) const
+{
+    const QUtf8StringView utf8 = columnUtf8(column);
+    if (utf8.isNull())
+        return {};
+    if (utf8.isValidUtf8())
+        return QString::fromUtf8(reinterpret_cast<const char*>(utf8.data()), utf8.size());
+    // What the QSQLite driver reads: SQLite's translation, which treats bad bytes differently from Qt's decoder.
+    const auto* utf16 = static_cast<const QChar*>(sqlite3_column_text16(m_statement, column));
+    return QString(utf16, sqlite3_column_bytes16(m_statement, column) / qsizetype(sizeof(QChar)));
+}
+
+QByteArray SqliteStatement::columnTextUtf8(int column) const
+{
+    const QUtf8StringView utf8 = columnUtf8(column);
+    if (utf8.isNull())
+        return {};
+    if (utf8.isValidUtf8())
+        return QByteArray(reinterpret_cast<const char*>(utf8.data()), utf8.size());
+    return columnText(column).toUtf8();
+}
+
 bool SqliteStatement::failed() const
 {
     return m_lastCode != SQLITE_OK && m_lastCode != SQLITE_ROW && m_lastCode != SQLITE_DONE;
@@ -99,6 +121,14 @@ bool SqliteStatement::run()
     while (step()) { }
     reset();
     return !failed();
+}
+
+bool SqliteStatement::finish()
+{
+    while (m_lastCode == SQLITE_ROW && step()) { }
+    const bool ok = !failed();
+    reset();
+    return ok;
 }
 
 void SqliteStatement::reset()

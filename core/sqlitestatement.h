@@ -14,9 +14,9 @@ struct sqlite3_stmt;
 namespace qd {
 
 // A statement prepared through the SQLite C API on the connection Qt opened, for the statements TaskStore runs once
-// per task or more (the enqueue insert, every history row, transaction control). Through QSqlQuery each bind costs a
-// QVariant, a placeholder lookup by name and a UTF-16 copy, and each exec a result set up and torn down: together as
-// much as SQLite's own work for these short statements (callgrind on bench B1/B3).
+// per task or more (the enqueue insert, every history row, transaction control, claims and completions). Through
+// QSqlQuery each bind costs a QVariant, a placeholder lookup by name and a UTF-16 copy, and each exec a result set up
+// and torn down: together as much as SQLite's own work for these short statements (callgrind on bench B1/B3/B4).
 // Thread contract: the thread that owns the connection, like the connection itself. Finalised by the destructor,
 // which must run before the connection closes.
 class SqliteStatement {
@@ -37,14 +37,24 @@ public:
 
     // One step: true while a row is available (RETURNING), false at the end or on error (see failed()).
     bool step();
-    qint64 columnInt(int column) const;
+    qint64 columnInt(int column) const; // 0 for NULL
     // Valid until the next step() or reset().
     QUtf8StringView columnUtf8(int column) const;
+    // A text column as QSqlQuery::value(column).toString() gives it through the QSQLite driver, so that a row read
+    // either way is the same: NULL is a null QString. Valid UTF-8 (everything QueueDesk writes) is decoded by Qt;
+    // anything else goes through SQLite's own UTF-16 translation, as the driver's does.
+    QString columnText(int column) const;
+    // The same text as UTF-8: equal to columnText(column).toUtf8(), without the round trip when it is valid UTF-8.
+    QByteArray columnTextUtf8(int column) const;
     bool failed() const;
     // The last failure in the same terms as sqlError(); the context is built only when there is one.
     Error error(const QString& context) const;
     // Runs the statement to its end and resets it for the next use; false on failure (see error()).
     bool run();
+    // After step() (the rows wanted read): runs the rest of the statement, unless the last step ended it, and
+    // resets it for the next use; false on failure (see error()). Never steps again after a failure or the end,
+    // which would run the statement once more.
+    bool finish();
     // Ready for the next use: the previous run finished, every parameter unbound (NULL).
     void reset();
 

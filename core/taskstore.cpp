@@ -56,29 +56,55 @@ QVariant nullable(const QByteArray& value)
     return value.isEmpty() ? QVariant() : QVariant(QString::fromUtf8(value));
 }
 
-Task readTask(const QSqlQuery& q)
+// A row read through QSqlQuery, and one read through the SQLite C API (see SqliteStatement::columnText): the two ways
+// taskFromRow() sees a `tasks` row.
+struct QueryRow {
+    const QSqlQuery& q;
+    qint64 integer(int column) const { return q.value(column).toLongLong(); }
+    int number(int column) const { return q.value(column).toInt(); }
+    bool flag(int column) const { return q.value(column).toBool(); }
+    QString text(int column) const { return q.value(column).toString(); }
+    QByteArray utf8(int column) const { return q.value(column).toString().toUtf8(); }
+};
+
+struct StatementRow {
+    const SqliteStatement& s;
+    qint64 integer(int column) const { return s.columnInt(column); }
+    int number(int column) const { return int(s.columnInt(column)); }
+    bool flag(int column) const { return s.columnInt(column) != 0; }
+    QString text(int column) const { return s.columnText(column); }
+    QByteArray utf8(int column) const { return s.columnTextUtf8(column); }
+};
+
+// The one mapping of a row of taskColumns() to a Task, whichever way the row was read.
+template <typename Row> Task taskFromRow(const Row& row)
 {
     Task t;
-    t.id = q.value(0).toLongLong();
-    t.queue = q.value(1).toString();
-    t.type = q.value(2).toString();
-    t.payload = q.value(3).toString().toUtf8();
-    t.priority = q.value(4).toInt();
-    t.state = taskStateFromName(q.value(5).toString()).value_or(TaskState::Queued);
-    t.attempts = q.value(6).toInt();
-    t.maxAttempts = q.value(7).toInt();
-    t.runAt = q.value(8).toLongLong();
-    t.createdAt = q.value(9).toLongLong();
-    t.startedAt = q.value(10).toLongLong();
-    t.finishedAt = q.value(11).toLongLong();
-    t.leaseOwner = q.value(12).toString();
-    t.leaseExpiresAt = q.value(13).toLongLong();
-    t.lastError = q.value(14).toString();
-    t.result = q.value(15).toString().toUtf8();
-    t.idempotencyKey = q.value(16).toString();
-    t.timeoutMs = q.value(17).toInt();
-    t.cancelRequested = q.value(18).toBool();
+    t.id = row.integer(0);
+    t.queue = row.text(1);
+    t.type = row.text(2);
+    t.payload = row.utf8(3);
+    t.priority = row.number(4);
+    t.state = taskStateFromName(row.text(5)).value_or(TaskState::Queued);
+    t.attempts = row.number(6);
+    t.maxAttempts = row.number(7);
+    t.runAt = row.integer(8);
+    t.createdAt = row.integer(9);
+    t.startedAt = row.integer(10);
+    t.finishedAt = row.integer(11);
+    t.leaseOwner = row.text(12);
+    t.leaseExpiresAt = row.integer(13);
+    t.lastError = row.text(14);
+    t.result = row.utf8(15);
+    t.idempotencyKey = row.text(16);
+    t.timeoutMs = row.number(17);
+    t.cancelRequested = row.flag(18);
     return t;
+}
+
+Task readTask(const QSqlQuery& q)
+{
+    return taskFromRow(QueryRow {q});
 }
 
 TaskEvent readEvent(const QSqlQuery& q)
@@ -611,8 +637,13 @@ Status TaskStore::execControl(const QString& sql)
 
 SqliteStatement& TaskStore::sqliteStatement(const QString& sql)
 {
-    // Literals are found by address, as in prepared().
-    const bool literal = const_cast<QString&>(sql).data_ptr().d_ptr() == nullptr;
+    // Literals are found by address, as in prepared(); so are the dialect's statements (the claims, the enqueue
+    // insert), whose text is as fixed: the dialect is a static object, and its strings are never changed, so their
+    // text stays where it is as long as the program runs.
+    const auto* self = reinterpret_cast<const char*>(&sql);
+    const auto* dialect = reinterpret_cast<const char*>(&m_dialect);
+    const bool literal = const_cast<QString&>(sql).data_ptr().d_ptr() == nullptr
+        || (std::less_equal<>()(dialect, self) && std::less<>()(self, dialect + sizeof(SqlDialect)));
     if (literal) {
         if (auto hit = m_sqliteLiterals.find(sql.constData()); hit != m_sqliteLiterals.end())
             return *hit->second;
@@ -993,18 +1024,36 @@ Result<QList<Task>> TaskStore::claim(
     const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now, bool ahead)
 {
     QList<Task> tasks;
-    QSqlQuery& q = prepared(ahead ? m_dialect.claimAhead : m_dialect.claim);
-    if (!ahead)
-        q.bindValue(QStringLiteral(":now"), now);
-    q.bindValue(QStringLiteral(":owner"), owner);
-    q.bindValue(QStringLiteral(":lease_until"), now + leaseMs);
-    q.bindValue(QStringLiteral(":queue"), queue);
-    q.bindValue(QStringLiteral(":limit"), limit);
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot claim tasks of queue %1").arg(queue));
-    while (q.next())
-        tasks.append(readTask(q));
-    q.finish();
+    const QString& sql = ahead ? m_dialect.claimAhead : m_dialect.claim;
+    const auto context = [&queue] { return QStringLiteral("Cannot claim tasks of queue %1").arg(queue); };
+    if (m_sqlite) {
+        // Once per task or more (see sqlitestatement.h); through QSqlQuery each exec also built a record of the 19
+        // columns' names and types (callgrind, bench B4).
+        SqliteStatement& q = sqliteStatement(sql);
+        if (!ahead)
+            q.bindInt(q.parameterIndex(":now"), now);
+        q.bindText(q.parameterIndex(":owner"), owner);
+        q.bindInt(q.parameterIndex(":lease_until"), now + leaseMs);
+        q.bindText(q.parameterIndex(":queue"), queue);
+        q.bindInt(q.parameterIndex(":limit"), limit);
+        while (q.step())
+            tasks.append(taskFromRow(StatementRow {q}));
+        if (!q.finish())
+            return q.error(context());
+    } else {
+        QSqlQuery& q = prepared(sql);
+        if (!ahead)
+            q.bindValue(QStringLiteral(":now"), now);
+        q.bindValue(QStringLiteral(":owner"), owner);
+        q.bindValue(QStringLiteral(":lease_until"), now + leaseMs);
+        q.bindValue(QStringLiteral(":queue"), queue);
+        q.bindValue(QStringLiteral(":limit"), limit);
+        if (!q.exec())
+            return sqlError(q.lastError(), context());
+        while (q.next())
+            tasks.append(readTask(q));
+        q.finish();
+    }
     if (ahead) {
         // No "started" event records this change (see recordAheadStart): the counts learn it here.
         for (const Task& task : std::as_const(tasks))
@@ -1030,17 +1079,32 @@ Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 no
 Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const QString& worker, qint64 at)
 {
     return atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral("UPDATE tasks SET started_at = ? WHERE id = ? AND state = 'running'"
-                                               " AND attempts = ? AND lease_owner = ? RETURNING id"));
-        q.bindValue(0, at);
-        q.bindValue(1, task.id);
-        q.bindValue(2, task.attempts);
-        q.bindValue(3, owner);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot record the start of task %1").arg(task.id));
-        if (!q.next())
-            return leaseLost(task.id, task.attempts, owner);
-        q.finish();
+        static const QString sql = QStringLiteral("UPDATE tasks SET started_at = ? WHERE id = ? AND state = 'running'"
+                                                  " AND attempts = ? AND lease_owner = ? RETURNING id");
+        const auto context = [&task] { return QStringLiteral("Cannot record the start of task %1").arg(task.id); };
+        if (m_sqlite) {
+            SqliteStatement& q = sqliteStatement(sql);
+            q.bindInt(1, at);
+            q.bindInt(2, task.id);
+            q.bindInt(3, task.attempts);
+            q.bindText(4, owner);
+            const bool found = q.step();
+            if (!q.finish())
+                return q.error(context());
+            if (!found)
+                return leaseLost(task.id, task.attempts, owner);
+        } else {
+            QSqlQuery& q = prepared(sql);
+            q.bindValue(0, at);
+            q.bindValue(1, task.id);
+            q.bindValue(2, task.attempts);
+            q.bindValue(3, owner);
+            if (!q.exec())
+                return sqlError(q.lastError(), context());
+            if (!q.next())
+                return leaseLost(task.id, task.attempts, owner);
+            q.finish();
+        }
         return addEvent(task.id, task.queue, at, QStringLiteral("started"), TaskState::Queued, TaskState::Running,
             task.attempts, worker, {}, std::max<qint64>(0, at - task.runAt), false);
     });
@@ -1048,43 +1112,67 @@ Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const
 
 Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& owner, qint64 now)
 {
+    // Both statements bind (id, attempt, owner) and return the task's queue when the fence holds; the cancelling one
+    // also binds the time first.
+    static const QString cancelSql
+        = QStringLiteral("UPDATE tasks SET state = 'cancelled', attempts = attempts - 1, finished_at = ?,"
+                         " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'running'"
+                         " AND attempts = ? AND lease_owner = ? AND cancel_requested <> 0 RETURNING queue");
+    static const QString requeueSql
+        = QStringLiteral("UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
+                         " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ?"
+                         " AND lease_owner = ? RETURNING queue");
+    const auto context = [id] { return QStringLiteral("Cannot give back task %1").arg(id); };
+    // The queue of the task when `sql` changed it; none when the fence did not hold.
+    const auto fencedUpdate = [&](const QString& sql, std::optional<qint64> at) -> Result<std::optional<QString>> {
+        const int first = at ? 1 : 0;
+        if (m_sqlite) {
+            SqliteStatement& q = sqliteStatement(sql);
+            if (at)
+                q.bindInt(1, *at);
+            q.bindInt(first + 1, id);
+            q.bindInt(first + 2, attempt);
+            q.bindText(first + 3, owner);
+            std::optional<QString> queue;
+            if (q.step())
+                queue = q.columnText(0);
+            if (!q.finish())
+                return q.error(context());
+            return queue;
+        }
+        QSqlQuery& q = prepared(sql);
+        if (at)
+            q.bindValue(0, *at);
+        q.bindValue(first, id);
+        q.bindValue(first + 1, attempt);
+        q.bindValue(first + 2, owner);
+        if (!q.exec())
+            return sqlError(q.lastError(), context());
+        std::optional<QString> queue;
+        if (q.next())
+            queue = q.value(0).toString();
+        q.finish();
+        return queue;
+    };
     TaskState newState = TaskState::Queued;
     Status s = atomically([&]() -> Status {
         // Cancelled by an admin while it waited (the flag a running task's worker would have seen): it ends here.
-        QSqlQuery& c = prepared(
-            QStringLiteral("UPDATE tasks SET state = 'cancelled', attempts = attempts - 1, finished_at = ?,"
-                           " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'running'"
-                           " AND attempts = ? AND lease_owner = ? AND cancel_requested <> 0 RETURNING queue"));
-        c.bindValue(0, now);
-        c.bindValue(1, id);
-        c.bindValue(2, attempt);
-        c.bindValue(3, owner);
-        if (!c.exec())
-            return sqlError(c.lastError(), QStringLiteral("Cannot give back task %1").arg(id));
-        if (c.next()) {
-            const QString queue = c.value(0).toString();
-            c.finish();
+        auto cancelled = fencedUpdate(cancelSql, now);
+        if (!cancelled)
+            return cancelled.error();
+        if (*cancelled) {
             newState = TaskState::Cancelled;
-            return addEvent(id, queue, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled,
+            return addEvent(id, **cancelled, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled,
                 attempt - 1, {}, QStringLiteral("cancelled before it started"), -1);
         }
-        c.finish();
-        QSqlQuery& q
-            = prepared(QStringLiteral("UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
-                                      " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ?"
-                                      " AND lease_owner = ? RETURNING queue"));
-        q.bindValue(0, id);
-        q.bindValue(1, attempt);
-        q.bindValue(2, owner);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot give back task %1").arg(id));
-        if (!q.next())
+        auto requeued = fencedUpdate(requeueSql, std::nullopt);
+        if (!requeued)
+            return requeued.error();
+        if (!*requeued)
             return leaseLost(id, attempt, owner);
-        const QString queue = q.value(0).toString();
-        q.finish();
         // No event: the claim wrote none either, so the history shows the task queued all along, which it was as
         // far as any handler is concerned.
-        m_transitions.append({id, queue, TaskState::Running, TaskState::Queued});
+        m_transitions.append({id, **requeued, TaskState::Running, TaskState::Queued});
         newState = TaskState::Queued;
         return success();
     });
@@ -1097,23 +1185,49 @@ Status TaskStore::complete(
     qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result, qint64 now)
 {
     return atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral(
+        static const QString sql = QStringLiteral(
             "UPDATE tasks SET state = 'succeeded', finished_at = :now, result = :result, lease_owner = NULL,"
             " lease_expires_at = NULL, last_error = NULL"
             " WHERE id = :id AND state = 'running' AND attempts = :attempt AND lease_owner = :owner"
-            " RETURNING queue, started_at"));
-        q.bindValue(QStringLiteral(":now"), now);
-        q.bindValue(QStringLiteral(":result"), nullable(result));
-        q.bindValue(QStringLiteral(":id"), id);
-        q.bindValue(QStringLiteral(":attempt"), attempt);
-        q.bindValue(QStringLiteral(":owner"), owner);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot complete task %1").arg(id));
-        if (!q.next())
-            return leaseLost(id, attempt, owner);
-        const QString queue = q.value(0).toString();
-        const qint64 startedAt = q.value(1).toLongLong();
-        q.finish();
+            " RETURNING queue, started_at");
+        const auto context = [id] { return QStringLiteral("Cannot complete task %1").arg(id); };
+        QString queue;
+        qint64 startedAt = 0;
+        if (m_sqlite) {
+            SqliteStatement& q = sqliteStatement(sql);
+            q.bindInt(q.parameterIndex(":now"), now);
+            // Stored as the QSqlQuery path stores it: bad UTF-8 (no handler's JSON has any) decoded by Qt first.
+            if (!result.isEmpty() && result.isValidUtf8())
+                q.bindUtf8(q.parameterIndex(":result"), result);
+            else if (!result.isEmpty())
+                q.bindText(q.parameterIndex(":result"), QString::fromUtf8(result));
+            q.bindInt(q.parameterIndex(":id"), id);
+            q.bindInt(q.parameterIndex(":attempt"), attempt);
+            q.bindText(q.parameterIndex(":owner"), owner);
+            const bool found = q.step();
+            if (found) {
+                queue = q.columnText(0);
+                startedAt = q.columnInt(1);
+            }
+            if (!q.finish())
+                return q.error(context());
+            if (!found)
+                return leaseLost(id, attempt, owner);
+        } else {
+            QSqlQuery& q = prepared(sql);
+            q.bindValue(QStringLiteral(":now"), now);
+            q.bindValue(QStringLiteral(":result"), nullable(result));
+            q.bindValue(QStringLiteral(":id"), id);
+            q.bindValue(QStringLiteral(":attempt"), attempt);
+            q.bindValue(QStringLiteral(":owner"), owner);
+            if (!q.exec())
+                return sqlError(q.lastError(), context());
+            if (!q.next())
+                return leaseLost(id, attempt, owner);
+            queue = q.value(0).toString();
+            startedAt = q.value(1).toLongLong();
+            q.finish();
+        }
         return addEvent(id, queue, now, QStringLiteral("succeeded"), TaskState::Running, TaskState::Succeeded, attempt,
             worker, {}, now - startedAt);
     });

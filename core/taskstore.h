@@ -207,7 +207,7 @@ private:
     std::unique_ptr<QSqlQuery> m_control; // PostgreSQL: see execControl()
     sqlite3* m_sqlite = nullptr; // SQLite: the connection Qt opened, for sqliteStatement()
     std::unordered_map<QString, std::unique_ptr<SqliteStatement>> m_sqliteStatements;
-    std::unordered_map<const QChar*, SqliteStatement*> m_sqliteLiterals; // see prepared()
+    std::unordered_map<const QChar*, SqliteStatement*> m_sqliteLiterals; // see sqliteStatement()
     int m_checkpointFrames = 0;
     std::function<void()> m_onLongWal; // see handOverCheckpoints()
     int m_txDepth = 0;

@@ -24,6 +24,8 @@ private Q_SLOTS:
     void idempotencyKeyReturnsExistingTask();
     void claimFollowsPriorityThenFifo();
     void claimIsPerQueueAndCountsAttempts();
+    void claimedTaskEqualsStoredTask();
+    void aheadClaimIsFencedAndGivenBack();
     void delayedTaskIsScheduledUntilDue();
     void completeRecordsResultAndRunTime();
     void transientFailureRetriesWithBackoffUntilExhausted();
@@ -213,6 +215,148 @@ void TestTaskStore::claimIsPerQueueAndCountsAttempts()
     QCOMPARE(events.last().kind, QStringLiteral("started"));
     QCOMPARE(events.last().worker, QStringLiteral("host:1/w0"));
     QCOMPARE(events.last().durationMs, 5); // waited 5 ms
+}
+
+namespace {
+
+// Every field, so that a claim's read of a row (SQLite: the C API) and a listing's (QSqlQuery) cannot drift apart.
+void compareTasks(const Task& a, const Task& b)
+{
+    QCOMPARE(a.id, b.id);
+    QCOMPARE(a.queue, b.queue);
+    QCOMPARE(a.type, b.type);
+    QCOMPARE(a.payload, b.payload);
+    QCOMPARE(a.priority, b.priority);
+    QCOMPARE(a.state, b.state);
+    QCOMPARE(a.attempts, b.attempts);
+    QCOMPARE(a.maxAttempts, b.maxAttempts);
+    QCOMPARE(a.runAt, b.runAt);
+    QCOMPARE(a.createdAt, b.createdAt);
+    QCOMPARE(a.startedAt, b.startedAt);
+    QCOMPARE(a.finishedAt, b.finishedAt);
+    QCOMPARE(a.leaseOwner, b.leaseOwner);
+    QCOMPARE(a.leaseExpiresAt, b.leaseExpiresAt);
+    QCOMPARE(a.lastError, b.lastError);
+    QCOMPARE(a.lastError.isNull(), b.lastError.isNull());
+    QCOMPARE(a.result, b.result);
+    QCOMPARE(a.idempotencyKey, b.idempotencyKey);
+    QCOMPARE(a.idempotencyKey.isNull(), b.idempotencyKey.isNull());
+    QCOMPARE(a.timeoutMs, b.timeoutMs);
+    QCOMPARE(a.cancelRequested, b.cancelRequested);
+}
+
+} // namespace
+
+void TestTaskStore::claimedTaskEqualsStoredTask()
+{
+    // Keys, text beyond ASCII, a retry policy, NULL columns, and a task that failed once (last error, a second
+    // attempt) in one claim.
+    QList<NewTask> tasks;
+    NewTask keyed = task(QStringLiteral("sleep"), QStringLiteral("mixed"), R"({"ms":1,"note":"Grüße, 東京 🚀"})");
+    keyed.idempotencyKey = QStringLiteral("clé-1");
+    keyed.priority = 9;
+    keyed.retryPolicy = RetryPolicy {10, 20, 0.0};
+    tasks.append(keyed);
+    tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), "[]"));
+    if (!onPostgres()) {
+        // SQLite stores any bytes it is given: an embedded NUL, and bytes that are not UTF-8 (as another program
+        // might write them), which a claim must read as a listing does.
+        tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), QByteArray("{\"a\":\"x\0y\"}", 13)));
+        tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), QByteArray("\xff\xfe{\x80}\xc3", 6)));
+    }
+    NewTask retried = task(QStringLiteral("noop"), QStringLiteral("mixed"));
+    retried.maxAttempts = 3;
+    retried.timeoutMs = 777;
+    retried.retryPolicy = RetryPolicy {5, 5, 0.0};
+    auto first = m_store->enqueue({retried}, m_now);
+    QVERIFY(first);
+    const Task once = m_store->claim(QStringLiteral("mixed"), 1, QStringLiteral("w"), 1000, m_now)->at(0);
+    QCOMPARE(once.id, first->at(0).id);
+    QCOMPARE(*m_store->fail(once.id, 1, QStringLiteral("w"), QStringLiteral("w/0"), QStringLiteral("boom ü"), false,
+                 std::nullopt, m_now + 1),
+        TaskState::Scheduled);
+    QCOMPARE(*m_store->stageDueTasks(m_now + 10), 1);
+    QVERIFY(m_store->enqueue(tasks, m_now + 10));
+
+    auto claimed = m_store->claim(QStringLiteral("mixed"), 10, QStringLiteral("host:1"), 30'000, m_now + 20);
+    QVERIFY2(claimed, qPrintable(claimed.errorString()));
+    QCOMPARE(claimed->size(), tasks.size() + 1);
+    for (const Task& t : *claimed) {
+        auto stored = m_store->task(t.id);
+        QVERIFY(stored);
+        compareTasks(t, *stored);
+        if (QTest::currentTestFailed())
+            return;
+    }
+    const auto byId = [&](qint64 id) {
+        return *std::find_if(claimed->begin(), claimed->end(), [id](const Task& t) { return t.id == id; });
+    };
+    const Task again = byId(once.id);
+    QCOMPARE(again.attempts, 2);
+    QCOMPARE(again.lastError, QStringLiteral("boom ü"));
+    QCOMPARE(again.timeoutMs, 777);
+    QCOMPARE(claimed->at(0).idempotencyKey, QStringLiteral("clé-1")); // priority 9 comes first
+    QVERIFY(claimed->at(1).idempotencyKey.isEmpty());
+    if (!onPostgres())
+        QCOMPARE(claimed->at(3).payload, QByteArray("{\"a\":\"x\0y\"}", 13));
+
+    // A claim ahead reads the same columns through its own statement.
+    QVERIFY(m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("ahead"), R"({"n":1})")}, m_now + 30));
+    auto ahead = m_store->claim(QStringLiteral("ahead"), 1, QStringLiteral("host:1"), 30'000, m_now + 40, true);
+    QVERIFY(ahead);
+    QCOMPARE(ahead->size(), 1);
+    compareTasks(ahead->at(0), *m_store->task(ahead->at(0).id));
+    QCOMPARE(ahead->at(0).startedAt, 0);
+}
+
+void TestTaskStore::aheadClaimIsFencedAndGivenBack()
+{
+    const qint64 id = m_store->enqueue({task()}, m_now)->at(0).id;
+    const Task t = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("me"), 30'000, m_now, true)->at(0);
+    QCOMPARE(t.attempts, 1);
+    // Another owner's start, or a start of another attempt, changes nothing.
+    auto stranger = m_store->recordAheadStart(t, QStringLiteral("other"), QStringLiteral("other/0"), m_now + 5);
+    QVERIFY(!stranger);
+    QCOMPARE(stranger.error().code, ErrorCode::NotFound);
+    auto wrongAttempt = m_store->giveBack(id, 2, QStringLiteral("me"), m_now + 5);
+    QVERIFY(!wrongAttempt);
+    QCOMPARE(wrongAttempt.error().code, ErrorCode::NotFound);
+    QCOMPARE(m_store->task(id)->startedAt, 0);
+    QCOMPARE(m_store->taskWithEvents(id)->events.size(), 1); // "enqueued" only
+
+    // Given back unrun: queued, its attempt refunded, no event.
+    QCOMPARE(*m_store->giveBack(id, 1, QStringLiteral("me"), m_now + 6), TaskState::Queued);
+    Task back = *m_store->task(id);
+    QCOMPARE(back.state, TaskState::Queued);
+    QCOMPARE(back.attempts, 0);
+    QVERIFY(back.leaseOwner.isEmpty());
+    QCOMPARE(m_store->taskWithEvents(id)->events.size(), 1);
+    QVERIFY(!m_store->giveBack(id, 1, QStringLiteral("me"), m_now + 7)); // twice: the fence holds
+
+    // Claimed ahead again and started: started_at and the "started" event come from the real start.
+    Task next = m_store->claim(QStringLiteral("default"), 1, QStringLiteral("me"), 30'000, m_now + 10, true)->at(0);
+    QVERIFY(m_store->recordAheadStart(next, QStringLiteral("me"), QStringLiteral("me/0"), m_now + 25));
+    QCOMPARE(m_store->task(id)->startedAt, m_now + 25);
+    auto events = m_store->taskWithEvents(id)->events;
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events[1].kind, QStringLiteral("started"));
+    QCOMPARE(events[1].worker, QStringLiteral("me/0"));
+    QCOMPARE(events[1].durationMs, 25); // waited from run_at (m_now) to the start
+    QVERIFY(m_store->complete(id, 1, QStringLiteral("me"), QStringLiteral("me/0"), R"({"ok":true})", m_now + 30));
+    QCOMPARE(m_store->task(id)->result, QByteArray(R"({"ok":true})"));
+
+    // Cancelled while it waited ahead: given back as cancelled, attempt refunded, with its event.
+    const qint64 other = m_store->enqueue({task()}, m_now + 40)->at(0).id;
+    m_store->claim(QStringLiteral("default"), 1, QStringLiteral("me"), 30'000, m_now + 41, true);
+    TaskFilter only;
+    only.ids = {other};
+    QCOMPARE(*m_store->cancel(only, m_now + 42), 1);
+    QCOMPARE(*m_store->giveBack(other, 1, QStringLiteral("me"), m_now + 43), TaskState::Cancelled);
+    const Task cancelled = *m_store->task(other);
+    QCOMPARE(cancelled.state, TaskState::Cancelled);
+    QCOMPARE(cancelled.attempts, 0);
+    QCOMPARE(cancelled.finishedAt, m_now + 43);
+    QCOMPARE(m_store->taskWithEvents(other)->events.last().detail, QStringLiteral("cancelled before it started"));
 }
 
 void TestTaskStore::delayedTaskIsScheduledUntilDue()
