@@ -471,6 +471,7 @@ void EngineCore::writerCycle()
     QList<Status> results;
     QList<qint64> cancelRequested;
     bool committed = false;
+    bool claimEndedTransaction = false;
     Error failure;
     if (!commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || claimDue || givingBackDue) {
         Status began = readOnly ? Status(Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")})
@@ -550,13 +551,18 @@ void EngineCore::writerCycle()
             if (claimAllowed && m_store->inTransaction()) {
                 if (Status claimed = writerClaim(now, plan, dispatch); !claimed) {
                     // A claim the database refuses (full, locked) is tried again in half a second, not at once in
-                    // a busy loop, and reported once, not on every try. What else this cycle did still commits.
+                    // a busy loop, and reported once, not on every try. What else this cycle did still commits,
+                    // unless the claim took the whole transaction with it (a write after its first failed, see
+                    // TaskStore::Undo::Transaction): then the cycle fails as one.
                     m_claimRetryAt = now + 500;
-                    if (!m_store->inTransaction()) {
-                        failure = claimed.error();
-                    } else if (int(claimed.error().code) != m_lastClaimErrorCode) {
+                    if (int(claimed.error().code) != m_lastClaimErrorCode) {
                         m_lastClaimErrorCode = int(claimed.error().code);
                         reportError(claimed.error());
+                    }
+                    if (!m_store->inTransaction()) {
+                        failure = claimed.error();
+                        claimEndedTransaction = true;
+                        m_lastErrorCode = int(failure.code); // reported just now
                     }
                 } else {
                     m_claimRetryAt = 0;
@@ -582,7 +588,7 @@ void EngineCore::writerCycle()
     }
 
     if (!commands.empty() || !completions.empty() || !dispatch.isEmpty() || maintenanceDue || heartbeatDue
-        || givingBackDue) {
+        || givingBackDue || claimEndedTransaction) {
         if (committed) {
             m_lastErrorCode = -1;
             m_completionRetryAt = 0;

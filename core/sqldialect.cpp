@@ -91,17 +91,12 @@ QStringList schemaVersion1()
 const SqlDialect& sqliteDialect()
 {
     static const SqlDialect dialect {
-        QStringLiteral("sqlite"),
-        false,
-        {schemaVersion1()},
-        QStringLiteral("BEGIN IMMEDIATE"),
-        // One statement: SQLite has a single writer, so the sub-select and the update cannot interleave with
-        // another claim.
-        QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = :now,"
-                       " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
-                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
-                       " ORDER BY priority DESC, run_at, id LIMIT :limit) RETURNING ")
-            + taskColumns(),
+        QStringLiteral("sqlite"), false, {schemaVersion1()}, QStringLiteral("BEGIN IMMEDIATE"),
+        // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
+        // so nothing can take them in between.
+        QStringLiteral("SELECT ") + taskColumns()
+            + QStringLiteral(" FROM tasks WHERE state = 'queued' AND queue = :queue"
+                             " ORDER BY priority DESC, run_at, id LIMIT :limit"),
         QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING"),
         QStringLiteral("(payload LIKE ? ESCAPE '\\' OR last_error LIKE ? ESCAPE '\\')"),
         // One row of VALUES, so SQLite needs no statement journal for it (an INSERT ... SELECT may write several
@@ -129,11 +124,7 @@ const SqlDialect& sqliteDialect()
             " lost'"
             " WHERE state = 'running' AND lease_expires_at < :now RETURNING id, queue, attempts, lease_owner"),
         QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'"),
-        QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1,"
-                       " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
-                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
-                       " ORDER BY priority DESC, run_at, id LIMIT :limit) RETURNING ")
-            + taskColumns(),
+        QString(), // claimAhead: `claim` picks the tasks here too
     };
     return dialect;
 }

@@ -14,7 +14,9 @@ struct SqlDialect {
     QList<QStringList> migrations;
     // Takes the write lock at the start, so a transaction never fails half-way on a lock upgrade.
     QString beginWrite;
-    // Binds :now, :owner, :lease_until, :queue, :limit; returns the claimed rows' columns (taskColumns order).
+    // PostgreSQL: claims tasks in one UPDATE ... RETURNING; binds :now, :owner, :lease_until, :queue, :limit and
+    // returns the claimed rows' columns (taskColumns order). SQLite: the SELECT of those rows, binding :queue and
+    // :limit; TaskStore::claim() then updates each by id (SQLite's RETURNING costs more than the claim itself).
     QString claim;
     // Inserts a queue row unless it exists. Binds :name, :now.
     QString ensureQueue;
@@ -35,7 +37,7 @@ struct SqlDialect {
     QString nextScheduledRunAt;
     // The claim of a task "ahead" for a worker that is still busy (EngineCore's prefetch): the same as `claim` but
     // started_at is left alone until the handler really starts (TaskStore::recordAheadStart). Binds :owner,
-    // :lease_until, :queue, :limit.
+    // :lease_until, :queue, :limit. SQLite: empty (`claim` picks the rows).
     QString claimAhead;
 };
 

@@ -185,6 +185,11 @@ private:
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
     bool sqliteTransactionActive() const;
+    // SQLite: runs a single-row UPDATE whose WHERE holds the lease fence, bound by the caller; whether it changed
+    // the row, i.e. whether the fence held. No RETURNING on SQLite: see claim().
+    Result<bool> sqliteChanged(SqliteStatement& update, const QString& context);
+    // SQLite: a task's queue and started_at, by id.
+    Result<std::pair<QString, qint64>> sqliteQueueAndStart(qint64 id);
     bool transactionEndedWithin() const;
     Status transactionEnded(const Status& s);
     // countTransition false: the state change was already recorded (a task claimed ahead is running from its claim).
