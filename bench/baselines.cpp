@@ -29,18 +29,21 @@ double perSecond(qint64 operations, Clock::time_point start)
 }
 
 // The task columns of the claim's RETURNING clause, as in sqldialect.cpp, so the baseline does the same work.
-constexpr const char* claimSql
-    = "UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
-      " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0"
-      " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = ?4"
-      " ORDER BY priority DESC, run_at, id LIMIT 1) RETURNING id, queue, type, payload, priority, state, attempts,"
-      " max_attempts, run_at, created_at, started_at, finished_at, lease_owner, lease_expires_at, last_error, result,"
-      " idempotency_key, timeout_ms, cancel_requested";
+// The cheapest one-at-a-time claim on SQLite, as TaskStore runs it: read the next task, then update it by id. An
+// UPDATE ... RETURNING would cost SQLite a statement journal and a temporary table (see TaskStore::claim).
+constexpr const char* pickSql
+    = "SELECT id, queue, type, payload, priority, state, attempts, max_attempts, run_at, created_at, started_at,"
+      " finished_at, lease_owner, lease_expires_at, last_error, result, idempotency_key, timeout_ms, cancel_requested"
+      " FROM tasks WHERE state = 'queued' AND queue = ?1 ORDER BY priority DESC, run_at, id LIMIT 1";
 
+constexpr const char* takeSql = "UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
+                                " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4";
+
+// Fenced by attempt and owner; whether the fence held is sqlite3_changes().
 constexpr const char* completeSql
     = "UPDATE tasks SET state = 'succeeded', finished_at = ?1, result = ?2, lease_owner = NULL,"
       " lease_expires_at = NULL, last_error = NULL"
-      " WHERE id = ?3 AND state = 'running' AND attempts = ?4 AND lease_owner = ?5 RETURNING queue, started_at";
+      " WHERE id = ?3 AND state = 'running' AND attempts = ?4 AND lease_owner = ?5";
 
 constexpr const char* insertTaskSql
     = "INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
@@ -200,7 +203,8 @@ double rawDrainRate(const QString& path, int expected)
     RawSqlite db(path, false);
     sqlite3_stmt* begin = db.prepare("BEGIN IMMEDIATE");
     sqlite3_stmt* commit = db.prepare("COMMIT");
-    sqlite3_stmt* claim = db.prepare(claimSql);
+    sqlite3_stmt* pick = db.prepare(pickSql);
+    sqlite3_stmt* take = db.prepare(takeSql);
     sqlite3_stmt* complete = db.prepare(completeSql);
     sqlite3_stmt* event = db.prepare(insertEventSql);
     const char* owner = "raw:1";
@@ -210,22 +214,23 @@ double rawDrainRate(const QString& path, int expected)
     for (;;) {
         db.run(begin);
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        sqlite3_bind_int64(claim, 1, now);
-        bindText(claim, 2, owner);
-        sqlite3_bind_int64(claim, 3, now + 30'000);
-        bindText(claim, 4, "default");
-        int rc = sqlite3_step(claim);
+        bindText(pick, 1, "default");
+        int rc = sqlite3_step(pick);
         if (rc != SQLITE_ROW) {
             db.check(rc, "claim");
-            sqlite3_reset(claim);
+            sqlite3_reset(pick);
             db.run(commit);
             break;
         }
-        const sqlite3_int64 id = sqlite3_column_int64(claim, 0);
-        const int attempt = sqlite3_column_int(claim, 6);
-        const qint64 runAt = sqlite3_column_int64(claim, 8);
-        db.check(sqlite3_step(claim), "claim");
-        sqlite3_reset(claim);
+        const sqlite3_int64 id = sqlite3_column_int64(pick, 0);
+        const int attempt = sqlite3_column_int(pick, 6) + 1;
+        const qint64 runAt = sqlite3_column_int64(pick, 8);
+        sqlite3_reset(pick);
+        sqlite3_bind_int64(take, 1, now);
+        bindText(take, 2, owner);
+        sqlite3_bind_int64(take, 3, now + 30'000);
+        sqlite3_bind_int64(take, 4, id);
+        db.run(take);
         bindEvent(event, id, now, "started", "queued", "running", attempt, worker, std::max<qint64>(0, now - runAt));
         db.run(event);
 
@@ -235,14 +240,12 @@ double rawDrainRate(const QString& path, int expected)
         sqlite3_bind_int64(complete, 3, id);
         sqlite3_bind_int(complete, 4, attempt);
         bindText(complete, 5, owner);
-        rc = sqlite3_step(complete);
-        if (rc != SQLITE_ROW) {
+        db.run(complete);
+        if (sqlite3_changes(db.handle()) != 1) {
             std::fprintf(stderr, "qd_bench: raw complete of task %lld changed nothing\n", (long long)id);
             std::exit(2);
         }
-        const qint64 startedAt = sqlite3_column_int64(complete, 1);
-        db.check(sqlite3_step(complete), "complete");
-        sqlite3_reset(complete);
+        const qint64 startedAt = now;
         bindEvent(event, id, finished, "succeeded", "running", "succeeded", attempt, worker, finished - startedAt);
         db.run(event);
         db.run(commit);

@@ -299,11 +299,11 @@ QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
             QStringLiteral("tasks/s"), QStringLiteral("raw claim+complete, 1 tx/task"), Figure::Goal::RatioAtLeast,
             1.0));
     }
-    figures.first().note
-        = QStringLiteral("Baseline: one thread, one transaction per task: the claim UPDATE ... RETURNING of "
-                         "TaskStore, its \"started\" event, the fenced complete UPDATE and its \"succeeded\" "
-                         "event. QueueDesk is timed from setWorkerCount() until its in-memory counts show every "
-                         "task succeeded; opening the engine is not timed.");
+    figures.first().note = QStringLiteral(
+        "Baseline: one thread, one transaction per task, TaskStore's statements on SQLite: the "
+        "next task read and updated by id, its \"started\" event, the fenced complete UPDATE and "
+        "its \"succeeded\" event. QueueDesk is timed from setWorkerCount() until its in-memory counts show every "
+        "task succeeded; opening the engine is not timed.");
     for (int rep = 0; rep < s.slowRepetitions; ++rep) {
         double raw = 0;
         std::vector<double> engine(std::size_t(workerCounts.size()));
