@@ -249,6 +249,7 @@ void compareTasks(const Task& a, const Task& b)
 
 void TestTaskStore::claimedTaskEqualsStoredTask()
 {
+    static constexpr char withNul[] = "{\"a\":\"x\0y\"}"; // SQLite only: see below
     // Keys, text beyond ASCII, a retry policy, NULL columns, and a task that failed once (last error, a second
     // attempt) in one claim.
     QList<NewTask> tasks;
@@ -261,8 +262,9 @@ void TestTaskStore::claimedTaskEqualsStoredTask()
     if (!onPostgres()) {
         // SQLite stores any bytes it is given: an embedded NUL, and bytes that are not UTF-8 (as another program
         // might write them), which a claim must read as a listing does.
-        tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), QByteArray("{\"a\":\"x\0y\"}", 13)));
-        tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), QByteArray("\xff\xfe{\x80}\xc3", 6)));
+        static constexpr char notUtf8[] = "\xff\xfe{\x80}\xc3";
+        tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), QByteArray(withNul, sizeof withNul - 1)));
+        tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), QByteArray(notUtf8, sizeof notUtf8 - 1)));
     }
     NewTask retried = task(QStringLiteral("noop"), QStringLiteral("mixed"));
     retried.maxAttempts = 3;
@@ -298,7 +300,7 @@ void TestTaskStore::claimedTaskEqualsStoredTask()
     QCOMPARE(claimed->at(0).idempotencyKey, QStringLiteral("clé-1")); // priority 9 comes first
     QVERIFY(claimed->at(1).idempotencyKey.isEmpty());
     if (!onPostgres())
-        QCOMPARE(claimed->at(3).payload, QByteArray("{\"a\":\"x\0y\"}", 13));
+        QCOMPARE(claimed->at(3).payload, QByteArray(withNul, sizeof withNul - 1));
 
     // A claim ahead reads the same columns through its own statement.
     QVERIFY(m_store->enqueue({task(QStringLiteral("noop"), QStringLiteral("ahead"), R"({"n":1})")}, m_now + 30));
