@@ -63,6 +63,10 @@ void WalCheckpointer::run()
                 continue;
             }
             sqlite3_busy_timeout(db, m_busyTimeoutMs);
+            // SQLite opens a connection's WAL with its first read: until then a checkpoint finds no WAL and returns
+            // SQLITE_OK having done nothing (-1 frames), and the writer was left to checkpoint by itself.
+            if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK)
+                qCWarning(lcCheckpoint) << "cannot read" << m_path << "for checkpoints:" << sqlite3_errmsg(db);
         }
         int walFrames = 0;
         int copied = 0;
@@ -71,6 +75,8 @@ void WalCheckpointer::run()
             qCWarning(lcCheckpoint) << "checkpoint of" << m_path << "failed:" << sqlite3_errmsg(db);
             continue;
         }
+        if (copied <= 0)
+            continue; // nothing to copy (or no WAL: see above)
         std::lock_guard lock(m_mutex);
         ++m_completed;
     }

@@ -21,6 +21,7 @@ public:
     WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
     void request();
+    // Checkpoints that copied frames into the database file.
     int completedCheckpoints() const;
 
 private:
