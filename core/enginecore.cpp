@@ -275,7 +275,9 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     if (!m_store->isReadOnly() && !m_store->isPostgres()) {
         // 1,000 frames: SQLite's own default threshold, only moved off this thread.
         m_checkpointer = std::make_unique<WalCheckpointer>(m_options.store.path, m_options.store.busyTimeoutMs);
-        if (!m_store->handOverCheckpoints(1000, [c = m_checkpointer.get()] { c->request(); }))
+        WalCheckpointer* c = m_checkpointer.get();
+        if (!m_store->handOverCheckpoints(
+                1000, [c] { c->request(); }, [c] { c->waitUntilIdle(); }))
             m_checkpointer.reset();
     }
     if (const DatabaseUrl* url = m_store->databaseUrl()) {

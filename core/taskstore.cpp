@@ -780,7 +780,7 @@ bool TaskStore::sqliteTransactionActive() const
     return db && sqlite3_get_autocommit(db) == 0;
 }
 
-bool TaskStore::handOverCheckpoints(int walFrames, std::function<void()> onLongWal)
+bool TaskStore::handOverCheckpoints(int walFrames, std::function<void()> onLongWal, std::function<void()> waitForOthers)
 {
     const QVariant handle = m_db.driver()->handle();
     if (m_options.readOnly || !handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
@@ -790,6 +790,7 @@ bool TaskStore::handOverCheckpoints(int walFrames, std::function<void()> onLongW
         return false;
     m_checkpointFrames = walFrames;
     m_onLongWal = std::move(onLongWal);
+    m_waitForOtherCheckpoints = std::move(waitForOthers);
     sqlite3_wal_hook(
         db,
         [](void* self, sqlite3* connection, const char*, int frames) -> int {
@@ -797,7 +798,9 @@ bool TaskStore::handOverCheckpoints(int walFrames, std::function<void()> onLongW
             if (frames >= store->m_checkpointFrames * 4) {
                 // The WAL starts over only once a checkpoint has caught up between two commits, which the
                 // checkpointer rarely manages while commits keep coming. Finish here what it has mostly copied
-                // already (or all of it, if it cannot checkpoint at all), so the WAL stays bounded.
+                // already (or all of it, if it cannot checkpoint at all), so the WAL stays bounded: after its pass,
+                // if one runs (SQLite would give up at once on its checkpoint lock, never waiting).
+                store->m_waitForOtherCheckpoints();
                 sqlite3_wal_checkpoint_v2(connection, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
             } else if (frames >= store->m_checkpointFrames) {
                 store->m_onLongWal();

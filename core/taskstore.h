@@ -155,8 +155,9 @@ public:
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();
     // Turns SQLite's automatic checkpoints off for this connection and calls onLongWal after each commit that
-    // leaves at least walFrames frames in the WAL (see WalCheckpointer). False if the database is not SQLite.
-    bool handOverCheckpoints(int walFrames, std::function<void()> onLongWal);
+    // leaves at least walFrames frames in the WAL (see WalCheckpointer). At four times that, the commit finishes the
+    // checkpoint itself, after waitForOthers() (WalCheckpointer::waitUntilIdle). False if the database is not SQLite.
+    bool handOverCheckpoints(int walFrames, std::function<void()> onLongWal, std::function<void()> waitForOthers);
     // The same, without taking them: what the open transaction has changed so far.
     const QList<StateTransition>& pendingTransitions() const { return m_transitions; }
 
@@ -215,6 +216,7 @@ private:
     std::unordered_map<const QChar*, SqliteStatement*> m_sqliteLiterals; // see sqliteStatement()
     int m_checkpointFrames = 0;
     std::function<void()> m_onLongWal; // see handOverCheckpoints()
+    std::function<void()> m_waitForOtherCheckpoints;
     int m_txDepth = 0;
     QList<StateTransition> m_transitions;
     QList<qsizetype> m_savepointMarks;

@@ -1,6 +1,7 @@
 #include "walcheckpointer.h"
 
 #include <QLoggingCategory>
+#include <QScopeGuard>
 
 #include <sqlite3.h>
 
@@ -34,6 +35,12 @@ void WalCheckpointer::request()
     m_wake.notify_all();
 }
 
+void WalCheckpointer::waitUntilIdle()
+{
+    std::unique_lock lock(m_mutex);
+    m_idle.wait(lock, [this] { return !m_checkpointing; });
+}
+
 int WalCheckpointer::completedCheckpoints() const
 {
     std::lock_guard lock(m_mutex);
@@ -50,7 +57,16 @@ void WalCheckpointer::run()
             if (m_stop)
                 break;
             m_requested = false;
+            m_checkpointing = true;
         }
+        // Whichever way this pass ends, a writer waiting in waitUntilIdle() goes on.
+        const auto idle = qScopeGuard([this] {
+            {
+                std::lock_guard lock(m_mutex);
+                m_checkpointing = false;
+            }
+            m_idle.notify_all();
+        });
         if (!db) {
             // Opened on first use, on this thread: SQLite keeps its own file locks right for several connections
             // of one process, and a database that has never needed a checkpoint never sees this connection.

@@ -12,7 +12,8 @@ namespace qd {
 // never stops to copy pages into the database file and flush it (a checkpoint took 10-30 ms here, in the middle of
 // a dispatch: the tail of the enqueue-to-start latency). The writer turns its automatic checkpoints off and calls
 // request() after a commit that left the WAL long; a PASSIVE checkpoint never blocks the writer or readers.
-// Thread contract: request() is thread-safe; everything else happens on the checkpointer's thread.
+// Thread contract: request(), waitUntilIdle() and completedCheckpoints() are thread-safe; everything else happens on
+// the checkpointer's thread.
 class WalCheckpointer {
 public:
     WalCheckpointer(QString path, int busyTimeoutMs);
@@ -21,6 +22,10 @@ public:
     WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
     void request();
+    // Returns once no checkpoint of this thread is running. The writer waits here before it finishes a checkpoint
+    // itself (TaskStore::handOverCheckpoints): SQLite gives up at once, never waiting, when another connection holds
+    // the WAL's checkpoint lock, and a writer that gave up would let the WAL grow past its bound.
+    void waitUntilIdle();
     // Checkpoints that copied frames into the database file.
     int completedCheckpoints() const;
 
@@ -31,7 +36,9 @@ private:
     const int m_busyTimeoutMs;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
+    std::condition_variable m_idle;
     bool m_requested = false;
+    bool m_checkpointing = false;
     bool m_stop = false;
     int m_completed = 0;
     std::thread m_thread;

@@ -710,10 +710,13 @@ void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
     WalCheckpointer checkpointer(path, 5000);
     const qint64 sizeBefore = QFileInfo(path).size();
     int longWal = 0;
-    QVERIFY(m_store->handOverCheckpoints(20, [&] {
-        ++longWal;
-        checkpointer.request();
-    }));
+    QVERIFY(m_store->handOverCheckpoints(
+        20,
+        [&] {
+            ++longWal;
+            checkpointer.request();
+        },
+        [&] { checkpointer.waitUntilIdle(); }));
     // Commits that leave more than 20 frames in the WAL ask for a checkpoint instead of running one. Enqueues stop
     // at the first request, below the 80 frames at which the writer would checkpoint by itself: what reaches the
     // database file below is the checkpointer's work.
