@@ -771,15 +771,6 @@ Status TaskStore::transactionEnded(const Status& s)
     return s ? Status(Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}) : s;
 }
 
-bool TaskStore::sqliteTransactionActive() const
-{
-    const QVariant handle = m_db.driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
-        return m_txDepth > 0;
-    sqlite3* db = *static_cast<sqlite3* const*>(handle.constData());
-    return db && sqlite3_get_autocommit(db) == 0;
-}
-
 bool TaskStore::handOverCheckpoints(int walFrames, std::function<void()> onLongWal, std::function<void()> waitForOthers)
 {
     const QVariant handle = m_db.driver()->handle();
@@ -1033,36 +1024,42 @@ Result<QList<Task>> TaskStore::claim(
         // columns' names and types (callgrind, bench B4). The next tasks are read, then updated one by one by id:
         // SQLite runs an UPDATE ... RETURNING as a trigger, with a statement journal that copies every page the
         // update touches and a temporary table for the rows, which cost more than the claim itself (callgrind).
-        // Our transaction holds SQLite's only write lock, so nothing can change the rows in between.
-        SqliteStatement& pick = sqliteStatement(m_dialect.claim);
-        pick.bindText(pick.parameterIndex(":queue"), queue);
-        pick.bindInt(pick.parameterIndex(":limit"), limit);
-        while (pick.step())
-            tasks.append(taskFromRow(StatementRow {pick}));
-        if (!pick.finish())
-            return pick.error(context());
-        SqliteStatement& take = sqliteStatement(ahead
-                ? QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
-                                 " lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4")
-                : QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
-                                 " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4"));
-        for (Task& task : tasks) {
-            if (!ahead)
-                take.bindInt(1, now);
-            take.bindText(2, owner);
-            take.bindInt(3, now + leaseMs);
-            take.bindInt(4, task.id);
-            if (!take.run())
-                return take.error(context());
-            // The row as the UPDATE left it, which is what PostgreSQL's RETURNING gives.
-            task.state = TaskState::Running;
-            ++task.attempts;
-            if (!ahead)
-                task.startedAt = now;
-            task.leaseOwner = owner;
-            task.leaseExpiresAt = now + leaseMs;
-            task.cancelRequested = false;
-        }
+        // The read and the updates share one transaction, which holds SQLite's only write lock: nothing can take
+        // the rows in between (the caller's transaction; no savepoint, see Undo::Transaction).
+        Status claimed = atomically(Undo::Transaction, [&]() -> Status {
+            SqliteStatement& pick = sqliteStatement(m_dialect.claim);
+            pick.bindText(pick.parameterIndex(":queue"), queue);
+            pick.bindInt(pick.parameterIndex(":limit"), limit);
+            while (pick.step())
+                tasks.append(taskFromRow(StatementRow {pick}));
+            if (!pick.finish())
+                return pick.error(context());
+            SqliteStatement& take = sqliteStatement(ahead
+                    ? QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
+                                     " lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4")
+                    : QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
+                                     " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4"));
+            for (Task& task : tasks) {
+                if (!ahead)
+                    take.bindInt(1, now);
+                take.bindText(2, owner);
+                take.bindInt(3, now + leaseMs);
+                take.bindInt(4, task.id);
+                if (!take.run())
+                    return take.error(context());
+                // The row as the UPDATE left it, which is what PostgreSQL's RETURNING gives.
+                task.state = TaskState::Running;
+                ++task.attempts;
+                if (!ahead)
+                    task.startedAt = now;
+                task.leaseOwner = owner;
+                task.leaseExpiresAt = now + leaseMs;
+                task.cancelRequested = false;
+            }
+            return success();
+        });
+        if (!claimed)
+            return claimed.error();
     } else {
         QSqlQuery& q = prepared(ahead ? m_dialect.claimAhead : m_dialect.claim);
         if (!ahead)

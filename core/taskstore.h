@@ -185,7 +185,6 @@ private:
     // The new task's id, or 0 when its queue does not exist yet.
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
-    bool sqliteTransactionActive() const;
     // SQLite: runs a single-row UPDATE whose WHERE holds the lease fence, bound by the caller; whether it changed
     // the row, i.e. whether the fence held. No RETURNING on SQLite: see claim().
     Result<bool> sqliteChanged(SqliteStatement& update, const QString& context);
