@@ -42,6 +42,7 @@ private Q_SLOTS:
     void searchMatchesPayloadAndErrorLiterally();
     void countsPerQueueAndState();
     void forEachStreamsEverything();
+    void forEachTaskReadsWhatAListingReads();
     void metricsAreStoredAndDownsampled();
     void claimUsesReadyIndex();
     void checkpointsRunOnTheCheckpointerThread();
@@ -654,6 +655,79 @@ void TestTaskStore::forEachStreamsEverything()
     seen = 0;
     QVERIFY(m_store->forEachEvent(0, 0, {}, [&](const TaskEvent&) { return ++seen < 1200; }));
     QCOMPARE(seen, 1200); // stopped early on request
+}
+
+void TestTaskStore::forEachTaskReadsWhatAListingReads()
+{
+    // Enough rows for several keyset batches, in two queues, two types and two creation times, some with a word to
+    // search for, one claimed and failed: every kind of value a filter binds (ids, names, states, a pattern, times).
+    QList<NewTask> batch;
+    for (int i = 0; i < 2300; ++i) {
+        NewTask t = task(i % 3 ? QStringLiteral("noop") : QStringLiteral("sleep"),
+            i % 2 ? QStringLiteral("odd") : QStringLiteral("even"),
+            i % 7 ? QByteArray(R"({"n":1})") : QByteArray(R"({"note":"Grüße needle"})"));
+        batch.append(t);
+    }
+    QVERIFY(m_store->enqueue(batch.mid(0, 1200), m_now));
+    auto later = m_store->enqueue(batch.mid(1200), m_now + 5000);
+    QVERIFY(later);
+    const Task claimed = m_store->claim(QStringLiteral("odd"), 1, QStringLiteral("w"), 1000, m_now + 6000)->at(0);
+    QVERIFY(m_store->fail(claimed.id, 1, QStringLiteral("w"), QStringLiteral("w/0"), QStringLiteral("needle ü"), true,
+        std::nullopt, m_now + 6001));
+
+    const auto filters = [&] {
+        QList<TaskFilter> all {TaskFilter {}};
+        TaskFilter f;
+        f.queues = {QStringLiteral("odd")};
+        all.append(f);
+        f = {};
+        f.states = {TaskState::Failed, TaskState::Queued};
+        f.types = {QStringLiteral("sleep")};
+        all.append(f);
+        f = {};
+        f.search = QStringLiteral("needle");
+        all.append(f);
+        f = {};
+        f.createdFrom = m_now + 1;
+        f.createdTo = m_now + 6000;
+        f.queues = {QStringLiteral("even"), QStringLiteral("odd")};
+        all.append(f);
+        f = {};
+        f.ids = {later->at(0).id, later->at(500).id, claimed.id};
+        all.append(f);
+        return all;
+    }();
+    for (const TaskFilter& filter : filters) {
+        TaskQuery query;
+        query.filter = filter;
+        query.limit = 10'000;
+        auto listed = m_store->listTasks(query);
+        QVERIFY(listed);
+        QVERIFY(!listed->isEmpty());
+        qsizetype seen = 0;
+        QVERIFY(m_store->forEachTask(filter, [&](const Task& t) {
+            if (seen >= listed->size() || t.id != listed->at(seen).id)
+                return false;
+            compareTasks(t, listed->at(seen++));
+            return !QTest::currentTestFailed();
+        }));
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(seen, listed->size());
+    }
+    // A stream stopped in its first batch stops at once, and leaves nothing behind for the next one, which reads
+    // every row from the first.
+    int calls = 0;
+    QVERIFY(m_store->forEachTask({}, [&](const Task&) { return ++calls < 2; }));
+    QCOMPARE(calls, 2);
+    qint64 firstId = 0, rows = 0;
+    QVERIFY(m_store->forEachTask({}, [&](const Task& t) {
+        if (rows++ == 0)
+            firstId = t.id;
+        return true;
+    }));
+    QCOMPARE(rows, 2300);
+    QCOMPARE(firstId, m_store->listTasks({})->at(0).id);
 }
 
 void TestTaskStore::metricsAreStoredAndDownsampled()
