@@ -6,6 +6,8 @@
 #include <QRegularExpression>
 #include <QTimeZone>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace qd {
@@ -36,6 +38,20 @@ void appendDigits(char*& out, qint64 value, int width)
     out += width;
 }
 
+constexpr qsizetype isoTimeLength = 24; // "2026-11-25T12:00:00.123Z"
+
+void appendNumber(QByteArray& line, qint64 value)
+{
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    line.append(digits, end - digits);
+}
+
+bool needsCsvQuotes(char c)
+{
+    return c == '"' || c == ',' || c == '\r' || c == '\n';
+}
+
 QJsonValue timeValue(qint64 ms)
 {
     return ms == 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(ExportCodec::isoTime(ms));
@@ -43,10 +59,11 @@ QJsonValue timeValue(qint64 ms)
 
 } // namespace
 
-QString ExportCodec::isoTime(qint64 msSinceEpoch)
+namespace {
+
+// Writes the 24 characters of isoTime() into `out` and returns true, or false for a year outside 0000-9999.
+bool writeIsoTime(qint64 msSinceEpoch, char* out)
 {
-    if (msSinceEpoch == 0)
-        return {};
     qint64 days = msSinceEpoch / 86'400'000;
     qint64 msOfDay = msSinceEpoch % 86'400'000;
     if (msOfDay < 0) {
@@ -56,10 +73,8 @@ QString ExportCodec::isoTime(qint64 msSinceEpoch)
     qint64 year = 0;
     int month = 0, day = 0;
     civilFromDays(days, year, month, day);
-    if (year < 0 || year > 9999) // outside what four digits can say: let Qt spell it
-        return QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC).toString(Qt::ISODateWithMs);
-    char buffer[24];
-    char* out = buffer;
+    if (year < 0 || year > 9999)
+        return false;
     appendDigits(out, year, 4);
     *out++ = '-';
     appendDigits(out, month, 2);
@@ -73,8 +88,32 @@ QString ExportCodec::isoTime(qint64 msSinceEpoch)
     appendDigits(out, msOfDay / 1000 % 60, 2);
     *out++ = '.';
     appendDigits(out, msOfDay % 1000, 3);
-    *out++ = 'Z';
-    return QString::fromLatin1(buffer, out - buffer);
+    *out = 'Z';
+    return true;
+}
+
+} // namespace
+
+QString ExportCodec::isoTime(qint64 msSinceEpoch)
+{
+    if (msSinceEpoch == 0)
+        return {};
+    char buffer[isoTimeLength];
+    if (!writeIsoTime(msSinceEpoch, buffer)) // outside what four digits can say: let Qt spell it
+        return QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC).toString(Qt::ISODateWithMs);
+    return QString::fromLatin1(buffer, isoTimeLength);
+}
+
+void ExportCodec::appendIsoTime(QByteArray& line, qint64 msSinceEpoch)
+{
+    if (msSinceEpoch == 0)
+        return;
+    const qsizetype at = line.size();
+    line.resize(at + isoTimeLength);
+    if (!writeIsoTime(msSinceEpoch, line.data() + at)) {
+        line.truncate(at);
+        line += isoTime(msSinceEpoch).toLatin1();
+    }
 }
 
 std::optional<qint64> ExportCodec::parseIsoTime(const QString& text)
@@ -198,14 +237,7 @@ const QList<QLatin1String>& ExportCodec::sampleColumns()
 
 void ExportCodec::appendCsvField(QByteArray& line, const QByteArray& utf8)
 {
-    bool needsQuotes = false;
-    for (char c : utf8) {
-        if (c == '"' || c == ',' || c == '\r' || c == '\n') {
-            needsQuotes = true;
-            break;
-        }
-    }
-    if (!needsQuotes) {
+    if (std::none_of(utf8.begin(), utf8.end(), needsCsvQuotes)) {
         line += utf8;
         return;
     }
@@ -216,6 +248,24 @@ void ExportCodec::appendCsvField(QByteArray& line, const QByteArray& utf8)
         line += c;
     }
     line += '"';
+}
+
+void ExportCodec::appendCsvField(QByteArray& line, const QString& text)
+{
+    // Queue names, types, workers and most errors are plain ASCII: copied byte by byte into the line, without the
+    // UTF-8 copy toUtf8() allocates for each field.
+    const qsizetype at = line.size();
+    line.resize(at + text.size());
+    char* out = line.data() + at;
+    for (const QChar c : text) {
+        const char16_t unit = c.unicode();
+        if (unit >= 0x80 || needsCsvQuotes(char(unit))) {
+            line.truncate(at);
+            appendCsvField(line, text.toUtf8());
+            return;
+        }
+        *out++ = char(unit);
+    }
 }
 
 QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1String>& columns)
@@ -238,7 +288,7 @@ QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1
         case QJsonValue::Double: {
             const double d = value.toDouble();
             if (std::trunc(d) == d && std::fabs(d) < 9.0e15)
-                line += QByteArray::number(qint64(d));
+                appendNumber(line, qint64(d));
             else
                 line += QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
             break;
@@ -258,28 +308,24 @@ QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1
     return line;
 }
 
-QByteArray ExportCodec::taskCsvRecord(const Task& task)
+void ExportCodec::appendTaskCsvRecord(QByteArray& line, const Task& task)
 {
-    QByteArray line;
-    line.reserve(256 + task.payload.size() + task.result.size());
     const auto text = [&line](const QString& value) {
-        appendCsvField(line, value.toUtf8());
+        appendCsvField(line, value);
         line += ',';
     };
     const auto number = [&line](qint64 value) {
-        line += QByteArray::number(value);
+        appendNumber(line, value);
         line += ',';
     };
     const auto time = [&line](qint64 ms) {
-        if (ms != 0)
-            line += isoTime(ms).toLatin1();
+        appendIsoTime(line, ms);
         line += ',';
     };
     number(task.id);
     text(task.queue);
     text(task.type);
-    line += taskStateName(task.state).toLatin1();
-    line += ',';
+    text(taskStateName(task.state));
     number(task.priority);
     number(task.attempts);
     number(task.maxAttempts);
@@ -297,7 +343,6 @@ QByteArray ExportCodec::taskCsvRecord(const Task& task)
     line += ',';
     appendCsvField(line, task.result);
     line += "\r\n";
-    return line;
 }
 
 QByteArray ExportCodec::csvHeader(const QList<QLatin1String>& columns)

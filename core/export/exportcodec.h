@@ -16,6 +16,8 @@ class ExportCodec {
 public:
     // ISO 8601 UTC with milliseconds ("2026-11-25T12:00:00.123Z"); empty for 0 (unset).
     static QString isoTime(qint64 msSinceEpoch);
+    // The same appended to a line as Latin-1 bytes; nothing for 0.
+    static void appendIsoTime(QByteArray& line, qint64 msSinceEpoch);
     // Parses ISO 8601 ("2026-11-25", "2026-11-25T12:00", "...Z", "...+01:00"); a time without an offset is UTC.
     // Returns std::nullopt when the text is not a date.
     static std::optional<qint64> parseIsoTime(const QString& text);
@@ -35,12 +37,15 @@ public:
 
     // Appends one RFC 4180 field: quoted when it holds a quote, comma, CR or LF, with quotes doubled.
     static void appendCsvField(QByteArray& line, const QByteArray& utf8);
+    // The same for text, as UTF-8.
+    static void appendCsvField(QByteArray& line, const QString& text);
     // One CSV record of `object`'s values in `columns` order, terminated by CRLF. Strings as they are, numbers
     // without exponent where whole, null as an empty field, objects and arrays as compact JSON text.
     static QByteArray csvRecord(const QJsonObject& object, const QList<QLatin1String>& columns);
-    // A task's CSV record, written field by field (no QJsonObject in between: that was 85% of a 1M-task export,
-    // bench B10). Payload and result are the stored JSON text as it is, so a CSV shows exactly what was enqueued.
-    static QByteArray taskCsvRecord(const Task& task);
+    // Appends a task's CSV record, written field by field (no QJsonObject in between: that was 85% of a 1M-task
+    // export, bench B10), into a line the caller reuses. Payload and result are the stored JSON text as it is, so a
+    // CSV shows exactly what was enqueued.
+    static void appendTaskCsvRecord(QByteArray& line, const Task& task);
     static QByteArray csvHeader(const QList<QLatin1String>& columns);
     // One compact JSON object followed by LF.
     static QByteArray jsonLine(const QJsonObject& object);

@@ -48,17 +48,28 @@ public:
     // The same for a record already formatted.
     bool writeRecord(const QByteArray& record)
     {
-        if (!put(record))
-            return false;
+        return appendRecord([&record](QByteArray& pending) { pending += record; });
+    }
+
+    // The same for a record that `format(pending)` appends to the rows not yet written. Rows reach the device in
+    // chunks: a QIODevice::write per row of a million-row export cost more than formatting the row (perf, B10).
+    template <typename Format> bool appendRecord(Format format)
+    {
+        format(m_pending);
         ++m_rows;
+        if (m_pending.size() >= chunkBytes && !flush())
+            return false;
         if (m_rows % m_checkEvery == 0)
             return checkpoint();
         return true;
     }
 
     // Called once more at the end so that a cancel in the last stretch is honoured and progress reaches the total.
+    // Progress counts rows on the device: what is pending is written first.
     bool checkpoint()
     {
+        if (!flush())
+            return false;
         if (m_control.progress)
             m_control.progress(m_rows, m_total);
         const bool cancelled = (m_control.cancelFlag && m_control.cancelFlag->load(std::memory_order_relaxed))
@@ -74,6 +85,17 @@ public:
     const std::optional<Error>& error() const { return m_error; }
 
 private:
+    static constexpr qsizetype chunkBytes = 256 * 1024;
+
+    bool flush()
+    {
+        if (m_pending.isEmpty())
+            return true;
+        const bool written = put(m_pending);
+        m_pending.clear(); // keeps its capacity for the next chunk
+        return written;
+    }
+
     bool put(const QByteArray& bytes)
     {
         if (m_out.write(bytes) == bytes.size())
@@ -89,6 +111,7 @@ private:
     qint64 m_total;
     int m_checkEvery;
     qint64 m_rows = 0;
+    QByteArray m_pending; // formatted rows not yet written, up to about chunkBytes
     std::optional<Error> m_error;
 };
 
@@ -149,8 +172,9 @@ Result<qint64> HistoryExporter::exportTasks(
     if (!writer.writeHeader())
         return *writer.error();
     const Status streamed = store.forEachTask(filter, [&writer, format](const Task& task) {
-        return format == ExportFormat::Csv ? writer.writeRecord(ExportCodec::taskCsvRecord(task))
-                                           : writer.writeRow(ExportCodec::taskToJson(task));
+        if (format == ExportFormat::Csv)
+            return writer.appendRecord([&task](QByteArray& line) { ExportCodec::appendTaskCsvRecord(line, task); });
+        return writer.writeRow(ExportCodec::taskToJson(task));
     });
     return finish(writer, streamed);
 }

@@ -241,6 +241,8 @@ private Q_SLOTS:
         QTest::newRow("cr") << QStringLiteral("a\rb") << QByteArray("\"a\rb\"");
         QTest::newRow("lf") << QStringLiteral("a\nb") << QByteArray("\"a\nb\"");
         QTest::newRow("non-ascii") << QStringLiteral("grüße 😀") << QStringLiteral("grüße 😀").toUtf8();
+        QTest::newRow("non-ascii, quoted")
+            << QStringLiteral("grüße, \"du\"") << QStringLiteral("\"grüße, \"\"du\"\"\"").toUtf8();
     }
 
     void csvFieldQuoting()
@@ -250,6 +252,10 @@ private Q_SLOTS:
         QByteArray line;
         ExportCodec::appendCsvField(line, text.toUtf8());
         QCOMPARE(line, expected);
+        // From text, as task fields are written, appended to what the line already holds.
+        QByteArray fromText("x,");
+        ExportCodec::appendCsvField(fromText, text);
+        QCOMPARE(fromText, "x," + expected);
     }
 
     void tasksCsvRoundTrip()
