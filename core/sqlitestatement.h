@@ -38,6 +38,7 @@ public:
     // One step: true while a row is available (RETURNING), false at the end or on error (see failed()).
     bool step();
     qint64 columnInt(int column) const; // 0 for NULL
+    bool columnIsNull(int column) const;
     // Valid until the next step() or reset().
     QUtf8StringView columnUtf8(int column) const;
     // A text column as QSqlQuery::value(column).toString() gives it through the QSQLite driver, so that a row read

@@ -57,7 +57,7 @@ QVariant nullable(const QByteArray& value)
 }
 
 // A row read through QSqlQuery, and one read through the SQLite C API (see SqliteStatement::columnText): the two ways
-// taskFromRow() sees a `tasks` row.
+// taskFromRow() and eventFromRow() see a row.
 struct QueryRow {
     const QSqlQuery& q;
     qint64 integer(int column) const { return q.value(column).toLongLong(); }
@@ -65,6 +65,7 @@ struct QueryRow {
     bool flag(int column) const { return q.value(column).toBool(); }
     QString text(int column) const { return q.value(column).toString(); }
     QByteArray utf8(int column) const { return q.value(column).toString().toUtf8(); }
+    bool null(int column) const { return q.isNull(column); }
 };
 
 struct StatementRow {
@@ -74,6 +75,7 @@ struct StatementRow {
     bool flag(int column) const { return s.columnInt(column) != 0; }
     QString text(int column) const { return s.columnText(column); }
     QByteArray utf8(int column) const { return s.columnTextUtf8(column); }
+    bool null(int column) const { return s.columnIsNull(column); }
 };
 
 // The one mapping of a row of taskColumns() to a Task, whichever way the row was read.
@@ -107,22 +109,28 @@ Task readTask(const QSqlQuery& q)
     return taskFromRow(QueryRow {q});
 }
 
-TaskEvent readEvent(const QSqlQuery& q)
+// The one mapping of a row of eventColumns to a TaskEvent, whichever way the row was read.
+template <typename Row> TaskEvent eventFromRow(const Row& row)
 {
     TaskEvent e;
-    e.id = q.value(0).toLongLong();
-    e.taskId = q.value(1).toLongLong();
-    e.queue = q.value(2).toString();
-    e.at = q.value(3).toLongLong();
-    e.kind = q.value(4).toString();
-    if (!q.value(5).isNull())
-        e.fromState = taskStateFromName(q.value(5).toString());
-    e.toState = taskStateFromName(q.value(6).toString()).value_or(TaskState::Queued);
-    e.attempt = q.value(7).toInt();
-    e.worker = q.value(8).toString();
-    e.detail = q.value(9).toString();
-    e.durationMs = q.value(10).isNull() ? -1 : q.value(10).toLongLong();
+    e.id = row.integer(0);
+    e.taskId = row.integer(1);
+    e.queue = row.text(2);
+    e.at = row.integer(3);
+    e.kind = row.text(4);
+    if (!row.null(5))
+        e.fromState = taskStateFromName(row.text(5));
+    e.toState = taskStateFromName(row.text(6)).value_or(TaskState::Queued);
+    e.attempt = row.number(7);
+    e.worker = row.text(8);
+    e.detail = row.text(9);
+    e.durationMs = row.null(10) ? -1 : row.integer(10);
     return e;
+}
+
+TaskEvent readEvent(const QSqlQuery& q)
+{
+    return eventFromRow(QueryRow {q});
 }
 
 const QString eventColumns
@@ -1883,6 +1891,14 @@ Status TaskStore::forEachEvent(
     if (to > 0)
         where.add(QStringLiteral("at < ?"), {to});
     where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
+    if (m_sqlite) {
+        SqliteStatement& q
+            = sqliteStatement(QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE ")
+                + where.sql + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
+        return streamStatementByKeyset<TaskEvent>(
+            q, where.values, [](const SqliteStatement& s) { return eventFromRow(StatementRow {s}); }, fn,
+            QStringLiteral("Cannot read task history"));
+    }
     QSqlQuery& q = prepared(QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE ")
         + where.sql + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
     return streamByKeyset<TaskEvent>(q, where.values, readEvent, fn, QStringLiteral("Cannot read task history"));

@@ -345,6 +345,34 @@ void ExportCodec::appendTaskCsvRecord(QByteArray& line, const Task& task)
     line += "\r\n";
 }
 
+void ExportCodec::appendEventCsvRecord(QByteArray& line, const TaskEvent& event)
+{
+    appendNumber(line, event.id);
+    line += ',';
+    appendNumber(line, event.taskId);
+    line += ',';
+    appendCsvField(line, event.queue);
+    line += ',';
+    appendIsoTime(line, event.at);
+    line += ',';
+    appendCsvField(line, event.kind);
+    line += ',';
+    if (event.fromState)
+        appendCsvField(line, taskStateName(*event.fromState));
+    line += ',';
+    appendCsvField(line, taskStateName(event.toState));
+    line += ',';
+    appendNumber(line, event.attempt);
+    line += ',';
+    appendCsvField(line, event.worker);
+    line += ',';
+    appendCsvField(line, event.detail);
+    line += ',';
+    if (event.durationMs >= 0)
+        appendNumber(line, event.durationMs);
+    line += "\r\n";
+}
+
 QByteArray ExportCodec::csvHeader(const QList<QLatin1String>& columns)
 {
     QByteArray line;

@@ -46,6 +46,8 @@ public:
     // export, bench B10), into a line the caller reuses. Payload and result are the stored JSON text as it is, so a
     // CSV shows exactly what was enqueued.
     static void appendTaskCsvRecord(QByteArray& line, const Task& task);
+    // An event's CSV record, the same bytes as csvRecord(eventToJson(event), eventColumns()) without the JSON object.
+    static void appendEventCsvRecord(QByteArray& line, const TaskEvent& event);
     static QByteArray csvHeader(const QList<QLatin1String>& columns);
     // One compact JSON object followed by LF.
     static QByteArray jsonLine(const QJsonObject& object);

@@ -192,8 +192,11 @@ Result<qint64> HistoryExporter::exportEvents(TaskStore& store, qint64 from, qint
     if (!writer.writeHeader())
         return *writer.error();
     const qint64 upper = to > 0 ? to : std::numeric_limits<qint64>::max();
-    const Status streamed = store.forEachEvent(from, upper, queues,
-        [&writer](const TaskEvent& event) { return writer.writeRow(ExportCodec::eventToJson(event)); });
+    const Status streamed = store.forEachEvent(from, upper, queues, [&writer, format](const TaskEvent& event) {
+        if (format == ExportFormat::Csv)
+            return writer.appendRecord([&event](QByteArray& line) { ExportCodec::appendEventCsvRecord(line, event); });
+        return writer.writeRow(ExportCodec::eventToJson(event));
+    });
     return finish(writer, streamed);
 }
 

@@ -672,6 +672,7 @@ void TestTaskStore::forEachTaskReadsWhatAListingReads()
     auto later = m_store->enqueue(batch.mid(1200), m_now + 5000);
     QVERIFY(later);
     const Task claimed = m_store->claim(QStringLiteral("odd"), 1, QStringLiteral("w"), 1000, m_now + 6000)->at(0);
+    QVERIFY(m_store->recordStart(claimed, QStringLiteral("w/0"), m_now + 6000));
     QVERIFY(m_store->fail(claimed.id, 1, QStringLiteral("w"), QStringLiteral("w/0"), QStringLiteral("needle ü"), true,
         std::nullopt, m_now + 6001));
 
@@ -715,6 +716,33 @@ void TestTaskStore::forEachTaskReadsWhatAListingReads()
             return;
         QCOMPARE(seen, listed->size());
     }
+    // Events stream the same way: the failed task's history (NULL and set columns alike) as its timeline reads it.
+    QList<TaskEvent> streamed;
+    QVERIFY(m_store->forEachEvent(0, 0, {QStringLiteral("odd")}, [&](const TaskEvent& e) {
+        if (e.taskId == claimed.id)
+            streamed.append(e);
+        return true;
+    }));
+    const QList<TaskEvent> timeline = m_store->taskWithEvents(claimed.id)->events;
+    QCOMPARE(streamed.size(), 3); // enqueued, started, failed
+    QCOMPARE(streamed.size(), timeline.size());
+    for (qsizetype i = 0; i < streamed.size(); ++i) {
+        const TaskEvent &a = streamed[i], &b = timeline[i];
+        QCOMPARE(a.id, b.id);
+        QCOMPARE(a.queue, b.queue);
+        QCOMPARE(a.at, b.at);
+        QCOMPARE(a.kind, b.kind);
+        QCOMPARE(a.fromState, b.fromState);
+        QCOMPARE(a.toState, b.toState);
+        QCOMPARE(a.attempt, b.attempt);
+        QCOMPARE(a.worker, b.worker);
+        QCOMPARE(a.worker.isNull(), b.worker.isNull());
+        QCOMPARE(a.detail, b.detail);
+        QCOMPARE(a.durationMs, b.durationMs);
+    }
+    QCOMPARE(streamed.last().detail, QStringLiteral("needle ü"));
+    QVERIFY(!streamed.first().fromState);
+
     // A stream stopped in its first batch stops at once, and leaves nothing behind for the next one, which reads
     // every row from the first.
     int calls = 0;

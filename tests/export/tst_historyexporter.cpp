@@ -364,6 +364,12 @@ private Q_SLOTS:
             if (QTest::currentTestFailed())
                 return;
         }
+        // Written field by field, a record is what the event's JSON object gives as CSV.
+        for (const TaskEvent& event : std::as_const(m_events)) {
+            QByteArray direct;
+            ExportCodec::appendEventCsvRecord(direct, event);
+            QCOMPARE(direct, ExportCodec::csvRecord(ExportCodec::eventToJson(event), ExportCodec::eventColumns()));
+        }
         // Every task's whole history is there: each task has its "enqueued" event.
         QSet<QByteArray> enqueuedTasks;
         for (qsizetype i = 1; i < records.size(); ++i) {
