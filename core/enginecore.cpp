@@ -233,6 +233,8 @@ QList<QueueConfig> EngineCore::queueConfigs() const
 
 QList<WorkerStatus> EngineCore::workers() const
 {
+    // Before the read: a change published after it finds the flag down and emits again (writerPublishWorker).
+    m_workersChangePending.store(false);
     std::lock_guard lock(m_stateMutex);
     QList<WorkerStatus> result;
     for (const auto& [index, status] : m_workerStatus)
@@ -1137,8 +1139,11 @@ void EngineCore::writerAdjustWorkers()
     while (!m_slots.empty() && m_slots.back().retiring && !m_slots.back().busy && !m_slots.back().ahead) {
         const int index = int(m_slots.size()) - 1;
         m_slots.pop_back();
-        std::lock_guard lock(m_stateMutex);
-        m_workerStatus.erase(index);
+        {
+            std::lock_guard lock(m_stateMutex);
+            m_workerStatus.erase(index);
+        }
+        announceWorkersChanged();
     }
     while (int(m_slots.size()) < desired) {
         const int index = int(m_slots.size());
@@ -1168,7 +1173,13 @@ void EngineCore::writerPublishWorker(const Slot& slot, int index)
         std::lock_guard lock(m_stateMutex);
         m_workerStatus[index] = status;
     }
-    Q_EMIT m_engine.workerChanged(status);
+    announceWorkersChanged();
+}
+
+void EngineCore::announceWorkersChanged()
+{
+    if (!m_workersChangePending.exchange(true))
+        Q_EMIT m_engine.workersChanged();
 }
 
 void EngineCore::writerReloadConfigs()

@@ -9,6 +9,7 @@
 #include <QSet>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -159,6 +160,7 @@ private:
     void writerRecount();
     void writerSample(qint64 now);
     void writerPublishWorker(const Slot& slot, int index);
+    void announceWorkersChanged(); // any thread: emits workersChanged unless one is pending
     qint64 writerNextWake(qint64 now) const;
     void writerTakeCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands);
     void reportError(const Error& error);
@@ -190,6 +192,8 @@ private:
     QHash<QString, StateCounts> m_counts;
     QList<QueueConfig> m_publishedConfigs;
     std::map<int, WorkerStatus> m_workerStatus;
+    // workersChanged was emitted and workers() not called since (see QueueEngine::workersChanged).
+    mutable std::atomic<bool> m_workersChangePending {false};
     StatsSample m_lastSample;
     std::map<qint64, std::shared_ptr<HandlerContext>> m_running; // including the tasks claimed ahead
     QSet<qint64> m_aheadIds;

@@ -13,7 +13,13 @@ WorkersModel::WorkersModel(QueueEngine* engine, QObject* parent)
     : QAbstractTableModel(parent)
     , m_engine(engine)
 {
-    connect(engine, &QueueEngine::workerChanged, this, &WorkersModel::applyStatus);
+    m_refreshTimer.setSingleShot(true);
+    m_refreshTimer.setInterval(refreshMs);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &WorkersModel::refresh);
+    connect(engine, &QueueEngine::workersChanged, this, [this] {
+        if (!m_refreshTimer.isActive())
+            m_refreshTimer.start();
+    });
     reload();
 }
 
@@ -31,22 +37,40 @@ int WorkersModel::busyCount() const
     return int(std::count_if(m_workers.cbegin(), m_workers.cend(), [](const WorkerStatus& w) { return w.busy; }));
 }
 
-void WorkersModel::applyStatus(const WorkerStatus& status)
+namespace {
+
+bool sameStatus(const WorkerStatus& a, const WorkerStatus& b)
 {
-    auto it = std::find_if(
-        m_workers.begin(), m_workers.end(), [&](const WorkerStatus& w) { return w.index == status.index; });
-    if (it == m_workers.end()) {
-        auto pos = std::lower_bound(m_workers.begin(), m_workers.end(), status.index,
-            [](const WorkerStatus& w, int index) { return w.index < index; });
-        const int r = int(pos - m_workers.begin());
-        beginInsertRows({}, r, r);
-        m_workers.insert(r, status);
-        endInsertRows();
-        return;
+    return a.index == b.index && a.name == b.name && a.busy == b.busy && a.taskId == b.taskId
+        && a.taskType == b.taskType && a.queue == b.queue && a.since == b.since;
+}
+
+} // namespace
+
+void WorkersModel::refresh()
+{
+    const QList<WorkerStatus> now = m_engine->workers(); // by index: the engine keeps them in a std::map
+    // Workers come and go at the end of the list (the others keep their indexes), so the rows are updated in place
+    // and added or removed there.
+    qsizetype kept = 0;
+    while (kept < m_workers.size() && kept < now.size() && m_workers[kept].index == now[kept].index)
+        ++kept;
+    if (kept < m_workers.size()) {
+        beginRemoveRows({}, int(kept), int(m_workers.size() - 1));
+        m_workers.resize(kept);
+        endRemoveRows();
     }
-    *it = status;
-    const int r = int(it - m_workers.begin());
-    Q_EMIT dataChanged(index(r, 0), index(r, ColumnCount - 1));
+    for (qsizetype row = 0; row < kept; ++row) {
+        if (!sameStatus(m_workers[row], now[row])) {
+            m_workers[row] = now[row];
+            Q_EMIT dataChanged(index(int(row), 0), index(int(row), ColumnCount - 1));
+        }
+    }
+    if (kept < now.size()) {
+        beginInsertRows({}, int(kept), int(now.size() - 1));
+        m_workers.append(now.mid(kept));
+        endInsertRows();
+    }
 }
 
 int WorkersModel::rowCount(const QModelIndex& parent) const

@@ -3,6 +3,7 @@
 #include "core/task.h"
 
 #include <QAbstractTableModel>
+#include <QTimer>
 
 namespace qd {
 class QueueEngine;
@@ -10,8 +11,9 @@ class QueueEngine;
 
 namespace qd::ui {
 
-// The engine's worker threads: idle or busy, on which task, for how long. Fed by QueueEngine::workers() and
-// workerChanged; only the row of the worker that changed is repainted.
+// The engine's worker threads: idle or busy, on which task, for how long. Reads QueueEngine::workers() at most every
+// refreshMs after workersChanged: two workers on short tasks change state thousands of times a second, which no one
+// can read, and a repaint for each kept the GUI thread busy (bench B8). Only the rows that changed are repainted.
 //
 // Thread contract: GUI thread only.
 class WorkersModel : public QAbstractTableModel {
@@ -26,13 +28,17 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    void applyStatus(const WorkerStatus& status);
+    static constexpr int refreshMs = 100;
+
     void reload();
     int busyCount() const;
 
 private:
+    void refresh();
+
     QueueEngine* m_engine;
     QList<WorkerStatus> m_workers;
+    QTimer m_refreshTimer;
 };
 
 } // namespace qd::ui

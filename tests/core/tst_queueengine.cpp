@@ -26,6 +26,7 @@ private Q_SLOTS:
     void pausedQueueWaitsUntilResumed();
     void queueConcurrencyIsRespected();
     void workerCountChangesWhileRunning();
+    void workersChangedWaitsForTheRead();
     void cancelStopsRunningHandler();
     void timeoutFailsTheAttempt();
     void transientFailuresRetryWithBackoff();
@@ -141,6 +142,33 @@ void TestQueueEngine::queueConcurrencyIsRespected()
     std::sort(runs.begin(), runs.end());
     for (qsizetype i = 1; i < runs.size(); ++i)
         QVERIFY2(runs[i].first >= runs[i - 1].second, "two tasks of a queue with concurrency 1 ran at once");
+}
+
+void TestQueueEngine::workersChangedWaitsForTheRead()
+{
+    auto engine = QueueEngine::open(options(2));
+    QVERIFY(engine);
+    std::atomic<int> announced {0};
+    // Direct: counted on the writer's thread as it emits, whether or not anyone reads.
+    connect(
+        engine->get(), &QueueEngine::workersChanged, this, [&announced] { ++announced; }, Qt::DirectConnection);
+    QTRY_COMPARE((*engine)->workers().size(), 2); // the read that lets the next change be announced
+    const int before = announced.load();
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(50, task())));
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), 50, 10000);
+    // 100 starts and 100 finishes, one announcement: nobody read the statuses in between.
+    QCOMPARE(announced.load(), before + 1);
+    const QList<WorkerStatus> idle = (*engine)->workers();
+    QVERIFY(std::none_of(idle.cbegin(), idle.cend(), [](const WorkerStatus& w) { return w.busy; }));
+    QVERIFY((*engine)->enqueue(task()));
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), 51, 10000);
+    QCOMPARE(announced.load(), before + 2); // announced again after the read
+    // A worker that goes is announced too.
+    (void)(*engine)->workers();
+    (*engine)->setWorkerCount(1);
+    QTRY_COMPARE(announced.load(), before + 3);
+    QTRY_COMPARE((*engine)->workers().size(), 1);
+    engine->reset();
 }
 
 void TestQueueEngine::workerCountChangesWhileRunning()

@@ -3,6 +3,7 @@
 #include "uitesthelpers.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -92,6 +93,31 @@ private Q_SLOTS:
         QVERIFY(added.result());
         QTRY_COMPARE(model.busyCount(), 1);
         QTRY_COMPARE(model.busyCount(), 0);
+    }
+
+    void workersModelRepaintsAtMostEveryRefresh()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 2);
+        QVERIFY(engine);
+        WorkersModel model(engine.get());
+        QTRY_COMPARE(model.rowCount(), 2);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QElapsedTimer clock;
+        clock.start();
+        NewTask noop;
+        noop.type = QStringLiteral("noop");
+        QVERIFY(QtConcurrent::run([engine, noop] {
+            return engine->enqueueBatch(QList<NewTask>(2000, noop)).ok();
+        }).result());
+        QTRY_COMPARE_WITH_TIMEOUT(engine->counts().value(QStringLiteral("default"))[std::size_t(TaskState::Succeeded)],
+            2000, test::backgroundTimeoutMs);
+        QTRY_COMPARE(model.busyCount(), 0);
+        // 4,000 status changes; at most one refresh per refreshMs, each repainting at most both rows.
+        const qint64 refreshes = clock.elapsed() / WorkersModel::refreshMs + 2;
+        QVERIFY2(changed.size() <= 2 * refreshes,
+            qPrintable(QStringLiteral("%1 row changes in %2 ms").arg(changed.size()).arg(clock.elapsed())));
+        QVERIFY(!changed.isEmpty());
     }
 };
 
