@@ -308,69 +308,97 @@ QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1
     return line;
 }
 
+namespace {
+
+// The fields of one CSV record, appended to a line in order, with the commas between them; end() closes the record.
+class CsvFields {
+public:
+    explicit CsvFields(QByteArray& line)
+        : m_line(line)
+    { }
+    void text(const QString& value)
+    {
+        separate();
+        ExportCodec::appendCsvField(m_line, value);
+    }
+    void bytes(const QByteArray& utf8)
+    {
+        separate();
+        ExportCodec::appendCsvField(m_line, utf8);
+    }
+    void number(qint64 value)
+    {
+        separate();
+        appendNumber(m_line, value);
+    }
+    void time(qint64 msSinceEpoch)
+    {
+        separate();
+        ExportCodec::appendIsoTime(m_line, msSinceEpoch);
+    }
+    void empty() { separate(); }
+    void end() { m_line += "\r\n"; }
+
+private:
+    void separate()
+    {
+        if (m_started)
+            m_line += ',';
+        m_started = true;
+    }
+
+    QByteArray& m_line;
+    bool m_started = false;
+};
+
+} // namespace
+
 void ExportCodec::appendTaskCsvRecord(QByteArray& line, const Task& task)
 {
-    const auto text = [&line](const QString& value) {
-        appendCsvField(line, value);
-        line += ',';
-    };
-    const auto number = [&line](qint64 value) {
-        appendNumber(line, value);
-        line += ',';
-    };
-    const auto time = [&line](qint64 ms) {
-        appendIsoTime(line, ms);
-        line += ',';
-    };
-    number(task.id);
-    text(task.queue);
-    text(task.type);
-    text(taskStateName(task.state));
-    number(task.priority);
-    number(task.attempts);
-    number(task.maxAttempts);
-    number(task.timeoutMs);
-    time(task.runAt);
-    time(task.createdAt);
-    time(task.startedAt);
-    time(task.finishedAt);
-    text(task.leaseOwner);
-    time(task.leaseExpiresAt);
-    line += task.cancelRequested ? "true," : "false,";
-    text(task.idempotencyKey);
-    text(task.lastError);
-    appendCsvField(line, task.payload);
-    line += ',';
-    appendCsvField(line, task.result);
-    line += "\r\n";
+    CsvFields fields(line);
+    fields.number(task.id);
+    fields.text(task.queue);
+    fields.text(task.type);
+    fields.text(taskStateName(task.state));
+    fields.number(task.priority);
+    fields.number(task.attempts);
+    fields.number(task.maxAttempts);
+    fields.number(task.timeoutMs);
+    fields.time(task.runAt);
+    fields.time(task.createdAt);
+    fields.time(task.startedAt);
+    fields.time(task.finishedAt);
+    fields.text(task.leaseOwner);
+    fields.time(task.leaseExpiresAt);
+    fields.text(task.cancelRequested ? QStringLiteral("true") : QStringLiteral("false"));
+    fields.text(task.idempotencyKey);
+    fields.text(task.lastError);
+    fields.bytes(task.payload);
+    fields.bytes(task.result);
+    fields.end();
 }
 
 void ExportCodec::appendEventCsvRecord(QByteArray& line, const TaskEvent& event)
 {
-    appendNumber(line, event.id);
-    line += ',';
-    appendNumber(line, event.taskId);
-    line += ',';
-    appendCsvField(line, event.queue);
-    line += ',';
-    appendIsoTime(line, event.at);
-    line += ',';
-    appendCsvField(line, event.kind);
-    line += ',';
+    CsvFields fields(line);
+    fields.number(event.id);
+    fields.number(event.taskId);
+    fields.text(event.queue);
+    fields.time(event.at);
+    fields.text(event.kind);
     if (event.fromState)
-        appendCsvField(line, taskStateName(*event.fromState));
-    line += ',';
-    appendCsvField(line, taskStateName(event.toState));
-    line += ',';
-    appendNumber(line, event.attempt);
-    line += ',';
-    appendCsvField(line, event.worker);
-    line += ',';
-    appendCsvField(line, event.detail);
-    line += ',';
+        fields.text(taskStateName(*event.fromState));
+    else
+        fields.empty();
+    fields.text(taskStateName(event.toState));
+    fields.number(event.attempt);
+    fields.text(event.worker);
+    fields.text(event.detail);
     if (event.durationMs >= 0)
-        appendNumber(line, event.durationMs);
-    line += "\r\n";
+        fields.number(event.durationMs);
+    else
+        fields.empty();
+    fields.end();
 }
 
 QByteArray ExportCodec::csvHeader(const QList<QLatin1String>& columns)
