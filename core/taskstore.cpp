@@ -1864,22 +1864,26 @@ Status streamStatementByKeyset(SqliteStatement& q, const QList<QVariant>& binds,
     }
 }
 
+// The keyset-paged read of one table's rows under a WHERE clause (see streamByKeyset).
+QString keysetPagedSelect(const QString& columns, QLatin1String table, const QString& where)
+{
+    return QLatin1String("SELECT ") + columns + QLatin1String(" FROM ") + table + QLatin1String(" WHERE ") + where
+        + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize);
+}
+
 } // namespace
 
 Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
 {
     const WhereClause where = whereFor(filter, m_dialect);
+    const QString sql = keysetPagedSelect(taskColumns(), QLatin1String("tasks"), where.sql);
+    const QString context = QStringLiteral("Cannot read tasks");
     if (m_sqlite) {
-        SqliteStatement& q
-            = sqliteStatement(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ") + where.sql
-                + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
         return streamStatementByKeyset<Task>(
-            q, where.values, [](const SqliteStatement& s) { return taskFromRow(StatementRow {s}); }, fn,
-            QStringLiteral("Cannot read tasks"));
+            sqliteStatement(sql), where.values, [](const SqliteStatement& s) { return taskFromRow(StatementRow {s}); },
+            fn, context);
     }
-    QSqlQuery& q = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ") + where.sql
-        + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
-    return streamByKeyset<Task>(q, where.values, readTask, fn, QStringLiteral("Cannot read tasks"));
+    return streamByKeyset<Task>(prepared(sql), where.values, readTask, fn, context);
 }
 
 Status TaskStore::forEachEvent(
@@ -1891,17 +1895,14 @@ Status TaskStore::forEachEvent(
     if (to > 0)
         where.add(QStringLiteral("at < ?"), {to});
     where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
+    const QString sql = keysetPagedSelect(eventColumns, QLatin1String("task_events"), where.sql);
+    const QString context = QStringLiteral("Cannot read task history");
     if (m_sqlite) {
-        SqliteStatement& q
-            = sqliteStatement(QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE ")
-                + where.sql + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
         return streamStatementByKeyset<TaskEvent>(
-            q, where.values, [](const SqliteStatement& s) { return eventFromRow(StatementRow {s}); }, fn,
-            QStringLiteral("Cannot read task history"));
+            sqliteStatement(sql), where.values, [](const SqliteStatement& s) { return eventFromRow(StatementRow {s}); },
+            fn, context);
     }
-    QSqlQuery& q = prepared(QLatin1String("SELECT ") + eventColumns + QLatin1String(" FROM task_events WHERE ")
-        + where.sql + QLatin1String(" AND id > ? ORDER BY id LIMIT ") + QString::number(streamBatchSize));
-    return streamByKeyset<TaskEvent>(q, where.values, readEvent, fn, QStringLiteral("Cannot read task history"));
+    return streamByKeyset<TaskEvent>(prepared(sql), where.values, readEvent, fn, context);
 }
 
 Result<QStringList> TaskStore::distinctTypes()
