@@ -16,7 +16,10 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 
+#include <map>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -1919,18 +1922,54 @@ Result<QStringList> TaskStore::distinctTypes()
 
 namespace {
 
-// What one event adds to the sampler's figures; kinds that are not rates (ready, retried, ...) add nothing.
-void countActivity(EventActivity& activity, const QString& queue, QAnyStringView kind, qint64 durationMs)
-{
-    if (kind == QLatin1String("enqueued"))
-        ++activity.enqueued[queue];
-    else if (kind == QLatin1String("succeeded"))
-        ++activity.completed[queue];
-    else if (kind == QLatin1String("started"))
-        activity.waitTimesMs[queue].append(durationMs);
-    else if (kind == QLatin1String("failed") || kind == QLatin1String("retry_scheduled"))
-        ++activity.failed[queue];
-}
+// Adds events up into an EventActivity. The sampler reads every event since its last sample on the writer's thread
+// (thousands a second under load), and most of them share a queue: that queue's tallies are looked up again only
+// when the name changes from one event to the next, so an event costs two byte comparisons and an increment.
+class ActivityTally {
+public:
+    // Kinds that are not rates (ready, retried, ...) add nothing.
+    void add(QUtf8StringView queue, QUtf8StringView kind, qint64 durationMs)
+    {
+        if (!m_current || std::string_view(queue.data(), std::size_t(queue.size())) != m_currentName) {
+            m_currentName.assign(queue.data(), std::size_t(queue.size()));
+            m_current = &m_queues[m_currentName];
+        }
+        const std::string_view k(kind.data(), std::size_t(kind.size()));
+        if (k == "enqueued")
+            ++m_current->enqueued;
+        else if (k == "succeeded")
+            ++m_current->completed;
+        else if (k == "started")
+            m_current->waitTimesMs.append(durationMs);
+        else if (k == "failed" || k == "retry_scheduled")
+            ++m_current->failed;
+    }
+
+    // Per queue, only the figures that have events (as EventActivity's readers expect).
+    void addTo(EventActivity& activity) const
+    {
+        for (const auto& [name, tally] : m_queues) {
+            const QString queue = QString::fromUtf8(name.data(), qsizetype(name.size()));
+            if (tally.enqueued > 0)
+                activity.enqueued[queue] += tally.enqueued;
+            if (tally.completed > 0)
+                activity.completed[queue] += tally.completed;
+            if (tally.failed > 0)
+                activity.failed[queue] += tally.failed;
+            if (!tally.waitTimesMs.isEmpty())
+                activity.waitTimesMs[queue] += tally.waitTimesMs;
+        }
+    }
+
+private:
+    struct QueueTally {
+        qint64 enqueued = 0, completed = 0, failed = 0;
+        QList<qint64> waitTimesMs;
+    };
+    std::map<std::string, QueueTally> m_queues; // node-based: m_current stays valid as queues are added
+    std::string m_currentName;
+    QueueTally* m_current = nullptr;
+};
 
 } // namespace
 
@@ -1946,17 +1985,16 @@ Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
         QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ?1 AND kind IN"
                        " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id"));
     q.bindInt(1, afterEventId);
-    QString queue; // most events of a sample share a queue: convert its name once per change
+    ActivityTally tally;
     while (q.step()) {
         activity.lastEventId = q.columnInt(0);
-        if (const QUtf8StringView name = q.columnUtf8(1); !QAnyStringView::equal(name, queue))
-            queue = name.toString();
-        countActivity(activity, queue, q.columnUtf8(2), q.columnInt(3));
+        tally.add(q.columnUtf8(1), q.columnUtf8(2), q.columnInt(3));
     }
     const bool failed = q.failed();
     q.reset();
     if (failed)
         return q.error(QStringLiteral("Cannot read recent activity"));
+    tally.addTo(activity);
     // Events of other kinds may be newer than the last counted one.
     if (auto last = lastEventId(); last && *last > activity.lastEventId)
         activity.lastEventId = *last;
@@ -1978,14 +2016,16 @@ Result<EventActivity> TaskStore::postgresEventActivitySince(qint64 afterEventId)
     q.bindValue(QStringLiteral(":after"), afterEventId);
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read recent activity"));
+    ActivityTally tally;
     while (q.next()) {
         const qint64 id = q.value(0).toLongLong();
         if (id != activity.lastEventId + 1 && q.value(4).toLongLong() > now - holeTimeoutMs)
             break;
         activity.lastEventId = id;
-        countActivity(activity, q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong());
+        tally.add(q.value(1).toString().toUtf8(), q.value(2).toString().toUtf8(), q.value(3).toLongLong());
     }
     q.finish();
+    tally.addTo(activity);
     return activity;
 }
 

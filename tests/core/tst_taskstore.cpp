@@ -47,6 +47,7 @@ private Q_SLOTS:
     void claimUsesReadyIndex();
     void checkpointsRunOnTheCheckpointerThread();
     void eventsCommittedOutOfIdOrderAreCountedOnce();
+    void eventActivityTalliesEachQueue();
     void writeWithoutSavepointUndoesAllOrNothing();
 
 private:
@@ -862,6 +863,52 @@ void TestTaskStore::eventsCommittedOutOfIdOrderAreCountedOnce()
     auto third = reader->eventActivitySince(second->lastEventId);
     QVERIFY(third);
     QCOMPARE(third->enqueued.value(QStringLiteral("default")), 0);
+}
+
+// The metrics sampler's read: every rate-bearing event since the last one read, tallied per queue while the queues
+// alternate from one event to the next (the tally keeps the current queue's counters between events), with a queue
+// name beyond ASCII.
+void TestTaskStore::eventActivityTalliesEachQueue()
+{
+    const QString a = QStringLiteral("alpha");
+    const QString b = QStringLiteral("bêta");
+    auto enqueued = m_store->enqueue(
+        {task(QStringLiteral("noop"), a), task(QStringLiteral("noop"), b), task(QStringLiteral("noop"), a),
+            task(QStringLiteral("noop"), b), task(QStringLiteral("noop"), a)},
+        m_now);
+    QVERIFY2(enqueued, qPrintable(enqueued.errorString()));
+    auto before = m_store->eventActivitySince(0);
+    QVERIFY2(before, qPrintable(before.errorString()));
+    QCOMPARE(before->enqueued.value(a), 3);
+    QCOMPARE(before->enqueued.value(b), 2);
+    QVERIFY(before->completed.isEmpty() && before->failed.isEmpty() && before->waitTimesMs.isEmpty());
+
+    // Alternate: a start in a, a start in b, a success in a, a failure in b, a start and a final failure in a.
+    auto inA = m_store->claim(a, 2, QStringLiteral("w"), 60'000, m_now + 10);
+    auto inB = m_store->claim(b, 1, QStringLiteral("w"), 60'000, m_now + 10);
+    QVERIFY(inA && inA->size() == 2 && inB && inB->size() == 1);
+    QVERIFY(m_store->recordStart(inA->at(0), QStringLiteral("w/0"), m_now + 17));
+    QVERIFY(m_store->recordStart(inB->at(0), QStringLiteral("w/1"), m_now + 30));
+    QVERIFY(m_store->complete(inA->at(0).id, 1, QStringLiteral("w"), QStringLiteral("w/0"), "{}", m_now + 40));
+    QVERIFY(m_store->fail(inB->at(0).id, 1, QStringLiteral("w"), QStringLiteral("w/1"), QStringLiteral("boom"), false,
+        std::nullopt, m_now + 41)); // retry_scheduled
+    QVERIFY(m_store->recordStart(inA->at(1), QStringLiteral("w/0"), m_now + 42));
+    QVERIFY(m_store->fail(inA->at(1).id, 1, QStringLiteral("w"), QStringLiteral("w/0"), QStringLiteral("bad"), true,
+        std::nullopt, m_now + 43)); // failed
+    auto after = m_store->eventActivitySince(before->lastEventId);
+    QVERIFY2(after, qPrintable(after.errorString()));
+    QVERIFY(after->enqueued.isEmpty());
+    QCOMPARE(after->completed.value(a), 1);
+    QCOMPARE(after->completed.value(b), 0);
+    QCOMPARE(after->failed.value(a), 1);
+    QCOMPARE(after->failed.value(b), 1);
+    QCOMPARE(after->waitTimesMs.value(a), (QList<qint64> {17, 42}));
+    QCOMPARE(after->waitTimesMs.value(b), (QList<qint64> {30}));
+    QCOMPARE(after->lastEventId, *m_store->lastEventId());
+    auto none = m_store->eventActivitySince(after->lastEventId);
+    QVERIFY(none);
+    QVERIFY(
+        none->enqueued.isEmpty() && none->completed.isEmpty() && none->failed.isEmpty() && none->waitTimesMs.isEmpty());
 }
 
 // TaskStore::Undo::Transaction: a failure before the first write leaves the open transaction as it was; one after
