@@ -1,6 +1,7 @@
 #include "enginebench.h"
 
 #include "latencyprobehandler.h"
+#include "successwaiter.h"
 
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
@@ -47,11 +48,6 @@ NewTask noopTask()
     NewTask task;
     task.type = QStringLiteral("noop");
     return task;
-}
-
-qint64 succeeded(const QueueEngine& engine)
-{
-    return engine.counts().value(QStringLiteral("default"))[std::size_t(TaskState::Succeeded)];
 }
 
 } // namespace
@@ -116,15 +112,11 @@ double engineDrainRate(const QString& path, int expected, int workers)
     }
     if (engine->counts().value(QStringLiteral("default"))[std::size_t(TaskState::Queued)] != expected)
         die(QStringLiteral("drain"), QStringLiteral("the copied queue does not hold %1 queued tasks").arg(expected));
+    SuccessWaiter waiter(*engine, expected);
     const auto start = Clock::now();
     engine->setWorkerCount(workers);
-    // Polling the in-memory counts costs a mutex and a shared-copy of a small hash: nothing next to a task.
-    const auto deadline = start + std::chrono::minutes(10);
-    while (succeeded(*engine) < expected) {
-        if (Clock::now() > deadline)
-            die(QStringLiteral("drain"), QStringLiteral("not drained after 10 minutes"));
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
+    if (!waiter.wait(start + std::chrono::minutes(10), std::chrono::milliseconds(100), {}))
+        die(QStringLiteral("drain"), QStringLiteral("not drained after 10 minutes"));
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return expected / seconds;
 }

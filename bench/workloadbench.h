@@ -21,14 +21,23 @@ struct MixedWorkloadSize {
 // none of which fails.
 QList<NewTask> buildMixedWorkload(const QString& directory, const MixedWorkloadSize& size);
 
-// Seconds from enqueueBatch() of all the tasks until `workers` workers have run every one of them successfully
-// (opening the engine is not timed).
-double engineMixedSeconds(const QString& databasePath, const QList<NewTask>& tasks, int workers);
+// One run of the workload, on either side. Both sides run the handlers through the same timing wrapper (two clock
+// reads per task), so that an overhead can be told apart: handlers that ran longer, or threads that waited.
+struct MixedRun {
+    double seconds = 0; // the whole run
+    double handlerMs = 0; // the handlers' run times, summed over the threads
+    // Summed over the threads: from the run's start to each thread's first task, and between its tasks. The queue's
+    // own share of a run (claims, commits, hand-offs), next to the loop's atomic counter.
+    double waitingMs = 0;
+};
 
-// Seconds for `threads` std::threads to run the same tasks by calling the registered handlers directly: each
-// thread takes the next task (in the engine's claim order: queues in turn, highest priority first within
-// each), parses its payload and runs
-// it. No database, no events, no leases: what the work costs without the queue.
-double loopMixedSeconds(const QList<NewTask>& tasks, int threads);
+// From enqueueBatch() of all the tasks until `workers` workers have run every one of them successfully (opening
+// the engine is not timed).
+MixedRun engineMixedRun(const QString& databasePath, const QList<NewTask>& tasks, int workers);
+
+// `threads` std::threads run the same tasks by calling the registered handlers directly: each thread takes the
+// next task (in the engine's claim order: queues in turn, highest priority first within each), parses its payload
+// and runs it. No database, no events, no leases: what the work costs without the queue.
+MixedRun loopMixedRun(const QList<NewTask>& tasks, int threads);
 
 } // namespace qd::bench
