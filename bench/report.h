@@ -19,6 +19,7 @@ struct RunInfo {
     QString loadBefore; // /proc/loadavg
     QString loadAfter;
     int repetitions = 0;
+    QString repetitionsNote; // how many runs each figure had, in words
     QString command;
 };
 
