@@ -658,9 +658,9 @@ QList<Figure> benchMixed(Scratch& scratch, const Sizes& s)
     Figure handlers = makeFigure(QStringLiteral("B6"), QStringLiteral("mixed workload (images, log stats)"),
         QStringLiteral("context: handlers' run time, both threads"), QStringLiteral("ms"),
         QStringLiteral("the same in the plain loop"), Figure::Goal::None, 0);
-    handlers.note = QStringLiteral("Both sides call the handlers through one timing wrapper. Over 1 here, the work "
-                                   "itself ran slower beside the queue's threads (the writer's commits, the WAL "
-                                   "checkpointer) on this machine's two cores.");
+    handlers.note = QStringLiteral("Both sides call the handlers through one timing wrapper. Over 1 here, the "
+                                   "handlers themselves ran longer through the queue; on a shared machine their run "
+                                   "time also wanders from one repetition to the next, on either side.");
     Figure waiting = makeFigure(QStringLiteral("B6"), QStringLiteral("mixed workload (images, log stats)"),
         QStringLiteral("context: time the threads waited for a task, both threads"), QStringLiteral("ms"),
         QStringLiteral("the same in the plain loop"), Figure::Goal::None, 0);

@@ -37,24 +37,24 @@ bool SuccessWaiter::wait(
         // The counts are published before tasksChanged is emitted, so once the announcements reach the goal the
         // counts do too; a change that is not a new success (a purge reports a task's last state) can only make
         // the announcements run ahead, and then the counts say to wait on.
-        if (succeededCount(m_engine) >= m_expected)
+        if (countIn(m_engine.counts(), TaskState::Succeeded) >= m_expected)
             return true;
         if (Clock::now() >= deadline)
             return false;
         if (check)
             check();
         std::unique_lock lock(m_mutex);
-        m_done.wait_until(lock, std::min(deadline, Clock::now() + checkEvery),
-            [this] { return m_announced >= m_expected && succeededCount(m_engine) >= m_expected; });
+        m_done.wait_until(lock, std::min(deadline, Clock::now() + checkEvery), [this] {
+            return m_announced >= m_expected && countIn(m_engine.counts(), TaskState::Succeeded) >= m_expected;
+        });
     }
 }
 
-qint64 succeededCount(const QueueEngine& engine)
+qint64 countIn(const QHash<QString, StateCounts>& counts, TaskState state)
 {
     qint64 n = 0;
-    const auto counts = engine.counts();
     for (const StateCounts& c : counts)
-        n += c[std::size_t(TaskState::Succeeded)];
+        n += c[std::size_t(state)];
     return n;
 }
 

@@ -1,6 +1,10 @@
 #pragma once
 
+#include "core/task.h"
+
+#include <QHash>
 #include <QMetaObject>
+#include <QString>
 #include <QtGlobal>
 
 #include <chrono>
@@ -41,7 +45,7 @@ private:
     QMetaObject::Connection m_connection;
 };
 
-// Tasks in the Succeeded state over every queue, from the engine's in-memory counts.
-qint64 succeededCount(const QueueEngine& engine);
+// Tasks in `state` over every queue of an engine's in-memory counts.
+qint64 countIn(const QHash<QString, StateCounts>& counts, TaskState state);
 
 } // namespace qd::bench

@@ -34,14 +34,6 @@ using Clock = std::chrono::steady_clock;
     std::exit(2);
 }
 
-qint64 total(const QHash<QString, StateCounts>& counts, TaskState state)
-{
-    qint64 n = 0;
-    for (const StateCounts& c : counts)
-        n += c[std::size_t(state)];
-    return n;
-}
-
 // When each handler run began and ended, per thread, relative to the run's start.
 class HandlerClock {
 public:
@@ -156,7 +148,7 @@ MixedRun engineMixedRun(const QString& databasePath, const QList<NewTask>& tasks
     // either, and on two cores a 1 ms poll would push a busy worker off its core a thousand times a second.
     const bool drained = waiter.wait(start + std::chrono::minutes(10), std::chrono::milliseconds(100), [&] {
         const auto counts = engine->counts();
-        if (total(counts, TaskState::Failed) > 0 || total(counts, TaskState::Scheduled) > 0)
+        if (countIn(counts, TaskState::Failed) > 0 || countIn(counts, TaskState::Scheduled) > 0)
             die(QStringLiteral("a task failed under the queue (a broken workload measures nothing)"));
     });
     if (!drained)
