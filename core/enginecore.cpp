@@ -277,9 +277,7 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     if (!m_store->isReadOnly() && !m_store->isPostgres()) {
         // 1,000 frames: SQLite's own default threshold, only moved off this thread.
         m_checkpointer = std::make_unique<WalCheckpointer>(m_options.store.path, m_options.store.busyTimeoutMs);
-        WalCheckpointer* c = m_checkpointer.get();
-        if (!m_store->handOverCheckpoints(
-                1000, [c] { c->request(); }, [c] { c->waitUntilIdle(); }))
+        if (!m_store->handOverCheckpoints(1000, *m_checkpointer))
             m_checkpointer.reset();
     }
     if (const DatabaseUrl* url = m_store->databaseUrl()) {
@@ -410,12 +408,20 @@ void EngineCore::writerCycle()
         const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
         const bool givingBackDue = !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
         if (!idleWorkerCanWork && !workerCountChanged && !givingBackDue) {
-            m_wake.wait_until(lock, wakeAt, [&] {
+            const auto workArrived = [&] {
                 const bool completionsDue
                     = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
                 return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty() || m_configsDirty
                     || m_foreignCommit || m_revokeAheads || int(m_slots.size()) != m_desiredWorkers;
-            });
+            };
+            if (!workArrived() && m_store->checkpointDue()) {
+                // Idle: the moment to copy what the checkpointer's pass left, so that the WAL starts over, without
+                // holding up a commit (see TaskStore::handOverCheckpoints).
+                lock.unlock();
+                m_store->finishCheckpoint();
+                lock.lock();
+            }
+            m_wake.wait_until(lock, wakeAt, workArrived);
         }
         m_revokeAheads = false;
         writerTakeCommands(lock, commands);

@@ -4,6 +4,7 @@
 #include "sqldialect.h"
 #include "sqlerrors.h"
 #include "sqlitestatement.h"
+#include "walcheckpointer.h"
 
 #include <QAtomicInteger>
 #include <QDateTime>
@@ -252,10 +253,8 @@ TaskStore::~TaskStore()
 {
     if (m_txDepth > 0)
         rollback();
-    if (m_onLongWal) {
-        const QVariant handle = m_db.driver()->handle();
-        sqlite3_wal_hook(*static_cast<sqlite3* const*>(handle.constData()), nullptr, nullptr);
-    }
+    if (m_checkpointer)
+        sqlite3_wal_hook(m_sqlite, nullptr, nullptr);
     m_preparedLiterals.clear();
     m_prepared.clear();
     m_control.reset();
@@ -782,35 +781,49 @@ Status TaskStore::transactionEnded(const Status& s)
     return s ? Status(Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}) : s;
 }
 
-bool TaskStore::handOverCheckpoints(int walFrames, std::function<void()> onLongWal, std::function<void()> waitForOthers)
+bool TaskStore::handOverCheckpoints(int walFrames, WalCheckpointer& checkpointer)
 {
-    const QVariant handle = m_db.driver()->handle();
-    if (m_options.readOnly || !handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
-        return false;
-    sqlite3* db = *static_cast<sqlite3* const*>(handle.constData());
-    if (!db || !exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0")))
+    if (m_options.readOnly || !m_sqlite || !exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0")))
         return false;
     m_checkpointFrames = walFrames;
-    m_onLongWal = std::move(onLongWal);
-    m_waitForOtherCheckpoints = std::move(waitForOthers);
+    m_checkpointer = &checkpointer;
+    m_spacedCheckpoints = m_options.durability == Durability::Full;
     sqlite3_wal_hook(
-        db,
-        [](void* self, sqlite3* connection, const char*, int frames) -> int {
+        m_sqlite,
+        [](void* self, sqlite3*, const char*, int frames) -> int {
             auto* store = static_cast<TaskStore*>(self);
-            if (frames >= store->m_checkpointFrames * 4) {
-                // The WAL starts over only once a checkpoint has caught up between two commits, which the
-                // checkpointer rarely manages while commits keep coming. Finish here what it has mostly copied
-                // already (or all of it, if it cannot checkpoint at all), so the WAL stays bounded: after its pass,
-                // if one runs (SQLite would give up at once on its checkpoint lock, never waiting).
-                store->m_waitForOtherCheckpoints();
-                sqlite3_wal_checkpoint_v2(connection, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-            } else if (frames >= store->m_checkpointFrames) {
-                store->m_onLongWal();
+            const int bound = store->m_checkpointFrames;
+            store->m_walFrames = frames;
+            if (frames < store->m_passAskedAt)
+                store->m_passAskedAt = 0; // the WAL started over
+            if (frames >= bound * 4) {
+                store->finishCheckpoint();
+            } else if (frames >= bound
+                && (!store->m_spacedCheckpoints || store->m_passAskedAt == 0
+                    || frames >= store->m_passAskedAt + bound)) {
+                store->m_passAskedAt = frames;
+                store->m_pass = store->m_checkpointer->request();
             }
             return SQLITE_OK;
         },
         this);
     return true;
+}
+
+bool TaskStore::checkpointDue() const
+{
+    return m_spacedCheckpoints && m_pass != 0 && m_walFrames >= m_checkpointFrames
+        && m_checkpointer->finishedPasses() >= m_pass;
+}
+
+void TaskStore::finishCheckpoint()
+{
+    // After the checkpointer's pass, if one runs: SQLite gives up at once, never waiting, on the checkpoint lock
+    // another connection holds, and a checkpoint given up would leave the WAL to grow.
+    m_checkpointer->waitUntilIdle();
+    sqlite3_wal_checkpoint_v2(m_sqlite, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    m_pass = 0; // until the checkpointer's next pass: a WAL a reader holds on to would otherwise be copied at
+                // every idle moment
 }
 
 QList<StateTransition> TaskStore::takeTransitions()

@@ -17,6 +17,7 @@ struct sqlite3;
 namespace qd {
 
 class SqliteStatement;
+class WalCheckpointer;
 struct SqlDialect;
 struct DatabaseUrl;
 
@@ -154,10 +155,25 @@ public:
 
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();
-    // Turns SQLite's automatic checkpoints off for this connection and calls onLongWal after each commit that
-    // leaves at least walFrames frames in the WAL (see WalCheckpointer). At four times that, the commit finishes the
-    // checkpoint itself, after waitForOthers() (WalCheckpointer::waitUntilIdle). False if the database is not SQLite.
-    bool handOverCheckpoints(int walFrames, std::function<void()> onLongWal, std::function<void()> waitForOthers);
+    // Turns SQLite's automatic checkpoints off for this connection and hands them to `checkpointer`, which must
+    // outlive this store. A commit that leaves walFrames frames or more in the WAL asks for a pass; at four times
+    // that it finishes the checkpoint itself (the WAL starts over only once a checkpoint has copied all of it between
+    // two commits, which a thread of its own rarely manages while commits keep coming).
+    // How often passes run depends on the durability, because of where their two flushes (the WAL, then the
+    // database file) land:
+    // - Normal: a commit does not flush, so the passes' flushes cost the writer nothing. A pass after every commit
+    //   keeps the copying close behind the writer, and what is left for the writer to copy at four times walFrames
+    //   is short. (Finishing at each idle moment, as below, cost bench B1 a tenth: two flushes on the commit path.)
+    // - Full: every commit waits for a flush of the WAL, and a pass per commit doubled the flushes the disk had to
+    //   make (bench B2). One pass per walFrames of growth, and the writer copies the rest at its next idle moment
+    //   (checkpointDue, finishCheckpoint).
+    // False if the database is not SQLite.
+    bool handOverCheckpoints(int walFrames, WalCheckpointer& checkpointer);
+    // True when the checkpointer's pass has copied most of a long WAL: finishCheckpoint() would copy the rest, and
+    // the WAL would start over at the next commit.
+    bool checkpointDue() const;
+    // The writer's part of a checkpoint: copies what the checkpointer's pass left, on this connection.
+    void finishCheckpoint();
     // The same, without taking them: what the open transaction has changed so far.
     const QList<StateTransition>& pendingTransitions() const { return m_transitions; }
 
@@ -213,9 +229,13 @@ private:
     sqlite3* m_sqlite = nullptr; // SQLite: the connection Qt opened, for sqliteStatement()
     std::unordered_map<QString, std::unique_ptr<SqliteStatement>> m_sqliteStatements;
     std::unordered_map<const QChar*, SqliteStatement*> m_sqliteLiterals; // see sqliteStatement()
+    // See handOverCheckpoints().
+    WalCheckpointer* m_checkpointer = nullptr;
     int m_checkpointFrames = 0;
-    std::function<void()> m_onLongWal; // see handOverCheckpoints()
-    std::function<void()> m_waitForOtherCheckpoints;
+    bool m_spacedCheckpoints = false; // Durability::Full
+    int m_walFrames = 0; // after the last commit
+    int m_passAskedAt = 0; // WAL frames when the checkpointer was last asked for a pass, 0 once the WAL starts over
+    quint64 m_pass = 0; // the pass asked for; 0 once the writer has finished it
     int m_txDepth = 0;
     QList<StateTransition> m_transitions;
     QList<qsizetype> m_savepointMarks;

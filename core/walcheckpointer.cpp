@@ -26,19 +26,28 @@ WalCheckpointer::~WalCheckpointer()
     m_thread.join();
 }
 
-void WalCheckpointer::request()
+quint64 WalCheckpointer::request()
 {
+    quint64 pass = 0;
     {
         std::lock_guard lock(m_mutex);
         m_requested = true;
+        pass = m_started + 1; // a pass that is running now began before this request
     }
     m_wake.notify_all();
+    return pass;
+}
+
+quint64 WalCheckpointer::finishedPasses() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_finished;
 }
 
 void WalCheckpointer::waitUntilIdle()
 {
     std::unique_lock lock(m_mutex);
-    m_idle.wait(lock, [this] { return !m_checkpointing; });
+    m_idle.wait(lock, [this] { return !m_checkpointing && !m_requested; });
 }
 
 int WalCheckpointer::completedCheckpoints() const
@@ -58,12 +67,14 @@ void WalCheckpointer::run()
                 break;
             m_requested = false;
             m_checkpointing = true;
+            ++m_started;
         }
         // Whichever way this pass ends, a writer waiting in waitUntilIdle() goes on.
         const auto idle = qScopeGuard([this] {
             {
                 std::lock_guard lock(m_mutex);
                 m_checkpointing = false;
+                ++m_finished;
             }
             m_idle.notify_all();
         });

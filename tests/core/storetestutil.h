@@ -42,11 +42,13 @@ inline NewTask task(const QString& type = QStringLiteral("noop"), const QString&
     return t;
 }
 
-inline std::unique_ptr<TaskStore> openStore(const QString& path, bool readOnly = false)
+inline std::unique_ptr<TaskStore> openStore(
+    const QString& path, bool readOnly = false, Durability durability = Durability::Normal)
 {
     StoreOptions options;
     options.path = path;
     options.readOnly = readOnly;
+    options.durability = durability;
     auto store = TaskStore::open(options);
     if (!store) {
         qWarning() << store.errorString();

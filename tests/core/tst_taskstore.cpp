@@ -46,6 +46,7 @@ private Q_SLOTS:
     void metricsAreStoredAndDownsampled();
     void claimUsesReadyIndex();
     void checkpointsRunOnTheCheckpointerThread();
+    void checkpointPassesFollowEachLongCommitWithNormalDurability();
     void eventsCommittedOutOfIdOrderAreCountedOnce();
     void eventActivityTalliesEachQueue();
     void writeWithoutSavepointUndoesAllOrNothing();
@@ -809,33 +810,98 @@ void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
 {
     if (onPostgres())
         QSKIP("SQLite WAL checkpoints; PostgreSQL has its own");
+    // Power-loss-safe durability: passes are spaced out (see TaskStore::handOverCheckpoints).
     const QString path = m_store->path();
+    m_store = openStore(path, false, Durability::Full);
+    QVERIFY(m_store);
     WalCheckpointer checkpointer(path, 5000);
     const qint64 sizeBefore = QFileInfo(path).size();
-    int longWal = 0;
-    QVERIFY(m_store->handOverCheckpoints(
-        20,
-        [&] {
-            ++longWal;
-            checkpointer.request();
-        },
-        [&] { checkpointer.waitUntilIdle(); }));
-    // Commits that leave more than 20 frames in the WAL ask for a checkpoint instead of running one. Enqueues stop
-    // at the first request, below the 80 frames at which the writer would checkpoint by itself: what reaches the
-    // database file below is the checkpointer's work.
+    QVERIFY(m_store->handOverCheckpoints(50, checkpointer));
+    // One enqueue is one commit of about eight frames (the task, its event and their index pages). Waiting for the
+    // checkpointer after each keeps its passes from merging: each request shows as one pass.
     int enqueued = 0;
-    while (longWal == 0 && enqueued < 20) {
-        QVERIFY(m_store->enqueue({task()}, m_now));
+    const auto enqueueOne = [&] {
+        if (!m_store->enqueue({task()}, m_now))
+            return false;
         ++enqueued;
-    }
-    QVERIFY(longWal > 0);
-    QTRY_VERIFY(checkpointer.completedCheckpoints() > 0);
-
+        checkpointer.waitUntilIdle();
+        return true;
+    };
+    while (checkpointer.finishedPasses() == 0 && enqueued < 50)
+        QVERIFY(enqueueOne());
+    QCOMPARE(checkpointer.finishedPasses(), quint64(1));
+    QVERIFY(checkpointer.completedCheckpoints() > 0);
     // What the checkpointer copied is in the database file itself, which SQLite had not touched before.
     QVERIFY2(QFileInfo(path).size() > sizeBefore, qPrintable(QString::number(QFileInfo(path).size())));
+
+    // A reader's snapshot keeps the WAL from being copied any further, or starting over.
     auto reader = openStore(path, true);
     QVERIFY(reader);
+    QSqlQuery snapshot(reader->database());
+    QVERIFY(snapshot.exec(QStringLiteral("BEGIN")));
+    QVERIFY(snapshot.exec(QStringLiteral("SELECT count(*) FROM tasks")) && snapshot.next());
+    // The next pass is asked for once the WAL has grown by another 50 frames; the three commits after it (about 25
+    // frames) ask for none: a pass per commit would flush the WAL and the database file after every one.
+    while (checkpointer.finishedPasses() == 1 && enqueued < 100)
+        QVERIFY(enqueueOne());
+    QCOMPARE(checkpointer.finishedPasses(), quint64(2));
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(enqueueOne());
+    QCOMPARE(checkpointer.finishedPasses(), quint64(2));
+
+    // With the reader gone the writer finishes the checkpoint, and the WAL starts over from its beginning: the file
+    // stops growing.
+    snapshot.finish();
+    QVERIFY(snapshot.exec(QStringLiteral("COMMIT")));
+    QVERIFY(m_store->checkpointDue());
+    m_store->finishCheckpoint();
+    QVERIFY(!m_store->checkpointDue());
+    const QFileInfo wal(path + QLatin1String("-wal"));
+    const qint64 walSize = wal.size();
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(enqueueOne());
+    QCOMPARE(QFileInfo(wal.filePath()).size(), walSize);
     QCOMPARE(*reader->countTasks({}), qint64(enqueued));
+}
+
+// With Normal durability a commit does not flush, so the checkpointer's flushes cost the writer nothing: a pass after
+// every commit that leaves the WAL long keeps the copying close behind, and the writer never stops to finish one
+// before the WAL reaches four times the threshold.
+void TestTaskStore::checkpointPassesFollowEachLongCommitWithNormalDurability()
+{
+    if (onPostgres())
+        QSKIP("SQLite WAL checkpoints; PostgreSQL has its own");
+    WalCheckpointer checkpointer(m_store->path(), 5000);
+    QVERIFY(m_store->handOverCheckpoints(50, checkpointer));
+    int enqueued = 0;
+    while (checkpointer.finishedPasses() == 0 && enqueued < 50) {
+        QVERIFY(m_store->enqueue({task()}, m_now));
+        ++enqueued;
+        checkpointer.waitUntilIdle();
+    }
+    QCOMPARE(checkpointer.finishedPasses(), quint64(1));
+    QVERIFY(!m_store->checkpointDue());
+    // A pass caught up with the WAL between two commits: the next commit starts it over, below the threshold.
+    QVERIFY(m_store->enqueue({task()}, m_now));
+    checkpointer.waitUntilIdle();
+    QCOMPARE(checkpointer.finishedPasses(), quint64(1));
+    // Readers keep it from starting over: from then on every commit asks for a pass.
+    auto reader = openStore(m_store->path(), true);
+    QVERIFY(reader);
+    QSqlQuery snapshot(reader->database());
+    QVERIFY(snapshot.exec(QStringLiteral("BEGIN")));
+    QVERIFY(snapshot.exec(QStringLiteral("SELECT count(*) FROM tasks")) && snapshot.next());
+    while (checkpointer.finishedPasses() == 1 && enqueued < 100) {
+        QVERIFY(m_store->enqueue({task()}, m_now));
+        ++enqueued;
+        checkpointer.waitUntilIdle();
+    }
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(m_store->enqueue({task()}, m_now));
+        checkpointer.waitUntilIdle();
+    }
+    QCOMPARE(checkpointer.finishedPasses(), quint64(5));
+    QVERIFY(!m_store->checkpointDue());
 }
 
 // PostgreSQL: an event whose id was taken before another's but committed after it must still be counted by the
