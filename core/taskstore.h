@@ -163,7 +163,7 @@ public:
     // database file) land:
     // - Normal: a commit does not flush, so the passes' flushes cost the writer nothing. A pass after every commit
     //   keeps the copying close behind the writer, and what is left for the writer to copy at four times walFrames
-    //   is short. (Finishing at each idle moment, as below, cost bench B1 a tenth: two flushes on the commit path.)
+    //   is short. (Finishing at each idle moment, as below, cost bench B1 14%: two flushes on the commit path.)
     // - Full: every commit waits for a flush of the WAL, and a pass per commit doubled the flushes the disk had to
     //   make (bench B2). One pass per walFrames of growth, and the writer copies the rest at its next idle moment
     //   (checkpointDue, finishCheckpoint).
