@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QFileInfo>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -806,6 +807,31 @@ void TestTaskStore::claimUsesReadyIndex()
     QVERIFY2(!plan.contains(u"TEMP B-TREE"), qPrintable(plan));
 }
 
+namespace {
+
+// One commit of about eight frames (the task, its event and their index pages), then a wait for the checkpointer:
+// its passes cannot merge, so each request shows as one pass.
+bool enqueueAndLetCheckpoint(TaskStore& store, WalCheckpointer& checkpointer, qint64 now)
+{
+    if (!store.enqueue({task()}, now))
+        return false;
+    checkpointer.waitUntilIdle();
+    return true;
+}
+
+// A read transaction on `reader`, open until the query is finished and committed: its snapshot keeps the WAL from
+// being copied any further, or starting over.
+QSqlQuery holdSnapshot(TaskStore& reader)
+{
+    QSqlQuery snapshot(reader.database());
+    if (!snapshot.exec(QStringLiteral("BEGIN")) || !snapshot.exec(QStringLiteral("SELECT count(*) FROM tasks"))
+        || !snapshot.next())
+        qWarning() << "no snapshot:" << snapshot.lastError().text();
+    return snapshot;
+}
+
+} // namespace
+
 void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
 {
     if (onPostgres())
@@ -817,15 +843,10 @@ void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
     WalCheckpointer checkpointer(path, 5000);
     const qint64 sizeBefore = QFileInfo(path).size();
     QVERIFY(m_store->handOverCheckpoints(50, checkpointer));
-    // One enqueue is one commit of about eight frames (the task, its event and their index pages). Waiting for the
-    // checkpointer after each keeps its passes from merging: each request shows as one pass.
     int enqueued = 0;
     const auto enqueueOne = [&] {
-        if (!m_store->enqueue({task()}, m_now))
-            return false;
         ++enqueued;
-        checkpointer.waitUntilIdle();
-        return true;
+        return enqueueAndLetCheckpoint(*m_store, checkpointer, m_now);
     };
     while (checkpointer.finishedPasses() == 0 && enqueued < 50)
         QVERIFY(enqueueOne());
@@ -834,12 +855,10 @@ void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
     // What the checkpointer copied is in the database file itself, which SQLite had not touched before.
     QVERIFY2(QFileInfo(path).size() > sizeBefore, qPrintable(QString::number(QFileInfo(path).size())));
 
-    // A reader's snapshot keeps the WAL from being copied any further, or starting over.
     auto reader = openStore(path, true);
     QVERIFY(reader);
-    QSqlQuery snapshot(reader->database());
-    QVERIFY(snapshot.exec(QStringLiteral("BEGIN")));
-    QVERIFY(snapshot.exec(QStringLiteral("SELECT count(*) FROM tasks")) && snapshot.next());
+    QSqlQuery snapshot = holdSnapshot(*reader);
+    QVERIFY(snapshot.isActive());
     // The next pass is asked for once the WAL has grown by another 50 frames; the three commits after it (about 25
     // frames) ask for none: a pass per commit would flush the WAL and the database file after every one.
     while (checkpointer.finishedPasses() == 1 && enqueued < 100)
@@ -873,33 +892,22 @@ void TestTaskStore::checkpointPassesFollowEachLongCommitWithNormalDurability()
         QSKIP("SQLite WAL checkpoints; PostgreSQL has its own");
     WalCheckpointer checkpointer(m_store->path(), 5000);
     QVERIFY(m_store->handOverCheckpoints(50, checkpointer));
-    int enqueued = 0;
-    while (checkpointer.finishedPasses() == 0 && enqueued < 50) {
-        QVERIFY(m_store->enqueue({task()}, m_now));
-        ++enqueued;
-        checkpointer.waitUntilIdle();
-    }
+    for (int i = 0; checkpointer.finishedPasses() == 0 && i < 50; ++i)
+        QVERIFY(enqueueAndLetCheckpoint(*m_store, checkpointer, m_now));
     QCOMPARE(checkpointer.finishedPasses(), quint64(1));
     QVERIFY(!m_store->checkpointDue());
     // A pass caught up with the WAL between two commits: the next commit starts it over, below the threshold.
-    QVERIFY(m_store->enqueue({task()}, m_now));
-    checkpointer.waitUntilIdle();
+    QVERIFY(enqueueAndLetCheckpoint(*m_store, checkpointer, m_now));
     QCOMPARE(checkpointer.finishedPasses(), quint64(1));
-    // Readers keep it from starting over: from then on every commit asks for a pass.
+    // A reader keeps it from starting over: from then on every commit asks for a pass.
     auto reader = openStore(m_store->path(), true);
     QVERIFY(reader);
-    QSqlQuery snapshot(reader->database());
-    QVERIFY(snapshot.exec(QStringLiteral("BEGIN")));
-    QVERIFY(snapshot.exec(QStringLiteral("SELECT count(*) FROM tasks")) && snapshot.next());
-    while (checkpointer.finishedPasses() == 1 && enqueued < 100) {
-        QVERIFY(m_store->enqueue({task()}, m_now));
-        ++enqueued;
-        checkpointer.waitUntilIdle();
-    }
-    for (int i = 0; i < 3; ++i) {
-        QVERIFY(m_store->enqueue({task()}, m_now));
-        checkpointer.waitUntilIdle();
-    }
+    const QSqlQuery snapshot = holdSnapshot(*reader);
+    QVERIFY(snapshot.isActive());
+    for (int i = 0; checkpointer.finishedPasses() == 1 && i < 50; ++i)
+        QVERIFY(enqueueAndLetCheckpoint(*m_store, checkpointer, m_now));
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(enqueueAndLetCheckpoint(*m_store, checkpointer, m_now));
     QCOMPARE(checkpointer.finishedPasses(), quint64(5));
     QVERIFY(!m_store->checkpointDue());
 }
