@@ -21,7 +21,6 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeWidget>
-#include <QtConcurrent/QtConcurrentRun>
 
 using namespace qd;
 using namespace qd::ui;

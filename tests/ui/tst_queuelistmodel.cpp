@@ -5,7 +5,6 @@
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QSignalSpy>
-#include <QtConcurrent/QtConcurrentRun>
 
 using namespace qd;
 using qd::ui::QueueListModel;
@@ -37,7 +36,7 @@ private Q_SLOTS:
 
         // A pause elsewhere (CLI, another window) shows up without a reset.
         QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
-        auto paused = QtConcurrent::run([engine] { return engine->setPaused(QStringLiteral("images"), true).ok(); });
+        test::ThreadCall paused([engine] { return engine->setPaused(QStringLiteral("images"), true).ok(); });
         QVERIFY(paused.result());
         QTRY_COMPARE(model.data(model.index(images, 0), QueueListModel::PausedRole).toBool(), true);
         QCOMPARE(model.data(model.index(images, QueueListModel::StatusColumn)).toString(), QStringLiteral("paused"));
@@ -47,7 +46,7 @@ private Q_SLOTS:
         NewTask t;
         t.queue = QStringLiteral("alpha");
         t.type = QStringLiteral("noop");
-        auto added = QtConcurrent::run([engine, t] { return engine->enqueue(t).ok(); });
+        test::ThreadCall added([engine, t] { return engine->enqueue(t).ok(); });
         QVERIFY(added.result());
         QTRY_COMPARE(model.rowCount(), rows + 1);
         QCOMPARE(model.data(model.index(0, QueueListModel::NameColumn)).toString(), QStringLiteral("alpha"));
@@ -89,7 +88,7 @@ private Q_SLOTS:
         NewTask t;
         t.type = QStringLiteral("sleep");
         t.payload = QByteArrayLiteral("{\"ms\":1500}");
-        auto added = QtConcurrent::run([engine, t] { return engine->enqueue(t).ok(); });
+        test::ThreadCall added([engine, t] { return engine->enqueue(t).ok(); });
         QVERIFY(added.result());
         QTRY_COMPARE(model.busyCount(), 1);
         QTRY_COMPARE(model.busyCount(), 0);
@@ -107,7 +106,7 @@ private Q_SLOTS:
         clock.start();
         NewTask noop;
         noop.type = QStringLiteral("noop");
-        QVERIFY(QtConcurrent::run([engine, noop] {
+        QVERIFY(test::ThreadCall([engine, noop] {
             return engine->enqueueBatch(QList<NewTask>(2000, noop)).ok();
         }).result());
         QTRY_COMPARE_WITH_TIMEOUT(engine->counts().value(QStringLiteral("default"))[std::size_t(TaskState::Succeeded)],

@@ -4,7 +4,6 @@
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QSignalSpy>
-#include <QtConcurrent/QtConcurrentRun>
 
 using namespace qd;
 using qd::ui::TaskTableModel;
@@ -248,7 +247,7 @@ private Q_SLOTS:
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         // Writes block until committed: from another thread, as the GUI does.
-        auto done = QtConcurrent::run([engine] { return engine->enqueueBatch(test::makeTasks(50, 100)).ok(); });
+        test::ThreadCall done([engine] { return engine->enqueueBatch(test::makeTasks(50, 100)).ok(); });
         QTRY_COMPARE(model.rowCount(), 150);
         QVERIFY(done.result());
         QCOMPARE(resets.count(), 0);
@@ -257,7 +256,7 @@ private Q_SLOTS:
         // A state change on a visible row repaints that row in place.
         TaskFilter first;
         first.ids = {model.data(model.index(0, 0), TaskTableModel::TaskIdRole).toLongLong()};
-        auto cancelled = QtConcurrent::run([engine, first] { return engine->cancel(first).ok(); });
+        test::ThreadCall cancelled([engine, first] { return engine->cancel(first).ok(); });
         QTRY_COMPARE(model.data(model.index(0, TaskTableModel::StateColumn)).toString(), QStringLiteral("cancelled"));
         QVERIFY(cancelled.result());
         QVERIFY(changed.count() >= 1);

@@ -5,7 +5,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
 #include <memory>
+#include <thread>
+#include <type_traits>
 
 namespace qd::test {
 
@@ -53,5 +56,43 @@ inline QList<NewTask> makeTasks(int count, int firstNumber = 0)
     }
     return tasks;
 }
+
+// Runs a call on a plain std::thread, for a write the GUI thread must not wait on. Not QtConcurrent::run: its future
+// hands the result store between threads through reference counts inside the uninstrumented QtCore, so under
+// ThreadSanitizer the pool thread freeing the store looked like a race with the test's read of result() (issue 25).
+// result() joins the thread, an ordering TSan sees.
+template <typename T> class ThreadCall {
+public:
+    template <typename Fn>
+    explicit ThreadCall(Fn call)
+        : m_thread([this, call = std::move(call)]() mutable {
+            m_result = call();
+            m_finished.store(true, std::memory_order_release);
+        })
+    {
+    }
+    ThreadCall(const ThreadCall&) = delete;
+    ThreadCall& operator=(const ThreadCall&) = delete;
+    ~ThreadCall() { join(); }
+
+    bool isFinished() const { return m_finished.load(std::memory_order_acquire); }
+    const T& result()
+    {
+        join();
+        return m_result;
+    }
+
+private:
+    void join()
+    {
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+
+    T m_result {};
+    std::atomic<bool> m_finished {false};
+    std::thread m_thread; // declared last: it starts once the members it writes exist
+};
+template <typename Fn> ThreadCall(Fn) -> ThreadCall<std::invoke_result_t<Fn>>;
 
 } // namespace qd::test
