@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QThread>
 
 #include <chrono>
@@ -338,6 +339,12 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
         writerCycle();
     }
 
+    // The history gets what happened since the last sample (the last partial second).
+    if (m_store && m_nextSample > 0) {
+        if (m_countsDirty)
+            writerRecount();
+        writerSample(nowMs());
+    }
     // Release every worker before the connection goes, then close it on the thread that opened it.
     m_slots.clear();
     m_listener.reset();
@@ -1221,7 +1228,8 @@ void EngineCore::writerRecount()
 
 void EngineCore::writerSample(qint64 now)
 {
-    auto activity = m_store->eventActivitySince(m_lastEventId);
+    const qint64 from = m_lastEventId;
+    auto activity = m_store->eventActivitySince(from);
     if (!activity) {
         qCWarning(lcEngine) << activity.errorString();
         return;
@@ -1247,7 +1255,7 @@ void EngineCore::writerSample(qint64 now)
         m_lastSample = sample;
     }
     if (m_options.persistMetrics && !m_store->isReadOnly()) {
-        if (Status s = m_store->insertSamples(sample.queues); !s)
+        if (Status s = writerPersistSample(sample, *activity, from); !s)
             qCWarning(lcEngine) << s.errorString();
         const qint64 minute = now / 60'000;
         if (minute != m_lastSampleMinute) {
@@ -1258,6 +1266,47 @@ void EngineCore::writerSample(qint64 now)
         m_store->takeTransitions();
     }
     Q_EMIT m_engine.statsSampled(sample);
+}
+
+Status EngineCore::writerPersistSample(const StatsSample& live, const EventActivity& liveActivity, qint64 liveFrom)
+{
+    return m_store->atomically([&]() -> Status {
+        const Result<qint64> cursor = m_store->metricsCursor();
+        if (!cursor)
+            return cursor.error();
+        // Usually this process moved the cursor last and has just read the same events. Otherwise (another process
+        // samples too, or tasks were written while none did) what was written since the cursor is read here.
+        Result<EventActivity> sinceCursor = liveActivity;
+        if (*cursor != liveFrom)
+            sinceCursor = m_store->eventActivitySince(*cursor);
+        if (!sinceCursor)
+            return sinceCursor.error();
+        const EventActivity& activity = *sinceCursor;
+        QList<QueueSample> rows = live.queues;
+        QSet<QString> active;
+        for (const auto* rates : {&activity.enqueued, &activity.completed, &activity.failed})
+            for (auto it = rates->cbegin(); it != rates->cend(); ++it)
+                active.insert(it.key());
+        for (QueueSample& row : rows)
+            active.remove(row.queue);
+        for (const QString& queue : std::as_const(active)) { // a queue gone from the counts (purged) still had events
+            QueueSample row;
+            row.queue = queue;
+            row.at = live.at;
+            rows.append(row);
+        }
+        for (QueueSample& row : rows) {
+            row.enqueued = activity.enqueued.value(row.queue);
+            row.completed = activity.completed.value(row.queue);
+            row.failed = activity.failed.value(row.queue);
+            QList<qint64> waits = activity.waitTimesMs.value(row.queue);
+            row.waitP50Ms = percentile(waits, 50);
+            row.waitP95Ms = percentile(waits, 95);
+        }
+        if (Status s = m_store->insertSamples(rows); !s)
+            return s;
+        return m_store->setMetricsCursor(std::max(*cursor, activity.lastEventId));
+    });
 }
 
 } // namespace qd

@@ -159,6 +159,8 @@ private:
     void writerReloadConfigs();
     void writerRecount();
     void writerSample(qint64 now);
+    // Adds to the metrics history what happened since its shared cursor (see TaskStore::metricsCursor()).
+    Status writerPersistSample(const StatsSample& live, const EventActivity& liveActivity, qint64 liveFrom);
     void writerPublishWorker(const Slot& slot, int index);
     void announceWorkersChanged(); // any thread: emits workersChanged unless one is pending
     qint64 writerNextWake(qint64 now) const;

@@ -86,12 +86,24 @@ QStringList schemaVersion1()
     };
 }
 
+// The metrics history's cursor: the last task event counted into it, one row shared by every process that samples,
+// so what happened while no process sampled is counted by the next one, and nothing twice.
+QStringList schemaVersion2()
+{
+    return {
+        QStringLiteral("CREATE TABLE metrics_cursor (id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),"
+                       " last_event_id INTEGER NOT NULL)"),
+        // An existing history goes on from here; what came before was counted (or not) by the old sampler.
+        QStringLiteral("INSERT INTO metrics_cursor VALUES (1, (SELECT COALESCE(max(id), 0) FROM task_events))"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
 {
     static const SqlDialect dialect {
-        QStringLiteral("sqlite"), false, {schemaVersion1()}, QStringLiteral("BEGIN IMMEDIATE"),
+        QStringLiteral("sqlite"), false, {schemaVersion1(), schemaVersion2()}, QStringLiteral("BEGIN IMMEDIATE"),
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.
         QStringLiteral("SELECT ") + taskColumns()

@@ -11,6 +11,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QUrl>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSqlDriver>
@@ -370,6 +371,20 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
     QString connectOptions = QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(options.busyTimeoutMs);
     if (options.readOnly)
         connectOptions += QLatin1String(";QSQLITE_OPEN_READONLY");
+    if (options.readOnly && info.exists() && !QFileInfo::exists(options.path + QLatin1String("-shm"))
+        && !QFileInfo(info.absolutePath()).isWritable()) {
+        // A copy in a folder nobody may write (a read-only mount, a CD, a post-mortem copy): SQLite cannot create
+        // the WAL index (-shm) beside it, so the file is opened as immutable, which needs neither index nor locks.
+        // Frames in a WAL would then be ignored: refuse rather than show an older state.
+        if (QFileInfo(options.path + QLatin1String("-wal")).size() > 0)
+            return Error {ErrorCode::ReadOnly,
+                QStringLiteral("%1 has a write-ahead log (-wal) that SQLite can read only with write access to the"
+                               " folder: copy the database and its -wal file to a writable folder")
+                    .arg(options.path)};
+        store->m_db.setDatabaseName(
+            QUrl::fromLocalFile(info.absoluteFilePath()).toString(QUrl::FullyEncoded) + QLatin1String("?immutable=1"));
+        connectOptions += QLatin1String(";QSQLITE_OPEN_URI");
+    }
     store->m_db.setConnectOptions(connectOptions);
     if (!store->m_db.open())
         return sqlError(store->m_db.lastError(), QStringLiteral("Cannot open %1").arg(options.path));
@@ -411,8 +426,14 @@ Status TaskStore::connectPostgres()
         return sqlError(m_db.lastError(), QStringLiteral("Cannot connect to %1").arg(url.displayName()));
     QStringList setup {QStringLiteral("SET client_min_messages = warning")};
     if (!url.schema.isEmpty()) {
-        if (!m_options.readOnly)
+        if (!m_options.readOnly) {
+            // Two sessions creating one schema at once can both pass IF NOT EXISTS and one then fails on the
+            // catalogue's unique index: create it under a lock taken for this schema's name.
+            setup.append(QStringLiteral("BEGIN"));
+            setup.append(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('queuedesk-schema:%1'))").arg(url.schema));
             setup.append(QStringLiteral("CREATE SCHEMA IF NOT EXISTS \"%1\"").arg(url.schema));
+            setup.append(QStringLiteral("COMMIT"));
+        }
         setup.append(QStringLiteral("SET search_path = \"%1\"").arg(url.schema));
     }
     if (m_options.readOnly)
@@ -425,8 +446,10 @@ Status TaskStore::connectPostgres()
     setup.append(QStringLiteral("LISTEN ") + changeChannel());
     m_notifyChanges = QStringLiteral("SELECT pg_notify('") + changeChannel() + QStringLiteral("', '')");
     for (const QString& statement : std::as_const(setup)) {
-        if (Status s = exec(statement); !s)
+        if (Status s = exec(statement); !s) {
+            static_cast<void>(exec(QStringLiteral("ROLLBACK"))); // a failed BEGIN ... COMMIT above must not leave its transaction open
             return s;
+        }
     }
     return success();
 }
@@ -437,62 +460,79 @@ QString TaskStore::changeChannel() const
                                              : QStringLiteral("queuedesk");
 }
 
-Status TaskStore::initialisePostgres()
+Result<TaskStore::SchemaState> TaskStore::readPostgresSchemaState()
 {
     const QString where = m_url->displayName();
     QSqlQuery q(m_db);
-    int version = 0;
-    if (!q.exec(QStringLiteral("SELECT to_regclass('queuedesk_schema') IS NOT NULL")) || !q.next())
+    // A catalogue query, not to_regclass(): that reads the catalogue cache, which within a transaction that waited for
+    // the migration lock can still say "no such table" after another session created it.
+    if (!q.exec(QStringLiteral("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+                               " AND tablename = 'queuedesk_schema')"))
+        || !q.next())
         return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(where));
     const bool known = q.value(0).toBool();
     q.finish();
     if (known) {
         if (!q.exec(QStringLiteral("SELECT COALESCE(max(version), 0) FROM queuedesk_schema")) || !q.next())
             return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(where));
-        version = q.value(0).toInt();
-        q.finish();
-    } else {
-        if (!q.exec(QStringLiteral("SELECT count(*) FROM information_schema.tables WHERE table_schema ="
-                                   " current_schema() AND table_name IN ('tasks', 'queues', 'task_events', 'metrics')"))
-            || !q.next())
-            return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(where));
-        const int clashes = q.value(0).toInt();
-        q.finish();
-        if (clashes > 0)
+        return SchemaState {q.value(0).toInt(), 0};
+    }
+    // Not ours (yet): count the tables that a schema of ours would clash with.
+    if (!q.exec(QStringLiteral("SELECT count(*) FROM information_schema.tables WHERE table_schema ="
+                               " current_schema() AND table_name IN ('tasks', 'queues', 'task_events', 'metrics')"))
+        || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(where));
+    return SchemaState {0, q.value(0).toInt()};
+}
+
+Status TaskStore::initialisePostgres()
+{
+    const QString where = m_url->displayName();
+    const auto check = [&](const SchemaState& state) -> Status {
+        if (state.version == 0 && state.objects > 0)
             return Error {ErrorCode::Corrupt,
                 QStringLiteral("%1 has tables of another program named like QueueDesk's (tasks, queues...): use "
                                "another database or ?schema=")
                     .arg(where)};
-    }
-    if (version > schemaVersion())
-        return Error {ErrorCode::SchemaTooNew,
-            QStringLiteral("%1 was written by a newer QueueDesk (schema %2; this version knows up to %3)")
-                .arg(where)
-                .arg(version)
-                .arg(schemaVersion())};
+        if (state.version > schemaVersion())
+            return Error {ErrorCode::SchemaTooNew,
+                QStringLiteral("%1 was written by a newer QueueDesk (schema %2; this version knows up to %3)")
+                    .arg(where)
+                    .arg(state.version)
+                    .arg(schemaVersion())};
+        return success();
+    };
+    const Result<SchemaState> seen = readPostgresSchemaState();
+    if (!seen)
+        return seen.error();
     if (m_options.readOnly) {
-        if (version == 0)
+        if (Status s = check(*seen); !s)
+            return s;
+        if (seen->version == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(where)};
         return success();
     }
-    if (version == schemaVersion())
-        return success();
-    // Several hosts may start at once: the first to take this lock migrates, the others find it done.
+    if (seen->version >= schemaVersion())
+        return check(*seen);
+    // Several hosts may start at once: what was read above is only a hint. Under this lock the first to come
+    // migrates, and the others read again and find it done.
     if (Status s = begin(); !s)
         return s;
     const auto migrate = [&]() -> Status {
         if (Status s = exec(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.queuedesk'))"));
             !s)
             return s;
+        const Result<SchemaState> locked = readPostgresSchemaState();
+        if (!locked)
+            return locked.error();
+        if (Status s = check(*locked); !s)
+            return s;
+        if (locked->version == schemaVersion())
+            return success();
         if (Status s = exec(QStringLiteral("CREATE TABLE IF NOT EXISTS queuedesk_schema (version INTEGER NOT NULL)"));
             !s)
             return s;
-        QSqlQuery current(m_db);
-        if (!current.exec(QStringLiteral("SELECT COALESCE(max(version), 0) FROM queuedesk_schema")) || !current.next())
-            return sqlError(current.lastError(), QStringLiteral("Cannot read %1").arg(where));
-        const int now = current.value(0).toInt();
-        current.finish();
-        if (Status s = runMigrations(now); !s)
+        if (Status s = runMigrations(locked->version); !s)
             return s;
         if (Status s = exec(QStringLiteral("DELETE FROM queuedesk_schema")); !s)
             return s;
@@ -517,13 +557,24 @@ Status TaskStore::runMigrations(int fromVersion)
     return success();
 }
 
+Result<TaskStore::SchemaState> TaskStore::readSchemaState()
+{
+    // One statement, so both come from one snapshot even while another process creates the schema.
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("SELECT (SELECT user_version FROM pragma_user_version),"
+                               " (SELECT count(*) FROM sqlite_master)"))
+        || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(m_options.path));
+    return SchemaState {q.value(0).toInt(), q.value(1).toInt()};
+}
+
 Status TaskStore::initialise()
 {
+    const Result<SchemaState> read = readSchemaState();
+    if (!read)
+        return read.error();
+    const int version = read->version;
     QSqlQuery q(m_db);
-    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next())
-        return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(m_options.path));
-    const int version = q.value(0).toInt();
-    q.finish();
     if (version > schemaVersion())
         return Error {ErrorCode::SchemaTooNew,
             QStringLiteral("%1 was written by a newer QueueDesk (schema %2; this version knows up to %3)")
@@ -531,11 +582,7 @@ Status TaskStore::initialise()
                 .arg(version)
                 .arg(schemaVersion())};
     if (version == 0) {
-        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
-            return sqlError(q.lastError(), QStringLiteral("Cannot read %1").arg(m_options.path));
-        const int objects = q.value(0).toInt();
-        q.finish();
-        if (objects > 0)
+        if (read->objects > 0)
             return Error {ErrorCode::Corrupt,
                 QStringLiteral("%1 is a SQLite database of another program, not a QueueDesk database")
                     .arg(m_options.path)};
@@ -577,10 +624,19 @@ Status TaskStore::initialise()
     }
 
     if (version < schemaVersion()) {
-        // All migrations in one transaction: an interrupted upgrade leaves the old schema intact.
+        // All migrations in one transaction: an interrupted upgrade leaves the old schema intact. Other processes
+        // may be opening the same file at this moment: the version read above is only a hint, so read it again
+        // under the write lock and migrate from there (or not at all if another process just did).
         if (Status s = begin(); !s)
             return s;
-        if (Status s = runMigrations(version); !s) {
+        const Result<SchemaState> locked = readSchemaState();
+        if (!locked) {
+            rollback();
+            return locked.error();
+        }
+        if (locked->version >= schemaVersion())
+            return commit();
+        if (Status s = runMigrations(locked->version); !s) {
             rollback();
             return s;
         }
@@ -2079,12 +2135,39 @@ Result<qint64> TaskStore::dataVersion()
 
 // --- metrics ---
 
+Result<qint64> TaskStore::metricsCursor()
+{
+    QSqlQuery& q = prepared(m_dialect.postgres
+            ? QStringLiteral("SELECT last_event_id FROM metrics_cursor WHERE id = 1 FOR UPDATE")
+            : QStringLiteral("SELECT last_event_id FROM metrics_cursor WHERE id = 1"));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the metrics cursor"));
+    const qint64 cursor = q.next() ? q.value(0).toLongLong() : 0;
+    q.finish();
+    return cursor;
+}
+
+Status TaskStore::setMetricsCursor(qint64 lastEventId)
+{
+    QSqlQuery& q = prepared(QStringLiteral("UPDATE metrics_cursor SET last_event_id = ? WHERE id = 1"));
+    q.bindValue(0, lastEventId);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot move the metrics cursor"));
+    return success();
+}
+
 Status TaskStore::insertSamples(const QList<QueueSample>& samples)
 {
     return atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral("INSERT INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                                               " ON CONFLICT (resolution, queue, ts) DO UPDATE SET ")
-            + sampleUpdate);
+        // Counts are those at the sample; rates add up, as two samples of one second count disjoint events.
+        QSqlQuery& q = prepared(QStringLiteral(
+            "INSERT INTO metrics VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (resolution, queue, ts) DO UPDATE"
+            " SET queued = excluded.queued, scheduled = excluded.scheduled, running = excluded.running,"
+            " succeeded = excluded.succeeded, failed = excluded.failed, cancelled = excluded.cancelled,"
+            " enqueued_n = metrics.enqueued_n + excluded.enqueued_n,"
+            " completed_n = metrics.completed_n + excluded.completed_n,"
+            " failed_n = metrics.failed_n + excluded.failed_n,"
+            " wait_p50_ms = excluded.wait_p50_ms, wait_p95_ms = excluded.wait_p95_ms"));
         for (const QueueSample& s : samples) {
             q.bindValue(0, s.resolutionSeconds);
             q.bindValue(1, s.queue);

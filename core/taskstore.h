@@ -148,6 +148,12 @@ public:
     Result<qint64> dataVersion();
 
     // --- metrics history ---
+    // The id of the last task event counted into the history, one for every process that samples this database:
+    // each adds what happened since and moves it on, in one transaction, so no event is missed or counted twice.
+    // On PostgreSQL the row stays locked until the transaction ends: read it inside one.
+    Result<qint64> metricsCursor();
+    Status setMetricsCursor(qint64 lastEventId);
+    // Upserts: a row of the same second and queue gets the new counts and the rates added.
     Status insertSamples(const QList<QueueSample>& samples);
     // Folds per-second rows of [from, to) into per-minute rows and prunes rows past their retention.
     Status downsampleAndPrune(qint64 minuteStart, qint64 now);
@@ -187,6 +193,12 @@ private:
     Status connectPostgres();
     Status initialisePostgres();
     Status runMigrations(int fromVersion);
+    struct SchemaState {
+        int version = 0; // PRAGMA user_version
+        int objects = 0; // tables, indexes... of any program
+    };
+    Result<SchemaState> readSchemaState();
+    Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
     Result<EventActivity> postgresEventActivitySince(qint64 afterEventId);
     void reconnectIfLost();
     QSqlQuery& prepared(const QString& sql);

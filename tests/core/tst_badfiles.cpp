@@ -5,8 +5,11 @@
 #include "core/taskstore.h"
 
 #include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
 #include <QFile>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTest>
@@ -49,6 +52,7 @@ private Q_SLOTS:
     void anotherProgramsDatabase();
     void missingFile();
     void readOnlyFile();
+    void readOnlyFolder();
     void lockedByAnotherProcess();
     void directoryInsteadOfFile();
 
@@ -176,6 +180,44 @@ void TestBadFiles::readOnlyFile()
     QCOMPARE(fingerprint(path), before);
     if (::geteuid() == 0)
         QProcess::execute(QStringLiteral("chattr"), {QStringLiteral("-i"), path});
+}
+
+// A post-mortem copy on a read-only mount: neither the file nor its folder can be written, so SQLite cannot create
+// the WAL index beside it. Opened read-only it must still show its tasks, and stay as it was.
+void TestBadFiles::readOnlyFolder()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("readonly folder"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString path = makeDatabase(QStringLiteral("readonly folder/copy.db"), 7);
+    QVERIFY(!path.isEmpty());
+    QVERIFY(!QFileInfo::exists(path + QLatin1String("-shm")));
+    const bool root = ::geteuid() == 0;
+    const auto setReadOnly = [&](bool on) {
+        if (root) // root writes through permissions; the immutable attribute stops even root
+            return QProcess::execute(QStringLiteral("chattr"), {on ? QStringLiteral("+i") : QStringLiteral("-i"),
+                                                                 path, folder})
+                == 0;
+        return QFile::setPermissions(path, on ? QFile::ReadOwner : QFile::ReadOwner | QFile::WriteOwner)
+            && QFile::setPermissions(folder,
+                QFile::ReadOwner | QFile::ExeOwner | (on ? QFile::Permissions() : QFile::WriteOwner));
+    };
+    if (!setReadOnly(true))
+        QSKIP("running as root without chattr +i: a read-only folder cannot be simulated here");
+    auto writableAgain = qScopeGuard([&] { setReadOnly(false); }); // or the temporary folder cannot be removed
+    const QByteArray before = fingerprint(path);
+    {
+        EngineOptions options;
+        options.store.path = path;
+        options.store.readOnly = true;
+        auto engine = QueueEngine::open(options);
+        QVERIFY2(engine, qPrintable(engine.errorString()));
+        QTRY_COMPARE((*engine)->counts().value(QStringLiteral("default"))[0], 7);
+        auto r = (*engine)->enqueue(task());
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, ErrorCode::ReadOnly);
+    }
+    QCOMPARE(fingerprint(path), before);
+    QVERIFY(!QFileInfo::exists(path + QLatin1String("-shm")));
 }
 
 void TestBadFiles::lockedByAnotherProcess()

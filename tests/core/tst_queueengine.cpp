@@ -33,6 +33,7 @@ private Q_SLOTS:
     void unknownTypeAndBadPayloadAreRejectedAtEnqueue();
     void fourProducersFourWorkersEachTaskOnce();
     void sampleReportsCountsRatesAndPersists();
+    void metricsHistoryAddsUpToTheTasks();
     void shutdownGivesBackUnfinishedTasks();
     void readOnlyEngineRefusesWrites();
     void fullDatabaseFailsCleanlyAndRecovers();
@@ -347,6 +348,39 @@ void TestQueueEngine::sampleReportsCountsRatesAndPersists()
     QVERIFY(persisted);
     QVERIFY(!persisted->isEmpty());
     QCOMPARE(persisted->last().counts[std::size_t(TaskState::Succeeded)], 20);
+}
+
+// The persisted history must add up to the task table whoever sampled: tasks enqueued while no engine sampled, two
+// sampling engines on one database, and the last partial second before each stops.
+void TestQueueEngine::metricsHistoryAddsUpToTheTasks()
+{
+    {
+        auto producer = QueueEngine::open(options(0)); // samples nothing, like `queuedesk-cli enqueue` of old
+        QVERIFY(producer);
+        QVERIFY((*producer)->enqueueBatch(QList<NewTask>(300, task())));
+        QVERIFY((*producer)->enqueueBatch(QList<NewTask>(50, task(QStringLiteral("noop"), QStringLiteral("other")))));
+    }
+    {
+        EngineOptions workerOptions = options(2);
+        workerOptions.sampleIntervalMs = 100;
+        auto workers = QueueEngine::open(workerOptions);
+        QVERIFY(workers);
+        EngineOptions watcherOptions = options(0);
+        watcherOptions.sampleIntervalMs = 70; // a second sampler on the same database, as a window beside workers
+        auto watcher = QueueEngine::open(watcherOptions);
+        QVERIFY(watcher);
+        QVERIFY((*watcher)->enqueueBatch(QList<NewTask>(100, task())));
+        QTRY_COMPARE_WITH_TIMEOUT(count(**workers, TaskState::Succeeded), 400, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(count(**workers, TaskState::Succeeded, QStringLiteral("other")), 50, 20000);
+        // Both stop at once, well inside the second of their last events.
+    }
+    auto store = openStore(m_path, true);
+    QVERIFY(store);
+    QCOMPARE(scalar(*store, QStringLiteral("SELECT sum(enqueued_n) FROM metrics WHERE resolution = 1")), 450);
+    QCOMPARE(scalar(*store, QStringLiteral("SELECT sum(completed_n) FROM metrics WHERE resolution = 1")), 450);
+    QCOMPARE(scalar(*store,
+                 QStringLiteral("SELECT sum(completed_n) FROM metrics WHERE resolution = 1 AND queue = 'other'")),
+        50);
 }
 
 void TestQueueEngine::shutdownGivesBackUnfinishedTasks()
