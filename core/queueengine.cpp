@@ -1,5 +1,7 @@
 #include "queueengine.h"
 
+#include "databaseurl.h"
+#include "diskreserve.h"
 #include "enginecore.h"
 #include "taskstore.h"
 
@@ -101,7 +103,40 @@ Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
 
 Result<qint64> QueueEngine::purge(const TaskFilter& filter)
 {
-    return m_core->call<qint64>([&](TaskStore& store) { return store.purge(filter); }, EngineCore::Atomicity::ByItself);
+    // In batches, each its own commit: a purge must not need a WAL (and disk) as large as what it deletes, nor hold
+    // the writer for long, since a full disk is what it is often run to relieve. On a full disk the reserve kept
+    // beside the database is given back for it (see diskreserve.h).
+    constexpr qint64 batch = 2000;
+    const QString& path = m_options.store.path;
+    const bool sqlite = !isPostgresUrl(path);
+    bool reserveGivenBack = false;
+    qint64 total = 0;
+    for (;;) {
+        auto purged = m_core->call<qint64>(
+            [&](TaskStore& store) { return store.purge(filter, batch); }, EngineCore::Atomicity::ByItself);
+        if (!purged && purged.error().code == ErrorCode::DatabaseFull && sqlite && !reserveGivenBack) {
+            reserveGivenBack = true;
+            if (diskreserve::release(path))
+                continue;
+        }
+        if (!purged) {
+            if (total == 0)
+                return purged.error();
+            return Error {purged.error().code,
+                QStringLiteral("%1 task(s) were purged, then: %2").arg(total).arg(purged.errorString())};
+        }
+        total += *purged;
+        if (*purged < batch)
+            break;
+    }
+    if (sqlite && total > 0)
+        static_cast<void>(m_core->execute([](TaskStore& store) {
+            store.requestWalTruncation();
+            return success();
+        }));
+    if (reserveGivenBack)
+        diskreserve::ensure(path);
+    return total;
 }
 
 Status QueueEngine::setPaused(const QString& queue, bool paused)

@@ -2,6 +2,7 @@
 
 #include "databaseurl.h"
 #include "sqldialect.h"
+#include "diskreserve.h"
 #include "sqlerrors.h"
 #include "sqlitestatement.h"
 #include "walcheckpointer.h"
@@ -334,6 +335,37 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
         bare.path = url->sqlitePath;
         return open(bare);
     }
+    auto opened = openSqlite(options);
+    if (opened) {
+        if (!options.readOnly)
+            diskreserve::ensure(options.path);
+        return opened;
+    }
+    // On a full disk SQLite cannot create the WAL index and log it opens with ("disk I/O error"): give back the
+    // reserve kept for this moment and try once more, so that the admin can still look and purge.
+    const auto nearlyFull = [&](qint64 bytes) {
+        const qint64 free = diskreserve::freeBytes(options.path);
+        return free >= 0 && free < bytes;
+    };
+    if (!nearlyFull(diskreserve::reserveBytes))
+        return opened;
+    if (diskreserve::release(options.path)) {
+        qCWarning(lcStore) << "the disk holding" << options.path << "is full: gave back its reserve";
+        opened = openSqlite(options);
+        if (opened)
+            return opened;
+    }
+    if (nearlyFull(1 << 20))
+        return Error {ErrorCode::DatabaseFull,
+            QStringLiteral("Cannot open %1: the disk is full (%2 KiB free). Free some space on it, then purge finished"
+                           " tasks (queuedesk-cli purge --state succeeded)")
+                .arg(options.path)
+                .arg(diskreserve::freeBytes(options.path) / 1024)};
+    return opened;
+}
+
+Result<std::unique_ptr<TaskStore>> TaskStore::openSqlite(const StoreOptions& options)
+{
 
     const QFileInfo info(options.path);
     std::unique_lock registry(openFilesMutex);
@@ -771,7 +803,10 @@ Status TaskStore::commit()
 
 void TaskStore::rollback()
 {
-    if (Status s = execControl(QStringLiteral("ROLLBACK")); !s)
+    // SQLite has already rolled back a transaction that met a full disk or a lost lock: nothing to undo.
+    if (m_sqlite && sqlite3_get_autocommit(m_sqlite))
+        m_txDepth = 0;
+    else if (Status s = execControl(QStringLiteral("ROLLBACK")); !s)
         qCDebug(lcStore) << "rollback:" << s.errorString(); // SQLite may already have rolled back (disk full)
     m_txDepth = 0;
     m_transitions.clear();
@@ -868,8 +903,15 @@ bool TaskStore::handOverCheckpoints(int walFrames, WalCheckpointer& checkpointer
 
 bool TaskStore::checkpointDue() const
 {
+    if (m_truncateWal)
+        return true;
     return m_spacedCheckpoints && m_pass != 0 && m_walFrames >= m_checkpointFrames
         && m_checkpointer->finishedPasses() >= m_pass;
+}
+
+void TaskStore::requestWalTruncation()
+{
+    m_truncateWal = m_sqlite != nullptr && m_checkpointer != nullptr;
 }
 
 void TaskStore::finishCheckpoint()
@@ -877,7 +919,8 @@ void TaskStore::finishCheckpoint()
     // After the checkpointer's pass, if one runs: SQLite gives up at once, never waiting, on the checkpoint lock
     // another connection holds, and a checkpoint given up would leave the WAL to grow.
     m_checkpointer->waitUntilIdle();
-    sqlite3_wal_checkpoint_v2(m_sqlite, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    sqlite3_wal_checkpoint_v2(m_sqlite, nullptr,
+        std::exchange(m_truncateWal, false) ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     m_pass = 0; // until the checkpointer's next pass: a WAL a reader holds on to would otherwise be copied at
                 // every idle moment
 }
@@ -1561,19 +1604,23 @@ Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qin
     return total;
 }
 
-Result<qint64> TaskStore::purge(const TaskFilter& filter)
+Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
         for (TaskState state : allTaskStates) {
             if (state == TaskState::Running || (!filter.states.isEmpty() && !filter.states.contains(state)))
                 continue;
+            if (limit > 0 && total >= limit)
+                break;
             TaskFilter narrowed = filter;
             narrowed.states = {state};
             const WhereClause where = whereFor(narrowed, m_dialect);
+            // The same rows for both statements: one transaction, and the lowest ids first.
+            const QString chosen = QLatin1String("SELECT id FROM tasks WHERE ") + where.sql
+                + (limit > 0 ? QStringLiteral(" ORDER BY id LIMIT %1").arg(limit - total) : QString());
             QSqlQuery events(m_db);
-            if (!events.prepare(QLatin1String("DELETE FROM task_events WHERE task_id IN (SELECT id FROM tasks WHERE ")
-                    + where.sql + QLatin1Char(')')))
+            if (!events.prepare(QLatin1String("DELETE FROM task_events WHERE task_id IN (") + chosen + QLatin1Char(')')))
                 return sqlError(events.lastError(), QStringLiteral("Cannot prepare the purge"));
             bindAll(events, where.values);
             if (!events.exec())
@@ -1581,7 +1628,7 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter)
             QSqlQuery tasks(m_db);
             tasks.setForwardOnly(true);
             if (!tasks.prepare(
-                    QLatin1String("DELETE FROM tasks WHERE ") + where.sql + QLatin1String(" RETURNING id, queue")))
+                    QLatin1String("DELETE FROM tasks WHERE id IN (") + chosen + QLatin1String(") RETURNING id, queue")))
                 return sqlError(tasks.lastError(), QStringLiteral("Cannot prepare the purge"));
             bindAll(tasks, where.values);
             if (!tasks.exec())

@@ -111,8 +111,9 @@ public:
     // Queued and scheduled tasks are cancelled at once; running ones get a cancellation request.
     // Returns how many were cancelled or flagged; `flaggedRunning` receives the ids of running ones.
     Result<qint64> cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning = nullptr);
-    // Deletes tasks (and their history). Running tasks are never purged. Returns how many.
-    Result<qint64> purge(const TaskFilter& filter);
+    // Deletes tasks (and their history), at most `limit` of them (lowest ids first) when it is positive. Running
+    // tasks are never purged. Returns how many.
+    Result<qint64> purge(const TaskFilter& filter, qint64 limit = 0);
 
     // Scheduled tasks whose time has come become queued.
     Result<qint64> stageDueTasks(qint64 now);
@@ -180,6 +181,9 @@ public:
     bool checkpointDue() const;
     // The writer's part of a checkpoint: copies what the checkpointer's pass left, on this connection.
     void finishCheckpoint();
+    // Makes the next finishCheckpoint() (at the writer's next idle moment) copy the whole WAL and cut it back to
+    // nothing, giving its disk space back (after a purge). SQLite with a checkpointer only.
+    void requestWalTruncation();
     // The same, without taking them: what the open transaction has changed so far.
     const QList<StateTransition>& pendingTransitions() const { return m_transitions; }
 
@@ -188,6 +192,7 @@ public:
 
 private:
     explicit TaskStore(StoreOptions options, QString connectionName, const SqlDialect& dialect);
+    static Result<std::unique_ptr<TaskStore>> openSqlite(const StoreOptions& options);
     static Result<std::unique_ptr<TaskStore>> openPostgres(const StoreOptions& options, const DatabaseUrl& url);
     Status initialise();
     Status connectPostgres();
@@ -245,6 +250,7 @@ private:
     WalCheckpointer* m_checkpointer = nullptr;
     int m_checkpointFrames = 0;
     bool m_spacedCheckpoints = false; // Durability::Full
+    bool m_truncateWal = false; // see requestWalTruncation()
     int m_walFrames = 0; // after the last commit
     int m_passAskedAt = 0; // WAL frames when the checkpointer was last asked for a pass, 0 once the WAL starts over
     quint64 m_pass = 0; // the pass asked for; 0 once the writer has finished it

@@ -5,6 +5,7 @@
 // engine's own connection (it is per connection) through QueueEngine::runInWriter.
 #include "torturehandler.h"
 
+#include "core/diskreserve.h"
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
@@ -12,6 +13,8 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QProcess>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -74,6 +77,7 @@ private Q_SLOTS:
     void fullBeforeClaimIsReportedWithoutSpinning();
     void purgingFinishedTasksMakesRoom();
     void shutdownOnAFullFileEnds();
+    void purgeRescuesAFullFileSystem();
 
 private:
     static void countFailedClaims(QtMsgType type, const QMessageLogContext& context, const QString& message);
@@ -390,6 +394,63 @@ void TestFullDisk::shutdownOnAFullFileEnds()
         test::scalar(*reader,
             QStringLiteral("SELECT count(*) FROM tasks WHERE queue = 'full' AND state IN ('succeeded', 'running')")),
         2);
+}
+
+// A real file system that fills up (the tests above cap the file with max_page_count, which leaves the disk room for
+// the WAL and the files SQLite opens with). Then `queuedesk-cli purge`, a new process on the full disk, must be
+// able to open the database, purge finished tasks, and leave room for the queue to carry on.
+void TestFullDisk::purgeRescuesAFullFileSystem()
+{
+    if (::geteuid() != 0)
+        QSKIP("mounting a small file system (tmpfs) needs root");
+    QTemporaryDir mountPoint;
+    QVERIFY(mountPoint.isValid());
+    if (QProcess::execute(QStringLiteral("mount"),
+            {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"), QStringLiteral("size=24m"),
+                QStringLiteral("qd-full-test"), mountPoint.path()})
+        != 0)
+        QSKIP("cannot mount a tmpfs here");
+    auto unmount = qScopeGuard([&] { QProcess::execute(QStringLiteral("umount"), {mountPoint.path()}); });
+    m_db = mountPoint.filePath(QStringLiteral("full.db"));
+    const QString reserve = diskreserve::pathFor(m_db);
+    {
+        auto engine = openEngine(2, Durability::Normal);
+        QVERIFY(engine);
+        QCOMPARE(QFileInfo(reserve).size(), diskreserve::reserveBytes);
+        QVERIFY(engine->enqueueBatch(QList<NewTask>(300, tortureTask(0, 0, 3000))));
+        QTRY_COMPARE_WITH_TIMEOUT(engine->counts().value(QStringLiteral("full"))[std::size_t(TaskState::Succeeded)],
+            300, 30'000);
+        engine->setWorkerCount(0);
+        QTRY_COMPARE(engine->workers().size(), 0);
+        QVERIFY(engine->enqueueBatch(QList<NewTask>(100, tortureTask(0, 0, 3000)))); // still to run
+    }
+    QVERIFY(!QFileInfo::exists(m_db + QLatin1String("-shm"))); // closed cleanly: SQLite must create it to open
+    // Then the disk fills up (logs, uploads...).
+    {
+        QFile filler(mountPoint.filePath(QStringLiteral("filler")));
+        QVERIFY(filler.open(QIODevice::WriteOnly));
+        const QByteArray chunk(4096, 'f');
+        while (filler.write(chunk) == chunk.size() && filler.flush()) { }
+    }
+    QVERIFY2(diskreserve::freeBytes(m_db) < 64 * 1024, qPrintable(QString::number(diskreserve::freeBytes(m_db))));
+
+    // The admin's purge, as a new process would: open, purge the finished tasks, and enqueue again.
+    auto engine = openEngine(0, Durability::Normal);
+    QVERIFY2(engine, "the database cannot be opened on the full disk");
+    QVERIFY(!QFileInfo::exists(reserve)); // given back to open it
+    TaskFilter finished;
+    finished.states = {TaskState::Succeeded};
+    auto purged = engine->purge(finished);
+    QVERIFY2(purged, qPrintable(purged.errorString()));
+    QCOMPARE(*purged, 300);
+    QVERIFY2(engine->enqueueBatch(QList<NewTask>(20, tortureTask(0, 0, 3000))),
+        "no room for new tasks after the purge");
+    engine.reset();
+    auto reader = test::openStore(m_db, true);
+    QVERIFY(reader);
+    QCOMPARE(test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), 0);
+    QCOMPARE(test::scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'queued'")), 120);
+    QCOMPARE(test::scalar(*reader, QStringLiteral("PRAGMA integrity_check")), 0); // "ok" reads as 0
 }
 
 QTEST_GUILESS_MAIN(TestFullDisk)
