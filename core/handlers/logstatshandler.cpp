@@ -98,7 +98,9 @@ HandlerResult LogStatsHandler::run(const QJsonObject& payload, HandlerContext& c
     gzbuffer(file.get(), 128 * 1024);
 
     std::vector<char> buffer(lineBufferBytes);
+    qint64 lineNumber = 0; // in the file, as an editor numbers them
     qint64 lines = 0;
+    qint64 blankLines = 0;
     qint64 requests = 0;
     qint64 malformed = 0;
     QJsonArray firstMalformed;
@@ -123,12 +125,13 @@ HandlerResult LogStatsHandler::run(const QJsonObject& payload, HandlerContext& c
             continuingLongLine = !complete;
             continue;
         }
+        ++lineNumber;
         ++lines;
         if (!complete && length == qsizetype(buffer.size()) - 1) {
             continuingLongLine = true;
             ++malformed;
             if (firstMalformed.size() < 3)
-                firstMalformed.append(lines);
+                firstMalformed.append(lineNumber);
             continue;
         }
         if (lines % cancelCheckLines == 0) {
@@ -147,11 +150,12 @@ HandlerResult LogStatsHandler::run(const QJsonObject& payload, HandlerContext& c
             // A blank line (often the last one) is not worth a complaint.
             if (QByteArrayView(buffer.data(), length).trimmed().isEmpty()) {
                 --lines;
+                ++blankLines;
                 continue;
             }
             ++malformed;
             if (firstMalformed.size() < 3)
-                firstMalformed.append(lines);
+                firstMalformed.append(lineNumber);
             continue;
         }
         ++requests;
@@ -215,6 +219,7 @@ HandlerResult LogStatsHandler::run(const QJsonObject& payload, HandlerContext& c
         {pathKey, path},
         {QStringLiteral("compressed"), compressed},
         {QStringLiteral("lines"), lines},
+        {QStringLiteral("blankLines"), blankLines},
         {QStringLiteral("requests"), requests},
         {QStringLiteral("malformedLines"), malformed},
         {QStringLiteral("firstMalformedLines"), firstMalformed},

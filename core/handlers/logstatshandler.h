@@ -11,7 +11,8 @@ namespace qd {
 //   path  (string, required)  the log file
 //   topN  (1..100, optional)  how many top paths to report, default 10
 //
-// Result: path, compressed, lines, requests, malformedLines, firstMalformedLines (up to 3 line numbers),
+// Result: path, compressed, lines (requests + malformedLines), blankLines (empty or white-space lines, not counted in
+// lines), requests, malformedLines, firstMalformedLines (up to 3 numbers of lines in the file, blank ones counted),
 // bytesServed, statusClasses {"1xx".."5xx"}, topPaths [{path, requests}] (query strings stripped), distinctPaths,
 // topPathsExact, firstRequestAt / lastRequestAt (ISO 8601 UTC), averageRequestsPerMinute (over the minutes from the
 // first to the last request), busiestMinute, busiestMinuteRequests.
