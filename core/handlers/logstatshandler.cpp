@@ -18,6 +18,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace qd {
@@ -27,7 +28,6 @@ namespace {
 constexpr int defaultTopN = 10;
 constexpr int maxTopN = 100;
 constexpr qsizetype maxTrackedPaths = 100000;
-constexpr int lineBufferBytes = 64 * 1024;
 constexpr int cancelCheckLines = 2048;
 constexpr qint64 msPerMinute = 60 * 1000;
 
@@ -43,6 +43,82 @@ QString isoTime(qint64 ms)
 {
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
 }
+
+// Reads a plain or gzip file line by line, whatever bytes the lines hold (NULs included: a line is cut at '\n'
+// only). A line longer than maxLineBytes is returned once, flagged, without its bytes. The last line need not end
+// with '\n'.
+class LineReader {
+public:
+    struct Line {
+        QByteArrayView text; // without the '\n'; valid until the next call
+        bool tooLong = false;
+    };
+
+    explicit LineReader(gzFile file)
+        : m_file(file)
+        , m_buffer(size_t(maxLineBytes + readChunkBytes))
+    { }
+
+    std::optional<Line> next()
+    {
+        for (;;) {
+            if (const auto* newline
+                = static_cast<const char*>(std::memchr(m_buffer.data() + m_scan, '\n', size_t(m_end - m_scan)))) {
+                const qsizetype end = newline - m_buffer.data();
+                const bool tooLong = m_skipping || end - m_begin > maxLineBytes;
+                const Line line {
+                    tooLong ? QByteArrayView() : QByteArrayView(m_buffer.data() + m_begin, end - m_begin), tooLong};
+                m_begin = m_scan = end + 1;
+                m_skipping = false;
+                return line;
+            }
+            m_scan = m_end;
+            if (m_end - m_begin > maxLineBytes)
+                m_skipping = true; // keep none of it: only the '\n' that ends it matters now
+            if (m_skipping)
+                m_begin = m_end;
+            if (m_atEnd) {
+                if (m_skipping) {
+                    m_skipping = false;
+                    return Line {{}, true};
+                }
+                if (m_begin == m_end)
+                    return std::nullopt;
+                const Line last {QByteArrayView(m_buffer.data() + m_begin, m_end - m_begin), false};
+                m_begin = m_scan = m_end;
+                return last;
+            }
+            // Keep the unfinished line at the front (at most maxLineBytes), then read more behind it.
+            std::memmove(m_buffer.data(), m_buffer.data() + m_begin, size_t(m_end - m_begin));
+            m_end -= m_begin;
+            m_scan = m_end;
+            m_begin = 0;
+            const int read = gzread(m_file, m_buffer.data() + m_end, unsigned(qsizetype(m_buffer.size()) - m_end));
+            if (read <= 0) {
+                m_atEnd = true;
+                m_failed = read < 0;
+            } else {
+                m_end += read;
+            }
+        }
+    }
+
+    // Whether reading stopped on an error rather than at the end (gzerror() says which).
+    bool failed() const { return m_failed; }
+
+private:
+    static constexpr qsizetype maxLineBytes = 64 * 1024;
+    static constexpr qsizetype readChunkBytes = 128 * 1024;
+
+    gzFile m_file;
+    std::vector<char> m_buffer;
+    qsizetype m_begin = 0; // start of the current line
+    qsizetype m_scan = 0; // where to look for '\n' next
+    qsizetype m_end = 0; // end of the bytes read
+    bool m_skipping = false; // in a line longer than maxLineBytes
+    bool m_atEnd = false;
+    bool m_failed = false;
+};
 
 bool isGzip(const QString& path)
 {
@@ -97,7 +173,7 @@ HandlerResult LogStatsHandler::run(const QJsonObject& payload, HandlerContext& c
             QStringLiteral("cannot open \"%1\": %2").arg(path, QString::fromLocal8Bit(std::strerror(errno))));
     gzbuffer(file.get(), 128 * 1024);
 
-    std::vector<char> buffer(lineBufferBytes);
+    LineReader reader(file.get());
     qint64 lineNumber = 0; // in the file, as an editor numbers them
     qint64 lines = 0;
     qint64 blankLines = 0;
@@ -114,50 +190,21 @@ HandlerResult LogStatsHandler::run(const QJsonObject& payload, HandlerContext& c
     // Report about every percent, but neither more often than every 64 KiB nor less often than every MiB.
     const qint64 progressStep = std::clamp<qint64>(fileSize / 100, 64 * 1024, 1024 * 1024);
     qint64 nextProgressAt = progressStep;
-    bool continuingLongLine = false;
 
-    context.reportProgress(0.0, QStringLiteral("reading %1").arg(info.fileName()));
-    while (gzgets(file.get(), buffer.data(), int(buffer.size())) != nullptr) {
-        const auto length = qsizetype(std::strlen(buffer.data()));
-        const bool complete = length > 0 && buffer[size_t(length - 1)] == '\n';
-        if (continuingLongLine) {
-            // The rest of a line longer than the buffer, already counted as malformed.
-            continuingLongLine = !complete;
-            continue;
-        }
-        ++lineNumber;
+    const auto countMalformed = [&] {
         ++lines;
-        if (!complete && length == qsizetype(buffer.size()) - 1) {
-            continuingLongLine = true;
-            ++malformed;
-            if (firstMalformed.size() < 3)
-                firstMalformed.append(lineNumber);
-            continue;
-        }
-        if (lines % cancelCheckLines == 0) {
-            if (context.isCancelled())
-                return HandlerResult::retryable(
-                    QStringLiteral("stopped after %1 lines of \"%2\"").arg(lines).arg(path));
-            const qint64 offset = gzoffset(file.get());
-            if (offset >= nextProgressAt && fileSize > 0) {
-                context.reportProgress(double(offset) / double(fileSize));
-                nextProgressAt = offset + progressStep;
-            }
-        }
-
-        const std::optional<AccessLogRecord> record = AccessLogParser::parseLine(QByteArrayView(buffer.data(), length));
+        ++malformed;
+        if (firstMalformed.size() < 3 && (firstMalformed.isEmpty() || firstMalformed.last().toInteger() != lineNumber))
+            firstMalformed.append(lineNumber);
+    };
+    // One line of the log (or the part of one between NUL runs): a request or malformed.
+    const auto count = [&](QByteArrayView text) {
+        const std::optional<AccessLogRecord> record = AccessLogParser::parseLine(text);
         if (!record) {
-            // A blank line (often the last one) is not worth a complaint.
-            if (QByteArrayView(buffer.data(), length).trimmed().isEmpty()) {
-                --lines;
-                ++blankLines;
-                continue;
-            }
-            ++malformed;
-            if (firstMalformed.size() < 3)
-                firstMalformed.append(lineNumber);
-            continue;
+            countMalformed();
+            return;
         }
+        ++lines;
         ++requests;
         bytesServed += record->bytes;
         ++statusClasses[size_t(record->status / 100 - 1)];
@@ -177,10 +224,54 @@ HandlerResult LogStatsHandler::run(const QJsonObject& payload, HandlerContext& c
             else
                 ++untrackedRequests;
         }
+    };
+
+    context.reportProgress(0.0, QStringLiteral("reading %1").arg(info.fileName()));
+    while (const std::optional<LineReader::Line> line = reader.next()) {
+        ++lineNumber;
+        if (lineNumber % cancelCheckLines == 0) {
+            if (context.isCancelled())
+                return HandlerResult::retryable(
+                    QStringLiteral("stopped after %1 lines of \"%2\"").arg(lineNumber).arg(path));
+            const qint64 offset = gzoffset(file.get());
+            if (offset >= nextProgressAt && fileSize > 0) {
+                context.reportProgress(double(offset) / double(fileSize));
+                nextProgressAt = offset + progressStep;
+            }
+        }
+        if (line->tooLong) {
+            countMalformed();
+            continue;
+        }
+        // A run of NUL bytes is what a crash leaves where data was never written: it ends whatever came before it,
+        // and what follows (often the first request logged after the restart) is a line of its own. Parts that are
+        // empty or white space are not lines; a line of nothing but NULs (and white space) is malformed.
+        const QByteArrayView text = line->text;
+        bool counted = false;
+        bool hadNul = false;
+        for (qsizetype from = 0; from <= text.size();) {
+            qsizetype nul = text.indexOf('\0', from);
+            if (nul < 0)
+                nul = text.size();
+            else
+                hadNul = true;
+            const QByteArrayView part = text.sliced(from, nul - from);
+            if (!part.trimmed().isEmpty()) {
+                count(part);
+                counted = true;
+            }
+            from = nul + 1;
+        }
+        if (!counted) {
+            if (hadNul)
+                countMalformed();
+            else
+                ++blankLines; // often the last line; not worth a complaint
+        }
     }
     int zError = Z_OK;
     const char* zMessage = gzerror(file.get(), &zError);
-    if (zError != Z_OK && zError != Z_STREAM_END)
+    if (reader.failed() || (zError != Z_OK && zError != Z_STREAM_END))
         return HandlerResult::permanent(
             QStringLiteral("cannot read \"%1\": %2")
                 .arg(path,

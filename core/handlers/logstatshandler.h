@@ -17,10 +17,15 @@ namespace qd {
 // topPathsExact, firstRequestAt / lastRequestAt (ISO 8601 UTC), averageRequestsPerMinute (over the minutes from the
 // first to the last request), busiestMinute, busiestMinuteRequests.
 //
-// Memory: the line loop uses a fixed 64 KiB buffer (longer lines count as malformed). Counting paths needs one hash
-// entry per distinct path: it is capped at 100000 paths; requests for paths first seen after that are not ranked
-// (topPathsExact turns false, but the counts of paths already tracked stay exact). Requests per minute keep one
-// entry per distinct minute (about half a megabyte per year of log).
+// Lines: every line of the file counts, as a request, as malformed or as blank; lines == requests + malformedLines.
+// A run of NUL bytes (what a crash leaves where data was never written) ends whatever came before it, and what
+// follows is parsed as a line of its own: "\0\0\0<request>" is a request, "<cut line>\0\0<request>" a malformed
+// line plus a request (both under the file's line number), a line of nothing but NULs is malformed. Lines may end
+// in "\n" or "\r\n"; the last one needs no end.
+// Memory: the line loop uses a fixed 192 KiB buffer (lines longer than 64 KiB count as malformed). Counting paths
+// needs one hash entry per distinct path: it is capped at 100000 paths; requests for paths first seen after that
+// are not ranked (topPathsExact turns false, but the counts of paths already tracked stay exact). Requests per
+// minute keep one entry per distinct minute (about half a megabyte per year of log).
 // Malformed lines are counted, not fatal; but a file in which no line parses fails permanently (it is most likely
 // not an access log), as do a missing or unreadable file and corrupt gzip data. Progress is bytes read / file size.
 //

@@ -29,6 +29,7 @@ private slots:
     void notAnAccessLogIsPermanent();
     void emptyLogSucceeds();
     void overlongLineIsMalformedNotFatal();
+    void nulPaddingAndLineEndings();
     void distinctPathsAreCapped();
     void stopWhileReadingReturnsPromptly();
     void progressIsBytesReadOverSize();
@@ -207,16 +208,64 @@ void LogStatsHandlerTest::emptyLogSucceeds()
 
 void LogStatsHandlerTest::overlongLineIsMalformedNotFatal()
 {
-    QByteArray log = "h - - [15/Mar/2024:10:00:00 +0000] \"GET /" + QByteArray(200 * 1024, 'a') + " HTTP/1.1\" 200 5\n";
-    log += "h - - [15/Mar/2024:10:00:00 +0000] \"GET /short HTTP/1.1\" 200 5\n";
-    const QString path = write(u"long.log"_s, log);
-    HandlerContext context(1, 1, u"reports"_s);
-    const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}}, context);
-    QD_COMPARE_OUTCOME(result, Outcome::Success);
-    QCOMPARE(result.result.value(u"lines"_s).toInteger(), 2);
-    QCOMPARE(result.result.value(u"malformedLines"_s).toInteger(), 1);
-    QCOMPARE(result.result.value(u"requests"_s).toInteger(), 1);
-    QCOMPARE(result.result.value(u"topPaths"_s).toArray().at(0).toObject().value(u"path"_s).toString(), u"/short"_s);
+    // Longer than the 64 KiB limit: by far, and by less than one read of the file.
+    for (const int kib : {200, 100}) {
+        QByteArray log
+            = "h - - [15/Mar/2024:10:00:00 +0000] \"GET /" + QByteArray(kib * 1024, 'a') + " HTTP/1.1\" 200 5\n";
+        log += "h - - [15/Mar/2024:10:00:00 +0000] \"GET /short HTTP/1.1\" 200 5\n";
+        const QString path = write(u"long.log"_s, log);
+        HandlerContext context(1, 1, u"reports"_s);
+        const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}}, context);
+        QD_COMPARE_OUTCOME(result, Outcome::Success);
+        QCOMPARE(result.result.value(u"lines"_s).toInteger(), 2);
+        QCOMPARE(result.result.value(u"malformedLines"_s).toInteger(), 1);
+        QCOMPARE(result.result.value(u"firstMalformedLines"_s).toArray(), QJsonArray {1});
+        QCOMPARE(result.result.value(u"requests"_s).toInteger(), 1);
+        QCOMPARE(
+            result.result.value(u"topPaths"_s).toArray().at(0).toObject().value(u"path"_s).toString(), u"/short"_s);
+    }
+}
+
+void LogStatsHandlerTest::nulPaddingAndLineEndings()
+{
+    // Issue 16: a line starting with NUL bytes (what a crash leaves where data was never written) was counted
+    // neither in "lines" nor as malformed, and the request after the NULs vanished. A run of NULs now ends whatever
+    // came before it; what follows is parsed as a line of its own.
+    auto request = [](const QByteArray& path) -> QByteArray {
+        return "10.0.0.1 - - [15/Mar/2024:10:00:00 +0000] \"GET " + path + " HTTP/1.1\" 200 5";
+    };
+    const QByteArray nuls(64, '\0');
+    QByteArray log;
+    log += request("/a") + '\n'; // 1: request
+    log += nuls + request("/after-nuls") + '\n'; // 2: request (was lost)
+    log += nuls + '\n'; // 3: only NULs: malformed, not blank
+    log += request("/crlf") + "\r\n"; // 4: request
+    log += "10.0.0.1 - - [15/Mar/2024:10:0" + nuls + request("/after-cut") + '\n'; // 5: malformed + request
+    log += request("/trailing-nuls") + nuls + '\n'; // 6: request
+    log += "\r\n"; // 7: blank
+    log += request(QByteArray("/x\0y", 4)) + '\n'; // 8: cut in two: two malformed
+    log += request("/last"); // 9: request, without a final newline
+    for (const bool gzip : {false, true}) {
+        const QString path = gzip ? writeGzip(u"nuls.log.gz"_s, log) : write(u"nuls.log"_s, log);
+        HandlerContext context(1, 1, u"reports"_s);
+        const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}, {u"topN"_s, 100}}, context);
+        QD_COMPARE_OUTCOME(result, Outcome::Success);
+        const QJsonObject stats = result.result;
+        QCOMPARE(stats.value(u"requests"_s).toInteger(), 6);
+        QCOMPARE(stats.value(u"malformedLines"_s).toInteger(), 4);
+        QCOMPARE(stats.value(u"lines"_s).toInteger(), 10);
+        QCOMPARE(stats.value(u"lines"_s).toInteger(),
+            stats.value(u"requests"_s).toInteger() + stats.value(u"malformedLines"_s).toInteger());
+        QCOMPARE(stats.value(u"blankLines"_s).toInteger(), 1);
+        QCOMPARE(stats.value(u"firstMalformedLines"_s).toArray(), (QJsonArray {3, 5, 8}));
+        QStringList paths;
+        for (const QJsonValue& top : stats.value(u"topPaths"_s).toArray())
+            paths.append(top.toObject().value(u"path"_s).toString());
+        paths.sort();
+        QCOMPARE(paths,
+            (QStringList {u"/a"_s, u"/after-cut"_s, u"/after-nuls"_s, u"/crlf"_s, u"/last"_s, u"/trailing-nuls"_s}));
+        QCOMPARE(stats.value(u"bytesServed"_s).toInteger(), 6 * 5);
+    }
 }
 
 void LogStatsHandlerTest::distinctPathsAreCapped()
