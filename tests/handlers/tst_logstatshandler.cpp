@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <cmath>
 #include <thread>
 
 using namespace qd;
@@ -30,7 +31,7 @@ private slots:
     void emptyLogSucceeds();
     void overlongLineIsMalformedNotFatal();
     void nulPaddingAndLineEndings();
-    void distinctPathsAreCapped();
+    void distinctPathsBeyondTheCapAreEstimated();
     void stopWhileReadingReturnsPromptly();
     void progressIsBytesReadOverSize();
     void concurrentRunsOnOneInstance();
@@ -102,6 +103,8 @@ void LogStatsHandlerTest::checkKnownStats(const QJsonObject& result)
     QCOMPARE(top.at(1).toObject(), (QJsonObject {{u"path"_s, u"/api/items"_s}, {u"requests"_s, 3}}));
     QCOMPARE(top.at(2).toObject(), (QJsonObject {{u"path"_s, u"/missing"_s}, {u"requests"_s, 1}}));
     QCOMPARE(result.value(u"distinctPaths"_s).toInteger(), 3);
+    QCOMPARE(result.value(u"distinctPathsEstimated"_s), QJsonValue(false)); // present, and false
+    QVERIFY(!result.contains(u"distinctPathsStandardErrorPercent"_s));
     QCOMPARE(result.value(u"topPathsExact"_s).toBool(), true);
     QCOMPARE(result.value(u"firstRequestAt"_s).toString(), u"2024-03-15T09:00:01Z"_s);
     QCOMPARE(result.value(u"lastRequestAt"_s).toString(), u"2024-03-15T09:03:59Z"_s);
@@ -268,21 +271,31 @@ void LogStatsHandlerTest::nulPaddingAndLineEndings()
     }
 }
 
-void LogStatsHandlerTest::distinctPathsAreCapped()
+void LogStatsHandlerTest::distinctPathsBeyondTheCapAreEstimated()
 {
-    // "/hot" is seen first, so it is tracked; 100005 distinct paths follow, and the last 5 exceed the cap.
+    // Issue 16: distinctPaths stopped at 100,000 without saying so. Beyond the exact table's cap it is now a
+    // HyperLogLog estimate, marked as such with its standard error. "/hot" is seen first, so it is tracked; 150,000
+    // distinct paths follow, the last 50,000 beyond the cap.
+    constexpr int distinct = 150000;
     QByteArray log;
+    log.reserve(qsizetype(distinct) * 64);
     const QByteArray prefix = "h - - [15/Mar/2024:10:00:00 +0000] \"GET ";
     for (int i = 0; i < 5; ++i)
         log += prefix + "/hot HTTP/1.1\" 200 1\n";
-    for (int i = 0; i < 100005; ++i)
+    for (int i = 0; i < distinct; ++i)
         log += prefix + "/p/" + QByteArray::number(i) + " HTTP/1.1\" 200 1\n";
     const QString path = write(u"many-paths.log"_s, log);
     HandlerContext context(1, 1, u"reports"_s);
     const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}}, context);
     QD_COMPARE_OUTCOME(result, Outcome::Success);
-    QCOMPARE(result.result.value(u"requests"_s).toInteger(), 100010);
-    QCOMPARE(result.result.value(u"distinctPaths"_s).toInteger(), 100000);
+    QCOMPARE(result.result.value(u"requests"_s).toInteger(), distinct + 5);
+    QCOMPARE(result.result.value(u"distinctPathsEstimated"_s).toBool(), true);
+    const double error = result.result.value(u"distinctPathsStandardErrorPercent"_s).toDouble();
+    QVERIFY2(error > 0.7 && error < 0.9, qPrintable(QString::number(error))); // 1.04 / sqrt(2^14) = 0.81 %
+    const qint64 estimate = result.result.value(u"distinctPaths"_s).toInteger();
+    const qint64 truth = distinct + 1;
+    QVERIFY2(std::abs(estimate - truth) <= qint64(truth * 3 * error / 100), // within three standard errors
+        qPrintable(QString::number(estimate)));
     QCOMPARE(result.result.value(u"topPathsExact"_s).toBool(), false);
     QCOMPARE(result.result.value(u"topPaths"_s).toArray().at(0).toObject(),
         (QJsonObject {{u"path"_s, u"/hot"_s}, {u"requests"_s, 5}}));
