@@ -22,6 +22,13 @@ namespace qd {
 // Failures: a missing, unreadable or corrupt input, a crop outside the image, or an output directory that cannot be
 // created are permanent; a failed write of the output (disk full...) is retryable. Decoding one image cannot be
 // interrupted, so cancellation is checked between the steps (open, decode, scale, encode).
+// Corrupt includes truncated: a decoder that fills in missing data and still succeeds (libjpeg greys out what it
+// lacks and only logs "Corrupt JPEG data: premature end of data segment") fails the task with the decoder's words
+// in the error, as does a JPEG whose data never reaches its end-of-image marker (a cut the decoder does not always
+// notice, e.g. between the scans of a progressive JPEG). The decoder's warnings are heard through a message
+// handler that is installed only while images are being decoded and passes every message on (see imagehandler.cpp).
+// EXIF orientation is applied: width, height and crop are in the orientation the photo is viewed in, and so is
+// the output, which carries no orientation tag.
 //
 // Thread contract: stateless; run() and validate() may be called from any number of threads at once.
 class ImageHandler final : public TaskHandler {

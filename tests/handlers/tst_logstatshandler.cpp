@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <cmath>
 #include <thread>
 
 using namespace qd;
@@ -29,7 +30,8 @@ private slots:
     void notAnAccessLogIsPermanent();
     void emptyLogSucceeds();
     void overlongLineIsMalformedNotFatal();
-    void distinctPathsAreCapped();
+    void nulPaddingAndLineEndings();
+    void distinctPathsBeyondTheCapAreEstimated();
     void stopWhileReadingReturnsPromptly();
     void progressIsBytesReadOverSize();
     void concurrentRunsOnOneInstance();
@@ -83,9 +85,11 @@ QByteArray LogStatsHandlerTest::knownLog() const
 void LogStatsHandlerTest::checkKnownStats(const QJsonObject& result)
 {
     QCOMPARE(result.value(u"requests"_s).toInteger(), 8);
-    QCOMPARE(result.value(u"lines"_s).toInteger(), 10); // the blank line is not counted
+    QCOMPARE(result.value(u"lines"_s).toInteger(), 10); // the blank line is not counted here...
+    QCOMPARE(result.value(u"blankLines"_s).toInteger(), 1); // ...but here
     QCOMPARE(result.value(u"malformedLines"_s).toInteger(), 2);
-    QCOMPARE(result.value(u"firstMalformedLines"_s).toArray(), (QJsonArray {6, 9}));
+    // Numbers of lines in the file, as an editor shows them: the blank line 9 counts.
+    QCOMPARE(result.value(u"firstMalformedLines"_s).toArray(), (QJsonArray {6, 10}));
     QCOMPARE(result.value(u"bytesServed"_s).toInteger(), 1000 + 1000 + 0 + 10 + 50 + 20 + 1000 + 0);
     const QJsonObject classes = result.value(u"statusClasses"_s).toObject();
     QCOMPARE(classes.value(u"1xx"_s).toInteger(), 1);
@@ -99,6 +103,8 @@ void LogStatsHandlerTest::checkKnownStats(const QJsonObject& result)
     QCOMPARE(top.at(1).toObject(), (QJsonObject {{u"path"_s, u"/api/items"_s}, {u"requests"_s, 3}}));
     QCOMPARE(top.at(2).toObject(), (QJsonObject {{u"path"_s, u"/missing"_s}, {u"requests"_s, 1}}));
     QCOMPARE(result.value(u"distinctPaths"_s).toInteger(), 3);
+    QCOMPARE(result.value(u"distinctPathsEstimated"_s), QJsonValue(false)); // present, and false
+    QVERIFY(!result.contains(u"distinctPathsStandardErrorPercent"_s));
     QCOMPARE(result.value(u"topPathsExact"_s).toBool(), true);
     QCOMPARE(result.value(u"firstRequestAt"_s).toString(), u"2024-03-15T09:00:01Z"_s);
     QCOMPARE(result.value(u"lastRequestAt"_s).toString(), u"2024-03-15T09:03:59Z"_s);
@@ -205,33 +211,91 @@ void LogStatsHandlerTest::emptyLogSucceeds()
 
 void LogStatsHandlerTest::overlongLineIsMalformedNotFatal()
 {
-    QByteArray log = "h - - [15/Mar/2024:10:00:00 +0000] \"GET /" + QByteArray(200 * 1024, 'a') + " HTTP/1.1\" 200 5\n";
-    log += "h - - [15/Mar/2024:10:00:00 +0000] \"GET /short HTTP/1.1\" 200 5\n";
-    const QString path = write(u"long.log"_s, log);
-    HandlerContext context(1, 1, u"reports"_s);
-    const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}}, context);
-    QD_COMPARE_OUTCOME(result, Outcome::Success);
-    QCOMPARE(result.result.value(u"lines"_s).toInteger(), 2);
-    QCOMPARE(result.result.value(u"malformedLines"_s).toInteger(), 1);
-    QCOMPARE(result.result.value(u"requests"_s).toInteger(), 1);
-    QCOMPARE(result.result.value(u"topPaths"_s).toArray().at(0).toObject().value(u"path"_s).toString(), u"/short"_s);
+    // Longer than the 64 KiB limit: by far, and by less than one read of the file.
+    for (const int kib : {200, 100}) {
+        QByteArray log
+            = "h - - [15/Mar/2024:10:00:00 +0000] \"GET /" + QByteArray(kib * 1024, 'a') + " HTTP/1.1\" 200 5\n";
+        log += "h - - [15/Mar/2024:10:00:00 +0000] \"GET /short HTTP/1.1\" 200 5\n";
+        const QString path = write(u"long.log"_s, log);
+        HandlerContext context(1, 1, u"reports"_s);
+        const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}}, context);
+        QD_COMPARE_OUTCOME(result, Outcome::Success);
+        QCOMPARE(result.result.value(u"lines"_s).toInteger(), 2);
+        QCOMPARE(result.result.value(u"malformedLines"_s).toInteger(), 1);
+        QCOMPARE(result.result.value(u"firstMalformedLines"_s).toArray(), QJsonArray {1});
+        QCOMPARE(result.result.value(u"requests"_s).toInteger(), 1);
+        QCOMPARE(
+            result.result.value(u"topPaths"_s).toArray().at(0).toObject().value(u"path"_s).toString(), u"/short"_s);
+    }
 }
 
-void LogStatsHandlerTest::distinctPathsAreCapped()
+void LogStatsHandlerTest::nulPaddingAndLineEndings()
 {
-    // "/hot" is seen first, so it is tracked; 100005 distinct paths follow, and the last 5 exceed the cap.
+    // Issue 16: a line starting with NUL bytes (what a crash leaves where data was never written) was counted
+    // neither in "lines" nor as malformed, and the request after the NULs vanished. A run of NULs now ends whatever
+    // came before it; what follows is parsed as a line of its own.
+    auto request = [](const QByteArray& path) -> QByteArray {
+        return "10.0.0.1 - - [15/Mar/2024:10:00:00 +0000] \"GET " + path + " HTTP/1.1\" 200 5";
+    };
+    const QByteArray nuls(64, '\0');
     QByteArray log;
+    log += request("/a") + '\n'; // 1: request
+    log += nuls + request("/after-nuls") + '\n'; // 2: request (was lost)
+    log += nuls + '\n'; // 3: only NULs: malformed, not blank
+    log += request("/crlf") + "\r\n"; // 4: request
+    log += "10.0.0.1 - - [15/Mar/2024:10:0" + nuls + request("/after-cut") + '\n'; // 5: malformed + request
+    log += request("/trailing-nuls") + nuls + '\n'; // 6: request
+    log += "\r\n"; // 7: blank
+    log += request(QByteArray("/x\0y", 4)) + '\n'; // 8: cut in two: two malformed
+    log += request("/last"); // 9: request, without a final newline
+    for (const bool gzip : {false, true}) {
+        const QString path = gzip ? writeGzip(u"nuls.log.gz"_s, log) : write(u"nuls.log"_s, log);
+        HandlerContext context(1, 1, u"reports"_s);
+        const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}, {u"topN"_s, 100}}, context);
+        QD_COMPARE_OUTCOME(result, Outcome::Success);
+        const QJsonObject stats = result.result;
+        QCOMPARE(stats.value(u"requests"_s).toInteger(), 6);
+        QCOMPARE(stats.value(u"malformedLines"_s).toInteger(), 4);
+        QCOMPARE(stats.value(u"lines"_s).toInteger(), 10);
+        QCOMPARE(stats.value(u"lines"_s).toInteger(),
+            stats.value(u"requests"_s).toInteger() + stats.value(u"malformedLines"_s).toInteger());
+        QCOMPARE(stats.value(u"blankLines"_s).toInteger(), 1);
+        QCOMPARE(stats.value(u"firstMalformedLines"_s).toArray(), (QJsonArray {3, 5, 8}));
+        QStringList paths;
+        for (const QJsonValue& top : stats.value(u"topPaths"_s).toArray())
+            paths.append(top.toObject().value(u"path"_s).toString());
+        paths.sort();
+        QCOMPARE(paths,
+            (QStringList {u"/a"_s, u"/after-cut"_s, u"/after-nuls"_s, u"/crlf"_s, u"/last"_s, u"/trailing-nuls"_s}));
+        QCOMPARE(stats.value(u"bytesServed"_s).toInteger(), 6 * 5);
+    }
+}
+
+void LogStatsHandlerTest::distinctPathsBeyondTheCapAreEstimated()
+{
+    // Issue 16: distinctPaths stopped at 100,000 without saying so. Beyond the exact table's cap it is now a
+    // HyperLogLog estimate, marked as such with its standard error. "/hot" is seen first, so it is tracked; 150,000
+    // distinct paths follow, the last 50,000 beyond the cap.
+    constexpr int distinct = 150000;
+    QByteArray log;
+    log.reserve(qsizetype(distinct) * 64);
     const QByteArray prefix = "h - - [15/Mar/2024:10:00:00 +0000] \"GET ";
     for (int i = 0; i < 5; ++i)
         log += prefix + "/hot HTTP/1.1\" 200 1\n";
-    for (int i = 0; i < 100005; ++i)
+    for (int i = 0; i < distinct; ++i)
         log += prefix + "/p/" + QByteArray::number(i) + " HTTP/1.1\" 200 1\n";
     const QString path = write(u"many-paths.log"_s, log);
     HandlerContext context(1, 1, u"reports"_s);
     const HandlerResult result = m_handler.run(QJsonObject {{u"path"_s, path}}, context);
     QD_COMPARE_OUTCOME(result, Outcome::Success);
-    QCOMPARE(result.result.value(u"requests"_s).toInteger(), 100010);
-    QCOMPARE(result.result.value(u"distinctPaths"_s).toInteger(), 100000);
+    QCOMPARE(result.result.value(u"requests"_s).toInteger(), distinct + 5);
+    QCOMPARE(result.result.value(u"distinctPathsEstimated"_s).toBool(), true);
+    const double error = result.result.value(u"distinctPathsStandardErrorPercent"_s).toDouble();
+    QVERIFY2(error > 0.7 && error < 0.9, qPrintable(QString::number(error))); // 1.04 / sqrt(2^14) = 0.81 %
+    const qint64 estimate = result.result.value(u"distinctPaths"_s).toInteger();
+    const qint64 truth = distinct + 1;
+    QVERIFY2(std::abs(estimate - truth) <= qint64(truth * 3 * error / 100), // within three standard errors
+        qPrintable(QString::number(estimate)));
     QCOMPARE(result.result.value(u"topPathsExact"_s).toBool(), false);
     QCOMPARE(result.result.value(u"topPaths"_s).toArray().at(0).toObject(),
         (QJsonObject {{u"path"_s, u"/hot"_s}, {u"requests"_s, 5}}));
