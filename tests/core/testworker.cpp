@@ -2,7 +2,8 @@
 //   qd_test_worker DB WORKERS LEASE_MS [record-file]
 // runs an engine with WORKERS threads on DB (a file or a PostgreSQL URL) until killed. With a record file, every
 // handler start appends "id attempt\n" to it (O_APPEND, one write per line), so a test can count how often each task
-// really ran, and every successful run "E id attempt pid started finished".
+// really ran, and every successful run "E id attempt pid started finished". QD_TEST_POLL_MS sets how often it polls
+// for other processes' commits (50 ms by default).
 #include "core/handlercontext.h"
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
@@ -72,7 +73,9 @@ int main(int argc, char* argv[])
     options.store.path = args.at(1);
     options.workerCount = args.at(2).toInt();
     options.leaseMs = args.at(3).toLongLong();
-    options.pollIntervalMs = 50;
+    options.pollIntervalMs = qEnvironmentVariableIntValue("QD_TEST_POLL_MS") > 0
+        ? qEnvironmentVariableIntValue("QD_TEST_POLL_MS")
+        : 50;
     options.maintenanceIntervalMs = 100;
     options.handlers = registry;
     auto engine = qd::QueueEngine::open(options);

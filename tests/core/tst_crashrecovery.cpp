@@ -24,6 +24,7 @@ class TestCrashRecovery : public QObject {
 private Q_SLOTS:
     void killedWorkersLoseNothing();
     void otherProcessPicksUpWithinASecond();
+    void otherProcessIsWokenByTheCommit();
     void secondStoreInProcessKeepsOurLocks();
 
 private:
@@ -138,6 +139,32 @@ void TestCrashRecovery::otherProcessPicksUpWithinASecond()
         const Task t = *store->task(id->id);
         QVERIFY2(t.startedAt - t.createdAt < 1000,
             qPrintable(QStringLiteral("picked up after %1 ms").arg(t.startedAt - t.createdAt)));
+    }
+    worker.terminate();
+    worker.waitForFinished(5000);
+}
+
+// The worker process polls only once a minute here: only the wake on our commit (its WalWatcher) can make it start
+// the task within the timeout.
+void TestCrashRecovery::otherProcessIsWokenByTheCommit()
+{
+    const QString db = m_dir.filePath(QStringLiteral("wake.db"));
+    EngineOptions options;
+    options.store.path = db;
+    options.handlers = registryWithRecord();
+    options.sampleIntervalMs = 0;
+    auto producer = QueueEngine::open(options);
+    QVERIFY(producer);
+    QProcess worker;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QD_TEST_POLL_MS"), QStringLiteral("60000"));
+    worker.setProcessEnvironment(env);
+    QVERIFY(startWorker(worker, db, m_dir.filePath(QStringLiteral("wake-runs.txt")), 30'000));
+    auto store = openStore(db, true);
+    for (int i = 0; i < 5; ++i) {
+        auto id = (*producer)->enqueue(task(QStringLiteral("record"), QStringLiteral("default"), R"({"ms":0})"));
+        QVERIFY(id);
+        QTRY_COMPARE_WITH_TIMEOUT(store->task(id->id)->state, TaskState::Succeeded, 10'000);
     }
     worker.terminate();
     worker.waitForFinished(5000);
