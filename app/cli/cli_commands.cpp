@@ -3,6 +3,7 @@
 #include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_democommand.h"
+#include "cli_linereader.h"
 #include "cli_signalwatcher.h"
 #include "cli_tasklineparser.h"
 #include "cli_workcommand.h"
@@ -155,11 +156,23 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
         return std::nullopt;
     };
 
+    // Lines are read in bounded memory: one longer than the limit is refused as soon as it passes it.
+    LineReader reader(file, TaskLineParser::maxLineBytes);
+    QByteArray line;
     for (;;) {
-        QByteArray line = file.readLine();
-        if (line.isEmpty())
+        const LineReader::Status status = reader.next(line);
+        if (status == LineReader::Status::End || status == LineReader::Status::Error)
             break;
-        ++lineNumber;
+        lineNumber = reader.lineNumber();
+        if (status == LineReader::Status::TooLong) {
+            return context.fail(ErrorCode::InvalidArgument,
+                QStringLiteral("%1, line %2: the line is longer than %3 bytes (a payload may hold at most %4 bytes).")
+                        .arg(source)
+                        .arg(lineNumber)
+                        .arg(TaskLineParser::maxLineBytes)
+                        .arg(TaskLineParser::maxPayloadBytes)
+                    + alreadyDone());
+        }
         if (lineNumber == 1 && line.startsWith("\xEF\xBB\xBF"))
             line.remove(0, 3);
         if (line.trimmed().isEmpty())
@@ -794,6 +807,8 @@ const QList<Command>& commands()
                 "Each line of --file is a JSON object: {\"queue\", \"type\", \"payload\" (an object), \"priority\",\n"
                 "\"delayMs\", \"runAt\", \"maxAttempts\", \"timeoutMs\", \"idempotencyKey\"}; only \"type\" is "
                 "required.\n"
+                "A payload may hold 1 MiB (1048576 bytes, as compact JSON), a line 2 MiB; a longer line is refused\n"
+                "as soon as it is read that far.\n"
                 "Lines are stored in batches of 1000, each batch all or nothing. A bad line stops the command with\n"
                 "exit code 5 and its line number; the batches before it stay stored, nothing from its batch does."),
             0, 0, addEnqueueOptions, runEnqueue},
