@@ -71,11 +71,6 @@ void printTable(QTextStream& out, const QList<QStringList>& rows)
     }
 }
 
-QString taskTypeList(const HandlerRegistry& handlers)
-{
-    return handlers.types().join(QStringLiteral(", "));
-}
-
 // ---------------------------------------------------------------------------------------------- enqueue
 
 void addEnqueueOptions(QCommandLineParser& parser)
@@ -123,11 +118,21 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
     batch.reserve(enqueueBatchSize);
     const QString source = path == u"-" ? QStringLiteral("stdin") : QDir::toNativeSeparators(path);
 
-    auto alreadyDone = [&] {
-        return QStringLiteral(" %1 task(s) from lines before %2 were enqueued; nothing from line %2 on.")
-            .arg(enqueued)
-            .arg(batchFirstLine);
+    // What is stored after the batch of lines batchFirstLine..lineNumber was refused (`because`: the line that
+    // refused it, if it was a line).
+    auto outcome = [&](const QString& because) -> QString {
+        const QString refused = QStringLiteral("the batch of lines %1-%2 was refused%3.")
+                                    .arg(batchFirstLine)
+                                    .arg(lineNumber)
+                                    .arg(because);
+        if (batchFirstLine == 1)
+            return QStringLiteral(" Nothing was enqueued: ") + refused;
+        return QStringLiteral(" The %1 task(s) of lines 1-%2 are stored; ")
+                   .arg(enqueued + existed)
+                   .arg(batchFirstLine - 1)
+            + refused;
     };
+    auto lineOutcome = [&]() -> QString { return outcome(QStringLiteral(" because of line %1").arg(lineNumber)); };
     // All of a batch is stored or none of it (one transaction in the engine).
     auto flush = [&]() -> std::optional<Error> {
         if (batch.isEmpty())
@@ -140,7 +145,7 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
                         .arg(batchFirstLine)
                         .arg(lineNumber)
                         .arg(stored.errorString())
-                    + alreadyDone()};
+                    + outcome({})};
         }
         for (const EnqueueResult& result : stored.value()) {
             if (result.existed)
@@ -171,7 +176,7 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
                         .arg(lineNumber)
                         .arg(TaskLineParser::maxLineBytes)
                         .arg(TaskLineParser::maxPayloadBytes)
-                    + alreadyDone());
+                    + lineOutcome());
         }
         if (lineNumber == 1 && line.startsWith("\xEF\xBB\xBF"))
             line.remove(0, 3);
@@ -180,7 +185,7 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
         Result<NewTask> task = TaskLineParser::parse(line, engine.handlers());
         if (!task.ok()) {
             return context.fail(task.error().code,
-                QStringLiteral("%1, line %2: %3.").arg(source).arg(lineNumber).arg(task.errorString()) + alreadyDone());
+                QStringLiteral("%1, line %2: %3.").arg(source).arg(lineNumber).arg(task.errorString()) + lineOutcome());
         }
         batch.append(std::move(task).value());
         if (batch.size() >= enqueueBatchSize) {
@@ -257,11 +262,9 @@ int runEnqueue(CliContext& context, const QCommandLineParser& parser)
     if (fromFile)
         return enqueueFromFile(context, *engine.value(), parser.value(QStringLiteral("file")));
 
-    if (std::optional<Error> invalid = validateNewTask(task, engine.value()->handlers())) {
-        if (!engine.value()->handlers().find(task.type))
-            invalid->message += QStringLiteral(" (known types: %1)").arg(taskTypeList(engine.value()->handlers()));
+    // An unknown type's message lists the known types (validateNewTask, core/taskvalidation.cpp).
+    if (std::optional<Error> invalid = validateNewTask(task, engine.value()->handlers()))
         return context.fail(*invalid);
-    }
     const Result<EnqueueResult> stored = engine.value()->enqueue(task);
     if (!stored.ok())
         return context.fail(stored.error());
