@@ -925,7 +925,8 @@ QString mainHelpText()
         "\n"
         "Global options (also accepted after the command):\n"
         "  --db PATH|URL    The database: a SQLite file (default: the GUI's, %1) or postgresql://host/dbname\n"
-        "  --json           Machine-readable output: one JSON document on stdout, errors as JSON on stderr\n"
+        "  --json           Machine-readable output: one JSON document on stdout; on stderr at most one, the\n"
+        "                   error and any log messages (\"log\": [{\"level\", \"category\", \"message\"}])\n"
         "  --read-only      Open the database without writing (commands that write fail with exit code 4)\n"
         "  -h, --help       This help; 'queuedesk-cli COMMAND --help' describes a command\n"
         "  --version        The version\n"
@@ -942,9 +943,10 @@ QString mainHelpText()
     return text;
 }
 
-int runCli(const QStringList& arguments)
+namespace {
+
+int runArguments(CliContext& context, const QStringList& arguments)
 {
-    CliContext context;
     int i = 1;
     // Global options before the command name.
     for (; i < arguments.size(); ++i) {
@@ -972,6 +974,8 @@ int runCli(const QStringList& arguments)
         }
     }
     if (i >= arguments.size()) {
+        if (context.json())
+            return context.usageError(QStringLiteral("No command given."));
         context.err() << mainHelpText();
         return ExitUsage;
     }
@@ -989,6 +993,15 @@ int runCli(const QStringList& arguments)
     if (!command)
         return context.usageError(QStringLiteral("Unknown command \"%1\".").arg(name));
     return runCommand(context, *command, rest);
+}
+
+} // namespace
+
+int runCli(const QStringList& arguments)
+{
+    CliContext context;
+    const int exitCode = runArguments(context, arguments);
+    return context.finish(exitCode);
 }
 
 } // namespace qd::cli
