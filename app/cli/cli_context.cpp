@@ -184,11 +184,19 @@ QList<QCommandLineOption> CliContext::globalOptions()
 void CliContext::applyGlobalOptions(const QCommandLineParser& parser)
 {
     if (parser.isSet(QStringLiteral("db")))
-        m_databasePath = parser.value(QStringLiteral("db"));
+        setDatabasePath(parser.value(QStringLiteral("db")));
     if (parser.isSet(QStringLiteral("json")))
         setJson(true);
     if (parser.isSet(QStringLiteral("read-only")))
         m_readOnly = true;
+}
+
+void CliContext::resolveDefaultDatabase()
+{
+    if (!m_defaultDatabase)
+        return;
+    m_databasePath = defaultDatabaseToOpen(!m_readOnly);
+    m_defaultDatabase = false;
 }
 
 StoreOptions CliContext::storeOptions() const
@@ -203,6 +211,7 @@ Result<TaskStore*> CliContext::store()
 {
     if (m_store)
         return m_store.get();
+    resolveDefaultDatabase();
     StoreOptions options = storeOptions();
     if (!m_engine) {
         // Looking must not create a database as a side effect (a typo in --db would leave files behind).
@@ -227,6 +236,7 @@ Result<QueueEngine*> CliContext::engine(int workerCount, qint64 sampleIntervalMs
         return Error {
             ErrorCode::ReadOnly, QStringLiteral("This command writes to the database, which --read-only forbids.")};
     }
+    resolveDefaultDatabase();
     EngineOptions options;
     options.store = storeOptions();
     options.workerCount = workerCount;

@@ -43,8 +43,13 @@ public:
     static QList<QCommandLineOption> globalOptions();
     void applyGlobalOptions(const QCommandLineParser& parser);
 
+    // --db, or the default database (defaultDatabasePath(); once opened, defaultDatabaseToOpen()'s choice).
     QString databasePath() const { return m_databasePath; }
-    void setDatabasePath(const QString& path) { m_databasePath = path; }
+    void setDatabasePath(const QString& path)
+    {
+        m_databasePath = path;
+        m_defaultDatabase = false;
+    }
     bool json() const { return m_json; }
     // With --json, log messages (qDebug ... qCritical, of any thread) are collected instead of printed, and go into
     // the one JSON document on stderr (see finish()).
@@ -81,8 +86,11 @@ public:
 
 private:
     Error databaseOpenError(const Error& error);
+    // Before the default database is opened: moves it from its old place if needed (not with --read-only).
+    void resolveDefaultDatabase();
 
     QString m_databasePath;
+    bool m_defaultDatabase = true; // no --db: m_databasePath is the default, resolved on first open
     bool m_json = false;
     bool m_readOnly = false;
     QTextStream m_out;
