@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QMutex>
 
+#include <atomic>
 #include <cstdio>
 #include <utility>
 
@@ -69,8 +70,10 @@ public:
 
     static void add(QtMsgType type, const QString& category, const QString& message)
     {
+        if (s_closed.load()) // checked first: at exit the statics below may be gone
+            return;
         QMutexLocker lock(&s_mutex);
-        if (s_closed)
+        if (s_closed.load())
             return;
         if (s_entries.size() >= maxEntries) {
             ++s_dropped;
@@ -84,7 +87,7 @@ public:
     static std::pair<QJsonArray, qint64> close()
     {
         QMutexLocker lock(&s_mutex);
-        s_closed = true;
+        s_closed.store(true);
         return {std::exchange(s_entries, {}), std::exchange(s_dropped, 0)};
     }
 
@@ -119,7 +122,7 @@ private:
 
     static inline QMutex s_mutex;
     static inline bool s_installed = false;
-    static inline bool s_closed = false;
+    static inline std::atomic<bool> s_closed {false}; // after finish(): messages are dropped
     static inline QJsonArray s_entries;
     static inline qint64 s_dropped = 0;
     static inline QtMessageHandler s_previous = nullptr;
