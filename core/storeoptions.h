@@ -18,7 +18,22 @@ struct StoreOptions {
     bool createIfMissing = true;
 };
 
-// The default database: queuedesk.db in the user's data directory (QStandardPaths::AppDataLocation).
+// The default database: queuedesk.db in a QueueDesk folder of the user's data directory, following the XDG
+// convention: $XDG_DATA_HOME/QueueDesk/queuedesk.db, ~/.local/share/QueueDesk/queuedesk.db when that is unset
+// (QStandardPaths::GenericDataLocation + "/QueueDesk"). Only computes the path; see defaultDatabaseToOpen().
 QString defaultDatabasePath();
+
+// Where QueueDesk kept it before: QStandardPaths::AppDataLocation, which with organisation and application name both
+// "QueueDesk" (as the programs set them) is ~/.local/share/QueueDesk/QueueDesk/queuedesk.db.
+QString oldDefaultDatabasePath();
+
+// The default database a program should open. When defaultDatabasePath() does not exist and the old one does, the
+// old one is moved there first (with its -wal and -shm files, and its folder removed when empty), if `mayMove` and
+// if that is safe: no other program has it open (SQLite's locks on it are tested, and held during the move) and its
+// write-ahead log is empty (a log left by a program that ended without closing holds changes not yet in the file,
+// and two renames cannot move file and log at once). Otherwise the old file is returned, to be used where it is,
+// with a warning (category qd.core.store) saying why; a later start moves it. A move is logged as info.
+// Without `mayMove` (read-only use) nothing is moved and the old file is returned if it is the only one.
+QString defaultDatabaseToOpen(bool mayMove = true);
 
 } // namespace qd

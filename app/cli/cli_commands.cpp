@@ -3,6 +3,7 @@
 #include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_democommand.h"
+#include "cli_linereader.h"
 #include "cli_signalwatcher.h"
 #include "cli_tasklineparser.h"
 #include "cli_workcommand.h"
@@ -70,11 +71,6 @@ void printTable(QTextStream& out, const QList<QStringList>& rows)
     }
 }
 
-QString taskTypeList(const HandlerRegistry& handlers)
-{
-    return handlers.types().join(QStringLiteral(", "));
-}
-
 // ---------------------------------------------------------------------------------------------- enqueue
 
 void addEnqueueOptions(QCommandLineParser& parser)
@@ -122,11 +118,21 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
     batch.reserve(enqueueBatchSize);
     const QString source = path == u"-" ? QStringLiteral("stdin") : QDir::toNativeSeparators(path);
 
-    auto alreadyDone = [&] {
-        return QStringLiteral(" %1 task(s) from lines before %2 were enqueued; nothing from line %2 on.")
-            .arg(enqueued)
-            .arg(batchFirstLine);
+    // What is stored after the batch of lines batchFirstLine..lineNumber was refused (`because`: the line that
+    // refused it, if it was a line).
+    auto outcome = [&](const QString& because) -> QString {
+        const QString refused = QStringLiteral("the batch of lines %1-%2 was refused%3.")
+                                    .arg(batchFirstLine)
+                                    .arg(lineNumber)
+                                    .arg(because);
+        if (batchFirstLine == 1)
+            return QStringLiteral(" Nothing was enqueued: ") + refused;
+        return QStringLiteral(" The %1 task(s) of lines 1-%2 are stored; ")
+                   .arg(enqueued + existed)
+                   .arg(batchFirstLine - 1)
+            + refused;
     };
+    auto lineOutcome = [&]() -> QString { return outcome(QStringLiteral(" because of line %1").arg(lineNumber)); };
     // All of a batch is stored or none of it (one transaction in the engine).
     auto flush = [&]() -> std::optional<Error> {
         if (batch.isEmpty())
@@ -139,7 +145,7 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
                         .arg(batchFirstLine)
                         .arg(lineNumber)
                         .arg(stored.errorString())
-                    + alreadyDone()};
+                    + outcome({})};
         }
         for (const EnqueueResult& result : stored.value()) {
             if (result.existed)
@@ -155,11 +161,23 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
         return std::nullopt;
     };
 
+    // Lines are read in bounded memory: one longer than the limit is refused as soon as it passes it.
+    LineReader reader(file, TaskLineParser::maxLineBytes);
+    QByteArray line;
     for (;;) {
-        QByteArray line = file.readLine();
-        if (line.isEmpty())
+        const LineReader::Status status = reader.next(line);
+        if (status == LineReader::Status::End || status == LineReader::Status::Error)
             break;
-        ++lineNumber;
+        lineNumber = reader.lineNumber();
+        if (status == LineReader::Status::TooLong) {
+            return context.fail(ErrorCode::InvalidArgument,
+                QStringLiteral("%1, line %2: the line is longer than %3 bytes (a payload may hold at most %4 bytes).")
+                        .arg(source)
+                        .arg(lineNumber)
+                        .arg(TaskLineParser::maxLineBytes)
+                        .arg(TaskLineParser::maxPayloadBytes)
+                    + lineOutcome());
+        }
         if (lineNumber == 1 && line.startsWith("\xEF\xBB\xBF"))
             line.remove(0, 3);
         if (line.trimmed().isEmpty())
@@ -167,7 +185,7 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
         Result<NewTask> task = TaskLineParser::parse(line, engine.handlers());
         if (!task.ok()) {
             return context.fail(task.error().code,
-                QStringLiteral("%1, line %2: %3.").arg(source).arg(lineNumber).arg(task.errorString()) + alreadyDone());
+                QStringLiteral("%1, line %2: %3.").arg(source).arg(lineNumber).arg(task.errorString()) + lineOutcome());
         }
         batch.append(std::move(task).value());
         if (batch.size() >= enqueueBatchSize) {
@@ -244,11 +262,9 @@ int runEnqueue(CliContext& context, const QCommandLineParser& parser)
     if (fromFile)
         return enqueueFromFile(context, *engine.value(), parser.value(QStringLiteral("file")));
 
-    if (std::optional<Error> invalid = validateNewTask(task, engine.value()->handlers())) {
-        if (!engine.value()->handlers().find(task.type))
-            invalid->message += QStringLiteral(" (known types: %1)").arg(taskTypeList(engine.value()->handlers()));
+    // An unknown type's message lists the known types (validateNewTask, core/taskvalidation.cpp).
+    if (std::optional<Error> invalid = validateNewTask(task, engine.value()->handlers()))
         return context.fail(*invalid);
-    }
     const Result<EnqueueResult> stored = engine.value()->enqueue(task);
     if (!stored.ok())
         return context.fail(stored.error());
@@ -794,6 +810,8 @@ const QList<Command>& commands()
                 "Each line of --file is a JSON object: {\"queue\", \"type\", \"payload\" (an object), \"priority\",\n"
                 "\"delayMs\", \"runAt\", \"maxAttempts\", \"timeoutMs\", \"idempotencyKey\"}; only \"type\" is "
                 "required.\n"
+                "A payload may hold 1 MiB (1048576 bytes, as compact JSON), a line 2 MiB; a longer line is refused\n"
+                "as soon as it is read that far.\n"
                 "Lines are stored in batches of 1000, each batch all or nothing. A bad line stops the command with\n"
                 "exit code 5 and its line number; the batches before it stay stored, nothing from its batch does."),
             0, 0, addEnqueueOptions, runEnqueue},
@@ -907,7 +925,8 @@ QString mainHelpText()
         "\n"
         "Global options (also accepted after the command):\n"
         "  --db PATH|URL    The database: a SQLite file (default: the GUI's, %1) or postgresql://host/dbname\n"
-        "  --json           Machine-readable output: one JSON document on stdout, errors as JSON on stderr\n"
+        "  --json           Machine-readable output: one JSON document on stdout; on stderr at most one, the\n"
+        "                   error and any log messages (\"log\": [{\"level\", \"category\", \"message\"}])\n"
         "  --read-only      Open the database without writing (commands that write fail with exit code 4)\n"
         "  -h, --help       This help; 'queuedesk-cli COMMAND --help' describes a command\n"
         "  --version        The version\n"
@@ -924,9 +943,10 @@ QString mainHelpText()
     return text;
 }
 
-int runCli(const QStringList& arguments)
+namespace {
+
+int runArguments(CliContext& context, const QStringList& arguments)
 {
-    CliContext context;
     int i = 1;
     // Global options before the command name.
     for (; i < arguments.size(); ++i) {
@@ -954,6 +974,8 @@ int runCli(const QStringList& arguments)
         }
     }
     if (i >= arguments.size()) {
+        if (context.json())
+            return context.usageError(QStringLiteral("No command given."));
         context.err() << mainHelpText();
         return ExitUsage;
     }
@@ -971,6 +993,15 @@ int runCli(const QStringList& arguments)
     if (!command)
         return context.usageError(QStringLiteral("Unknown command \"%1\".").arg(name));
     return runCommand(context, *command, rest);
+}
+
+} // namespace
+
+int runCli(const QStringList& arguments)
+{
+    CliContext context;
+    const int exitCode = runArguments(context, arguments);
+    return context.finish(exitCode);
 }
 
 } // namespace qd::cli

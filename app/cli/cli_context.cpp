@@ -12,8 +12,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
 
+#include <atomic>
 #include <cstdio>
+#include <utility>
 
 namespace qd::cli {
 
@@ -50,6 +53,81 @@ QString errorCodeName(ErrorCode code)
     return QStringLiteral("internal");
 }
 
+// With --json, log messages are kept here until CliContext::finish() puts them into stderr's JSON document.
+// Messages come from any thread (the engine's writer, workers), hence the mutex.
+class JsonLog {
+public:
+    static constexpr qsizetype maxEntries = 1000; // a long `work --json` run keeps the first ones
+
+    static void install()
+    {
+        QMutexLocker lock(&s_mutex);
+        if (s_installed)
+            return;
+        s_installed = true;
+        s_previous = qInstallMessageHandler(&JsonLog::handle);
+    }
+
+    static void add(QtMsgType type, const QString& category, const QString& message)
+    {
+        if (s_closed.load()) // checked first: at exit the statics below may be gone
+            return;
+        QMutexLocker lock(&s_mutex);
+        if (s_closed.load())
+            return;
+        if (s_entries.size() >= maxEntries) {
+            ++s_dropped;
+            return;
+        }
+        s_entries.append(QJsonObject {{QStringLiteral("level"), levelName(type)},
+            {QStringLiteral("category"), category}, {QStringLiteral("message"), message}});
+    }
+
+    // The entries so far; later messages are dropped (nothing may follow stderr's document).
+    static std::pair<QJsonArray, qint64> close()
+    {
+        QMutexLocker lock(&s_mutex);
+        s_closed.store(true);
+        return {std::exchange(s_entries, {}), std::exchange(s_dropped, 0)};
+    }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext& context, const QString& message)
+    {
+        if (type == QtFatalMsg) {
+            // The process is about to abort: say why the usual way.
+            if (s_previous)
+                s_previous(type, context, message);
+            return;
+        }
+        add(type, QString::fromUtf8(context.category ? context.category : "default"), message);
+    }
+
+    static QString levelName(QtMsgType type)
+    {
+        switch (type) {
+        case QtDebugMsg:
+            return QStringLiteral("debug");
+        case QtInfoMsg:
+            return QStringLiteral("info");
+        case QtWarningMsg:
+            return QStringLiteral("warning");
+        case QtCriticalMsg:
+            return QStringLiteral("critical");
+        case QtFatalMsg:
+            return QStringLiteral("fatal");
+        }
+        return QStringLiteral("warning");
+    }
+
+    static inline QMutex s_mutex;
+    static inline bool s_installed = false;
+    static inline std::atomic<bool> s_closed {false}; // after finish(): messages are dropped
+    static inline QJsonArray s_entries;
+    static inline qint64 s_dropped = 0;
+    static inline QtMessageHandler s_previous = nullptr;
+};
+
 } // namespace
 
 int exitCodeFor(ErrorCode code)
@@ -83,7 +161,14 @@ CliContext::CliContext()
 
 CliContext::~CliContext()
 {
-    close();
+    finish(0);
+}
+
+void CliContext::setJson(bool json)
+{
+    m_json = json;
+    if (json)
+        JsonLog::install();
 }
 
 QList<QCommandLineOption> CliContext::globalOptions()
@@ -102,11 +187,19 @@ QList<QCommandLineOption> CliContext::globalOptions()
 void CliContext::applyGlobalOptions(const QCommandLineParser& parser)
 {
     if (parser.isSet(QStringLiteral("db")))
-        m_databasePath = parser.value(QStringLiteral("db"));
+        setDatabasePath(parser.value(QStringLiteral("db")));
     if (parser.isSet(QStringLiteral("json")))
-        m_json = true;
+        setJson(true);
     if (parser.isSet(QStringLiteral("read-only")))
         m_readOnly = true;
+}
+
+void CliContext::resolveDefaultDatabase()
+{
+    if (!m_defaultDatabase)
+        return;
+    m_databasePath = defaultDatabaseToOpen(!m_readOnly);
+    m_defaultDatabase = false;
 }
 
 StoreOptions CliContext::storeOptions() const
@@ -121,6 +214,7 @@ Result<TaskStore*> CliContext::store()
 {
     if (m_store)
         return m_store.get();
+    resolveDefaultDatabase();
     StoreOptions options = storeOptions();
     if (!m_engine) {
         // Looking must not create a database as a side effect (a typo in --db would leave files behind).
@@ -145,6 +239,7 @@ Result<QueueEngine*> CliContext::engine(int workerCount, qint64 sampleIntervalMs
         return Error {
             ErrorCode::ReadOnly, QStringLiteral("This command writes to the database, which --read-only forbids.")};
     }
+    resolveDefaultDatabase();
     EngineOptions options;
     options.store = storeOptions();
     options.workerCount = workerCount;
@@ -177,9 +272,10 @@ int CliContext::fail(const Error& error)
     const int exitCode
         = !m_openFailure.isEmpty() && error.message == m_openFailure ? int(ExitDatabase) : exitCodeFor(error.code);
     if (m_json) {
-        const QJsonObject object {{QStringLiteral("error"), error.message},
-            {QStringLiteral("code"), errorCodeName(error.code)}, {QStringLiteral("exitCode"), exitCode}};
-        m_err << QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)) << Qt::endl;
+        if (m_errorDocument.isEmpty()) {
+            m_errorDocument = QJsonObject {{QStringLiteral("error"), error.message},
+                {QStringLiteral("code"), errorCodeName(error.code)}, {QStringLiteral("exitCode"), exitCode}};
+        }
     } else {
         m_err << "queuedesk-cli: " << error.message << Qt::endl;
     }
@@ -189,9 +285,10 @@ int CliContext::fail(const Error& error)
 int CliContext::usageError(const QString& message, const QString& command)
 {
     if (m_json) {
-        const QJsonObject object {{QStringLiteral("error"), message}, {QStringLiteral("code"), QStringLiteral("usage")},
-            {QStringLiteral("exitCode"), int(ExitUsage)}};
-        m_err << QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)) << Qt::endl;
+        if (m_errorDocument.isEmpty()) {
+            m_errorDocument = QJsonObject {{QStringLiteral("error"), message},
+                {QStringLiteral("code"), QStringLiteral("usage")}, {QStringLiteral("exitCode"), int(ExitUsage)}};
+        }
         return ExitUsage;
     }
     m_err << "queuedesk-cli: " << message << Qt::endl;
@@ -210,6 +307,37 @@ void CliContext::printJson(const QJsonValue& value)
     else
         doc = QJsonDocument(value.toObject());
     m_out << QString::fromUtf8(doc.toJson(QJsonDocument::Compact)) << Qt::endl;
+}
+
+void CliContext::note(const QString& message, QtMsgType level)
+{
+    if (m_json)
+        JsonLog::add(level, QStringLiteral("qd.cli"), message);
+    else
+        m_err << "queuedesk-cli: " << message << Qt::endl;
+}
+
+int CliContext::finish(int exitCode)
+{
+    if (m_finished)
+        return exitCode;
+    close(); // the engine's shutdown may log too
+    m_finished = true;
+    m_out.flush();
+    if (!m_json) {
+        m_err.flush();
+        return exitCode;
+    }
+    auto [log, dropped] = JsonLog::close();
+    QJsonObject document = m_errorDocument;
+    if (!log.isEmpty())
+        document.insert(QStringLiteral("log"), log);
+    if (dropped > 0)
+        document.insert(QStringLiteral("logDropped"), dropped);
+    if (!document.isEmpty())
+        m_err << QString::fromUtf8(QJsonDocument(document).toJson(QJsonDocument::Compact)) << Qt::endl;
+    m_err.flush();
+    return exitCode;
 }
 
 } // namespace qd::cli

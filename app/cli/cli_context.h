@@ -3,6 +3,7 @@
 #include "core/result.h"
 #include "core/storeoptions.h"
 
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
 #include <QTextStream>
@@ -42,10 +43,17 @@ public:
     static QList<QCommandLineOption> globalOptions();
     void applyGlobalOptions(const QCommandLineParser& parser);
 
+    // --db, or the default database (defaultDatabasePath(); once opened, defaultDatabaseToOpen()'s choice).
     QString databasePath() const { return m_databasePath; }
-    void setDatabasePath(const QString& path) { m_databasePath = path; }
+    void setDatabasePath(const QString& path)
+    {
+        m_databasePath = path;
+        m_defaultDatabase = false;
+    }
     bool json() const { return m_json; }
-    void setJson(bool json) { m_json = json; }
+    // With --json, log messages (qDebug ... qCritical, of any thread) are collected instead of printed, and go into
+    // the one JSON document on stderr (see finish()).
+    void setJson(bool json);
     bool readOnly() const { return m_readOnly; }
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
 
@@ -61,17 +69,28 @@ public:
     QTextStream& out() { return m_out; }
     QTextStream& err() { return m_err; }
 
-    // Prints the error on stderr (as a JSON object with --json) and returns its exit code.
+    // Prints the error on stderr and returns its exit code. With --json the error is a JSON object, printed by
+    // finish() (with the log messages in it), so that stderr holds one document.
     int fail(const Error& error);
     int fail(ErrorCode code, const QString& message) { return fail(Error {code, message}); }
     int usageError(const QString& message, const QString& command = {});
     // One compact JSON document on stdout.
     void printJson(const QJsonValue& value);
+    // A progress or status line for people: "queuedesk-cli: message" on stderr, or with --json a log entry.
+    void note(const QString& message, QtMsgType level = QtInfoMsg);
+    // The end of the command: closes the database, then with --json writes stderr's one document: the error of
+    // fail() or usageError() if there was one, with the log messages collected meanwhile as its "log" array
+    // ({"level", "category", "message"}; at most 1000, "logDropped" counts the rest), or {"log": [...]} alone when
+    // the command succeeded but logged; nothing when neither. Log messages after this are dropped. Returns exitCode.
+    int finish(int exitCode);
 
 private:
     Error databaseOpenError(const Error& error);
+    // Before the default database is opened: moves it from its old place if needed (not with --read-only).
+    void resolveDefaultDatabase();
 
     QString m_databasePath;
+    bool m_defaultDatabase = true; // no --db: m_databasePath is the default, resolved on first open
     bool m_json = false;
     bool m_readOnly = false;
     QTextStream m_out;
@@ -79,6 +98,8 @@ private:
     std::unique_ptr<QueueEngine> m_engine;
     std::unique_ptr<TaskStore> m_store;
     QString m_openFailure; // the message of a failure to open the database, reported as ExitDatabase
+    QJsonObject m_errorDocument; // with --json: the error for stderr, written by finish()
+    bool m_finished = false;
 };
 
 } // namespace cli

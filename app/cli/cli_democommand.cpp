@@ -45,14 +45,14 @@ int DemoCommand::run(CliContext& context, const QCommandLineParser& parser)
                 QStringLiteral("--sink-url must be an http or https URL"), QStringLiteral("demo"));
         options.sinkUrl = sink;
     }
+    const Result<QueueEngine*> engine = context.engine();
+    if (!engine.ok())
+        return context.fail(engine.error());
+    // After opening: the default database may have been used at its old place.
     const QString scratch = parser.isSet(QStringLiteral("scratch")) ? parser.value(QStringLiteral("scratch"))
         : isPostgresUrl(context.databasePath()) // the demo's images and logs live beside the database file
         ? QDir::tempPath() + QLatin1String("/queuedesk-demo")
         : QFileInfo(context.databasePath()).absolutePath() + QLatin1String("/demo");
-
-    const Result<QueueEngine*> engine = context.engine();
-    if (!engine.ok())
-        return context.fail(engine.error());
     DemoWorkload workload(QDir(scratch).absolutePath());
     auto tasks = workload.build(options);
     if (!tasks.ok())

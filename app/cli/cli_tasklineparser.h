@@ -17,6 +17,12 @@ namespace cli {
 // also checked against the handler registry (validateNewTask). Thread contract: stateless, any thread.
 class TaskLineParser {
 public:
+    // The payload limit of validateNewTask (core/taskvalidation.cpp; tst_clilinereader checks the two agree).
+    static constexpr qsizetype maxPayloadBytes = 1 << 20;
+    // A longer line is refused unread (LineReader): the payload's limit plus 1 MiB for the other fields and for a
+    // payload written with spaces or as an escaped string, which compacts to less.
+    static constexpr qsizetype maxLineBytes = maxPayloadBytes + (1 << 20);
+
     static Result<NewTask> parse(const QByteArray& line, const HandlerRegistry& handlers);
 };
 

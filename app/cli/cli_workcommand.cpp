@@ -54,6 +54,7 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
     qint64 succeeded = 0, failed = 0, cancelled = 0, retried = 0;
     bool dirty = false;
     int exitCode = ExitOk;
+    std::optional<Error> fatal; // what stopped the workers, if not a signal
     QEventLoop loop;
 
     QObject::connect(engine, &QueueEngine::tasksChanged, &loop, [&](const QList<TaskChange>& changes) {
@@ -78,11 +79,12 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
         dirty = true;
     });
     QObject::connect(engine, &QueueEngine::errorOccurred, &loop, [&](const Error& error) {
-        context.err() << "queuedesk-cli: work: " << error.message << Qt::endl;
+        context.note(QStringLiteral("work: ") + error.message, QtWarningMsg);
         // A lock is transient (the GUI or another worker held it); these are not, and workers would only spin.
         if (error.code == ErrorCode::Corrupt || error.code == ErrorCode::ReadOnly
             || error.code == ErrorCode::SchemaTooNew) {
             exitCode = exitCodeFor(error.code);
+            fatal = error;
             loop.quit();
         }
     });
@@ -108,18 +110,20 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
         reportTimer.start(int(reportMs.value()));
     }
 
-    context.err() << "queuedesk-cli: working on "
-                  << QDir::toNativeSeparators(databaseDisplayName(context.databasePath())) << " with "
-                  << concurrency.value() << " workers; SIGINT or SIGTERM stops." << Qt::endl;
+    context.note(QStringLiteral("working on %1 with %2 workers; SIGINT or SIGTERM stops.")
+                     .arg(QDir::toNativeSeparators(databaseDisplayName(context.databasePath())))
+                     .arg(concurrency.value()));
     if (!SignalWatcher::interrupted().load())
         loop.exec();
     reportTimer.stop();
 
-    context.err() << "queuedesk-cli: stopping (running tasks have " << grace.value() << " ms to finish)" << Qt::endl;
+    context.note(QStringLiteral("stopping (running tasks have %1 ms to finish)").arg(grace.value()));
     context.close(); // the engine's destruction stops the workers gracefully and gives back unfinished tasks
     // Changes committed while stopping are still queued for us; count them in the final report.
     QCoreApplication::sendPostedEvents();
     report();
+    if (fatal && context.json())
+        return context.fail(*fatal); // stderr's JSON document says why (the line above went into its log)
     return exitCode;
 }
 

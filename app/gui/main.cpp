@@ -40,8 +40,10 @@ int main(int argc, char* argv[])
     parser.process(app);
 
     qd::EngineOptions options;
-    options.store.path = parser.positionalArguments().value(0, qd::defaultDatabasePath());
     options.store.readOnly = parser.isSet(readOnly);
+    // The default database is moved from its old place (QueueDesk/QueueDesk/) on first use, when that is safe.
+    options.store.path = parser.positionalArguments().isEmpty() ? qd::defaultDatabaseToOpen(!options.store.readOnly)
+                                                                : parser.positionalArguments().first();
     options.workerCount = options.store.readOnly ? 0 : 4;
     auto engine = qd::QueueEngine::open(options);
     if (!engine) {

@@ -335,6 +335,49 @@ private Q_SLOTS:
             3);
     }
 
+    // Issue 16, item 9: the message says which batch was refused because of which line, and what is stored.
+    void enqueueFileErrorNamesTheRefusedBatch()
+    {
+        const QByteArray second = "{\"type\":\"noop\"}\n{\"type\":\"noop\",\"priorty\":3}\n{\"type\":\"noop\"}\n";
+        const Run first = cli({QStringLiteral("enqueue"), QStringLiteral("--file"), QStringLiteral("-")}, second);
+        QCOMPARE(first.exitCode, 5);
+        QVERIFY2(
+            first.err.contains("stdin, line 2: unknown field \"priorty\". Nothing was enqueued: the batch of lines "
+                               "1-2 was refused because of line 2."),
+            first.err.constData());
+        QVERIFY2(!first.err.contains("before 1"), first.err.constData());
+
+        QByteArray data;
+        for (int i = 1; i <= 1500; ++i)
+            data += "{\"type\":\"noop\"}\n";
+        data += "{\"type\":\"nonesuch\"}\n";
+        const Run later = cli(
+            {QStringLiteral("--json"), QStringLiteral("enqueue"), QStringLiteral("--file"), QStringLiteral("-")}, data);
+        QCOMPARE(later.exitCode, 5);
+        const QString message = QJsonDocument::fromJson(later.err).object().value(QLatin1String("error")).toString();
+        QVERIFY2(
+            message.contains(QLatin1String("stdin, line 1501: Unknown task type \"nonesuch\"")), qPrintable(message));
+        QVERIFY2(message.contains(QLatin1String(" The 1000 task(s) of lines 1-1000 are stored; the batch of lines "
+                                                "1001-1501 was refused because of line 1501.")),
+            qPrintable(message));
+        QCOMPARE(count(), 1000);
+    }
+
+    // Issue 16, item 9: the unknown-type message lists the known types once.
+    void unknownTypeListsTheKnownTypesOnce()
+    {
+        const Run r = cli({QStringLiteral("enqueue"), QStringLiteral("--type"), QStringLiteral("nonesuch")});
+        QCOMPARE(r.exitCode, 5);
+        QVERIFY2(r.err.contains("Unknown task type \"nonesuch\""), r.err.constData());
+        QCOMPARE(r.err.count("noop"), 1);
+        QCOMPARE(r.err.count("(known"), 1);
+        const Run file = cli(
+            {QStringLiteral("enqueue"), QStringLiteral("--file"), QStringLiteral("-")}, "{\"type\":\"nonesuch\"}\n");
+        QCOMPARE(file.exitCode, 5);
+        QCOMPARE(file.err.count("noop"), 1);
+        QCOMPARE(count(), 0);
+    }
+
     void enqueueFromStdin()
     {
         const QByteArray input = "{\"queue\":\"a\",\"type\":\"noop\",\"priority\":5}\r\n"
