@@ -7,6 +7,7 @@
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 
+#include <QProcess>
 #include <QSqlQuery>
 
 #include <chrono>
@@ -42,6 +43,9 @@ EngineOptions optionsFor(const QString& path, Durability durability = Durability
     options.store.durability = durability;
     return options;
 }
+
+double offerLatencyProbes(QueueEngine& engine, double rate, int count);
+LatencyRun collectLatencies(LatencyRecorder& recorder, int count, LatencyRun run);
 
 NewTask noopTask()
 {
@@ -142,9 +146,53 @@ LatencyRun engineLatency(const QString& path, double rate, double seconds, int w
         });
     }
 
+    const auto count = int(rate * seconds);
+    LatencyRun run;
+    run.achievedRate = offerLatencyProbes(*engine, rate, count);
+    return collectLatencies(recorder, count, std::move(run));
+}
+
+LatencyRun crossProcessLatency(const QString& path, double rate, double seconds, int workers, const QString& producer)
+{
+    LatencyRecorder recorder;
+    auto handlers = HandlerRegistry::createDefault();
+    handlers->add(std::make_unique<LatencyProbeHandler>(recorder));
+    EngineOptions options = optionsFor(path);
+    options.handlers = handlers;
+    options.workerCount = workers;
+    auto engine = openEngine(options);
+    const auto count = int(rate * seconds);
+    QProcess child;
+    child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    child.start(producer, {QStringLiteral("--latency-producer"), path, QString::number(rate), QString::number(count)});
+    if (!child.waitForFinished(int(seconds * 1000) + 60'000) || child.exitStatus() != QProcess::NormalExit
+        || child.exitCode() != 0)
+        die(QStringLiteral("latency producer"), child.errorString());
+    LatencyRun run;
+    run.achievedRate = child.readAllStandardOutput().trimmed().toDouble();
+    return collectLatencies(recorder, count, std::move(run));
+}
+
+int runLatencyProducer(const QString& path, double rate, int count)
+{
+    LatencyRecorder unused; // the handler is registered for validation only: this process runs no worker
+    auto handlers = HandlerRegistry::createDefault();
+    handlers->add(std::make_unique<LatencyProbeHandler>(unused));
+    EngineOptions options = optionsFor(path);
+    options.handlers = handlers;
+    options.workerCount = 0;
+    options.sampleIntervalMs = 0;
+    auto engine = openEngine(options);
+    std::printf("%f\n", offerLatencyProbes(*engine, rate, count));
+    return 0;
+}
+
+namespace {
+
+double offerLatencyProbes(QueueEngine& engine, double rate, int count)
+{
     NewTask task;
     task.type = QStringLiteral("bench_latency");
-    const auto count = int(rate * seconds);
     const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
     const auto start = Clock::now();
     for (int i = 0; i < count; ++i) {
@@ -152,11 +200,14 @@ LatencyRun engineLatency(const QString& path, double rate, double seconds, int w
         std::this_thread::sleep_until(start + i * period);
         const qint64 t0 = steadyNowNs();
         task.payload = QByteArrayLiteral("{\"t0\":") + QByteArray::number(t0) + '}';
-        if (auto r = engine->enqueue(task); !r)
+        if (auto r = engine.enqueue(task); !r)
             die(QStringLiteral("enqueue"), r.errorString());
     }
-    LatencyRun run;
-    run.achievedRate = count / std::chrono::duration<double>(Clock::now() - start).count();
+    return count / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+LatencyRun collectLatencies(LatencyRecorder& recorder, int count, LatencyRun run)
+{
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     while (recorder.count() < std::size_t(count)) {
         if (Clock::now() > deadline)
@@ -169,5 +220,7 @@ LatencyRun engineLatency(const QString& path, double rate, double seconds, int w
     run.latenciesMs.erase(run.latenciesMs.begin(), run.latenciesMs.begin() + qsizetype(warmUp));
     return run;
 }
+
+} // namespace
 
 } // namespace qd::bench

@@ -35,4 +35,10 @@ struct LatencyRun {
 // "nockpt" turns SQLite's WAL auto-checkpoint off on the writer's connection.
 LatencyRun engineLatency(const QString& path, double rate, double seconds, int workers, const QString& tweak = {});
 
+// The same load offered by another process: `producer` (qd_bench itself) is started with --latency-producer and
+// enqueues while this process's engine runs the workers. The steady clock is the same for both processes.
+LatencyRun crossProcessLatency(const QString& path, double rate, double seconds, int workers, const QString& producer);
+// The producer process's side: `count` tasks at `rate` tasks/s; prints the rate achieved.
+int runLatencyProducer(const QString& path, double rate, int count);
+
 } // namespace qd::bench

@@ -335,6 +335,45 @@ QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
     return figures;
 }
 
+QList<Figure> benchCrossProcessLatency(Scratch& scratch, const Sizes& s)
+{
+    constexpr double rate = 200;
+    std::fprintf(stderr, "B13: enqueue-to-start latency across processes (%.0f s at %.0f tasks/s, 2 workers)\n",
+        s.latencySeconds, rate);
+    const QString baseline = QStringLiteral("the same load enqueued in the workers' own process");
+    Figure p50 = makeFigure(QStringLiteral("B13"), QStringLiteral("enqueue to start, another process"),
+        QStringLiteral("p50 at %1 tasks/s").arg(rate), QStringLiteral("ms"), baseline, Figure::Goal::ValueAtMost, 0.5);
+    Figure p99 = makeFigure(QStringLiteral("B13"), QStringLiteral("enqueue to start, another process"),
+        QStringLiteral("p99 at %1 tasks/s").arg(rate), QStringLiteral("ms"), baseline, Figure::Goal::ValueAtMost, 2.0);
+    const QString self = QCoreApplication::applicationFilePath();
+    for (int rep = 0; rep < s.noisyRepetitions; ++rep) {
+        LatencyRun across, within;
+        interleaved(rep,
+            {[&] {
+                 const QString p = scratch.newFile(QStringLiteral("b13"));
+                 across = crossProcessLatency(p, rate, s.latencySeconds, 2, self);
+                 Scratch::remove(p);
+             },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b13i"));
+                    within = engineLatency(p, rate, s.latencySeconds, 2);
+                    Scratch::remove(p);
+                }});
+        addPair(p50, percentileOf(across.latenciesMs, 50), percentileOf(within.latenciesMs, 50));
+        addPair(p99, percentileOf(across.latenciesMs, 99), percentileOf(within.latenciesMs, 99));
+        std::fprintf(stderr,
+            "  another process: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%.0f/s achieved); same process: p50 %.3f ms, "
+            "p99 %.3f ms\n",
+            percentileOf(across.latenciesMs, 50), percentileOf(across.latenciesMs, 99),
+            percentileOf(across.latenciesMs, 100), across.achievedRate, percentileOf(within.latenciesMs, 50),
+            percentileOf(within.latenciesMs, 99));
+    }
+    p50.note = QStringLiteral(
+        "Open loop: a producer process (qd_bench --latency-producer) enqueues; this process's engine runs 2 workers and "
+        "is woken by its CommitBell (inotify on DB-wake/). The producer's steady-clock time travels in the payload.");
+    return {p50, p99};
+}
+
 QList<Figure> benchLatency(Scratch& scratch, const Sizes& s)
 {
     std::fprintf(stderr, "B5: enqueue-to-start latency (%.0f s per load, 2 workers)\n", s.latencySeconds);
@@ -946,8 +985,18 @@ int main(int argc, char** argv)
     const QCommandLineOption pgUnavailable(QStringLiteral("pg-unavailable"),
         QStringLiteral("Why there is no PostgreSQL server: B11/B12 are reported as skipped with this reason."),
         QStringLiteral("reason"));
-    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile, pgUrl, pgUnavailable});
+    const QCommandLineOption latencyProducer(QStringLiteral("latency-producer"),
+        QStringLiteral("Internal, for B13: enqueue latency probes into DB at RATE tasks/s, COUNT of them "
+                       "(arguments: DB RATE COUNT)."));
+    parser.addOptions(
+        {quick, out, scratchDir, only, reps, commit, command, profile, pgUrl, pgUnavailable, latencyProducer});
     parser.process(app);
+    if (parser.isSet(latencyProducer)) {
+        const QStringList args = parser.positionalArguments();
+        if (args.size() != 3)
+            parser.showHelp(2);
+        return runLatencyProducer(args.at(0), args.at(1).toDouble(), args.at(2).toInt());
+    }
 
     Sizes sizes = parser.isSet(quick) ? quickSizes() : Sizes {};
     if (parser.isSet(reps)) {
@@ -995,6 +1044,8 @@ int main(int argc, char** argv)
         figures += benchDrain(scratch, sizes);
     if (wanted("B5"))
         figures += benchLatency(scratch, sizes);
+    if (wanted("B13"))
+        figures += benchCrossProcessLatency(scratch, sizes);
     if (wanted("B6"))
         figures += benchMixed(scratch, sizes);
     const bool needsBig = wanted("B7") || wanted("B9") || wanted("B10");

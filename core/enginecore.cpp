@@ -292,9 +292,9 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
         m_listener = std::make_unique<PgChangeListener>(*url, m_store->changeChannel(), onForeignCommit);
         m_listener->ignoreBackend(m_store->serverProcessId());
     } else {
-        m_walWatcher = std::make_unique<WalWatcher>(m_store->path(), onForeignCommit);
-        if (!m_walWatcher->isWatching())
-            m_walWatcher.reset();
+        m_bell = std::make_unique<CommitBell>(m_store->path(), onForeignCommit);
+        if (!m_bell->isListening())
+            m_bell.reset();
     }
     const qint64 now = nowMs();
     if (!m_store->isReadOnly()) {
@@ -353,7 +353,7 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     // Release every worker before the connection goes, then close it on the thread that opened it.
     m_slots.clear();
     m_listener.reset();
-    m_walWatcher.reset();
+    m_bell.reset();
     m_store.reset();
     m_checkpointer.reset();
 }
@@ -413,7 +413,6 @@ void EngineCore::writerCycle()
     std::deque<std::shared_ptr<Command>> commands;
     std::deque<Completion> completions;
     bool claiming = false;
-    bool wokenByCommit = false; // by another process's commit (or a wake for our own)
     {
         std::unique_lock lock(m_mutex);
         const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
@@ -446,9 +445,8 @@ void EngineCore::writerCycle()
         m_readyHints.clear();
         if (std::exchange(m_foreignCommit, false)) {
             m_nextPoll = 0;
-            wokenByCommit = true;
-            if (m_walWatcher)
-                m_walWatcher->rearm();
+            if (m_bell)
+                m_bell->rearm();
         }
         if (m_configsDirty) {
             m_configsDirty = false;
@@ -475,13 +473,6 @@ void EngineCore::writerCycle()
             for (const QueueConfig& c : std::as_const(m_configs))
                 m_maybeReady.insert(c.name);
             m_nextScheduled = m_store->nextScheduledRunAt();
-            m_recheckAfterWake = false;
-        } else if (wokenByCommit && m_walWatcher && !std::exchange(m_recheckAfterWake, true)) {
-            // Another process's last WAL frame can reach the file a moment before its commit is visible: look
-            // once more in a millisecond. (A wake for our own commit costs the same, and finds nothing again.)
-            m_nextPoll = now + 1;
-        } else {
-            m_recheckAfterWake = false;
         }
     }
 
@@ -620,6 +611,8 @@ void EngineCore::writerCycle()
                 committed = bool(c);
                 if (!committed)
                     failure = c.error();
+                else if (m_bell && !commands.empty())
+                    m_bell->ring(); // enqueues, retries, pauses...: what other processes' writers act on
             }
         } else {
             failure = began.error();

@@ -4,7 +4,7 @@
 #include "queueengine.h"
 #include "taskstore.h"
 #include "walcheckpointer.h"
-#include "walwatcher.h"
+#include "commitbell.h"
 #include "worker.h"
 
 #include <QSet>
@@ -205,8 +205,7 @@ private:
     std::unique_ptr<WalCheckpointer> m_checkpointer; // declared before m_store: outlives the hook that calls it
     std::unique_ptr<TaskStore> m_store;
     std::unique_ptr<PgChangeListener> m_listener; // PostgreSQL only
-    std::unique_ptr<WalWatcher> m_walWatcher; // SQLite only: other processes' commits
-    bool m_recheckAfterWake = false; // a wake found no change yet: looked again once a millisecond later
+    std::unique_ptr<CommitBell> m_bell; // SQLite only: wakes and is woken by other processes' commits
     std::vector<Slot> m_slots;
     QHash<QString, QueueConfig> m_configs;
     QHash<QString, RecentRuns> m_recentRuns;

@@ -144,7 +144,7 @@ void TestCrashRecovery::otherProcessPicksUpWithinASecond()
     worker.waitForFinished(5000);
 }
 
-// The worker process polls only once a minute here: only the wake on our commit (its WalWatcher) can make it start
+// The worker process polls only once a minute here: only the wake on our commit (the CommitBell) can make it start
 // the task within the timeout.
 void TestCrashRecovery::otherProcessIsWokenByTheCommit()
 {

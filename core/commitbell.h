@@ -1,0 +1,52 @@
+#pragma once
+
+#include <QString>
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace qd {
+
+// Wakes the writers of other processes on the same host within microseconds of a commit to the same SQLite file.
+// Each process keeps a file of its own in DATABASE-wake/ (named by its pid) and, after a commit that carried
+// commands (enqueues, retries, pauses...), writes one byte to it: ring(). Every process watches that folder with
+// inotify on a thread of its own (poll() beside a stop pipe) and calls onOtherCommit for any file but its own.
+// The write comes after the commit, so the commit is visible to the woken reader (the -wal itself is written a
+// moment before). The writer then asks PRAGMA data_version what changed; its slow poll stays the safety net for
+// other writers (the sqlite3 shell) and a missed wake. After each wake the bell waits for rearm(), so a writer is
+// woken at most once per cycle however fast others commit.
+// Thread contract: constructed, rung, rearmed and destroyed by the writer; onOtherCommit runs on the bell's thread.
+class CommitBell {
+public:
+    CommitBell(const QString& databasePath, std::function<void()> onOtherCommit);
+    ~CommitBell(); // stops and joins; removes this process's file
+    CommitBell(const CommitBell&) = delete;
+    CommitBell& operator=(const CommitBell&) = delete;
+
+    bool isListening() const { return m_thread.joinable(); }
+    // After a commit: wakes the other processes listening on this database. Costs one write().
+    void ring();
+    // The writer has taken the last wake: report the next ring.
+    void rearm();
+
+private:
+    void run();
+    bool waitForRearm(); // false when stopping
+    void removeFilesOfDeadProcesses() const;
+
+    const QString m_folder;
+    const QByteArray m_ownName; // this process's pid
+    const std::function<void()> m_onOtherCommit;
+    int m_ownFile = -1;
+    int m_inotify = -1;
+    int m_stopPipe[2] = {-1, -1};
+    std::mutex m_mutex;
+    std::condition_variable m_rearmed;
+    bool m_armed = true;
+    bool m_stopping = false;
+    std::thread m_thread;
+};
+
+} // namespace qd
