@@ -551,7 +551,7 @@ Result<int> SpoolIngester::finish(const QSet<qint64>& endedIds, int maxFiles)
             continue;
         const bool missing = stored->size() < tracked->keys.size();
         QJsonArray tasks;
-        QJsonValue firstResult, firstError;
+        QJsonValue firstResult(QJsonValue::Undefined), firstError(QJsonValue::Undefined);
         for (const Task& t : *stored) {
             QJsonObject o {{QStringLiteral("id"), t.id}, {QStringLiteral("queue"), t.queue},
                 {QStringLiteral("type"), t.type}, {QStringLiteral("state"), taskStateName(t.state)},

@@ -212,7 +212,8 @@ private:
     SpoolServiceOptions m_options;
     std::unique_ptr<TaskStore> m_store;
     QFileSystemWatcher* m_watcher = nullptr;
-    QTimer m_ingestSoon, m_finishSoon, m_rescan, m_sweep, m_reload;
+    // Children, so that moveToThread() takes them along (their members' destructors run before ~QObject).
+    QTimer m_ingestSoon {this}, m_finishSoon {this}, m_rescan {this}, m_sweep {this}, m_reload {this};
     std::map<QString, Spool> m_spools; // by source name
     QSet<qint64> m_ended;
     QSet<QString> m_errors;
@@ -246,7 +247,7 @@ void SpoolService::start()
 
 void SpoolService::addProblem(const SpoolProblem& problem)
 {
-    qCInfo(lcSpool).noquote() << "spool" << problem.source << problem.file << problem.reason;
+    qCDebug(lcSpool).noquote() << "spool" << problem.source << problem.file << problem.reason;
     {
         QMutexLocker lock(&m_mutex);
         m_problems.append(problem);
