@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <csignal>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -164,6 +165,20 @@ Status SpoolIngester::prepare()
         const QByteArray path = *folder ? sub(folder) : m_dir;
         if (::mkdir(path.constData(), 0777) != 0 && errno != EEXIST)
             return ioError(QStringLiteral("Cannot create %1").arg(QFile::decodeName(path)), errno);
+    }
+    // A result being written when its process was killed: .qd-result-PID.tmp of a process that no longer runs.
+    for (const char* folder : {"done", "failed"}) {
+        const Result<QList<QByteArray>> names = listDir(sub(folder));
+        if (!names)
+            return names.error();
+        for (const QByteArray& name : *names) {
+            if (!name.startsWith(".qd-result-") || !name.endsWith(".tmp"))
+                continue;
+            bool ok = false;
+            const pid_t pid = pid_t(name.mid(11, name.size() - 15).toLongLong(&ok));
+            if (ok && (pid == ::getpid() || (::kill(pid, 0) != 0 && errno == ESRCH)))
+                ::unlink(QByteArray(sub(folder) + '/' + name).constData());
+        }
     }
     return success();
 }
