@@ -30,7 +30,7 @@ int main(int argc, char** argv)
     spoolOptions.rescanMs = 300;
     spoolOptions.sweepMs = 200;
     spoolOptions.sourcesMs = 1000;
-    spoolOptions.chunkFiles = 200;
+    spoolOptions.chunkFiles = 50; // many commits: many moments for a kill to land between two steps
     qd::SpoolService spools(**engine, spoolOptions);
     spools.start();
     std::printf("ready\n");

@@ -129,7 +129,7 @@ void TestSpoolService::killedWhileIngestingEachFileBecomesOneTask()
         const int until = (k + 1) * crashFiles / crashKills;
         for (; dropped < until; ++dropped)
             QVERIFY(dropFile(dir, fileName(dropped), content(dropped)));
-        QTest::qWait(int(rng->bounded(20, 200)));
+        QTest::qWait(int(rng->bounded(5, 80))); // mostly while it ingests what was just dropped
         ::kill(pid_t(node.processId()), SIGKILL);
         QVERIFY(node.waitForFinished(5000));
         QCOMPARE(node.exitStatus(), QProcess::CrashExit);
