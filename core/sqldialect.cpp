@@ -98,12 +98,27 @@ QStringList schemaVersion2()
     };
 }
 
+// Sources: what feeds tasks into the queue from outside (spool directories today; AMQP bridges and the like later).
+// The table is generic: `kind` says which code runs a source, `config` is that kind's settings as JSON text.
+QStringList schemaVersion3()
+{
+    return {
+        QStringLiteral("CREATE TABLE sources ("
+                       " id INTEGER PRIMARY KEY,"
+                       " kind TEXT NOT NULL,"
+                       " name TEXT NOT NULL UNIQUE,"
+                       " config TEXT NOT NULL,"
+                       " paused INTEGER NOT NULL DEFAULT 0,"
+                       " created_at INTEGER NOT NULL)"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
 {
     static const SqlDialect dialect {
-        QStringLiteral("sqlite"), false, {schemaVersion1(), schemaVersion2()}, QStringLiteral("BEGIN IMMEDIATE"),
+        QStringLiteral("sqlite"), false, {schemaVersion1(), schemaVersion2(), schemaVersion3()}, QStringLiteral("BEGIN IMMEDIATE"),
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.
         QStringLiteral("SELECT ") + taskColumns()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "result.h"
+#include "source.h"
 #include "storeoptions.h"
 #include "task.h"
 
@@ -186,6 +187,17 @@ public:
     void requestWalTruncation();
     // The same, without taking them: what the open transaction has changed so far.
     const QList<StateTransition>& pendingTransitions() const { return m_transitions; }
+
+    // --- sources (schema 3; see source.h) ---
+    // Every source, or those of one kind, by name.
+    Result<QList<SourceRecord>> sources(const QString& kind = {});
+    // InvalidArgument when the name is taken.
+    Status addSource(const SourceRecord& source, qint64 now);
+    // NotFound when there is no such source.
+    Status removeSource(const QString& name);
+    Status setSourcePaused(const QString& name, bool paused);
+    // The tasks holding these idempotency keys (those that exist), in no particular order.
+    Result<QList<Task>> tasksWithIdempotencyKeys(const QStringList& keys);
 
     // The raw connection for tests and benchmarks that need to look underneath.
     QSqlDatabase database() const { return m_db; }

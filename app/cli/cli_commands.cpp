@@ -5,6 +5,7 @@
 #include "cli_democommand.h"
 #include "cli_linereader.h"
 #include "cli_signalwatcher.h"
+#include "cli_spoolcommand.h"
 #include "cli_tasklineparser.h"
 #include "cli_workcommand.h"
 #include "core/export/exportcodec.h"
@@ -852,6 +853,9 @@ const QList<Command>& commands()
             QStringLiteral("Generate images and logs and enqueue a realistic mixed workload."),
             QStringLiteral("Some tasks fail on purpose (their payload has a \"note\" saying why)."), 0, 0,
             DemoCommand::addOptions, DemoCommand::run},
+        {QStringLiteral("spool"), QStringLiteral("add NAME --dir DIR [--type T --pattern GLOB] | list | remove|pause|resume NAME"),
+            QStringLiteral("Configure spool folders whose files become tasks (run by `work`)."), {}, 1, 2,
+            SpoolCommand::addOptions, SpoolCommand::run},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions, runSetConcurrency},

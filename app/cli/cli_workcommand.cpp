@@ -5,6 +5,7 @@
 #include "cli_signalwatcher.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
+#include "core/spool/spoolservice.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -90,6 +91,18 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
     });
     QObject::connect(&watcher, &SignalWatcher::signalReceived, &loop, [&](int) { loop.quit(); });
 
+    // The spools of the sources table whose folders are on this host (`queuedesk-cli spool add`).
+    SpoolServiceOptions spoolOptions;
+    spoolOptions.store = context.storeOptions();
+    auto spools = std::make_unique<SpoolService>(*engine, spoolOptions);
+    QObject::connect(spools.get(), &SpoolService::problemFound, &loop,
+        [&](const QString& source, const QString& file, const QString& reason) {
+            context.note(QStringLiteral("work: spool %1: %2: %3").arg(source, file, reason), QtWarningMsg);
+        });
+    QObject::connect(spools.get(), &SpoolService::errorOccurred, &loop,
+        [&](const QString& message) { context.note(QStringLiteral("work: ") + message, QtWarningMsg); });
+    spools->start();
+
     auto report = [&] {
         if (context.json()) {
             context.printJson(QJsonObject {{QStringLiteral("succeeded"), succeeded}, {QStringLiteral("failed"), failed},
@@ -118,6 +131,7 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
     reportTimer.stop();
 
     context.note(QStringLiteral("stopping (running tasks have %1 ms to finish)").arg(grace.value()));
+    spools.reset(); // before the engine, whose writes it uses
     context.close(); // the engine's destruction stops the workers gracefully and gives back unfinished tasks
     // Changes committed while stopping are still queued for us; count them in the final report.
     QCoreApplication::sendPostedEvents();
