@@ -18,6 +18,7 @@
 #include <QItemSelectionModel>
 #include <QProgressBar>
 #include <QRegularExpression>
+#include <QShortcut>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeWidget>
@@ -141,6 +142,43 @@ private Q_SLOTS:
         window.action(QStringLiteral("deleteMatching"))->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(window.taskModel()->totalCount(), qint64(0), test::backgroundTimeoutMs);
         QCOMPARE(countIn(*engine, TaskState::Queued), qint64(200));
+    }
+
+    // Issue 17: Ctrl+Shift+P was both "Connect to PostgreSQL…" and "Resume queue", and Qt ran neither ("Ambiguous
+    // shortcut overload"). Every action of the window (menus, tool bar, context menus, docks, charts) is walked: no
+    // key sequence may belong to two of them.
+    void noShortcutIsUsedTwice()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QHash<QString, QStringList> owners;
+        const auto add = [&owners](const QList<QKeySequence>& keys, const QString& owner) {
+            for (const QKeySequence& key : keys) {
+                if (!key.isEmpty())
+                    owners[key.toString(QKeySequence::PortableText)].append(owner);
+            }
+        };
+        int actions = 0;
+        for (QAction* a : window.findChildren<QAction*>()) {
+            ++actions;
+            add(a->shortcuts(), a->objectName().isEmpty() ? a->text() : a->objectName());
+        }
+        for (QShortcut* s : window.findChildren<QShortcut*>())
+            add(s->keys(), s->objectName());
+        QStringList clashes;
+        for (auto it = owners.cbegin(); it != owners.cend(); ++it) {
+            if (it->size() > 1)
+                clashes.append(QStringLiteral("%1: %2").arg(it.key(), it->join(QLatin1String(", "))));
+        }
+        QVERIFY2(clashes.isEmpty(), qPrintable(clashes.join(QLatin1String("; "))));
+        QVERIFY2(actions >= 20 && owners.size() >= 15, qPrintable(QString::number(owners.size())));
+        // The two that clashed still have a key each.
+        QCOMPARE(window.action(QStringLiteral("resumeQueue"))->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+P")));
+        QVERIFY(!window.action(QStringLiteral("connectServer"))->shortcut().isEmpty());
     }
 
     void enqueueThroughWindow()
