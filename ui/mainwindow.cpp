@@ -636,7 +636,9 @@ void MainWindow::runOnSelection(Bulk op)
     }
     if ((op == Bulk::Delete || ids.size() > 1) && !confirm(tr("%1 selected?").arg(verb(int(op), ids.size()))))
         return;
-    runBulk(op, TaskFilter {}, ids, ids.size());
+    // Only tasks still shown under the current filter: one that left it since it was selected (cancelled while the
+    // table shows scheduled tasks) is not acted on, even before the selection has caught up with the table.
+    runBulk(op, m_taskModel->filter(), ids, ids.size());
 }
 
 void MainWindow::runOnFilter(Bulk op)
