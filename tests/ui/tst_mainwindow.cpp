@@ -181,6 +181,37 @@ private Q_SLOTS:
         QVERIFY(!window.action(QStringLiteral("connectServer"))->shortcut().isEmpty());
     }
 
+    // Issue 17: the status banner appearing and going moved the table about 37 px, and a click meant for one row
+    // landed on another. Shown, changed (a long error), or gone: the table stays where it is.
+    void messageBarNeverMovesTheTable()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(5)).ok());
+        MainWindow window(engine);
+        window.resize(1400, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(5));
+        const auto tableAt = [&] {
+            QCoreApplication::processEvents(); // the layout settles
+            return QRect(window.taskView()->mapTo(&window, QPoint(0, 0)), window.taskView()->size());
+        };
+        const QRect before = tableAt();
+        window.messageBar()->showMessage(MessageBar::Kind::Info, QStringLiteral("Retry 3 task(s): done."));
+        QTRY_VERIFY(window.messageBar()->isVisible());
+        QCOMPARE(tableAt(), before);
+        const QString longError = QStringLiteral("Cancel 4 task(s) failed after 2 task(s): %1\nsecond line")
+                                      .arg(QStringLiteral("database is locked ").repeated(30));
+        window.messageBar()->showMessage(MessageBar::Kind::Error, longError);
+        QCOMPARE(tableAt(), before);
+        QCOMPARE(window.messageBar()->text(), longError); // whole, though shown on one line
+        window.grab().save(QStringLiteral("/tmp/qd-ui17-messagebar.png"));
+        window.messageBar()->hide();
+        QCOMPARE(tableAt(), before);
+    }
+
     void enqueueThroughWindow()
     {
         QTemporaryDir dir;
