@@ -177,6 +177,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
 
     m_statusTimer.setInterval(1000);
     connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::tickAges);
     m_statusTimer.start();
     updateStatus();
     updateActions();
@@ -586,6 +587,30 @@ void MainWindow::updateStatus()
         failed += double(q.failed) / std::max(1, q.resolutionSeconds);
     }
     m_throughputLabel->setText(tr("%1 done/s, %2 failed/s").arg(done, 0, 'f', 1).arg(failed, 0, 'f', 1));
+}
+
+void MainWindow::tickAges()
+{
+    // The Wait and Run time columns of queued, scheduled and running tasks grow with the clock, not with the
+    // database: repaint those two columns of the rows on screen, and nothing else. The model computes them from the
+    // rows it holds (no read), so a quiet queue no longer shows "341 ms" on a task waiting for minutes.
+    QWidget* viewport = m_taskView->viewport();
+    if (!viewport->isVisible() || m_taskModel->rowCount() == 0)
+        return;
+    const int first = m_taskView->rowAt(0);
+    if (first < 0)
+        return;
+    int last = m_taskView->rowAt(viewport->height() - 1);
+    if (last < 0)
+        last = m_taskModel->rowCount() - 1;
+    QRect ages;
+    for (int column : {int(TaskTableModel::WaitColumn), int(TaskTableModel::RunColumn)}) {
+        ages |= m_taskView->visualRect(m_taskModel->index(first, column));
+        ages |= m_taskView->visualRect(m_taskModel->index(last, column));
+    }
+    ages &= viewport->rect();
+    if (!ages.isEmpty())
+        viewport->update(ages);
 }
 
 void MainWindow::applyFilter(const TaskFilter& filter)

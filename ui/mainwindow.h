@@ -94,6 +94,7 @@ private:
     void restoreSettings();
     void updateActions();
     void updateStatus();
+    void tickAges(); // once a second: the age columns of the rows on screen
     void updateRecentMenu();
     void applyFilter(const TaskFilter& filter);
 

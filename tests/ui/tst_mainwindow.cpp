@@ -15,6 +15,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QInputDialog>
+#include <QPaintEvent>
 #include <QItemSelectionModel>
 #include <QProgressBar>
 #include <QRegularExpression>
@@ -210,6 +211,49 @@ private Q_SLOTS:
         window.grab().save(QStringLiteral("/tmp/qd-ui17-messagebar.png"));
         window.messageBar()->hide();
         QCOMPARE(tableAt(), before);
+    }
+
+    // Issue 17: the Wait column of queued tasks went stale (341 ms on tasks 24 s old) while nothing else changed. The
+    // age columns of the rows on screen are repainted every second, and only they.
+    void visibleAgesTick()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(5)).ok());
+        MainWindow window(engine);
+        window.resize(1400, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(5));
+        QTRY_VERIFY(window.taskModel()->data(window.taskModel()->index(4, 0), TaskTableModel::LoadedRole).toBool());
+        QTest::qWait(300); // the first paints are over
+
+        struct PaintSpy : QObject {
+            QList<QRect> painted;
+            bool eventFilter(QObject*, QEvent* e) override
+            {
+                if (e->type() == QEvent::Paint)
+                    painted.append(static_cast<QPaintEvent*>(e)->rect());
+                return false;
+            }
+        } spy;
+        QWidget* viewport = window.taskView()->viewport();
+        viewport->installEventFilter(&spy);
+        QTRY_VERIFY_WITH_TIMEOUT(spy.painted.size() >= 2, 3500); // about once a second
+        viewport->removeEventFilter(&spy);
+        QRect ages;
+        for (int column : {int(TaskTableModel::WaitColumn), int(TaskTableModel::RunColumn)}) {
+            for (int row : {0, 4})
+                ages |= window.taskView()->visualRect(window.taskModel()->index(row, column));
+        }
+        for (const QRect& r : std::as_const(spy.painted)) {
+            QVERIFY2(ages.contains(r), qPrintable(QStringLiteral("painted %1,%2 %3x%4 outside the age cells")
+                                                      .arg(r.x())
+                                                      .arg(r.y())
+                                                      .arg(r.width())
+                                                      .arg(r.height())));
+        }
     }
 
     void enqueueThroughWindow()
