@@ -64,6 +64,19 @@ QString verb(int op, qint64 n)
     }
 }
 
+// Said when a bulk action on the filter has nothing to change.
+QString nothingToDo(int op)
+{
+    switch (op) {
+    case 0:
+        return MainWindow::tr("Nothing to retry: no task matching the filter failed or was cancelled.");
+    case 1:
+        return MainWindow::tr("Nothing to cancel: no task matching the filter is queued, scheduled or running.");
+    default:
+        return MainWindow::tr("Nothing to delete: every task matching the filter is running.");
+    }
+}
+
 QTableView* makeTable(QWidget* parent)
 {
     auto* view = new QTableView(parent);
@@ -144,6 +157,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
         [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
     connect(m_engine.get(), &QueueEngine::errorOccurred, this,
         [this](const Error& error) { m_messageBar->showMessage(MessageBar::Kind::Error, error.message); });
+    connect(m_reader->reader(), &StoreReader::bulkCountFetched, this, &MainWindow::onPreviewCounted);
     connect(m_taskModel, &TaskTableModel::readFailed, this,
         [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
     connect(m_reader->reader(), &StoreReader::readFailed, this,
@@ -668,16 +682,46 @@ void MainWindow::runOnSelection(Bulk op)
 
 void MainWindow::runOnFilter(Bulk op)
 {
-    if (isReadOnly())
+    if (isReadOnly() || m_taskModel->totalCount() <= 0)
         return;
     const TaskFilter filter = m_taskModel->filter();
-    const qint64 count = m_taskModel->totalCount();
-    if (count <= 0)
+    const std::optional<TaskFilter> changed = BulkJob::changeable(jobOp(op), filter);
+    if (!changed) {
+        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(op)));
         return;
+    }
+    // The confirmation counts the tasks the action changes (a retry: the failed and cancelled ones, not every task
+    // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
+    m_preview = {++m_previewRequest, op, m_taskModel->generation()};
+    m_busyLabel->setText(tr("Counting\u2026"));
+    m_reader->post([request = m_preview.request, f = *changed](StoreReader* r) { r->fetchBulkCount(request, f); });
+}
+
+void MainWindow::onPreviewCounted(quint64 request, qint64 count)
+{
+    if (request != m_preview.request)
+        return; // asked again since
+    const Preview preview = std::exchange(m_preview, {});
+    m_busyLabel->clear();
+    if (preview.generation != m_taskModel->generation()) {
+        m_messageBar->showMessage(
+            MessageBar::Kind::Info, tr("The filter changed while the tasks were counted: nothing was done."));
+        return;
+    }
+    if (count < 0)
+        return; // the reader reported why (readFailed)
+    if (count == 0) {
+        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(preview.op)));
+        return;
+    }
+    const TaskFilter filter = m_taskModel->filter();
     const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
-    if (!confirm(tr("%1 \u2014 %2?\nThis runs in the background.").arg(verb(int(op), count), scope)))
+    const QString which = preview.op == Bulk::Retry ? tr(" that failed or was cancelled")
+        : preview.op == Bulk::Cancel                ? tr(" that is queued, scheduled or running")
+                                                    : tr(" but running ones");
+    if (!confirm(tr("%1 \u2014 %2%3?\nThis runs in the background.").arg(verb(int(preview.op), count), scope, which)))
         return;
-    runBulk(op, filter, {}, count);
+    runBulk(preview.op, filter, {}, count);
 }
 
 void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count)
@@ -688,10 +732,7 @@ void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>&
         return;
     }
     const QString what = verb(int(op), count);
-    const auto jobOp = op == Bulk::Retry ? BulkJob::Op::Retry
-        : op == Bulk::Cancel             ? BulkJob::Op::Cancel
-                                         : BulkJob::Op::Delete;
-    m_bulk = new BulkJob(m_engine, jobOp, filter, ids, this);
+    m_bulk = new BulkJob(m_engine, jobOp(op), filter, ids, this);
     m_bulkLabel->setText(tr("%1\u2026").arg(what));
     m_bulkBar->setRange(0, 0); // until the first chunk says how many there are
     for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
@@ -722,6 +763,7 @@ void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>&
             m_queueModel->reload();
             m_inspector->reload();
         });
+    Q_EMIT bulkStarted(m_bulk);
     m_bulk->start();
 }
 

@@ -200,4 +200,17 @@ void StoreReader::fetchMatchingIds(quint64 requestId, const TaskFilter& filter, 
     Q_EMIT matchingIdsFetched(requestId, matching, true);
 }
 
+void StoreReader::fetchBulkCount(quint64 requestId, const TaskFilter& filter)
+{
+    auto* s = store();
+    if (!s) {
+        Q_EMIT bulkCountFetched(requestId, -1);
+        return;
+    }
+    auto count = s->countTasks(filter);
+    if (!count)
+        Q_EMIT readFailed(count.errorString());
+    Q_EMIT bulkCountFetched(requestId, count ? *count : -1);
+}
+
 } // namespace qd::ui

@@ -184,23 +184,30 @@ private Q_SLOTS:
         MainWindow window(engine);
         loadFirstRows(window, 4500);
         window.setConfirmHandler([](const QString&) { return true; });
-        window.action(QStringLiteral("retryMatching"))->trigger();
-        BulkJob* job = window.bulkJob();
-        QVERIFY(job);
-        QSignalSpy progress(job, &BulkJob::progressed);
-        QSignalSpy finished(job, &BulkJob::finished);
-        QVERIFY(window.findChild<QProgressBar*>(QStringLiteral("bulkProgress"))->isVisible());
+        // The job starts once the tasks it changes are counted (off the GUI thread): watch it from its start.
+        std::unique_ptr<QSignalSpy> progress;
+        std::unique_ptr<QSignalSpy> finishedSpy;
         bool grabbed = false;
-        connect(job, &BulkJob::progressed, &window, [&] {
-            if (!std::exchange(grabbed, true))
-                window.grab().save(QStringLiteral("/tmp/qd-ui2-bulk-progress.png"));
+        bool barShown = false;
+        connect(&window, &MainWindow::bulkStarted, this, [&](BulkJob* job) {
+            progress = std::make_unique<QSignalSpy>(job, &BulkJob::progressed);
+            finishedSpy = std::make_unique<QSignalSpy>(job, &BulkJob::finished);
+            barShown = window.findChild<QProgressBar*>(QStringLiteral("bulkProgress"))->isVisible();
+            connect(job, &BulkJob::progressed, &window, [&] {
+                if (!std::exchange(grabbed, true))
+                    window.grab().save(QStringLiteral("/tmp/qd-ui2-bulk-progress.png"));
+            });
         });
+        window.action(QStringLiteral("retryMatching"))->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(finishedSpy, test::backgroundTimeoutMs);
+        QSignalSpy& finished = *finishedSpy;
+        QVERIFY(barShown);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
         QCOMPARE(finished.first().at(0).toBool(), true);
         QCOMPARE(finished.first().at(2).toLongLong(), qint64(4500));
-        QCOMPARE(progress.size(), 5); // 4500 ids in chunks of 1000
-        QCOMPARE(progress.last().at(0).toLongLong(), qint64(4500));
-        QCOMPARE(progress.last().at(1).toLongLong(), qint64(4500));
+        QCOMPARE(progress->size(), 5); // 4500 ids in chunks of 1000
+        QCOMPARE(progress->last().at(0).toLongLong(), qint64(4500));
+        QCOMPARE(progress->last().at(1).toLongLong(), qint64(4500));
         QCOMPARE(countIn(*engine, TaskState::Queued), qint64(4500));
         QTRY_VERIFY(!window.bulkJob());
         QVERIFY(!window.findChild<QProgressBar*>(QStringLiteral("bulkProgress"))->isVisible());
