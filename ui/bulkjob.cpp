@@ -18,6 +18,29 @@ struct Outcome {
 
 } // namespace
 
+std::optional<TaskFilter> BulkJob::changeable(Op op, const TaskFilter& filter)
+{
+    QList<TaskState> states;
+    switch (op) {
+    case Op::Retry:
+        states = {TaskState::Failed, TaskState::Cancelled};
+        break;
+    case Op::Cancel:
+        states = {TaskState::Queued, TaskState::Scheduled, TaskState::Running};
+        break;
+    case Op::Delete:
+        states = {TaskState::Queued, TaskState::Scheduled, TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
+        break;
+    }
+    if (!filter.states.isEmpty())
+        states.removeIf([&filter](TaskState s) { return !filter.states.contains(s); });
+    if (states.isEmpty())
+        return std::nullopt;
+    TaskFilter narrowed = filter;
+    narrowed.states = states;
+    return narrowed;
+}
+
 BulkJob::BulkJob(std::shared_ptr<QueueEngine> engine, Op op, TaskFilter filter, QList<qint64> ids, QObject* parent)
     : QObject(parent)
     , m_engine(std::move(engine))
@@ -51,11 +74,14 @@ void BulkJob::start()
             },
             Qt::QueuedConnection);
     };
-    m_thread = std::thread([engine = m_engine, op = m_op, filter = m_filter, ids = m_ids, cancel = m_cancel, report] {
+    // Only the tasks the operation changes: no ids to read, and no chunk to send, for the others.
+    const std::optional<TaskFilter> narrowed = changeable(m_op, m_filter);
+    m_thread = std::thread([engine = m_engine, op = m_op, filter = narrowed.value_or(m_filter), nothing = !narrowed,
+                               ids = m_ids, cancel = m_cancel, report] {
         Outcome outcome;
-        QList<qint64> targets = ids;
+        QList<qint64> targets = nothing ? QList<qint64>() : ids;
         try {
-            if (targets.isEmpty()) {
+            if (targets.isEmpty() && !nothing) {
                 // The tasks matching now, read on a connection of our own (the writer stays free meanwhile).
                 StoreOptions options = engine->options().store;
                 options.createIfMissing = false;

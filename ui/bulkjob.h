@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace qd {
@@ -15,7 +16,8 @@ class QueueEngine;
 namespace qd::ui {
 
 // Retries, cancels or deletes many tasks in the background with progress and a way to stop. The tasks are the
-// given ids, or, when none are given, every task matching the filter at the start (their ids are read first on a
+// given ids, or, when none are given, every task matching the filter at the start that the operation changes (see
+// changeable(): a retry reads only the failed and cancelled ones, so its progress counts what it changes) (their ids are read first on a
 // connection of the job's own). The engine is then called in chunks of `chunkSize` ids, each chunk still
 // restricted by the filter, so a task that stopped matching in the meantime is left alone. Each chunk is one
 // transaction: a stop or an error leaves the chunks before it applied (the message says how many), and the
@@ -32,6 +34,11 @@ public:
     BulkJob(
         std::shared_ptr<QueueEngine> engine, Op op, TaskFilter filter, QList<qint64> ids, QObject* parent = nullptr);
     ~BulkJob() override;
+
+    // `filter` narrowed to the tasks `op` changes: retry takes failed and cancelled tasks, cancel queued, scheduled
+    // and running ones, delete every task but running ones (as the engine does). Empty when the filter only shows
+    // tasks the operation leaves alone. What a bulk action's confirmation counts, so it previews what it changes.
+    static std::optional<TaskFilter> changeable(Op op, const TaskFilter& filter);
 
     Op op() const { return m_op; }
     void start();

@@ -64,6 +64,19 @@ QString verb(int op, qint64 n)
     }
 }
 
+// Said when a bulk action on the filter has nothing to change.
+QString nothingToDo(int op)
+{
+    switch (op) {
+    case 0:
+        return MainWindow::tr("Nothing to retry: no task matching the filter failed or was cancelled.");
+    case 1:
+        return MainWindow::tr("Nothing to cancel: no task matching the filter is queued, scheduled or running.");
+    default:
+        return MainWindow::tr("Nothing to delete: every task matching the filter is running.");
+    }
+}
+
 QTableView* makeTable(QWidget* parent)
 {
     auto* view = new QTableView(parent);
@@ -144,6 +157,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
         [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
     connect(m_engine.get(), &QueueEngine::errorOccurred, this,
         [this](const Error& error) { m_messageBar->showMessage(MessageBar::Kind::Error, error.message); });
+    connect(m_reader->reader(), &StoreReader::bulkCountFetched, this, &MainWindow::onPreviewCounted);
     connect(m_taskModel, &TaskTableModel::readFailed, this,
         [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
     connect(m_reader->reader(), &StoreReader::readFailed, this,
@@ -177,6 +191,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
 
     m_statusTimer.setInterval(1000);
     connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::tickAges);
     m_statusTimer.start();
     updateStatus();
     updateActions();
@@ -225,8 +240,10 @@ void MainWindow::createActions()
     addAction(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { chooseDatabase(false); });
     addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
         [this] { chooseDatabase(true); });
-    addAction(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+Shift+P")),
-        false, [this] { chooseServer(); });
+    // Ctrl+L, "open location" (a URL rather than a file) as in browsers and file managers; Ctrl+Shift+P is Resume
+    // queue, the inverse of Pause queue (Ctrl+P). tst_mainwindow fails on any key sequence used twice.
+    addAction(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false,
+        [this] { chooseServer(); });
     // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
     addAction(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false,
         [this] { showExportDialog(); });
@@ -586,6 +603,30 @@ void MainWindow::updateStatus()
     m_throughputLabel->setText(tr("%1 done/s, %2 failed/s").arg(done, 0, 'f', 1).arg(failed, 0, 'f', 1));
 }
 
+void MainWindow::tickAges()
+{
+    // The Wait and Run time columns of queued, scheduled and running tasks grow with the clock, not with the
+    // database: repaint those two columns of the rows on screen, and nothing else. The model computes them from the
+    // rows it holds (no read), so a quiet queue no longer shows "341 ms" on a task waiting for minutes.
+    QWidget* viewport = m_taskView->viewport();
+    if (!viewport->isVisible() || m_taskModel->rowCount() == 0)
+        return;
+    const int first = m_taskView->rowAt(0);
+    if (first < 0)
+        return;
+    int last = m_taskView->rowAt(viewport->height() - 1);
+    if (last < 0)
+        last = m_taskModel->rowCount() - 1;
+    QRect ages;
+    for (int column : {int(TaskTableModel::WaitColumn), int(TaskTableModel::RunColumn)}) {
+        ages |= m_taskView->visualRect(m_taskModel->index(first, column));
+        ages |= m_taskView->visualRect(m_taskModel->index(last, column));
+    }
+    ages &= viewport->rect();
+    if (!ages.isEmpty())
+        viewport->update(ages);
+}
+
 void MainWindow::applyFilter(const TaskFilter& filter)
 {
     m_filterBar->setMatchCount(-1);
@@ -634,21 +675,53 @@ void MainWindow::runOnSelection(Bulk op)
     }
     if ((op == Bulk::Delete || ids.size() > 1) && !confirm(tr("%1 selected?").arg(verb(int(op), ids.size()))))
         return;
-    runBulk(op, TaskFilter {}, ids, ids.size());
+    // Only tasks still shown under the current filter: one that left it since it was selected (cancelled while the
+    // table shows scheduled tasks) is not acted on, even before the selection has caught up with the table.
+    runBulk(op, m_taskModel->filter(), ids, ids.size());
 }
 
 void MainWindow::runOnFilter(Bulk op)
 {
-    if (isReadOnly())
+    if (isReadOnly() || m_taskModel->totalCount() <= 0)
         return;
     const TaskFilter filter = m_taskModel->filter();
-    const qint64 count = m_taskModel->totalCount();
-    if (count <= 0)
+    const std::optional<TaskFilter> changed = BulkJob::changeable(jobOp(op), filter);
+    if (!changed) {
+        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(op)));
         return;
+    }
+    // The confirmation counts the tasks the action changes (a retry: the failed and cancelled ones, not every task
+    // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
+    m_preview = {++m_previewRequest, op, m_taskModel->generation()};
+    m_busyLabel->setText(tr("Counting\u2026"));
+    m_reader->post([request = m_preview.request, f = *changed](StoreReader* r) { r->fetchBulkCount(request, f); });
+}
+
+void MainWindow::onPreviewCounted(quint64 request, qint64 count)
+{
+    if (request != m_preview.request)
+        return; // asked again since
+    const Preview preview = std::exchange(m_preview, {});
+    m_busyLabel->clear();
+    if (preview.generation != m_taskModel->generation()) {
+        m_messageBar->showMessage(
+            MessageBar::Kind::Info, tr("The filter changed while the tasks were counted: nothing was done."));
+        return;
+    }
+    if (count < 0)
+        return; // the reader reported why (readFailed)
+    if (count == 0) {
+        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(preview.op)));
+        return;
+    }
+    const TaskFilter filter = m_taskModel->filter();
     const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
-    if (!confirm(tr("%1 \u2014 %2?\nThis runs in the background.").arg(verb(int(op), count), scope)))
+    const QString which = preview.op == Bulk::Retry ? tr(" that failed or was cancelled")
+        : preview.op == Bulk::Cancel                ? tr(" that is queued, scheduled or running")
+                                                    : tr(" but running ones");
+    if (!confirm(tr("%1 \u2014 %2%3?\nThis runs in the background.").arg(verb(int(preview.op), count), scope, which)))
         return;
-    runBulk(op, filter, {}, count);
+    runBulk(preview.op, filter, {}, count);
 }
 
 void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count)
@@ -659,10 +732,7 @@ void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>&
         return;
     }
     const QString what = verb(int(op), count);
-    const auto jobOp = op == Bulk::Retry ? BulkJob::Op::Retry
-        : op == Bulk::Cancel             ? BulkJob::Op::Cancel
-                                         : BulkJob::Op::Delete;
-    m_bulk = new BulkJob(m_engine, jobOp, filter, ids, this);
+    m_bulk = new BulkJob(m_engine, jobOp(op), filter, ids, this);
     m_bulkLabel->setText(tr("%1\u2026").arg(what));
     m_bulkBar->setRange(0, 0); // until the first chunk says how many there are
     for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
@@ -693,6 +763,7 @@ void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>&
             m_queueModel->reload();
             m_inspector->reload();
         });
+    Q_EMIT bulkStarted(m_bulk);
     m_bulk->start();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bulkjob.h"
 #include "core/task.h"
 
 #include <QMainWindow>
@@ -22,7 +23,6 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
-class BulkJob;
 class ExportDialog;
 class FilterBar;
 class MessageBar;
@@ -81,6 +81,10 @@ public:
     // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
     ExportDialog* showExportDialog();
 
+Q_SIGNALS:
+    // A bulk action starts, once confirmed (for one on the filter, after the count of what it changes has come).
+    void bulkStarted(qd::ui::BulkJob* job);
+
 protected:
     void showEvent(QShowEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
@@ -94,12 +98,18 @@ private:
     void restoreSettings();
     void updateActions();
     void updateStatus();
+    void tickAges(); // once a second: the age columns of the rows on screen
     void updateRecentMenu();
     void applyFilter(const TaskFilter& filter);
 
     void runOnSelection(Bulk op);
     void runOnFilter(Bulk op);
     void runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count);
+    void onPreviewCounted(quint64 request, qint64 count);
+    static BulkJob::Op jobOp(Bulk op)
+    {
+        return op == Bulk::Retry ? BulkJob::Op::Retry : op == Bulk::Cancel ? BulkJob::Op::Cancel : BulkJob::Op::Delete;
+    }
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
@@ -136,6 +146,14 @@ private:
     QLabel* m_bulkLabel = nullptr;
     QProgressBar* m_bulkBar = nullptr;
     QToolButton* m_bulkStop = nullptr;
+    // A bulk action on the filter waiting for the count of the tasks it would change (request 0: none).
+    struct Preview {
+        quint64 request = 0;
+        Bulk op = Bulk::Retry;
+        quint64 generation = 0; // of the table's query: a filter changed meanwhile makes the count meaningless
+    };
+    Preview m_preview;
+    quint64 m_previewRequest = 0;
 
     QHash<QString, QAction*> m_actions;
     QList<QAction*> m_writeActions;

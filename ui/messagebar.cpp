@@ -2,7 +2,10 @@
 
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QEvent>
 #include <QToolButton>
+
+#include <algorithm>
 
 namespace qd::ui {
 
@@ -11,7 +14,10 @@ MessageBar::MessageBar(QWidget* parent)
     , m_label(new QLabel(this))
 {
     setFrameShape(QFrame::StyledPanel);
-    m_label->setWordWrap(true);
+    // One line, whatever the text: a wrapped message would make the strip, and the table under it, move.
+    m_label->setWordWrap(false);
+    m_label->setTextFormat(Qt::PlainText);
+    m_label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* close = new QToolButton(this);
     close->setText(QStringLiteral("\u2715"));
@@ -21,17 +27,39 @@ MessageBar::MessageBar(QWidget* parent)
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(8, 4, 4, 4);
     layout->addWidget(m_label, 1);
+    m_label->installEventFilter(this);
     layout->addWidget(close);
     m_hideTimer.setSingleShot(true);
     m_hideTimer.setInterval(6000);
     connect(&m_hideTimer, &QTimer::timeout, this, &QWidget::hide);
+    // The same height shown or hidden, in either style: the layout keeps the place of the hidden strip.
+    setFixedHeight(sizeHint().height());
+    QSizePolicy policy = sizePolicy();
+    policy.setRetainSizeWhenHidden(true);
+    setSizePolicy(policy);
     hide();
+}
+
+bool MessageBar::eventFilter(QObject* watched, QEvent* event)
+{
+    // The label's width is the room for the text: known once the strip's layout has placed it.
+    if (watched == m_label && event->type() == QEvent::Resize)
+        elide();
+    return QFrame::eventFilter(watched, event);
+}
+
+void MessageBar::elide()
+{
+    const QString oneLine = QString(m_text).replace(QLatin1Char('\n'), QLatin1Char(' '));
+    m_label->setText(m_label->fontMetrics().elidedText(oneLine, Qt::ElideRight, std::max(0, m_label->width())));
+    m_label->setToolTip(m_label->text() == oneLine ? QString() : m_text);
 }
 
 void MessageBar::showMessage(Kind kind, const QString& text)
 {
     m_kind = kind;
-    m_label->setText(text);
+    m_text = text;
+    elide();
     setStyleSheet(kind == Kind::Error
             ? QStringLiteral(
                 "qd--ui--MessageBar { background: #fdecea; border: 1px solid #d62728; } QLabel { color: #8b0000; }")
@@ -42,11 +70,6 @@ void MessageBar::showMessage(Kind kind, const QString& text)
         m_hideTimer.start();
     else
         m_hideTimer.stop();
-}
-
-QString MessageBar::text() const
-{
-    return m_label->text();
 }
 
 } // namespace qd::ui

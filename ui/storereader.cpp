@@ -2,6 +2,8 @@
 
 #include "core/taskstore.h"
 
+#include <QSet>
+
 #include <algorithm>
 
 namespace qd::ui {
@@ -164,6 +166,51 @@ void StoreReader::fetchRowIds(
         }
     }
     Q_EMIT rowIdsFetched(requestId, ids, true);
+}
+
+void StoreReader::fetchMatchingIds(quint64 requestId, const TaskFilter& filter, const QList<qint64>& ids)
+{
+    auto* s = store();
+    if (!s) {
+        Q_EMIT matchingIdsFetched(requestId, {}, false);
+        return;
+    }
+    // A filter that names ids of its own narrows the answer to them.
+    const QSet<qint64> allowed(filter.ids.cbegin(), filter.ids.cend());
+    QList<qint64> wanted;
+    for (qint64 id : ids) {
+        if (allowed.isEmpty() || allowed.contains(id))
+            wanted.append(id);
+    }
+    constexpr qsizetype chunk = 1000; // ids per query: the same bound as a bulk job's chunks
+    QList<qint64> matching;
+    for (qsizetype start = 0; start < wanted.size(); start += chunk) {
+        TaskFilter f = filter;
+        f.ids = wanted.mid(start, chunk);
+        const Status read = s->forEachTask(f, [&matching](const Task& t) {
+            matching.append(t.id);
+            return true;
+        });
+        if (!read) {
+            Q_EMIT readFailed(read.errorString());
+            Q_EMIT matchingIdsFetched(requestId, matching, false);
+            return;
+        }
+    }
+    Q_EMIT matchingIdsFetched(requestId, matching, true);
+}
+
+void StoreReader::fetchBulkCount(quint64 requestId, const TaskFilter& filter)
+{
+    auto* s = store();
+    if (!s) {
+        Q_EMIT bulkCountFetched(requestId, -1);
+        return;
+    }
+    auto count = s->countTasks(filter);
+    if (!count)
+        Q_EMIT readFailed(count.errorString());
+    Q_EMIT bulkCountFetched(requestId, count ? *count : -1);
 }
 
 } // namespace qd::ui

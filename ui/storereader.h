@@ -41,6 +41,11 @@ public:
     // in one streaming pass instead of by OFFSET.
     void fetchRowIds(
         quint64 requestId, const qd::TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges, qint64 total);
+    // Which of `ids` still match `filter`, for a selection after a live refresh: a selected task that left the
+    // filter (cancelled while the table shows scheduled tasks) must leave the selection. Read in chunks of ids.
+    void fetchMatchingIds(quint64 requestId, const qd::TaskFilter& filter, const QList<qint64>& ids);
+    // How many tasks match `filter` (a bulk action's preview); -1 when reading failed (readFailed says why).
+    void fetchBulkCount(quint64 requestId, const qd::TaskFilter& filter);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
     void closeStore();
@@ -55,6 +60,9 @@ Q_SIGNALS:
     void typesFetched(const QStringList& types);
     // complete is false when reading failed (readFailed says why): the ids are then only part of the rows.
     void rowIdsFetched(quint64 requestId, const QList<qint64>& ids, bool complete);
+    // complete is false when reading failed: `matching` is then only part of the answer.
+    void matchingIdsFetched(quint64 requestId, const QList<qint64>& matching, bool complete);
+    void bulkCountFetched(quint64 requestId, qint64 count);
     void readFailed(const QString& message);
 
 private:

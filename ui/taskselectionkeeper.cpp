@@ -20,24 +20,40 @@ TaskSelectionKeeper::TaskSelectionKeeper(QTableView* view, TaskTableModel* model
     m_restoreTimer.setSingleShot(true);
     m_restoreTimer.setInterval(0);
     connect(&m_restoreTimer, &QTimer::timeout, this, &TaskSelectionKeeper::restore);
+    // The table changes up to 10 times a second under load: a few checks a second are enough.
+    m_checkTimer.setSingleShot(true);
+    m_checkTimer.setInterval(200);
+    connect(&m_checkTimer, &QTimer::timeout, this, &TaskSelectionKeeper::checkStillMatching);
 
     QItemSelectionModel* selection = view->selectionModel();
     connect(selection, &QItemSelectionModel::selectionChanged, this, &TaskSelectionKeeper::onSelectionChanged);
     connect(selection, &QItemSelectionModel::currentChanged, this, &TaskSelectionKeeper::onCurrentChanged);
-    connect(model, &QAbstractItemModel::dataChanged, this, &TaskSelectionKeeper::scheduleRestore);
-    connect(model, &QAbstractItemModel::rowsInserted, this, &TaskSelectionKeeper::scheduleRestore);
-    connect(model, &QAbstractItemModel::rowsRemoved, this, &TaskSelectionKeeper::scheduleRestore);
+    for (auto changed : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved}) {
+        connect(model, changed, this, [this] {
+            scheduleRestore();
+            scheduleCheck();
+        });
+    }
+    connect(model, &QAbstractItemModel::dataChanged, this, [this] {
+        scheduleRestore();
+        scheduleCheck();
+    });
     connect(model, &QAbstractItemModel::modelReset, this, [this] {
         // Qt cleared the selection without telling: so do we (see the class comment).
         const bool had = !m_ids.isEmpty() || !m_pending.isEmpty();
         m_ids.clear();
         m_currentId = 0;
         m_pending.clear();
+        m_checkTimer.stop();
+        m_checkRequest = 0;
+        m_checkSent.clear();
+        m_checkQueued = false;
         notifyReady();
         if (had)
             Q_EMIT selectionIdsChanged(0);
     });
     connect(reader->reader(), &StoreReader::rowIdsFetched, this, &TaskSelectionKeeper::onRowIds);
+    connect(reader->reader(), &StoreReader::matchingIdsFetched, this, &TaskSelectionKeeper::onMatchingIds);
 }
 
 QList<qint64> TaskSelectionKeeper::selectedIds() const
@@ -211,6 +227,53 @@ void TaskSelectionKeeper::restore()
             m_model->index(currentRow, std::max(0, current.column())), QItemSelectionModel::NoUpdate);
     m_view->setAutoScroll(autoScroll);
     m_applying = false;
+}
+
+void TaskSelectionKeeper::scheduleCheck()
+{
+    if (m_ids.isEmpty())
+        return;
+    if (m_checkRequest != 0) {
+        m_checkQueued = true; // one more after the one in flight, not one per change
+        return;
+    }
+    if (!m_checkTimer.isActive())
+        m_checkTimer.start();
+}
+
+void TaskSelectionKeeper::checkStillMatching()
+{
+    if (m_ids.isEmpty() || m_checkRequest != 0)
+        return;
+    m_checkQueued = false;
+    m_checkSent = m_ids;
+    m_checkRequest = ++m_nextRequest;
+    m_reader->post([id = m_checkRequest, filter = m_model->filter(), ids = selectedIds()](
+                       StoreReader* r) { r->fetchMatchingIds(id, filter, ids); });
+}
+
+void TaskSelectionKeeper::onMatchingIds(quint64 requestId, const QList<qint64>& matching, bool complete)
+{
+    if (requestId == 0 || requestId != m_checkRequest)
+        return; // sent before a reset: the selection it was about is gone
+    m_checkRequest = 0;
+    const QSet<qint64> sent = std::exchange(m_checkSent, {});
+    if (complete) {
+        // Only ids that were asked about and did not match: ids selected since are the admin's latest word.
+        QSet<qint64> left = sent;
+        for (qint64 id : matching)
+            left.remove(id);
+        qsizetype removed = 0;
+        for (qint64 id : std::as_const(left))
+            removed += m_ids.remove(id) ? 1 : 0;
+        if (removed > 0) {
+            Q_EMIT selectionIdsChanged(int(m_ids.size()));
+            if (!m_restoreTimer.isActive())
+                m_restoreTimer.start(); // rows still showing such a task (a page not yet refreshed) are unselected
+        }
+    }
+    if (std::exchange(m_checkQueued, false))
+        scheduleCheck();
 }
 
 } // namespace qd::ui

@@ -22,7 +22,11 @@ class TaskTableModel;
 // comes, those rows keep their row selection and idsReady() is false.
 //
 // A filter or sort change resets the table and with it the selection (Qt clears it on reset): ids that are no longer
-// shown are never acted on behind the admin's back.
+// shown are never acted on behind the admin's back. Tasks also leave the filter by themselves (a selected scheduled
+// task is cancelled while the table shows scheduled ones): after the table changes, the selected ids are checked
+// against the filter in the background (at most one check in flight, a few a second), and those that no longer
+// match leave the selection. Actions on the selection are restricted to the filter as well (see MainWindow), so the
+// moment before the check answers cannot act on a hidden task either.
 //
 // Thread contract: GUI thread only; the id resolution runs on the given reader thread.
 class TaskSelectionKeeper : public QObject {
@@ -56,6 +60,9 @@ private:
     void resolve(const QList<std::pair<int, int>>& runs, bool add);
     void onRowIds(quint64 requestId, const QList<qint64>& ids, bool complete);
     void notifyReady();
+    void scheduleCheck();
+    void checkStillMatching();
+    void onMatchingIds(quint64 requestId, const QList<qint64>& matching, bool complete);
 
     QTableView* m_view;
     TaskTableModel* m_model;
@@ -67,6 +74,12 @@ private:
     QList<std::pair<QPointer<QObject>, std::function<void()>>> m_waiting;
     bool m_applying = false;
     QTimer m_restoreTimer;
+    // The check that the selected ids still match the filter: the ids sent, and the request they went with (0: none
+    // in flight; answers to older requests, sent before a reset, are dropped).
+    QTimer m_checkTimer;
+    quint64 m_checkRequest = 0;
+    QSet<qint64> m_checkSent;
+    bool m_checkQueued = false;
 };
 
 } // namespace qd::ui

@@ -184,23 +184,30 @@ private Q_SLOTS:
         MainWindow window(engine);
         loadFirstRows(window, 4500);
         window.setConfirmHandler([](const QString&) { return true; });
-        window.action(QStringLiteral("retryMatching"))->trigger();
-        BulkJob* job = window.bulkJob();
-        QVERIFY(job);
-        QSignalSpy progress(job, &BulkJob::progressed);
-        QSignalSpy finished(job, &BulkJob::finished);
-        QVERIFY(window.findChild<QProgressBar*>(QStringLiteral("bulkProgress"))->isVisible());
+        // The job starts once the tasks it changes are counted (off the GUI thread): watch it from its start.
+        std::unique_ptr<QSignalSpy> progress;
+        std::unique_ptr<QSignalSpy> finishedSpy;
         bool grabbed = false;
-        connect(job, &BulkJob::progressed, &window, [&] {
-            if (!std::exchange(grabbed, true))
-                window.grab().save(QStringLiteral("/tmp/qd-ui2-bulk-progress.png"));
+        bool barShown = false;
+        connect(&window, &MainWindow::bulkStarted, this, [&](BulkJob* job) {
+            progress = std::make_unique<QSignalSpy>(job, &BulkJob::progressed);
+            finishedSpy = std::make_unique<QSignalSpy>(job, &BulkJob::finished);
+            barShown = window.findChild<QProgressBar*>(QStringLiteral("bulkProgress"))->isVisible();
+            connect(job, &BulkJob::progressed, &window, [&] {
+                if (!std::exchange(grabbed, true))
+                    window.grab().save(QStringLiteral("/tmp/qd-ui2-bulk-progress.png"));
+            });
         });
+        window.action(QStringLiteral("retryMatching"))->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(finishedSpy, test::backgroundTimeoutMs);
+        QSignalSpy& finished = *finishedSpy;
+        QVERIFY(barShown);
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 60000);
         QCOMPARE(finished.first().at(0).toBool(), true);
         QCOMPARE(finished.first().at(2).toLongLong(), qint64(4500));
-        QCOMPARE(progress.size(), 5); // 4500 ids in chunks of 1000
-        QCOMPARE(progress.last().at(0).toLongLong(), qint64(4500));
-        QCOMPARE(progress.last().at(1).toLongLong(), qint64(4500));
+        QCOMPARE(progress->size(), 5); // 4500 ids in chunks of 1000
+        QCOMPARE(progress->last().at(0).toLongLong(), qint64(4500));
+        QCOMPARE(progress->last().at(1).toLongLong(), qint64(4500));
         QCOMPARE(countIn(*engine, TaskState::Queued), qint64(4500));
         QTRY_VERIFY(!window.bulkJob());
         QVERIFY(!window.findChild<QProgressBar*>(QStringLiteral("bulkProgress"))->isVisible());
@@ -220,6 +227,90 @@ private Q_SLOTS:
         QCOMPARE(finished.first().at(0).toBool(), false);
         QCOMPARE(finished.first().at(1).toBool(), true);
         QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(0));
+    }
+
+    // Issue 17: filtered to scheduled tasks, a selected task is cancelled: its row leaves the view, and the task leaves
+    // the selection with it (no "1 selected" of a task the admin cannot see, nothing for Retry or Delete to act on).
+    void selectionFollowsTheFilterWhenATaskLeavesIt()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QList<NewTask> tasks = test::makeTasks(20);
+        for (NewTask& t : tasks)
+            t.delayMs = 3'600'000;
+        QVERIFY(engine->enqueueBatch(test::makeTasks(10, 100)).ok());
+        QVERIFY(engine->enqueueBatch(tasks).ok());
+        MainWindow window(engine);
+        window.setConfirmHandler([](const QString&) { return true; });
+        loadFirstRows(window, 30);
+        TaskFilter scheduled;
+        scheduled.states = {TaskState::Scheduled};
+        window.taskModel()->setFilter(scheduled);
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(20));
+        QTRY_VERIFY(idAt(window, 0) > 0);
+        const qint64 picked = idAt(window, 0);
+        selectRows(window, 0, 0);
+        QCOMPARE(window.selectedTaskIds(), QList<qint64> {picked});
+
+        window.action(QStringLiteral("cancelSelected"))->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(window.taskModel()->totalCount(), qint64(19), test::backgroundTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(window.selectedTaskIds().isEmpty(), test::backgroundTimeoutMs);
+        QVERIFY(window.taskView()->selectionModel()->selectedRows().isEmpty());
+        QVERIFY(!window.action(QStringLiteral("retrySelected"))->isEnabled());
+        QVERIFY(!window.action(QStringLiteral("deleteSelected"))->isEnabled());
+        // Ctrl+R now has nothing to retry: the hidden task stays cancelled.
+        window.action(QStringLiteral("retrySelected"))->trigger();
+        QTest::qWait(200);
+        QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(1));
+        QCOMPARE(countIn(*engine, TaskState::Queued), qint64(10));
+    }
+
+    // The moment before the selection has caught up (another admin cancelled a selected task, the table has not
+    // refreshed yet), an action on the selection still touches only tasks shown under the current filter.
+    void actionOnSelectionSparesTasksThatLeftTheFilter()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QList<NewTask> tasks = test::makeTasks(20);
+        for (NewTask& t : tasks)
+            t.delayMs = 3'600'000;
+        QVERIFY(engine->enqueueBatch(tasks).ok());
+        MainWindow window(engine);
+        QStringList asked;
+        window.setConfirmHandler([&](const QString& q) {
+            asked.append(q);
+            return true;
+        });
+        loadFirstRows(window, 20);
+        TaskFilter scheduled;
+        scheduled.states = {TaskState::Scheduled};
+        window.taskModel()->setFilter(scheduled);
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(20));
+        QTRY_VERIFY(idAt(window, 1) > 0);
+        const qint64 hidden = idAt(window, 0);
+        QVERIFY(idAt(window, 1) > 0);
+        selectRows(window, 0, 1);
+        QCOMPARE(window.selectedTaskIds().size(), 2);
+
+        // No event is processed between the cancel and the actions: the window has not heard of it.
+        TaskFilter one;
+        one.ids = {hidden};
+        QCOMPARE(engine->cancel(one).value(), qint64(1));
+        window.action(QStringLiteral("retrySelected"))->trigger();
+        QVERIFY(window.bulkJob());
+        QTRY_VERIFY_WITH_TIMEOUT(!window.bulkJob(), test::backgroundTimeoutMs);
+        QCOMPARE(countIn(*engine, TaskState::Queued), qint64(0)); // the hidden cancelled task was not retried
+        QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(1));
+
+        window.action(QStringLiteral("deleteSelected"))->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.bulkJob(), test::backgroundTimeoutMs);
+        // 20 scheduled, less the one cancelled by the other admin and the shown one deleted.
+        QTRY_COMPARE_WITH_TIMEOUT(window.taskModel()->totalCount(), qint64(18), test::backgroundTimeoutMs);
+        QCOMPARE(countIn(*engine, TaskState::Scheduled), qint64(18));
+        QCOMPARE(countIn(*engine, TaskState::Cancelled), qint64(1)); // the hidden task was not deleted
+        QCOMPARE(asked.size(), 2);
     }
 
     // A filter or sort change resets the table: the selection goes with it, so no hidden task is acted on.
