@@ -1,5 +1,6 @@
 #include "storeoptions.h"
 
+#include "diskreserve.h"
 #include "sqlerrors.h"
 
 #include <QDir>
@@ -153,6 +154,10 @@ bool moveDatabase(const QString& from, const QString& to, QString* why)
         if (QFileInfo::exists(oldFile) && !renameFile(oldFile, newFile, &ignored))
             QFile::remove(oldFile);
     }
+    // What QueueDesk keeps beside a database is made again at the new place: the disk reserve, and the folder of
+    // commit bells (whose files are of processes that have ended, as nobody has the database open).
+    QFile::remove(diskreserve::pathFor(from));
+    QDir(from + QLatin1String("-wake")).removeRecursively();
     return true;
 }
 

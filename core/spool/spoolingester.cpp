@@ -256,12 +256,12 @@ Status SpoolIngester::moveWithResult(const char* from, const char* to, const QBy
         return ioError(QStringLiteral("Cannot open the folders of %1").arg(m_config.dir), errno);
     const QByteArray temporary = ".qd-result-" + QByteArray::number(::getpid()) + ".tmp";
     for (int n = 0; n < 10'000; ++n) {
-        // NAME, then NAME.1, NAME.2... when a file of that name already went there.
+        // NAME, then NAME.1, NAME.2... when a file of that name already went there. A result without its file is
+        // this move's own, left by a process killed between the two renames below: it is written again in place.
         const QByteArray target = n == 0 ? name : name + '.' + QByteArray::number(n);
         const QByteArray resultName = target + ".result.json";
         struct stat st;
-        if (::fstatat(toDir.get(), target.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0
-            || ::fstatat(toDir.get(), resultName.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+        if (::fstatat(toDir.get(), target.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0)
             continue;
         // The result first: a crash after it leaves the file where it was, and the move is made again.
         const int out = ::openat(toDir.get(), temporary.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
