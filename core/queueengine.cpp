@@ -87,6 +87,12 @@ Result<qint64> QueueEngine::retry(const TaskFilter& filter)
         [&](TaskStore& store) { return store.retry(filter, nowMs()); }, EngineCore::Atomicity::ByItself);
 }
 
+Result<qint64> QueueEngine::runNow(const TaskFilter& filter)
+{
+    return m_core->call<qint64>(
+        [&](TaskStore& store) { return store.runNow(filter, nowMs()); }, EngineCore::Atomicity::ByItself);
+}
+
 Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
 {
     QList<qint64> running;

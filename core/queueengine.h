@@ -53,6 +53,7 @@ public:
     // One transaction for the whole batch: all are stored or none.
     Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks);
     Result<qint64> retry(const TaskFilter& filter);
+    Result<qint64> runNow(const TaskFilter& filter); // scheduled -> queued at once
     Result<qint64> cancel(const TaskFilter& filter);
     Result<qint64> purge(const TaskFilter& filter);
     // An empty queue name pauses or resumes every queue.

@@ -1559,6 +1559,22 @@ Result<qint64> TaskStore::retry(const TaskFilter& filter, qint64 now)
     return total;
 }
 
+Result<qint64> TaskStore::runNow(const TaskFilter& filter, qint64 now)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        auto n = transitionMatching(filter, TaskState::Scheduled, QStringLiteral("run_at = ?"), {now},
+            TaskState::Queued, QStringLiteral("ready"), QStringLiteral("run now by an admin"), now);
+        if (!n)
+            return n.error();
+        total = *n;
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
 Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning)
 {
     qint64 total = 0;

@@ -109,6 +109,9 @@ public:
 
     // Failed or cancelled tasks back to queued with a fresh attempt budget. Returns how many.
     Result<qint64> retry(const TaskFilter& filter, qint64 now);
+    // Scheduled tasks (delayed, or waiting for a retry) made ready at once, their attempts as they are. Returns how
+    // many.
+    Result<qint64> runNow(const TaskFilter& filter, qint64 now);
     // Queued and scheduled tasks are cancelled at once; running ones get a cancellation request.
     // Returns how many were cancelled or flagged; `flaggedRunning` receives the ids of running ones.
     Result<qint64> cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning = nullptr);

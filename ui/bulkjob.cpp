@@ -31,6 +31,9 @@ std::optional<TaskFilter> BulkJob::changeable(Op op, const TaskFilter& filter)
     case Op::Delete:
         states = {TaskState::Queued, TaskState::Scheduled, TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
         break;
+    case Op::RunNow:
+        states = {TaskState::Scheduled};
+        break;
     }
     if (!filter.states.isEmpty())
         states.removeIf([&filter](TaskState s) { return !filter.states.contains(s); });
@@ -107,6 +110,7 @@ void BulkJob::start()
                 chunk.ids = targets.mid(start, chunkSize);
                 const Result<qint64> done = op == Op::Retry ? engine->retry(chunk)
                     : op == Op::Cancel                      ? engine->cancel(chunk)
+                    : op == Op::RunNow                      ? engine->runNow(chunk)
                                                             : engine->purge(chunk);
                 if (!done) {
                     outcome.ok = false;

@@ -15,7 +15,7 @@ class QueueEngine;
 
 namespace qd::ui {
 
-// Retries, cancels or deletes many tasks in the background with progress and a way to stop. The tasks are the
+// Retries, cancels, deletes or runs now (scheduled tasks made ready) many tasks in the background with progress and a way to stop. The tasks are the
 // given ids, or, when none are given, every task matching the filter at the start that the operation changes (see
 // changeable(): a retry reads only the failed and cancelled ones, so its progress counts what it changes) (their ids are read first on a
 // connection of the job's own). The engine is then called in chunks of `chunkSize` ids, each chunk still
@@ -28,7 +28,7 @@ namespace qd::ui {
 class BulkJob : public QObject {
     Q_OBJECT
 public:
-    enum class Op { Retry, Cancel, Delete };
+    enum class Op { Retry, Cancel, Delete, RunNow };
     static constexpr int chunkSize = 1000;
 
     BulkJob(
@@ -36,7 +36,7 @@ public:
     ~BulkJob() override;
 
     // `filter` narrowed to the tasks `op` changes: retry takes failed and cancelled tasks, cancel queued, scheduled
-    // and running ones, delete every task but running ones (as the engine does). Empty when the filter only shows
+    // and running ones, delete every task but running ones, run now scheduled ones (as the engine does). Empty when the filter only shows
     // tasks the operation leaves alone. What a bulk action's confirmation counts, so it previews what it changes.
     static std::optional<TaskFilter> changeable(Op op, const TaskFilter& filter);
 

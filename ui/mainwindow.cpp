@@ -59,6 +59,8 @@ QString verb(int op, qint64 n)
         return MainWindow::tr("Retry %1 task(s)").arg(formatCount(n));
     case 1:
         return MainWindow::tr("Cancel %1 task(s)").arg(formatCount(n));
+    case 3:
+        return MainWindow::tr("Run %1 task(s) now").arg(formatCount(n));
     default:
         return MainWindow::tr("Delete %1 task(s)").arg(formatCount(n));
     }
@@ -72,6 +74,8 @@ QString nothingToDo(int op)
         return MainWindow::tr("Nothing to retry: no task matching the filter failed or was cancelled.");
     case 1:
         return MainWindow::tr("Nothing to cancel: no task matching the filter is queued, scheduled or running.");
+    case 3:
+        return MainWindow::tr("Nothing to run now: no task matching the filter is scheduled.");
     default:
         return MainWindow::tr("Nothing to delete: every task matching the filter is running.");
     }
@@ -253,6 +257,9 @@ void MainWindow::createActions()
         [this] { showEnqueueDialog(); });
     addAction(QStringLiteral("retrySelected"), tr("&Retry selected"), QKeySequence(tr("Ctrl+R")), true,
         [this] { runOnSelection(Bulk::Retry); });
+    // A scheduled task (delayed, or waiting for its next attempt) is not retried but made ready at once.
+    addAction(QStringLiteral("runNowSelected"), tr("Run &now"), QKeySequence(tr("Ctrl+Shift+Return")), true,
+        [this] { runOnSelection(Bulk::RunNow); });
     addAction(QStringLiteral("cancelSelected"), tr("&Cancel selected"), QKeySequence(tr("Ctrl+K")), true,
         [this] { runOnSelection(Bulk::Cancel); });
     addAction(QStringLiteral("deleteSelected"), tr("&Delete selected"), QKeySequence::Delete, true,
@@ -316,7 +323,7 @@ void MainWindow::createWidgets()
             m_taskView->horizontalHeader()->setSortIndicator(
                 current, q.descending ? Qt::DescendingOrder : Qt::AscendingOrder);
         });
-    for (const char* name : {"retrySelected", "cancelSelected", "deleteSelected"})
+    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
         m_taskView->addAction(action(QLatin1String(name)));
     auto* separator = new QAction(this);
     separator->setSeparator(true);
@@ -458,7 +465,7 @@ void MainWindow::createWidgets()
     auto* toolbar = addToolBar(tr("Actions"));
     toolbar->setObjectName(QStringLiteral("actionsToolbar"));
     toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    for (const char* name : {"enqueue", "retrySelected", "cancelSelected", "deleteSelected"})
+    for (const char* name : {"enqueue", "retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
         toolbar->addAction(action(QLatin1String(name)));
     toolbar->addSeparator();
     for (const char* name : {"pauseQueue", "resumeQueue", "pauseAll", "resumeAll"})
@@ -490,7 +497,7 @@ void MainWindow::createMenus()
     QMenu* tasks = menuBar()->addMenu(tr("&Tasks"));
     tasks->addAction(action(QStringLiteral("enqueue")));
     tasks->addSeparator();
-    for (const char* name : {"retrySelected", "cancelSelected", "deleteSelected"})
+    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
         tasks->addAction(action(QLatin1String(name)));
     tasks->addSeparator();
     for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
@@ -574,7 +581,7 @@ void MainWindow::updateActions()
         a->setEnabled(writable);
     if (!writable)
         return;
-    for (const char* name : {"retrySelected", "cancelSelected", "deleteSelected"})
+    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
         action(QLatin1String(name))->setEnabled(hasSelection);
     for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
         action(QLatin1String(name))->setEnabled(hasMatches);
@@ -718,6 +725,7 @@ void MainWindow::onPreviewCounted(quint64 request, qint64 count)
     const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
     const QString which = preview.op == Bulk::Retry ? tr(" that failed or was cancelled")
         : preview.op == Bulk::Cancel                ? tr(" that is queued, scheduled or running")
+        : preview.op == Bulk::RunNow                ? tr(" that is scheduled")
                                                     : tr(" but running ones");
     if (!confirm(tr("%1 \u2014 %2%3?\nThis runs in the background.").arg(verb(int(preview.op), count), scope, which)))
         return;

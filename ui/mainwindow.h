@@ -90,7 +90,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    enum class Bulk { Retry, Cancel, Delete };
+    enum class Bulk { Retry, Cancel, Delete, RunNow };
 
     void createActions();
     void createMenus();
@@ -108,7 +108,17 @@ private:
     void onPreviewCounted(quint64 request, qint64 count);
     static BulkJob::Op jobOp(Bulk op)
     {
-        return op == Bulk::Retry ? BulkJob::Op::Retry : op == Bulk::Cancel ? BulkJob::Op::Cancel : BulkJob::Op::Delete;
+        switch (op) {
+        case Bulk::Retry:
+            return BulkJob::Op::Retry;
+        case Bulk::Cancel:
+            return BulkJob::Op::Cancel;
+        case Bulk::RunNow:
+            return BulkJob::Op::RunNow;
+        case Bulk::Delete:
+            break;
+        }
+        return BulkJob::Op::Delete;
     }
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void expiredLeaseWithoutAttemptsLeftFails();
     void renewLeasesReportsCancelRequests();
     void retryBringsFailedAndCancelledBack();
+    void runNowMakesScheduledTasksReady();
     void cancelStopsQueuedAndFlagsRunning();
     void purgeDeletesTasksAndHistoryButNeverRunning();
     void pauseResumeAndConcurrencyArePersisted();
@@ -522,6 +523,27 @@ void TestTaskStore::retryBringsFailedAndCancelledBack()
     QCOMPARE(m_store->taskWithEvents(ids->at(0).id)->events.last().kind, QStringLiteral("retried"));
     // Queued tasks are not "retried".
     QCOMPARE(*m_store->retry({}, m_now + 2), 0);
+}
+
+void TestTaskStore::runNowMakesScheduledTasksReady()
+{
+    NewTask later = task();
+    later.delayMs = 3'600'000;
+    auto ids = m_store->enqueue({later, later, task()}, m_now);
+    QVERIFY(ids);
+    TaskFilter first;
+    first.ids = {ids->at(0).id, ids->at(2).id}; // the third is queued already: not "run now"
+    QCOMPARE(*m_store->runNow(first, m_now + 5), 1);
+    const Task ready = *m_store->task(ids->at(0).id);
+    QCOMPARE(ready.state, TaskState::Queued);
+    QCOMPARE(ready.runAt, m_now + 5);
+    QCOMPARE(ready.attempts, 0);
+    QCOMPARE(m_store->taskWithEvents(ids->at(0).id)->events.last().detail, QStringLiteral("run now by an admin"));
+    QCOMPARE(m_store->task(ids->at(1).id)->state, TaskState::Scheduled);
+    // It is claimed before the later one would have been due.
+    auto claimed = m_store->claim(QStringLiteral("default"), 5, QStringLiteral("w"), 1000, m_now + 6);
+    QVERIFY(claimed);
+    QCOMPARE(claimed->size(), 2);
 }
 
 void TestTaskStore::cancelStopsQueuedAndFlagsRunning()

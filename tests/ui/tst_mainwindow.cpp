@@ -108,6 +108,35 @@ private Q_SLOTS:
             QStringLiteral("queued"));
     }
 
+    // Retry does nothing to a scheduled task; Run now makes it ready at once.
+    void runNowSelectionMakesScheduledTasksReady()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QList<NewTask> later = test::makeTasks(10);
+        for (NewTask& t : later)
+            t.delayMs = 3'600'000;
+        QVERIFY(engine->enqueueBatch(later).ok());
+        QCOMPARE(countIn(*engine, TaskState::Scheduled), qint64(10));
+
+        MainWindow window(engine);
+        QStringList questions;
+        window.setConfirmHandler([&](const QString& q) {
+            questions.append(q);
+            return true;
+        });
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        selectRows(window, 3);
+        QVERIFY(window.action(QStringLiteral("runNowSelected"))->isEnabled());
+        window.action(QStringLiteral("runNowSelected"))->trigger();
+        QCOMPARE(questions.size(), 1);
+        QVERIFY2(questions.first().contains(QLatin1String("Run 3 task(s) now")), qPrintable(questions.first()));
+        QTRY_COMPARE_WITH_TIMEOUT(countIn(*engine, TaskState::Queued), qint64(3), test::backgroundTimeoutMs);
+        QCOMPARE(countIn(*engine, TaskState::Scheduled), qint64(7));
+    }
+
     void bulkOnFilterConfirmsWithCount()
     {
         QTemporaryDir dir;
