@@ -1,109 +1,12 @@
 #include "cli_tasklineparser.h"
 
-#include "core/export/exportcodec.h"
-#include "core/queueengine.h"
-
-#include <QJsonDocument>
-#include <QJsonObject>
-
-#include <cmath>
-#include <limits>
+#include "core/taskjson.h"
 
 namespace qd::cli {
 
-namespace {
-
-Error invalid(const QString& message)
-{
-    return Error {ErrorCode::InvalidArgument, message};
-}
-
-// A JSON number that is a whole number in [min, max].
-std::optional<qint64> wholeNumber(const QJsonValue& value, qint64 min, qint64 max)
-{
-    if (!value.isDouble())
-        return std::nullopt;
-    const double d = value.toDouble();
-    if (std::trunc(d) != d || d < double(min) || d > double(max))
-        return std::nullopt;
-    return qint64(d);
-}
-
-} // namespace
-
 Result<NewTask> TaskLineParser::parse(const QByteArray& line, const HandlerRegistry& handlers)
 {
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(line, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return invalid(
-            QStringLiteral("not valid JSON (%1 at offset %2)").arg(parseError.errorString()).arg(parseError.offset));
-    if (!doc.isObject())
-        return invalid(QStringLiteral("expected a JSON object"));
-    const QJsonObject object = doc.object();
-
-    NewTask task;
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        const QString key = it.key();
-        const QJsonValue value = it.value();
-        if (key == u"queue") {
-            if (!value.isString())
-                return invalid(QStringLiteral("\"queue\" must be a string"));
-            task.queue = value.toString();
-        } else if (key == u"type") {
-            if (!value.isString())
-                return invalid(QStringLiteral("\"type\" must be a string"));
-            task.type = value.toString();
-        } else if (key == u"payload") {
-            if (value.isObject()) {
-                task.payload = QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-            } else if (value.isString()) {
-                const QJsonDocument inner = QJsonDocument::fromJson(value.toString().toUtf8());
-                if (!inner.isObject())
-                    return invalid(QStringLiteral("\"payload\" must be a JSON object"));
-                task.payload = inner.toJson(QJsonDocument::Compact);
-            } else {
-                return invalid(QStringLiteral("\"payload\" must be a JSON object"));
-            }
-        } else if (key == u"priority") {
-            const auto n = wholeNumber(value, 0, 100);
-            if (!n)
-                return invalid(QStringLiteral("\"priority\" must be a whole number from 0 to 100"));
-            task.priority = int(*n);
-        } else if (key == u"delayMs") {
-            const auto n = wholeNumber(value, 0, qint64(1) << 50);
-            if (!n)
-                return invalid(QStringLiteral("\"delayMs\" must be a whole number of milliseconds, not negative"));
-            task.delayMs = *n;
-        } else if (key == u"runAt") {
-            std::optional<qint64> at = value.isString() ? ExportCodec::parseIsoTime(value.toString())
-                                                        : wholeNumber(value, 1, qint64(1) << 50);
-            if (!at)
-                return invalid(QStringLiteral("\"runAt\" must be an ISO 8601 time or milliseconds since the epoch"));
-            task.runAt = *at;
-        } else if (key == u"maxAttempts") {
-            const auto n = wholeNumber(value, 0, 1'000'000);
-            if (!n)
-                return invalid(QStringLiteral("\"maxAttempts\" must be a whole number, not negative"));
-            task.maxAttempts = int(*n);
-        } else if (key == u"timeoutMs") {
-            const auto n = wholeNumber(value, 0, std::numeric_limits<int>::max());
-            if (!n)
-                return invalid(QStringLiteral("\"timeoutMs\" must be a whole number of milliseconds, not negative"));
-            task.timeoutMs = int(*n);
-        } else if (key == u"idempotencyKey") {
-            if (!value.isString() && !value.isNull())
-                return invalid(QStringLiteral("\"idempotencyKey\" must be a string"));
-            task.idempotencyKey = value.toString();
-        } else {
-            return invalid(QStringLiteral("unknown field \"%1\"").arg(key));
-        }
-    }
-    if (task.type.isEmpty())
-        return invalid(QStringLiteral("\"type\" is missing"));
-    if (std::optional<Error> error = validateNewTask(task, handlers))
-        return *error;
-    return task;
+    return parseTaskJson(line, handlers);
 }
 
 } // namespace qd::cli

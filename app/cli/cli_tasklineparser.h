@@ -11,10 +11,8 @@ class HandlerRegistry;
 
 namespace cli {
 
-// Turns one line of an enqueue file into a NewTask: a JSON object with the keys queue, type, payload (an object,
-// or a string holding one), priority, delayMs, runAt (ISO 8601 or ms since the epoch), maxAttempts, timeoutMs
-// and idempotencyKey. Unknown keys are rejected so that a typo does not silently drop a setting. The task is
-// also checked against the handler registry (validateNewTask). Thread contract: stateless, any thread.
+// Turns one line of an enqueue file into a NewTask (parseTaskJson, core/taskjson.h), and says how long a line and a
+// payload may be. Thread contract: stateless, any thread.
 class TaskLineParser {
 public:
     // The payload limit of validateNewTask (core/taskvalidation.cpp; tst_clilinereader checks the two agree).

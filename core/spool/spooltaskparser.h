@@ -11,11 +11,8 @@ namespace qd {
 class HandlerRegistry;
 
 // Reads the tasks of a spool's task files: a *.json file holds one JSON object, a *.jsonl file one object per
-// non-empty line, with the keys of `queuedesk-cli enqueue --file`: queue, type, payload (an object, or a string
-// holding one), priority, delayMs, runAt (ISO 8601 or ms since the epoch), maxAttempts, timeoutMs, idempotencyKey.
-// Unknown keys are rejected so that a typo does not silently drop a setting; every task is checked against the
-// handler registry (validateNewTask). Core's own copy: the CLI's TaskLineParser lives in app/cli, which core must
-// not link. Thread contract: stateless, any thread.
+// non-empty line, each as parseTaskJson() reads them (the keys of `queuedesk-cli enqueue --file`).
+// Thread contract: stateless, any thread.
 class SpoolTaskParser {
 public:
     static Result<NewTask> parseObject(const QByteArray& json, const HandlerRegistry& handlers);

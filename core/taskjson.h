@@ -1,0 +1,18 @@
+#pragma once
+
+#include "result.h"
+#include "task.h"
+
+#include <QByteArray>
+
+namespace qd {
+
+class HandlerRegistry;
+
+// One task written as JSON, as `queuedesk-cli enqueue --file` lines and spool task files hold them: an object with
+// the keys queue, type, payload (an object, or a string holding one), priority, delayMs, runAt (ISO 8601 or ms since
+// the epoch), maxAttempts, timeoutMs and idempotencyKey. Unknown keys are refused so that a typo does not silently
+// drop a setting, and the task is checked against the handler registry (validateNewTask). Stateless, any thread.
+Result<NewTask> parseTaskJson(const QByteArray& json, const HandlerRegistry& handlers);
+
+} // namespace qd
