@@ -44,6 +44,17 @@ EngineOptions optionsFor(const QString& path, Durability durability = Durability
     return options;
 }
 
+// An engine's options with `workers` workers and the latency probe handler recording into `recorder`.
+EngineOptions latencyOptions(const QString& path, int workers, LatencyRecorder& recorder)
+{
+    auto handlers = HandlerRegistry::createDefault();
+    handlers->add(std::make_unique<LatencyProbeHandler>(recorder));
+    EngineOptions options = optionsFor(path);
+    options.handlers = handlers;
+    options.workerCount = workers;
+    return options;
+}
+
 double offerLatencyProbes(QueueEngine& engine, double rate, int count);
 LatencyRun collectLatencies(LatencyRecorder& recorder, int count, LatencyRun run);
 
@@ -128,11 +139,7 @@ double engineDrainRate(const QString& path, int expected, int workers)
 LatencyRun engineLatency(const QString& path, double rate, double seconds, int workers, const QString& tweak)
 {
     LatencyRecorder recorder;
-    auto handlers = HandlerRegistry::createDefault();
-    handlers->add(std::make_unique<LatencyProbeHandler>(recorder));
-    EngineOptions options = optionsFor(path);
-    options.handlers = handlers;
-    options.workerCount = workers;
+    EngineOptions options = latencyOptions(path, workers, recorder);
     if (tweak == QLatin1String("nosample")) {
         options.sampleIntervalMs = 0;
         options.persistMetrics = false;
@@ -155,12 +162,7 @@ LatencyRun engineLatency(const QString& path, double rate, double seconds, int w
 LatencyRun crossProcessLatency(const QString& path, double rate, double seconds, int workers, const QString& producer)
 {
     LatencyRecorder recorder;
-    auto handlers = HandlerRegistry::createDefault();
-    handlers->add(std::make_unique<LatencyProbeHandler>(recorder));
-    EngineOptions options = optionsFor(path);
-    options.handlers = handlers;
-    options.workerCount = workers;
-    auto engine = openEngine(options);
+    auto engine = openEngine(latencyOptions(path, workers, recorder));
     const auto count = int(rate * seconds);
     QProcess child;
     child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -176,11 +178,7 @@ LatencyRun crossProcessLatency(const QString& path, double rate, double seconds,
 int runLatencyProducer(const QString& path, double rate, int count)
 {
     LatencyRecorder unused; // the handler is registered for validation only: this process runs no worker
-    auto handlers = HandlerRegistry::createDefault();
-    handlers->add(std::make_unique<LatencyProbeHandler>(unused));
-    EngineOptions options = optionsFor(path);
-    options.handlers = handlers;
-    options.workerCount = 0;
+    EngineOptions options = latencyOptions(path, 0, unused);
     options.sampleIntervalMs = 0;
     auto engine = openEngine(options);
     std::printf("%f\n", offerLatencyProbes(*engine, rate, count));

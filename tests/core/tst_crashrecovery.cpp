@@ -29,8 +29,19 @@ private Q_SLOTS:
 
 private:
     bool startWorker(QProcess& process, const QString& db, const QString& record, int leaseMs);
+    static EngineOptions producerOptions(const QString& db);
     QTemporaryDir m_dir;
 };
+
+// An engine that enqueues "record" tasks and runs none.
+EngineOptions TestCrashRecovery::producerOptions(const QString& db)
+{
+    EngineOptions options;
+    options.store.path = db;
+    options.handlers = registryWithRecord();
+    options.sampleIntervalMs = 0;
+    return options;
+}
 
 bool TestCrashRecovery::startWorker(QProcess& process, const QString& db, const QString& record, int leaseMs)
 {
@@ -121,11 +132,7 @@ void TestCrashRecovery::killedWorkersLoseNothing()
 void TestCrashRecovery::otherProcessPicksUpWithinASecond()
 {
     const QString db = m_dir.filePath(QStringLiteral("cross.db"));
-    EngineOptions options;
-    options.store.path = db;
-    options.handlers = registryWithRecord();
-    options.sampleIntervalMs = 0;
-    auto producer = QueueEngine::open(options);
+    auto producer = QueueEngine::open(producerOptions(db));
     QVERIFY(producer);
     QProcess worker;
     QVERIFY(startWorker(worker, db, m_dir.filePath(QStringLiteral("cross-runs.txt")), 30'000));
@@ -149,11 +156,7 @@ void TestCrashRecovery::otherProcessPicksUpWithinASecond()
 void TestCrashRecovery::otherProcessIsWokenByTheCommit()
 {
     const QString db = m_dir.filePath(QStringLiteral("wake.db"));
-    EngineOptions options;
-    options.store.path = db;
-    options.handlers = registryWithRecord();
-    options.sampleIntervalMs = 0;
-    auto producer = QueueEngine::open(options);
+    auto producer = QueueEngine::open(producerOptions(db));
     QVERIFY(producer);
     QProcess worker;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
