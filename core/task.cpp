@@ -15,4 +15,30 @@ bool isValidQueueName(const QString& name)
     return true;
 }
 
+std::optional<TaskFilter> changedBy(AdminAction action, const TaskFilter& filter)
+{
+    QList<TaskState> states;
+    switch (action) {
+    case AdminAction::Retry:
+        states = {TaskState::Failed, TaskState::Cancelled};
+        break;
+    case AdminAction::Cancel:
+        states = {TaskState::Queued, TaskState::Scheduled, TaskState::Running};
+        break;
+    case AdminAction::Purge:
+        states = {TaskState::Queued, TaskState::Scheduled, TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
+        break;
+    case AdminAction::RunNow:
+        states = {TaskState::Scheduled};
+        break;
+    }
+    if (!filter.states.isEmpty())
+        states.removeIf([&filter](TaskState s) { return !filter.states.contains(s); });
+    if (states.isEmpty())
+        return std::nullopt;
+    TaskFilter narrowed = filter;
+    narrowed.states = states;
+    return narrowed;
+}
+
 } // namespace qd

@@ -105,6 +105,14 @@ struct TaskFilter {
     }
 };
 
+// An admin's action on many tasks, and the states it changes as the engine applies it: retry takes failed and
+// cancelled tasks, cancel queued, scheduled and running ones (running ones are asked to stop), purge every task but
+// running ones, run now scheduled ones.
+enum class AdminAction { Retry, Cancel, Purge, RunNow };
+// `filter` narrowed to the tasks `action` changes, so that a preview (the window's confirmation, the CLI's
+// --dry-run) counts exactly those; empty when the filter only shows tasks the action leaves alone.
+std::optional<TaskFilter> changedBy(AdminAction action, const TaskFilter& filter);
+
 enum class TaskSortKey { Id, Queue, Type, State, Priority, Attempts, RunAt, FinishedAt };
 
 struct TaskQuery {

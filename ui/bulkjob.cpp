@@ -20,28 +20,17 @@ struct Outcome {
 
 std::optional<TaskFilter> BulkJob::changeable(Op op, const TaskFilter& filter)
 {
-    QList<TaskState> states;
     switch (op) {
     case Op::Retry:
-        states = {TaskState::Failed, TaskState::Cancelled};
-        break;
+        return changedBy(AdminAction::Retry, filter);
     case Op::Cancel:
-        states = {TaskState::Queued, TaskState::Scheduled, TaskState::Running};
-        break;
-    case Op::Delete:
-        states = {TaskState::Queued, TaskState::Scheduled, TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
-        break;
+        return changedBy(AdminAction::Cancel, filter);
     case Op::RunNow:
-        states = {TaskState::Scheduled};
+        return changedBy(AdminAction::RunNow, filter);
+    case Op::Delete:
         break;
     }
-    if (!filter.states.isEmpty())
-        states.removeIf([&filter](TaskState s) { return !filter.states.contains(s); });
-    if (states.isEmpty())
-        return std::nullopt;
-    TaskFilter narrowed = filter;
-    narrowed.states = states;
-    return narrowed;
+    return changedBy(AdminAction::Purge, filter);
 }
 
 BulkJob::BulkJob(std::shared_ptr<QueueEngine> engine, Op op, TaskFilter filter, QList<qint64> ids, QObject* parent)

@@ -15,13 +15,13 @@ class QueueEngine;
 
 namespace qd::ui {
 
-// Retries, cancels, deletes or runs now (scheduled tasks made ready) many tasks in the background with progress and a way to stop. The tasks are the
-// given ids, or, when none are given, every task matching the filter at the start that the operation changes (see
-// changeable(): a retry reads only the failed and cancelled ones, so its progress counts what it changes) (their ids are read first on a
-// connection of the job's own). The engine is then called in chunks of `chunkSize` ids, each chunk still
-// restricted by the filter, so a task that stopped matching in the meantime is left alone. Each chunk is one
-// transaction: a stop or an error leaves the chunks before it applied (the message says how many), and the
-// writer thread is never held by one huge transaction while workers wait to report.
+// Retries, cancels, deletes or runs now (scheduled tasks made ready) many tasks in the background, with progress and
+// a way to stop. The tasks are the given ids or, when none are given, every task matching the filter at the start
+// that the operation changes (changeable(): a retry reads only the failed and cancelled ones, so its progress counts
+// what it changes); their ids are read first on a connection of the job's own. The engine is then called in chunks
+// of `chunkSize` ids, each chunk still restricted by the filter, so a task that stopped matching in the meantime is
+// left alone. Each chunk is one transaction: a stop or an error leaves the chunks before it applied (the message
+// says how many), and the writer thread is never held by one huge transaction while workers wait to report.
 //
 // Thread contract: create, start, cancel and destroy on the GUI thread; signals arrive there (queued). The
 // destructor stops the job and waits for the chunk in progress.
@@ -35,9 +35,8 @@ public:
         std::shared_ptr<QueueEngine> engine, Op op, TaskFilter filter, QList<qint64> ids, QObject* parent = nullptr);
     ~BulkJob() override;
 
-    // `filter` narrowed to the tasks `op` changes: retry takes failed and cancelled tasks, cancel queued, scheduled
-    // and running ones, delete every task but running ones, run now scheduled ones (as the engine does). Empty when the filter only shows
-    // tasks the operation leaves alone. What a bulk action's confirmation counts, so it previews what it changes.
+    // `filter` narrowed to the tasks `op` changes (core's changedBy()); empty when the filter only shows tasks the
+    // operation leaves alone. What a bulk action's confirmation counts, so it previews what it changes.
     static std::optional<TaskFilter> changeable(Op op, const TaskFilter& filter);
 
     Op op() const { return m_op; }

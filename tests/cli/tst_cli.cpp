@@ -479,6 +479,18 @@ private Q_SLOTS:
         QCOMPARE(stateOf(b), QStringLiteral("queued"));
         QCOMPARE(cli({QStringLiteral("cancel"), QStringLiteral("424242")}).exitCode, 3);
 
+        // --dry-run counts what the command would change (a retry of every task: the one cancelled) and changes
+        // nothing; the real command then changes that many.
+        r = cli({QStringLiteral("--json"), QStringLiteral("retry"), QStringLiteral("--dry-run")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.json().value(QLatin1String("retried")).toInt(), 1);
+        QVERIFY(r.json().value(QLatin1String("dryRun")).toBool());
+        QCOMPARE(stateOf(a), QStringLiteral("cancelled"));
+        r = cli({QStringLiteral("--json"), QStringLiteral("purge"), QStringLiteral("--dry-run"), QStringLiteral("--queue"),
+            QStringLiteral("a")});
+        QCOMPARE(r.json().value(QLatin1String("purged")).toInt(), 2);
+        QCOMPARE(count(), 3);
+
         r = cli({QStringLiteral("--json"), QStringLiteral("retry"), QString::number(a)});
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.json().value(QLatin1String("retried")).toInt(), 1);
