@@ -46,7 +46,7 @@ class TestStatsPanel : public QObject {
     }
 
     // Every text Qt Charts draws on a chart (axis labels, title, legend), as shown.
-    static QStringList chartTexts(TimeSeriesChart& chart)
+    static QStringList chartTexts(const TimeSeriesChart& chart)
     {
         QStringList labels;
         auto* view = chart.findChild<QChartView*>();
@@ -227,6 +227,36 @@ private Q_SLOTS:
         QVERIFY(updated.wait(2000));
         QCOMPARE(panel.stateChart()->seriesPoints(0).size(), StatsPanel::liveCapacity);
         panel.grab().save(QStringLiteral("/tmp/qd-charts.png"));
+    }
+
+    // Tasks are counted in whole numbers: one queued task is not drawn against "0.5" and "1.5" labels.
+    void stateChartLabelsAreWholeNumbers()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 0, false, QStringLiteral("ui.db"), 0);
+        QVERIFY(engine);
+        ReaderThread reader(engine->options().store);
+        StatsPanel panel(engine.get(), &reader);
+        panel.setQueue(QStringLiteral("b"));
+        panel.resize(900, 300);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QSignalSpy updated(&panel, &StatsPanel::chartsUpdated);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (qint64 queued : {1, 3, 7}) {
+            panel.addSample(sample(now - 1000, queued, 0, 0));
+            QVERIFY(updated.wait(2000));
+            QTest::qWait(20);
+            QStringList numbers;
+            for (const QString& text : chartTexts(*panel.stateChart())) {
+                if (parseCompact(text))
+                    numbers.append(text);
+            }
+            QVERIFY2(numbers.size() >= 2, qPrintable(numbers.join(QLatin1Char(' '))));
+            for (const QString& number : std::as_const(numbers))
+                QVERIFY2(!number.contains(QLatin1Char('.')), qPrintable(numbers.join(QLatin1Char(' '))));
+        }
+        panel.grab().save(QStringLiteral("/tmp/qd-ui17-state-integers.png"));
     }
 
     // Save chart as PNG and SVG: the files are complete images of the chart with its series drawn in their colors.

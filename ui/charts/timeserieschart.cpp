@@ -348,6 +348,8 @@ void TimeSeriesChart::fitValueTicks()
             break;
         }
     }
+    if (m_integerValues && step != std::floor(step))
+        step = step < 1 ? 1 : 5 * magnitude; // 2.5 is the only other fraction: 5 is the next round step
     const int used = std::max(1, int(std::ceil(m_valueMax / step - 1e-9)));
     QStringList labels;
     for (int i = 0; i <= used; ++i)
@@ -360,6 +362,12 @@ void TimeSeriesChart::fitValueTicks()
     m_valueAxis->setRange(0, used * step);
     for (int i = 0; i <= used; ++i)
         m_valueAxis->append(labels.at(i), i * step);
+}
+
+void TimeSeriesChart::setIntegerValues(bool integer)
+{
+    m_integerValues = integer;
+    fitValueTicks();
 }
 
 void TimeSeriesChart::setValueSuffix(const QString& suffix)

@@ -45,6 +45,8 @@ public:
     // plot's height has room for: Qt Charts elides a label taller than its slot to "...", numbers never are.
     void fitValues(double minimumMax = 1.0);
     void setValueSuffix(const QString& suffix);
+    // Values that are counts (tasks): whole-number labels only, never "0.5".
+    void setIntegerValues(bool integer);
 
     QString title() const;
     // The chart as a raster image at `scale` times its on-screen size (crisp in reports).
@@ -97,6 +99,7 @@ private:
     QCategoryAxis* m_valueAxis;
     QList<Line> m_lines;
     double m_valueMax = 4; // the largest value the axis must show
+    bool m_integerValues = false;
     qint64 m_gapThresholdMs = 0;
 };
 
