@@ -141,9 +141,10 @@ QString EnqueueDialog::unavailableReason(const QString& type) const
     const std::optional<QString> refused = handler->validate(handler->payloadTemplate());
     if (!refused)
         return {};
-    if (type == QLatin1String("command")) {
+    if (type == QLatin1String("command") && refused->contains(QLatin1String("disabled"))) {
         // The handler's own text speaks of "settings"; there is no such screen, nor an option in queuedesk or
         // queuedesk-cli: only a program built on the QueueDesk library can enable it (CommandHandlerSettings).
+        // Enabled with an empty allow-list, it says so itself (below).
         return tr("Disabled: running programs from a queue is off in QueueDesk, and no option of queuedesk or "
                   "queuedesk-cli turns it on. A program built on the QueueDesk library can enable it, with an "
                   "allow-list of programs (CommandHandlerSettings).");

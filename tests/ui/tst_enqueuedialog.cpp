@@ -1,4 +1,5 @@
 #include "core/handlerregistry.h"
+#include "core/handlers/builtinhandlers.h"
 #include "ui/enqueuedialog.h"
 
 #include <QAbstractItemView>
@@ -84,6 +85,25 @@ private Q_SLOTS:
         if (QWidget* popup = box->view()->window(); popup && popup->isVisible())
             popup->grab().save(QStringLiteral("/tmp/qd-ui17-enqueue-types.png"));
         box->hidePopup();
+    }
+
+    // Enabled by the program that embeds the engine, `command` is an ordinary type; enabled with nothing allowed, it
+    // stays greyed, and the reason is the empty allow-list, not "off".
+    void commandEnabledByTheProgram()
+    {
+        HandlerRegistry enabled;
+        registerBuiltinHandlers(enabled, CommandHandlerSettings {true, {QStringLiteral("/usr/bin/true")}});
+        EnqueueDialog dialog(enabled, {});
+        QVERIFY(dialog.unavailableReason(QStringLiteral("command")).isEmpty());
+        dialog.setType(QStringLiteral("command"));
+        QVERIFY2(dialog.isInputValid(), qPrintable(dialog.validationMessage()));
+
+        HandlerRegistry nothingAllowed;
+        registerBuiltinHandlers(nothingAllowed, CommandHandlerSettings {true, {}});
+        EnqueueDialog empty(nothingAllowed, {});
+        const QString reason = empty.unavailableReason(QStringLiteral("command"));
+        QVERIFY2(reason.contains(QLatin1String("allow-list")) && !reason.contains(QLatin1String("is off")),
+            qPrintable(reason));
     }
 
     void opensOnTheLastTypeUsed()
