@@ -12,7 +12,9 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
+#include <QStandardItemModel>
 
 namespace qd::ui {
 
@@ -31,9 +33,31 @@ EnqueueDialog::EnqueueDialog(const HandlerRegistry& handlers, const QStringList&
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("Enqueue tasks"));
+    m_queue->setObjectName(QStringLiteral("queueBox"));
+    m_type->setObjectName(QStringLiteral("typeBox"));
     m_queue->setEditable(true);
     m_queue->addItems(queues.isEmpty() ? QStringList {QStringLiteral("default")} : queues);
     m_type->addItems(handlers.types());
+    // Types that cannot be enqueued stay in the list, so the admin learns they exist and why they are off.
+    auto* typeModel = qobject_cast<QStandardItemModel*>(m_type->model());
+    int firstAvailable = -1;
+    for (int i = 0; i < m_type->count(); ++i) {
+        const QString reason = unavailableReason(m_type->itemText(i));
+        if (reason.isEmpty()) {
+            if (firstAvailable < 0)
+                firstAvailable = i;
+            continue;
+        }
+        QStandardItem* item = typeModel->item(i);
+        item->setFlags(item->flags() & ~(Qt::ItemIsEnabled | Qt::ItemIsSelectable));
+        item->setToolTip(reason);
+    }
+    // The type used last time, if it can still be used; else the first that can (never a disabled one).
+    const int last = m_type->findText(QSettings().value(QLatin1String(lastTypeKey)).toString());
+    if (last >= 0 && unavailableReason(m_type->itemText(last)).isEmpty())
+        m_type->setCurrentIndex(last);
+    else if (firstAvailable >= 0)
+        m_type->setCurrentIndex(firstAvailable);
     m_description->setWordWrap(true);
     m_description->setStyleSheet(QStringLiteral("color: palette(mid);"));
     m_payload->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
@@ -61,8 +85,10 @@ EnqueueDialog::EnqueueDialog(const HandlerRegistry& handlers, const QStringList&
     form->addRow(m_buttons);
 
     connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
-        if (m_valid) // belt and braces: Enter in a field must not bypass a disabled OK
-            accept();
+        if (!m_valid) // belt and braces: Enter in a field must not bypass a disabled OK
+            return;
+        QSettings().setValue(QLatin1String(lastTypeKey), m_type->currentText());
+        accept();
     });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_type, &QComboBox::currentTextChanged, this, &EnqueueDialog::setType);
@@ -88,7 +114,8 @@ void EnqueueDialog::setType(const QString& type)
         return;
     }
     const TaskHandler* handler = m_handlers.find(type);
-    m_description->setText(handler ? handler->description() : QString());
+    // A disabled type's own description may point at settings QueueDesk does not have: the reason says it all.
+    m_description->setText(handler && unavailableReason(type).isEmpty() ? handler->description() : QString());
     if (handler)
         m_payload->setPlainText(
             QString::fromUtf8(QJsonDocument(handler->payloadTemplate()).toJson(QJsonDocument::Indented)));
@@ -103,6 +130,26 @@ void EnqueueDialog::setPayloadText(const QString& text)
 void EnqueueDialog::setCount(int count)
 {
     m_count->setValue(count);
+}
+
+QString EnqueueDialog::unavailableReason(const QString& type) const
+{
+    const TaskHandler* handler = m_handlers.find(type);
+    if (!handler)
+        return tr("No handler is registered for this type.");
+    // A handler that refuses its own template is off here: the core has no other way of saying so.
+    const std::optional<QString> refused = handler->validate(handler->payloadTemplate());
+    if (!refused)
+        return {};
+    if (type == QLatin1String("command") && refused->contains(QLatin1String("disabled"))) {
+        // The handler's own text speaks of "settings"; there is no such screen, nor an option in queuedesk or
+        // queuedesk-cli: only a program built on the QueueDesk library can enable it (CommandHandlerSettings).
+        // Enabled with an empty allow-list, it says so itself (below).
+        return tr("Disabled: running programs from a queue is off in QueueDesk, and no option of queuedesk or "
+                  "queuedesk-cli turns it on. A program built on the QueueDesk library can enable it, with an "
+                  "allow-list of programs (CommandHandlerSettings).");
+    }
+    return tr("Not available: %1").arg(*refused);
 }
 
 QString EnqueueDialog::validationMessage() const
@@ -136,6 +183,8 @@ void EnqueueDialog::validate()
     const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
     if (m_type->currentText().isEmpty()) {
         problem = tr("No task type is registered.");
+    } else if (const QString reason = unavailableReason(m_type->currentText()); !reason.isEmpty()) {
+        problem = reason;
     } else if (parseError.error != QJsonParseError::NoError) {
         // Line and column help more than a byte offset in a multi-line editor.
         const QByteArray before = text.left(parseError.offset);

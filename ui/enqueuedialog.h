@@ -18,6 +18,9 @@ namespace qd::ui {
 
 // Enqueue one task or a batch of identical ones. The payload is checked as the admin types (JSON syntax, then the
 // handler's own validation) and the reason is shown; OK stays disabled while anything is invalid.
+// It opens on the type enqueued last (remembered in QSettings, "enqueue/lastType"). A type that cannot be enqueued
+// here (its handler refuses its own template: `command` unless enabled) is greyed in the list, with the reason as
+// its tooltip, and is never the one it opens on.
 //
 // Thread contract: GUI thread only. It never writes: the caller enqueues tasks() in the background.
 class EnqueueDialog : public QDialog {
@@ -35,7 +38,11 @@ public:
     QList<NewTask> tasks() const;
     NewTask task() const;
 
+    // Why a type cannot be enqueued here, or "" when it can.
+    QString unavailableReason(const QString& type) const;
+
     static constexpr int maxCount = 100'000;
+    static constexpr auto lastTypeKey = "enqueue/lastType";
 
 private:
     void validate();

@@ -1,9 +1,17 @@
 #include "core/handlerregistry.h"
+#include "core/handlers/builtinhandlers.h"
 #include "ui/enqueuedialog.h"
 
+#include <QAbstractItemView>
+#include <QApplication>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QStandardItemModel>
+#include <QStandardPaths>
 #include <QTest>
 
 using namespace qd;
@@ -13,7 +21,118 @@ class TestEnqueueDialog : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() { m_handlers = HandlerRegistry::createDefault(); }
+    void initTestCase()
+    {
+        // The dialog remembers the last type in QSettings: never in the user's own settings.
+        QStandardPaths::setTestModeEnabled(true);
+        QApplication::setOrganizationName(QStringLiteral("QueueDeskTests"));
+        QApplication::setApplicationName(QStringLiteral("tst_enqueuedialog"));
+        QVERIFY2(QSettings().fileName().contains(QLatin1String("qttest")), qPrintable(QSettings().fileName()));
+        QSettings().clear();
+        m_handlers = HandlerRegistry::createDefault();
+    }
+
+    // Issue 17: the dialog opened on `command` (first in the sorted list, disabled by default), already red, telling
+    // the admin to enable it "in settings", a screen QueueDesk does not have.
+    void opensOnAnAvailableType()
+    {
+        QSettings().clear(); // a first use: no type remembered
+        EnqueueDialog dialog(*m_handlers, {});
+        auto* box = typeBox(dialog);
+        QVERIFY(box->findText(QStringLiteral("command")) >= 0);
+        QVERIFY2(box->currentText() != QLatin1String("command"), qPrintable(box->currentText()));
+        QVERIFY2(dialog.isInputValid(), qPrintable(dialog.validationMessage()));
+        QVERIFY(okButton(dialog)->isEnabled());
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.grab().save(QStringLiteral("/tmp/qd-ui17-enqueue-open.png"));
+    }
+
+    void disabledTypesAreGreyedWithTheReason()
+    {
+        EnqueueDialog dialog(*m_handlers, {});
+        auto* box = typeBox(dialog);
+        const auto* model = qobject_cast<QStandardItemModel*>(box->model());
+        QVERIFY(model);
+        for (int i = 0; i < box->count(); ++i) {
+            const QString type = box->itemText(i);
+            const QStandardItem* item = model->item(i);
+            const bool disabled = type == QLatin1String("command"); // off unless a program enables it
+            QCOMPARE(item->isEnabled(), !disabled);
+            QCOMPARE(dialog.unavailableReason(type).isEmpty(), !disabled);
+            if (!disabled)
+                continue;
+            const QString tip = item->toolTip();
+            QVERIFY2(!tip.isEmpty(), qPrintable(type));
+            QCOMPARE(tip, dialog.unavailableReason(type));
+            // No settings screen exists: the reason says how it really is enabled.
+            QVERIFY2(!tip.contains(noSettingsScreen()), qPrintable(tip));
+            QVERIFY2(tip.contains(QLatin1String("allow-list")), qPrintable(tip));
+        }
+        // Chosen on purpose (through the API), a disabled type shows why it cannot be enqueued, and OK stays off.
+        dialog.setType(QStringLiteral("command"));
+        QVERIFY(!dialog.isInputValid());
+        QVERIFY(!okButton(dialog)->isEnabled());
+        QVERIFY(!dialog.validationMessage().contains(noSettingsScreen()));
+        const auto labels = dialog.findChildren<QLabel*>();
+        for (const QLabel* label : labels)
+            QVERIFY2(!label->text().contains(noSettingsScreen()), qPrintable(label->text()));
+        // The popup as the admin sees it: the disabled type greyed.
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        box->showPopup();
+        QTest::qWait(100);
+        if (QWidget* popup = box->view()->window(); popup && popup->isVisible())
+            popup->grab().save(QStringLiteral("/tmp/qd-ui17-enqueue-types.png"));
+        box->hidePopup();
+    }
+
+    // Enabled by the program that embeds the engine, `command` is an ordinary type; enabled with nothing allowed, it
+    // stays greyed, and the reason is the empty allow-list, not "off".
+    void commandEnabledByTheProgram()
+    {
+        HandlerRegistry enabled;
+        registerBuiltinHandlers(enabled, CommandHandlerSettings {true, {QStringLiteral("/usr/bin/true")}});
+        EnqueueDialog dialog(enabled, {});
+        QVERIFY(dialog.unavailableReason(QStringLiteral("command")).isEmpty());
+        dialog.setType(QStringLiteral("command"));
+        QVERIFY2(dialog.isInputValid(), qPrintable(dialog.validationMessage()));
+
+        HandlerRegistry nothingAllowed;
+        registerBuiltinHandlers(nothingAllowed, CommandHandlerSettings {true, {}});
+        EnqueueDialog empty(nothingAllowed, {});
+        const QString reason = empty.unavailableReason(QStringLiteral("command"));
+        QVERIFY2(reason.contains(QLatin1String("allow-list")) && !reason.contains(QLatin1String("is off")),
+            qPrintable(reason));
+    }
+
+    void opensOnTheLastTypeUsed()
+    {
+        QSettings().clear();
+        {
+            EnqueueDialog dialog(*m_handlers, {});
+            dialog.setType(QStringLiteral("sleep"));
+            okButton(dialog)->click();
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        }
+        {
+            EnqueueDialog dialog(*m_handlers, {});
+            QCOMPARE(typeBox(dialog)->currentText(), QStringLiteral("sleep"));
+            QVERIFY(dialog.isInputValid());
+            // Cancelled: not remembered.
+            dialog.setType(QStringLiteral("noop"));
+            dialog.reject();
+        }
+        QCOMPARE(EnqueueDialog(*m_handlers, {}).task().type, QStringLiteral("sleep"));
+        // A remembered type that is now disabled (or gone) is not opened on.
+        for (const char* remembered : {"command", "no-such-type"}) {
+            QSettings().setValue(QLatin1String(EnqueueDialog::lastTypeKey), QLatin1String(remembered));
+            EnqueueDialog dialog(*m_handlers, {});
+            QVERIFY2(dialog.unavailableReason(typeBox(dialog)->currentText()).isEmpty(),
+                qPrintable(typeBox(dialog)->currentText()));
+            QVERIFY(dialog.isInputValid());
+        }
+    }
 
     void templateIsValid()
     {
@@ -91,6 +210,12 @@ private Q_SLOTS:
     }
 
 private:
+    // "settings" as a word (a screen QueueDesk does not have), not the C++ name CommandHandlerSettings.
+    static QRegularExpression noSettingsScreen()
+    {
+        return QRegularExpression(QStringLiteral("\\bsettings\\b"), QRegularExpression::CaseInsensitiveOption);
+    }
+    static QComboBox* typeBox(EnqueueDialog& dialog) { return dialog.findChild<QComboBox*>(QStringLiteral("typeBox")); }
     static QPushButton* okButton(EnqueueDialog& dialog)
     {
         return dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);

@@ -1,13 +1,18 @@
+#include "ui/charts/timeserieschart.h"
 #include "ui/mainwindow.h"
 #include "ui/taskinspector.h"
 #include "ui/tasktablemodel.h"
 #include "uitesthelpers.h"
 
 #include <QApplication>
+#include <QChartView>
 #include <QDockWidget>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
 #include <QHeaderView>
 #include <QScrollBar>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 
@@ -51,9 +56,26 @@ class TestMainWindowLayout : public QObject {
         }
     }
 
+    // Every text a chart draws (axis labels, title, legend) that is shown.
+    static QStringList chartTexts(TimeSeriesChart* chart)
+    {
+        QStringList texts;
+        const auto items = chart->findChild<QChartView*>()->scene()->items();
+        for (QGraphicsItem* item : items) {
+            if (!item->isVisible())
+                continue;
+            if (auto* text = dynamic_cast<QGraphicsTextItem*>(item))
+                texts.append(text->toPlainText());
+            else if (auto* simple = dynamic_cast<QGraphicsSimpleTextItem*>(item))
+                texts.append(simple->text());
+        }
+        return texts;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
+        QStandardPaths::setTestModeEnabled(true); // never the user's own settings
         QApplication::setOrganizationName(QStringLiteral("QueueDeskTests"));
         QApplication::setApplicationName(QStringLiteral("tst_mainwindowlayout"));
         QSettings().clear(); // a first start: no window geometry or dock layout saved
@@ -146,6 +168,43 @@ private Q_SLOTS:
         QCOMPARE(again.taskView()->columnWidth(TaskTableModel::CreatedColumn), 250);
         QCOMPARE(again.dockWidgetArea(again.findChild<QDockWidget*>(QStringLiteral("workersDock"))),
             Qt::RightDockWidgetArea);
+        QSettings().clear();
+    }
+
+    // Issue 17: a charts panel dragged short was saved that way, and the charts opened with "..." for every number.
+    // However short it was saved, it opens with every chart at least its minimum height and no label elided.
+    void shortChartsPanelOpensReadable()
+    {
+        QSettings().clear();
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        {
+            MainWindow window(engine);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            auto* chartsDock = window.findChild<QDockWidget*>(QStringLiteral("chartsDock"));
+            window.resizeDocks({chartsDock}, {10}, Qt::Vertical); // as short as it goes
+            QTest::qWait(50);
+            window.close(); // saves the layout
+        }
+        MainWindow window(engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTest::qWait(600); // a few chart refreshes
+        const auto charts = window.findChildren<TimeSeriesChart*>();
+        QCOMPARE(charts.size(), 3);
+        window.findChild<QDockWidget*>(QStringLiteral("chartsDock"))
+            ->grab()
+            .save(QStringLiteral("/tmp/qd-ui17-short-charts.png"));
+        for (TimeSeriesChart* chart : charts) {
+            QVERIFY2(chart->height() >= chart->minimumHeight(), qPrintable(QString::number(chart->height())));
+            const QStringList texts = chartTexts(chart);
+            for (const QString& text : texts) {
+                QVERIFY2(!text.contains(QChar(0x2026)) && !text.contains(QLatin1String("...")),
+                    qPrintable(chart->title() + QLatin1String(": ") + texts.join(QLatin1String(" | "))));
+            }
+        }
         QSettings().clear();
     }
 };

@@ -11,9 +11,13 @@
 #include <QDateTimeAxis>
 #include <QFile>
 #include <QFontMetrics>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
 #include <QImage>
 #include <QLegend>
 #include <QLegendMarker>
+#include <QRegularExpression>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QToolButton>
@@ -41,7 +45,140 @@ class TestStatsPanel : public QObject {
         return s;
     }
 
+    // Every text Qt Charts draws on a chart (axis labels, title, legend), as shown.
+    static QStringList chartTexts(const TimeSeriesChart& chart)
+    {
+        QStringList labels;
+        auto* view = chart.findChild<QChartView*>();
+        for (QGraphicsItem* item : view->scene()->items()) {
+            if (!item->isVisible())
+                continue;
+            if (auto* text = dynamic_cast<QGraphicsTextItem*>(item))
+                labels.append(text->toPlainText());
+            else if (auto* simple = dynamic_cast<QGraphicsSimpleTextItem*>(item))
+                labels.append(simple->text());
+        }
+        return labels;
+    }
+
+    // A number as a compact axis label shows it ("0.5", "250", "12k", "3.4M"); nullopt for any other text.
+    static std::optional<double> parseCompact(const QString& text)
+    {
+        static const QRegularExpression re(QStringLiteral("^(-?[0-9]+(?:\\.[0-9]+)?)([kMG]?)$"));
+        const auto m = re.match(text);
+        if (!m.hasMatch())
+            return std::nullopt;
+        const double scale = m.captured(2) == QLatin1String("k") ? 1e3
+            : m.captured(2) == QLatin1String("M")                ? 1e6
+            : m.captured(2) == QLatin1String("G")                ? 1e9
+                                                                 : 1.0;
+        return m.captured(1).toDouble() * scale;
+    }
+
 private Q_SLOTS:
+    // Issue 17: on a short charts panel the value axis showed "…" instead of numbers. From its smallest height up,
+    // a chart shows its numbers in compact form (12k, 3.4M), never elided, at least three of them.
+    void valueAxisNumbersNeverElide_data()
+    {
+        QTest::addColumn<double>("maxValue");
+        QTest::addColumn<QString>("suffix"); // of the top label
+        QTest::newRow("hundreds") << 730.0 << QString();
+        QTest::newRow("thousands") << 12'345.0 << QStringLiteral("k");
+        QTest::newRow("millions") << 3'400'000.0 << QStringLiteral("M");
+        QTest::newRow("fractions") << 0.7 << QString();
+    }
+    void valueAxisNumbersNeverElide()
+    {
+        QFETCH(double, maxValue);
+        QFETCH(QString, suffix);
+        TimeSeriesChart chart(QStringLiteral("Tasks by state"));
+        chart.addSeries(QStringLiteral("queued"), Qt::blue);
+        chart.addSeries(QStringLiteral("running"), Qt::red);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        chart.setSeriesPoints(0, {QPointF(now - 30'000, 0), QPointF(now, maxValue)});
+        chart.setTimeRange(now - 60'000, now);
+        chart.fitValues();
+        chart.resize(380, chart.minimumHeight());
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        QChart* qchart = chart.findChild<QChartView*>()->chart();
+        // As short as the panel lets it be, then taller: the number of labels changes, elision never comes.
+        for (int height = chart.minimumHeight(); height <= chart.minimumHeight() + 200; height += 8) {
+            chart.resize(380, height);
+            QTRY_COMPARE(qRound(qchart->size().height()), height);
+            QTest::qWait(10);
+            const QStringList texts = chartTexts(chart);
+            if (height == chart.minimumHeight())
+                chart.grab().save(
+                    QStringLiteral("/tmp/qd-ui17-chart-%1.png").arg(QLatin1String(QTest::currentDataTag())));
+            const QString shown = QString::number(height) + QLatin1String(" px: ") + texts.join(QLatin1String(" | "));
+            for (const QString& text : texts)
+                QVERIFY2(!text.contains(QChar(0x2026)) && !text.contains(QLatin1String("...")), qPrintable(shown));
+            // The value axis' labels as drawn (the only texts that are numbers).
+            QList<double> values;
+            QStringList numbers;
+            for (const QString& text : texts) {
+                if (const auto v = parseCompact(text)) {
+                    values.append(*v);
+                    numbers.append(text);
+                }
+            }
+            std::sort(values.begin(), values.end());
+            QVERIFY2(values.size() >= 3, qPrintable(shown));
+            QCOMPARE(values.first(), 0.0);
+            QVERIFY2(values.last() >= maxValue && values.last() <= 2.5 * maxValue, qPrintable(shown));
+            for (const QString& number : std::as_const(numbers)) // compact: "12k", not "12000"
+                QVERIFY2(number.size() <= 4, qPrintable(shown));
+            QVERIFY2(numbers.contains(TimeSeriesChart::compactNumber(values.last())), qPrintable(shown));
+            QVERIFY2(TimeSeriesChart::compactNumber(values.last()).endsWith(suffix), qPrintable(shown));
+        }
+    }
+
+    // An idle chart (all zero, or nothing fitted yet) shows a few distinct round numbers from 0, not "0 0 1 1 1".
+    void idleValueAxisIsSensible()
+    {
+        TimeSeriesChart chart(QStringLiteral("Rates"));
+        chart.addSeries(QStringLiteral("enqueued"), Qt::blue);
+        chart.resize(380, 240);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        for (bool fitted : {false, true}) {
+            if (fitted) {
+                const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                chart.setSeriesPoints(0, {QPointF(now - 30'000, 0), QPointF(now, 0)});
+                chart.fitValues();
+            }
+            QTest::qWait(20);
+            const QStringList texts = chartTexts(chart);
+            QStringList numbers;
+            QList<double> values;
+            for (const QString& text : texts) {
+                if (const auto v = parseCompact(text)) {
+                    numbers.append(text);
+                    values.append(*v);
+                }
+            }
+            const QString shown = texts.join(QLatin1String(" | "));
+            QVERIFY2(numbers.size() >= 3, qPrintable(shown));
+            QCOMPARE(QSet<QString>(numbers.cbegin(), numbers.cend()).size(), numbers.size()); // no "1 1 1"
+            QVERIFY2(*std::max_element(values.cbegin(), values.cend()) >= 4, qPrintable(shown));
+            if (fitted)
+                chart.grab().save(QStringLiteral("/tmp/qd-ui17-chart-idle.png"));
+        }
+    }
+
+    void compactNumbers()
+    {
+        QCOMPARE(TimeSeriesChart::compactNumber(0), QStringLiteral("0"));
+        QCOMPARE(TimeSeriesChart::compactNumber(250), QStringLiteral("250"));
+        QCOMPARE(TimeSeriesChart::compactNumber(2.5), QStringLiteral("2.5"));
+        QCOMPARE(TimeSeriesChart::compactNumber(0.05), QStringLiteral("0.05"));
+        QCOMPARE(TimeSeriesChart::compactNumber(1'200), QStringLiteral("1.2k"));
+        QCOMPARE(TimeSeriesChart::compactNumber(25'000), QStringLiteral("25k"));
+        QCOMPARE(TimeSeriesChart::compactNumber(3'400'000), QStringLiteral("3.4M"));
+        QCOMPARE(TimeSeriesChart::compactNumber(2'000'000'000), QStringLiteral("2G"));
+    }
+
     void ringKeepsNewest()
     {
         ChartRing ring(3);
@@ -90,6 +227,36 @@ private Q_SLOTS:
         QVERIFY(updated.wait(2000));
         QCOMPARE(panel.stateChart()->seriesPoints(0).size(), StatsPanel::liveCapacity);
         panel.grab().save(QStringLiteral("/tmp/qd-charts.png"));
+    }
+
+    // Tasks are counted in whole numbers: one queued task is not drawn against "0.5" and "1.5" labels.
+    void stateChartLabelsAreWholeNumbers()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 0, false, QStringLiteral("ui.db"), 0);
+        QVERIFY(engine);
+        ReaderThread reader(engine->options().store);
+        StatsPanel panel(engine.get(), &reader);
+        panel.setQueue(QStringLiteral("b"));
+        panel.resize(900, 300);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QSignalSpy updated(&panel, &StatsPanel::chartsUpdated);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (qint64 queued : {1, 3, 7}) {
+            panel.addSample(sample(now - 1000, queued, 0, 0));
+            QVERIFY(updated.wait(2000));
+            QTest::qWait(20);
+            QStringList numbers;
+            for (const QString& text : chartTexts(*panel.stateChart())) {
+                if (parseCompact(text))
+                    numbers.append(text);
+            }
+            QVERIFY2(numbers.size() >= 2, qPrintable(numbers.join(QLatin1Char(' '))));
+            for (const QString& number : std::as_const(numbers))
+                QVERIFY2(!number.contains(QLatin1Char('.')), qPrintable(numbers.join(QLatin1Char(' '))));
+        }
+        panel.grab().save(QStringLiteral("/tmp/qd-ui17-state-integers.png"));
     }
 
     // Save chart as PNG and SVG: the files are complete images of the chart with its series drawn in their colors.

@@ -37,6 +37,7 @@ StatsPanel::StatsPanel(QueueEngine* engine, ReaderThread* reader, QWidget* paren
         if (!isFinal(s))
             m_stateChart->addSeries(taskStateName(s), stateColor(s));
     }
+    m_stateChart->setIntegerValues(true); // task counts: "0.5" would be nonsense
     m_rateChart->addSeries(tr("enqueued"), stateColor(TaskState::Queued));
     m_rateChart->addSeries(tr("completed"), stateColor(TaskState::Succeeded));
     m_rateChart->addSeries(tr("failed"), stateColor(TaskState::Failed));

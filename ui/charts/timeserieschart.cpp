@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QBuffer>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
 #include <QDateTime>
@@ -23,7 +24,6 @@
 #include <QStandardPaths>
 #include <QSvgGenerator>
 #include <QVBoxLayout>
-#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -35,7 +35,7 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     , m_chart(new QChart)
     , m_view(new QChartView(m_chart, this))
     , m_timeAxis(new QDateTimeAxis)
-    , m_valueAxis(new QValueAxis)
+    , m_valueAxis(new QCategoryAxis)
 {
     m_chart->setTitle(title);
     m_chart->setAnimationOptions(QChart::NoAnimation);
@@ -48,8 +48,8 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     m_chart->setTitleFont(titleFont);
     m_timeAxis->setFormat(QStringLiteral("HH:mm:ss"));
     m_timeAxis->setTickCount(5);
-    m_valueAxis->setLabelFormat(QStringLiteral("%.0f"));
-    m_valueAxis->setRange(0, 1);
+    // Labels of our own (compact numbers, as many as fit) at round values rather than QValueAxis' printf formats.
+    m_valueAxis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -58,7 +58,9 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view);
-    setMinimumHeight(160);
+    // Room for three value labels over the title, the time labels and the legend (about seven lines of text):
+    // shorter, Qt Charts elides every label to "...", and a dock layout saved that short opens this tall again.
+    setMinimumHeight(3 * valueLabelSlot() + 7 * QFontMetrics(m_valueAxis->labelsFont()).height());
 
     auto* save = new QAction(tr("Save chart as\u2026"), this);
     save->setObjectName(QStringLiteral("saveChart"));
@@ -66,6 +68,8 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     m_view->addAction(save);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitTimeTicks);
+    connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitValueTicks);
+    fitValueTicks();
 }
 
 QString TimeSeriesChart::title() const
@@ -282,30 +286,88 @@ void TimeSeriesChart::fitTimeTicks()
 
 void TimeSeriesChart::fitValues(double minimumMax)
 {
-    double maxValue = minimumMax;
+    double dataMax = 0;
     for (const Line& line : std::as_const(m_lines)) {
         for (const QLineSeries* segment : line.segments) {
             const auto points = segment->points();
             for (const QPointF& p : points)
-                maxValue = std::max(maxValue, p.y());
+                dataMax = std::max(dataMax, p.y());
         }
     }
-    // Four ticks of a round step (1, 2, 2.5 or 5 times a power of ten): readable labels, and the axis does not
-    // twitch every tick as the values move.
-    const double rawStep = maxValue * 1.1 / 4.0;
+    // Nothing happening: a few round numbers (0 to 4: whole steps for 2, 3 or 4 intervals), not a range of 0..1
+    // printed as "0 0 1 1 1".
+    m_valueMax = dataMax > 0 ? std::max(dataMax, minimumMax) : std::max(4.0, minimumMax);
+    fitValueTicks();
+}
+
+QString TimeSeriesChart::compactNumber(double value)
+{
+    if (std::abs(value) < 1e-12)
+        return QStringLiteral("0");
+    // Three significant digits at most: "%.0f" gave "1234567", wider than the axis had room for.
+    auto digits = [](double v) { return std::abs(v) >= 100 ? QString::number(v, 'f', 0) : QString::number(v, 'g', 3); };
+    static constexpr struct {
+        double scale;
+        char suffix;
+    } units[] = {{1e9, 'G'}, {1e6, 'M'}, {1e3, 'k'}};
+    for (const auto& unit : units) {
+        // 999,950 is "1M", not "1000k".
+        if (std::abs(value) >= unit.scale * 0.9995)
+            return digits(value / unit.scale) + QLatin1Char(unit.suffix);
+    }
+    return digits(value);
+}
+
+QStringList TimeSeriesChart::valueLabels() const
+{
+    return m_valueAxis->categoriesLabels();
+}
+
+int TimeSeriesChart::valueLabelSlot() const
+{
+    // Measured (offscreen, 14 px font): labels elide with less than the font's height + 8 each.
+    return QFontMetrics(m_valueAxis->labelsFont()).height() + 10;
+}
+
+void TimeSeriesChart::fitValueTicks()
+{
+    // Qt Charts gives each label of a vertical axis an equal share of the plot's height (less padding) and elides
+    // a label taller than its share to "...": as many labels as have room, at least three (the minimum height
+    // leaves room for them).
+    const int slot = valueLabelSlot();
+    const qreal plot = m_chart->plotArea().height() > 0 ? m_chart->plotArea().height() : qreal(height()) * 0.5;
+    const int intervals = std::clamp(int(plot) / slot, 3, maxValueLabels) - 1;
+    // The smallest round step (1, 2, 2.5 or 5 times a power of ten) that covers the data in that many intervals:
+    // round labels, and an axis that does not twitch every tick as the values move.
+    const double rawStep = m_valueMax / intervals;
     const double magnitude = std::pow(10.0, std::floor(std::log10(rawStep)));
     double step = 10 * magnitude;
     for (double m : {1.0, 2.0, 2.5, 5.0}) {
-        if (m * magnitude >= rawStep) {
+        if (m * magnitude >= rawStep * (1 - 1e-9)) {
             step = m * magnitude;
             break;
         }
     }
-    m_valueAxis->setRange(0, 4 * step);
-    m_valueAxis->setTickCount(5);
-    m_valueAxis->setLabelFormat(step < 0.1 ? QStringLiteral("%.2f")
-            : step != std::floor(step)     ? QStringLiteral("%.1f")
-                                           : QStringLiteral("%.0f"));
+    if (m_integerValues && step != std::floor(step))
+        step = step < 1 ? 1 : 5 * magnitude; // 2.5 is the only other fraction: 5 is the next round step
+    const int used = std::max(1, int(std::ceil(m_valueMax / step - 1e-9)));
+    QStringList labels;
+    for (int i = 0; i <= used; ++i)
+        labels.append(compactNumber(i * step));
+    if (labels == m_valueAxis->categoriesLabels())
+        return; // called again by the layout this change causes
+    for (const QString& label : m_valueAxis->categoriesLabels())
+        m_valueAxis->remove(label);
+    m_valueAxis->setStartValue(0);
+    m_valueAxis->setRange(0, used * step);
+    for (int i = 0; i <= used; ++i)
+        m_valueAxis->append(labels.at(i), i * step);
+}
+
+void TimeSeriesChart::setIntegerValues(bool integer)
+{
+    m_integerValues = integer;
+    fitValueTicks();
 }
 
 void TimeSeriesChart::setValueSuffix(const QString& suffix)

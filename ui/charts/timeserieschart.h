@@ -12,7 +12,7 @@ class QPainter;
 class QChartView;
 class QDateTimeAxis;
 class QLineSeries;
-class QValueAxis;
+class QCategoryAxis;
 
 namespace qd::ui {
 
@@ -40,9 +40,13 @@ public:
     // (a gap every other minute for a week) costs a bounded number of chart items.
     static constexpr int maxSegments = 100;
     void setTimeRange(qint64 fromMs, qint64 toMs);
-    // Fits the value axis to the data shown (never below `minimumMax`, so an idle queue is not a flat line at 1e-9).
+    // Fits the value axis to the data shown (never below `minimumMax`, so an idle queue is not a flat line at 1e-9;
+    // all zero: 0 to 5, not "0 0 1 1 1"). Its labels are ours, in compact form (250, 1.2k, 3.4M), and as many as the
+    // plot's height has room for: Qt Charts elides a label taller than its slot to "...", numbers never are.
     void fitValues(double minimumMax = 1.0);
     void setValueSuffix(const QString& suffix);
+    // Values that are counts (tasks): whole-number labels only, never "0.5".
+    void setIntegerValues(bool integer);
 
     QString title() const;
     // The chart as a raster image at `scale` times its on-screen size (crisp in reports).
@@ -64,6 +68,14 @@ public:
 
     // Labels on the time axis: five when they fit, fewer on a narrow chart (never labels cut to "18:09:...").
     int timeTickCount() const;
+    // The value axis' labels, bottom to top.
+    QStringList valueLabels() const;
+    // At most this many labels on the value axis; fewer when the plot is short.
+    static constexpr int maxValueLabels = 5;
+
+    // A number as an axis label: at most three significant digits, thousands as k, millions as M, billions as G
+    // ("0.05", "250", "1.2k", "25k", "3.4M").
+    static QString compactNumber(double value);
 
 Q_SIGNALS:
     void saved(const QString& path);
@@ -71,6 +83,8 @@ Q_SIGNALS:
 
 private:
     void fitTimeTicks();
+    void fitValueTicks();
+    int valueLabelSlot() const; // the height one value label needs
     struct Line {
         QPen pen;
         QList<QLineSeries*> segments; // segments[0] carries the legend entry and always exists
@@ -82,8 +96,10 @@ private:
     QChart* m_chart;
     QChartView* m_view;
     QDateTimeAxis* m_timeAxis;
-    QValueAxis* m_valueAxis;
+    QCategoryAxis* m_valueAxis;
     QList<Line> m_lines;
+    double m_valueMax = 4; // the largest value the axis must show
+    bool m_integerValues = false;
     qint64 m_gapThresholdMs = 0;
 };
 
