@@ -12,12 +12,13 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QUrl>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSqlDriver>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <QThread>
+#include <QUrl>
 
 #include <map>
 #include <mutex>
@@ -589,6 +590,20 @@ Status TaskStore::runMigrations(int fromVersion)
     return success();
 }
 
+Status TaskStore::enableWal()
+{
+    // Switching a new file to WAL needs it to itself, and SQLite answers "locked" at once, without its busy handler,
+    // while other processes opening the same new file hold their read locks for a moment: try again for as long as
+    // the busy timeout allows.
+    const qint64 giveUpAt = QDateTime::currentMSecsSinceEpoch() + m_options.busyTimeoutMs;
+    for (;;) {
+        Status s = exec(QStringLiteral("PRAGMA journal_mode = WAL"));
+        if (s || s.error().code != ErrorCode::DatabaseLocked || QDateTime::currentMSecsSinceEpoch() >= giveUpAt)
+            return s;
+        QThread::msleep(1 + QRandomGenerator::global()->bounded(5));
+    }
+}
+
 Result<TaskStore::SchemaState> TaskStore::readSchemaState()
 {
     // One statement, so both come from one snapshot even while another process creates the schema.
@@ -647,8 +662,9 @@ Status TaskStore::initialise()
         return exec(QStringLiteral("PRAGMA query_only = 1"));
     }
 
-    for (const QString& pragma : {QStringLiteral("PRAGMA journal_mode = WAL"),
-             m_options.durability == Durability::Full ? QStringLiteral("PRAGMA synchronous = FULL")
+    if (Status s = enableWal(); !s)
+        return s;
+    for (const QString& pragma : {m_options.durability == Durability::Full ? QStringLiteral("PRAGMA synchronous = FULL")
                                                       : QStringLiteral("PRAGMA synchronous = NORMAL"),
              QStringLiteral("PRAGMA temp_store = MEMORY"), QStringLiteral("PRAGMA cache_size = -16000")}) {
         if (Status s = exec(pragma); !s)

@@ -218,6 +218,7 @@ private:
         int objects = 0; // tables, indexes... of any program
     };
     Result<SchemaState> readSchemaState();
+    Status enableWal();
     Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
     Result<EventActivity> postgresEventActivitySince(qint64 afterEventId);
     void reconnectIfLost();
