@@ -692,7 +692,7 @@ void MainWindow::runOnFilter(Bulk op)
     if (isReadOnly() || m_taskModel->totalCount() <= 0)
         return;
     const TaskFilter filter = m_taskModel->filter();
-    const std::optional<TaskFilter> changed = BulkJob::changeable(jobOp(op), filter);
+    std::optional<TaskFilter> changed = BulkJob::changeable(jobOp(op), filter);
     if (!changed) {
         m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(op)));
         return;
@@ -701,7 +701,10 @@ void MainWindow::runOnFilter(Bulk op)
     // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
     m_preview = {++m_previewRequest, op, m_taskModel->generation()};
     m_busyLabel->setText(tr("Counting\u2026"));
-    m_reader->post([request = m_preview.request, f = *changed](StoreReader* r) { r->fetchBulkCount(request, f); });
+    // Moved, not copied: its new list of states must not be freed here while the reader reads it (the two threads
+    // would share it through Qt's reference count, an order ThreadSanitizer cannot see).
+    m_reader->post(
+        [request = m_preview.request, f = std::move(*changed)](StoreReader* r) { r->fetchBulkCount(request, f); });
 }
 
 void MainWindow::onPreviewCounted(quint64 request, qint64 count)
