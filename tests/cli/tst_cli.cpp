@@ -1,3 +1,5 @@
+#include "clirunner.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -17,12 +19,7 @@
 class TestCli : public QObject {
     Q_OBJECT
 
-    struct Run {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-        QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-    };
+    using Run = qdtest::CliRun;
 
     QTemporaryDir m_dir;
     QString m_db;
@@ -39,27 +36,7 @@ class TestCli : public QObject {
 
     Run run(const QStringList& arguments, const QByteArray& input = {}, int timeoutMs = 60'000)
     {
-        QProcess process;
-        process.setProcessEnvironment(environment());
-        process.start(QStringLiteral(CLI_PATH), arguments);
-        Run result;
-        if (!process.waitForStarted()) {
-            qWarning("cannot start %s", CLI_PATH);
-            return result;
-        }
-        if (!input.isEmpty())
-            process.write(input);
-        process.closeWriteChannel();
-        if (!process.waitForFinished(timeoutMs)) {
-            process.kill();
-            process.waitForFinished();
-            qWarning("queuedesk-cli timed out: %s", qPrintable(arguments.join(u' ')));
-            return result;
-        }
-        result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-        result.out = process.readAllStandardOutput();
-        result.err = process.readAllStandardError();
-        return result;
+        return qdtest::runCli(environment(), arguments, input, timeoutMs);
     }
 
     // Every command on the test's database.
