@@ -6,9 +6,20 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QStringList>
+#include <QTemporaryDir>
 #include <QtGlobal>
 
 namespace qdtest {
+
+// The environment for a child CLI: its data directory and home inside `dir`, so the default database (and anything
+// else in the user's data directory) stays out of the tests' way.
+inline QProcessEnvironment isolatedEnvironment(const QTemporaryDir& dir)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("xdg")));
+    env.insert(QStringLiteral("HOME"), dir.path());
+    return env;
+}
 
 struct CliRun {
     int exitCode = -1; // -2: crashed; -1: did not start or timed out

@@ -25,14 +25,7 @@ class TestCli : public QObject {
     QString m_db;
     int m_dbCounter = 0;
 
-    QProcessEnvironment environment() const
-    {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        // Keep the default database (and anything else in the user's data directory) out of the tests' way.
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg")));
-        env.insert(QStringLiteral("HOME"), m_dir.path());
-        return env;
-    }
+    QProcessEnvironment environment() const { return qdtest::isolatedEnvironment(m_dir); }
 
     Run run(const QStringList& arguments, const QByteArray& input = {}, int timeoutMs = 60'000)
     {
@@ -463,8 +456,8 @@ private Q_SLOTS:
         QCOMPARE(r.json().value(QLatin1String("retried")).toInt(), 1);
         QVERIFY(r.json().value(QLatin1String("dryRun")).toBool());
         QCOMPARE(stateOf(a), QStringLiteral("cancelled"));
-        r = cli({QStringLiteral("--json"), QStringLiteral("purge"), QStringLiteral("--dry-run"), QStringLiteral("--queue"),
-            QStringLiteral("a")});
+        r = cli({QStringLiteral("--json"), QStringLiteral("purge"), QStringLiteral("--dry-run"),
+            QStringLiteral("--queue"), QStringLiteral("a")});
         QCOMPARE(r.json().value(QLatin1String("purged")).toInt(), 2);
         QCOMPARE(count(), 3);
 

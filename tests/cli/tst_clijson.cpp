@@ -24,9 +24,7 @@ class TestCliJson : public QObject {
     // Every log category on, debug included, whatever the caller's QT_LOGGING_RULES: the tests need log messages.
     QProcessEnvironment environment() const
     {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg")));
-        env.insert(QStringLiteral("HOME"), m_dir.path());
+        QProcessEnvironment env = qdtest::isolatedEnvironment(m_dir);
         env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("qd.*=true"));
         return env;
     }

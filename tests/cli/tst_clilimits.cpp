@@ -22,13 +22,7 @@ class TestCliLimits : public QObject {
     static constexpr qint64 hugeLineBytes = 50'000'000;
     static constexpr qint64 lineLimitBytes = 2 * 1024 * 1024; // TaskLineParser::maxLineBytes
 
-    QProcessEnvironment environment() const
-    {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg")));
-        env.insert(QStringLiteral("HOME"), m_dir.path());
-        return env;
-    }
+    QProcessEnvironment environment() const { return qdtest::isolatedEnvironment(m_dir); }
 
     CliRun cli(QStringList arguments, const QByteArray& input = {})
     {
