@@ -369,7 +369,8 @@ QList<Figure> benchCrossProcessLatency(Scratch& scratch, const Sizes& s)
             percentileOf(within.latenciesMs, 99));
     }
     p50.note = QStringLiteral(
-        "Open loop: a producer process (qd_bench --latency-producer) enqueues; this process's engine runs 2 workers and "
+        "Open loop: a producer process (qd_bench --latency-producer) enqueues; this process's engine runs 2 workers "
+        "and "
         "is woken by its CommitBell (inotify on DB-wake/). The producer's steady-clock time travels in the payload.");
     return {p50, p99};
 }

@@ -61,8 +61,8 @@ CommitBell::~CommitBell()
 
 void CommitBell::ring()
 {
-    if (m_ownFile >= 0)
-        [[maybe_unused]] const ssize_t written = ::pwrite(m_ownFile, "r", 1, 0);
+    if (m_ownFile >= 0) [[maybe_unused]]
+        const ssize_t written = ::pwrite(m_ownFile, "r", 1, 0);
 }
 
 void CommitBell::rearm()

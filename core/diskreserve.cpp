@@ -18,7 +18,7 @@ qint64 freeBytes(const QString& path)
 {
     const QFileInfo info(path);
     const QByteArray where = QFile::encodeName(info.isDir() ? info.absoluteFilePath() : info.absolutePath());
-    struct statvfs fs {};
+    struct statvfs fs { };
     if (::statvfs(where.constData(), &fs) != 0)
         return -1;
     return qint64(fs.f_bavail) * qint64(fs.f_frsize);

@@ -1,10 +1,10 @@
 #pragma once
 
+#include "commitbell.h"
 #include "pgchangelistener.h"
 #include "queueengine.h"
 #include "taskstore.h"
 #include "walcheckpointer.h"
-#include "commitbell.h"
 #include "worker.h"
 
 #include <QSet>

@@ -118,7 +118,8 @@ QStringList schemaVersion3()
 const SqlDialect& sqliteDialect()
 {
     static const SqlDialect dialect {
-        QStringLiteral("sqlite"), false, {schemaVersion1(), schemaVersion2(), schemaVersion3()}, QStringLiteral("BEGIN IMMEDIATE"),
+        QStringLiteral("sqlite"), false, {schemaVersion1(), schemaVersion2(), schemaVersion3()},
+        QStringLiteral("BEGIN IMMEDIATE"),
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.
         QStringLiteral("SELECT ") + taskColumns()

@@ -26,7 +26,8 @@ std::optional<TaskFilter> changedBy(AdminAction action, const TaskFilter& filter
         states = {TaskState::Queued, TaskState::Scheduled, TaskState::Running};
         break;
     case AdminAction::Purge:
-        states = {TaskState::Queued, TaskState::Scheduled, TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
+        states
+            = {TaskState::Queued, TaskState::Scheduled, TaskState::Succeeded, TaskState::Failed, TaskState::Cancelled};
         break;
     case AdminAction::RunNow:
         states = {TaskState::Scheduled};

@@ -1,8 +1,8 @@
 #include "taskstore.h"
 
 #include "databaseurl.h"
-#include "sqldialect.h"
 #include "diskreserve.h"
+#include "sqldialect.h"
 #include "sqlerrors.h"
 #include "sqlitestatement.h"
 #include "walcheckpointer.h"
@@ -463,7 +463,8 @@ Status TaskStore::connectPostgres()
             // Two sessions creating one schema at once can both pass IF NOT EXISTS and one then fails on the
             // catalogue's unique index: create it under a lock taken for this schema's name.
             setup.append(QStringLiteral("BEGIN"));
-            setup.append(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('queuedesk-schema:%1'))").arg(url.schema));
+            setup.append(
+                QStringLiteral("SELECT pg_advisory_xact_lock(hashtext('queuedesk-schema:%1'))").arg(url.schema));
             setup.append(QStringLiteral("CREATE SCHEMA IF NOT EXISTS \"%1\"").arg(url.schema));
             setup.append(QStringLiteral("COMMIT"));
         }
@@ -480,7 +481,8 @@ Status TaskStore::connectPostgres()
     m_notifyChanges = QStringLiteral("SELECT pg_notify('") + changeChannel() + QStringLiteral("', '')");
     for (const QString& statement : std::as_const(setup)) {
         if (Status s = exec(statement); !s) {
-            static_cast<void>(exec(QStringLiteral("ROLLBACK"))); // a failed BEGIN ... COMMIT above must not leave its transaction open
+            static_cast<void>(exec(
+                QStringLiteral("ROLLBACK"))); // a failed BEGIN ... COMMIT above must not leave its transaction open
             return s;
         }
     }
@@ -664,9 +666,10 @@ Status TaskStore::initialise()
 
     if (Status s = enableWal(); !s)
         return s;
-    for (const QString& pragma : {m_options.durability == Durability::Full ? QStringLiteral("PRAGMA synchronous = FULL")
-                                                      : QStringLiteral("PRAGMA synchronous = NORMAL"),
-             QStringLiteral("PRAGMA temp_store = MEMORY"), QStringLiteral("PRAGMA cache_size = -16000")}) {
+    for (const QString& pragma :
+        {m_options.durability == Durability::Full ? QStringLiteral("PRAGMA synchronous = FULL")
+                                                  : QStringLiteral("PRAGMA synchronous = NORMAL"),
+            QStringLiteral("PRAGMA temp_store = MEMORY"), QStringLiteral("PRAGMA cache_size = -16000")}) {
         if (Status s = exec(pragma); !s)
             return s;
     }
@@ -1652,7 +1655,8 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
             const QString chosen = QLatin1String("SELECT id FROM tasks WHERE ") + where.sql
                 + (limit > 0 ? QStringLiteral(" ORDER BY id LIMIT %1").arg(limit - total) : QString());
             QSqlQuery events(m_db);
-            if (!events.prepare(QLatin1String("DELETE FROM task_events WHERE task_id IN (") + chosen + QLatin1Char(')')))
+            if (!events.prepare(
+                    QLatin1String("DELETE FROM task_events WHERE task_id IN (") + chosen + QLatin1Char(')')))
                 return sqlError(events.lastError(), QStringLiteral("Cannot prepare the purge"));
             bindAll(events, where.values);
             if (!events.exec())
@@ -2405,8 +2409,8 @@ Result<QList<Task>> TaskStore::tasksWithIdempotencyKeys(const QStringList& keys)
 {
     QList<Task> result;
     // One statement per key, prepared once: each is a lookup in the unique index tasks_idempotency.
-    QSqlQuery& q = prepared(
-        QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE idempotency_key = ?"));
+    QSqlQuery& q
+        = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE idempotency_key = ?"));
     for (const QString& key : keys) {
         q.bindValue(0, key);
         if (!q.exec())

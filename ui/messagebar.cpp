@@ -1,8 +1,8 @@
 #include "messagebar.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QEvent>
 #include <QToolButton>
 
 #include <algorithm>

@@ -31,7 +31,8 @@ int runAdd(CliContext& context, const QCommandLineParser& parser, const QString&
     if (parser.isSet(QStringLiteral("payload-template"))) {
         const QJsonDocument doc = QJsonDocument::fromJson(parser.value(QStringLiteral("payload-template")).toUtf8());
         if (!doc.isObject())
-            return context.fail(ErrorCode::InvalidArgument, QStringLiteral("--payload-template must be a JSON object."));
+            return context.fail(
+                ErrorCode::InvalidArgument, QStringLiteral("--payload-template must be a JSON object."));
         config.payloadTemplate = doc.object();
     }
     if (std::optional<Error> error = config.check())
@@ -99,9 +100,8 @@ void SpoolCommand::addOptions(QCommandLineParser& parser)
     parser.addOption(QCommandLineOption(QStringLiteral("payload-template"),
         QStringLiteral("add: the data task's payload; {path} {name} {stem} {ext} {spool} are replaced."),
         QStringLiteral("json")));
-    parser.addOption(QCommandLineOption(
-        QStringLiteral("queue"), QStringLiteral("add: the data tasks' queue (default \"default\")."),
-        QStringLiteral("name")));
+    parser.addOption(QCommandLineOption(QStringLiteral("queue"),
+        QStringLiteral("add: the data tasks' queue (default \"default\")."), QStringLiteral("name")));
 }
 
 int SpoolCommand::run(CliContext& context, const QCommandLineParser& parser)
@@ -133,8 +133,10 @@ int SpoolCommand::run(CliContext& context, const QCommandLineParser& parser)
         context.printJson(QJsonObject {{QStringLiteral("name"), name}, {QStringLiteral("action"), action}});
     else
         context.out() << "Spool \"" << name << "\" "
-                      << (action == u"remove" ? "removed" : action == u"pause" ? "paused" : "resumed") << "."
-                      << Qt::endl;
+                      << (action == u"remove"         ? "removed"
+                                 : action == u"pause" ? "paused"
+                                                      : "resumed")
+                      << "." << Qt::endl;
     return ExitOk;
 }
 

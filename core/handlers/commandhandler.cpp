@@ -82,8 +82,9 @@ CommandHandler::CommandHandler(CommandHandlerSettings settings)
 
 QString CommandHandler::description() const
 {
-    return QStringLiteral("Runs an allow-listed program with arguments (no shell) and captures its exit code and "
-                          "the end of its output. Disabled unless the program running the queue enables it with an allow-list.");
+    return QStringLiteral(
+        "Runs an allow-listed program with arguments (no shell) and captures its exit code and "
+        "the end of its output. Disabled unless the program running the queue enables it with an allow-list.");
 }
 
 QJsonObject CommandHandler::payloadTemplate() const
@@ -98,8 +99,9 @@ QJsonObject CommandHandler::payloadTemplate() const
 std::optional<QString> CommandHandler::validate(const QJsonObject& payload) const
 {
     if (!m_settings.enabled)
-        return QStringLiteral("the command handler is disabled: queuedesk and queuedesk-cli do not run programs; a program "
-                              "built on the library enables it with an allow-list (CommandHandlerSettings)");
+        return QStringLiteral(
+            "the command handler is disabled: queuedesk and queuedesk-cli do not run programs; a program "
+            "built on the library enables it with an allow-list (CommandHandlerSettings)");
     if (auto error = payload::checkRequiredString(payload, programKey))
         return error;
     const QString program = payload.value(programKey).toString();

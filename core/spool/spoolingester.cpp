@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <csignal>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -31,7 +31,9 @@ constexpr qint64 maxTaskFileBytes = 64LL << 20;
 // A directory descriptor closed at scope exit.
 class Fd {
 public:
-    explicit Fd(int fd = -1) : m_fd(fd) { }
+    explicit Fd(int fd = -1)
+        : m_fd(fd)
+    { }
     ~Fd()
     {
         if (m_fd >= 0)
@@ -95,8 +97,8 @@ Result<QList<QByteArray>> listDir(const QByteArray& path)
 Result<QByteArray> readAll(int fd, qint64 size)
 {
     if (size > maxTaskFileBytes)
-        return Error {ErrorCode::InvalidArgument,
-            QStringLiteral("the file is larger than %1 MiB").arg(maxTaskFileBytes >> 20)};
+        return Error {
+            ErrorCode::InvalidArgument, QStringLiteral("the file is larger than %1 MiB").arg(maxTaskFileBytes >> 20)};
     QByteArray data;
     data.reserve(size + 1);
     char buffer[65536];
@@ -144,8 +146,8 @@ SpoolIngester::SpoolIngester(QString sourceName, SpoolConfig config, QueueEngine
             m_config.pattern, QRegularExpression::UnanchoredWildcardConversion));
 }
 
-QString SpoolIngester::key(const QString& source, quint64 device, quint64 inode, qint64 size, qint64 mtime,
-    const QByteArray& name, int line)
+QString SpoolIngester::key(
+    const QString& source, quint64 device, quint64 inode, qint64 size, qint64 mtime, const QByteArray& name, int line)
 {
     QString k = QStringLiteral("spool:%1:%2:%3:%4:%5:").arg(source).arg(device).arg(inode).arg(size).arg(mtime)
         + QString::fromUtf8(name);
@@ -196,8 +198,7 @@ void SpoolIngester::report(const QByteArray& where, const QByteArray& name, quin
 
 SpoolIngester::Kind SpoolIngester::kindOf(const QByteArray& name) const
 {
-    if (!m_config.type.isEmpty() && !m_config.pattern.isEmpty()
-        && m_pattern.match(QFile::decodeName(name)).hasMatch())
+    if (!m_config.type.isEmpty() && !m_config.pattern.isEmpty() && m_pattern.match(QFile::decodeName(name)).hasMatch())
         return Kind::Data;
     if (name.endsWith(".jsonl"))
         return Kind::TaskLines;
@@ -350,8 +351,8 @@ Result<int> SpoolIngester::ingest(int maxFiles, bool* more)
         const Fd file(::openat(newDir.get(), name.constData(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
         if (!file.ok()) {
             if (errno != ENOENT)
-                report("new", name, st.st_ino,
-                    QStringLiteral("cannot be read (%1): left in place").arg(errnoText(errno)));
+                report(
+                    "new", name, st.st_ino, QStringLiteral("cannot be read (%1): left in place").arg(errnoText(errno)));
             continue;
         }
         struct stat fst;
@@ -514,8 +515,8 @@ Result<int> SpoolIngester::adoptCur()
         if (!stored)
             return stored.error();
         if (stored->isEmpty()) {
-            if (Status s = reject("cur", name,
-                    QStringLiteral("no task holds its idempotency key (purged, or its commit was lost)"));
+            if (Status s = reject(
+                    "cur", name, QStringLiteral("no task holds its idempotency key (purged, or its commit was lost)"));
                 !s)
                 return s.error();
             continue;
@@ -588,8 +589,8 @@ Result<int> SpoolIngester::finish(const QSet<qint64>& endedIds, int maxFiles)
             tasks.append(o);
         }
         if (missing && firstError.isUndefined())
-            firstError = QStringLiteral("%1 of its tasks no longer exist (purged)")
-                             .arg(tracked->keys.size() - stored->size());
+            firstError
+                = QStringLiteral("%1 of its tasks no longer exist (purged)").arg(tracked->keys.size() - stored->size());
         const bool success = allSucceeded && !missing;
         QJsonObject result {{QStringLiteral("source"), m_source}, {QStringLiteral("file"), displayName(name)},
             {QStringLiteral("state"), success ? QStringLiteral("succeeded") : QStringLiteral("failed")},

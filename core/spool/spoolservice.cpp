@@ -5,11 +5,11 @@
 
 #include <QDateTime>
 #include <QDir>
-#include <QSet>
 #include <QFile>
 #include <QFileSystemWatcher>
 #include <QHash>
 #include <QLoggingCategory>
+#include <QSet>
 #include <QTimer>
 
 #include <map>
@@ -26,8 +26,7 @@ public:
         : m_service(service)
         , m_engine(engine)
         , m_options(std::move(options))
-    {
-    }
+    { }
 
     void init()
     {
@@ -126,8 +125,8 @@ private:
                 error(QStringLiteral("Spool %1: %2").arg(row.name, s.errorString()));
                 continue;
             }
-            Spool spool {row.config, QDir(config->dir).filePath(QStringLiteral("new")), std::move(ingester),
-                row.paused, true};
+            Spool spool {
+                row.config, QDir(config->dir).filePath(QStringLiteral("new")), std::move(ingester), row.paused, true};
             m_watcher->addPath(spool.newDir);
             const Result<int> adopted = spool.ingester->adoptCur();
             if (!adopted)

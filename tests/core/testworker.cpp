@@ -73,9 +73,8 @@ int main(int argc, char* argv[])
     options.store.path = args.at(1);
     options.workerCount = args.at(2).toInt();
     options.leaseMs = args.at(3).toLongLong();
-    options.pollIntervalMs = qEnvironmentVariableIntValue("QD_TEST_POLL_MS") > 0
-        ? qEnvironmentVariableIntValue("QD_TEST_POLL_MS")
-        : 50;
+    options.pollIntervalMs
+        = qEnvironmentVariableIntValue("QD_TEST_POLL_MS") > 0 ? qEnvironmentVariableIntValue("QD_TEST_POLL_MS") : 50;
     options.maintenanceIntervalMs = 100;
     options.handlers = registry;
     auto engine = qd::QueueEngine::open(options);

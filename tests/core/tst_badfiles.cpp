@@ -6,8 +6,8 @@
 
 #include <QCryptographicHash>
 #include <QDir>
-#include <QFileInfo>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QSqlQuery>
@@ -194,12 +194,12 @@ void TestBadFiles::readOnlyFolder()
     const bool root = ::geteuid() == 0;
     const auto setReadOnly = [&](bool on) {
         if (root) // root writes through permissions; the immutable attribute stops even root
-            return QProcess::execute(QStringLiteral("chattr"), {on ? QStringLiteral("+i") : QStringLiteral("-i"),
-                                                                 path, folder})
+            return QProcess::execute(
+                       QStringLiteral("chattr"), {on ? QStringLiteral("+i") : QStringLiteral("-i"), path, folder})
                 == 0;
         return QFile::setPermissions(path, on ? QFile::ReadOwner : QFile::ReadOwner | QFile::WriteOwner)
-            && QFile::setPermissions(folder,
-                QFile::ReadOwner | QFile::ExeOwner | (on ? QFile::Permissions() : QFile::WriteOwner));
+            && QFile::setPermissions(
+                folder, QFile::ReadOwner | QFile::ExeOwner | (on ? QFile::Permissions() : QFile::WriteOwner));
     };
     if (!setReadOnly(true))
         QSKIP("running as root without chattr +i: a read-only folder cannot be simulated here");

@@ -378,8 +378,8 @@ void TestQueueEngine::metricsHistoryAddsUpToTheTasks()
     QVERIFY(store);
     QCOMPARE(scalar(*store, QStringLiteral("SELECT sum(enqueued_n) FROM metrics WHERE resolution = 1")), 450);
     QCOMPARE(scalar(*store, QStringLiteral("SELECT sum(completed_n) FROM metrics WHERE resolution = 1")), 450);
-    QCOMPARE(scalar(*store,
-                 QStringLiteral("SELECT sum(completed_n) FROM metrics WHERE resolution = 1 AND queue = 'other'")),
+    QCOMPARE(
+        scalar(*store, QStringLiteral("SELECT sum(completed_n) FROM metrics WHERE resolution = 1 AND queue = 'other'")),
         50);
 }
 

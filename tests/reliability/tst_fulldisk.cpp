@@ -14,10 +14,10 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QProcess>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QProcess>
 #include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -418,8 +418,8 @@ void TestFullDisk::purgeRescuesAFullFileSystem()
         QVERIFY(engine);
         QCOMPARE(QFileInfo(reserve).size(), diskreserve::reserveBytes);
         QVERIFY(engine->enqueueBatch(QList<NewTask>(300, tortureTask(0, 0, 3000))));
-        QTRY_COMPARE_WITH_TIMEOUT(engine->counts().value(QStringLiteral("full"))[std::size_t(TaskState::Succeeded)],
-            300, 30'000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            engine->counts().value(QStringLiteral("full"))[std::size_t(TaskState::Succeeded)], 300, 30'000);
         engine->setWorkerCount(0);
         QTRY_COMPARE(engine->workers().size(), 0);
         QVERIFY(engine->enqueueBatch(QList<NewTask>(100, tortureTask(0, 0, 3000)))); // still to run
@@ -443,8 +443,8 @@ void TestFullDisk::purgeRescuesAFullFileSystem()
     auto purged = engine->purge(finished);
     QVERIFY2(purged, qPrintable(purged.errorString()));
     QCOMPARE(*purged, 300);
-    QVERIFY2(engine->enqueueBatch(QList<NewTask>(20, tortureTask(0, 0, 3000))),
-        "no room for new tasks after the purge");
+    QVERIFY2(
+        engine->enqueueBatch(QList<NewTask>(20, tortureTask(0, 0, 3000))), "no room for new tasks after the purge");
     engine.reset();
     auto reader = test::openStore(m_db, true);
     QVERIFY(reader);

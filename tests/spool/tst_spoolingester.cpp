@@ -107,14 +107,16 @@ void TestSpoolIngester::taskFilesBecomeTasksAndEndInDone()
     auto spool = ingester(SpoolConfig {m_spool, {}, {}, {}, QStringLiteral("default")});
     QVERIFY(spool);
     QVERIFY(dropFile(m_spool, QStringLiteral("one.json"), R"({"type":"noop","queue":"files","payload":{"n":1}})"));
-    QVERIFY(dropFile(m_spool, QStringLiteral("many.jsonl"), "{\"type\":\"noop\"}\n\n{\"type\":\"noop\"}\n{\"type\":\"noop\"}\n"));
+    QVERIFY(dropFile(
+        m_spool, QStringLiteral("many.jsonl"), "{\"type\":\"noop\"}\n\n{\"type\":\"noop\"}\n{\"type\":\"noop\"}\n"));
     const Result<int> taken = spool->ingest(100);
     QVERIFY2(taken, qPrintable(taken.errorString()));
     QCOMPARE(*taken, 2);
     QCOMPARE(taskCount(), 4);
     QVERIFY(filesIn(m_spool, QStringLiteral("new")).isEmpty());
-    QCOMPARE(scalar(*m_reader, QStringLiteral("SELECT count(*) FROM tasks WHERE queue = 'files' AND payload LIKE '%\"n\":1%'"
-                                              " AND idempotency_key LIKE 'spool:inbox:%'")),
+    QCOMPARE(scalar(*m_reader,
+                 QStringLiteral("SELECT count(*) FROM tasks WHERE queue = 'files' AND payload LIKE '%\"n\":1%'"
+                                " AND idempotency_key LIKE 'spool:inbox:%'")),
         1);
     QVERIFY(finishAll(*spool, 2));
     QCOMPARE(filesIn(m_spool, QStringLiteral("done")),
@@ -148,7 +150,8 @@ void TestSpoolIngester::dataFilesUseThePayloadTemplate()
     QCOMPARE(payload.value(QStringLiteral("output")).toString(), QStringLiteral("thumbs/cat.webp"));
     QCOMPARE(payload.value(QStringLiteral("kind")).toString(), QStringLiteral("jpg of cat.jpg in ") + m_spool);
     // The task's file is in cur/ from the moment the task is committed.
-    QVERIFY(QFile::exists(m_spool + QStringLiteral("/cur/cat.jpg")) || QFile::exists(m_spool + QStringLiteral("/done/cat.jpg")));
+    QVERIFY(QFile::exists(m_spool + QStringLiteral("/cur/cat.jpg"))
+        || QFile::exists(m_spool + QStringLiteral("/done/cat.jpg")));
     QVERIFY(filesIn(m_spool, QStringLiteral("failed")).contains(QStringLiteral("notes.txt")));
     QVERIFY(resultOf(QStringLiteral("failed"), QStringLiteral("notes.txt"))
                 .value(QStringLiteral("error"))
@@ -271,7 +274,8 @@ void TestSpoolIngester::crashAfterCommitMakesNoSecondTask()
                 QFile::encodeName(m_spool + QStringLiteral("/new/linked.json")).constData())
         == 0);
     // ... without them (the rename fallback) it is still only in new/.
-    QVERIFY(QFile::rename(m_spool + QStringLiteral("/cur/renamed.jsonl"), m_spool + QStringLiteral("/new/renamed.jsonl")));
+    QVERIFY(
+        QFile::rename(m_spool + QStringLiteral("/cur/renamed.jsonl"), m_spool + QStringLiteral("/new/renamed.jsonl")));
 
     auto second = ingester(SpoolConfig {m_spool, {}, {}, {}, QStringLiteral("default")});
     QVERIFY(second);
@@ -306,7 +310,8 @@ void TestSpoolIngester::restartAdoptsFilesInCur()
     auto second = ingester(SpoolConfig {m_spool, {}, {}, {}, QStringLiteral("default")});
     QVERIFY(second);
     QCOMPARE(*second->adoptCur(), 1);
-    QCOMPARE(resultOf(QStringLiteral("failed"), QStringLiteral("orphan.json")).value(QStringLiteral("error")).toString(),
+    QCOMPARE(
+        resultOf(QStringLiteral("failed"), QStringLiteral("orphan.json")).value(QStringLiteral("error")).toString(),
         QStringLiteral("no task holds its idempotency key (purged, or its commit was lost)"));
     QCOMPARE(taskCount(), 1);
     QVERIFY(m_engine->setPaused(QString(), false));
@@ -333,8 +338,8 @@ void TestSpoolIngester::sameNameWaitsForTheFirstToEnd()
     QVERIFY(finishAll(*spool, 1));
     // The second goes beside the first under a new name, each with its result.
     QCOMPARE(filesIn(m_spool, QStringLiteral("done")),
-        QStringList({QStringLiteral("same.json"), QStringLiteral("same.json.1"), QStringLiteral("same.json.1.result.json"),
-            QStringLiteral("same.json.result.json")}));
+        QStringList({QStringLiteral("same.json"), QStringLiteral("same.json.1"),
+            QStringLiteral("same.json.1.result.json"), QStringLiteral("same.json.result.json")}));
 }
 
 QTEST_GUILESS_MAIN(TestSpoolIngester)

@@ -138,8 +138,8 @@ void TestSpoolService::killedWhileIngestingEachFileBecomesOneTask()
     // A last process runs until every file has left new/ and cur/.
     QProcess last;
     QVERIFY(start(last));
-    QTRY_VERIFY_WITH_TIMEOUT(filesIn(dir, QStringLiteral("new")).isEmpty() && filesIn(dir, QStringLiteral("cur")).isEmpty(),
-        60'000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        filesIn(dir, QStringLiteral("new")).isEmpty() && filesIn(dir, QStringLiteral("cur")).isEmpty(), 60'000);
     last.kill();
     last.waitForFinished(5000);
 

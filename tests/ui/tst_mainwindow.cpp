@@ -15,8 +15,8 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QInputDialog>
-#include <QPaintEvent>
 #include <QItemSelectionModel>
+#include <QPaintEvent>
 #include <QProgressBar>
 #include <QRegularExpression>
 #include <QShortcut>
@@ -255,7 +255,8 @@ private Q_SLOTS:
         QVERIFY2(clashes.isEmpty(), qPrintable(clashes.join(QLatin1String("; "))));
         QVERIFY2(actions >= 20 && owners.size() >= 15, qPrintable(QString::number(owners.size())));
         // The two that clashed still have a key each.
-        QCOMPARE(window.action(QStringLiteral("resumeQueue"))->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+P")));
+        QCOMPARE(
+            window.action(QStringLiteral("resumeQueue"))->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+P")));
         QVERIFY(!window.action(QStringLiteral("connectServer"))->shortcut().isEmpty());
     }
 
@@ -325,11 +326,12 @@ private Q_SLOTS:
                 ages |= window.taskView()->visualRect(window.taskModel()->index(row, column));
         }
         for (const QRect& r : std::as_const(spy.painted)) {
-            QVERIFY2(ages.contains(r), qPrintable(QStringLiteral("painted %1,%2 %3x%4 outside the age cells")
-                                                      .arg(r.x())
-                                                      .arg(r.y())
-                                                      .arg(r.width())
-                                                      .arg(r.height())));
+            QVERIFY2(ages.contains(r),
+                qPrintable(QStringLiteral("painted %1,%2 %3x%4 outside the age cells")
+                               .arg(r.x())
+                               .arg(r.y())
+                               .arg(r.width())
+                               .arg(r.height())));
         }
     }
 

@@ -69,8 +69,7 @@ public:
             m_result = call();
             m_finished.store(true, std::memory_order_release);
         })
-    {
-    }
+    { }
     ThreadCall(const ThreadCall&) = delete;
     ThreadCall& operator=(const ThreadCall&) = delete;
     ~ThreadCall() { join(); }
