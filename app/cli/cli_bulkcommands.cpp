@@ -1,0 +1,103 @@
+#include "cli_bulkcommands.h"
+
+#include "cli_commandoptions.h"
+#include "cli_context.h"
+#include "core/queueengine.h"
+#include "core/taskstore.h"
+
+#include <QJsonObject>
+
+namespace qd::cli {
+
+namespace {
+
+enum class BulkAction { Retry, Cancel, Purge };
+
+int runBulk(CliContext& context, const QCommandLineParser& parser, BulkAction action)
+{
+    const QString command = action == BulkAction::Retry ? QStringLiteral("retry")
+        : action == BulkAction::Cancel                  ? QStringLiteral("cancel")
+                                                        : QStringLiteral("purge");
+    const Result<TaskFilter> filter = CommandOptions::filter(parser, parser.positionalArguments());
+    if (!filter.ok())
+        return context.usageError(filter.errorString(), command);
+    const bool dryRun = parser.isSet(QStringLiteral("dry-run"));
+    if (filter->isEmpty() && !dryRun && !parser.isSet(QStringLiteral("yes"))) {
+        return context.usageError(
+            QStringLiteral("Refusing to %1 every task: give task ids, a filter, or --yes.").arg(command), command);
+    }
+    const Result<QueueEngine*> engine = context.engine();
+    if (!engine.ok())
+        return context.fail(engine.error());
+    if (!filter->ids.isEmpty()) {
+        const Result<TaskStore*> store = context.store();
+        if (!store.ok())
+            return context.fail(store.error());
+        for (qint64 id : filter->ids) {
+            const Result<Task> task = store.value()->task(id);
+            if (!task.ok())
+                return context.fail(task.error());
+        }
+    }
+    const QString done = action == BulkAction::Retry ? QStringLiteral("retried")
+        : action == BulkAction::Cancel               ? QStringLiteral("cancelled")
+                                                     : QStringLiteral("purged");
+    if (dryRun) {
+        // Exactly the tasks the command would change (a retry: the failed and cancelled ones among those matching).
+        const AdminAction admin = action == BulkAction::Retry ? AdminAction::Retry
+            : action == BulkAction::Cancel                    ? AdminAction::Cancel
+                                                              : AdminAction::Purge;
+        const std::optional<TaskFilter> changed = changedBy(admin, filter.value());
+        const Result<TaskStore*> store = context.store();
+        if (!store.ok())
+            return context.fail(store.error());
+        const Result<qint64> would = changed ? store.value()->countTasks(*changed) : Result<qint64>(qint64(0));
+        if (!would.ok())
+            return context.fail(would.error());
+        if (context.json())
+            context.printJson(QJsonObject {{done, would.value()}, {QStringLiteral("dryRun"), true}});
+        else
+            context.out() << would.value() << " task(s) would be " << done << " (dry run: nothing changed)."
+                          << Qt::endl;
+        return ExitOk;
+    }
+    Result<qint64> count = action == BulkAction::Retry ? engine.value()->retry(filter.value())
+        : action == BulkAction::Cancel                 ? engine.value()->cancel(filter.value())
+                                                       : engine.value()->purge(filter.value());
+    if (!count.ok())
+        return context.fail(count.error());
+    if (context.json())
+        context.printJson(QJsonObject {{done, count.value()}});
+    else
+        context.out() << count.value() << " task(s) " << done << "." << Qt::endl;
+    return ExitOk;
+}
+
+} // namespace
+
+void BulkCommands::addOptions(QCommandLineParser& parser)
+{
+    CommandOptions::addFilterOptions(parser);
+    parser.addOption(QCommandLineOption(QStringLiteral("yes"),
+        QStringLiteral("Confirm that the command applies to every task when no filter is given.")));
+    parser.addOption(QCommandLineOption(QStringLiteral("dry-run"),
+        QStringLiteral("Change nothing: say how many tasks the command would change (as the window's confirmation "
+                       "does).")));
+}
+
+int BulkCommands::runRetry(CliContext& context, const QCommandLineParser& parser)
+{
+    return runBulk(context, parser, BulkAction::Retry);
+}
+
+int BulkCommands::runCancel(CliContext& context, const QCommandLineParser& parser)
+{
+    return runBulk(context, parser, BulkAction::Cancel);
+}
+
+int BulkCommands::runPurge(CliContext& context, const QCommandLineParser& parser)
+{
+    return runBulk(context, parser, BulkAction::Purge);
+}
+
+} // namespace qd::cli
