@@ -26,7 +26,7 @@ public:
         int logs = 2; // the second and every other one after it are gzip-compressed
         int logLines = 20000;
         int sleeps = 10;
-        QUrl sinkUrl; // webhook target (e.g. WebhookSink::url()); empty: no notify tasks
+        QUrl sinkUrl; // webhook target (in the tests, a WebhookSink); empty: no notify tasks
         int notifications = 10;
         bool includeFailures = true;
         quint32 seed = 1;

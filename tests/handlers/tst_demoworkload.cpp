@@ -1,8 +1,8 @@
 #include "core/handlercontext.h"
 #include "core/handlerregistry.h"
 #include "core/handlers/demoworkload.h"
-#include "core/handlers/webhooksink.h"
 #include "handlertestutil.h"
+#include "webhooksink.h"
 
 #include <QCryptographicHash>
 #include <QDir>

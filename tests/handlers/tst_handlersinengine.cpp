@@ -1,8 +1,8 @@
 #include "core/handlers/builtinhandlers.h"
 #include "core/handlers/demoworkload.h"
-#include "core/handlers/webhooksink.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
+#include "webhooksink.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,7 +1,7 @@
 #include "core/handlercontext.h"
 #include "core/handlers/notifyhandler.h"
-#include "core/handlers/webhooksink.h"
 #include "handlertestutil.h"
+#include "webhooksink.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

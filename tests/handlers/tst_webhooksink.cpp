@@ -1,4 +1,4 @@
-#include "core/handlers/webhooksink.h"
+#include "webhooksink.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>
