@@ -4,6 +4,7 @@
 #include "result.h"
 #include "storeoptions.h"
 #include "task.h"
+#include "taskvalidation.h"
 
 #include <QHash>
 #include <QObject>
@@ -96,10 +97,6 @@ private:
     std::unique_ptr<EngineCore> m_core;
     friend class EngineCore;
 };
-
-// Checks a task before it is stored: queue name, type known to the registry, payload a JSON object that the
-// handler accepts, priority 0..100, no negative delay, attempts and timeout in range.
-std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry& handlers);
 
 } // namespace qd
 

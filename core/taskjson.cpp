@@ -1,7 +1,7 @@
 #include "taskjson.h"
 
 #include "export/exportcodec.h"
-#include "queueengine.h"
+#include "taskvalidation.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -32,6 +32,7 @@ std::optional<qint64> wholeNumber(const QJsonValue& value, qint64 min, qint64 ma
 Result<NewTask> fromObject(const QJsonObject& object, const HandlerRegistry& handlers)
 {
     NewTask task;
+    QJsonObject payload; // parsed once, here, and handed to validateNewTask
     for (auto it = object.begin(); it != object.end(); ++it) {
         const QString key = it.key();
         const QJsonValue value = it.value();
@@ -45,12 +46,12 @@ Result<NewTask> fromObject(const QJsonObject& object, const HandlerRegistry& han
             task.type = value.toString();
         } else if (key == u"payload") {
             if (value.isObject()) {
-                task.payload = QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+                payload = value.toObject();
             } else if (value.isString()) {
                 const QJsonDocument inner = QJsonDocument::fromJson(value.toString().toUtf8());
                 if (!inner.isObject())
                     return invalid(QStringLiteral("\"payload\" must be a JSON object"));
-                task.payload = inner.toJson(QJsonDocument::Compact);
+                payload = inner.object();
             } else {
                 return invalid(QStringLiteral("\"payload\" must be a JSON object"));
             }
@@ -90,7 +91,9 @@ Result<NewTask> fromObject(const QJsonObject& object, const HandlerRegistry& han
     }
     if (task.type.isEmpty())
         return invalid(QStringLiteral("\"type\" is missing"));
-    if (std::optional<Error> error = validateNewTask(task, handlers))
+    if (object.contains(u"payload"))
+        task.payload = QJsonDocument(payload).toJson(QJsonDocument::Compact);
+    if (std::optional<Error> error = validateNewTask(task, handlers, &payload))
         return *error;
     return task;
 }

@@ -1,6 +1,8 @@
 // Checks applied to a task before anything is written, and the backoff arithmetic: pure functions with no
 // database, so the engine can run them on the caller's thread.
-#include "queueengine.h"
+#include "taskvalidation.h"
+
+#include "handlerregistry.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,7 +19,8 @@ constexpr qint64 maxDelayMs = 366LL * 24 * 3600 * 1000;
 constexpr int maxPayloadBytes = 1 << 20;
 } // namespace
 
-std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry& handlers)
+std::optional<Error> validateNewTask(
+    const NewTask& task, const HandlerRegistry& handlers, const QJsonObject* parsedPayload)
 {
     auto invalid = [](QString message) { return Error {ErrorCode::InvalidArgument, std::move(message)}; };
     if (!isValidQueueName(task.queue))
@@ -55,17 +58,30 @@ std::optional<Error> validateNewTask(const NewTask& task, const HandlerRegistry&
         return invalid(QStringLiteral("Idempotency key is longer than 255 characters"));
     if (task.payload.size() > maxPayloadBytes)
         return invalid(QStringLiteral("Payload is larger than %1 bytes").arg(maxPayloadBytes));
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(task.payload, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return invalid(QStringLiteral("Payload is not valid JSON: %1 at offset %2")
-                           .arg(parseError.errorString())
-                           .arg(parseError.offset));
-    if (!document.isObject())
-        return invalid(QStringLiteral("Payload must be a JSON object ({...})"));
-    if (auto problem = handler->validate(document.object()))
+    QJsonObject parsed;
+    if (!parsedPayload) {
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(task.payload, &parseError);
+        if (parseError.error != QJsonParseError::NoError)
+            return invalid(QStringLiteral("Payload is not valid JSON: %1 at offset %2")
+                               .arg(parseError.errorString())
+                               .arg(parseError.offset));
+        if (!document.isObject())
+            return invalid(QStringLiteral("Payload must be a JSON object ({...})"));
+        parsed = document.object();
+        parsedPayload = &parsed;
+    }
+    if (auto problem = handler->validate(*parsedPayload))
         return invalid(QStringLiteral("Invalid payload for \"%1\": %2").arg(task.type, *problem));
     return std::nullopt;
+}
+
+std::optional<Error> queueNameError(const QString& queue)
+{
+    if (isValidQueueName(queue))
+        return std::nullopt;
+    return Error {ErrorCode::InvalidArgument,
+        QStringLiteral("Invalid queue name \"%1\": use 1-64 letters, digits, '_', '-' or '.'").arg(queue)};
 }
 
 qint64 backoffDelayMs(const RetryPolicy& policy, int attempt, double random01)
