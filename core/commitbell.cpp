@@ -65,6 +65,18 @@ void CommitBell::ring()
         const ssize_t written = ::pwrite(m_ownFile, "r", 1, 0);
 }
 
+void CommitBell::ringOnce(const QString& databasePath)
+{
+    const QByteArray own
+        = QFile::encodeName(databasePath + QLatin1String("-wake/")) + QByteArray::number(qint64(::getpid()));
+    const int file = ::open(own.constData(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (file < 0)
+        return; // no folder: no process has listened yet
+    [[maybe_unused]] const ssize_t written = ::pwrite(file, "r", 1, 0);
+    ::close(file);
+    ::unlink(own.constData());
+}
+
 void CommitBell::rearm()
 {
     {

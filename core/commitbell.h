@@ -28,6 +28,9 @@ public:
     bool isListening() const { return m_thread.joinable(); }
     // After a commit: wakes the other processes listening on this database. Costs one write().
     void ring();
+    // For a process that commits once and exits, with no bell of its own: wakes the listening processes of the
+    // database at databasePath (its own file is created, written and removed). Does nothing if none listens.
+    static void ringOnce(const QString& databasePath);
     // The writer has taken the last wake: report the next ring.
     void rearm();
 

@@ -2,6 +2,7 @@
 
 #include "cli_commandoptions.h"
 #include "cli_context.h"
+#include "core/oneshotwriter.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 
@@ -26,9 +27,6 @@ int runBulk(CliContext& context, const QCommandLineParser& parser, BulkAction ac
         return context.usageError(
             QStringLiteral("Refusing to %1 every task: give task ids, a filter, or --yes.").arg(command), command);
     }
-    const Result<QueueEngine*> engine = context.engine();
-    if (!engine.ok())
-        return context.fail(engine.error());
     if (!filter->ids.isEmpty()) {
         const Result<TaskStore*> store = context.store();
         if (!store.ok())
@@ -61,9 +59,20 @@ int runBulk(CliContext& context, const QCommandLineParser& parser, BulkAction ac
                           << Qt::endl;
         return ExitOk;
     }
-    Result<qint64> count = action == BulkAction::Retry ? engine.value()->retry(filter.value())
-        : action == BulkAction::Cancel                 ? engine.value()->cancel(filter.value())
-                                                       : engine.value()->purge(filter.value());
+    Result<qint64> count = qint64(0);
+    if (action == BulkAction::Purge) {
+        // An engine's purge commits in batches and gives back the disk reserve when the disk is full.
+        const Result<QueueEngine*> engine = context.engine();
+        if (!engine.ok())
+            return context.fail(engine.error());
+        count = engine.value()->purge(filter.value());
+    } else {
+        const Result<OneShotWriter*> writer = context.writer();
+        if (!writer.ok())
+            return context.fail(writer.error());
+        count = action == BulkAction::Retry ? writer.value()->retry(filter.value())
+                                            : writer.value()->cancel(filter.value());
+    }
     if (!count.ok())
         return context.fail(count.error());
     if (context.json())

@@ -2,6 +2,7 @@
 
 #include "core/databaseurl.h"
 
+#include "core/oneshotwriter.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 
@@ -212,11 +213,16 @@ StoreOptions CliContext::storeOptions() const
 
 Result<TaskStore*> CliContext::store()
 {
+    return openStore(m_engine != nullptr);
+}
+
+Result<TaskStore*> CliContext::openStore(bool createIfMissing)
+{
     if (m_store)
         return m_store.get();
     resolveDefaultDatabase();
     StoreOptions options = storeOptions();
-    if (!m_engine) {
+    if (!createIfMissing) {
         // Looking must not create a database as a side effect (a typo in --db would leave files behind).
         if (!isPostgresUrl(options.path) && !QFileInfo::exists(options.path)) {
             return Error {ErrorCode::NotFound,
@@ -229,6 +235,28 @@ Result<TaskStore*> CliContext::store()
         return databaseOpenError(opened.error());
     m_store = std::move(opened).value();
     return m_store.get();
+}
+
+const HandlerRegistry& CliContext::handlers()
+{
+    if (!m_handlers)
+        m_handlers = HandlerRegistry::createDefault();
+    return *m_handlers;
+}
+
+Result<OneShotWriter*> CliContext::writer(bool createIfMissing)
+{
+    if (m_writer)
+        return m_writer.get();
+    if (m_readOnly) {
+        return Error {
+            ErrorCode::ReadOnly, QStringLiteral("This command writes to the database, which --read-only forbids.")};
+    }
+    const Result<TaskStore*> opened = openStore(createIfMissing);
+    if (!opened.ok())
+        return opened.error();
+    m_writer = std::make_unique<OneShotWriter>(*opened.value(), handlers());
+    return m_writer.get();
 }
 
 Result<QueueEngine*> CliContext::engine(int workerCount, qint64 sampleIntervalMs, qint64 shutdownGraceMs)
@@ -263,6 +291,7 @@ Error CliContext::databaseOpenError(const Error& error)
 
 void CliContext::close()
 {
+    m_writer.reset();
     m_engine.reset();
     m_store.reset();
 }

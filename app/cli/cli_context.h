@@ -15,6 +15,8 @@ class QCommandLineOption;
 
 namespace qd {
 
+class HandlerRegistry;
+class OneShotWriter;
 class QueueEngine;
 class TaskStore;
 
@@ -61,7 +63,13 @@ public:
 
     // Reads go through a TaskStore of the main thread; a missing database is NotFound (reads never create one).
     Result<TaskStore*> store();
-    // Writes go through a QueueEngine without workers or sampling unless asked for (see the `work` command).
+    // The one-shot commands' writes (enqueue, retry, pause...) through the store of store(), with no engine. Only
+    // an enqueue creates a missing database; a retry or a pause of a mistyped --db must not leave files behind.
+    Result<OneShotWriter*> writer(bool createIfMissing = false);
+    // The built-in task types, for checking tasks before they are written.
+    const HandlerRegistry& handlers();
+    // Writes that need an engine (purge, spools, the demo) go through a QueueEngine without workers or sampling
+    // unless asked for (see the `work` command).
     Result<QueueEngine*> engine(int workerCount = 0, qint64 sampleIntervalMs = 0, qint64 shutdownGraceMs = 10'000);
     // Closes the engine first: its destruction stops the workers gracefully.
     void close();
@@ -86,6 +94,7 @@ public:
 
 private:
     Error databaseOpenError(const Error& error);
+    Result<TaskStore*> openStore(bool createIfMissing);
     // Before the default database is opened: moves it from its old place if needed (not with --read-only).
     void resolveDefaultDatabase();
 
@@ -97,6 +106,8 @@ private:
     QTextStream m_err;
     std::unique_ptr<QueueEngine> m_engine;
     std::unique_ptr<TaskStore> m_store;
+    std::shared_ptr<HandlerRegistry> m_handlers;
+    std::unique_ptr<OneShotWriter> m_writer;
     QString m_openFailure; // the message of a failure to open the database, reported as ExitDatabase
     QJsonObject m_errorDocument; // with --json: the error for stderr, written by finish()
     bool m_finished = false;

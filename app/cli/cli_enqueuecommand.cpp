@@ -4,7 +4,8 @@
 #include "cli_context.h"
 #include "cli_linereader.h"
 #include "cli_tasklineparser.h"
-#include "core/queueengine.h"
+#include "core/oneshotwriter.h"
+#include "core/taskvalidation.h"
 
 #include <QDir>
 #include <QFile>
@@ -17,7 +18,7 @@ namespace {
 
 constexpr int enqueueBatchSize = 1000;
 
-int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& path)
+int enqueueFromFile(CliContext& context, OneShotWriter& writer, const QString& path)
 {
     QFile file;
     if (path == u"-") {
@@ -54,11 +55,11 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
             + refused;
     };
     auto lineOutcome = [&]() -> QString { return outcome(QStringLiteral(" because of line %1").arg(lineNumber)); };
-    // All of a batch is stored or none of it (one transaction in the engine).
+    // All of a batch is stored or none of it (one transaction).
     auto flush = [&]() -> std::optional<Error> {
         if (batch.isEmpty())
             return std::nullopt;
-        const Result<QList<EnqueueResult>> stored = engine.enqueueBatch(batch);
+        const Result<QList<EnqueueResult>> stored = writer.enqueueValidated(batch);
         if (!stored.ok()) {
             return Error {stored.error().code,
                 QStringLiteral("%1, lines %2-%3: %4.")
@@ -103,7 +104,8 @@ int enqueueFromFile(CliContext& context, QueueEngine& engine, const QString& pat
             line.remove(0, 3);
         if (line.trimmed().isEmpty())
             continue;
-        Result<NewTask> task = TaskLineParser::parse(line, engine.handlers());
+        // Parsed and checked once, here: the batch is stored as it is.
+        Result<NewTask> task = TaskLineParser::parse(line, writer.handlers());
         if (!task.ok()) {
             return context.fail(task.error().code,
                 QStringLiteral("%1, line %2: %3.").arg(source).arg(lineNumber).arg(task.errorString()) + lineOutcome());
@@ -164,6 +166,7 @@ int EnqueueCommand::run(CliContext& context, const QCommandLineParser& parser)
         QStringLiteral("priority"), QStringLiteral("delay-ms"), QStringLiteral("max-attempts"),
         QStringLiteral("timeout-ms"), QStringLiteral("key")};
     NewTask task;
+    QJsonObject payload; // parsed once, checked by validateNewTask as it is
     if (fromFile) {
         for (const QString& name : singleOptions) {
             if (parser.isSet(name))
@@ -198,29 +201,30 @@ int EnqueueCommand::run(CliContext& context, const QCommandLineParser& parser)
                         .arg(error.error != QJsonParseError::NoError ? error.errorString()
                                                                      : QStringLiteral("not an object")));
             }
+            payload = doc.object();
             task.payload = doc.toJson(QJsonDocument::Compact);
         }
     }
 
-    const Result<QueueEngine*> engine = context.engine();
-    if (!engine.ok())
-        return context.fail(engine.error());
+    const Result<OneShotWriter*> writer = context.writer(true);
+    if (!writer.ok())
+        return context.fail(writer.error());
     if (fromFile)
-        return enqueueFromFile(context, *engine.value(), parser.value(QStringLiteral("file")));
+        return enqueueFromFile(context, *writer.value(), parser.value(QStringLiteral("file")));
 
     // An unknown type's message lists the known types (validateNewTask, core/taskvalidation.cpp).
-    if (std::optional<Error> invalid = validateNewTask(task, engine.value()->handlers()))
+    if (std::optional<Error> invalid = validateNewTask(task, writer.value()->handlers(), &payload))
         return context.fail(*invalid);
-    const Result<EnqueueResult> stored = engine.value()->enqueue(task);
-    if (!stored.ok())
-        return context.fail(stored.error());
+    const Result<QList<EnqueueResult>> batch = writer.value()->enqueueValidated({task});
+    if (!batch.ok())
+        return context.fail(batch.error());
+    const EnqueueResult stored = batch->constFirst();
     if (context.json()) {
-        context.printJson(
-            QJsonObject {{QStringLiteral("id"), stored->id}, {QStringLiteral("existed"), stored->existed}});
-    } else if (stored->existed) {
-        context.out() << "Task " << stored->id << " already exists with this idempotency key." << Qt::endl;
+        context.printJson(QJsonObject {{QStringLiteral("id"), stored.id}, {QStringLiteral("existed"), stored.existed}});
+    } else if (stored.existed) {
+        context.out() << "Task " << stored.id << " already exists with this idempotency key." << Qt::endl;
     } else {
-        context.out() << "Enqueued task " << stored->id << "." << Qt::endl;
+        context.out() << "Enqueued task " << stored.id << "." << Qt::endl;
     }
     return ExitOk;
 }

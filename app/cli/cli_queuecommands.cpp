@@ -2,7 +2,7 @@
 
 #include "cli_commandoptions.h"
 #include "cli_context.h"
-#include "core/queueengine.h"
+#include "core/oneshotwriter.h"
 #include "core/taskstore.h"
 
 #include <QJsonObject>
@@ -38,14 +38,14 @@ int runPauseOrResume(CliContext& context, const QCommandLineParser& parser, bool
         return context.usageError(QStringLiteral("Give one queue name or --all."), command);
     const QString queue = all ? QString() : args.first();
 
-    const Result<QueueEngine*> engine = context.engine();
-    if (!engine.ok())
-        return context.fail(engine.error());
+    const Result<OneShotWriter*> writer = context.writer();
+    if (!writer.ok())
+        return context.fail(writer.error());
     if (!all) {
         if (std::optional<Error> error = checkQueueExists(context, queue))
             return context.fail(*error);
     }
-    const Status status = engine.value()->setPaused(queue, pause);
+    const Status status = writer.value()->setPaused(queue, pause);
     if (!status.ok())
         return context.fail(status.error());
     if (context.json()) {
@@ -83,12 +83,12 @@ int QueueCommands::runSetConcurrency(CliContext& context, const QCommandLinePars
         parser.positionalArguments().value(1), QStringLiteral("The concurrency"), 0, 1000);
     if (!limit.ok())
         return context.usageError(limit.errorString(), QStringLiteral("set-concurrency"));
-    const Result<QueueEngine*> engine = context.engine();
-    if (!engine.ok())
-        return context.fail(engine.error());
+    const Result<OneShotWriter*> writer = context.writer();
+    if (!writer.ok())
+        return context.fail(writer.error());
     if (std::optional<Error> error = checkQueueExists(context, queue))
         return context.fail(*error);
-    const Status status = engine.value()->setConcurrency(queue, int(limit.value()));
+    const Status status = writer.value()->setConcurrency(queue, int(limit.value()));
     if (!status.ok())
         return context.fail(status.error());
     if (context.json()) {

@@ -4,6 +4,7 @@
 #include "storetestutil.h"
 
 #include "core/handlerregistry.h"
+#include "core/oneshotwriter.h"
 #include "core/queueengine.h"
 
 #include <QElapsedTimer>
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void killedWorkersLoseNothing();
     void otherProcessPicksUpWithinASecond();
     void otherProcessIsWokenByTheCommit();
+    void oneShotWriterWakesOtherProcesses();
     void secondStoreInProcessKeepsOurLocks();
 
 private:
@@ -168,6 +170,28 @@ void TestCrashRecovery::otherProcessIsWokenByTheCommit()
         auto id = (*producer)->enqueue(task(QStringLiteral("record"), QStringLiteral("default"), R"({"ms":0})"));
         QVERIFY(id);
         QTRY_COMPARE_WITH_TIMEOUT(store->task(id->id)->state, TaskState::Succeeded, 10'000);
+    }
+    worker.terminate();
+    worker.waitForFinished(5000);
+}
+
+// The same with a writer that has no engine (queuedesk-cli's enqueue and retry): its one-shot ring wakes the worker.
+void TestCrashRecovery::oneShotWriterWakesOtherProcesses()
+{
+    const QString db = m_dir.filePath(QStringLiteral("oneshot.db"));
+    auto store = openStore(db);
+    QVERIFY(store);
+    const std::shared_ptr<HandlerRegistry> handlers = registryWithRecord();
+    OneShotWriter writer(*store, *handlers);
+    QProcess worker;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QD_TEST_POLL_MS"), QStringLiteral("60000"));
+    worker.setProcessEnvironment(env);
+    QVERIFY(startWorker(worker, db, m_dir.filePath(QStringLiteral("oneshot-runs.txt")), 30'000));
+    for (int i = 0; i < 3; ++i) {
+        auto stored = writer.enqueue({task(QStringLiteral("record"), QStringLiteral("default"), R"({"ms":0})")});
+        QVERIFY2(stored, qPrintable(stored.errorString()));
+        QTRY_COMPARE_WITH_TIMEOUT(store->task(stored->constFirst().id)->state, TaskState::Succeeded, 10'000);
     }
     worker.terminate();
     worker.waitForFinished(5000);

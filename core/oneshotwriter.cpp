@@ -1,0 +1,100 @@
+#include "oneshotwriter.h"
+
+#include "commitbell.h"
+#include "databaseurl.h"
+#include "taskstore.h"
+#include "taskvalidation.h"
+
+#include <QDateTime>
+
+namespace qd {
+
+namespace {
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+OneShotWriter::OneShotWriter(TaskStore& store, const HandlerRegistry& handlers)
+    : m_store(store)
+    , m_handlers(handlers)
+{ }
+
+void OneShotWriter::wakeOthers() const
+{
+    if (!isPostgresUrl(m_store.path()))
+        CommitBell::ringOnce(m_store.path());
+}
+
+Result<QList<EnqueueResult>> OneShotWriter::enqueueValidated(const QList<NewTask>& tasks)
+{
+    Result<QList<EnqueueResult>> stored = m_store.enqueue(tasks, nowMs());
+    if (stored.ok())
+        wakeOthers();
+    return stored;
+}
+
+Result<QList<EnqueueResult>> OneShotWriter::enqueue(const QList<NewTask>& tasks)
+{
+    for (qsizetype i = 0; i < tasks.size(); ++i) {
+        if (std::optional<Error> error = validateNewTask(tasks.at(i), m_handlers)) {
+            if (tasks.size() > 1)
+                error->message = QStringLiteral("Task %1 of the batch: %2").arg(i + 1).arg(error->message);
+            return *error;
+        }
+    }
+    return enqueueValidated(tasks);
+}
+
+Result<qint64> OneShotWriter::retry(const TaskFilter& filter)
+{
+    Result<qint64> changed = m_store.retry(filter, nowMs());
+    if (changed.ok() && changed.value() > 0)
+        wakeOthers();
+    return changed;
+}
+
+Result<qint64> OneShotWriter::runNow(const TaskFilter& filter)
+{
+    Result<qint64> changed = m_store.runNow(filter, nowMs());
+    if (changed.ok() && changed.value() > 0)
+        wakeOthers();
+    return changed;
+}
+
+Result<qint64> OneShotWriter::cancel(const TaskFilter& filter)
+{
+    Result<qint64> changed = m_store.cancel(filter, nowMs());
+    if (changed.ok() && changed.value() > 0)
+        wakeOthers();
+    return changed;
+}
+
+Status OneShotWriter::setPaused(const QString& queue, bool paused)
+{
+    if (!queue.isEmpty()) {
+        if (std::optional<Error> error = queueNameError(queue))
+            return *error;
+    }
+    Status status = m_store.setPaused(queue, paused, nowMs());
+    if (status.ok())
+        wakeOthers();
+    return status;
+}
+
+Status OneShotWriter::setConcurrency(const QString& queue, int concurrency)
+{
+    if (std::optional<Error> error = queueNameError(queue))
+        return *error;
+    if (concurrency < 0 || concurrency > 1000)
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("Concurrency must be 0 (no limit) to 1000")};
+    Status status = m_store.setConcurrency(queue, concurrency, nowMs());
+    if (status.ok())
+        wakeOthers();
+    return status;
+}
+
+} // namespace qd

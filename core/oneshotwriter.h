@@ -1,0 +1,44 @@
+#pragma once
+
+#include "result.h"
+#include "task.h"
+
+#include <QList>
+#include <QString>
+
+namespace qd {
+
+class HandlerRegistry;
+class TaskStore;
+
+// The writes of a process that writes a few times and exits (queuedesk-cli's enqueue, retry, pause...): each call is
+// one transaction of its own on the caller's thread, straight through the caller's TaskStore, with none of an
+// engine's threads, recount or lease recovery. After a commit that changed something, it wakes the writers of other
+// processes: the commit bell on SQLite; on PostgreSQL the store's commit carries the NOTIFY.
+// Thread contract: the thread that owns the store.
+class OneShotWriter {
+public:
+    OneShotWriter(TaskStore& store, const HandlerRegistry& handlers);
+
+    const HandlerRegistry& handlers() const { return m_handlers; }
+
+    // Tasks the caller has checked with validateNewTask, all stored or none.
+    Result<QList<EnqueueResult>> enqueueValidated(const QList<NewTask>& tasks);
+    // Checks each task (validateNewTask), then stores them all or none.
+    Result<QList<EnqueueResult>> enqueue(const QList<NewTask>& tasks);
+
+    // As QueueEngine's: other processes' workers stop a running task that cancel() flags at their next lease renewal.
+    Result<qint64> retry(const TaskFilter& filter);
+    Result<qint64> runNow(const TaskFilter& filter);
+    Result<qint64> cancel(const TaskFilter& filter);
+    Status setPaused(const QString& queue, bool paused); // an empty queue: every queue
+    Status setConcurrency(const QString& queue, int concurrency);
+
+private:
+    void wakeOthers() const;
+
+    TaskStore& m_store;
+    const HandlerRegistry& m_handlers;
+};
+
+} // namespace qd
