@@ -12,6 +12,7 @@
 #include "exportbench.h"
 #include "figure.h"
 #include "handofflatency.h"
+#include "oneshotbench.h"
 #include "pgbench.h"
 #include "report.h"
 #include "uirunner.h"
@@ -49,7 +50,8 @@ struct Sizes {
     int drainTasks = 100'000; // B4
     double latencySeconds = 5; // B5, per offered load
     MixedWorkloadSize mixed {48, 8, 100'000}; // B6: about 4 s of work for 2 threads
-    int bigTasks = 1'000'000; // B7, B9, B10
+    int bigTasks = 1'000'000; // B7, B9, B10, B14
+    int oneShotRuns = 15; // B14: processes per command and repetition
     double guiLoadSeconds = 10; // B8
     double guiLoadRate = 20'000; // B8, tasks/s offered
     int scrollPositions = 400; // B9: positions from top to bottom (0: every page; 1M rows are 3,907 pages)
@@ -72,6 +74,7 @@ Sizes quickSizes()
     s.latencySeconds = 1;
     s.mixed = {4, 2, 5'000};
     s.bigTasks = 20'000;
+    s.oneShotRuns = 5;
     s.guiLoadSeconds = 2;
     s.scrollPositions = 0;
     s.pgEnqueueCalls = 400;
@@ -946,6 +949,73 @@ QList<Figure> benchExport(const QString& bigDb, const QString& outDir, const Siz
     return {f};
 }
 
+QList<Figure> benchOneShot(Scratch& scratch, const QString& bigDb, const Sizes& s)
+{
+    std::fprintf(
+        stderr, "B14: one-shot CLI commands on a %d-task database (%d processes each)\n", s.bigTasks, s.oneShotRuns);
+    const QString cli = QStringLiteral(QD_BENCH_CLI);
+    const QString start = QStringLiteral("process start: queuedesk-cli --version");
+    Figure enqueue = makeFigure(QStringLiteral("B14"), QStringLiteral("one-shot command, start to exit"),
+        QStringLiteral("enqueue 1 task, %1 tasks").arg(s.bigTasks), QStringLiteral("ms"), start,
+        Figure::Goal::ValueAtMost, 20);
+    Figure stats = makeFigure(QStringLiteral("B14"), QStringLiteral("one-shot command, start to exit"),
+        QStringLiteral("stats, %1 tasks").arg(s.bigTasks), QStringLiteral("ms"), start, Figure::Goal::ValueAtMost, 20);
+    Figure count = makeFigure(QStringLiteral("B14"), QStringLiteral("one-shot command, start to exit"),
+        QStringLiteral("context: stats against the count alone"), QStringLiteral("ms"),
+        QStringLiteral("sqlite3 shell: count per queue and state"), Figure::Goal::None, 0);
+    enqueue.note = QStringLiteral(
+        "Median wall time of %1 `queuedesk-cli --db COPY enqueue --type noop` processes per repetition (a copy of "
+        "B7's database, warm in the page cache), against `queuedesk-cli --version` (loading Qt and the program, no "
+        "database). stats: `queuedesk-cli --db COPY stats`; its context row compares it with the sqlite3 shell "
+        "running only its count (SELECT queue, state, count(*) FROM tasks GROUP BY queue, state).")
+                       .arg(s.oneShotRuns);
+    const bool shell = sqliteShellAvailable();
+    const QString db = copyOf(scratch, bigDb, QStringLiteral("b14"));
+    const QStringList onDb {QStringLiteral("--db"), db};
+    medianProcessMs(cli, onDb + QStringList {QStringLiteral("stats")}, 1); // warms the copy's pages
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double version = 0, enqueued = 0, counted = 0, shellCount = 0;
+        interleaved(rep,
+            {[&] {
+                 version = measured("queuedesk-cli --version (ms)",
+                     [&] { return medianProcessMs(cli, {QStringLiteral("--version")}, s.oneShotRuns); });
+             },
+                [&] {
+                    enqueued = measured("queuedesk-cli enqueue (ms)", [&] {
+                        return medianProcessMs(cli,
+                            onDb
+                                + QStringList {QStringLiteral("enqueue"), QStringLiteral("--type"),
+                                    QStringLiteral("noop")},
+                            s.oneShotRuns);
+                    });
+                },
+                [&] {
+                    counted = measured("queuedesk-cli stats (ms)", [&] {
+                        return medianProcessMs(cli, onDb + QStringList {QStringLiteral("stats")}, s.oneShotRuns);
+                    });
+                },
+                [&] {
+                    if (!shell)
+                        return;
+                    shellCount = measured("sqlite3 shell count (ms)", [&] {
+                        return medianProcessMs(QStringLiteral("sqlite3"),
+                            {QStringLiteral("-readonly"), db,
+                                QStringLiteral("SELECT queue, state, count(*) FROM tasks GROUP BY queue, state")},
+                            s.oneShotRuns);
+                    });
+                }});
+        addPair(enqueue, enqueued, version);
+        addPair(stats, counted, version);
+        if (shell)
+            addPair(count, counted, shellCount);
+    }
+    Scratch::remove(db);
+    QList<Figure> figures {enqueue, stats};
+    if (shell)
+        figures.append(count);
+    return figures;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -1049,7 +1119,7 @@ int main(int argc, char** argv)
         figures += benchCrossProcessLatency(scratch, sizes);
     if (wanted("B6"))
         figures += benchMixed(scratch, sizes);
-    const bool needsBig = wanted("B7") || wanted("B9") || wanted("B10");
+    const bool needsBig = wanted("B7") || wanted("B9") || wanted("B10") || wanted("B14");
     // Cached next to the results (not in the scratch directory, which is removed): building it takes a while.
     const QString bigDb = needsBig ? ensureBigDatabase(outDir, sizes.bigTasks) : QString();
     if (wanted("B7"))
@@ -1060,6 +1130,8 @@ int main(int argc, char** argv)
         figures += benchMemory(scratch, bigDb, sizes);
     if (wanted("B10"))
         figures += benchExport(bigDb, scratch.path(), sizes);
+    if (wanted("B14"))
+        figures += benchOneShot(scratch, bigDb, sizes);
     const PgServer pg {parser.value(pgUrl), parser.value(pgUnavailable)};
     if (wanted("B11"))
         figures += benchPgEnqueue(scratch, sizes, pg);
