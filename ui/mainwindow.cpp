@@ -10,9 +10,9 @@
 #include "exportdialog.h"
 #include "filterbar.h"
 #include "messagebar.h"
-#include "plaintextdelegate.h"
 #include "queuelistmodel.h"
 #include "readerthread.h"
+#include "tableviews.h"
 #include "taskformat.h"
 #include "taskinspector.h"
 #include "taskselectionkeeper.h"
@@ -38,7 +38,6 @@
 #include <QSettings>
 #include <QShowEvent>
 #include <QStatusBar>
-#include <QStyle>
 #include <QTableView>
 #include <QToolBar>
 #include <QToolButton>
@@ -81,40 +80,6 @@ QString nothingToDo(int op)
     }
 }
 
-QTableView* makeTable(QWidget* parent)
-{
-    auto* view = new QTableView(parent);
-    // Fixed row height: the view never measures rows, so a million rows scroll as fast as ten.
-    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
-    view->verticalHeader()->hide();
-    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    view->horizontalHeader()->setHighlightSections(false);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setWordWrap(false);
-    view->setAlternatingRowColors(true);
-    view->setContextMenuPolicy(Qt::ActionsContextMenu);
-    // Text layouts kept between paints: the task table repaints several times a second under load.
-    view->setItemDelegate(new PlainTextDelegate(view));
-    return view;
-}
-
-// Makes a column wide enough for its header and for `widest`, the widest value it is expected to show, measured
-// in the view's own fonts: fixed pixel widths cut "Wait p95" and "scheduled" off with a larger platform font.
-void fitColumn(QTableView* view, int column, const QString& widest = {})
-{
-    // The item delegate pads text by the focus frame margin on both sides (plus one pixel each); a few pixels more
-    // keep numbers off the grid line.
-    const int padding = 2 * (view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1) + 6;
-    const int cell = widest.isEmpty() ? 0 : view->fontMetrics().horizontalAdvance(widest) + padding;
-    view->setColumnWidth(column, std::max(view->horizontalHeader()->sectionSizeHint(column), cell));
-}
-
-// The widest values the columns expect (formatDuration, formatCount and formatTimestamp output).
-QString widestDuration()
-{
-    return QStringLiteral("59m 59s");
-}
 } // namespace
 
 MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
@@ -290,7 +255,7 @@ void MainWindow::createWidgets()
 {
     m_filterBar = new FilterBar(this);
     m_messageBar = new MessageBar(this);
-    m_taskView = makeTable(this);
+    m_taskView = makeTableView(this);
     m_taskView->setObjectName(QStringLiteral("taskView"));
     m_taskView->setModel(m_taskModel);
     m_taskView->horizontalHeader()->setStretchLastSection(true);
@@ -356,7 +321,7 @@ void MainWindow::createWidgets()
     });
 
     // Queues and workers on the left.
-    m_queueView = makeTable(this);
+    m_queueView = makeTableView(this);
     m_queueView->setObjectName(QStringLiteral("queueView"));
     m_queueView->setModel(m_queueModel);
     m_queueView->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -378,7 +343,7 @@ void MainWindow::createWidgets()
         m_statsPanel->setQueue(queue);
         updateActions();
     });
-    m_workersView = makeTable(this);
+    m_workersView = makeTableView(this);
     m_workersView->setObjectName(QStringLiteral("workersView"));
     m_workersView->setModel(m_workersModel);
     m_workersView->setSelectionMode(QAbstractItemView::NoSelection);
