@@ -17,6 +17,7 @@
 #include "taskinspector.h"
 #include "taskselectionkeeper.h"
 #include "tasktablemodel.h"
+#include "windowsettings.h"
 #include "workersmodel.h"
 
 #include <QAction>
@@ -100,7 +101,9 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     createActions();
     createWidgets();
     createMenus();
-    restoreSettings();
+    m_settings = std::make_unique<WindowSettings>(this, m_taskView->horizontalHeader());
+    m_settings->restore();
+    rememberDatabase();
 
     connect(m_writer, &BackgroundWriter::busyChanged, this, [this](bool busy, const QString& what) {
         m_busyBar->setVisible(busy);
@@ -476,21 +479,10 @@ void MainWindow::createMenus()
         view->addAction(dock->toggleViewAction());
 }
 
-void MainWindow::restoreSettings()
+void MainWindow::rememberDatabase()
 {
-    QSettings settings;
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1500, 900);
-    // A layout saved by a version with other docks is not restored: the default one fits them better.
-    m_defaultDockSizesPending
-        = !restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), dockLayoutVersion);
-    // Column widths saved before the columns were fitted to their contents (a 400 px error column) would bring the
-    // sideways scroll bar back: restore only widths saved by this layout version.
-    const QByteArray header = settings.value(QStringLiteral("window/taskHeader")).toByteArray();
-    if (!header.isEmpty() && settings.value(QStringLiteral("window/layoutVersion")).toInt() == dockLayoutVersion)
-        m_taskView->horizontalHeader()->restoreState(header);
-
     // The database shown goes to the top of the recent list.
+    QSettings settings;
     QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
     // A server is remembered without its password (libpq's ~/.pgpass is the place for that).
     const QString location = m_engine->options().store.path;
@@ -506,22 +498,12 @@ void MainWindow::restoreSettings()
 void MainWindow::showEvent(QShowEvent* event)
 {
     QMainWindow::showEvent(event);
-    if (!std::exchange(m_defaultDockSizesPending, false))
-        return;
-    // Here rather than at construction: the dock areas share out the window's real size only once it has one.
-    auto dock = [this](const char* name) { return findChild<QDockWidget*>(QLatin1String(name)); };
-    resizeDocks({dock("inspectorDock")}, {520}, Qt::Horizontal);
-    resizeDocks({dock("inspectorDock"), dock("workersDock")}, {600, 180}, Qt::Vertical);
-    resizeDocks({dock("queueDock"), dock("chartsDock")}, {170, 250}, Qt::Vertical);
+    m_settings->applyDefaultDockSizesOnFirstShow();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState(dockLayoutVersion));
-    settings.setValue(QStringLiteral("window/taskHeader"), m_taskView->horizontalHeader()->saveState());
-    settings.setValue(QStringLiteral("window/layoutVersion"), dockLayoutVersion);
+    m_settings->save();
     QMainWindow::closeEvent(event);
 }
 

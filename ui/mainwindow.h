@@ -32,6 +32,7 @@ class StatsPanel;
 class TaskInspector;
 class TaskSelectionKeeper;
 class TaskTableModel;
+class WindowSettings;
 class WorkersModel;
 
 // The admin window: queues, filter bar, task table, inspector, charts, workers, status bar. Reads go through reader
@@ -95,7 +96,7 @@ private:
     void createActions();
     void createMenus();
     void createWidgets();
-    void restoreSettings();
+    void rememberDatabase(); // puts this window's database at the top of the recent list
     void updateActions();
     void updateStatus();
     void tickAges(); // once a second: the age columns of the rows on screen
@@ -171,10 +172,7 @@ private:
     std::function<bool(const QString&)> m_confirm;
     QTimer m_statusTimer;
     QTimer m_inspectorTimer;
-    // Version of saveState() and of the saved task table columns: 2 moved the workers panel under the inspector and
-    // fitted the columns to their contents. Layouts of other versions are ignored.
-    static constexpr int dockLayoutVersion = 2;
-    bool m_defaultDockSizesPending = false; // no saved layout: set the default dock sizes at the first show
+    std::unique_ptr<WindowSettings> m_settings;
 };
 
 } // namespace qd::ui
