@@ -18,6 +18,7 @@
 #include "taskselectionkeeper.h"
 #include "tasktablemodel.h"
 #include "windowsettings.h"
+#include "windowstatusbar.h"
 #include "workersmodel.h"
 
 #include <QAction>
@@ -28,20 +29,15 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFrame>
 #include <QFutureWatcher>
 #include <QHeaderView>
 #include <QInputDialog>
-#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QProgressBar>
 #include <QSettings>
 #include <QShowEvent>
-#include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
-#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -105,10 +101,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     m_settings->restore();
     rememberDatabase();
 
-    connect(m_writer, &BackgroundWriter::busyChanged, this, [this](bool busy, const QString& what) {
-        m_busyBar->setVisible(busy);
-        m_busyLabel->setText(busy ? tr("%1\u2026").arg(what) : QString());
-    });
+    connect(m_writer, &BackgroundWriter::busyChanged, m_statusBar, &WindowStatusBar::setWriteBusy);
     connect(m_writer, &BackgroundWriter::writeFinished, this,
         [this](const QString& what, bool ok, qint64 affected, const QString& error) {
             if (ok) {
@@ -162,10 +155,10 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     m_filterBar->setQueues(m_queueModel->queueNames());
 
     m_statusTimer.setInterval(1000);
-    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    connect(&m_statusTimer, &QTimer::timeout, m_statusBar, &WindowStatusBar::updateTotals);
     connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::tickAges);
     m_statusTimer.start();
-    updateStatus();
+    m_statusBar->updateTotals();
     updateActions();
 }
 
@@ -319,7 +312,7 @@ void MainWindow::createWidgets()
     connect(m_taskView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
     m_selection = new TaskSelectionKeeper(m_taskView, m_taskModel, m_reader, this);
     connect(m_selection, &TaskSelectionKeeper::selectionIdsChanged, this, [this](int count) {
-        m_selectionLabel->setText(count > 0 ? tr("%1 selected").arg(formatCount(count)) : QString());
+        m_statusBar->setSelectionCount(count);
         updateActions();
     });
 
@@ -385,50 +378,8 @@ void MainWindow::createWidgets()
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 
-    // Status bar: where we are, how much there is, how fast it goes, what runs in the background.
-    m_pathLabel = new QLabel(this);
-    m_pathLabel->setText(
-        databaseDisplayName(m_engine->options().store.path) + (isReadOnly() ? tr("  [read-only]") : QString()));
-    m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_totalsLabel = new QLabel(this);
-    m_throughputLabel = new QLabel(this);
-    m_busyLabel = new QLabel(this);
-    m_busyBar = new QProgressBar(this);
-    m_busyBar->setRange(0, 0); // engine writes report no progress: an honest "working" indicator
-    m_busyBar->setMaximumWidth(120);
-    m_busyBar->hide();
-    // Bulk actions report real progress and can be stopped between chunks.
-    m_selectionLabel = new QLabel(this);
-    m_bulkLabel = new QLabel(this);
-    m_bulkBar = new QProgressBar(this);
-    m_bulkBar->setObjectName(QStringLiteral("bulkProgress"));
-    m_bulkBar->setFixedWidth(200);
-    m_bulkStop = new QToolButton(this);
-    m_bulkStop->setObjectName(QStringLiteral("bulkStop"));
-    m_bulkStop->setText(tr("Stop"));
-    m_bulkStop->setToolTip(tr("Stop after the chunk in progress; the chunks already done stay done."));
-    connect(m_bulkStop, &QToolButton::clicked, this, [this] {
-        if (m_bulk) {
-            m_bulk->cancel();
-            m_bulkLabel->setText(tr("Stopping\u2026"));
-        }
-    });
-    for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
-        w->hide();
-    statusBar()->addWidget(m_pathLabel, 1);
-    statusBar()->addPermanentWidget(m_selectionLabel);
-    statusBar()->addPermanentWidget(m_bulkLabel);
-    statusBar()->addPermanentWidget(m_bulkBar);
-    statusBar()->addPermanentWidget(m_bulkStop);
-    statusBar()->addPermanentWidget(m_busyLabel);
-    statusBar()->addPermanentWidget(m_busyBar);
-    statusBar()->addPermanentWidget(m_totalsLabel);
-    // Without a rule "failed 4" and "0.0 done/s" read as one phrase.
-    auto* rule = new QFrame(this);
-    rule->setFrameShape(QFrame::VLine);
-    rule->setFrameShadow(QFrame::Sunken);
-    statusBar()->addPermanentWidget(rule);
-    statusBar()->addPermanentWidget(m_throughputLabel);
+    m_statusBar = new WindowStatusBar(m_engine.get(), this);
+    setStatusBar(m_statusBar);
 
     auto* toolbar = addToolBar(tr("Actions"));
     toolbar->setObjectName(QStringLiteral("actionsToolbar"));
@@ -536,27 +487,6 @@ void MainWindow::updateActions()
         action(QLatin1String(name))->setEnabled(hasQueue);
 }
 
-void MainWindow::updateStatus()
-{
-    const auto counts = m_engine->counts();
-    StateCounts total {};
-    for (const StateCounts& c : counts) {
-        for (size_t i = 0; i < total.size(); ++i)
-            total[i] += c[i];
-    }
-    auto n = [&](TaskState s) { return formatCount(total[size_t(s)]); };
-    m_totalsLabel->setText(
-        tr("queued %1 \u00b7 running %2 \u00b7 scheduled %3 \u00b7 failed %4")
-            .arg(n(TaskState::Queued), n(TaskState::Running), n(TaskState::Scheduled), n(TaskState::Failed)));
-    const StatsSample sample = m_engine->lastSample();
-    double done = 0, failed = 0;
-    for (const QueueSample& q : sample.queues) {
-        done += double(q.completed) / std::max(1, q.resolutionSeconds);
-        failed += double(q.failed) / std::max(1, q.resolutionSeconds);
-    }
-    m_throughputLabel->setText(tr("%1 done/s, %2 failed/s").arg(done, 0, 'f', 1).arg(failed, 0, 'f', 1));
-}
-
 void MainWindow::tickAges()
 {
     // The Wait and Run time columns of queued, scheduled and running tasks grow with the clock, not with the
@@ -615,9 +545,9 @@ void MainWindow::runOnSelection(Bulk op)
         return;
     if (!m_selection->idsReady()) {
         // Rows selected before they were loaded are being looked up: act once we know which tasks they are.
-        m_busyLabel->setText(tr("Looking up the selected tasks\u2026"));
+        m_statusBar->setActivity(tr("Looking up the selected tasks\u2026"));
         m_selection->whenReady(this, [this, op] {
-            m_busyLabel->clear();
+            m_statusBar->setActivity({});
             runOnSelection(op);
         });
         return;
@@ -647,7 +577,7 @@ void MainWindow::runOnFilter(Bulk op)
     // The confirmation counts the tasks the action changes (a retry: the failed and cancelled ones, not every task
     // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
     m_preview = {++m_previewRequest, op, m_taskModel->generation()};
-    m_busyLabel->setText(tr("Counting\u2026"));
+    m_statusBar->setActivity(tr("Counting\u2026"));
     // Moved, not copied: its new list of states must not be freed here while the reader reads it (the two threads
     // would share it through Qt's reference count, an order ThreadSanitizer cannot see).
     m_reader->post(
@@ -659,7 +589,7 @@ void MainWindow::onPreviewCounted(quint64 request, qint64 count)
     if (request != m_preview.request)
         return; // asked again since
     const Preview preview = std::exchange(m_preview, {});
-    m_busyLabel->clear();
+    m_statusBar->setActivity({});
     if (preview.generation != m_taskModel->generation()) {
         m_messageBar->showMessage(
             MessageBar::Kind::Info, tr("The filter changed while the tasks were counted: nothing was done."));
@@ -691,22 +621,10 @@ void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>&
     }
     const QString what = verb(int(op), count);
     m_bulk = new BulkJob(m_engine, jobOp(op), filter, ids, this);
-    m_bulkLabel->setText(tr("%1\u2026").arg(what));
-    m_bulkBar->setRange(0, 0); // until the first chunk says how many there are
-    for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
-        w->show();
-    connect(m_bulk, &BulkJob::progressed, this, [this](qint64 done, qint64 total, qint64) {
-        m_bulkBar->setRange(0, 1000);
-        m_bulkBar->setValue(total > 0 ? int(done * 1000 / total) : 1000);
-        // The counts go inside the bar: a label that grows with them would be squeezed by the status bar.
-        m_bulkBar->setFormat(tr("%1 of %2").arg(formatCount(done), formatCount(total)));
-    });
     connect(
         m_bulk, &BulkJob::finished, this, [this, what](bool ok, bool cancelled, qint64 affected, const QString& error) {
             m_bulk->deleteLater();
             m_bulk = nullptr;
-            for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
-                w->hide();
             if (ok) {
                 m_messageBar->showMessage(
                     MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
@@ -721,6 +639,7 @@ void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>&
             m_queueModel->reload();
             m_inspector->reload();
         });
+    m_statusBar->trackBulkJob(m_bulk, what);
     Q_EMIT bulkStarted(m_bulk);
     m_bulk->start();
 }

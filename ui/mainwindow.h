@@ -10,11 +10,8 @@
 #include <memory>
 
 class QAction;
-class QLabel;
 class QMenu;
-class QProgressBar;
 class QTableView;
-class QToolButton;
 
 namespace qd {
 class QueueEngine;
@@ -33,6 +30,7 @@ class TaskInspector;
 class TaskSelectionKeeper;
 class TaskTableModel;
 class WindowSettings;
+class WindowStatusBar;
 class WorkersModel;
 
 // The admin window: queues, filter bar, task table, inspector, charts, workers, status bar. Reads go through reader
@@ -98,7 +96,6 @@ private:
     void createWidgets();
     void rememberDatabase(); // puts this window's database at the top of the recent list
     void updateActions();
-    void updateStatus();
     void tickAges(); // once a second: the age columns of the rows on screen
     void updateRecentMenu();
     void applyFilter(const TaskFilter& filter);
@@ -145,18 +142,10 @@ private:
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
     MessageBar* m_messageBar = nullptr;
-    QLabel* m_pathLabel = nullptr;
-    QLabel* m_totalsLabel = nullptr;
-    QLabel* m_throughputLabel = nullptr;
-    QLabel* m_busyLabel = nullptr;
-    QProgressBar* m_busyBar = nullptr;
+    WindowStatusBar* m_statusBar = nullptr;
     QMenu* m_recentMenu = nullptr;
     TaskSelectionKeeper* m_selection = nullptr;
     BulkJob* m_bulk = nullptr;
-    QLabel* m_selectionLabel = nullptr;
-    QLabel* m_bulkLabel = nullptr;
-    QProgressBar* m_bulkBar = nullptr;
-    QToolButton* m_bulkStop = nullptr;
     // A bulk action on the filter waiting for the count of the tasks it would change (request 0: none).
     struct Preview {
         quint64 request = 0;
