@@ -16,6 +16,7 @@
 #include "taskformat.h"
 #include "taskinspector.h"
 #include "taskselectionkeeper.h"
+#include "taskspanel.h"
 #include "tasktablemodel.h"
 #include "windowsettings.h"
 #include "windowstatusbar.h"
@@ -24,7 +25,6 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -38,7 +38,6 @@
 #include <QShowEvent>
 #include <QTableView>
 #include <QToolBar>
-#include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -84,7 +83,6 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     , m_engine(std::move(engine))
     , m_reader(new ReaderThread(m_engine->options().store, this))
     , m_writer(new BackgroundWriter(this))
-    , m_taskModel(new TaskTableModel(m_engine.get(), this))
     , m_queueModel(new QueueListModel(m_engine.get(), this))
     , m_workersModel(new WorkersModel(m_engine.get(), this))
 {
@@ -97,46 +95,50 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     createActions();
     createWidgets();
     createMenus();
-    m_settings = std::make_unique<WindowSettings>(this, m_taskView->horizontalHeader());
+    m_settings = std::make_unique<WindowSettings>(this, taskView()->horizontalHeader());
     m_settings->restore();
     rememberDatabase();
+
+    connect(m_tasks, &TasksPanel::currentTaskChanged, this, [this](qint64 id) {
+        // The same task on another row (the selection followed it after a refresh) needs no new read.
+        if (id != m_inspector->taskId())
+            m_inspector->showTask(id);
+    });
+    connect(m_tasks, &TasksPanel::selectedCountChanged, m_statusBar, &WindowStatusBar::setSelectionCount);
+    connect(m_tasks, &TasksPanel::applicableActionsChanged, this, &MainWindow::updateActions);
 
     connect(m_writer, &BackgroundWriter::busyChanged, m_statusBar, &WindowStatusBar::setWriteBusy);
     connect(m_writer, &BackgroundWriter::writeFinished, this,
         [this](const QString& what, bool ok, qint64 affected, const QString& error) {
             if (ok) {
-                m_messageBar->showMessage(
+                messageBar()->showMessage(
                     MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
             } else {
-                m_messageBar->showMessage(MessageBar::Kind::Error, tr("%1 failed: %2").arg(what, error));
+                messageBar()->showMessage(MessageBar::Kind::Error, tr("%1 failed: %2").arg(what, error));
             }
-            m_taskModel->refresh();
+            taskModel()->refresh();
             m_queueModel->reload();
             m_inspector->reload();
         });
     connect(m_statsPanel, &StatsPanel::chartSaved, this, [this](const QString& savedTo) {
-        m_messageBar->showMessage(
+        messageBar()->showMessage(
             MessageBar::Kind::Info, tr("Chart saved to %1.").arg(QDir::toNativeSeparators(savedTo)));
     });
     connect(m_statsPanel, &StatsPanel::chartSaveFailed, this,
-        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
+        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
     connect(m_engine.get(), &QueueEngine::errorOccurred, this,
-        [this](const Error& error) { m_messageBar->showMessage(MessageBar::Kind::Error, error.message); });
+        [this](const Error& error) { messageBar()->showMessage(MessageBar::Kind::Error, error.message); });
     connect(m_reader->reader(), &StoreReader::bulkCountFetched, this, &MainWindow::onPreviewCounted);
-    connect(m_taskModel, &TaskTableModel::readFailed, this,
-        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
+    connect(taskModel(), &TaskTableModel::readFailed, this,
+        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
     connect(m_reader->reader(), &StoreReader::readFailed, this,
-        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
-    connect(m_taskModel, &TaskTableModel::totalCountChanged, this, [this](qint64 n) {
-        m_filterBar->setMatchCount(n);
-        updateActions();
-    });
+        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
     connect(m_reader->reader(), &StoreReader::typesFetched, this, [this](const QStringList& types) {
         QStringList all = m_engine->handlers().types() + types;
         all.sort();
         all.removeDuplicates();
         m_knownTypes = all;
-        m_filterBar->setTypes(all);
+        filterBar()->setTypes(all);
     });
     m_reader->post([](StoreReader* r) { r->fetchTypes(); });
 
@@ -151,12 +153,12 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
             m_inspectorTimer.start();
     });
     connect(m_queueModel, &QAbstractItemModel::rowsInserted, this,
-        [this] { m_filterBar->setQueues(m_queueModel->queueNames()); });
-    m_filterBar->setQueues(m_queueModel->queueNames());
+        [this] { filterBar()->setQueues(m_queueModel->queueNames()); });
+    filterBar()->setQueues(m_queueModel->queueNames());
 
     m_statusTimer.setInterval(1000);
     connect(&m_statusTimer, &QTimer::timeout, m_statusBar, &WindowStatusBar::updateTotals);
-    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::tickAges);
+    connect(&m_statusTimer, &QTimer::timeout, m_tasks, &TasksPanel::tickAges);
     m_statusTimer.start();
     m_statusBar->updateTotals();
     updateActions();
@@ -174,6 +176,31 @@ MainWindow::~MainWindow()
     // still hold its raw pointer, but nothing of theirs runs from here on (no event is processed before they go),
     // and Qt disconnects the engine's queued signals from them under its own locks.
     EngineReaper::retire(std::move(m_engine));
+}
+
+TaskTableModel* MainWindow::taskModel() const
+{
+    return m_tasks->model();
+}
+
+QTableView* MainWindow::taskView() const
+{
+    return m_tasks->view();
+}
+
+FilterBar* MainWindow::filterBar() const
+{
+    return m_tasks->filterBar();
+}
+
+MessageBar* MainWindow::messageBar() const
+{
+    return m_tasks->messageBar();
+}
+
+TaskSelectionKeeper* MainWindow::selectionKeeper() const
+{
+    return m_tasks->selection();
 }
 
 bool MainWindow::isReadOnly() const
@@ -232,11 +259,11 @@ void MainWindow::createActions()
     addAction(QStringLiteral("deleteMatching"), tr("Delete all matching filter\u2026"), QKeySequence(tr("Shift+Del")),
         true, [this] { runOnFilter(Bulk::Delete); });
     addAction(QStringLiteral("refresh"), tr("Re&fresh"), QKeySequence::Refresh, false, [this] {
-        m_taskModel->refresh();
+        taskModel()->refresh();
         m_queueModel->reload();
         m_inspector->reload();
     });
-    addAction(QStringLiteral("find"), tr("&Find"), QKeySequence::Find, false, [this] { m_filterBar->focusSearch(); });
+    addAction(QStringLiteral("find"), tr("&Find"), QKeySequence::Find, false, [this] { filterBar()->focusSearch(); });
 
     addAction(QStringLiteral("pauseQueue"), tr("&Pause queue"), QKeySequence(tr("Ctrl+P")), true,
         [this] { setPaused(selectedQueue(), true); });
@@ -249,72 +276,15 @@ void MainWindow::createActions()
 
 void MainWindow::createWidgets()
 {
-    m_filterBar = new FilterBar(this);
-    m_messageBar = new MessageBar(this);
-    m_taskView = makeTableView(this);
-    m_taskView->setObjectName(QStringLiteral("taskView"));
-    m_taskView->setModel(m_taskModel);
-    m_taskView->horizontalHeader()->setStretchLastSection(true);
-    m_taskView->setSortingEnabled(true);
-    // Every column fits its header (with the sort arrow) and its widest usual value; the last error takes the rest,
-    // so the default window has no sideways scroll bar. Long queue and type names can be widened by hand.
-    fitColumn(m_taskView, TaskTableModel::IdColumn, QStringLiteral("99999999"));
-    fitColumn(m_taskView, TaskTableModel::QueueColumn, QStringLiteral("notifications"));
-    fitColumn(m_taskView, TaskTableModel::TypeColumn, QStringLiteral("logstats"));
-    fitColumn(m_taskView, TaskTableModel::StateColumn, QStringLiteral("scheduled"));
-    fitColumn(m_taskView, TaskTableModel::PriorityColumn, QStringLiteral("-100"));
-    fitColumn(m_taskView, TaskTableModel::AttemptsColumn, QStringLiteral("10/10"));
-    fitColumn(m_taskView, TaskTableModel::CreatedColumn, formatTimestamp(QDateTime::currentMSecsSinceEpoch()));
-    fitColumn(m_taskView, TaskTableModel::WaitColumn, tr("in %1").arg(widestDuration()));
-    fitColumn(m_taskView, TaskTableModel::RunColumn, widestDuration());
-    m_taskView->sortByColumn(TaskTableModel::IdColumn, Qt::DescendingOrder); // newest first, as admins look
-    // Only columns the store can sort by get a sort indicator; the others keep the previous one.
-    connect(
-        m_taskView->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder) {
-            if (TaskTableModel::isSortable(column))
-                return;
-            const TaskQuery& q = m_taskModel->query();
-            const int current = q.sortKey == TaskSortKey::Id ? int(TaskTableModel::IdColumn)
-                : q.sortKey == TaskSortKey::Queue            ? int(TaskTableModel::QueueColumn)
-                : q.sortKey == TaskSortKey::Type             ? int(TaskTableModel::TypeColumn)
-                : q.sortKey == TaskSortKey::State            ? int(TaskTableModel::StateColumn)
-                : q.sortKey == TaskSortKey::Priority         ? int(TaskTableModel::PriorityColumn)
-                                                             : int(TaskTableModel::AttemptsColumn);
-            const QSignalBlocker blocker(m_taskView->horizontalHeader());
-            m_taskView->horizontalHeader()->setSortIndicator(
-                current, q.descending ? Qt::DescendingOrder : Qt::AscendingOrder);
-        });
+    m_tasks = new TasksPanel(m_engine.get(), m_reader, this);
+    setCentralWidget(m_tasks);
     for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        m_taskView->addAction(action(QLatin1String(name)));
+        taskView()->addAction(action(QLatin1String(name)));
     auto* separator = new QAction(this);
     separator->setSeparator(true);
-    m_taskView->addAction(separator);
+    taskView()->addAction(separator);
     for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching", "refresh"})
-        m_taskView->addAction(action(QLatin1String(name)));
-
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    layout->setContentsMargins(4, 4, 4, 0);
-    layout->addWidget(m_messageBar);
-    layout->addWidget(m_filterBar);
-    layout->addWidget(m_taskView, 1);
-    setCentralWidget(central);
-
-    connect(m_filterBar, &FilterBar::filterChanged, this, &MainWindow::applyFilter);
-    connect(m_taskView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-        [this](const QModelIndex& current) {
-            const QVariant id
-                = current.isValid() ? current.siblingAtColumn(0).data(TaskTableModel::TaskIdRole) : QVariant();
-            // The same task on another row (the selection followed it after a refresh) needs no new read.
-            if (id.isValid() && id.toLongLong() != m_inspector->taskId())
-                m_inspector->showTask(id.toLongLong());
-        });
-    connect(m_taskView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
-    m_selection = new TaskSelectionKeeper(m_taskView, m_taskModel, m_reader, this);
-    connect(m_selection, &TaskSelectionKeeper::selectionIdsChanged, this, [this](int count) {
-        m_statusBar->setSelectionCount(count);
-        updateActions();
-    });
+        taskView()->addAction(action(QLatin1String(name)));
 
     // Queues and workers on the left.
     m_queueView = makeTableView(this);
@@ -335,7 +305,7 @@ void MainWindow::createWidgets()
         m_queueView->addAction(action(QLatin1String(name)));
     connect(m_queueView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         const QString queue = selectedQueue();
-        m_filterBar->setQueue(queue);
+        filterBar()->setQueue(queue);
         m_statsPanel->setQueue(queue);
         updateActions();
     });
@@ -472,9 +442,9 @@ void MainWindow::updateRecentMenu()
 void MainWindow::updateActions()
 {
     const bool writable = !isReadOnly();
-    const bool hasSelection = m_selection && (m_selection->selectedCount() > 0 || !m_selection->idsReady());
+    const bool hasSelection = (selectionKeeper()->selectedCount() > 0 || !selectionKeeper()->idsReady());
     const bool hasQueue = !selectedQueue().isEmpty();
-    const bool hasMatches = m_taskModel->totalCount() > 0;
+    const bool hasMatches = taskModel()->totalCount() > 0;
     for (QAction* a : std::as_const(m_writeActions))
         a->setEnabled(writable);
     if (!writable)
@@ -487,37 +457,6 @@ void MainWindow::updateActions()
         action(QLatin1String(name))->setEnabled(hasQueue);
 }
 
-void MainWindow::tickAges()
-{
-    // The Wait and Run time columns of queued, scheduled and running tasks grow with the clock, not with the
-    // database: repaint those two columns of the rows on screen, and nothing else. The model computes them from the
-    // rows it holds (no read), so a quiet queue no longer shows "341 ms" on a task waiting for minutes.
-    QWidget* viewport = m_taskView->viewport();
-    if (!viewport->isVisible() || m_taskModel->rowCount() == 0)
-        return;
-    const int first = m_taskView->rowAt(0);
-    if (first < 0)
-        return;
-    int last = m_taskView->rowAt(viewport->height() - 1);
-    if (last < 0)
-        last = m_taskModel->rowCount() - 1;
-    QRect ages;
-    for (int column : {int(TaskTableModel::WaitColumn), int(TaskTableModel::RunColumn)}) {
-        ages |= m_taskView->visualRect(m_taskModel->index(first, column));
-        ages |= m_taskView->visualRect(m_taskModel->index(last, column));
-    }
-    ages &= viewport->rect();
-    if (!ages.isEmpty())
-        viewport->update(ages);
-}
-
-void MainWindow::applyFilter(const TaskFilter& filter)
-{
-    m_filterBar->setMatchCount(-1);
-    m_taskModel->setFilter(filter);
-    updateActions();
-}
-
 QString MainWindow::selectedQueue() const
 {
     if (!m_queueView)
@@ -528,7 +467,7 @@ QString MainWindow::selectedQueue() const
 
 QList<qint64> MainWindow::selectedTaskIds() const
 {
-    return m_selection->selectedIds();
+    return m_tasks->selection()->selectedIds();
 }
 
 bool MainWindow::confirm(const QString& question)
@@ -543,10 +482,10 @@ void MainWindow::runOnSelection(Bulk op)
 {
     if (isReadOnly())
         return;
-    if (!m_selection->idsReady()) {
+    if (!selectionKeeper()->idsReady()) {
         // Rows selected before they were loaded are being looked up: act once we know which tasks they are.
         m_statusBar->setActivity(tr("Looking up the selected tasks\u2026"));
-        m_selection->whenReady(this, [this, op] {
+        selectionKeeper()->whenReady(this, [this, op] {
             m_statusBar->setActivity({});
             runOnSelection(op);
         });
@@ -554,29 +493,29 @@ void MainWindow::runOnSelection(Bulk op)
     }
     const QList<qint64> ids = selectedTaskIds();
     if (ids.isEmpty()) {
-        m_messageBar->showMessage(MessageBar::Kind::Error, tr("No task is selected."));
+        messageBar()->showMessage(MessageBar::Kind::Error, tr("No task is selected."));
         return;
     }
     if ((op == Bulk::Delete || ids.size() > 1) && !confirm(tr("%1 selected?").arg(verb(int(op), ids.size()))))
         return;
     // Only tasks still shown under the current filter: one that left it since it was selected (cancelled while the
     // table shows scheduled tasks) is not acted on, even before the selection has caught up with the table.
-    runBulk(op, m_taskModel->filter(), ids, ids.size());
+    runBulk(op, taskModel()->filter(), ids, ids.size());
 }
 
 void MainWindow::runOnFilter(Bulk op)
 {
-    if (isReadOnly() || m_taskModel->totalCount() <= 0)
+    if (isReadOnly() || taskModel()->totalCount() <= 0)
         return;
-    const TaskFilter filter = m_taskModel->filter();
+    const TaskFilter filter = taskModel()->filter();
     std::optional<TaskFilter> changed = BulkJob::changeable(jobOp(op), filter);
     if (!changed) {
-        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(op)));
+        messageBar()->showMessage(MessageBar::Kind::Info, nothingToDo(int(op)));
         return;
     }
     // The confirmation counts the tasks the action changes (a retry: the failed and cancelled ones, not every task
     // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
-    m_preview = {++m_previewRequest, op, m_taskModel->generation()};
+    m_preview = {++m_previewRequest, op, taskModel()->generation()};
     m_statusBar->setActivity(tr("Counting\u2026"));
     // Moved, not copied: its new list of states must not be freed here while the reader reads it (the two threads
     // would share it through Qt's reference count, an order ThreadSanitizer cannot see).
@@ -590,18 +529,18 @@ void MainWindow::onPreviewCounted(quint64 request, qint64 count)
         return; // asked again since
     const Preview preview = std::exchange(m_preview, {});
     m_statusBar->setActivity({});
-    if (preview.generation != m_taskModel->generation()) {
-        m_messageBar->showMessage(
+    if (preview.generation != taskModel()->generation()) {
+        messageBar()->showMessage(
             MessageBar::Kind::Info, tr("The filter changed while the tasks were counted: nothing was done."));
         return;
     }
     if (count < 0)
         return; // the reader reported why (readFailed)
     if (count == 0) {
-        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(preview.op)));
+        messageBar()->showMessage(MessageBar::Kind::Info, nothingToDo(int(preview.op)));
         return;
     }
-    const TaskFilter filter = m_taskModel->filter();
+    const TaskFilter filter = taskModel()->filter();
     const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
     const QString which = preview.op == Bulk::Retry ? tr(" that failed or was cancelled")
         : preview.op == Bulk::Cancel                ? tr(" that is queued, scheduled or running")
@@ -615,7 +554,7 @@ void MainWindow::onPreviewCounted(quint64 request, qint64 count)
 void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count)
 {
     if (m_bulk) {
-        m_messageBar->showMessage(
+        messageBar()->showMessage(
             MessageBar::Kind::Error, tr("Another bulk action is still running: wait for it or stop it (status bar)."));
         return;
     }
@@ -626,16 +565,16 @@ void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>&
             m_bulk->deleteLater();
             m_bulk = nullptr;
             if (ok) {
-                m_messageBar->showMessage(
+                messageBar()->showMessage(
                     MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
             } else if (cancelled) {
-                m_messageBar->showMessage(MessageBar::Kind::Info,
+                messageBar()->showMessage(MessageBar::Kind::Info,
                     tr("%1: stopped; %2 task(s) were affected before the stop.").arg(what, formatCount(affected)));
             } else {
-                m_messageBar->showMessage(MessageBar::Kind::Error,
+                messageBar()->showMessage(MessageBar::Kind::Error,
                     tr("%1 failed after %2 task(s): %3").arg(what, formatCount(affected), error));
             }
-            m_taskModel->refresh();
+            taskModel()->refresh();
             m_queueModel->reload();
             m_inspector->reload();
         });
@@ -709,12 +648,12 @@ void MainWindow::showEnqueueDialog()
 ExportDialog* MainWindow::showExportDialog()
 {
     auto* dialog = new ExportDialog(
-        m_engine->options().store, m_taskModel->filter(), m_taskModel->totalCount(), m_queueModel->queueNames(), this);
+        m_engine->options().store, taskModel()->filter(), taskModel()->totalCount(), m_queueModel->queueNames(), this);
     // Non-modal: a long export runs while the admin goes on working; the dialog goes away when it is done with.
     connect(dialog, &QDialog::finished, dialog, &QObject::deleteLater);
     connect(
         dialog, &ExportDialog::exportSucceeded, this, [this](const QString& path, qint64 rows, const QString& what) {
-            m_messageBar->showMessage(MessageBar::Kind::Info,
+            messageBar()->showMessage(MessageBar::Kind::Info,
                 tr("Exported %1 %2 to %3.").arg(formatCount(rows), what, QDir::toNativeSeparators(path)));
         });
     dialog->show();
@@ -746,7 +685,7 @@ void MainWindow::chooseServer()
     connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
         auto url = DatabaseUrl::parse(text);
         if (!url || !url->isPostgres()) {
-            m_messageBar->showMessage(MessageBar::Kind::Error,
+            messageBar()->showMessage(MessageBar::Kind::Error,
                 url ? tr("%1 is not a postgresql:// URL; use File > Open for a file").arg(text)
                     : tr("Cannot connect: %1").arg(url.errorString()));
             return;
@@ -772,7 +711,7 @@ void MainWindow::openDatabase(const QString& path, bool readOnly)
         watcher->deleteLater();
         Opened opened = watcher->result();
         if (!*opened) {
-            m_messageBar->showMessage(MessageBar::Kind::Error,
+            messageBar()->showMessage(MessageBar::Kind::Error,
                 tr("Cannot open %1: %2").arg(databaseDisplayName(path), opened->errorString()));
             return;
         }

@@ -28,6 +28,7 @@ class ReaderThread;
 class StatsPanel;
 class TaskInspector;
 class TaskSelectionKeeper;
+class TasksPanel;
 class TaskTableModel;
 class WindowSettings;
 class WindowStatusBar;
@@ -54,14 +55,14 @@ public:
     QAction* action(const QString& name) const;
     QList<QAction*> writeActions() const { return m_writeActions; }
 
-    TaskTableModel* taskModel() const { return m_taskModel; }
-    QTableView* taskView() const { return m_taskView; }
+    TaskTableModel* taskModel() const;
+    QTableView* taskView() const;
     QueueListModel* queueModel() const { return m_queueModel; }
     QTableView* queueView() const { return m_queueView; }
-    FilterBar* filterBar() const { return m_filterBar; }
+    FilterBar* filterBar() const;
     TaskInspector* inspector() const { return m_inspector; }
     StatsPanel* statsPanel() const { return m_statsPanel; }
-    MessageBar* messageBar() const { return m_messageBar; }
+    MessageBar* messageBar() const;
     BackgroundWriter* writer() const { return m_writer; }
 
     // Enqueues in the background and reports the outcome in the message bar.
@@ -69,7 +70,7 @@ public:
     // The tasks selected in the table, by id: kept across live refreshes that move rows, and including rows that
     // were never loaded once the background resolution has answered (see TaskSelectionKeeper).
     QList<qint64> selectedTaskIds() const;
-    TaskSelectionKeeper* selectionKeeper() const { return m_selection; }
+    TaskSelectionKeeper* selectionKeeper() const;
     // The bulk retry/cancel/delete running in the background, if any.
     BulkJob* bulkJob() const { return m_bulk; }
     QString selectedQueue() const;
@@ -96,9 +97,7 @@ private:
     void createWidgets();
     void rememberDatabase(); // puts this window's database at the top of the recent list
     void updateActions();
-    void tickAges(); // once a second: the age columns of the rows on screen
     void updateRecentMenu();
-    void applyFilter(const TaskFilter& filter);
 
     void runOnSelection(Bulk op);
     void runOnFilter(Bulk op);
@@ -131,20 +130,16 @@ private:
     std::shared_ptr<QueueEngine> m_engine;
     ReaderThread* m_reader; // inspector, charts and types; the table has its own
     BackgroundWriter* m_writer;
-    TaskTableModel* m_taskModel;
     QueueListModel* m_queueModel;
     WorkersModel* m_workersModel;
 
-    QTableView* m_taskView = nullptr;
+    TasksPanel* m_tasks = nullptr;
     QTableView* m_queueView = nullptr;
     QTableView* m_workersView = nullptr;
-    FilterBar* m_filterBar = nullptr;
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
-    MessageBar* m_messageBar = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
     QMenu* m_recentMenu = nullptr;
-    TaskSelectionKeeper* m_selection = nullptr;
     BulkJob* m_bulk = nullptr;
     // A bulk action on the filter waiting for the count of the tasks it would change (request 0: none).
     struct Preview {
