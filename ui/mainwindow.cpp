@@ -1,7 +1,7 @@
 #include "mainwindow.h"
 
 #include "backgroundwriter.h"
-#include "bulkjob.h"
+#include "bulkactions.h"
 #include "charts/statspanel.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
@@ -47,35 +47,6 @@ namespace qd::ui {
 namespace {
 constexpr int maxRecentFiles = 8;
 
-QString verb(int op, qint64 n)
-{
-    switch (op) {
-    case 0:
-        return MainWindow::tr("Retry %1 task(s)").arg(formatCount(n));
-    case 1:
-        return MainWindow::tr("Cancel %1 task(s)").arg(formatCount(n));
-    case 3:
-        return MainWindow::tr("Run %1 task(s) now").arg(formatCount(n));
-    default:
-        return MainWindow::tr("Delete %1 task(s)").arg(formatCount(n));
-    }
-}
-
-// Said when a bulk action on the filter has nothing to change.
-QString nothingToDo(int op)
-{
-    switch (op) {
-    case 0:
-        return MainWindow::tr("Nothing to retry: no task matching the filter failed or was cancelled.");
-    case 1:
-        return MainWindow::tr("Nothing to cancel: no task matching the filter is queued, scheduled or running.");
-    case 3:
-        return MainWindow::tr("Nothing to run now: no task matching the filter is scheduled.");
-    default:
-        return MainWindow::tr("Nothing to delete: every task matching the filter is running.");
-    }
-}
-
 } // namespace
 
 MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
@@ -107,6 +78,15 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     connect(m_tasks, &TasksPanel::selectedCountChanged, m_statusBar, &WindowStatusBar::setSelectionCount);
     connect(m_tasks, &TasksPanel::applicableActionsChanged, this, &MainWindow::updateActions);
 
+    m_bulkActions = new BulkActions(
+        m_engine, taskModel(), selectionKeeper(), m_reader,
+        [this](const QString& question) { return confirm(question); }, this);
+    connect(m_bulkActions, &BulkActions::started, m_statusBar, &WindowStatusBar::trackBulkJob);
+    connect(m_bulkActions, &BulkActions::started, this, [this](BulkJob* job) { Q_EMIT bulkStarted(job); });
+    connect(m_bulkActions, &BulkActions::finished, this, &MainWindow::reloadViews);
+    connect(m_bulkActions, &BulkActions::message, messageBar(), &MessageBar::showMessage);
+    connect(m_bulkActions, &BulkActions::activityChanged, m_statusBar, &WindowStatusBar::setActivity);
+
     connect(m_writer, &BackgroundWriter::busyChanged, m_statusBar, &WindowStatusBar::setWriteBusy);
     connect(m_writer, &BackgroundWriter::writeFinished, this,
         [this](const QString& what, bool ok, qint64 affected, const QString& error) {
@@ -116,9 +96,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
             } else {
                 messageBar()->showMessage(MessageBar::Kind::Error, tr("%1 failed: %2").arg(what, error));
             }
-            taskModel()->refresh();
-            m_queueModel->reload();
-            m_inspector->reload();
+            reloadViews();
         });
     connect(m_statsPanel, &StatsPanel::chartSaved, this, [this](const QString& savedTo) {
         messageBar()->showMessage(
@@ -128,7 +106,6 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
         [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
     connect(m_engine.get(), &QueueEngine::errorOccurred, this,
         [this](const Error& error) { messageBar()->showMessage(MessageBar::Kind::Error, error.message); });
-    connect(m_reader->reader(), &StoreReader::bulkCountFetched, this, &MainWindow::onPreviewCounted);
     connect(taskModel(), &TaskTableModel::readFailed, this,
         [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
     connect(m_reader->reader(), &StoreReader::readFailed, this,
@@ -170,8 +147,7 @@ MainWindow::~MainWindow()
     // an engine's shutdown, which may wait for running tasks).
     m_writer->waitForAll();
     // A bulk action holds the engine too: stop it after its current chunk, so the engine's last reference is ours.
-    delete m_bulk;
-    m_bulk = nullptr;
+    m_bulkActions->stopAndWait();
     // The engine's graceful shutdown may wait seconds for running tasks: never on the GUI thread. Our children
     // still hold its raw pointer, but nothing of theirs runs from here on (no event is processed before they go),
     // and Qt disconnects the engine's queued signals from them under its own locks.
@@ -201,6 +177,11 @@ MessageBar* MainWindow::messageBar() const
 TaskSelectionKeeper* MainWindow::selectionKeeper() const
 {
     return m_tasks->selection();
+}
+
+BulkJob* MainWindow::bulkJob() const
+{
+    return m_bulkActions->job();
 }
 
 bool MainWindow::isReadOnly() const
@@ -244,25 +225,21 @@ void MainWindow::createActions()
     addAction(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true,
         [this] { showEnqueueDialog(); });
     addAction(QStringLiteral("retrySelected"), tr("&Retry selected"), QKeySequence(tr("Ctrl+R")), true,
-        [this] { runOnSelection(Bulk::Retry); });
+        [this] { m_bulkActions->runOnSelection(BulkJob::Op::Retry); });
     // A scheduled task (delayed, or waiting for its next attempt) is not retried but made ready at once.
     addAction(QStringLiteral("runNowSelected"), tr("Run &now"), QKeySequence(tr("Ctrl+Shift+Return")), true,
-        [this] { runOnSelection(Bulk::RunNow); });
+        [this] { m_bulkActions->runOnSelection(BulkJob::Op::RunNow); });
     addAction(QStringLiteral("cancelSelected"), tr("&Cancel selected"), QKeySequence(tr("Ctrl+K")), true,
-        [this] { runOnSelection(Bulk::Cancel); });
+        [this] { m_bulkActions->runOnSelection(BulkJob::Op::Cancel); });
     addAction(QStringLiteral("deleteSelected"), tr("&Delete selected"), QKeySequence::Delete, true,
-        [this] { runOnSelection(Bulk::Delete); });
+        [this] { m_bulkActions->runOnSelection(BulkJob::Op::Delete); });
     addAction(QStringLiteral("retryMatching"), tr("Retry all &matching filter\u2026"), QKeySequence(tr("Ctrl+Shift+R")),
-        true, [this] { runOnFilter(Bulk::Retry); });
+        true, [this] { m_bulkActions->runOnFilter(BulkJob::Op::Retry); });
     addAction(QStringLiteral("cancelMatching"), tr("Cancel all matching filter\u2026"),
-        QKeySequence(tr("Ctrl+Shift+K")), true, [this] { runOnFilter(Bulk::Cancel); });
+        QKeySequence(tr("Ctrl+Shift+K")), true, [this] { m_bulkActions->runOnFilter(BulkJob::Op::Cancel); });
     addAction(QStringLiteral("deleteMatching"), tr("Delete all matching filter\u2026"), QKeySequence(tr("Shift+Del")),
-        true, [this] { runOnFilter(Bulk::Delete); });
-    addAction(QStringLiteral("refresh"), tr("Re&fresh"), QKeySequence::Refresh, false, [this] {
-        taskModel()->refresh();
-        m_queueModel->reload();
-        m_inspector->reload();
-    });
+        true, [this] { m_bulkActions->runOnFilter(BulkJob::Op::Delete); });
+    addAction(QStringLiteral("refresh"), tr("Re&fresh"), QKeySequence::Refresh, false, [this] { reloadViews(); });
     addAction(QStringLiteral("find"), tr("&Find"), QKeySequence::Find, false, [this] { filterBar()->focusSearch(); });
 
     addAction(QStringLiteral("pauseQueue"), tr("&Pause queue"), QKeySequence(tr("Ctrl+P")), true,
@@ -470,117 +447,19 @@ QList<qint64> MainWindow::selectedTaskIds() const
     return m_tasks->selection()->selectedIds();
 }
 
+void MainWindow::reloadViews()
+{
+    taskModel()->refresh();
+    m_queueModel->reload();
+    m_inspector->reload();
+}
+
 bool MainWindow::confirm(const QString& question)
 {
     if (m_confirm)
         return m_confirm(question);
     return QMessageBox::question(this, tr("QueueDesk"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
         == QMessageBox::Yes;
-}
-
-void MainWindow::runOnSelection(Bulk op)
-{
-    if (isReadOnly())
-        return;
-    if (!selectionKeeper()->idsReady()) {
-        // Rows selected before they were loaded are being looked up: act once we know which tasks they are.
-        m_statusBar->setActivity(tr("Looking up the selected tasks\u2026"));
-        selectionKeeper()->whenReady(this, [this, op] {
-            m_statusBar->setActivity({});
-            runOnSelection(op);
-        });
-        return;
-    }
-    const QList<qint64> ids = selectedTaskIds();
-    if (ids.isEmpty()) {
-        messageBar()->showMessage(MessageBar::Kind::Error, tr("No task is selected."));
-        return;
-    }
-    if ((op == Bulk::Delete || ids.size() > 1) && !confirm(tr("%1 selected?").arg(verb(int(op), ids.size()))))
-        return;
-    // Only tasks still shown under the current filter: one that left it since it was selected (cancelled while the
-    // table shows scheduled tasks) is not acted on, even before the selection has caught up with the table.
-    runBulk(op, taskModel()->filter(), ids, ids.size());
-}
-
-void MainWindow::runOnFilter(Bulk op)
-{
-    if (isReadOnly() || taskModel()->totalCount() <= 0)
-        return;
-    const TaskFilter filter = taskModel()->filter();
-    std::optional<TaskFilter> changed = BulkJob::changeable(jobOp(op), filter);
-    if (!changed) {
-        messageBar()->showMessage(MessageBar::Kind::Info, nothingToDo(int(op)));
-        return;
-    }
-    // The confirmation counts the tasks the action changes (a retry: the failed and cancelled ones, not every task
-    // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
-    m_preview = {++m_previewRequest, op, taskModel()->generation()};
-    m_statusBar->setActivity(tr("Counting\u2026"));
-    // Moved, not copied: its new list of states must not be freed here while the reader reads it (the two threads
-    // would share it through Qt's reference count, an order ThreadSanitizer cannot see).
-    m_reader->post(
-        [request = m_preview.request, f = std::move(*changed)](StoreReader* r) { r->fetchBulkCount(request, f); });
-}
-
-void MainWindow::onPreviewCounted(quint64 request, qint64 count)
-{
-    if (request != m_preview.request)
-        return; // asked again since
-    const Preview preview = std::exchange(m_preview, {});
-    m_statusBar->setActivity({});
-    if (preview.generation != taskModel()->generation()) {
-        messageBar()->showMessage(
-            MessageBar::Kind::Info, tr("The filter changed while the tasks were counted: nothing was done."));
-        return;
-    }
-    if (count < 0)
-        return; // the reader reported why (readFailed)
-    if (count == 0) {
-        messageBar()->showMessage(MessageBar::Kind::Info, nothingToDo(int(preview.op)));
-        return;
-    }
-    const TaskFilter filter = taskModel()->filter();
-    const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
-    const QString which = preview.op == Bulk::Retry ? tr(" that failed or was cancelled")
-        : preview.op == Bulk::Cancel                ? tr(" that is queued, scheduled or running")
-        : preview.op == Bulk::RunNow                ? tr(" that is scheduled")
-                                                    : tr(" but running ones");
-    if (!confirm(tr("%1 \u2014 %2%3?\nThis runs in the background.").arg(verb(int(preview.op), count), scope, which)))
-        return;
-    runBulk(preview.op, filter, {}, count);
-}
-
-void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count)
-{
-    if (m_bulk) {
-        messageBar()->showMessage(
-            MessageBar::Kind::Error, tr("Another bulk action is still running: wait for it or stop it (status bar)."));
-        return;
-    }
-    const QString what = verb(int(op), count);
-    m_bulk = new BulkJob(m_engine, jobOp(op), filter, ids, this);
-    connect(
-        m_bulk, &BulkJob::finished, this, [this, what](bool ok, bool cancelled, qint64 affected, const QString& error) {
-            m_bulk->deleteLater();
-            m_bulk = nullptr;
-            if (ok) {
-                messageBar()->showMessage(
-                    MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
-            } else if (cancelled) {
-                messageBar()->showMessage(MessageBar::Kind::Info,
-                    tr("%1: stopped; %2 task(s) were affected before the stop.").arg(what, formatCount(affected)));
-            } else {
-                messageBar()->showMessage(MessageBar::Kind::Error,
-                    tr("%1 failed after %2 task(s): %3").arg(what, formatCount(affected), error));
-            }
-            taskModel()->refresh();
-            m_queueModel->reload();
-            m_inspector->reload();
-        });
-    m_statusBar->trackBulkJob(m_bulk, what);
-    Q_EMIT bulkStarted(m_bulk);
-    m_bulk->start();
 }
 
 void MainWindow::setPaused(const QString& queue, bool paused)

@@ -20,6 +20,7 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
+class BulkActions;
 class ExportDialog;
 class FilterBar;
 class MessageBar;
@@ -72,7 +73,7 @@ public:
     QList<qint64> selectedTaskIds() const;
     TaskSelectionKeeper* selectionKeeper() const;
     // The bulk retry/cancel/delete running in the background, if any.
-    BulkJob* bulkJob() const { return m_bulk; }
+    BulkJob* bulkJob() const;
     QString selectedQueue() const;
 
     // Opens a database in a new window, in the background; failures go to the message bar.
@@ -90,33 +91,14 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    enum class Bulk { Retry, Cancel, Delete, RunNow };
-
     void createActions();
     void createMenus();
     void createWidgets();
     void rememberDatabase(); // puts this window's database at the top of the recent list
     void updateActions();
+    void reloadViews(); // after a write: the table, the queue list and the inspector read again
     void updateRecentMenu();
 
-    void runOnSelection(Bulk op);
-    void runOnFilter(Bulk op);
-    void runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count);
-    void onPreviewCounted(quint64 request, qint64 count);
-    static BulkJob::Op jobOp(Bulk op)
-    {
-        switch (op) {
-        case Bulk::Retry:
-            return BulkJob::Op::Retry;
-        case Bulk::Cancel:
-            return BulkJob::Op::Cancel;
-        case Bulk::RunNow:
-            return BulkJob::Op::RunNow;
-        case Bulk::Delete:
-            break;
-        }
-        return BulkJob::Op::Delete;
-    }
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
@@ -140,15 +122,7 @@ private:
     StatsPanel* m_statsPanel = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
     QMenu* m_recentMenu = nullptr;
-    BulkJob* m_bulk = nullptr;
-    // A bulk action on the filter waiting for the count of the tasks it would change (request 0: none).
-    struct Preview {
-        quint64 request = 0;
-        Bulk op = Bulk::Retry;
-        quint64 generation = 0; // of the table's query: a filter changed meanwhile makes the count meaningless
-    };
-    Preview m_preview;
-    quint64 m_previewRequest = 0;
+    BulkActions* m_bulkActions = nullptr;
 
     QHash<QString, QAction*> m_actions;
     QList<QAction*> m_writeActions;
