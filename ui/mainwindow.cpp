@@ -5,6 +5,7 @@
 #include "charts/statspanel.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
+#include "databaseopener.h"
 #include "enginereaper.h"
 #include "enqueuedialog.h"
 #include "exportdialog.h"
@@ -27,27 +28,18 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSettings>
 #include <QShowEvent>
 #include <QTableView>
 #include <QToolBar>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
 namespace qd::ui {
-
-namespace {
-constexpr int maxRecentFiles = 8;
-
-} // namespace
 
 MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     : QMainWindow(parent)
@@ -63,12 +55,13 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     setWindowTitle(
         isReadOnly() ? tr("%1 [read-only] \u2014 QueueDesk").arg(shown) : tr("%1 \u2014 QueueDesk").arg(shown));
     setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));
+    m_opener = new DatabaseOpener(m_engine->options(), this);
     createActions();
     createWidgets();
     createMenus();
     m_settings = std::make_unique<WindowSettings>(this, taskView()->horizontalHeader());
     m_settings->restore();
-    rememberDatabase();
+    m_opener->rememberCurrent();
 
     connect(m_tasks, &TasksPanel::currentTaskChanged, this, [this](qint64 id) {
         // The same task on another row (the selection followed it after a refresh) needs no new read.
@@ -86,6 +79,14 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     connect(m_bulkActions, &BulkActions::finished, this, &MainWindow::reloadViews);
     connect(m_bulkActions, &BulkActions::message, messageBar(), &MessageBar::showMessage);
     connect(m_bulkActions, &BulkActions::activityChanged, m_statusBar, &WindowStatusBar::setActivity);
+
+    connect(m_opener, &DatabaseOpener::opened, this, [](std::shared_ptr<QueueEngine> opened) {
+        auto* window = new MainWindow(std::move(opened));
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+    });
+    connect(m_opener, &DatabaseOpener::failed, this,
+        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
 
     connect(m_writer, &BackgroundWriter::busyChanged, m_statusBar, &WindowStatusBar::setWriteBusy);
     connect(m_writer, &BackgroundWriter::writeFinished, this,
@@ -210,13 +211,14 @@ QAction* MainWindow::addAction(
 
 void MainWindow::createActions()
 {
-    addAction(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { chooseDatabase(false); });
+    addAction(
+        QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { m_opener->chooseFile(false); });
     addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
-        [this] { chooseDatabase(true); });
+        [this] { m_opener->chooseFile(true); });
     // Ctrl+L, "open location" (a URL rather than a file) as in browsers and file managers; Ctrl+Shift+P is Resume
     // queue, the inverse of Pause queue (Ctrl+P). tst_mainwindow fails on any key sequence used twice.
     addAction(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false,
-        [this] { chooseServer(); });
+        [this] { m_opener->chooseServer(); });
     // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
     addAction(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false,
         [this] { showExportDialog(); });
@@ -346,8 +348,7 @@ void MainWindow::createMenus()
     file->addAction(action(QStringLiteral("open")));
     file->addAction(action(QStringLiteral("openReadOnly")));
     file->addAction(action(QStringLiteral("connectServer")));
-    m_recentMenu = file->addMenu(tr("Open &recent"));
-    updateRecentMenu();
+    m_opener->setRecentMenu(file->addMenu(tr("Open &recent")));
     file->addSeparator();
     file->addAction(action(QStringLiteral("export")));
     file->addSeparator();
@@ -377,22 +378,6 @@ void MainWindow::createMenus()
         view->addAction(dock->toggleViewAction());
 }
 
-void MainWindow::rememberDatabase()
-{
-    // The database shown goes to the top of the recent list.
-    QSettings settings;
-    QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
-    // A server is remembered without its password (libpq's ~/.pgpass is the place for that).
-    const QString location = m_engine->options().store.path;
-    const QString path
-        = isPostgresUrl(location) ? databaseDisplayName(location) : QFileInfo(location).absoluteFilePath();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > maxRecentFiles)
-        recent.removeLast();
-    settings.setValue(QStringLiteral("recentFiles"), recent);
-}
-
 void MainWindow::showEvent(QShowEvent* event)
 {
     QMainWindow::showEvent(event);
@@ -403,17 +388,6 @@ void MainWindow::closeEvent(QCloseEvent* event)
 {
     m_settings->save();
     QMainWindow::closeEvent(event);
-}
-
-void MainWindow::updateRecentMenu()
-{
-    m_recentMenu->clear();
-    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
-    for (const QString& path : recent) {
-        QAction* a = m_recentMenu->addAction(path);
-        connect(a, &QAction::triggered, this, [this, path] { openDatabase(path, false); });
-    }
-    m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
 void MainWindow::updateActions()
@@ -539,73 +513,9 @@ ExportDialog* MainWindow::showExportDialog()
     return dialog;
 }
 
-void MainWindow::chooseDatabase(bool readOnly)
-{
-    const QString path
-        = QFileDialog::getOpenFileName(this, readOnly ? tr("Open database read-only") : tr("Open database"),
-            QFileInfo(
-                isPostgresUrl(m_engine->options().store.path) ? defaultDatabasePath() : m_engine->options().store.path)
-                .absolutePath(),
-            tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
-    if (!path.isEmpty())
-        openDatabase(path, readOnly);
-}
-
-void MainWindow::chooseServer()
-{
-    QInputDialog* dialog = new QInputDialog(this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setObjectName(QStringLiteral("connectServerDialog"));
-    dialog->setWindowTitle(tr("Connect to PostgreSQL"));
-    dialog->setLabelText(tr("Database URL, e.g. postgresql://user@host:5432/dbname or\n"
-                            "postgresql:///dbname?host=/run/postgresql (a password may go in the URL or ~/.pgpass)"));
-    dialog->setTextValue(QSettings().value(QStringLiteral("lastServer"), QStringLiteral("postgresql://")).toString());
-    dialog->resize(560, dialog->sizeHint().height());
-    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
-        auto url = DatabaseUrl::parse(text);
-        if (!url || !url->isPostgres()) {
-            messageBar()->showMessage(MessageBar::Kind::Error,
-                url ? tr("%1 is not a postgresql:// URL; use File > Open for a file").arg(text)
-                    : tr("Cannot connect: %1").arg(url.errorString()));
-            return;
-        }
-        QSettings().setValue(QStringLiteral("lastServer"), url->displayName());
-        openDatabase(text.trimmed(), false);
-    });
-    dialog->open();
-}
-
 void MainWindow::openDatabase(const QString& path, bool readOnly)
 {
-    EngineOptions options;
-    options.store.path = path;
-    options.store.readOnly = readOnly;
-    options.store.createIfMissing = false;
-    options.workerCount = readOnly ? 0 : m_engine->options().workerCount;
-    options.handlers = m_engine->options().handlers;
-    QThread* guiThread = thread();
-    using Opened = std::shared_ptr<Result<std::unique_ptr<QueueEngine>>>;
-    auto* watcher = new QFutureWatcher<Opened>(this);
-    connect(watcher, &QFutureWatcher<Opened>::finished, this, [this, watcher, path] {
-        watcher->deleteLater();
-        Opened opened = watcher->result();
-        if (!*opened) {
-            messageBar()->showMessage(MessageBar::Kind::Error,
-                tr("Cannot open %1: %2").arg(databaseDisplayName(path), opened->errorString()));
-            return;
-        }
-        auto* window = new MainWindow(std::shared_ptr<QueueEngine>(std::move(*opened).value()));
-        window->setAttribute(Qt::WA_DeleteOnClose);
-        window->show();
-        updateRecentMenu();
-    });
-    // Opening checks and maybe migrates the schema: not on the GUI thread.
-    watcher->setFuture(QtConcurrent::run([options, guiThread]() -> Opened {
-        auto opened = std::make_shared<Result<std::unique_ptr<QueueEngine>>>(QueueEngine::open(options));
-        if (*opened)
-            (*opened)->get()->moveToThread(guiThread); // its queued signals and timers belong with the window
-        return opened;
-    }));
+    m_opener->open(path, readOnly);
 }
 
 } // namespace qd::ui

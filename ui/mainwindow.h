@@ -10,7 +10,6 @@
 #include <memory>
 
 class QAction;
-class QMenu;
 class QTableView;
 
 namespace qd {
@@ -21,6 +20,7 @@ namespace qd::ui {
 
 class BackgroundWriter;
 class BulkActions;
+class DatabaseOpener;
 class ExportDialog;
 class FilterBar;
 class MessageBar;
@@ -94,16 +94,12 @@ private:
     void createActions();
     void createMenus();
     void createWidgets();
-    void rememberDatabase(); // puts this window's database at the top of the recent list
     void updateActions();
     void reloadViews(); // after a write: the table, the queue list and the inspector read again
-    void updateRecentMenu();
 
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
-    void chooseDatabase(bool readOnly);
-    void chooseServer(); // File > Connect to PostgreSQL: asks for a URL, then opens it like a file
     bool confirm(const QString& question);
 
     QAction* addAction(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes,
@@ -121,7 +117,7 @@ private:
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
-    QMenu* m_recentMenu = nullptr;
+    DatabaseOpener* m_opener = nullptr;
     BulkActions* m_bulkActions = nullptr;
 
     QHash<QString, QAction*> m_actions;
