@@ -19,6 +19,7 @@
 #include "taskselectionkeeper.h"
 #include "taskspanel.h"
 #include "tasktablemodel.h"
+#include "windowactions.h"
 #include "windowsettings.h"
 #include "windowstatusbar.h"
 #include "workersmodel.h"
@@ -31,11 +32,9 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QInputDialog>
-#include <QMenuBar>
 #include <QMessageBox>
 #include <QShowEvent>
 #include <QTableView>
-#include <QToolBar>
 
 #include <algorithm>
 
@@ -56,9 +55,10 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
         isReadOnly() ? tr("%1 [read-only] \u2014 QueueDesk").arg(shown) : tr("%1 \u2014 QueueDesk").arg(shown));
     setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));
     m_opener = new DatabaseOpener(m_engine->options(), this);
-    createActions();
+    m_actions = new WindowActions(this);
+    connectActions();
     createWidgets();
-    createMenus();
+    m_opener->setRecentMenu(m_actions->createMenus());
     m_settings = std::make_unique<WindowSettings>(this, taskView()->horizontalHeader());
     m_settings->restore();
     m_opener->rememberCurrent();
@@ -192,78 +192,48 @@ bool MainWindow::isReadOnly() const
 
 QAction* MainWindow::action(const QString& name) const
 {
-    return m_actions.value(name);
+    return m_actions->action(name);
 }
 
-QAction* MainWindow::addAction(
-    const QString& name, const QString& text, const QKeySequence& shortcut, bool writes, std::function<void()> slot)
+QList<QAction*> MainWindow::writeActions() const
 {
-    auto* a = new QAction(text, this);
-    a->setObjectName(name);
-    if (!shortcut.isEmpty())
-        a->setShortcut(shortcut);
-    connect(a, &QAction::triggered, this, [slot = std::move(slot)] { slot(); });
-    m_actions.insert(name, a);
-    if (writes)
-        m_writeActions.append(a);
-    return a;
+    return m_actions->writeActions();
 }
 
-void MainWindow::createActions()
+void MainWindow::connectActions()
 {
-    addAction(
-        QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { m_opener->chooseFile(false); });
-    addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
-        [this] { m_opener->chooseFile(true); });
-    // Ctrl+L, "open location" (a URL rather than a file) as in browsers and file managers; Ctrl+Shift+P is Resume
-    // queue, the inverse of Pause queue (Ctrl+P). tst_mainwindow fails on any key sequence used twice.
-    addAction(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false,
-        [this] { m_opener->chooseServer(); });
-    // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
-    addAction(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false,
-        [this] { showExportDialog(); });
-    addAction(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false, [this] { close(); });
+    const auto on = [this](const char* name, auto slot) {
+        connect(m_actions->action(QLatin1String(name)), &QAction::triggered, this, slot);
+    };
+    on("open", [this] { m_opener->chooseFile(false); });
+    on("openReadOnly", [this] { m_opener->chooseFile(true); });
+    on("connectServer", [this] { m_opener->chooseServer(); });
+    on("export", [this] { showExportDialog(); });
+    on("quit", [this] { close(); });
 
-    addAction(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true,
-        [this] { showEnqueueDialog(); });
-    addAction(QStringLiteral("retrySelected"), tr("&Retry selected"), QKeySequence(tr("Ctrl+R")), true,
-        [this] { m_bulkActions->runOnSelection(BulkJob::Op::Retry); });
-    // A scheduled task (delayed, or waiting for its next attempt) is not retried but made ready at once.
-    addAction(QStringLiteral("runNowSelected"), tr("Run &now"), QKeySequence(tr("Ctrl+Shift+Return")), true,
-        [this] { m_bulkActions->runOnSelection(BulkJob::Op::RunNow); });
-    addAction(QStringLiteral("cancelSelected"), tr("&Cancel selected"), QKeySequence(tr("Ctrl+K")), true,
-        [this] { m_bulkActions->runOnSelection(BulkJob::Op::Cancel); });
-    addAction(QStringLiteral("deleteSelected"), tr("&Delete selected"), QKeySequence::Delete, true,
-        [this] { m_bulkActions->runOnSelection(BulkJob::Op::Delete); });
-    addAction(QStringLiteral("retryMatching"), tr("Retry all &matching filter\u2026"), QKeySequence(tr("Ctrl+Shift+R")),
-        true, [this] { m_bulkActions->runOnFilter(BulkJob::Op::Retry); });
-    addAction(QStringLiteral("cancelMatching"), tr("Cancel all matching filter\u2026"),
-        QKeySequence(tr("Ctrl+Shift+K")), true, [this] { m_bulkActions->runOnFilter(BulkJob::Op::Cancel); });
-    addAction(QStringLiteral("deleteMatching"), tr("Delete all matching filter\u2026"), QKeySequence(tr("Shift+Del")),
-        true, [this] { m_bulkActions->runOnFilter(BulkJob::Op::Delete); });
-    addAction(QStringLiteral("refresh"), tr("Re&fresh"), QKeySequence::Refresh, false, [this] { reloadViews(); });
-    addAction(QStringLiteral("find"), tr("&Find"), QKeySequence::Find, false, [this] { filterBar()->focusSearch(); });
+    on("enqueue", [this] { showEnqueueDialog(); });
+    on("retrySelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Retry); });
+    on("runNowSelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::RunNow); });
+    on("cancelSelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Cancel); });
+    on("deleteSelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Delete); });
+    on("retryMatching", [this] { m_bulkActions->runOnFilter(BulkJob::Op::Retry); });
+    on("cancelMatching", [this] { m_bulkActions->runOnFilter(BulkJob::Op::Cancel); });
+    on("deleteMatching", [this] { m_bulkActions->runOnFilter(BulkJob::Op::Delete); });
+    on("refresh", [this] { reloadViews(); });
+    on("find", [this] { filterBar()->focusSearch(); });
 
-    addAction(QStringLiteral("pauseQueue"), tr("&Pause queue"), QKeySequence(tr("Ctrl+P")), true,
-        [this] { setPaused(selectedQueue(), true); });
-    addAction(QStringLiteral("resumeQueue"), tr("Re&sume queue"), QKeySequence(tr("Ctrl+Shift+P")), true,
-        [this] { setPaused(selectedQueue(), false); });
-    addAction(QStringLiteral("pauseAll"), tr("Pause &all queues"), {}, true, [this] { setPaused(QString(), true); });
-    addAction(QStringLiteral("resumeAll"), tr("Resume a&ll queues"), {}, true, [this] { setPaused(QString(), false); });
-    addAction(QStringLiteral("concurrency"), tr("Set &concurrency\u2026"), {}, true, [this] { changeConcurrency(); });
+    on("pauseQueue", [this] { setPaused(selectedQueue(), true); });
+    on("resumeQueue", [this] { setPaused(selectedQueue(), false); });
+    on("pauseAll", [this] { setPaused(QString(), true); });
+    on("resumeAll", [this] { setPaused(QString(), false); });
+    on("concurrency", [this] { changeConcurrency(); });
 }
 
 void MainWindow::createWidgets()
 {
     m_tasks = new TasksPanel(m_engine.get(), m_reader, this);
     setCentralWidget(m_tasks);
-    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        taskView()->addAction(action(QLatin1String(name)));
-    auto* separator = new QAction(this);
-    separator->setSeparator(true);
-    taskView()->addAction(separator);
-    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching", "refresh"})
-        taskView()->addAction(action(QLatin1String(name)));
+    m_actions->addTaskTableActions(taskView());
 
     // Queues and workers on the left.
     m_queueView = makeTableView(this);
@@ -280,8 +250,7 @@ void MainWindow::createWidgets()
     fitColumn(m_queueView, QueueListModel::WaitP95Column, widestDuration());
     m_queueView->horizontalHeader()->setMinimumSectionSize(40);
     m_queueView->horizontalHeader()->setSectionResizeMode(QueueListModel::NameColumn, QHeaderView::Stretch);
-    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency", "pauseAll", "resumeAll", "enqueue"})
-        m_queueView->addAction(action(QLatin1String(name)));
+    m_actions->addQueueListActions(m_queueView);
     connect(m_queueView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         const QString queue = selectedQueue();
         filterBar()->setQueue(queue);
@@ -330,52 +299,7 @@ void MainWindow::createWidgets()
     m_statusBar = new WindowStatusBar(m_engine.get(), this);
     setStatusBar(m_statusBar);
 
-    auto* toolbar = addToolBar(tr("Actions"));
-    toolbar->setObjectName(QStringLiteral("actionsToolbar"));
-    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    for (const char* name : {"enqueue", "retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        toolbar->addAction(action(QLatin1String(name)));
-    toolbar->addSeparator();
-    for (const char* name : {"pauseQueue", "resumeQueue", "pauseAll", "resumeAll"})
-        toolbar->addAction(action(QLatin1String(name)));
-    toolbar->addSeparator();
-    toolbar->addAction(action(QStringLiteral("refresh")));
-}
-
-void MainWindow::createMenus()
-{
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(action(QStringLiteral("open")));
-    file->addAction(action(QStringLiteral("openReadOnly")));
-    file->addAction(action(QStringLiteral("connectServer")));
-    m_opener->setRecentMenu(file->addMenu(tr("Open &recent")));
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("export")));
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("quit")));
-
-    QMenu* queue = menuBar()->addMenu(tr("&Queue"));
-    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
-        queue->addAction(action(QLatin1String(name)));
-    queue->addSeparator();
-    queue->addAction(action(QStringLiteral("pauseAll")));
-    queue->addAction(action(QStringLiteral("resumeAll")));
-
-    QMenu* tasks = menuBar()->addMenu(tr("&Tasks"));
-    tasks->addAction(action(QStringLiteral("enqueue")));
-    tasks->addSeparator();
-    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        tasks->addAction(action(QLatin1String(name)));
-    tasks->addSeparator();
-    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
-        tasks->addAction(action(QLatin1String(name)));
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(action(QStringLiteral("find")));
-    view->addAction(action(QStringLiteral("refresh")));
-    view->addSeparator();
-    for (QDockWidget* dock : findChildren<QDockWidget*>())
-        view->addAction(dock->toggleViewAction());
+    m_actions->createToolBar();
 }
 
 void MainWindow::showEvent(QShowEvent* event)
@@ -396,16 +320,7 @@ void MainWindow::updateActions()
     const bool hasSelection = (selectionKeeper()->selectedCount() > 0 || !selectionKeeper()->idsReady());
     const bool hasQueue = !selectedQueue().isEmpty();
     const bool hasMatches = taskModel()->totalCount() > 0;
-    for (QAction* a : std::as_const(m_writeActions))
-        a->setEnabled(writable);
-    if (!writable)
-        return;
-    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        action(QLatin1String(name))->setEnabled(hasSelection);
-    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
-        action(QLatin1String(name))->setEnabled(hasMatches);
-    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
-        action(QLatin1String(name))->setEnabled(hasQueue);
+    m_actions->updateEnabled(writable, hasSelection, hasQueue, hasMatches);
 }
 
 QString MainWindow::selectedQueue() const

@@ -31,6 +31,7 @@ class TaskInspector;
 class TaskSelectionKeeper;
 class TasksPanel;
 class TaskTableModel;
+class WindowActions;
 class WindowSettings;
 class WindowStatusBar;
 class WorkersModel;
@@ -54,7 +55,7 @@ public:
 
     // Every action by object name ("retrySelected", "pauseQueue", ...), for menus, tests and shortcuts.
     QAction* action(const QString& name) const;
-    QList<QAction*> writeActions() const { return m_writeActions; }
+    QList<QAction*> writeActions() const;
 
     TaskTableModel* taskModel() const;
     QTableView* taskView() const;
@@ -91,8 +92,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    void createActions();
-    void createMenus();
+    void connectActions();
     void createWidgets();
     void updateActions();
     void reloadViews(); // after a write: the table, the queue list and the inspector read again
@@ -101,9 +101,6 @@ private:
     void changeConcurrency();
     void showEnqueueDialog();
     bool confirm(const QString& question);
-
-    QAction* addAction(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes,
-        std::function<void()> slot);
 
     std::shared_ptr<QueueEngine> m_engine;
     ReaderThread* m_reader; // inspector, charts and types; the table has its own
@@ -120,8 +117,7 @@ private:
     DatabaseOpener* m_opener = nullptr;
     BulkActions* m_bulkActions = nullptr;
 
-    QHash<QString, QAction*> m_actions;
-    QList<QAction*> m_writeActions;
+    WindowActions* m_actions = nullptr;
     QStringList m_knownTypes;
     std::function<bool(const QString&)> m_confirm;
     QTimer m_statusTimer;
