@@ -85,8 +85,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
         window->setAttribute(Qt::WA_DeleteOnClose);
         window->show();
     });
-    connect(m_opener, &DatabaseOpener::failed, this,
-        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
+    connect(m_opener, &DatabaseOpener::failed, this, &MainWindow::showError);
 
     connect(m_writer, &BackgroundWriter::busyChanged, m_statusBar, &WindowStatusBar::setWriteBusy);
     connect(m_writer, &BackgroundWriter::writeFinished, this,
@@ -95,7 +94,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
                 messageBar()->showMessage(
                     MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
             } else {
-                messageBar()->showMessage(MessageBar::Kind::Error, tr("%1 failed: %2").arg(what, error));
+                showError(tr("%1 failed: %2").arg(what, error));
             }
             reloadViews();
         });
@@ -103,19 +102,15 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
         messageBar()->showMessage(
             MessageBar::Kind::Info, tr("Chart saved to %1.").arg(QDir::toNativeSeparators(savedTo)));
     });
-    connect(m_statsPanel, &StatsPanel::chartSaveFailed, this,
-        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
-    connect(m_engine.get(), &QueueEngine::errorOccurred, this,
-        [this](const Error& error) { messageBar()->showMessage(MessageBar::Kind::Error, error.message); });
-    connect(taskModel(), &TaskTableModel::readFailed, this,
-        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
-    connect(m_reader->reader(), &StoreReader::readFailed, this,
-        [this](const QString& message) { messageBar()->showMessage(MessageBar::Kind::Error, message); });
+    connect(m_statsPanel, &StatsPanel::chartSaveFailed, this, &MainWindow::showError);
+    connect(
+        m_engine.get(), &QueueEngine::errorOccurred, this, [this](const Error& error) { showError(error.message); });
+    connect(taskModel(), &TaskTableModel::readFailed, this, &MainWindow::showError);
+    connect(m_reader->reader(), &StoreReader::readFailed, this, &MainWindow::showError);
     connect(m_reader->reader(), &StoreReader::typesFetched, this, [this](const QStringList& types) {
         QStringList all = m_engine->handlers().types() + types;
         all.sort();
         all.removeDuplicates();
-        m_knownTypes = all;
         filterBar()->setTypes(all);
     });
     m_reader->post([](StoreReader* r) { r->fetchTypes(); });
@@ -334,6 +329,11 @@ QString MainWindow::selectedQueue() const
 QList<qint64> MainWindow::selectedTaskIds() const
 {
     return m_tasks->selection()->selectedIds();
+}
+
+void MainWindow::showError(const QString& message)
+{
+    messageBar()->showMessage(MessageBar::Kind::Error, message);
 }
 
 void MainWindow::reloadViews()

@@ -40,6 +40,10 @@ class WorkersModel;
 // threads, writes through BackgroundWriter: the GUI thread never waits on the database or a handler.
 // File > Open opens another database in a new window of its own (read-only if asked).
 //
+// MainWindow builds the parts and connects them: TasksPanel in the centre, the queue list, inspector, workers and
+// charts in docks, WindowStatusBar below; WindowActions (actions, menus), BulkActions (retry/cancel/delete on the
+// selection or filter), DatabaseOpener (open, connect, recent) and WindowSettings (layout) do the window's jobs.
+//
 // Thread contract: GUI thread only.
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -96,6 +100,7 @@ private:
     void createWidgets();
     void updateActions();
     void reloadViews(); // after a write: the table, the queue list and the inspector read again
+    void showError(const QString& message);
 
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();
@@ -118,7 +123,6 @@ private:
     BulkActions* m_bulkActions = nullptr;
 
     WindowActions* m_actions = nullptr;
-    QStringList m_knownTypes;
     std::function<bool(const QString&)> m_confirm;
     QTimer m_statusTimer;
     QTimer m_inspectorTimer;
