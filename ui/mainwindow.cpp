@@ -150,49 +150,9 @@ MainWindow::~MainWindow()
     EngineReaper::retire(std::move(m_engine));
 }
 
-TaskTableModel* MainWindow::taskModel() const
-{
-    return m_tasks->model();
-}
-
-QTableView* MainWindow::taskView() const
-{
-    return m_tasks->view();
-}
-
-FilterBar* MainWindow::filterBar() const
-{
-    return m_tasks->filterBar();
-}
-
-MessageBar* MainWindow::messageBar() const
-{
-    return m_tasks->messageBar();
-}
-
-TaskSelectionKeeper* MainWindow::selectionKeeper() const
-{
-    return m_tasks->selection();
-}
-
-BulkJob* MainWindow::bulkJob() const
-{
-    return m_bulkActions->job();
-}
-
 bool MainWindow::isReadOnly() const
 {
     return m_engine->isReadOnly();
-}
-
-QAction* MainWindow::action(const QString& name) const
-{
-    return m_actions->action(name);
-}
-
-QList<QAction*> MainWindow::writeActions() const
-{
-    return m_actions->writeActions();
 }
 
 void MainWindow::connectActions()
@@ -328,7 +288,7 @@ QString MainWindow::selectedQueue() const
 
 QList<qint64> MainWindow::selectedTaskIds() const
 {
-    return m_tasks->selection()->selectedIds();
+    return selectionKeeper()->selectedIds();
 }
 
 void MainWindow::showError(const QString& message)

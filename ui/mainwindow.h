@@ -1,7 +1,9 @@
 #pragma once
 
-#include "bulkjob.h"
+#include "bulkactions.h"
 #include "core/task.h"
+#include "taskspanel.h"
+#include "windowactions.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -19,19 +21,15 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
-class BulkActions;
 class DatabaseOpener;
 class ExportDialog;
 class FilterBar;
-class MessageBar;
 class QueueListModel;
 class ReaderThread;
 class StatsPanel;
 class TaskInspector;
 class TaskSelectionKeeper;
-class TasksPanel;
 class TaskTableModel;
-class WindowActions;
 class WindowSettings;
 class WindowStatusBar;
 class WorkersModel;
@@ -58,17 +56,17 @@ public:
     void setConfirmHandler(std::function<bool(const QString&)> confirm) { m_confirm = std::move(confirm); }
 
     // Every action by object name ("retrySelected", "pauseQueue", ...), for menus, tests and shortcuts.
-    QAction* action(const QString& name) const;
-    QList<QAction*> writeActions() const;
+    QAction* action(const QString& name) const { return m_actions->action(name); }
+    QList<QAction*> writeActions() const { return m_actions->writeActions(); }
 
-    TaskTableModel* taskModel() const;
-    QTableView* taskView() const;
+    TaskTableModel* taskModel() const { return m_tasks->model(); }
+    QTableView* taskView() const { return m_tasks->view(); }
     QueueListModel* queueModel() const { return m_queueModel; }
     QTableView* queueView() const { return m_queueView; }
-    FilterBar* filterBar() const;
+    FilterBar* filterBar() const { return m_tasks->filterBar(); }
     TaskInspector* inspector() const { return m_inspector; }
     StatsPanel* statsPanel() const { return m_statsPanel; }
-    MessageBar* messageBar() const;
+    MessageBar* messageBar() const { return m_tasks->messageBar(); }
     BackgroundWriter* writer() const { return m_writer; }
 
     // Enqueues in the background and reports the outcome in the message bar.
@@ -76,9 +74,9 @@ public:
     // The tasks selected in the table, by id: kept across live refreshes that move rows, and including rows that
     // were never loaded once the background resolution has answered (see TaskSelectionKeeper).
     QList<qint64> selectedTaskIds() const;
-    TaskSelectionKeeper* selectionKeeper() const;
+    TaskSelectionKeeper* selectionKeeper() const { return m_tasks->selection(); }
     // The bulk retry/cancel/delete running in the background, if any.
-    BulkJob* bulkJob() const;
+    BulkJob* bulkJob() const { return m_bulkActions->job(); }
     QString selectedQueue() const;
 
     // Opens a database in a new window, in the background; failures go to the message bar.
