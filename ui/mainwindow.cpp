@@ -1,128 +1,50 @@
 #include "mainwindow.h"
 
 #include "backgroundwriter.h"
-#include "bulkjob.h"
+#include "bulkactions.h"
 #include "charts/statspanel.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
+#include "databaseopener.h"
 #include "enginereaper.h"
 #include "enqueuedialog.h"
 #include "exportdialog.h"
 #include "filterbar.h"
 #include "messagebar.h"
-#include "plaintextdelegate.h"
 #include "queuelistmodel.h"
 #include "readerthread.h"
+#include "tableviews.h"
 #include "taskformat.h"
 #include "taskinspector.h"
 #include "taskselectionkeeper.h"
+#include "taskspanel.h"
 #include "tasktablemodel.h"
+#include "windowactions.h"
+#include "windowsettings.h"
+#include "windowstatusbar.h"
 #include "workersmodel.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QFileInfo>
-#include <QFrame>
-#include <QFutureWatcher>
 #include <QHeaderView>
 #include <QInputDialog>
-#include <QLabel>
-#include <QMenuBar>
 #include <QMessageBox>
-#include <QProgressBar>
-#include <QSettings>
 #include <QShowEvent>
-#include <QStatusBar>
-#include <QStyle>
 #include <QTableView>
-#include <QToolBar>
-#include <QToolButton>
-#include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
 namespace qd::ui {
-
-namespace {
-constexpr int maxRecentFiles = 8;
-
-QString verb(int op, qint64 n)
-{
-    switch (op) {
-    case 0:
-        return MainWindow::tr("Retry %1 task(s)").arg(formatCount(n));
-    case 1:
-        return MainWindow::tr("Cancel %1 task(s)").arg(formatCount(n));
-    case 3:
-        return MainWindow::tr("Run %1 task(s) now").arg(formatCount(n));
-    default:
-        return MainWindow::tr("Delete %1 task(s)").arg(formatCount(n));
-    }
-}
-
-// Said when a bulk action on the filter has nothing to change.
-QString nothingToDo(int op)
-{
-    switch (op) {
-    case 0:
-        return MainWindow::tr("Nothing to retry: no task matching the filter failed or was cancelled.");
-    case 1:
-        return MainWindow::tr("Nothing to cancel: no task matching the filter is queued, scheduled or running.");
-    case 3:
-        return MainWindow::tr("Nothing to run now: no task matching the filter is scheduled.");
-    default:
-        return MainWindow::tr("Nothing to delete: every task matching the filter is running.");
-    }
-}
-
-QTableView* makeTable(QWidget* parent)
-{
-    auto* view = new QTableView(parent);
-    // Fixed row height: the view never measures rows, so a million rows scroll as fast as ten.
-    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
-    view->verticalHeader()->hide();
-    view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    view->horizontalHeader()->setHighlightSections(false);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setWordWrap(false);
-    view->setAlternatingRowColors(true);
-    view->setContextMenuPolicy(Qt::ActionsContextMenu);
-    // Text layouts kept between paints: the task table repaints several times a second under load.
-    view->setItemDelegate(new PlainTextDelegate(view));
-    return view;
-}
-
-// Makes a column wide enough for its header and for `widest`, the widest value it is expected to show, measured
-// in the view's own fonts: fixed pixel widths cut "Wait p95" and "scheduled" off with a larger platform font.
-void fitColumn(QTableView* view, int column, const QString& widest = {})
-{
-    // The item delegate pads text by the focus frame margin on both sides (plus one pixel each); a few pixels more
-    // keep numbers off the grid line.
-    const int padding = 2 * (view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1) + 6;
-    const int cell = widest.isEmpty() ? 0 : view->fontMetrics().horizontalAdvance(widest) + padding;
-    view->setColumnWidth(column, std::max(view->horizontalHeader()->sectionSizeHint(column), cell));
-}
-
-// The widest values the columns expect (formatDuration, formatCount and formatTimestamp output).
-QString widestDuration()
-{
-    return QStringLiteral("59m 59s");
-}
-} // namespace
 
 MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     : QMainWindow(parent)
     , m_engine(std::move(engine))
     , m_reader(new ReaderThread(m_engine->options().store, this))
     , m_writer(new BackgroundWriter(this))
-    , m_taskModel(new TaskTableModel(m_engine.get(), this))
     , m_queueModel(new QueueListModel(m_engine.get(), this))
     , m_workersModel(new WorkersModel(m_engine.get(), this))
 {
@@ -132,50 +54,64 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     setWindowTitle(
         isReadOnly() ? tr("%1 [read-only] \u2014 QueueDesk").arg(shown) : tr("%1 \u2014 QueueDesk").arg(shown));
     setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));
-    createActions();
+    m_opener = new DatabaseOpener(m_engine->options(), this);
+    m_actions = new WindowActions(this);
+    connectActions();
     createWidgets();
-    createMenus();
-    restoreSettings();
+    m_opener->setRecentMenu(m_actions->createMenus());
+    m_settings = std::make_unique<WindowSettings>(this, taskView()->horizontalHeader());
+    m_settings->restore();
+    m_opener->rememberCurrent();
 
-    connect(m_writer, &BackgroundWriter::busyChanged, this, [this](bool busy, const QString& what) {
-        m_busyBar->setVisible(busy);
-        m_busyLabel->setText(busy ? tr("%1\u2026").arg(what) : QString());
+    connect(m_tasks, &TasksPanel::currentTaskChanged, this, [this](qint64 id) {
+        // The same task on another row (the selection followed it after a refresh) needs no new read.
+        if (id != m_inspector->taskId())
+            m_inspector->showTask(id);
     });
+    connect(m_tasks, &TasksPanel::selectedCountChanged, m_statusBar, &WindowStatusBar::setSelectionCount);
+    connect(m_tasks, &TasksPanel::applicableActionsChanged, this, &MainWindow::updateActions);
+
+    m_bulkActions = new BulkActions(
+        m_engine, taskModel(), selectionKeeper(), m_reader,
+        [this](const QString& question) { return confirm(question); }, this);
+    connect(m_bulkActions, &BulkActions::started, m_statusBar, &WindowStatusBar::trackBulkJob);
+    connect(m_bulkActions, &BulkActions::started, this, [this](BulkJob* job) { Q_EMIT bulkStarted(job); });
+    connect(m_bulkActions, &BulkActions::finished, this, &MainWindow::reloadViews);
+    connect(m_bulkActions, &BulkActions::message, messageBar(), &MessageBar::showMessage);
+    connect(m_bulkActions, &BulkActions::activityChanged, m_statusBar, &WindowStatusBar::setActivity);
+
+    connect(m_opener, &DatabaseOpener::opened, this, [](std::shared_ptr<QueueEngine> opened) {
+        auto* window = new MainWindow(std::move(opened));
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+    });
+    connect(m_opener, &DatabaseOpener::failed, this, &MainWindow::showError);
+
+    connect(m_writer, &BackgroundWriter::busyChanged, m_statusBar, &WindowStatusBar::setWriteBusy);
     connect(m_writer, &BackgroundWriter::writeFinished, this,
         [this](const QString& what, bool ok, qint64 affected, const QString& error) {
             if (ok) {
-                m_messageBar->showMessage(
+                messageBar()->showMessage(
                     MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
             } else {
-                m_messageBar->showMessage(MessageBar::Kind::Error, tr("%1 failed: %2").arg(what, error));
+                showError(tr("%1 failed: %2").arg(what, error));
             }
-            m_taskModel->refresh();
-            m_queueModel->reload();
-            m_inspector->reload();
+            reloadViews();
         });
     connect(m_statsPanel, &StatsPanel::chartSaved, this, [this](const QString& savedTo) {
-        m_messageBar->showMessage(
+        messageBar()->showMessage(
             MessageBar::Kind::Info, tr("Chart saved to %1.").arg(QDir::toNativeSeparators(savedTo)));
     });
-    connect(m_statsPanel, &StatsPanel::chartSaveFailed, this,
-        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
-    connect(m_engine.get(), &QueueEngine::errorOccurred, this,
-        [this](const Error& error) { m_messageBar->showMessage(MessageBar::Kind::Error, error.message); });
-    connect(m_reader->reader(), &StoreReader::bulkCountFetched, this, &MainWindow::onPreviewCounted);
-    connect(m_taskModel, &TaskTableModel::readFailed, this,
-        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
-    connect(m_reader->reader(), &StoreReader::readFailed, this,
-        [this](const QString& message) { m_messageBar->showMessage(MessageBar::Kind::Error, message); });
-    connect(m_taskModel, &TaskTableModel::totalCountChanged, this, [this](qint64 n) {
-        m_filterBar->setMatchCount(n);
-        updateActions();
-    });
+    connect(m_statsPanel, &StatsPanel::chartSaveFailed, this, &MainWindow::showError);
+    connect(
+        m_engine.get(), &QueueEngine::errorOccurred, this, [this](const Error& error) { showError(error.message); });
+    connect(taskModel(), &TaskTableModel::readFailed, this, &MainWindow::showError);
+    connect(m_reader->reader(), &StoreReader::readFailed, this, &MainWindow::showError);
     connect(m_reader->reader(), &StoreReader::typesFetched, this, [this](const QStringList& types) {
         QStringList all = m_engine->handlers().types() + types;
         all.sort();
         all.removeDuplicates();
-        m_knownTypes = all;
-        m_filterBar->setTypes(all);
+        filterBar()->setTypes(all);
     });
     m_reader->post([](StoreReader* r) { r->fetchTypes(); });
 
@@ -190,14 +126,14 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
             m_inspectorTimer.start();
     });
     connect(m_queueModel, &QAbstractItemModel::rowsInserted, this,
-        [this] { m_filterBar->setQueues(m_queueModel->queueNames()); });
-    m_filterBar->setQueues(m_queueModel->queueNames());
+        [this] { filterBar()->setQueues(m_queueModel->queueNames()); });
+    filterBar()->setQueues(m_queueModel->queueNames());
 
     m_statusTimer.setInterval(1000);
-    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
-    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::tickAges);
+    connect(&m_statusTimer, &QTimer::timeout, m_statusBar, &WindowStatusBar::updateTotals);
+    connect(&m_statusTimer, &QTimer::timeout, m_tasks, &TasksPanel::tickAges);
     m_statusTimer.start();
-    updateStatus();
+    m_statusBar->updateTotals();
     updateActions();
 }
 
@@ -207,8 +143,7 @@ MainWindow::~MainWindow()
     // an engine's shutdown, which may wait for running tasks).
     m_writer->waitForAll();
     // A bulk action holds the engine too: stop it after its current chunk, so the engine's last reference is ours.
-    delete m_bulk;
-    m_bulk = nullptr;
+    m_bulkActions->stopAndWait();
     // The engine's graceful shutdown may wait seconds for running tasks: never on the GUI thread. Our children
     // still hold its raw pointer, but nothing of theirs runs from here on (no event is processed before they go),
     // and Qt disconnects the engine's queued signals from them under its own locks.
@@ -220,143 +155,43 @@ bool MainWindow::isReadOnly() const
     return m_engine->isReadOnly();
 }
 
-QAction* MainWindow::action(const QString& name) const
+void MainWindow::connectActions()
 {
-    return m_actions.value(name);
-}
+    const auto on = [this](const char* name, auto slot) {
+        connect(m_actions->action(QLatin1String(name)), &QAction::triggered, this, slot);
+    };
+    on("open", [this] { m_opener->chooseFile(false); });
+    on("openReadOnly", [this] { m_opener->chooseFile(true); });
+    on("connectServer", [this] { m_opener->chooseServer(); });
+    on("export", [this] { showExportDialog(); });
+    on("quit", [this] { close(); });
 
-QAction* MainWindow::addAction(
-    const QString& name, const QString& text, const QKeySequence& shortcut, bool writes, std::function<void()> slot)
-{
-    auto* a = new QAction(text, this);
-    a->setObjectName(name);
-    if (!shortcut.isEmpty())
-        a->setShortcut(shortcut);
-    connect(a, &QAction::triggered, this, [slot = std::move(slot)] { slot(); });
-    m_actions.insert(name, a);
-    if (writes)
-        m_writeActions.append(a);
-    return a;
-}
+    on("enqueue", [this] { showEnqueueDialog(); });
+    on("retrySelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Retry); });
+    on("runNowSelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::RunNow); });
+    on("cancelSelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Cancel); });
+    on("deleteSelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Delete); });
+    on("retryMatching", [this] { m_bulkActions->runOnFilter(BulkJob::Op::Retry); });
+    on("cancelMatching", [this] { m_bulkActions->runOnFilter(BulkJob::Op::Cancel); });
+    on("deleteMatching", [this] { m_bulkActions->runOnFilter(BulkJob::Op::Delete); });
+    on("refresh", [this] { reloadViews(); });
+    on("find", [this] { filterBar()->focusSearch(); });
 
-void MainWindow::createActions()
-{
-    addAction(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false, [this] { chooseDatabase(false); });
-    addAction(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false,
-        [this] { chooseDatabase(true); });
-    // Ctrl+L, "open location" (a URL rather than a file) as in browsers and file managers; Ctrl+Shift+P is Resume
-    // queue, the inverse of Pause queue (Ctrl+P). tst_mainwindow fails on any key sequence used twice.
-    addAction(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false,
-        [this] { chooseServer(); });
-    // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
-    addAction(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false,
-        [this] { showExportDialog(); });
-    addAction(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false, [this] { close(); });
-
-    addAction(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true,
-        [this] { showEnqueueDialog(); });
-    addAction(QStringLiteral("retrySelected"), tr("&Retry selected"), QKeySequence(tr("Ctrl+R")), true,
-        [this] { runOnSelection(Bulk::Retry); });
-    // A scheduled task (delayed, or waiting for its next attempt) is not retried but made ready at once.
-    addAction(QStringLiteral("runNowSelected"), tr("Run &now"), QKeySequence(tr("Ctrl+Shift+Return")), true,
-        [this] { runOnSelection(Bulk::RunNow); });
-    addAction(QStringLiteral("cancelSelected"), tr("&Cancel selected"), QKeySequence(tr("Ctrl+K")), true,
-        [this] { runOnSelection(Bulk::Cancel); });
-    addAction(QStringLiteral("deleteSelected"), tr("&Delete selected"), QKeySequence::Delete, true,
-        [this] { runOnSelection(Bulk::Delete); });
-    addAction(QStringLiteral("retryMatching"), tr("Retry all &matching filter\u2026"), QKeySequence(tr("Ctrl+Shift+R")),
-        true, [this] { runOnFilter(Bulk::Retry); });
-    addAction(QStringLiteral("cancelMatching"), tr("Cancel all matching filter\u2026"),
-        QKeySequence(tr("Ctrl+Shift+K")), true, [this] { runOnFilter(Bulk::Cancel); });
-    addAction(QStringLiteral("deleteMatching"), tr("Delete all matching filter\u2026"), QKeySequence(tr("Shift+Del")),
-        true, [this] { runOnFilter(Bulk::Delete); });
-    addAction(QStringLiteral("refresh"), tr("Re&fresh"), QKeySequence::Refresh, false, [this] {
-        m_taskModel->refresh();
-        m_queueModel->reload();
-        m_inspector->reload();
-    });
-    addAction(QStringLiteral("find"), tr("&Find"), QKeySequence::Find, false, [this] { m_filterBar->focusSearch(); });
-
-    addAction(QStringLiteral("pauseQueue"), tr("&Pause queue"), QKeySequence(tr("Ctrl+P")), true,
-        [this] { setPaused(selectedQueue(), true); });
-    addAction(QStringLiteral("resumeQueue"), tr("Re&sume queue"), QKeySequence(tr("Ctrl+Shift+P")), true,
-        [this] { setPaused(selectedQueue(), false); });
-    addAction(QStringLiteral("pauseAll"), tr("Pause &all queues"), {}, true, [this] { setPaused(QString(), true); });
-    addAction(QStringLiteral("resumeAll"), tr("Resume a&ll queues"), {}, true, [this] { setPaused(QString(), false); });
-    addAction(QStringLiteral("concurrency"), tr("Set &concurrency\u2026"), {}, true, [this] { changeConcurrency(); });
+    on("pauseQueue", [this] { setPaused(selectedQueue(), true); });
+    on("resumeQueue", [this] { setPaused(selectedQueue(), false); });
+    on("pauseAll", [this] { setPaused(QString(), true); });
+    on("resumeAll", [this] { setPaused(QString(), false); });
+    on("concurrency", [this] { changeConcurrency(); });
 }
 
 void MainWindow::createWidgets()
 {
-    m_filterBar = new FilterBar(this);
-    m_messageBar = new MessageBar(this);
-    m_taskView = makeTable(this);
-    m_taskView->setObjectName(QStringLiteral("taskView"));
-    m_taskView->setModel(m_taskModel);
-    m_taskView->horizontalHeader()->setStretchLastSection(true);
-    m_taskView->setSortingEnabled(true);
-    // Every column fits its header (with the sort arrow) and its widest usual value; the last error takes the rest,
-    // so the default window has no sideways scroll bar. Long queue and type names can be widened by hand.
-    fitColumn(m_taskView, TaskTableModel::IdColumn, QStringLiteral("99999999"));
-    fitColumn(m_taskView, TaskTableModel::QueueColumn, QStringLiteral("notifications"));
-    fitColumn(m_taskView, TaskTableModel::TypeColumn, QStringLiteral("logstats"));
-    fitColumn(m_taskView, TaskTableModel::StateColumn, QStringLiteral("scheduled"));
-    fitColumn(m_taskView, TaskTableModel::PriorityColumn, QStringLiteral("-100"));
-    fitColumn(m_taskView, TaskTableModel::AttemptsColumn, QStringLiteral("10/10"));
-    fitColumn(m_taskView, TaskTableModel::CreatedColumn, formatTimestamp(QDateTime::currentMSecsSinceEpoch()));
-    fitColumn(m_taskView, TaskTableModel::WaitColumn, tr("in %1").arg(widestDuration()));
-    fitColumn(m_taskView, TaskTableModel::RunColumn, widestDuration());
-    m_taskView->sortByColumn(TaskTableModel::IdColumn, Qt::DescendingOrder); // newest first, as admins look
-    // Only columns the store can sort by get a sort indicator; the others keep the previous one.
-    connect(
-        m_taskView->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder) {
-            if (TaskTableModel::isSortable(column))
-                return;
-            const TaskQuery& q = m_taskModel->query();
-            const int current = q.sortKey == TaskSortKey::Id ? int(TaskTableModel::IdColumn)
-                : q.sortKey == TaskSortKey::Queue            ? int(TaskTableModel::QueueColumn)
-                : q.sortKey == TaskSortKey::Type             ? int(TaskTableModel::TypeColumn)
-                : q.sortKey == TaskSortKey::State            ? int(TaskTableModel::StateColumn)
-                : q.sortKey == TaskSortKey::Priority         ? int(TaskTableModel::PriorityColumn)
-                                                             : int(TaskTableModel::AttemptsColumn);
-            const QSignalBlocker blocker(m_taskView->horizontalHeader());
-            m_taskView->horizontalHeader()->setSortIndicator(
-                current, q.descending ? Qt::DescendingOrder : Qt::AscendingOrder);
-        });
-    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        m_taskView->addAction(action(QLatin1String(name)));
-    auto* separator = new QAction(this);
-    separator->setSeparator(true);
-    m_taskView->addAction(separator);
-    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching", "refresh"})
-        m_taskView->addAction(action(QLatin1String(name)));
-
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    layout->setContentsMargins(4, 4, 4, 0);
-    layout->addWidget(m_messageBar);
-    layout->addWidget(m_filterBar);
-    layout->addWidget(m_taskView, 1);
-    setCentralWidget(central);
-
-    connect(m_filterBar, &FilterBar::filterChanged, this, &MainWindow::applyFilter);
-    connect(m_taskView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-        [this](const QModelIndex& current) {
-            const QVariant id
-                = current.isValid() ? current.siblingAtColumn(0).data(TaskTableModel::TaskIdRole) : QVariant();
-            // The same task on another row (the selection followed it after a refresh) needs no new read.
-            if (id.isValid() && id.toLongLong() != m_inspector->taskId())
-                m_inspector->showTask(id.toLongLong());
-        });
-    connect(m_taskView->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateActions);
-    m_selection = new TaskSelectionKeeper(m_taskView, m_taskModel, m_reader, this);
-    connect(m_selection, &TaskSelectionKeeper::selectionIdsChanged, this, [this](int count) {
-        m_selectionLabel->setText(count > 0 ? tr("%1 selected").arg(formatCount(count)) : QString());
-        updateActions();
-    });
+    m_tasks = new TasksPanel(m_engine.get(), m_reader, this);
+    setCentralWidget(m_tasks);
+    m_actions->addTaskTableActions(taskView());
 
     // Queues and workers on the left.
-    m_queueView = makeTable(this);
+    m_queueView = makeTableView(this);
     m_queueView->setObjectName(QStringLiteral("queueView"));
     m_queueView->setModel(m_queueModel);
     m_queueView->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -370,15 +205,14 @@ void MainWindow::createWidgets()
     fitColumn(m_queueView, QueueListModel::WaitP95Column, widestDuration());
     m_queueView->horizontalHeader()->setMinimumSectionSize(40);
     m_queueView->horizontalHeader()->setSectionResizeMode(QueueListModel::NameColumn, QHeaderView::Stretch);
-    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency", "pauseAll", "resumeAll", "enqueue"})
-        m_queueView->addAction(action(QLatin1String(name)));
+    m_actions->addQueueListActions(m_queueView);
     connect(m_queueView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         const QString queue = selectedQueue();
-        m_filterBar->setQueue(queue);
+        filterBar()->setQueue(queue);
         m_statsPanel->setQueue(queue);
         updateActions();
     });
-    m_workersView = makeTable(this);
+    m_workersView = makeTableView(this);
     m_workersView->setObjectName(QStringLiteral("workersView"));
     m_workersView->setModel(m_workersModel);
     m_workersView->setSelectionMode(QAbstractItemView::NoSelection);
@@ -417,228 +251,31 @@ void MainWindow::createWidgets()
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 
-    // Status bar: where we are, how much there is, how fast it goes, what runs in the background.
-    m_pathLabel = new QLabel(this);
-    m_pathLabel->setText(
-        databaseDisplayName(m_engine->options().store.path) + (isReadOnly() ? tr("  [read-only]") : QString()));
-    m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_totalsLabel = new QLabel(this);
-    m_throughputLabel = new QLabel(this);
-    m_busyLabel = new QLabel(this);
-    m_busyBar = new QProgressBar(this);
-    m_busyBar->setRange(0, 0); // engine writes report no progress: an honest "working" indicator
-    m_busyBar->setMaximumWidth(120);
-    m_busyBar->hide();
-    // Bulk actions report real progress and can be stopped between chunks.
-    m_selectionLabel = new QLabel(this);
-    m_bulkLabel = new QLabel(this);
-    m_bulkBar = new QProgressBar(this);
-    m_bulkBar->setObjectName(QStringLiteral("bulkProgress"));
-    m_bulkBar->setFixedWidth(200);
-    m_bulkStop = new QToolButton(this);
-    m_bulkStop->setObjectName(QStringLiteral("bulkStop"));
-    m_bulkStop->setText(tr("Stop"));
-    m_bulkStop->setToolTip(tr("Stop after the chunk in progress; the chunks already done stay done."));
-    connect(m_bulkStop, &QToolButton::clicked, this, [this] {
-        if (m_bulk) {
-            m_bulk->cancel();
-            m_bulkLabel->setText(tr("Stopping\u2026"));
-        }
-    });
-    for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
-        w->hide();
-    statusBar()->addWidget(m_pathLabel, 1);
-    statusBar()->addPermanentWidget(m_selectionLabel);
-    statusBar()->addPermanentWidget(m_bulkLabel);
-    statusBar()->addPermanentWidget(m_bulkBar);
-    statusBar()->addPermanentWidget(m_bulkStop);
-    statusBar()->addPermanentWidget(m_busyLabel);
-    statusBar()->addPermanentWidget(m_busyBar);
-    statusBar()->addPermanentWidget(m_totalsLabel);
-    // Without a rule "failed 4" and "0.0 done/s" read as one phrase.
-    auto* rule = new QFrame(this);
-    rule->setFrameShape(QFrame::VLine);
-    rule->setFrameShadow(QFrame::Sunken);
-    statusBar()->addPermanentWidget(rule);
-    statusBar()->addPermanentWidget(m_throughputLabel);
+    m_statusBar = new WindowStatusBar(m_engine.get(), this);
+    setStatusBar(m_statusBar);
 
-    auto* toolbar = addToolBar(tr("Actions"));
-    toolbar->setObjectName(QStringLiteral("actionsToolbar"));
-    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    for (const char* name : {"enqueue", "retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        toolbar->addAction(action(QLatin1String(name)));
-    toolbar->addSeparator();
-    for (const char* name : {"pauseQueue", "resumeQueue", "pauseAll", "resumeAll"})
-        toolbar->addAction(action(QLatin1String(name)));
-    toolbar->addSeparator();
-    toolbar->addAction(action(QStringLiteral("refresh")));
-}
-
-void MainWindow::createMenus()
-{
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(action(QStringLiteral("open")));
-    file->addAction(action(QStringLiteral("openReadOnly")));
-    file->addAction(action(QStringLiteral("connectServer")));
-    m_recentMenu = file->addMenu(tr("Open &recent"));
-    updateRecentMenu();
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("export")));
-    file->addSeparator();
-    file->addAction(action(QStringLiteral("quit")));
-
-    QMenu* queue = menuBar()->addMenu(tr("&Queue"));
-    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
-        queue->addAction(action(QLatin1String(name)));
-    queue->addSeparator();
-    queue->addAction(action(QStringLiteral("pauseAll")));
-    queue->addAction(action(QStringLiteral("resumeAll")));
-
-    QMenu* tasks = menuBar()->addMenu(tr("&Tasks"));
-    tasks->addAction(action(QStringLiteral("enqueue")));
-    tasks->addSeparator();
-    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        tasks->addAction(action(QLatin1String(name)));
-    tasks->addSeparator();
-    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
-        tasks->addAction(action(QLatin1String(name)));
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(action(QStringLiteral("find")));
-    view->addAction(action(QStringLiteral("refresh")));
-    view->addSeparator();
-    for (QDockWidget* dock : findChildren<QDockWidget*>())
-        view->addAction(dock->toggleViewAction());
-}
-
-void MainWindow::restoreSettings()
-{
-    QSettings settings;
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1500, 900);
-    // A layout saved by a version with other docks is not restored: the default one fits them better.
-    m_defaultDockSizesPending
-        = !restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), dockLayoutVersion);
-    // Column widths saved before the columns were fitted to their contents (a 400 px error column) would bring the
-    // sideways scroll bar back: restore only widths saved by this layout version.
-    const QByteArray header = settings.value(QStringLiteral("window/taskHeader")).toByteArray();
-    if (!header.isEmpty() && settings.value(QStringLiteral("window/layoutVersion")).toInt() == dockLayoutVersion)
-        m_taskView->horizontalHeader()->restoreState(header);
-
-    // The database shown goes to the top of the recent list.
-    QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
-    // A server is remembered without its password (libpq's ~/.pgpass is the place for that).
-    const QString location = m_engine->options().store.path;
-    const QString path
-        = isPostgresUrl(location) ? databaseDisplayName(location) : QFileInfo(location).absoluteFilePath();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > maxRecentFiles)
-        recent.removeLast();
-    settings.setValue(QStringLiteral("recentFiles"), recent);
+    m_actions->createToolBar();
 }
 
 void MainWindow::showEvent(QShowEvent* event)
 {
     QMainWindow::showEvent(event);
-    if (!std::exchange(m_defaultDockSizesPending, false))
-        return;
-    // Here rather than at construction: the dock areas share out the window's real size only once it has one.
-    auto dock = [this](const char* name) { return findChild<QDockWidget*>(QLatin1String(name)); };
-    resizeDocks({dock("inspectorDock")}, {520}, Qt::Horizontal);
-    resizeDocks({dock("inspectorDock"), dock("workersDock")}, {600, 180}, Qt::Vertical);
-    resizeDocks({dock("queueDock"), dock("chartsDock")}, {170, 250}, Qt::Vertical);
+    m_settings->applyDefaultDockSizesOnFirstShow();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState(dockLayoutVersion));
-    settings.setValue(QStringLiteral("window/taskHeader"), m_taskView->horizontalHeader()->saveState());
-    settings.setValue(QStringLiteral("window/layoutVersion"), dockLayoutVersion);
+    m_settings->save();
     QMainWindow::closeEvent(event);
-}
-
-void MainWindow::updateRecentMenu()
-{
-    m_recentMenu->clear();
-    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
-    for (const QString& path : recent) {
-        QAction* a = m_recentMenu->addAction(path);
-        connect(a, &QAction::triggered, this, [this, path] { openDatabase(path, false); });
-    }
-    m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
 void MainWindow::updateActions()
 {
     const bool writable = !isReadOnly();
-    const bool hasSelection = m_selection && (m_selection->selectedCount() > 0 || !m_selection->idsReady());
+    const bool hasSelection = (selectionKeeper()->selectedCount() > 0 || !selectionKeeper()->idsReady());
     const bool hasQueue = !selectedQueue().isEmpty();
-    const bool hasMatches = m_taskModel->totalCount() > 0;
-    for (QAction* a : std::as_const(m_writeActions))
-        a->setEnabled(writable);
-    if (!writable)
-        return;
-    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        action(QLatin1String(name))->setEnabled(hasSelection);
-    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
-        action(QLatin1String(name))->setEnabled(hasMatches);
-    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
-        action(QLatin1String(name))->setEnabled(hasQueue);
-}
-
-void MainWindow::updateStatus()
-{
-    const auto counts = m_engine->counts();
-    StateCounts total {};
-    for (const StateCounts& c : counts) {
-        for (size_t i = 0; i < total.size(); ++i)
-            total[i] += c[i];
-    }
-    auto n = [&](TaskState s) { return formatCount(total[size_t(s)]); };
-    m_totalsLabel->setText(
-        tr("queued %1 \u00b7 running %2 \u00b7 scheduled %3 \u00b7 failed %4")
-            .arg(n(TaskState::Queued), n(TaskState::Running), n(TaskState::Scheduled), n(TaskState::Failed)));
-    const StatsSample sample = m_engine->lastSample();
-    double done = 0, failed = 0;
-    for (const QueueSample& q : sample.queues) {
-        done += double(q.completed) / std::max(1, q.resolutionSeconds);
-        failed += double(q.failed) / std::max(1, q.resolutionSeconds);
-    }
-    m_throughputLabel->setText(tr("%1 done/s, %2 failed/s").arg(done, 0, 'f', 1).arg(failed, 0, 'f', 1));
-}
-
-void MainWindow::tickAges()
-{
-    // The Wait and Run time columns of queued, scheduled and running tasks grow with the clock, not with the
-    // database: repaint those two columns of the rows on screen, and nothing else. The model computes them from the
-    // rows it holds (no read), so a quiet queue no longer shows "341 ms" on a task waiting for minutes.
-    QWidget* viewport = m_taskView->viewport();
-    if (!viewport->isVisible() || m_taskModel->rowCount() == 0)
-        return;
-    const int first = m_taskView->rowAt(0);
-    if (first < 0)
-        return;
-    int last = m_taskView->rowAt(viewport->height() - 1);
-    if (last < 0)
-        last = m_taskModel->rowCount() - 1;
-    QRect ages;
-    for (int column : {int(TaskTableModel::WaitColumn), int(TaskTableModel::RunColumn)}) {
-        ages |= m_taskView->visualRect(m_taskModel->index(first, column));
-        ages |= m_taskView->visualRect(m_taskModel->index(last, column));
-    }
-    ages &= viewport->rect();
-    if (!ages.isEmpty())
-        viewport->update(ages);
-}
-
-void MainWindow::applyFilter(const TaskFilter& filter)
-{
-    m_filterBar->setMatchCount(-1);
-    m_taskModel->setFilter(filter);
-    updateActions();
+    const bool hasMatches = taskModel()->totalCount() > 0;
+    m_actions->updateEnabled(writable, hasSelection, hasQueue, hasMatches);
 }
 
 QString MainWindow::selectedQueue() const
@@ -651,7 +288,19 @@ QString MainWindow::selectedQueue() const
 
 QList<qint64> MainWindow::selectedTaskIds() const
 {
-    return m_selection->selectedIds();
+    return selectionKeeper()->selectedIds();
+}
+
+void MainWindow::showError(const QString& message)
+{
+    messageBar()->showMessage(MessageBar::Kind::Error, message);
+}
+
+void MainWindow::reloadViews()
+{
+    taskModel()->refresh();
+    m_queueModel->reload();
+    m_inspector->reload();
 }
 
 bool MainWindow::confirm(const QString& question)
@@ -660,122 +309,6 @@ bool MainWindow::confirm(const QString& question)
         return m_confirm(question);
     return QMessageBox::question(this, tr("QueueDesk"), question, QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
         == QMessageBox::Yes;
-}
-
-void MainWindow::runOnSelection(Bulk op)
-{
-    if (isReadOnly())
-        return;
-    if (!m_selection->idsReady()) {
-        // Rows selected before they were loaded are being looked up: act once we know which tasks they are.
-        m_busyLabel->setText(tr("Looking up the selected tasks\u2026"));
-        m_selection->whenReady(this, [this, op] {
-            m_busyLabel->clear();
-            runOnSelection(op);
-        });
-        return;
-    }
-    const QList<qint64> ids = selectedTaskIds();
-    if (ids.isEmpty()) {
-        m_messageBar->showMessage(MessageBar::Kind::Error, tr("No task is selected."));
-        return;
-    }
-    if ((op == Bulk::Delete || ids.size() > 1) && !confirm(tr("%1 selected?").arg(verb(int(op), ids.size()))))
-        return;
-    // Only tasks still shown under the current filter: one that left it since it was selected (cancelled while the
-    // table shows scheduled tasks) is not acted on, even before the selection has caught up with the table.
-    runBulk(op, m_taskModel->filter(), ids, ids.size());
-}
-
-void MainWindow::runOnFilter(Bulk op)
-{
-    if (isReadOnly() || m_taskModel->totalCount() <= 0)
-        return;
-    const TaskFilter filter = m_taskModel->filter();
-    std::optional<TaskFilter> changed = BulkJob::changeable(jobOp(op), filter);
-    if (!changed) {
-        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(op)));
-        return;
-    }
-    // The confirmation counts the tasks the action changes (a retry: the failed and cancelled ones, not every task
-    // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
-    m_preview = {++m_previewRequest, op, m_taskModel->generation()};
-    m_busyLabel->setText(tr("Counting\u2026"));
-    // Moved, not copied: its new list of states must not be freed here while the reader reads it (the two threads
-    // would share it through Qt's reference count, an order ThreadSanitizer cannot see).
-    m_reader->post(
-        [request = m_preview.request, f = std::move(*changed)](StoreReader* r) { r->fetchBulkCount(request, f); });
-}
-
-void MainWindow::onPreviewCounted(quint64 request, qint64 count)
-{
-    if (request != m_preview.request)
-        return; // asked again since
-    const Preview preview = std::exchange(m_preview, {});
-    m_busyLabel->clear();
-    if (preview.generation != m_taskModel->generation()) {
-        m_messageBar->showMessage(
-            MessageBar::Kind::Info, tr("The filter changed while the tasks were counted: nothing was done."));
-        return;
-    }
-    if (count < 0)
-        return; // the reader reported why (readFailed)
-    if (count == 0) {
-        m_messageBar->showMessage(MessageBar::Kind::Info, nothingToDo(int(preview.op)));
-        return;
-    }
-    const TaskFilter filter = m_taskModel->filter();
-    const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
-    const QString which = preview.op == Bulk::Retry ? tr(" that failed or was cancelled")
-        : preview.op == Bulk::Cancel                ? tr(" that is queued, scheduled or running")
-        : preview.op == Bulk::RunNow                ? tr(" that is scheduled")
-                                                    : tr(" but running ones");
-    if (!confirm(tr("%1 \u2014 %2%3?\nThis runs in the background.").arg(verb(int(preview.op), count), scope, which)))
-        return;
-    runBulk(preview.op, filter, {}, count);
-}
-
-void MainWindow::runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count)
-{
-    if (m_bulk) {
-        m_messageBar->showMessage(
-            MessageBar::Kind::Error, tr("Another bulk action is still running: wait for it or stop it (status bar)."));
-        return;
-    }
-    const QString what = verb(int(op), count);
-    m_bulk = new BulkJob(m_engine, jobOp(op), filter, ids, this);
-    m_bulkLabel->setText(tr("%1\u2026").arg(what));
-    m_bulkBar->setRange(0, 0); // until the first chunk says how many there are
-    for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
-        w->show();
-    connect(m_bulk, &BulkJob::progressed, this, [this](qint64 done, qint64 total, qint64) {
-        m_bulkBar->setRange(0, 1000);
-        m_bulkBar->setValue(total > 0 ? int(done * 1000 / total) : 1000);
-        // The counts go inside the bar: a label that grows with them would be squeezed by the status bar.
-        m_bulkBar->setFormat(tr("%1 of %2").arg(formatCount(done), formatCount(total)));
-    });
-    connect(
-        m_bulk, &BulkJob::finished, this, [this, what](bool ok, bool cancelled, qint64 affected, const QString& error) {
-            m_bulk->deleteLater();
-            m_bulk = nullptr;
-            for (QWidget* w : std::initializer_list<QWidget*> {m_bulkLabel, m_bulkBar, m_bulkStop})
-                w->hide();
-            if (ok) {
-                m_messageBar->showMessage(
-                    MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
-            } else if (cancelled) {
-                m_messageBar->showMessage(MessageBar::Kind::Info,
-                    tr("%1: stopped; %2 task(s) were affected before the stop.").arg(what, formatCount(affected)));
-            } else {
-                m_messageBar->showMessage(MessageBar::Kind::Error,
-                    tr("%1 failed after %2 task(s): %3").arg(what, formatCount(affected), error));
-            }
-            m_taskModel->refresh();
-            m_queueModel->reload();
-            m_inspector->reload();
-        });
-    Q_EMIT bulkStarted(m_bulk);
-    m_bulk->start();
 }
 
 void MainWindow::setPaused(const QString& queue, bool paused)
@@ -843,85 +376,21 @@ void MainWindow::showEnqueueDialog()
 ExportDialog* MainWindow::showExportDialog()
 {
     auto* dialog = new ExportDialog(
-        m_engine->options().store, m_taskModel->filter(), m_taskModel->totalCount(), m_queueModel->queueNames(), this);
+        m_engine->options().store, taskModel()->filter(), taskModel()->totalCount(), m_queueModel->queueNames(), this);
     // Non-modal: a long export runs while the admin goes on working; the dialog goes away when it is done with.
     connect(dialog, &QDialog::finished, dialog, &QObject::deleteLater);
     connect(
         dialog, &ExportDialog::exportSucceeded, this, [this](const QString& path, qint64 rows, const QString& what) {
-            m_messageBar->showMessage(MessageBar::Kind::Info,
+            messageBar()->showMessage(MessageBar::Kind::Info,
                 tr("Exported %1 %2 to %3.").arg(formatCount(rows), what, QDir::toNativeSeparators(path)));
         });
     dialog->show();
     return dialog;
 }
 
-void MainWindow::chooseDatabase(bool readOnly)
-{
-    const QString path
-        = QFileDialog::getOpenFileName(this, readOnly ? tr("Open database read-only") : tr("Open database"),
-            QFileInfo(
-                isPostgresUrl(m_engine->options().store.path) ? defaultDatabasePath() : m_engine->options().store.path)
-                .absolutePath(),
-            tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
-    if (!path.isEmpty())
-        openDatabase(path, readOnly);
-}
-
-void MainWindow::chooseServer()
-{
-    QInputDialog* dialog = new QInputDialog(this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setObjectName(QStringLiteral("connectServerDialog"));
-    dialog->setWindowTitle(tr("Connect to PostgreSQL"));
-    dialog->setLabelText(tr("Database URL, e.g. postgresql://user@host:5432/dbname or\n"
-                            "postgresql:///dbname?host=/run/postgresql (a password may go in the URL or ~/.pgpass)"));
-    dialog->setTextValue(QSettings().value(QStringLiteral("lastServer"), QStringLiteral("postgresql://")).toString());
-    dialog->resize(560, dialog->sizeHint().height());
-    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
-        auto url = DatabaseUrl::parse(text);
-        if (!url || !url->isPostgres()) {
-            m_messageBar->showMessage(MessageBar::Kind::Error,
-                url ? tr("%1 is not a postgresql:// URL; use File > Open for a file").arg(text)
-                    : tr("Cannot connect: %1").arg(url.errorString()));
-            return;
-        }
-        QSettings().setValue(QStringLiteral("lastServer"), url->displayName());
-        openDatabase(text.trimmed(), false);
-    });
-    dialog->open();
-}
-
 void MainWindow::openDatabase(const QString& path, bool readOnly)
 {
-    EngineOptions options;
-    options.store.path = path;
-    options.store.readOnly = readOnly;
-    options.store.createIfMissing = false;
-    options.workerCount = readOnly ? 0 : m_engine->options().workerCount;
-    options.handlers = m_engine->options().handlers;
-    QThread* guiThread = thread();
-    using Opened = std::shared_ptr<Result<std::unique_ptr<QueueEngine>>>;
-    auto* watcher = new QFutureWatcher<Opened>(this);
-    connect(watcher, &QFutureWatcher<Opened>::finished, this, [this, watcher, path] {
-        watcher->deleteLater();
-        Opened opened = watcher->result();
-        if (!*opened) {
-            m_messageBar->showMessage(MessageBar::Kind::Error,
-                tr("Cannot open %1: %2").arg(databaseDisplayName(path), opened->errorString()));
-            return;
-        }
-        auto* window = new MainWindow(std::shared_ptr<QueueEngine>(std::move(*opened).value()));
-        window->setAttribute(Qt::WA_DeleteOnClose);
-        window->show();
-        updateRecentMenu();
-    });
-    // Opening checks and maybe migrates the schema: not on the GUI thread.
-    watcher->setFuture(QtConcurrent::run([options, guiThread]() -> Opened {
-        auto opened = std::make_shared<Result<std::unique_ptr<QueueEngine>>>(QueueEngine::open(options));
-        if (*opened)
-            (*opened)->get()->moveToThread(guiThread); // its queued signals and timers belong with the window
-        return opened;
-    }));
+    m_opener->open(path, readOnly);
 }
 
 } // namespace qd::ui

@@ -1,7 +1,9 @@
 #pragma once
 
-#include "bulkjob.h"
+#include "bulkactions.h"
 #include "core/task.h"
+#include "taskspanel.h"
+#include "windowactions.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -10,11 +12,7 @@
 #include <memory>
 
 class QAction;
-class QLabel;
-class QMenu;
-class QProgressBar;
 class QTableView;
-class QToolButton;
 
 namespace qd {
 class QueueEngine;
@@ -23,20 +21,26 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
+class DatabaseOpener;
 class ExportDialog;
 class FilterBar;
-class MessageBar;
 class QueueListModel;
 class ReaderThread;
 class StatsPanel;
 class TaskInspector;
 class TaskSelectionKeeper;
 class TaskTableModel;
+class WindowSettings;
+class WindowStatusBar;
 class WorkersModel;
 
 // The admin window: queues, filter bar, task table, inspector, charts, workers, status bar. Reads go through reader
 // threads, writes through BackgroundWriter: the GUI thread never waits on the database or a handler.
 // File > Open opens another database in a new window of its own (read-only if asked).
+//
+// MainWindow builds the parts and connects them: TasksPanel in the centre, the queue list, inspector, workers and
+// charts in docks, WindowStatusBar below; WindowActions (actions, menus), BulkActions (retry/cancel/delete on the
+// selection or filter), DatabaseOpener (open, connect, recent) and WindowSettings (layout) do the window's jobs.
 //
 // Thread contract: GUI thread only.
 class MainWindow : public QMainWindow {
@@ -52,17 +56,17 @@ public:
     void setConfirmHandler(std::function<bool(const QString&)> confirm) { m_confirm = std::move(confirm); }
 
     // Every action by object name ("retrySelected", "pauseQueue", ...), for menus, tests and shortcuts.
-    QAction* action(const QString& name) const;
-    QList<QAction*> writeActions() const { return m_writeActions; }
+    QAction* action(const QString& name) const { return m_actions->action(name); }
+    QList<QAction*> writeActions() const { return m_actions->writeActions(); }
 
-    TaskTableModel* taskModel() const { return m_taskModel; }
-    QTableView* taskView() const { return m_taskView; }
+    TaskTableModel* taskModel() const { return m_tasks->model(); }
+    QTableView* taskView() const { return m_tasks->view(); }
     QueueListModel* queueModel() const { return m_queueModel; }
     QTableView* queueView() const { return m_queueView; }
-    FilterBar* filterBar() const { return m_filterBar; }
+    FilterBar* filterBar() const { return m_tasks->filterBar(); }
     TaskInspector* inspector() const { return m_inspector; }
     StatsPanel* statsPanel() const { return m_statsPanel; }
-    MessageBar* messageBar() const { return m_messageBar; }
+    MessageBar* messageBar() const { return m_tasks->messageBar(); }
     BackgroundWriter* writer() const { return m_writer; }
 
     // Enqueues in the background and reports the outcome in the message bar.
@@ -70,9 +74,9 @@ public:
     // The tasks selected in the table, by id: kept across live refreshes that move rows, and including rows that
     // were never loaded once the background resolution has answered (see TaskSelectionKeeper).
     QList<qint64> selectedTaskIds() const;
-    TaskSelectionKeeper* selectionKeeper() const { return m_selection; }
+    TaskSelectionKeeper* selectionKeeper() const { return m_tasks->selection(); }
     // The bulk retry/cancel/delete running in the background, if any.
-    BulkJob* bulkJob() const { return m_bulk; }
+    BulkJob* bulkJob() const { return m_bulkActions->job(); }
     QString selectedQueue() const;
 
     // Opens a database in a new window, in the background; failures go to the message bar.
@@ -90,91 +94,37 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    enum class Bulk { Retry, Cancel, Delete, RunNow };
-
-    void createActions();
-    void createMenus();
+    void connectActions();
     void createWidgets();
-    void restoreSettings();
     void updateActions();
-    void updateStatus();
-    void tickAges(); // once a second: the age columns of the rows on screen
-    void updateRecentMenu();
-    void applyFilter(const TaskFilter& filter);
+    void reloadViews(); // after a write: the table, the queue list and the inspector read again
+    void showError(const QString& message);
 
-    void runOnSelection(Bulk op);
-    void runOnFilter(Bulk op);
-    void runBulk(Bulk op, const TaskFilter& filter, const QList<qint64>& ids, qint64 count);
-    void onPreviewCounted(quint64 request, qint64 count);
-    static BulkJob::Op jobOp(Bulk op)
-    {
-        switch (op) {
-        case Bulk::Retry:
-            return BulkJob::Op::Retry;
-        case Bulk::Cancel:
-            return BulkJob::Op::Cancel;
-        case Bulk::RunNow:
-            return BulkJob::Op::RunNow;
-        case Bulk::Delete:
-            break;
-        }
-        return BulkJob::Op::Delete;
-    }
     void setPaused(const QString& queue, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
-    void chooseDatabase(bool readOnly);
-    void chooseServer(); // File > Connect to PostgreSQL: asks for a URL, then opens it like a file
     bool confirm(const QString& question);
-
-    QAction* addAction(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes,
-        std::function<void()> slot);
 
     std::shared_ptr<QueueEngine> m_engine;
     ReaderThread* m_reader; // inspector, charts and types; the table has its own
     BackgroundWriter* m_writer;
-    TaskTableModel* m_taskModel;
     QueueListModel* m_queueModel;
     WorkersModel* m_workersModel;
 
-    QTableView* m_taskView = nullptr;
+    TasksPanel* m_tasks = nullptr;
     QTableView* m_queueView = nullptr;
     QTableView* m_workersView = nullptr;
-    FilterBar* m_filterBar = nullptr;
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
-    MessageBar* m_messageBar = nullptr;
-    QLabel* m_pathLabel = nullptr;
-    QLabel* m_totalsLabel = nullptr;
-    QLabel* m_throughputLabel = nullptr;
-    QLabel* m_busyLabel = nullptr;
-    QProgressBar* m_busyBar = nullptr;
-    QMenu* m_recentMenu = nullptr;
-    TaskSelectionKeeper* m_selection = nullptr;
-    BulkJob* m_bulk = nullptr;
-    QLabel* m_selectionLabel = nullptr;
-    QLabel* m_bulkLabel = nullptr;
-    QProgressBar* m_bulkBar = nullptr;
-    QToolButton* m_bulkStop = nullptr;
-    // A bulk action on the filter waiting for the count of the tasks it would change (request 0: none).
-    struct Preview {
-        quint64 request = 0;
-        Bulk op = Bulk::Retry;
-        quint64 generation = 0; // of the table's query: a filter changed meanwhile makes the count meaningless
-    };
-    Preview m_preview;
-    quint64 m_previewRequest = 0;
+    WindowStatusBar* m_statusBar = nullptr;
+    DatabaseOpener* m_opener = nullptr;
+    BulkActions* m_bulkActions = nullptr;
 
-    QHash<QString, QAction*> m_actions;
-    QList<QAction*> m_writeActions;
-    QStringList m_knownTypes;
+    WindowActions* m_actions = nullptr;
     std::function<bool(const QString&)> m_confirm;
     QTimer m_statusTimer;
     QTimer m_inspectorTimer;
-    // Version of saveState() and of the saved task table columns: 2 moved the workers panel under the inspector and
-    // fitted the columns to their contents. Layouts of other versions are ignored.
-    static constexpr int dockLayoutVersion = 2;
-    bool m_defaultDockSizesPending = false; // no saved layout: set the default dock sizes at the first show
+    std::unique_ptr<WindowSettings> m_settings;
 };
 
 } // namespace qd::ui

@@ -1,0 +1,124 @@
+#include "databaseopener.h"
+
+#include "core/databaseurl.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QInputDialog>
+#include <QMenu>
+#include <QSettings>
+#include <QThread>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace qd::ui {
+
+namespace {
+constexpr int maxRecentFiles = 8;
+}
+
+DatabaseOpener::DatabaseOpener(const EngineOptions& current, QWidget* window)
+    : QObject(window)
+    , m_current(current)
+    , m_window(window)
+{ }
+
+void DatabaseOpener::chooseFile(bool readOnly)
+{
+    const QString& location = m_current.store.path;
+    const QString path
+        = QFileDialog::getOpenFileName(m_window, readOnly ? tr("Open database read-only") : tr("Open database"),
+            QFileInfo(isPostgresUrl(location) ? defaultDatabasePath() : location).absolutePath(),
+            tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
+    if (!path.isEmpty())
+        open(path, readOnly);
+}
+
+void DatabaseOpener::chooseServer()
+{
+    QInputDialog* dialog = new QInputDialog(m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setObjectName(QStringLiteral("connectServerDialog"));
+    dialog->setWindowTitle(tr("Connect to PostgreSQL"));
+    dialog->setLabelText(tr("Database URL, e.g. postgresql://user@host:5432/dbname or\n"
+                            "postgresql:///dbname?host=/run/postgresql (a password may go in the URL or ~/.pgpass)"));
+    dialog->setTextValue(QSettings().value(QStringLiteral("lastServer"), QStringLiteral("postgresql://")).toString());
+    dialog->resize(560, dialog->sizeHint().height());
+    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
+        auto url = DatabaseUrl::parse(text);
+        if (!url || !url->isPostgres()) {
+            Q_EMIT failed(url ? tr("%1 is not a postgresql:// URL; use File > Open for a file").arg(text)
+                              : tr("Cannot connect: %1").arg(url.errorString()));
+            return;
+        }
+        QSettings().setValue(QStringLiteral("lastServer"), url->displayName());
+        open(text.trimmed(), false);
+    });
+    dialog->open();
+}
+
+void DatabaseOpener::open(const QString& path, bool readOnly)
+{
+    EngineOptions options;
+    options.store.path = path;
+    options.store.readOnly = readOnly;
+    options.store.createIfMissing = false;
+    options.workerCount = readOnly ? 0 : m_current.workerCount;
+    options.handlers = m_current.handlers;
+    QThread* guiThread = thread();
+    using Opened = std::shared_ptr<Result<std::unique_ptr<QueueEngine>>>;
+    auto* watcher = new QFutureWatcher<Opened>(this);
+    connect(watcher, &QFutureWatcher<Opened>::finished, this, [this, watcher, path] {
+        watcher->deleteLater();
+        Opened opened = watcher->result();
+        if (!*opened) {
+            Q_EMIT failed(tr("Cannot open %1: %2").arg(databaseDisplayName(path), opened->errorString()));
+            return;
+        }
+        Q_EMIT this->opened(std::shared_ptr<QueueEngine>(std::move(*opened).value()));
+        updateRecentMenu();
+    });
+    // Opening checks and maybe migrates the schema: not on the GUI thread.
+    watcher->setFuture(QtConcurrent::run([options, guiThread]() -> Opened {
+        auto opened = std::make_shared<Result<std::unique_ptr<QueueEngine>>>(QueueEngine::open(options));
+        if (*opened)
+            (*opened)->get()->moveToThread(guiThread); // its queued signals and timers belong with the window
+        return opened;
+    }));
+}
+
+void DatabaseOpener::rememberCurrent() const
+{
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
+    // A server is remembered without its password (libpq's ~/.pgpass is the place for that).
+    const QString& location = m_current.store.path;
+    const QString path
+        = isPostgresUrl(location) ? databaseDisplayName(location) : QFileInfo(location).absoluteFilePath();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > maxRecentFiles)
+        recent.removeLast();
+    settings.setValue(QStringLiteral("recentFiles"), recent);
+}
+
+void DatabaseOpener::setRecentMenu(QMenu* menu)
+{
+    m_recentMenu = menu;
+    updateRecentMenu();
+}
+
+void DatabaseOpener::updateRecentMenu()
+{
+    if (!m_recentMenu)
+        return;
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    for (const QString& path : recent) {
+        QAction* a = m_recentMenu->addAction(path);
+        connect(a, &QAction::triggered, this, [this, path] { open(path, false); });
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+} // namespace qd::ui

@@ -1,0 +1,139 @@
+#include "windowactions.h"
+
+#include <QAction>
+#include <QDockWidget>
+#include <QMainWindow>
+#include <QMenuBar>
+#include <QToolBar>
+
+namespace qd::ui {
+
+WindowActions::WindowActions(QMainWindow* window)
+    : QObject(window)
+    , m_window(window)
+{
+    add(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false);
+    add(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false);
+    // Ctrl+L, "open location" (a URL rather than a file) as in browsers and file managers; Ctrl+Shift+P is Resume
+    // queue, the inverse of Pause queue (Ctrl+P). tst_mainwindow fails on any key sequence used twice.
+    add(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false);
+    // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
+    add(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false);
+    add(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false);
+
+    add(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true);
+    add(QStringLiteral("retrySelected"), tr("&Retry selected"), QKeySequence(tr("Ctrl+R")), true);
+    // A scheduled task (delayed, or waiting for its next attempt) is not retried but made ready at once.
+    add(QStringLiteral("runNowSelected"), tr("Run &now"), QKeySequence(tr("Ctrl+Shift+Return")), true);
+    add(QStringLiteral("cancelSelected"), tr("&Cancel selected"), QKeySequence(tr("Ctrl+K")), true);
+    add(QStringLiteral("deleteSelected"), tr("&Delete selected"), QKeySequence::Delete, true);
+    add(QStringLiteral("retryMatching"), tr("Retry all &matching filter\u2026"), QKeySequence(tr("Ctrl+Shift+R")),
+        true);
+    add(QStringLiteral("cancelMatching"), tr("Cancel all matching filter\u2026"), QKeySequence(tr("Ctrl+Shift+K")),
+        true);
+    add(QStringLiteral("deleteMatching"), tr("Delete all matching filter\u2026"), QKeySequence(tr("Shift+Del")), true);
+    add(QStringLiteral("refresh"), tr("Re&fresh"), QKeySequence::Refresh, false);
+    add(QStringLiteral("find"), tr("&Find"), QKeySequence::Find, false);
+
+    add(QStringLiteral("pauseQueue"), tr("&Pause queue"), QKeySequence(tr("Ctrl+P")), true);
+    add(QStringLiteral("resumeQueue"), tr("Re&sume queue"), QKeySequence(tr("Ctrl+Shift+P")), true);
+    add(QStringLiteral("pauseAll"), tr("Pause &all queues"), {}, true);
+    add(QStringLiteral("resumeAll"), tr("Resume a&ll queues"), {}, true);
+    add(QStringLiteral("concurrency"), tr("Set &concurrency\u2026"), {}, true);
+}
+
+QAction* WindowActions::add(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes)
+{
+    auto* a = new QAction(text, m_window);
+    a->setObjectName(name);
+    if (!shortcut.isEmpty())
+        a->setShortcut(shortcut);
+    m_actions.insert(name, a);
+    if (writes)
+        m_writeActions.append(a);
+    return a;
+}
+
+QAction* WindowActions::action(const QString& name) const
+{
+    return m_actions.value(name);
+}
+
+void WindowActions::addActions(QWidget* to, std::initializer_list<const char*> names) const
+{
+    for (const char* name : names)
+        to->addAction(action(QLatin1String(name)));
+}
+
+void WindowActions::addTaskTableActions(QWidget* view)
+{
+    addActions(view, {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"});
+    auto* separator = new QAction(m_window);
+    separator->setSeparator(true);
+    view->addAction(separator);
+    addActions(view, {"retryMatching", "cancelMatching", "deleteMatching", "refresh"});
+}
+
+void WindowActions::addQueueListActions(QWidget* view)
+{
+    addActions(view, {"pauseQueue", "resumeQueue", "concurrency", "pauseAll", "resumeAll", "enqueue"});
+}
+
+void WindowActions::createToolBar()
+{
+    QToolBar* toolbar = m_window->addToolBar(tr("Actions"));
+    toolbar->setObjectName(QStringLiteral("actionsToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    addActions(toolbar, {"enqueue", "retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"});
+    toolbar->addSeparator();
+    addActions(toolbar, {"pauseQueue", "resumeQueue", "pauseAll", "resumeAll"});
+    toolbar->addSeparator();
+    addActions(toolbar, {"refresh"});
+}
+
+QMenu* WindowActions::createMenus()
+{
+    QMenuBar* bar = m_window->menuBar();
+    QMenu* file = bar->addMenu(tr("&File"));
+    addActions(file, {"open", "openReadOnly", "connectServer"});
+    QMenu* recent = file->addMenu(tr("Open &recent"));
+    file->addSeparator();
+    addActions(file, {"export"});
+    file->addSeparator();
+    addActions(file, {"quit"});
+
+    QMenu* queue = bar->addMenu(tr("&Queue"));
+    addActions(queue, {"pauseQueue", "resumeQueue", "concurrency"});
+    queue->addSeparator();
+    addActions(queue, {"pauseAll", "resumeAll"});
+
+    QMenu* tasks = bar->addMenu(tr("&Tasks"));
+    addActions(tasks, {"enqueue"});
+    tasks->addSeparator();
+    addActions(tasks, {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"});
+    tasks->addSeparator();
+    addActions(tasks, {"retryMatching", "cancelMatching", "deleteMatching"});
+
+    QMenu* view = bar->addMenu(tr("&View"));
+    addActions(view, {"find", "refresh"});
+    view->addSeparator();
+    for (QDockWidget* dock : m_window->findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+    return recent;
+}
+
+void WindowActions::updateEnabled(bool writable, bool hasSelection, bool hasQueue, bool hasMatches)
+{
+    for (QAction* a : std::as_const(m_writeActions))
+        a->setEnabled(writable);
+    if (!writable)
+        return;
+    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
+        action(QLatin1String(name))->setEnabled(hasSelection);
+    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
+        action(QLatin1String(name))->setEnabled(hasMatches);
+    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
+        action(QLatin1String(name))->setEnabled(hasQueue);
+}
+
+} // namespace qd::ui

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <QPointer>
+#include <QStatusBar>
+
+class QLabel;
+class QProgressBar;
+class QToolButton;
+
+namespace qd {
+class QueueEngine;
+}
+
+namespace qd::ui {
+
+class BulkJob;
+
+// The window's status bar: where we are (the database), how many tasks are selected, the bulk action in progress
+// (progress and Stop), what runs in the background, totals by state and throughput. Reads engine memory only.
+//
+// Thread contract: GUI thread only.
+class WindowStatusBar : public QStatusBar {
+    Q_OBJECT
+public:
+    explicit WindowStatusBar(QueueEngine* engine, QWidget* parent = nullptr);
+
+    // BackgroundWriter::busyChanged: an indicator without progress while an engine write runs.
+    void setWriteBusy(bool busy, const QString& what);
+    // What the window waits for in the background ("Counting…"); empty clears it.
+    void setActivity(const QString& text);
+    void setSelectionCount(int count);
+    // Shows the job's progress until it finishes; Stop asks it to stop after the chunk in progress.
+    void trackBulkJob(BulkJob* job, const QString& what);
+    // Totals by state and throughput, from the engine's counts and last sample.
+    void updateTotals();
+
+private:
+    void setBulkVisible(bool visible);
+
+    QueueEngine* m_engine;
+    QLabel* m_pathLabel;
+    QLabel* m_selectionLabel;
+    QLabel* m_bulkLabel;
+    QProgressBar* m_bulkBar;
+    QToolButton* m_bulkStop;
+    QLabel* m_busyLabel;
+    QProgressBar* m_busyBar;
+    QLabel* m_totalsLabel;
+    QLabel* m_throughputLabel;
+    QPointer<BulkJob> m_bulkJob;
+};
+
+} // namespace qd::ui
