@@ -1,11 +1,11 @@
 #pragma once
 
-#include "commitbell.h"
-#include "pgchangelistener.h"
-#include "queueengine.h"
-#include "taskstore.h"
-#include "walcheckpointer.h"
-#include "worker.h"
+#include "core/commitbell.h"
+#include "core/pgchangelistener.h"
+#include "core/queueengine.h"
+#include "core/taskstore.h"
+#include "core/walcheckpointer.h"
+#include "core/worker.h"
 
 #include <QSet>
 

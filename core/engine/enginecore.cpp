@@ -1,7 +1,7 @@
 #include "enginecore.h"
 
-#include "percentiles.h"
-#include "sqlerrors.h"
+#include "core/percentiles.h"
+#include "core/sqlerrors.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
