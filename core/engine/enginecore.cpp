@@ -1,6 +1,7 @@
 #include "enginecore.h"
 
-#include "core/percentiles.h"
+#include "enginelog.h"
+
 #include "core/sqlerrors.h"
 
 #include <QCoreApplication>
@@ -41,6 +42,7 @@ constexpr qint64 aheadShortRunMs = 5;
 EngineCore::EngineCore(QueueEngine& engine, const EngineOptions& options)
     : m_engine(engine)
     , m_options(options)
+    , m_sampler(engine, options)
 {
     m_owner = options.ownerName;
     if (m_owner.isEmpty()) {
@@ -220,12 +222,6 @@ void EngineCore::stopWorkers(qint64 graceMs)
     }
 }
 
-QHash<QString, StateCounts> EngineCore::counts() const
-{
-    std::lock_guard lock(m_stateMutex);
-    return m_counts;
-}
-
 QList<QueueConfig> EngineCore::queueConfigs() const
 {
     std::lock_guard lock(m_stateMutex);
@@ -241,12 +237,6 @@ QList<WorkerStatus> EngineCore::workers() const
     for (const auto& [index, status] : m_workerStatus)
         result.append(status);
     return result;
-}
-
-StatsSample EngineCore::lastSample() const
-{
-    std::lock_guard lock(m_stateMutex);
-    return m_lastSample;
 }
 
 void EngineCore::reportError(const Error& error)
@@ -309,21 +299,18 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
         m_store->takeTransitions();
     }
     writerReloadConfigs();
-    if (auto last = m_store->lastEventId())
-        m_lastEventId = *last;
+    m_sampler.start(*m_store, now);
     if (auto v = m_store->dataVersion())
         m_dataVersion = *v;
     m_nextScheduled = m_store->nextScheduledRunAt();
     m_nextPoll = now + m_options.pollIntervalMs;
     m_nextMaintenance = now + m_options.maintenanceIntervalMs;
-    m_nextSample = m_options.sampleIntervalMs > 0 ? now + m_options.sampleIntervalMs : 0;
-    m_lastSampleMinute = now / 60'000;
     for (const QueueConfig& c : std::as_const(m_configs))
         m_maybeReady.insert(c.name);
     opened->finish(success());
     // The counts per queue and state are a GROUP BY over every task (0.1-0.3 s at a million): taken just after
     // open() has returned, so a window shows its first rows without waiting for them (counts() is empty until then).
-    writerRecount();
+    m_counts.recount(*m_store);
 
     qint64 stoppingSince = 0;
     for (;;) {
@@ -345,10 +332,10 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     }
 
     // The history gets what happened since the last sample (the last partial second).
-    if (m_store && m_nextSample > 0) {
-        if (m_countsDirty)
-            writerRecount();
-        writerSample(nowMs());
+    if (m_store && m_sampler.isEnabled()) {
+        if (m_counts.isStale())
+            m_counts.recount(*m_store);
+        m_sampler.sample(*m_store, m_counts, nowMs());
     }
     // Release every worker before the connection goes, then close it on the thread that opened it.
     m_slots.clear();
@@ -390,7 +377,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     };
     consider(m_nextPoll);
     consider(m_nextMaintenance);
-    consider(m_nextSample);
+    consider(m_sampler.nextSampleAt());
     consider(m_nextScheduled);
     consider(m_completionRetryAt);
     consider(m_claimRetryAt);
@@ -469,7 +456,7 @@ void EngineCore::writerCycle()
         if (auto v = m_store->dataVersion(); v && *v != m_dataVersion) {
             m_dataVersion = *v;
             writerReloadConfigs();
-            m_countsDirty = true;
+            m_counts.markStale();
             for (const QueueConfig& c : std::as_const(m_configs))
                 m_maybeReady.insert(c.name);
             m_nextScheduled = m_store->nextScheduledRunAt();
@@ -628,30 +615,14 @@ void EngineCore::writerCycle()
             QList<TaskChange> changes;
             changes.reserve(transitions.size());
             bool scheduledSomething = false;
-            // Readers hold implicitly shared copies of the published hash: change a copy of our own and publish
-            // it, so the data a reader looks at is never written in place.
-            QHash<QString, StateCounts> published;
-            {
-                std::lock_guard lock(m_stateMutex);
-                published = m_counts;
-            }
-            {
-                for (const StateTransition& t : transitions) {
-                    StateCounts& counts = published[t.queue];
-                    if (t.from)
-                        --counts[std::size_t(*t.from)];
-                    if (t.to) {
-                        ++counts[std::size_t(*t.to)];
-                        changes.append({t.id, t.queue, *t.to});
-                        scheduledSomething |= *t.to == TaskState::Scheduled;
-                    } else {
-                        changes.append({t.id, t.queue, *t.from});
-                    }
+            m_counts.apply(transitions);
+            for (const StateTransition& t : transitions) {
+                if (t.to) {
+                    changes.append({t.id, t.queue, *t.to});
+                    scheduledSomething |= *t.to == TaskState::Scheduled;
+                } else {
+                    changes.append({t.id, t.queue, *t.from});
                 }
-            }
-            {
-                std::lock_guard lock(m_stateMutex);
-                m_counts = std::move(published);
             }
             // Our own enqueue may have created a queue: learn its configuration before the next claim.
             for (const StateTransition& t : transitions) {
@@ -731,12 +702,9 @@ void EngineCore::writerCycle()
             slot.context->requestStop(StopReason::TimedOut);
     }
 
-    if (m_countsDirty)
-        writerRecount();
-    if (m_nextSample > 0 && now >= m_nextSample) {
-        m_nextSample = now + m_options.sampleIntervalMs;
-        writerSample(now);
-    }
+    if (m_counts.isStale())
+        m_counts.recount(*m_store);
+    m_sampler.sampleIfDue(*m_store, m_counts, now);
 }
 
 Status EngineCore::writerRecordCompletion(const Completion& c)
@@ -1223,101 +1191,6 @@ void EngineCore::writerReloadConfigs()
     }
     std::lock_guard lock(m_stateMutex);
     m_publishedConfigs = *configs;
-}
-
-void EngineCore::writerRecount()
-{
-    auto counts = m_store->countByQueueAndState();
-    if (!counts) {
-        qCWarning(lcEngine) << counts.errorString();
-        return;
-    }
-    m_countsDirty = false;
-    std::lock_guard lock(m_stateMutex);
-    m_counts = *counts;
-}
-
-void EngineCore::writerSample(qint64 now)
-{
-    const qint64 from = m_lastEventId;
-    auto activity = m_store->eventActivitySince(from);
-    if (!activity) {
-        qCWarning(lcEngine) << activity.errorString();
-        return;
-    }
-    m_lastEventId = activity->lastEventId;
-    StatsSample sample;
-    sample.at = now - now % 1000;
-    {
-        std::lock_guard lock(m_stateMutex);
-        for (auto it = m_counts.cbegin(); it != m_counts.cend(); ++it) {
-            QueueSample q;
-            q.queue = it.key();
-            q.at = sample.at;
-            q.counts = it.value();
-            q.enqueued = activity->enqueued.value(q.queue);
-            q.completed = activity->completed.value(q.queue);
-            q.failed = activity->failed.value(q.queue);
-            QList<qint64> waits = activity->waitTimesMs.value(q.queue);
-            q.waitP50Ms = percentile(waits, 50);
-            q.waitP95Ms = percentile(waits, 95);
-            sample.queues.append(q);
-        }
-        m_lastSample = sample;
-    }
-    if (m_options.persistMetrics && !m_store->isReadOnly()) {
-        if (Status s = writerPersistSample(sample, *activity, from); !s)
-            qCWarning(lcEngine) << s.errorString();
-        const qint64 minute = now / 60'000;
-        if (minute != m_lastSampleMinute) {
-            if (Status s = m_store->downsampleAndPrune(m_lastSampleMinute * 60'000, now); !s)
-                qCWarning(lcEngine) << s.errorString();
-            m_lastSampleMinute = minute;
-        }
-        m_store->takeTransitions();
-    }
-    Q_EMIT m_engine.statsSampled(sample);
-}
-
-Status EngineCore::writerPersistSample(const StatsSample& live, const EventActivity& liveActivity, qint64 liveFrom)
-{
-    return m_store->atomically([&]() -> Status {
-        const Result<qint64> cursor = m_store->metricsCursor();
-        if (!cursor)
-            return cursor.error();
-        // Usually this process moved the cursor last and has just read the same events. Otherwise (another process
-        // samples too, or tasks were written while none did) what was written since the cursor is read here.
-        Result<EventActivity> sinceCursor = liveActivity;
-        if (*cursor != liveFrom)
-            sinceCursor = m_store->eventActivitySince(*cursor);
-        if (!sinceCursor)
-            return sinceCursor.error();
-        const EventActivity& activity = *sinceCursor;
-        QList<QueueSample> rows = live.queues;
-        QSet<QString> active;
-        for (const auto* rates : {&activity.enqueued, &activity.completed, &activity.failed})
-            for (auto it = rates->cbegin(); it != rates->cend(); ++it)
-                active.insert(it.key());
-        for (QueueSample& row : rows)
-            active.remove(row.queue);
-        for (const QString& queue : std::as_const(active)) { // a queue gone from the counts (purged) still had events
-            QueueSample row;
-            row.queue = queue;
-            row.at = live.at;
-            rows.append(row);
-        }
-        for (QueueSample& row : rows) {
-            row.enqueued = activity.enqueued.value(row.queue);
-            row.completed = activity.completed.value(row.queue);
-            row.failed = activity.failed.value(row.queue);
-            QList<qint64> waits = activity.waitTimesMs.value(row.queue);
-            row.waitP50Ms = percentile(waits, 50);
-            row.waitP95Ms = percentile(waits, 95);
-        }
-        if (Status s = m_store->insertSamples(rows); !s)
-            return s;
-        return m_store->setMetricsCursor(std::max(*cursor, activity.lastEventId));
-    });
 }
 
 } // namespace qd

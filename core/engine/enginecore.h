@@ -7,6 +7,9 @@
 #include "core/walcheckpointer.h"
 #include "core/worker.h"
 
+#include "livecounts.h"
+#include "metricssampler.h"
+
 #include <QSet>
 
 #include <array>
@@ -70,10 +73,10 @@ public:
     int workerCount() const;
     void stopWorkers(qint64 graceMs);
 
-    QHash<QString, StateCounts> counts() const;
+    QHash<QString, StateCounts> counts() const { return m_counts.counts(); }
     QList<QueueConfig> queueConfigs() const;
     QList<WorkerStatus> workers() const;
-    StatsSample lastSample() const;
+    StatsSample lastSample() const { return m_sampler.lastSample(); }
     const QString& owner() const { return m_owner; }
 
 private:
@@ -158,10 +161,6 @@ private:
     void writerAdjustWorkers();
     bool writerHasClaimableWork(const std::vector<SlotPlan>& plan) const;
     void writerReloadConfigs();
-    void writerRecount();
-    void writerSample(qint64 now);
-    // Adds to the metrics history what happened since its shared cursor (see TaskStore::metricsCursor()).
-    Status writerPersistSample(const StatsSample& live, const EventActivity& liveActivity, qint64 liveFrom);
     void writerPublishWorker(const Slot& slot, int index);
     void announceWorkersChanged(); // any thread: emits workersChanged unless one is pending
     qint64 writerNextWake(qint64 now) const;
@@ -174,6 +173,8 @@ private:
     QString m_owner;
     std::thread m_writer; // std::thread: its join is visible to ThreadSanitizer
     std::thread::id m_writerId;
+    LiveCounts m_counts;
+    MetricsSampler m_sampler;
 
     // Shared between threads, under m_mutex.
     mutable std::mutex m_mutex;
@@ -192,12 +193,10 @@ private:
 
     // Published state, under m_stateMutex.
     mutable std::mutex m_stateMutex;
-    QHash<QString, StateCounts> m_counts;
     QList<QueueConfig> m_publishedConfigs;
     std::map<int, WorkerStatus> m_workerStatus;
     // workersChanged was emitted and workers() not called since (see QueueEngine::workersChanged).
     mutable std::atomic<bool> m_workersChangePending {false};
-    StatsSample m_lastSample;
     std::map<qint64, std::shared_ptr<HandlerContext>> m_running; // including the tasks claimed ahead
     QSet<qint64> m_aheadIds;
 
@@ -214,17 +213,13 @@ private:
     QStringList m_queueOrder;
     int m_claimRotation = 0;
     qint64 m_dataVersion = -1;
-    qint64 m_lastEventId = 0;
     qint64 m_nextPoll = 0;
     qint64 m_nextMaintenance = 0;
     qint64 m_nextHeartbeat = 0;
-    qint64 m_nextSample = 0;
     qint64 m_nextScheduled = 0;
-    qint64 m_lastSampleMinute = 0;
     qint64 m_completionRetryAt = 0;
     qint64 m_claimRetryAt = 0; // after a claim the database refused
     int m_lastClaimErrorCode = -1;
-    bool m_countsDirty = true;
     int m_lastErrorCode = -1;
     std::chrono::steady_clock::duration m_lastCommitDuration {}; // writer thread only
     std::size_t m_activeProducers = 0; // under m_mutex: see writerTakeCommands()
