@@ -26,9 +26,6 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-// Commands taken into one transaction at most: bounds the latency one cycle adds to the commands behind it.
-constexpr std::size_t maxCommandsPerCycle = 512;
-
 // Claims ahead (EngineCore::Ahead) are made only for a queue whose last four runs in this process each took under
 // aheadShortRunMs, and for a slot whose current run began less than that ago: a task is not parked behind a handler
 // known to be slow. When the guess is wrong (a slow task among fast ones), the task claimed ahead goes back to the
@@ -61,7 +58,7 @@ EngineCore::~EngineCore()
 
 Status EngineCore::start()
 {
-    auto opened = std::make_shared<Command>(); // only its outcome is used
+    auto opened = std::make_shared<CommandQueue::Command>(); // only its outcome is used
     m_writer = std::thread([this, opened] { writerMain(opened); });
     m_writerId = m_writer.get_id();
     Status s = opened->wait();
@@ -75,11 +72,7 @@ void EngineCore::shutdown(qint64 graceMs)
     if (!m_writer.joinable())
         return;
     stopWorkers(graceMs);
-    {
-        std::lock_guard lock(m_mutex);
-        m_stopping = true;
-    }
-    m_wake.notify_all();
+    m_queue.stop();
     m_writer.join();
 }
 
@@ -87,31 +80,7 @@ Status EngineCore::execute(std::function<Status(TaskStore&)> fn, Atomicity atomi
 {
     if (std::this_thread::get_id() == m_writerId)
         return Error {ErrorCode::Internal, QStringLiteral("A write was called from the engine's own writer thread")};
-    auto command = std::make_shared<Command>();
-    command->run = std::move(fn);
-    command->atomicity = atomicity;
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_stopping)
-            return Error {ErrorCode::Internal, QStringLiteral("The queue engine is shutting down")};
-        m_commands.push_back(command);
-    }
-    m_wake.notify_all();
-    return command->wait();
-}
-
-void EngineCore::Command::finish(Status s)
-{
-    std::lock_guard lock(mutex);
-    outcome = std::move(s);
-    finished.notify_all();
-}
-
-Status EngineCore::Command::wait()
-{
-    std::unique_lock lock(mutex);
-    finished.wait(lock, [this] { return outcome.has_value(); });
-    return *outcome;
+    return m_queue.submit(std::move(fn), atomicity);
 }
 
 void EngineCore::stopRunning(const QList<qint64>& taskIds, StopReason reason)
@@ -128,64 +97,64 @@ void EngineCore::stopRunning(const QList<qint64>& taskIds, StopReason reason)
     // A task claimed ahead that has not started is taken back by the writer instead (see writerRevokeAheads).
     if (ahead) {
         {
-            std::lock_guard lock(m_mutex);
+            auto lock = m_queue.lock();
             m_revokeAheads = true;
         }
-        m_wake.notify_all();
+        m_queue.wake();
     }
 }
 
 void EngineCore::markQueueReady(const QString& queue)
 {
     {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         m_readyHints.insert(queue);
     }
-    m_wake.notify_all();
+    m_queue.wake();
 }
 
 void EngineCore::reloadQueueConfigs()
 {
     {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         m_configsDirty = true;
     }
-    m_wake.notify_all();
+    m_queue.wake();
 }
 
 void EngineCore::setWorkerCount(int count)
 {
     {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         m_desiredWorkers = m_options.store.readOnly ? 0 : std::max(0, count);
         if (m_desiredWorkers > 0)
             m_claiming = true;
     }
-    m_wake.notify_all();
+    m_queue.wake();
 }
 
 int EngineCore::workerCount() const
 {
-    std::lock_guard lock(m_mutex);
+    auto lock = m_queue.lock();
     return m_desiredWorkers;
 }
 
 void EngineCore::stopWorkers(qint64 graceMs)
 {
     {
-        std::lock_guard lock(m_mutex);
-        if (m_stopping)
+        auto lock = m_queue.lock();
+        if (m_queue.isStopping())
             return;
         m_claiming = false;
         m_revokeAheads = true; // tasks claimed ahead go back at once
     }
-    m_wake.notify_all();
+    m_queue.wake();
     const qint64 deadline = nowMs() + graceMs;
     // Handlers still running: busy workers minus those whose result waits to be recorded. A result waits as long as
     // the database refuses writes (full disk), so waiting for "no busy worker" could wait forever. (A result the
     // writer holds in its current cycle counts as running: that only makes us wait for the end of that cycle.)
     auto handlersRunning = [this] {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         // A report that only says a task claimed ahead has started finishes nothing; a task taken back from a
         // worker before it started waits for the database like a result.
         return m_busyWorkers - m_givingBackCount
@@ -217,7 +186,7 @@ void EngineCore::stopWorkers(qint64 graceMs)
         }
         if (nowMs() >= resultsDeadline && handlersRunning() <= 0)
             break;
-        m_wake.notify_all();
+        m_queue.wake();
         QThread::msleep(5);
     }
 }
@@ -248,16 +217,16 @@ void EngineCore::reportError(const Error& error)
 void EngineCore::onCompletion(Completion completion)
 {
     {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         m_completions.push_back(std::move(completion));
     }
-    m_wake.notify_all();
+    m_queue.wake();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Writer thread
 
-void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
+void EngineCore::writerMain(const std::shared_ptr<CommandQueue::Command>& opened)
 {
     auto store = TaskStore::open(m_options.store);
     if (!store) {
@@ -273,10 +242,10 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     }
     const auto onForeignCommit = [this] {
         {
-            std::lock_guard lock(m_mutex);
+            auto lock = m_queue.lock();
             m_foreignCommit = true;
         }
-        m_wake.notify_all();
+        m_queue.wake();
     };
     if (const DatabaseUrl* url = m_store->databaseUrl()) {
         m_listener = std::make_unique<PgChangeListener>(*url, m_store->changeChannel(), onForeignCommit);
@@ -315,14 +284,14 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     qint64 stoppingSince = 0;
     for (;;) {
         {
-            std::unique_lock lock(m_mutex);
-            if (m_stopping && m_commands.empty() && m_completions.empty() && m_busyWorkers == 0)
+            auto lock = m_queue.lock();
+            if (m_queue.isStopping() && m_queue.isEmpty() && m_completions.empty() && m_busyWorkers == 0)
                 break;
-            if (m_stopping && stoppingSince == 0)
+            if (m_queue.isStopping() && stoppingSince == 0)
                 stoppingSince = nowMs();
             // Results that cannot be written (a database that stays full or locked) must not hold the process
             // hostage: their tasks keep their leases and are recovered when those expire.
-            if (m_stopping && m_commands.empty() && nowMs() - stoppingSince > 5000) {
+            if (m_queue.isStopping() && m_queue.isEmpty() && nowMs() - stoppingSince > 5000) {
                 qCWarning(lcEngine) << "shutting down with" << m_completions.size()
                                     << "unrecorded results; their tasks return to the queue when their leases expire";
                 break;
@@ -343,29 +312,6 @@ void EngineCore::writerMain(const std::shared_ptr<Command>& opened)
     m_bell.reset();
     m_store.reset();
     m_checkpointer.reset();
-}
-
-// Takes the queued commands for this cycle (under m_mutex). Group commit: with power-loss-safe durability every
-// commit waits for an fsync, which costs the same for one command as for eight: when more producers were active at
-// the last commit than have queued a command now (the others are between their calls), wait a fraction of a commit
-// for them, so that one fsync carries them all (bench B2 with 8 producers). With Normal durability a commit is
-// cheap and the wait would only add latency.
-void EngineCore::writerTakeCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands)
-{
-    const auto take = [&] {
-        while (!m_commands.empty() && commands.size() < maxCommandsPerCycle) {
-            commands.push_back(std::move(m_commands.front()));
-            m_commands.pop_front();
-        }
-    };
-    take();
-    if (m_options.store.durability != Durability::Full || commands.empty() || commands.size() >= m_activeProducers)
-        return;
-    const auto patience
-        = std::min<std::chrono::steady_clock::duration>(m_lastCommitDuration / 2, std::chrono::milliseconds(2));
-    m_wake.wait_for(
-        lock, patience, [&] { return m_stopping || commands.size() + m_commands.size() >= m_activeProducers; });
-    take();
 }
 
 qint64 EngineCore::writerNextWake(qint64 now) const
@@ -397,11 +343,11 @@ qint64 EngineCore::writerNextWake(qint64 now) const
 void EngineCore::writerCycle()
 {
     qint64 now = nowMs();
-    std::deque<std::shared_ptr<Command>> commands;
+    CommandQueue::Batch commands;
     std::deque<Completion> completions;
     bool claiming = false;
     {
-        std::unique_lock lock(m_mutex);
+        auto lock = m_queue.lock();
         const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
         const bool idleWorkerCanWork
             = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork(writerPlan({}, {}));
@@ -411,8 +357,8 @@ void EngineCore::writerCycle()
             const auto workArrived = [&] {
                 const bool completionsDue
                     = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
-                return m_stopping || !m_commands.empty() || completionsDue || !m_readyHints.isEmpty() || m_configsDirty
-                    || m_foreignCommit || m_revokeAheads || int(m_slots.size()) != m_desiredWorkers;
+                return m_queue.isStopping() || !m_queue.isEmpty() || completionsDue || !m_readyHints.isEmpty()
+                    || m_configsDirty || m_foreignCommit || m_revokeAheads || int(m_slots.size()) != m_desiredWorkers;
             };
             if (!workArrived() && m_store->checkpointDue()) {
                 // Idle: the moment to copy what the checkpointer's pass left, so that the WAL starts over, without
@@ -421,10 +367,10 @@ void EngineCore::writerCycle()
                 m_store->finishCheckpoint();
                 lock.lock();
             }
-            m_wake.wait_until(lock, wakeAt, workArrived);
+            m_queue.waitUntil(lock, wakeAt, workArrived);
         }
         m_revokeAheads = false;
-        writerTakeCommands(lock, commands);
+        m_queue.take(lock, commands, m_options.store.durability);
         if (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt)
             completions.swap(m_completions);
         for (const QString& q : std::as_const(m_readyHints))
@@ -441,7 +387,7 @@ void EngineCore::writerCycle()
             writerReloadConfigs();
             lock.lock();
         }
-        claiming = m_claiming && !m_stopping;
+        claiming = m_claiming && !m_queue.isStopping();
     }
     now = nowMs();
     writerAdjustWorkers();
@@ -589,12 +535,7 @@ void EngineCore::writerCycle()
             if (m_store->inTransaction()) {
                 const auto commitStart = std::chrono::steady_clock::now();
                 Status c = m_store->commit();
-                m_lastCommitDuration = std::chrono::steady_clock::now() - commitStart;
-                {
-                    // Every producer this commit releases, and every one that queued a command meanwhile.
-                    std::lock_guard lock(m_mutex);
-                    m_activeProducers = producersWaiting + m_commands.size();
-                }
+                m_queue.committed(std::chrono::steady_clock::now() - commitStart, producersWaiting);
                 committed = bool(c);
                 if (!committed)
                     failure = c.error();
@@ -640,12 +581,12 @@ void EngineCore::writerCycle()
             // and recorded once the database accepts writes again (their tasks stay leased meanwhile).
             m_store->takeTransitions();
             if (!dispatch.isEmpty()) { // nothing was claimed: the slots were never touched
-                std::lock_guard lock(m_mutex);
+                auto lock = m_queue.lock();
                 m_busyWorkers -= int(dispatch.size());
             }
             dispatch.clear();
             if (!completions.empty() || !m_givingBack.empty()) {
-                std::lock_guard lock(m_mutex);
+                auto lock = m_queue.lock();
                 for (auto it = completions.rbegin(); it != completions.rend(); ++it)
                     m_completions.push_front(std::move(*it));
                 m_completionRetryAt = now + 500;
@@ -667,7 +608,7 @@ void EngineCore::writerCycle()
     if (committed) {
         if (givenBack > 0) {
             m_givingBack.erase(m_givingBack.begin(), m_givingBack.begin() + std::ptrdiff_t(givenBack));
-            std::lock_guard lock(m_mutex);
+            auto lock = m_queue.lock();
             m_busyWorkers -= int(givenBack);
             m_givingBackCount -= int(givenBack);
         }
@@ -685,7 +626,7 @@ void EngineCore::writerCycle()
         }
         if (!retryLater.empty()) {
             // In front of what arrived meanwhile, so that each worker's reports stay in order.
-            std::lock_guard lock(m_mutex);
+            auto lock = m_queue.lock();
             for (auto it = retryLater.rbegin(); it != retryLater.rend(); ++it)
                 m_completions.push_front(std::move(*it));
             m_completionRetryAt = now + 500;
@@ -773,7 +714,7 @@ void EngineCore::writerFreeSlot(const Completion& c, qint64 now, bool publish)
     slot.deadline = 0;
     slot.since = now;
     {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         --m_busyWorkers;
     }
     {
@@ -928,7 +869,7 @@ Status EngineCore::writerClaim(qint64 now, std::vector<SlotPlan>& plan, QList<Di
         }
         // The slots are set up only after the commit (writerAssign): until then the claim may still roll back. They
         // count as busy from the claim on, so that a shutdown starting now waits for these tasks too.
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         m_busyWorkers += int(dispatch.size() - mark);
     }
     // A queue we did not get to (all workers busy) keeps its hint for the next cycle.
@@ -999,7 +940,7 @@ Status EngineCore::writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QLi
             m_maybeReady.remove(name);
         for (qsizetype i = mark; i < dispatch.size(); ++i)
             plan[std::size_t(dispatch[i].index)].ahead = true;
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         m_busyWorkers += int(dispatch.size() - mark);
     }
     return success();
@@ -1056,7 +997,7 @@ bool EngineCore::writerRevokeAhead(int index)
     m_givingBack.push_back(std::move(slot.ahead->task));
     slot.ahead.reset();
     {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         ++m_givingBackCount;
     }
     if (!slot.busy) {
@@ -1101,7 +1042,7 @@ void EngineCore::writerAdjustWorkers()
 {
     int desired;
     {
-        std::lock_guard lock(m_mutex);
+        auto lock = m_queue.lock();
         desired = m_desiredWorkers;
     }
     // Revive retiring workers first, then grow.

@@ -7,6 +7,7 @@
 #include "core/walcheckpointer.h"
 #include "core/worker.h"
 
+#include "commandqueue.h"
 #include "livecounts.h"
 #include "metricssampler.h"
 
@@ -30,6 +31,8 @@ namespace qd {
 // Thread contract: the public methods are thread-safe; everything prefixed "writer" runs on the writer thread only.
 class EngineCore {
 public:
+    using Atomicity = CommandQueue::Atomicity;
+
     EngineCore(QueueEngine& engine, const EngineOptions& options);
     ~EngineCore();
 
@@ -37,13 +40,6 @@ public:
     Status start();
     void shutdown(qint64 graceMs);
 
-    // How a command is kept apart from the others that share the writer's transaction.
-    enum class Atomicity {
-        Savepoint, // fn may make several writes: it runs in a savepoint of its own
-        // fn is one TaskStore write method, atomic by TaskStore's contract: a savepoint around it would only add
-        // two statements to every enqueue (callgrind, bench B1)
-        ByItself,
-    };
     // Runs fn inside the writer's next transaction and waits for the commit.
     Status execute(std::function<Status(TaskStore&)> fn, Atomicity atomicity = Atomicity::Savepoint);
     template <typename T>
@@ -80,19 +76,6 @@ public:
     const QString& owner() const { return m_owner; }
 
 private:
-    // A caller's write and, once committed, its outcome. Shared by the caller and the writer. A mutex and a
-    // condition variable rather than std::promise: libstdc++ waits for a future inside its uninstrumented shared
-    // library, so ThreadSanitizer cannot see that the caller reads the outcome after the writer wrote it.
-    struct Command {
-        std::function<Status(TaskStore&)> run;
-        Atomicity atomicity = Atomicity::Savepoint;
-        std::mutex mutex;
-        std::condition_variable finished;
-        std::optional<Status> outcome;
-
-        void finish(Status s);
-        Status wait();
-    };
     // A task claimed ahead for a busy worker (prefetch): with one worker, the results of several short tasks then
     // share a commit instead of costing one each. It waits in the worker's inbox and starts the moment the current
     // run ends; the worker reports that start, and the writer records it ("started" event and started_at, at the
@@ -138,7 +121,7 @@ private:
         bool allShort(qint64 limitMs) const;
     };
 
-    void writerMain(const std::shared_ptr<Command>& opened);
+    void writerMain(const std::shared_ptr<CommandQueue::Command>& opened);
     void writerCycle();
     Status writerRecordCompletion(const Completion& completion);
     Status writerRecordReport(const Completion& report);
@@ -164,7 +147,6 @@ private:
     void writerPublishWorker(const Slot& slot, int index);
     void announceWorkersChanged(); // any thread: emits workersChanged unless one is pending
     qint64 writerNextWake(qint64 now) const;
-    void writerTakeCommands(std::unique_lock<std::mutex>& lock, std::deque<std::shared_ptr<Command>>& commands);
     void reportError(const Error& error);
     void onCompletion(Completion completion);
 
@@ -176,12 +158,9 @@ private:
     LiveCounts m_counts;
     MetricsSampler m_sampler;
 
-    // Shared between threads, under m_mutex.
-    mutable std::mutex m_mutex;
-    std::condition_variable m_wake;
-    std::deque<std::shared_ptr<Command>> m_commands;
+    CommandQueue m_queue;
+    // Shared between threads, under m_queue's lock.
     std::deque<Completion> m_completions;
-    bool m_stopping = false;
     bool m_claiming = true;
     bool m_configsDirty = false;
     bool m_foreignCommit = false; // PgChangeListener saw another connection commit
@@ -221,8 +200,6 @@ private:
     qint64 m_claimRetryAt = 0; // after a claim the database refused
     int m_lastClaimErrorCode = -1;
     int m_lastErrorCode = -1;
-    std::chrono::steady_clock::duration m_lastCommitDuration {}; // writer thread only
-    std::size_t m_activeProducers = 0; // under m_mutex: see writerTakeCommands()
 };
 
 } // namespace qd
