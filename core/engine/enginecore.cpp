@@ -228,11 +228,25 @@ void EngineCore::onCompletion(Completion completion)
 
 void EngineCore::writerMain(const std::shared_ptr<CommandQueue::Command>& opened)
 {
-    auto store = TaskStore::open(m_options.store);
-    if (!store) {
-        opened->finish(store.error());
+    if (Status s = writerOpen(); !s) {
+        opened->finish(s);
         return;
     }
+    opened->finish(success());
+    // The counts per queue and state are a GROUP BY over every task: taken just after open() has returned, so a
+    // window shows its first rows without waiting for them (counts() is empty until then).
+    m_counts.recount(*m_store);
+    qint64 stoppingSince = 0;
+    while (!writerShouldStop(stoppingSince))
+        writerCycle();
+    writerClose();
+}
+
+Status EngineCore::writerOpen()
+{
+    auto store = TaskStore::open(m_options.store);
+    if (!store)
+        return store.error();
     m_store = std::move(store).value();
     if (!m_store->isReadOnly() && !m_store->isPostgres()) {
         // 1,000 frames: SQLite's own default threshold, only moved off this thread.
@@ -259,9 +273,8 @@ void EngineCore::writerMain(const std::shared_ptr<CommandQueue::Command>& opened
     if (!m_store->isReadOnly()) {
         // Tasks of a process that died while we were away go back to the queue before anyone claims.
         if (auto recovered = m_store->recoverExpiredLeases(now); !recovered) {
-            opened->finish(recovered.error());
             m_store.reset();
-            return;
+            return recovered.error();
         } else if (*recovered > 0) {
             qCInfo(lcEngine) << "recovered" << *recovered << "tasks with expired leases";
         }
@@ -276,30 +289,30 @@ void EngineCore::writerMain(const std::shared_ptr<CommandQueue::Command>& opened
     m_nextMaintenance = now + m_options.maintenanceIntervalMs;
     for (const QueueConfig& c : std::as_const(m_configs))
         m_maybeReady.insert(c.name);
-    opened->finish(success());
-    // The counts per queue and state are a GROUP BY over every task (0.1-0.3 s at a million): taken just after
-    // open() has returned, so a window shows its first rows without waiting for them (counts() is empty until then).
-    m_counts.recount(*m_store);
+    return success();
+}
 
-    qint64 stoppingSince = 0;
-    for (;;) {
-        {
-            auto lock = m_queue.lock();
-            if (m_queue.isStopping() && m_queue.isEmpty() && m_completions.empty() && m_busyWorkers == 0)
-                break;
-            if (m_queue.isStopping() && stoppingSince == 0)
-                stoppingSince = nowMs();
-            // Results that cannot be written (a database that stays full or locked) must not hold the process
-            // hostage: their tasks keep their leases and are recovered when those expire.
-            if (m_queue.isStopping() && m_queue.isEmpty() && nowMs() - stoppingSince > 5000) {
-                qCWarning(lcEngine) << "shutting down with" << m_completions.size()
-                                    << "unrecorded results; their tasks return to the queue when their leases expire";
-                break;
-            }
-        }
-        writerCycle();
+// Stops once shutdown was asked and nothing is left to write, or, after five seconds, when only results that cannot
+// be written are left.
+bool EngineCore::writerShouldStop(qint64& stoppingSince)
+{
+    auto lock = m_queue.lock();
+    if (m_queue.isStopping() && m_queue.isEmpty() && m_completions.empty() && m_busyWorkers == 0)
+        return true;
+    if (m_queue.isStopping() && stoppingSince == 0)
+        stoppingSince = nowMs();
+    // Results that cannot be written (a database that stays full or locked) must not hold the process hostage: their
+    // tasks keep their leases and are recovered when those expire.
+    if (m_queue.isStopping() && m_queue.isEmpty() && nowMs() - stoppingSince > 5000) {
+        qCWarning(lcEngine) << "shutting down with" << m_completions.size()
+                            << "unrecorded results; their tasks return to the queue when their leases expire";
+        return true;
     }
+    return false;
+}
 
+void EngineCore::writerClose()
+{
     // The history gets what happened since the last sample (the last partial second).
     if (m_store && m_sampler.isEnabled()) {
         if (m_counts.isStale())
@@ -342,307 +355,364 @@ qint64 EngineCore::writerNextWake(qint64 now) const
 
 void EngineCore::writerCycle()
 {
-    qint64 now = nowMs();
-    CommandQueue::Batch commands;
-    std::deque<Completion> completions;
-    bool claiming = false;
-    {
-        auto lock = m_queue.lock();
-        const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
-        const bool idleWorkerCanWork
-            = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork(writerPlan({}, {}));
-        const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
-        const bool givingBackDue = !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
-        if (!idleWorkerCanWork && !workerCountChanged && !givingBackDue) {
-            const auto workArrived = [&] {
-                const bool completionsDue
-                    = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
-                return m_queue.isStopping() || !m_queue.isEmpty() || completionsDue || !m_readyHints.isEmpty()
-                    || m_configsDirty || m_foreignCommit || m_revokeAheads || int(m_slots.size()) != m_desiredWorkers;
-            };
-            if (!workArrived() && m_store->checkpointDue()) {
-                // Idle: the moment to copy what the checkpointer's pass left, so that the WAL starts over, without
-                // holding up a commit (see TaskStore::handOverCheckpoints).
-                lock.unlock();
-                m_store->finishCheckpoint();
-                lock.lock();
-            }
-            m_queue.waitUntil(lock, wakeAt, workArrived);
-        }
-        m_revokeAheads = false;
-        m_queue.take(lock, commands, m_options.store.durability);
-        if (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt)
-            completions.swap(m_completions);
-        for (const QString& q : std::as_const(m_readyHints))
-            m_maybeReady.insert(q);
-        m_readyHints.clear();
-        if (std::exchange(m_foreignCommit, false)) {
-            m_nextPoll = 0;
-            if (m_bell)
-                m_bell->rearm();
-        }
-        if (m_configsDirty) {
-            m_configsDirty = false;
+    Cycle cycle;
+    writerTakeWork(cycle);
+    cycle.now = nowMs();
+    writerAdjustWorkers();
+    writerRevokeAheads(cycle.now, cycle.claiming);
+    writerPollForeignWrites(cycle.now);
+    writerFindDue(cycle);
+    if (cycle.hasWrites() && writerBegin(cycle)) {
+        writerRunCommands(cycle);
+        writerRecordReports(cycle);
+        writerGiveBack(cycle);
+        writerMaintain(cycle);
+        writerRenewLeases(cycle);
+        writerClaim(cycle);
+        writerCommit(cycle);
+    }
+    if (cycle.hasOutcome()) {
+        if (cycle.committed)
+            writerPublish(cycle);
+        else
+            writerKeepForRetry(cycle);
+    }
+    writerAnswerCallers(cycle);
+    if (cycle.committed) {
+        writerSettleReports(cycle);
+        writerHandOut(cycle);
+    }
+    writerFinishCycle(cycle.now);
+}
+
+void EngineCore::writerTakeWork(Cycle& cycle)
+{
+    const qint64 now = nowMs();
+    auto lock = m_queue.lock();
+    const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
+    const bool idleWorkerCanWork = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork(writerPlan({}, {}));
+    const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
+    const bool givingBackDue = !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
+    if (!idleWorkerCanWork && !workerCountChanged && !givingBackDue) {
+        const auto workArrived = [&] {
+            const bool completionsDue
+                = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
+            return m_queue.isStopping() || !m_queue.isEmpty() || completionsDue || !m_readyHints.isEmpty()
+                || m_configsDirty || m_foreignCommit || m_revokeAheads || int(m_slots.size()) != m_desiredWorkers;
+        };
+        if (!workArrived() && m_store->checkpointDue()) {
+            // Idle: the moment to copy what the checkpointer's pass left, so that the WAL starts over, without
+            // holding up a commit (see TaskStore::handOverCheckpoints).
             lock.unlock();
-            writerReloadConfigs();
+            m_store->finishCheckpoint();
             lock.lock();
         }
-        claiming = m_claiming && !m_queue.isStopping();
+        m_queue.waitUntil(lock, wakeAt, workArrived);
     }
-    now = nowMs();
-    writerAdjustWorkers();
-    const std::size_t producersWaiting = commands.size();
-    writerRevokeAheads(now, claiming);
+    m_revokeAheads = false;
+    m_queue.take(lock, cycle.commands, m_options.store.durability);
+    cycle.producersWaiting = cycle.commands.size();
+    if (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt)
+        cycle.completions.swap(m_completions);
+    cycle.recorded.assign(cycle.completions.size(), false);
+    for (const QString& q : std::as_const(m_readyHints))
+        m_maybeReady.insert(q);
+    m_readyHints.clear();
+    if (std::exchange(m_foreignCommit, false)) {
+        m_nextPoll = 0;
+        if (m_bell)
+            m_bell->rearm();
+    }
+    if (m_configsDirty) {
+        m_configsDirty = false;
+        lock.unlock();
+        writerReloadConfigs();
+        lock.lock();
+    }
+    cycle.claiming = m_claiming && !m_queue.isStopping();
+}
 
-    // Another process wrote: its tasks may be ready, its config changes apply, our counts are stale.
-    if (now >= m_nextPoll) {
-        m_nextPoll = now + m_options.pollIntervalMs;
-        if (m_listener) // the writer's connection may have been made again
-            m_listener->ignoreBackend(m_store->serverProcessId());
-        if (auto v = m_store->dataVersion(); v && *v != m_dataVersion) {
-            m_dataVersion = *v;
-            writerReloadConfigs();
-            m_counts.markStale();
-            for (const QueueConfig& c : std::as_const(m_configs))
-                m_maybeReady.insert(c.name);
-            m_nextScheduled = m_store->nextScheduledRunAt();
-        }
+void EngineCore::writerPollForeignWrites(qint64 now)
+{
+    if (now < m_nextPoll)
+        return;
+    m_nextPoll = now + m_options.pollIntervalMs;
+    if (m_listener) // the writer's connection may have been made again
+        m_listener->ignoreBackend(m_store->serverProcessId());
+    if (auto v = m_store->dataVersion(); v && *v != m_dataVersion) {
+        m_dataVersion = *v;
+        writerReloadConfigs();
+        m_counts.markStale();
+        for (const QueueConfig& c : std::as_const(m_configs))
+            m_maybeReady.insert(c.name);
+        m_nextScheduled = m_store->nextScheduledRunAt();
     }
+}
 
-    const bool readOnly = m_store->isReadOnly();
-    const bool maintenanceDue
-        = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
-    const std::vector<SlotPlan> asIs = writerPlan({}, {});
-    bool anyBusy = !m_givingBack.empty(), anyIdle = false;
-    for (int i = 0; i < int(m_slots.size()); ++i) {
-        anyBusy |= m_slots[std::size_t(i)].busy || m_slots[std::size_t(i)].ahead;
-        anyIdle |= writerSlotIsFree(i, asIs);
-    }
-    const bool heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
-    const bool claimAllowed = !readOnly && claiming && now >= m_claimRetryAt;
-    const bool claimDue = claimAllowed && anyIdle && writerHasClaimableWork(asIs);
-    const bool givingBackDue
+void EngineCore::writerFindDue(Cycle& cycle)
+{
+    const qint64 now = cycle.now;
+    const bool readOnly = cycle.readOnly = m_store->isReadOnly();
+    cycle.maintenanceDue = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
+    bool anyBusy = !m_givingBack.empty();
+    for (const Slot& slot : m_slots)
+        anyBusy |= slot.busy || slot.ahead;
+    cycle.heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
+    cycle.claimAllowed = !readOnly && cycle.claiming && now >= m_claimRetryAt;
+    cycle.claimDue = cycle.claimAllowed && writerHasClaimableWork(writerPlan({}, {}));
+    cycle.givingBackDue
         = !readOnly && !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
+}
 
-    QList<Dispatch> dispatch;
-    std::vector<bool> recorded(completions.size(), false);
-    std::size_t givenBack = 0;
-    QList<Status> results;
-    QList<qint64> cancelRequested;
-    bool committed = false;
-    bool claimEndedTransaction = false;
-    Error failure;
-    if (!commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || claimDue || givingBackDue) {
-        Status began = readOnly ? Status(Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")})
-                                : m_store->begin();
-        if (began) {
-            for (auto& command : commands) {
-                if (!m_store->inTransaction())
-                    break;
-                results.append(command->atomicity == Atomicity::ByItself
-                        ? command->run(*m_store)
-                        : m_store->atomically([&] { return command->run(*m_store); }));
-            }
-            // A command that made SQLite abandon the transaction (disk full) took the whole cycle with it.
-            const bool aborted = !m_store->inTransaction();
-            if (aborted)
-                failure = results.last().error();
-            if (!aborted) {
-                // A worker's reports are recorded in order: once one must wait, the worker's later ones wait too
-                // (its start report comes before the result of that run).
-                QSet<int> waiting;
-                for (std::size_t i = 0; i < completions.size(); ++i) {
-                    if (waiting.contains(completions[i].workerIndex))
-                        continue;
-                    Status s = writerRecordReport(completions[i]);
-                    if (!m_store->inTransaction()) {
-                        failure = s ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}
-                                    : s.error();
-                        break;
-                    }
-                    if (!s) {
-                        // Keep the result and try again shortly; the task stays leased to us meanwhile.
-                        reportError(s.error());
-                        waiting.insert(completions[i].workerIndex);
-                        continue;
-                    }
-                    recorded[i] = true;
-                }
-            }
-            if (givingBackDue && m_store->inTransaction()) {
-                for (const Task& task : m_givingBack) {
-                    auto back = m_store->giveBack(task.id, task.attempts, m_owner, now);
-                    if (!m_store->inTransaction()) {
-                        failure = back ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}
-                                       : back.error();
-                        break;
-                    }
-                    // NotFound: our lease was lost and someone else has the task; nothing to give back.
-                    if (!back && back.error().code != ErrorCode::NotFound) {
-                        reportError(back.error());
-                        break; // the rest are tried again with the next results
-                    }
-                    ++givenBack;
-                }
-            }
-            if (maintenanceDue && m_store->inTransaction()) {
-                m_nextMaintenance = now + m_options.maintenanceIntervalMs;
-                if (auto staged = m_store->stageDueTasks(now); !staged)
-                    qCWarning(lcEngine) << staged.errorString();
-                if (auto recovered = m_store->recoverExpiredLeases(now); !recovered)
-                    qCWarning(lcEngine) << recovered.errorString();
-            }
-            if (heartbeatDue && m_store->inTransaction()) {
-                m_nextHeartbeat = now + std::max<qint64>(m_options.leaseMs / 3, 50);
-                if (auto flagged = m_store->renewLeases(m_owner, m_options.leaseMs, now))
-                    cancelRequested = *flagged;
-                else
-                    qCWarning(lcEngine) << flagged.errorString();
-            }
-            // Slots whose results this transaction records take new tasks in the same transaction: with one
-            // worker, one commit per task instead of two. So do tasks enqueued by this cycle's commands: they
-            // start without waiting for the next cycle.
-            std::vector<SlotPlan> plan = writerPlan(completions, recorded);
-            // Every write of this transaction that can make a task ready has run by now (the claim below only takes
-            // tasks): marking their queues here, not after the commit as well, keeps a claim that just found a
-            // queue drained from being followed by one more claim that finds nothing (half of all claims at bench
-            // B5's 200 tasks/s, one empty transaction after each enqueue).
-            for (const StateTransition& t : m_store->pendingTransitions()) {
-                if (t.to == TaskState::Queued)
-                    m_maybeReady.insert(t.queue);
-            }
-            if (claimAllowed && m_store->inTransaction()) {
-                if (Status claimed = writerClaim(now, plan, dispatch); !claimed) {
-                    // A claim the database refuses (full, locked) is tried again in half a second, not at once in
-                    // a busy loop, and reported once, not on every try. What else this cycle did still commits,
-                    // unless the claim took the whole transaction with it (a write after its first failed, see
-                    // TaskStore::Undo::Transaction): then the cycle fails as one.
-                    m_claimRetryAt = now + 500;
-                    if (int(claimed.error().code) != m_lastClaimErrorCode) {
-                        m_lastClaimErrorCode = int(claimed.error().code);
-                        reportError(claimed.error());
-                    }
-                    if (!m_store->inTransaction()) {
-                        failure = claimed.error();
-                        claimEndedTransaction = true;
-                        m_lastErrorCode = int(failure.code); // reported just now
-                    }
-                } else {
-                    m_claimRetryAt = 0;
-                    m_lastClaimErrorCode = -1;
-                }
-            }
-            if (m_store->inTransaction()) {
-                const auto commitStart = std::chrono::steady_clock::now();
-                Status c = m_store->commit();
-                m_queue.committed(std::chrono::steady_clock::now() - commitStart, producersWaiting);
-                committed = bool(c);
-                if (!committed)
-                    failure = c.error();
-                else if (m_bell && !commands.empty())
-                    m_bell->ring(); // enqueues, retries, pauses...: what other processes' writers act on
-            }
+bool EngineCore::writerBegin(Cycle& cycle)
+{
+    Status began = cycle.readOnly
+        ? Status(Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")})
+        : m_store->begin();
+    if (!began)
+        cycle.failure = began.error();
+    return bool(began);
+}
+
+void EngineCore::writerRunCommands(Cycle& cycle)
+{
+    for (auto& command : cycle.commands) {
+        if (!m_store->inTransaction())
+            break;
+        cycle.results.append(command->atomicity == Atomicity::ByItself
+                ? command->run(*m_store)
+                : m_store->atomically([&] { return command->run(*m_store); }));
+    }
+    // A command that made SQLite abandon the transaction (disk full) took the whole cycle with it.
+    if (!m_store->inTransaction())
+        cycle.failure = cycle.results.last().error();
+}
+
+void EngineCore::writerRecordReports(Cycle& cycle)
+{
+    if (!m_store->inTransaction())
+        return;
+    // A worker's reports are recorded in order: once one must wait, the worker's later ones wait too (its start
+    // report comes before the result of that run).
+    QSet<int> waiting;
+    for (std::size_t i = 0; i < cycle.completions.size(); ++i) {
+        if (waiting.contains(cycle.completions[i].workerIndex))
+            continue;
+        Status s = writerRecordReport(cycle.completions[i]);
+        if (!m_store->inTransaction()) {
+            cycle.failure = s ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")} : s.error();
+            break;
+        }
+        if (!s) {
+            // Keep the result and try again shortly; the task stays leased to us meanwhile.
+            reportError(s.error());
+            waiting.insert(cycle.completions[i].workerIndex);
+            continue;
+        }
+        cycle.recorded[i] = true;
+    }
+}
+
+void EngineCore::writerGiveBack(Cycle& cycle)
+{
+    if (!cycle.givingBackDue || !m_store->inTransaction())
+        return;
+    for (const Task& task : m_givingBack) {
+        auto back = m_store->giveBack(task.id, task.attempts, m_owner, cycle.now);
+        if (!m_store->inTransaction()) {
+            cycle.failure
+                = back ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")} : back.error();
+            break;
+        }
+        // NotFound: our lease was lost and someone else has the task; nothing to give back.
+        if (!back && back.error().code != ErrorCode::NotFound) {
+            reportError(back.error());
+            break; // the rest are tried again with the next results
+        }
+        ++cycle.givenBack;
+    }
+}
+
+void EngineCore::writerMaintain(Cycle& cycle)
+{
+    if (!cycle.maintenanceDue || !m_store->inTransaction())
+        return;
+    m_nextMaintenance = cycle.now + m_options.maintenanceIntervalMs;
+    if (auto staged = m_store->stageDueTasks(cycle.now); !staged)
+        qCWarning(lcEngine) << staged.errorString();
+    if (auto recovered = m_store->recoverExpiredLeases(cycle.now); !recovered)
+        qCWarning(lcEngine) << recovered.errorString();
+}
+
+void EngineCore::writerRenewLeases(Cycle& cycle)
+{
+    if (!cycle.heartbeatDue || !m_store->inTransaction())
+        return;
+    m_nextHeartbeat = cycle.now + std::max<qint64>(m_options.leaseMs / 3, 50);
+    if (auto flagged = m_store->renewLeases(m_owner, m_options.leaseMs, cycle.now))
+        cycle.cancelRequested = *flagged;
+    else
+        qCWarning(lcEngine) << flagged.errorString();
+}
+
+void EngineCore::writerClaim(Cycle& cycle)
+{
+    const qint64 now = cycle.now;
+    // Slots whose results this transaction records take new tasks in the same transaction: with one worker, one
+    // commit per task instead of two. So do tasks enqueued by this cycle's commands: they start without waiting for
+    // the next cycle.
+    std::vector<SlotPlan> plan = writerPlan(cycle.completions, cycle.recorded);
+    // Every write of this transaction that can make a task ready has run by now (the claim only takes tasks):
+    // marking their queues here, and not after the commit as well, keeps a claim that just found a queue drained
+    // from being followed by one more claim that finds nothing (an empty transaction after each enqueue).
+    for (const StateTransition& t : m_store->pendingTransitions()) {
+        if (t.to == TaskState::Queued)
+            m_maybeReady.insert(t.queue);
+    }
+    if (!cycle.claimAllowed || !m_store->inTransaction())
+        return;
+    const Status claimed = writerClaimTasks(now, plan, cycle.dispatch);
+    if (!claimed) {
+        // A claim the database refuses (full, locked) is tried again in half a second, not at once in a busy loop,
+        // and reported once, not on every try. What else this cycle did still commits, unless the claim took the
+        // whole transaction with it (a write after its first failed, see TaskStore::Undo::Transaction): then the
+        // cycle fails as one.
+        m_claimRetryAt = now + 500;
+        if (int(claimed.error().code) != m_lastClaimErrorCode) {
+            m_lastClaimErrorCode = int(claimed.error().code);
+            reportError(claimed.error());
+        }
+        if (!m_store->inTransaction()) {
+            cycle.failure = claimed.error();
+            cycle.claimEndedTransaction = true;
+            m_lastErrorCode = int(cycle.failure.code); // reported just now
+        }
+        return;
+    }
+    m_claimRetryAt = 0;
+    m_lastClaimErrorCode = -1;
+}
+
+void EngineCore::writerCommit(Cycle& cycle)
+{
+    if (!m_store->inTransaction())
+        return;
+    const auto commitStart = std::chrono::steady_clock::now();
+    Status c = m_store->commit();
+    m_queue.committed(std::chrono::steady_clock::now() - commitStart, cycle.producersWaiting);
+    cycle.committed = bool(c);
+    if (!cycle.committed)
+        cycle.failure = c.error();
+    else if (m_bell && !cycle.commands.empty())
+        m_bell->ring(); // enqueues, retries, pauses...: what other processes' writers act on
+}
+
+void EngineCore::writerPublish(const Cycle& cycle)
+{
+    m_lastErrorCode = -1;
+    m_completionRetryAt = 0;
+    const QList<StateTransition> transitions = m_store->takeTransitions();
+    m_counts.apply(transitions);
+    QList<TaskChange> changes;
+    changes.reserve(transitions.size());
+    bool scheduledSomething = false;
+    for (const StateTransition& t : transitions) {
+        if (t.to) {
+            changes.append({t.id, t.queue, *t.to});
+            scheduledSomething |= *t.to == TaskState::Scheduled;
         } else {
-            failure = began.error();
+            changes.append({t.id, t.queue, *t.from});
         }
     }
-
-    if (!commands.empty() || !completions.empty() || !dispatch.isEmpty() || maintenanceDue || heartbeatDue
-        || givingBackDue || claimEndedTransaction) {
-        if (committed) {
-            m_lastErrorCode = -1;
-            m_completionRetryAt = 0;
-            const QList<StateTransition> transitions = m_store->takeTransitions();
-            QList<TaskChange> changes;
-            changes.reserve(transitions.size());
-            bool scheduledSomething = false;
-            m_counts.apply(transitions);
-            for (const StateTransition& t : transitions) {
-                if (t.to) {
-                    changes.append({t.id, t.queue, *t.to});
-                    scheduledSomething |= *t.to == TaskState::Scheduled;
-                } else {
-                    changes.append({t.id, t.queue, *t.from});
-                }
-            }
-            // Our own enqueue may have created a queue: learn its configuration before the next claim.
-            for (const StateTransition& t : transitions) {
-                if (!m_configs.contains(t.queue)) {
-                    writerReloadConfigs();
-                    break;
-                }
-            }
-            if (scheduledSomething || maintenanceDue)
-                m_nextScheduled = m_store->nextScheduledRunAt();
-            if (!changes.isEmpty())
-                Q_EMIT m_engine.tasksChanged(changes);
-        } else {
-            // Nothing of this cycle was written. Commands report the error to their callers; completions are kept
-            // and recorded once the database accepts writes again (their tasks stay leased meanwhile).
-            m_store->takeTransitions();
-            if (!dispatch.isEmpty()) { // nothing was claimed: the slots were never touched
-                auto lock = m_queue.lock();
-                m_busyWorkers -= int(dispatch.size());
-            }
-            dispatch.clear();
-            if (!completions.empty() || !m_givingBack.empty()) {
-                auto lock = m_queue.lock();
-                for (auto it = completions.rbegin(); it != completions.rend(); ++it)
-                    m_completions.push_front(std::move(*it));
-                m_completionRetryAt = now + 500;
-            }
-            if (int(failure.code) != m_lastErrorCode) {
-                m_lastErrorCode = int(failure.code);
-                if (!completions.empty() || maintenanceDue || claimDue || givingBackDue)
-                    reportError(failure);
-            }
+    // Our own enqueue may have created a queue: learn its configuration before the next claim.
+    for (const StateTransition& t : transitions) {
+        if (!m_configs.contains(t.queue)) {
+            writerReloadConfigs();
+            break;
         }
     }
+    if (scheduledSomething || cycle.maintenanceDue)
+        m_nextScheduled = m_store->nextScheduledRunAt();
+    if (!changes.isEmpty())
+        Q_EMIT m_engine.tasksChanged(changes);
+}
 
-    for (qsizetype i = 0; i < qsizetype(commands.size()); ++i) {
-        Status s = !committed ? Status(failure) : results.value(i, Status(failure));
-        commands[std::size_t(i)]->finish(std::move(s));
+void EngineCore::writerKeepForRetry(Cycle& cycle)
+{
+    // Nothing of this cycle was written. Commands report the error to their callers; completions are kept and
+    // recorded once the database accepts writes again (their tasks stay leased meanwhile).
+    m_store->takeTransitions();
+    if (!cycle.dispatch.isEmpty()) { // nothing was claimed: the slots were never touched
+        auto lock = m_queue.lock();
+        m_busyWorkers -= int(cycle.dispatch.size());
     }
-
-    // Hand out the claimed tasks only now that the claim is durable.
-    if (committed) {
-        if (givenBack > 0) {
-            m_givingBack.erase(m_givingBack.begin(), m_givingBack.begin() + std::ptrdiff_t(givenBack));
-            auto lock = m_queue.lock();
-            m_busyWorkers -= int(givenBack);
-            m_givingBackCount -= int(givenBack);
-        }
-        std::deque<Completion> retryLater;
-        for (std::size_t i = 0; i < completions.size(); ++i) {
-            Completion& c = completions[i];
-            if (!recorded[i]) {
-                retryLater.push_back(std::move(c));
-                continue;
-            }
-            if (c.hasRun)
-                writerFreeSlot(c, now, !c.aheadStarted);
-            if (c.aheadStarted)
-                writerPromoteAhead(c.workerIndex, *c.aheadStarted);
-        }
-        if (!retryLater.empty()) {
-            // In front of what arrived meanwhile, so that each worker's reports stay in order.
-            auto lock = m_queue.lock();
-            for (auto it = retryLater.rbegin(); it != retryLater.rend(); ++it)
-                m_completions.push_front(std::move(*it));
-            m_completionRetryAt = now + 500;
-        }
-        for (const Dispatch& d : dispatch)
-            writerAssign(d, now);
-        if (!cancelRequested.isEmpty())
-            stopRunning(cancelRequested, StopReason::CancelledByUser);
+    cycle.dispatch.clear();
+    if (!cycle.completions.empty() || !m_givingBack.empty()) {
+        auto lock = m_queue.lock();
+        for (auto it = cycle.completions.rbegin(); it != cycle.completions.rend(); ++it)
+            m_completions.push_front(std::move(*it));
+        m_completionRetryAt = cycle.now + 500;
     }
+    if (int(cycle.failure.code) != m_lastErrorCode) {
+        m_lastErrorCode = int(cycle.failure.code);
+        if (!cycle.completions.empty() || cycle.maintenanceDue || cycle.claimDue || cycle.givingBackDue)
+            reportError(cycle.failure);
+    }
+}
 
+void EngineCore::writerAnswerCallers(Cycle& cycle)
+{
+    for (qsizetype i = 0; i < qsizetype(cycle.commands.size()); ++i) {
+        Status s = !cycle.committed ? Status(cycle.failure) : cycle.results.value(i, Status(cycle.failure));
+        cycle.commands[std::size_t(i)]->finish(std::move(s));
+    }
+}
+
+void EngineCore::writerSettleReports(Cycle& cycle)
+{
+    if (cycle.givenBack > 0) {
+        m_givingBack.erase(m_givingBack.begin(), m_givingBack.begin() + std::ptrdiff_t(cycle.givenBack));
+        auto lock = m_queue.lock();
+        m_busyWorkers -= int(cycle.givenBack);
+        m_givingBackCount -= int(cycle.givenBack);
+    }
+    std::deque<Completion> retryLater;
+    for (std::size_t i = 0; i < cycle.completions.size(); ++i) {
+        Completion& c = cycle.completions[i];
+        if (!cycle.recorded[i]) {
+            retryLater.push_back(std::move(c));
+            continue;
+        }
+        if (c.hasRun)
+            writerFreeSlot(c, cycle.now, !c.aheadStarted);
+        if (c.aheadStarted)
+            writerPromoteAhead(c.workerIndex, *c.aheadStarted);
+    }
+    if (!retryLater.empty()) {
+        // In front of what arrived meanwhile, so that each worker's reports stay in order.
+        auto lock = m_queue.lock();
+        for (auto it = retryLater.rbegin(); it != retryLater.rend(); ++it)
+            m_completions.push_front(std::move(*it));
+        m_completionRetryAt = cycle.now + 500;
+    }
+}
+
+void EngineCore::writerHandOut(const Cycle& cycle)
+{
+    // Only now that the claim is durable.
+    for (const Dispatch& d : cycle.dispatch)
+        writerAssign(d, cycle.now);
+    if (!cycle.cancelRequested.isEmpty())
+        stopRunning(cycle.cancelRequested, StopReason::CancelledByUser);
+}
+
+void EngineCore::writerFinishCycle(qint64 now)
+{
     // Per-task timeouts: the handler sees isCancelled() and returns; the attempt then fails as timed out.
     for (Slot& slot : m_slots) {
         if (slot.busy && slot.deadline > 0 && now >= slot.deadline && slot.context)
             slot.context->requestStop(StopReason::TimedOut);
     }
-
     if (m_counts.isStale())
         m_counts.recount(*m_store);
     m_sampler.sampleIfDue(*m_store, m_counts, now);
@@ -807,7 +877,7 @@ bool EngineCore::writerHasClaimableWork(const std::vector<SlotPlan>& plan) const
     return false;
 }
 
-Status EngineCore::writerClaim(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch)
+Status EngineCore::writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch)
 {
     QList<int> idle;
     for (int i = 0; i < int(m_slots.size()); ++i) {

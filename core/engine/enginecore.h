@@ -121,8 +121,86 @@ private:
         bool allShort(qint64 limitMs) const;
     };
 
+    // What one cycle took, found due and did: on the writer's stack for one writerCycle().
+    struct Cycle {
+        qint64 now = 0;
+        CommandQueue::Batch commands;
+        std::deque<Completion> completions; // worker reports: results and starts of tasks claimed ahead
+        std::size_t producersWaiting = 0; // callers this cycle's commit answers
+        bool claiming = false;
+        // Due (writerFindDue).
+        bool readOnly = false;
+        bool maintenanceDue = false;
+        bool heartbeatDue = false;
+        bool claimAllowed = false;
+        bool claimDue = false;
+        bool givingBackDue = false;
+        // Done inside the transaction.
+        QList<Status> results; // of commands, in order
+        std::vector<bool> recorded; // completions[i] is recorded
+        std::size_t givenBack = 0; // of the dispatcher's tasks taken back, from the front
+        QList<qint64> cancelRequested; // by other processes, found by the lease renewal
+        QList<Dispatch> dispatch;
+        bool committed = false;
+        bool claimEndedTransaction = false;
+        Error failure;
+
+        bool hasWrites() const
+        {
+            return !commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || claimDue
+                || givingBackDue;
+        }
+        bool hasOutcome() const
+        {
+            return !commands.empty() || !completions.empty() || !dispatch.isEmpty() || maintenanceDue || heartbeatDue
+                || givingBackDue || claimEndedTransaction;
+        }
+    };
+
+    // Thread body: opens the database, runs cycles until shutdown, closes it.
     void writerMain(const std::shared_ptr<CommandQueue::Command>& opened);
+    Status writerOpen();
+    bool writerShouldStop(qint64& stoppingSince);
+    void writerClose();
+
+    // One cycle: a transaction for everything due, then what follows the commit. Its steps, in order:
     void writerCycle();
+    // Waits until there is work or a deadline, then takes the commands, reports and hints queued for the writer;
+    // holds the command queue's lock (released to finish a checkpoint or reload configurations).
+    void writerTakeWork(Cycle& cycle);
+    // Every pollIntervalMs: if another process wrote, reloads configurations, marks counts stale, wakes claims.
+    void writerPollForeignWrites(qint64 now);
+    // Decides which writes are due this cycle (maintenance, lease renewal, claims, give-backs).
+    void writerFindDue(Cycle& cycle);
+    // Opens the cycle's transaction (refused on a read-only database).
+    bool writerBegin(Cycle& cycle);
+    // Inside the cycle's transaction: each command in its savepoint (or by itself), its outcome kept for its caller.
+    void writerRunCommands(Cycle& cycle);
+    // Inside the cycle's transaction: workers' results and starts; one that must wait keeps its worker's later ones.
+    void writerRecordReports(Cycle& cycle);
+    // Inside the cycle's transaction: returns revoked tasks claimed ahead to their queues.
+    void writerGiveBack(Cycle& cycle);
+    // Inside the cycle's transaction: stages due scheduled tasks and recovers expired leases.
+    void writerMaintain(Cycle& cycle);
+    // Inside the cycle's transaction: renews our leases; collects cancel requests made by other processes.
+    void writerRenewLeases(Cycle& cycle);
+    // Inside the cycle's transaction: claims for the workers free once it commits, and ahead for short runs.
+    void writerClaim(Cycle& cycle);
+    // Commits the cycle's transaction; tells the command queue how long that took (its group commit wait).
+    void writerCommit(Cycle& cycle);
+    // After a commit: applies the transitions to the live counts and announces them (tasksChanged).
+    void writerPublish(const Cycle& cycle);
+    // After a failed cycle: nothing of it counts; reports wait to be recorded, the error is reported once.
+    void writerKeepForRetry(Cycle& cycle);
+    // Answers every command's caller: its outcome if committed, else the cycle's failure.
+    void writerAnswerCallers(Cycle& cycle);
+    // After the commit: forgets the tasks given back, frees finished workers, promotes started tasks ahead.
+    void writerSettleReports(Cycle& cycle);
+    // After the commit: the claimed tasks go to their workers; cancel requests reach their handlers.
+    void writerHandOut(const Cycle& cycle);
+    // Asks handlers past their task's timeout to stop; recounts if stale; samples metrics if due.
+    void writerFinishCycle(qint64 now);
+
     Status writerRecordCompletion(const Completion& completion);
     Status writerRecordReport(const Completion& report);
     void writerFreeSlot(const Completion& completion, qint64 now, bool publish);
@@ -131,7 +209,7 @@ private:
     std::vector<SlotPlan> writerPlan(const std::deque<Completion>& reports, const std::vector<bool>& recorded) const;
     // Claims tasks for the slots that will be free and, for slots that will be busy with a short task, one ahead;
     // the slots take them in writerAssign() once the transaction is committed.
-    Status writerClaim(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
+    Status writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
     Status writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
     void writerAssign(const Dispatch& d, qint64 now);
     std::shared_ptr<HandlerContext> writerMakeContext(const Task& task);
