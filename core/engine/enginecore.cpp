@@ -26,7 +26,7 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-// Claims ahead (EngineCore::Ahead) are made only for a queue whose last four runs in this process each took under
+// Claims ahead (WorkerPool::Ahead) are made only for a queue whose last four runs in this process each took under
 // aheadShortRunMs, and for a slot whose current run began less than that ago: a task is not parked behind a handler
 // known to be slow. When the guess is wrong (a slow task among fast ones), the task claimed ahead goes back to the
 // queue after aheadGiveBackMs, where any idle worker can take it: that bounds what a guess can cost a task.
@@ -34,20 +34,25 @@ qint64 nowMs()
 // aheadGiveBackMs is EngineOptions::aheadGiveBackMs (200 ms by default).
 constexpr qint64 aheadShortRunMs = 5;
 
+QString ownerName(const EngineOptions& options)
+{
+    if (!options.ownerName.isEmpty())
+        return options.ownerName;
+    return QStringLiteral("%1:%2:%3")
+        .arg(QHostInfo::localHostName())
+        .arg(QCoreApplication::applicationPid())
+        .arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
+}
+
 } // namespace
 
 EngineCore::EngineCore(QueueEngine& engine, const EngineOptions& options)
     : m_engine(engine)
     , m_options(options)
+    , m_owner(ownerName(options))
+    , m_pool(engine, options, m_owner, [this](Completion c) { onCompletion(std::move(c)); })
     , m_sampler(engine, options)
 {
-    m_owner = options.ownerName;
-    if (m_owner.isEmpty()) {
-        m_owner = QStringLiteral("%1:%2:%3")
-                      .arg(QHostInfo::localHostName())
-                      .arg(QCoreApplication::applicationPid())
-                      .arg(QRandomGenerator::global()->bounded(0x10000), 4, 16, QLatin1Char('0'));
-    }
     m_desiredWorkers = options.store.readOnly ? 0 : options.workerCount;
 }
 
@@ -85,17 +90,8 @@ Status EngineCore::execute(std::function<Status(TaskStore&)> fn, Atomicity atomi
 
 void EngineCore::stopRunning(const QList<qint64>& taskIds, StopReason reason)
 {
-    bool ahead = false;
-    {
-        std::lock_guard lock(m_stateMutex);
-        for (qint64 id : taskIds) {
-            if (auto it = m_running.find(id); it != m_running.end())
-                it->second->requestStop(reason);
-            ahead |= m_aheadIds.contains(id);
-        }
-    }
     // A task claimed ahead that has not started is taken back by the writer instead (see writerRevokeAheads).
-    if (ahead) {
+    if (m_pool.stopRunning(taskIds, reason)) {
         {
             auto lock = m_queue.lock();
             m_revokeAheads = true;
@@ -166,11 +162,7 @@ void EngineCore::stopWorkers(qint64 graceMs)
     // Out of patience: ask the handlers to stop; their tasks are given back to the queue. Asked again until all
     // are done, because a task claimed just before the shutdown reaches its worker only after this starts.
     while (handlersRunning() > 0) {
-        {
-            std::lock_guard lock(m_stateMutex);
-            for (const auto& [id, context] : m_running)
-                context->requestStop(StopReason::ShuttingDown);
-        }
+        m_pool.stopAll(StopReason::ShuttingDown);
         QThread::msleep(10);
     }
     setWorkerCount(0);
@@ -179,11 +171,8 @@ void EngineCore::stopWorkers(qint64 graceMs)
     // expires, and the writer gives up on such results when it stops (see writerMain).
     const qint64 resultsDeadline = nowMs() + 2000;
     for (;;) {
-        {
-            std::lock_guard lock(m_stateMutex);
-            if (m_workerStatus.empty())
-                break;
-        }
+        if (!m_pool.hasWorkers())
+            break;
         if (nowMs() >= resultsDeadline && handlersRunning() <= 0)
             break;
         m_queue.wake();
@@ -195,17 +184,6 @@ QList<QueueConfig> EngineCore::queueConfigs() const
 {
     std::lock_guard lock(m_stateMutex);
     return m_publishedConfigs;
-}
-
-QList<WorkerStatus> EngineCore::workers() const
-{
-    // Before the read: a change published after it finds the flag down and emits again (writerPublishWorker).
-    m_workersChangePending.store(false);
-    std::lock_guard lock(m_stateMutex);
-    QList<WorkerStatus> result;
-    for (const auto& [index, status] : m_workerStatus)
-        result.append(status);
-    return result;
 }
 
 void EngineCore::reportError(const Error& error)
@@ -320,7 +298,7 @@ void EngineCore::writerClose()
         m_sampler.sample(*m_store, m_counts, nowMs());
     }
     // Release every worker before the connection goes, then close it on the thread that opened it.
-    m_slots.clear();
+    m_pool.clear();
     m_listener.reset();
     m_bell.reset();
     m_store.reset();
@@ -340,7 +318,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     consider(m_nextScheduled);
     consider(m_completionRetryAt);
     consider(m_claimRetryAt);
-    for (const Slot& slot : m_slots) {
+    for (const WorkerPool::Slot& slot : m_pool.workerSlots()) {
         if (slot.busy || slot.ahead) {
             consider(m_nextHeartbeat);
             consider(slot.deadline);
@@ -391,14 +369,15 @@ void EngineCore::writerTakeWork(Cycle& cycle)
     auto lock = m_queue.lock();
     const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
     const bool idleWorkerCanWork = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork(writerPlan({}, {}));
-    const bool workerCountChanged = int(m_slots.size()) != m_desiredWorkers;
+    const bool workerCountChanged = int(m_pool.workerSlots().size()) != m_desiredWorkers;
     const bool givingBackDue = !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
     if (!idleWorkerCanWork && !workerCountChanged && !givingBackDue) {
         const auto workArrived = [&] {
             const bool completionsDue
                 = !m_completions.empty() && (m_completionRetryAt == 0 || nowMs() >= m_completionRetryAt);
             return m_queue.isStopping() || !m_queue.isEmpty() || completionsDue || !m_readyHints.isEmpty()
-                || m_configsDirty || m_foreignCommit || m_revokeAheads || int(m_slots.size()) != m_desiredWorkers;
+                || m_configsDirty || m_foreignCommit || m_revokeAheads
+                || int(m_pool.workerSlots().size()) != m_desiredWorkers;
         };
         if (!workArrived() && m_store->checkpointDue()) {
             // Idle: the moment to copy what the checkpointer's pass left, so that the WAL starts over, without
@@ -454,9 +433,7 @@ void EngineCore::writerFindDue(Cycle& cycle)
     const qint64 now = cycle.now;
     const bool readOnly = cycle.readOnly = m_store->isReadOnly();
     cycle.maintenanceDue = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
-    bool anyBusy = !m_givingBack.empty();
-    for (const Slot& slot : m_slots)
-        anyBusy |= slot.busy || slot.ahead;
+    const bool anyBusy = !m_givingBack.empty() || m_pool.holdsTasks();
     cycle.heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
     cycle.claimAllowed = !readOnly && cycle.claiming && now >= m_claimRetryAt;
     cycle.claimDue = cycle.claimAllowed && writerHasClaimableWork(writerPlan({}, {}));
@@ -683,10 +660,15 @@ void EngineCore::writerSettleReports(Cycle& cycle)
             retryLater.push_back(std::move(c));
             continue;
         }
-        if (c.hasRun)
-            writerFreeSlot(c, cycle.now, !c.aheadStarted);
+        if (c.hasRun) {
+            {
+                auto lock = m_queue.lock();
+                --m_busyWorkers;
+            }
+            m_pool.freeSlot(c, cycle.now, !c.aheadStarted);
+        }
         if (c.aheadStarted)
-            writerPromoteAhead(c.workerIndex, *c.aheadStarted);
+            m_pool.promoteAhead(c.workerIndex, *c.aheadStarted);
     }
     if (!retryLater.empty()) {
         // In front of what arrived meanwhile, so that each worker's reports stay in order.
@@ -701,18 +683,14 @@ void EngineCore::writerHandOut(const Cycle& cycle)
 {
     // Only now that the claim is durable.
     for (const Dispatch& d : cycle.dispatch)
-        writerAssign(d, cycle.now);
+        m_pool.assign(d.index, d.task, d.ahead, cycle.now);
     if (!cycle.cancelRequested.isEmpty())
         stopRunning(cycle.cancelRequested, StopReason::CancelledByUser);
 }
 
 void EngineCore::writerFinishCycle(qint64 now)
 {
-    // Per-task timeouts: the handler sees isCancelled() and returns; the attempt then fails as timed out.
-    for (Slot& slot : m_slots) {
-        if (slot.busy && slot.deadline > 0 && now >= slot.deadline && slot.context)
-            slot.context->requestStop(StopReason::TimedOut);
-    }
+    m_pool.stopOverdue(now);
     if (m_counts.isStale())
         m_counts.recount(*m_store);
     m_sampler.sampleIfDue(*m_store, m_counts, now);
@@ -761,7 +739,7 @@ Status EngineCore::writerRecordReport(const Completion& c)
         }
         if (!c.aheadStarted)
             return success();
-        const Slot& slot = m_slots[std::size_t(c.workerIndex)];
+        const WorkerPool::Slot& slot = m_pool.workerSlots()[std::size_t(c.workerIndex)];
         if (!slot.ahead || slot.ahead->task.id != c.aheadStarted->taskId) {
             qCWarning(lcEngine) << "a start report for task" << c.aheadStarted->taskId << "that" << c.worker
                                 << "was not given";
@@ -776,53 +754,12 @@ Status EngineCore::writerRecordReport(const Completion& c)
     });
 }
 
-void EngineCore::writerFreeSlot(const Completion& c, qint64 now, bool publish)
-{
-    Slot& slot = m_slots[std::size_t(c.workerIndex)];
-    slot.busy = false;
-    slot.context.reset();
-    slot.deadline = 0;
-    slot.since = now;
-    {
-        auto lock = m_queue.lock();
-        --m_busyWorkers;
-    }
-    {
-        std::lock_guard lock(m_stateMutex);
-        m_running.erase(c.task.id);
-    }
-    // A task still ahead runs first (the worker empties its inbox before it exits), and the worker is not shown
-    // idle for the moment until its start is reported (or the task is taken back, see writerRevokeAhead).
-    if (slot.retiring && !slot.ahead)
-        slot.worker->requestExit();
-    if (publish && !slot.ahead)
-        writerPublishWorker(slot, c.workerIndex);
-}
-
-void EngineCore::writerPromoteAhead(int index, const AheadStart& started)
-{
-    Slot& slot = m_slots[std::size_t(index)];
-    if (!slot.ahead || slot.ahead->task.id != started.taskId)
-        return;
-    slot.busy = true;
-    slot.task = std::move(slot.ahead->task);
-    slot.context = std::move(slot.ahead->context);
-    slot.since = started.at;
-    slot.deadline = slot.task.timeoutMs > 0 ? started.at + slot.task.timeoutMs : 0;
-    slot.ahead.reset();
-    {
-        std::lock_guard lock(m_stateMutex);
-        m_aheadIds.remove(started.taskId);
-    }
-    writerPublishWorker(slot, index);
-}
-
 std::vector<EngineCore::SlotPlan> EngineCore::writerPlan(
     const std::deque<Completion>& reports, const std::vector<bool>& recorded) const
 {
-    std::vector<SlotPlan> plan(m_slots.size());
-    for (std::size_t i = 0; i < m_slots.size(); ++i) {
-        const Slot& slot = m_slots[i];
+    std::vector<SlotPlan> plan(m_pool.workerSlots().size());
+    for (std::size_t i = 0; i < m_pool.workerSlots().size(); ++i) {
+        const WorkerPool::Slot& slot = m_pool.workerSlots()[i];
         plan[i].current = slot.busy;
         plan[i].ahead = slot.ahead.has_value();
         plan[i].queue = slot.ahead ? slot.ahead->task.queue : slot.busy ? slot.task.queue : QString();
@@ -847,7 +784,7 @@ std::vector<EngineCore::SlotPlan> EngineCore::writerPlan(
 bool EngineCore::writerSlotIsFree(int index, const std::vector<SlotPlan>& plan) const
 {
     const SlotPlan& p = plan[std::size_t(index)];
-    return !m_slots[std::size_t(index)].retiring && !p.current && !p.ahead;
+    return !m_pool.workerSlots()[std::size_t(index)].retiring && !p.current && !p.ahead;
 }
 
 // Concurrency counts workers, not tasks: a worker holding a task of the queue, running or claimed ahead (which
@@ -863,7 +800,7 @@ int EngineCore::writerEngagedIn(const QString& queue, const std::vector<SlotPlan
 bool EngineCore::writerHasClaimableWork(const std::vector<SlotPlan>& plan) const
 {
     int idle = 0;
-    for (int i = 0; i < int(m_slots.size()); ++i)
+    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i)
         idle += writerSlotIsFree(i, plan) ? 1 : 0;
     if (idle == 0)
         return false;
@@ -880,7 +817,7 @@ bool EngineCore::writerHasClaimableWork(const std::vector<SlotPlan>& plan) const
 Status EngineCore::writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch)
 {
     QList<int> idle;
-    for (int i = 0; i < int(m_slots.size()); ++i) {
+    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i) {
         if (writerSlotIsFree(i, plan))
             idle.append(i);
     }
@@ -916,7 +853,8 @@ Status EngineCore::writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QLi
             drained = claimed->size() < capacity;
             for (Task& task : claimed.value()) {
                 const int index = idle.takeFirst();
-                if (Status started = m_store->recordStart(task, m_slots[std::size_t(index)].worker->name(), now);
+                if (Status started
+                    = m_store->recordStart(task, m_pool.workerSlots()[std::size_t(index)].worker->name(), now);
                     !started)
                     return started;
                 dispatch.append({index, std::move(task), false});
@@ -937,8 +875,8 @@ Status EngineCore::writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QLi
             p.queue = name;
             p.since = now;
         }
-        // The slots are set up only after the commit (writerAssign): until then the claim may still roll back. They
-        // count as busy from the claim on, so that a shutdown starting now waits for these tasks too.
+        // The slots are set up only after the commit (WorkerPool::assign): until then the claim may still roll back.
+        // They count as busy from the claim on, so that a shutdown starting now waits for these tasks too.
         auto lock = m_queue.lock();
         m_busyWorkers += int(dispatch.size() - mark);
     }
@@ -957,9 +895,9 @@ Status EngineCore::writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QLi
         return success();
     QStringList queues;
     QHash<QString, QList<int>> wanted;
-    for (int i = 0; i < int(m_slots.size()); ++i) {
+    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i) {
         const SlotPlan& p = plan[std::size_t(i)];
-        if (m_slots[std::size_t(i)].retiring || !p.current || p.ahead || now - p.since >= aheadShortRunMs)
+        if (m_pool.workerSlots()[std::size_t(i)].retiring || !p.current || p.ahead || now - p.since >= aheadShortRunMs)
             continue;
         if (!m_maybeReady.contains(p.queue))
             continue;
@@ -1016,83 +954,25 @@ Status EngineCore::writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QLi
     return success();
 }
 
-std::shared_ptr<HandlerContext> EngineCore::writerMakeContext(const Task& task)
-{
-    return std::make_shared<HandlerContext>(
-        task.id, task.attempts, task.queue,
-        [this, id = task.id](
-            double fraction, const QString& message) { Q_EMIT m_engine.taskProgress(id, fraction, message); },
-        [id = task.id](const QString& line) { qCInfo(lcEngine).noquote() << "task" << id << line; });
-}
-
-void EngineCore::writerAssign(const Dispatch& d, qint64 now)
-{
-    Slot& slot = m_slots[std::size_t(d.index)];
-    auto context = writerMakeContext(d.task);
-    {
-        std::lock_guard lock(m_stateMutex);
-        m_running[d.task.id] = context;
-        if (d.ahead)
-            m_aheadIds.insert(d.task.id);
-    }
-    if (d.ahead) {
-        // The worker status keeps showing the current task: this one has not started.
-        slot.ahead = Ahead {d.task, context, now, false};
-        slot.worker->assign(Assignment {d.task, slot.worker->name(), std::move(context), true});
-        return;
-    }
-    slot.busy = true;
-    slot.task = d.task;
-    slot.since = now;
-    slot.deadline = d.task.timeoutMs > 0 ? now + d.task.timeoutMs : 0;
-    slot.context = context;
-    writerPublishWorker(slot, d.index);
-    slot.worker->assign(Assignment {d.task, slot.worker->name(), std::move(context), false});
-}
-
-bool EngineCore::writerRevokeAhead(int index)
-{
-    Slot& slot = m_slots[std::size_t(index)];
-    if (!slot.ahead || slot.ahead->started)
-        return false;
-    if (!slot.worker->revoke(slot.ahead->task.id)) {
-        slot.ahead->started = true; // its start report is on the way
-        return false;
-    }
-    {
-        std::lock_guard lock(m_stateMutex);
-        m_running.erase(slot.ahead->task.id);
-        m_aheadIds.remove(slot.ahead->task.id);
-    }
-    m_givingBack.push_back(std::move(slot.ahead->task));
-    slot.ahead.reset();
-    {
-        auto lock = m_queue.lock();
-        ++m_givingBackCount;
-    }
-    if (!slot.busy) {
-        if (slot.retiring)
-            slot.worker->requestExit();
-        slot.since = nowMs();
-        writerPublishWorker(slot, index);
-    }
-    return true;
-}
-
 void EngineCore::writerRevokeAheads(qint64 now, bool claiming)
 {
     const std::vector<SlotPlan> plan = writerPlan({}, {});
-    for (int i = 0; i < int(m_slots.size()); ++i) {
-        const Slot& slot = m_slots[std::size_t(i)];
+    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i) {
+        const WorkerPool::Slot& slot = m_pool.workerSlots()[std::size_t(i)];
         if (!slot.ahead || slot.ahead->started)
             continue;
-        const Ahead& ahead = *slot.ahead;
+        const WorkerPool::Ahead& ahead = *slot.ahead;
         const auto config = m_configs.constFind(ahead.task.queue);
         const bool queueClosed = config == m_configs.cend() || config->paused
             || (config->concurrency > 0 && writerEngagedIn(ahead.task.queue, plan) > config->concurrency);
         if (!claiming || slot.retiring || queueClosed || ahead.context->isCancelled()
-            || now - ahead.claimedAt >= m_options.aheadGiveBackMs)
-            writerRevokeAhead(i);
+            || now - ahead.claimedAt >= m_options.aheadGiveBackMs) {
+            if (auto task = m_pool.revokeAhead(i)) {
+                m_givingBack.push_back(std::move(*task));
+                auto lock = m_queue.lock();
+                ++m_givingBackCount;
+            }
+        }
     }
 }
 
@@ -1115,76 +995,14 @@ void EngineCore::writerAdjustWorkers()
         auto lock = m_queue.lock();
         desired = m_desiredWorkers;
     }
-    // Revive retiring workers first, then grow.
-    int active = 0;
-    for (Slot& slot : m_slots) {
-        if (!slot.retiring)
-            ++active;
-    }
-    for (std::size_t i = 0; i < m_slots.size() && active < desired; ++i) {
-        if (m_slots[i].retiring && (m_slots[i].busy || m_slots[i].ahead)) {
-            m_slots[i].retiring = false;
-            ++active;
-        }
-    }
-    while (active > desired) {
-        // Retire from the back: idle ones leave now, busy ones after their task; a task claimed ahead goes back.
-        for (std::size_t i = m_slots.size(); i-- > 0;) {
-            if (!m_slots[i].retiring) {
-                m_slots[i].retiring = true;
-                writerRevokeAhead(int(i));
-                if (!m_slots[i].busy && !m_slots[i].ahead)
-                    m_slots[i].worker->requestExit();
-                --active;
-                break;
-            }
-        }
-    }
-    // Drop retired idle workers at the end of the vector (indices of the others must stay stable).
-    while (!m_slots.empty() && m_slots.back().retiring && !m_slots.back().busy && !m_slots.back().ahead) {
-        const int index = int(m_slots.size()) - 1;
-        m_slots.pop_back();
-        {
-            std::lock_guard lock(m_stateMutex);
-            m_workerStatus.erase(index);
-        }
-        announceWorkersChanged();
-    }
-    while (int(m_slots.size()) < desired) {
-        const int index = int(m_slots.size());
-        Slot slot;
-        slot.worker = std::make_unique<Worker>(index, m_owner + QStringLiteral("/w%1").arg(index), *m_options.handlers,
-            [this](Completion c) { onCompletion(std::move(c)); });
-        slot.since = nowMs();
-        m_slots.push_back(std::move(slot));
-        writerPublishWorker(m_slots.back(), index);
-        ++active;
-    }
-}
-
-void EngineCore::writerPublishWorker(const Slot& slot, int index)
-{
-    WorkerStatus status;
-    status.index = index;
-    status.name = slot.worker->name();
-    status.busy = slot.busy;
-    status.since = slot.since;
-    if (slot.busy) {
-        status.taskId = slot.task.id;
-        status.taskType = slot.task.type;
-        status.queue = slot.task.queue;
-    }
-    {
-        std::lock_guard lock(m_stateMutex);
-        m_workerStatus[index] = status;
-    }
-    announceWorkersChanged();
-}
-
-void EngineCore::announceWorkersChanged()
-{
-    if (!m_workersChangePending.exchange(true))
-        Q_EMIT m_engine.workersChanged();
+    std::vector<Task> revoked = m_pool.adjust(desired);
+    if (revoked.empty())
+        return;
+    const int count = int(revoked.size());
+    for (Task& task : revoked)
+        m_givingBack.push_back(std::move(task));
+    auto lock = m_queue.lock();
+    m_givingBackCount += count;
 }
 
 void EngineCore::writerReloadConfigs()

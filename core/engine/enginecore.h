@@ -10,6 +10,7 @@
 #include "commandqueue.h"
 #include "livecounts.h"
 #include "metricssampler.h"
+#include "workerpool.h"
 
 #include <QSet>
 
@@ -71,34 +72,11 @@ public:
 
     QHash<QString, StateCounts> counts() const { return m_counts.counts(); }
     QList<QueueConfig> queueConfigs() const;
-    QList<WorkerStatus> workers() const;
+    QList<WorkerStatus> workers() const { return m_pool.workers(); }
     StatsSample lastSample() const { return m_sampler.lastSample(); }
     const QString& owner() const { return m_owner; }
 
 private:
-    // A task claimed ahead for a busy worker (prefetch): with one worker, the results of several short tasks then
-    // share a commit instead of costing one each. It waits in the worker's inbox and starts the moment the current
-    // run ends; the worker reports that start, and the writer records it ("started" event and started_at, at the
-    // real start) in the transaction that records the previous result. Taken back (TaskStore::giveBack) if it has
-    // not started within aheadGiveBackMs, or when its queue is paused or over its concurrency, the worker retires,
-    // workers stop, or an admin cancels it. In the database it is running (leased, its attempt counted, renewed
-    // with the others) from the claim on.
-    struct Ahead {
-        Task task;
-        std::shared_ptr<HandlerContext> context;
-        qint64 claimedAt = 0;
-        bool started = false; // a revoke failed: the worker has it, its start report is on the way
-    };
-    struct Slot {
-        std::unique_ptr<Worker> worker;
-        bool busy = false; // a handler runs (or is about to run) the current task
-        bool retiring = false;
-        Task task;
-        std::shared_ptr<HandlerContext> context;
-        qint64 deadline = 0; // 0: no timeout
-        qint64 since = 0;
-        std::optional<Ahead> ahead;
-    };
     // What a slot will hold once the open transaction commits (see writerPlan).
     struct SlotPlan {
         bool current = false;
@@ -203,36 +181,28 @@ private:
 
     Status writerRecordCompletion(const Completion& completion);
     Status writerRecordReport(const Completion& report);
-    void writerFreeSlot(const Completion& completion, qint64 now, bool publish);
-    void writerPromoteAhead(int index, const AheadStart& started);
     // Slot states after the reports recorded[i] of `reports` are committed (all slots as they are for none).
     std::vector<SlotPlan> writerPlan(const std::deque<Completion>& reports, const std::vector<bool>& recorded) const;
     // Claims tasks for the slots that will be free and, for slots that will be busy with a short task, one ahead;
-    // the slots take them in writerAssign() once the transaction is committed.
+    // the slots take them in writerHandOut() once the transaction is committed.
     Status writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
     Status writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
-    void writerAssign(const Dispatch& d, qint64 now);
-    std::shared_ptr<HandlerContext> writerMakeContext(const Task& task);
     bool writerSlotIsFree(int index, const std::vector<SlotPlan>& plan) const;
     int writerEngagedIn(const QString& queue, const std::vector<SlotPlan>& plan) const;
-    // Takes back the slot's task claimed ahead unless the worker has started it; it then waits in m_givingBack for
-    // a transaction to return it to the queue.
-    bool writerRevokeAhead(int index);
     void writerRevokeAheads(qint64 now, bool claiming);
     void writerAdjustWorkers();
     bool writerHasClaimableWork(const std::vector<SlotPlan>& plan) const;
     void writerReloadConfigs();
-    void writerPublishWorker(const Slot& slot, int index);
-    void announceWorkersChanged(); // any thread: emits workersChanged unless one is pending
     qint64 writerNextWake(qint64 now) const;
     void reportError(const Error& error);
     void onCompletion(Completion completion);
 
     QueueEngine& m_engine;
     const EngineOptions& m_options;
-    QString m_owner;
+    const QString m_owner;
     std::thread m_writer; // std::thread: its join is visible to ThreadSanitizer
     std::thread::id m_writerId;
+    WorkerPool m_pool;
     LiveCounts m_counts;
     MetricsSampler m_sampler;
 
@@ -251,18 +221,12 @@ private:
     // Published state, under m_stateMutex.
     mutable std::mutex m_stateMutex;
     QList<QueueConfig> m_publishedConfigs;
-    std::map<int, WorkerStatus> m_workerStatus;
-    // workersChanged was emitted and workers() not called since (see QueueEngine::workersChanged).
-    mutable std::atomic<bool> m_workersChangePending {false};
-    std::map<qint64, std::shared_ptr<HandlerContext>> m_running; // including the tasks claimed ahead
-    QSet<qint64> m_aheadIds;
 
     // Writer thread only.
     std::unique_ptr<WalCheckpointer> m_checkpointer; // declared before m_store: outlives the hook that calls it
     std::unique_ptr<TaskStore> m_store;
     std::unique_ptr<PgChangeListener> m_listener; // PostgreSQL only
     std::unique_ptr<CommitBell> m_bell; // SQLite only: wakes and is woken by other processes' commits
-    std::vector<Slot> m_slots;
     QHash<QString, QueueConfig> m_configs;
     QHash<QString, RecentRuns> m_recentRuns;
     std::vector<Task> m_givingBack; // revoked tasks claimed ahead, to be returned to the queue
