@@ -5,15 +5,10 @@
 #include "core/sqlerrors.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QHostInfo>
 #include <QJsonDocument>
-#include <QLoggingCategory>
 #include <QRandomGenerator>
-#include <QSet>
 #include <QThread>
-
-#include <chrono>
 
 namespace qd {
 
@@ -23,16 +18,8 @@ namespace {
 
 qint64 nowMs()
 {
-    return QDateTime::currentMSecsSinceEpoch();
+    return engineNowMs();
 }
-
-// Claims ahead (WorkerPool::Ahead) are made only for a queue whose last four runs in this process each took under
-// aheadShortRunMs, and for a slot whose current run began less than that ago: a task is not parked behind a handler
-// known to be slow. When the guess is wrong (a slow task among fast ones), the task claimed ahead goes back to the
-// queue after aheadGiveBackMs, where any idle worker can take it: that bounds what a guess can cost a task.
-// 5 ms: a noop or a small image or webhook is well under it; a handler that waits for something is over it.
-// aheadGiveBackMs is EngineOptions::aheadGiveBackMs (200 ms by default).
-constexpr qint64 aheadShortRunMs = 5;
 
 QString ownerName(const EngineOptions& options)
 {
@@ -51,6 +38,7 @@ EngineCore::EngineCore(QueueEngine& engine, const EngineOptions& options)
     , m_options(options)
     , m_owner(ownerName(options))
     , m_pool(engine, options, m_owner, [this](Completion c) { onCompletion(std::move(c)); })
+    , m_dispatcher(m_pool, options, m_owner, [this](const Error& error) { reportError(error); })
     , m_sampler(engine, options)
 {
     m_desiredWorkers = options.store.readOnly ? 0 : options.workerCount;
@@ -168,7 +156,7 @@ void EngineCore::stopWorkers(qint64 graceMs)
     setWorkerCount(0);
     // The writer retires idle workers at its next cycle; wait for that. A worker whose result cannot be written
     // (the writer retries every 500 ms) is given two seconds: its task keeps its lease and comes back when the lease
-    // expires, and the writer gives up on such results when it stops (see writerMain).
+    // expires, and the writer gives up on such results when it stops (see writerShouldStop).
     const qint64 resultsDeadline = nowMs() + 2000;
     for (;;) {
         if (!m_pool.hasWorkers())
@@ -178,12 +166,6 @@ void EngineCore::stopWorkers(qint64 graceMs)
         m_queue.wake();
         QThread::msleep(5);
     }
-}
-
-QList<QueueConfig> EngineCore::queueConfigs() const
-{
-    std::lock_guard lock(m_stateMutex);
-    return m_publishedConfigs;
 }
 
 void EngineCore::reportError(const Error& error)
@@ -258,15 +240,14 @@ Status EngineCore::writerOpen()
         }
         m_store->takeTransitions();
     }
-    writerReloadConfigs();
+    m_dispatcher.reloadConfigs(*m_store);
     m_sampler.start(*m_store, now);
     if (auto v = m_store->dataVersion())
         m_dataVersion = *v;
     m_nextScheduled = m_store->nextScheduledRunAt();
     m_nextPoll = now + m_options.pollIntervalMs;
     m_nextMaintenance = now + m_options.maintenanceIntervalMs;
-    for (const QueueConfig& c : std::as_const(m_configs))
-        m_maybeReady.insert(c.name);
+    m_dispatcher.markAllReady();
     return success();
 }
 
@@ -326,7 +307,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
         if (slot.ahead && !slot.ahead->started)
             consider(slot.ahead->claimedAt + m_options.aheadGiveBackMs);
     }
-    if (!m_givingBack.empty())
+    if (m_dispatcher.isGivingBack())
         consider(std::max(m_completionRetryAt, now));
     return std::max(wake, now);
 }
@@ -337,7 +318,7 @@ void EngineCore::writerCycle()
     writerTakeWork(cycle);
     cycle.now = nowMs();
     writerAdjustWorkers();
-    writerRevokeAheads(cycle.now, cycle.claiming);
+    writerRevokeAheads(cycle);
     writerPollForeignWrites(cycle.now);
     writerFindDue(cycle);
     if (cycle.hasWrites() && writerBegin(cycle)) {
@@ -368,9 +349,10 @@ void EngineCore::writerTakeWork(Cycle& cycle)
     const qint64 now = nowMs();
     auto lock = m_queue.lock();
     const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
-    const bool idleWorkerCanWork = m_claiming && now >= m_claimRetryAt && writerHasClaimableWork(writerPlan({}, {}));
+    const bool idleWorkerCanWork
+        = m_claiming && now >= m_claimRetryAt && m_dispatcher.hasClaimableWork(m_dispatcher.plan({}, {}));
     const bool workerCountChanged = int(m_pool.workerSlots().size()) != m_desiredWorkers;
-    const bool givingBackDue = !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
+    const bool givingBackDue = m_dispatcher.isGivingBack() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
     if (!idleWorkerCanWork && !workerCountChanged && !givingBackDue) {
         const auto workArrived = [&] {
             const bool completionsDue
@@ -395,7 +377,7 @@ void EngineCore::writerTakeWork(Cycle& cycle)
         cycle.completions.swap(m_completions);
     cycle.recorded.assign(cycle.completions.size(), false);
     for (const QString& q : std::as_const(m_readyHints))
-        m_maybeReady.insert(q);
+        m_dispatcher.markReady(q);
     m_readyHints.clear();
     if (std::exchange(m_foreignCommit, false)) {
         m_nextPoll = 0;
@@ -405,10 +387,34 @@ void EngineCore::writerTakeWork(Cycle& cycle)
     if (m_configsDirty) {
         m_configsDirty = false;
         lock.unlock();
-        writerReloadConfigs();
+        m_dispatcher.reloadConfigs(*m_store);
         lock.lock();
     }
     cycle.claiming = m_claiming && !m_queue.isStopping();
+}
+
+void EngineCore::writerAdjustWorkers()
+{
+    int desired;
+    {
+        auto lock = m_queue.lock();
+        desired = m_desiredWorkers;
+    }
+    std::vector<Task> revoked = m_pool.adjust(desired);
+    if (revoked.empty())
+        return;
+    const int count = int(revoked.size());
+    m_dispatcher.takeBack(std::move(revoked));
+    auto lock = m_queue.lock();
+    m_givingBackCount += count;
+}
+
+void EngineCore::writerRevokeAheads(const Cycle& cycle)
+{
+    if (const int revoked = m_dispatcher.revokeAheads(cycle.now, cycle.claiming); revoked > 0) {
+        auto lock = m_queue.lock();
+        m_givingBackCount += revoked;
+    }
 }
 
 void EngineCore::writerPollForeignWrites(qint64 now)
@@ -420,10 +426,9 @@ void EngineCore::writerPollForeignWrites(qint64 now)
         m_listener->ignoreBackend(m_store->serverProcessId());
     if (auto v = m_store->dataVersion(); v && *v != m_dataVersion) {
         m_dataVersion = *v;
-        writerReloadConfigs();
+        m_dispatcher.reloadConfigs(*m_store);
         m_counts.markStale();
-        for (const QueueConfig& c : std::as_const(m_configs))
-            m_maybeReady.insert(c.name);
+        m_dispatcher.markAllReady();
         m_nextScheduled = m_store->nextScheduledRunAt();
     }
 }
@@ -433,12 +438,12 @@ void EngineCore::writerFindDue(Cycle& cycle)
     const qint64 now = cycle.now;
     const bool readOnly = cycle.readOnly = m_store->isReadOnly();
     cycle.maintenanceDue = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
-    const bool anyBusy = !m_givingBack.empty() || m_pool.holdsTasks();
+    const bool anyBusy = m_dispatcher.isGivingBack() || m_pool.holdsTasks();
     cycle.heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
     cycle.claimAllowed = !readOnly && cycle.claiming && now >= m_claimRetryAt;
-    cycle.claimDue = cycle.claimAllowed && writerHasClaimableWork(writerPlan({}, {}));
+    cycle.claimDue = cycle.claimAllowed && m_dispatcher.hasClaimableWork(m_dispatcher.plan({}, {}));
     cycle.givingBackDue
-        = !readOnly && !m_givingBack.empty() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
+        = !readOnly && m_dispatcher.isGivingBack() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
 }
 
 bool EngineCore::writerBegin(Cycle& cycle)
@@ -492,22 +497,8 @@ void EngineCore::writerRecordReports(Cycle& cycle)
 
 void EngineCore::writerGiveBack(Cycle& cycle)
 {
-    if (!cycle.givingBackDue || !m_store->inTransaction())
-        return;
-    for (const Task& task : m_givingBack) {
-        auto back = m_store->giveBack(task.id, task.attempts, m_owner, cycle.now);
-        if (!m_store->inTransaction()) {
-            cycle.failure
-                = back ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")} : back.error();
-            break;
-        }
-        // NotFound: our lease was lost and someone else has the task; nothing to give back.
-        if (!back && back.error().code != ErrorCode::NotFound) {
-            reportError(back.error());
-            break; // the rest are tried again with the next results
-        }
-        ++cycle.givenBack;
-    }
+    if (cycle.givingBackDue && m_store->inTransaction())
+        cycle.givenBack = m_dispatcher.giveBack(*m_store, cycle.now, cycle.failure);
 }
 
 void EngineCore::writerMaintain(Cycle& cycle)
@@ -538,17 +529,23 @@ void EngineCore::writerClaim(Cycle& cycle)
     // Slots whose results this transaction records take new tasks in the same transaction: with one worker, one
     // commit per task instead of two. So do tasks enqueued by this cycle's commands: they start without waiting for
     // the next cycle.
-    std::vector<SlotPlan> plan = writerPlan(cycle.completions, cycle.recorded);
+    std::vector<Dispatcher::SlotPlan> plan = m_dispatcher.plan(cycle.completions, cycle.recorded);
     // Every write of this transaction that can make a task ready has run by now (the claim only takes tasks):
     // marking their queues here, and not after the commit as well, keeps a claim that just found a queue drained
     // from being followed by one more claim that finds nothing (an empty transaction after each enqueue).
     for (const StateTransition& t : m_store->pendingTransitions()) {
         if (t.to == TaskState::Queued)
-            m_maybeReady.insert(t.queue);
+            m_dispatcher.markReady(t.queue);
     }
     if (!cycle.claimAllowed || !m_store->inTransaction())
         return;
-    const Status claimed = writerClaimTasks(now, plan, cycle.dispatch);
+    const Status claimed = m_dispatcher.claim(*m_store, now, plan, cycle.dispatch);
+    if (!cycle.dispatch.isEmpty()) {
+        // The slots are set up only after the commit (writerHandOut): until then the claim may still roll back.
+        // They count as busy from the claim on, so that a shutdown starting now waits for these tasks too.
+        auto lock = m_queue.lock();
+        m_busyWorkers += int(cycle.dispatch.size());
+    }
     if (!claimed) {
         // A claim the database refuses (full, locked) is tried again in half a second, not at once in a busy loop,
         // and reported once, not on every try. What else this cycle did still commits, unless the claim took the
@@ -568,6 +565,9 @@ void EngineCore::writerClaim(Cycle& cycle)
     }
     m_claimRetryAt = 0;
     m_lastClaimErrorCode = -1;
+    if (!cycle.dispatch.isEmpty())
+        m_nextHeartbeat = std::min(m_nextHeartbeat == 0 ? now + m_options.leaseMs / 3 : m_nextHeartbeat,
+            now + std::max<qint64>(m_options.leaseMs / 3, 50));
 }
 
 void EngineCore::writerCommit(Cycle& cycle)
@@ -603,8 +603,8 @@ void EngineCore::writerPublish(const Cycle& cycle)
     }
     // Our own enqueue may have created a queue: learn its configuration before the next claim.
     for (const StateTransition& t : transitions) {
-        if (!m_configs.contains(t.queue)) {
-            writerReloadConfigs();
+        if (!m_dispatcher.knowsQueue(t.queue)) {
+            m_dispatcher.reloadConfigs(*m_store);
             break;
         }
     }
@@ -624,7 +624,7 @@ void EngineCore::writerKeepForRetry(Cycle& cycle)
         m_busyWorkers -= int(cycle.dispatch.size());
     }
     cycle.dispatch.clear();
-    if (!cycle.completions.empty() || !m_givingBack.empty()) {
+    if (!cycle.completions.empty() || m_dispatcher.isGivingBack()) {
         auto lock = m_queue.lock();
         for (auto it = cycle.completions.rbegin(); it != cycle.completions.rend(); ++it)
             m_completions.push_front(std::move(*it));
@@ -648,7 +648,7 @@ void EngineCore::writerAnswerCallers(Cycle& cycle)
 void EngineCore::writerSettleReports(Cycle& cycle)
 {
     if (cycle.givenBack > 0) {
-        m_givingBack.erase(m_givingBack.begin(), m_givingBack.begin() + std::ptrdiff_t(cycle.givenBack));
+        m_dispatcher.forgetGivenBack(cycle.givenBack);
         auto lock = m_queue.lock();
         m_busyWorkers -= int(cycle.givenBack);
         m_givingBackCount -= int(cycle.givenBack);
@@ -682,8 +682,7 @@ void EngineCore::writerSettleReports(Cycle& cycle)
 void EngineCore::writerHandOut(const Cycle& cycle)
 {
     // Only now that the claim is durable.
-    for (const Dispatch& d : cycle.dispatch)
-        m_pool.assign(d.index, d.task, d.ahead, cycle.now);
+    m_dispatcher.handOut(cycle.dispatch, cycle.now);
     if (!cycle.cancelRequested.isEmpty())
         stopRunning(cycle.cancelRequested, StopReason::CancelledByUser);
 }
@@ -735,7 +734,7 @@ Status EngineCore::writerRecordReport(const Completion& c)
         if (c.hasRun) {
             if (Status s = writerRecordCompletion(c); !s)
                 return s;
-            m_recentRuns[c.task.queue].add(c.finishedAt - c.startedAt);
+            m_dispatcher.noteRun(c.task.queue, c.finishedAt - c.startedAt);
         }
         if (!c.aheadStarted)
             return success();
@@ -752,274 +751,6 @@ Status EngineCore::writerRecordReport(const Completion& c)
         }
         return s;
     });
-}
-
-std::vector<EngineCore::SlotPlan> EngineCore::writerPlan(
-    const std::deque<Completion>& reports, const std::vector<bool>& recorded) const
-{
-    std::vector<SlotPlan> plan(m_pool.workerSlots().size());
-    for (std::size_t i = 0; i < m_pool.workerSlots().size(); ++i) {
-        const WorkerPool::Slot& slot = m_pool.workerSlots()[i];
-        plan[i].current = slot.busy;
-        plan[i].ahead = slot.ahead.has_value();
-        plan[i].queue = slot.ahead ? slot.ahead->task.queue : slot.busy ? slot.task.queue : QString();
-        plan[i].since = slot.since;
-    }
-    for (std::size_t i = 0; i < reports.size(); ++i) {
-        if (!recorded[i])
-            continue;
-        const Completion& c = reports[i];
-        SlotPlan& p = plan[std::size_t(c.workerIndex)];
-        if (c.hasRun)
-            p.current = false;
-        if (c.aheadStarted) {
-            p.current = true;
-            p.ahead = false;
-            p.since = c.aheadStarted->at;
-        }
-    }
-    return plan;
-}
-
-bool EngineCore::writerSlotIsFree(int index, const std::vector<SlotPlan>& plan) const
-{
-    const SlotPlan& p = plan[std::size_t(index)];
-    return !m_pool.workerSlots()[std::size_t(index)].retiring && !p.current && !p.ahead;
-}
-
-// Concurrency counts workers, not tasks: a worker holding a task of the queue, running or claimed ahead (which
-// runs after the current one, on the same worker, never beside it).
-int EngineCore::writerEngagedIn(const QString& queue, const std::vector<SlotPlan>& plan) const
-{
-    int engaged = 0;
-    for (const SlotPlan& p : plan)
-        engaged += (p.current || p.ahead) && p.queue == queue ? 1 : 0;
-    return engaged;
-}
-
-bool EngineCore::writerHasClaimableWork(const std::vector<SlotPlan>& plan) const
-{
-    int idle = 0;
-    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i)
-        idle += writerSlotIsFree(i, plan) ? 1 : 0;
-    if (idle == 0)
-        return false;
-    for (const QString& name : m_maybeReady) {
-        const auto config = m_configs.constFind(name);
-        if (config == m_configs.cend() || config->paused)
-            continue;
-        if (config->concurrency == 0 || writerEngagedIn(name, plan) < config->concurrency)
-            return true;
-    }
-    return false;
-}
-
-Status EngineCore::writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch)
-{
-    QList<int> idle;
-    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i) {
-        if (writerSlotIsFree(i, plan))
-            idle.append(i);
-    }
-    // Rotate the starting queue so that a busy queue cannot starve the others.
-    QStringList order = m_queueOrder;
-    if (!idle.isEmpty() && !order.isEmpty()) {
-        m_claimRotation = (m_claimRotation + 1) % int(order.size());
-        std::rotate(order.begin(), order.begin() + m_claimRotation, order.end());
-    }
-    for (const QString& name : std::as_const(order)) {
-        if (idle.isEmpty())
-            break;
-        if (!m_maybeReady.contains(name))
-            continue;
-        const QueueConfig& config = m_configs[name];
-        if (config.paused)
-            continue;
-        int capacity = int(idle.size());
-        if (config.concurrency > 0)
-            capacity = std::min(capacity, config.concurrency - writerEngagedIn(name, plan));
-        if (capacity <= 0)
-            continue;
-        // The claim and its "started" events stand or fall together: a claim without them would commit tasks that
-        // are running in the database but on no worker. The events fail only when the database does: no savepoint
-        // (TaskStore::Undo::Transaction).
-        const qsizetype mark = dispatch.size();
-        const QList<int> idleBefore = idle;
-        bool drained = false;
-        const Status s = m_store->atomically(TaskStore::Undo::Transaction, [&]() -> Status {
-            auto claimed = m_store->claim(name, capacity, m_owner, m_options.leaseMs, now);
-            if (!claimed)
-                return claimed.error();
-            drained = claimed->size() < capacity;
-            for (Task& task : claimed.value()) {
-                const int index = idle.takeFirst();
-                if (Status started
-                    = m_store->recordStart(task, m_pool.workerSlots()[std::size_t(index)].worker->name(), now);
-                    !started)
-                    return started;
-                dispatch.append({index, std::move(task), false});
-            }
-            return success();
-        });
-        if (!s) {
-            qCWarning(lcEngine) << s.errorString();
-            dispatch.resize(mark);
-            idle = idleBefore;
-            return s;
-        }
-        if (drained)
-            m_maybeReady.remove(name);
-        for (qsizetype i = mark; i < dispatch.size(); ++i) {
-            SlotPlan& p = plan[std::size_t(dispatch[i].index)];
-            p.current = true;
-            p.queue = name;
-            p.since = now;
-        }
-        // The slots are set up only after the commit (WorkerPool::assign): until then the claim may still roll back.
-        // They count as busy from the claim on, so that a shutdown starting now waits for these tasks too.
-        auto lock = m_queue.lock();
-        m_busyWorkers += int(dispatch.size() - mark);
-    }
-    // A queue we did not get to (all workers busy) keeps its hint for the next cycle.
-    if (Status s = writerClaimAhead(now, plan, dispatch); !s)
-        return s;
-    if (!dispatch.isEmpty())
-        m_nextHeartbeat = std::min(m_nextHeartbeat == 0 ? now + m_options.leaseMs / 3 : m_nextHeartbeat,
-            now + std::max<qint64>(m_options.leaseMs / 3, 50));
-    return success();
-}
-
-Status EngineCore::writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch)
-{
-    if (m_options.aheadGiveBackMs <= 0)
-        return success();
-    QStringList queues;
-    QHash<QString, QList<int>> wanted;
-    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i) {
-        const SlotPlan& p = plan[std::size_t(i)];
-        if (m_pool.workerSlots()[std::size_t(i)].retiring || !p.current || p.ahead || now - p.since >= aheadShortRunMs)
-            continue;
-        if (!m_maybeReady.contains(p.queue))
-            continue;
-        const auto config = m_configs.constFind(p.queue);
-        if (config == m_configs.cend() || config->paused)
-            continue;
-        if (config->concurrency > 0 && writerEngagedIn(p.queue, plan) > config->concurrency)
-            continue;
-        if (!m_recentRuns.value(p.queue).allShort(aheadShortRunMs))
-            continue;
-        if (!wanted.contains(p.queue))
-            queues.append(p.queue);
-        wanted[p.queue].append(i);
-    }
-    if (queues.isEmpty())
-        return success();
-    // A worker that always has its next task ahead never becomes free, and the rotation between queues in
-    // writerClaim would never reach another queue: while another queue may have work a worker could take, claim
-    // nothing ahead.
-    for (const QString& name : m_maybeReady) {
-        if (wanted.contains(name))
-            continue;
-        const auto config = m_configs.constFind(name);
-        if (config != m_configs.cend() && !config->paused
-            && (config->concurrency == 0 || writerEngagedIn(name, plan) < config->concurrency))
-            return success();
-    }
-    for (const QString& name : std::as_const(queues)) {
-        const QList<int>& holders = wanted[name];
-        const qsizetype mark = dispatch.size();
-        bool drained = false;
-        // One statement: it fails whole, and needs no savepoint.
-        const Status s = m_store->atomically(TaskStore::Undo::Transaction, [&]() -> Status {
-            auto claimed = m_store->claim(name, int(holders.size()), m_owner, m_options.leaseMs, now, true);
-            if (!claimed)
-                return claimed.error();
-            drained = claimed->size() < holders.size();
-            for (qsizetype k = 0; k < claimed->size(); ++k)
-                dispatch.append({holders[k], std::move((*claimed)[k]), true});
-            return success();
-        });
-        if (!s) {
-            qCWarning(lcEngine) << s.errorString();
-            dispatch.resize(mark);
-            return s;
-        }
-        if (drained)
-            m_maybeReady.remove(name);
-        for (qsizetype i = mark; i < dispatch.size(); ++i)
-            plan[std::size_t(dispatch[i].index)].ahead = true;
-        auto lock = m_queue.lock();
-        m_busyWorkers += int(dispatch.size() - mark);
-    }
-    return success();
-}
-
-void EngineCore::writerRevokeAheads(qint64 now, bool claiming)
-{
-    const std::vector<SlotPlan> plan = writerPlan({}, {});
-    for (int i = 0; i < int(m_pool.workerSlots().size()); ++i) {
-        const WorkerPool::Slot& slot = m_pool.workerSlots()[std::size_t(i)];
-        if (!slot.ahead || slot.ahead->started)
-            continue;
-        const WorkerPool::Ahead& ahead = *slot.ahead;
-        const auto config = m_configs.constFind(ahead.task.queue);
-        const bool queueClosed = config == m_configs.cend() || config->paused
-            || (config->concurrency > 0 && writerEngagedIn(ahead.task.queue, plan) > config->concurrency);
-        if (!claiming || slot.retiring || queueClosed || ahead.context->isCancelled()
-            || now - ahead.claimedAt >= m_options.aheadGiveBackMs) {
-            if (auto task = m_pool.revokeAhead(i)) {
-                m_givingBack.push_back(std::move(*task));
-                auto lock = m_queue.lock();
-                ++m_givingBackCount;
-            }
-        }
-    }
-}
-
-void EngineCore::RecentRuns::add(qint64 runMs)
-{
-    ms[std::size_t(next)] = runMs;
-    next = (next + 1) % int(ms.size());
-    count = std::min(count + 1, int(ms.size()));
-}
-
-bool EngineCore::RecentRuns::allShort(qint64 limitMs) const
-{
-    return count == int(ms.size()) && std::all_of(ms.begin(), ms.end(), [limitMs](qint64 m) { return m < limitMs; });
-}
-
-void EngineCore::writerAdjustWorkers()
-{
-    int desired;
-    {
-        auto lock = m_queue.lock();
-        desired = m_desiredWorkers;
-    }
-    std::vector<Task> revoked = m_pool.adjust(desired);
-    if (revoked.empty())
-        return;
-    const int count = int(revoked.size());
-    for (Task& task : revoked)
-        m_givingBack.push_back(std::move(task));
-    auto lock = m_queue.lock();
-    m_givingBackCount += count;
-}
-
-void EngineCore::writerReloadConfigs()
-{
-    auto configs = m_store->queues();
-    if (!configs) {
-        qCWarning(lcEngine) << configs.errorString();
-        return;
-    }
-    m_configs.clear();
-    m_queueOrder.clear();
-    for (const QueueConfig& c : *configs) {
-        m_configs.insert(c.name, c);
-        m_queueOrder.append(c.name);
-    }
-    std::lock_guard lock(m_stateMutex);
-    m_publishedConfigs = *configs;
 }
 
 } // namespace qd

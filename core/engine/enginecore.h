@@ -1,26 +1,22 @@
 #pragma once
 
+#include "commandqueue.h"
+#include "dispatcher.h"
+#include "livecounts.h"
+#include "metricssampler.h"
+#include "workerpool.h"
+
 #include "core/commitbell.h"
 #include "core/pgchangelistener.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 #include "core/walcheckpointer.h"
-#include "core/worker.h"
-
-#include "commandqueue.h"
-#include "livecounts.h"
-#include "metricssampler.h"
-#include "workerpool.h"
 
 #include <QSet>
 
-#include <array>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -71,34 +67,12 @@ public:
     void stopWorkers(qint64 graceMs);
 
     QHash<QString, StateCounts> counts() const { return m_counts.counts(); }
-    QList<QueueConfig> queueConfigs() const;
+    QList<QueueConfig> queueConfigs() const { return m_dispatcher.queueConfigs(); }
     QList<WorkerStatus> workers() const { return m_pool.workers(); }
     StatsSample lastSample() const { return m_sampler.lastSample(); }
     const QString& owner() const { return m_owner; }
 
 private:
-    // What a slot will hold once the open transaction commits (see writerPlan).
-    struct SlotPlan {
-        bool current = false;
-        bool ahead = false;
-        QString queue; // of the current task, else of the one ahead
-        qint64 since = 0;
-    };
-    struct Dispatch {
-        int index = 0;
-        Task task;
-        bool ahead = false;
-    };
-    // The last run times of a queue's handlers in this process: a queue qualifies for claims ahead while all were
-    // short.
-    struct RecentRuns {
-        std::array<qint64, 4> ms {};
-        int count = 0;
-        int next = 0;
-        void add(qint64 runMs);
-        bool allShort(qint64 limitMs) const;
-    };
-
     // What one cycle took, found due and did: on the writer's stack for one writerCycle().
     struct Cycle {
         qint64 now = 0;
@@ -118,7 +92,7 @@ private:
         std::vector<bool> recorded; // completions[i] is recorded
         std::size_t givenBack = 0; // of the dispatcher's tasks taken back, from the front
         QList<qint64> cancelRequested; // by other processes, found by the lease renewal
-        QList<Dispatch> dispatch;
+        QList<Dispatcher::Dispatch> dispatch;
         bool committed = false;
         bool claimEndedTransaction = false;
         Error failure;
@@ -146,6 +120,10 @@ private:
     // Waits until there is work or a deadline, then takes the commands, reports and hints queued for the writer;
     // holds the command queue's lock (released to finish a checkpoint or reload configurations).
     void writerTakeWork(Cycle& cycle);
+    // Grows or shrinks the pool to the desired worker count; tasks ahead of retiring workers go back.
+    void writerAdjustWorkers();
+    // Takes back the tasks claimed ahead that must not wait longer (see Dispatcher::revokeAheads).
+    void writerRevokeAheads(const Cycle& cycle);
     // Every pollIntervalMs: if another process wrote, reloads configurations, marks counts stale, wakes claims.
     void writerPollForeignWrites(qint64 now);
     // Decides which writes are due this cycle (maintenance, lease renewal, claims, give-backs).
@@ -179,60 +157,40 @@ private:
     // Asks handlers past their task's timeout to stop; recounts if stale; samples metrics if due.
     void writerFinishCycle(qint64 now);
 
-    Status writerRecordCompletion(const Completion& completion);
     Status writerRecordReport(const Completion& report);
-    // Slot states after the reports recorded[i] of `reports` are committed (all slots as they are for none).
-    std::vector<SlotPlan> writerPlan(const std::deque<Completion>& reports, const std::vector<bool>& recorded) const;
-    // Claims tasks for the slots that will be free and, for slots that will be busy with a short task, one ahead;
-    // the slots take them in writerHandOut() once the transaction is committed.
-    Status writerClaimTasks(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
-    Status writerClaimAhead(qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
-    bool writerSlotIsFree(int index, const std::vector<SlotPlan>& plan) const;
-    int writerEngagedIn(const QString& queue, const std::vector<SlotPlan>& plan) const;
-    void writerRevokeAheads(qint64 now, bool claiming);
-    void writerAdjustWorkers();
-    bool writerHasClaimableWork(const std::vector<SlotPlan>& plan) const;
-    void writerReloadConfigs();
+    Status writerRecordCompletion(const Completion& completion);
     qint64 writerNextWake(qint64 now) const;
     void reportError(const Error& error);
-    void onCompletion(Completion completion);
+    void onCompletion(Completion completion); // worker threads
 
     QueueEngine& m_engine;
     const EngineOptions& m_options;
     const QString m_owner;
     std::thread m_writer; // std::thread: its join is visible to ThreadSanitizer
     std::thread::id m_writerId;
+
+    CommandQueue m_queue;
     WorkerPool m_pool;
+    Dispatcher m_dispatcher;
     LiveCounts m_counts;
     MetricsSampler m_sampler;
 
-    CommandQueue m_queue;
     // Shared between threads, under m_queue's lock.
     std::deque<Completion> m_completions;
     bool m_claiming = true;
     bool m_configsDirty = false;
-    bool m_foreignCommit = false; // PgChangeListener saw another connection commit
+    bool m_foreignCommit = false; // PgChangeListener or CommitBell saw another connection commit
     bool m_revokeAheads = false; // a task claimed ahead may have to go back (cancelled, workers stopping)
     int m_desiredWorkers = 0;
     int m_busyWorkers = 0; // tasks claimed by this process whose results (or return) are not yet committed
-    int m_givingBackCount = 0; // of which revoked before they started (m_givingBack)
+    int m_givingBackCount = 0; // of which revoked before they started (the dispatcher gives them back)
     QSet<QString> m_readyHints;
-
-    // Published state, under m_stateMutex.
-    mutable std::mutex m_stateMutex;
-    QList<QueueConfig> m_publishedConfigs;
 
     // Writer thread only.
     std::unique_ptr<WalCheckpointer> m_checkpointer; // declared before m_store: outlives the hook that calls it
     std::unique_ptr<TaskStore> m_store;
     std::unique_ptr<PgChangeListener> m_listener; // PostgreSQL only
     std::unique_ptr<CommitBell> m_bell; // SQLite only: wakes and is woken by other processes' commits
-    QHash<QString, QueueConfig> m_configs;
-    QHash<QString, RecentRuns> m_recentRuns;
-    std::vector<Task> m_givingBack; // revoked tasks claimed ahead, to be returned to the queue
-    QSet<QString> m_maybeReady;
-    QStringList m_queueOrder;
-    int m_claimRotation = 0;
     qint64 m_dataVersion = -1;
     qint64 m_nextPoll = 0;
     qint64 m_nextMaintenance = 0;
