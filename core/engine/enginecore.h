@@ -26,6 +26,9 @@ namespace qd {
 // The machinery behind QueueEngine: one writer thread that owns the database connection and runs every write of
 // this process, grouped into one transaction per cycle (group commit), plus the worker pool it dispatches to.
 // Thread contract: the public methods are thread-safe; everything prefixed "writer" runs on the writer thread only.
+// Its parts, each with its own thread contract: CommandQueue (other threads' writes on their way to the writer),
+// WorkerPool, Dispatcher (which task goes to which worker), LiveCounts, MetricsSampler. enginecontrol.cpp holds its
+// start, stop and any-thread calls; enginecore.cpp the cycle.
 class EngineCore {
 public:
     using Atomicity = CommandQueue::Atomicity;
@@ -144,9 +147,11 @@ private:
     void writerClaim(Cycle& cycle);
     // Commits the cycle's transaction; tells the command queue how long that took (its group commit wait).
     void writerCommit(Cycle& cycle);
-    // After a commit: applies the transitions to the live counts and announces them (tasksChanged).
+    // After a commit: applies the transitions to the live counts and announces them (tasksChanged); learns the
+    // configuration of a queue the cycle created and the next scheduled run time.
     void writerPublish(const Cycle& cycle);
-    // After a failed cycle: nothing of it counts; reports wait to be recorded, the error is reported once.
+    // After a failed cycle: nothing of it counts; claims are dropped, reports wait to be recorded again, the error
+    // is reported once.
     void writerKeepForRetry(Cycle& cycle);
     // Answers every command's caller: its outcome if committed, else the cycle's failure.
     void writerAnswerCallers(Cycle& cycle);
@@ -157,6 +162,7 @@ private:
     // Asks handlers past their task's timeout to stop; recounts if stale; samples metrics if due.
     void writerFinishCycle(qint64 now);
 
+    // Inside the cycle's transaction: one worker report (a result, the start of a task claimed ahead, or both).
     Status writerRecordReport(const Completion& report);
     Status writerRecordCompletion(const Completion& completion);
     qint64 writerNextWake(qint64 now) const;

@@ -19,7 +19,7 @@ class LiveCounts {
 public:
     QHash<QString, StateCounts> counts() const;
 
-    // Counts every task afresh (a GROUP BY over all of them: 0.1-0.3 s at a million).
+    // Counts every task afresh: a GROUP BY over all of them, slow on a large database.
     void recount(TaskStore& store);
     // Another process wrote: recount at the end of the cycle.
     void markStale() { m_stale = true; }
