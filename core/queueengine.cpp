@@ -2,8 +2,9 @@
 
 #include "databaseurl.h"
 #include "diskreserve.h"
-#include "enginecore.h"
 #include "taskstore.h"
+
+#include "engine/enginecore.h"
 
 #include <QDateTime>
 

@@ -83,8 +83,7 @@ Q_SIGNALS:
     void statsSampled(const qd::StatsSample& sample);
     // A worker started, finished, came or went: workers() has the new statuses. Emitted once, then not again until
     // workers() was called, so a view that reads the statuses when it repaints gets one queued event per repaint,
-    // not one per task start and finish (12,000 a second with two workers on noop tasks: queued events and
-    // repaints that took a quarter of the GUI thread, bench B8).
+    // not one per task start and finish (which, with fast tasks, would flood the GUI thread with queued events).
     void workersChanged();
     void taskProgress(qint64 taskId, double fraction, const QString& message);
     // A failure in the background (a disk that filled up while workers ran, a lost database...).
