@@ -17,14 +17,6 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-std::optional<Error> checkQueueName(const QString& queue)
-{
-    if (!isValidQueueName(queue))
-        return Error {ErrorCode::InvalidArgument,
-            QStringLiteral("Invalid queue name \"%1\": use 1-64 letters, digits, '_', '-' or '.'").arg(queue)};
-    return std::nullopt;
-}
-
 } // namespace
 
 QueueEngine::QueueEngine(EngineOptions options)
@@ -149,7 +141,7 @@ Result<qint64> QueueEngine::purge(const TaskFilter& filter)
 Status QueueEngine::setPaused(const QString& queue, bool paused)
 {
     if (!queue.isEmpty()) {
-        if (auto error = checkQueueName(queue))
+        if (auto error = queueNameError(queue))
             return *error;
     }
     Status s = m_core->execute(
@@ -161,7 +153,7 @@ Status QueueEngine::setPaused(const QString& queue, bool paused)
 
 Status QueueEngine::setConcurrency(const QString& queue, int concurrency)
 {
-    if (auto error = checkQueueName(queue))
+    if (auto error = queueNameError(queue))
         return *error;
     if (concurrency < 0 || concurrency > 1000)
         return Error {ErrorCode::InvalidArgument, QStringLiteral("Concurrency must be 0 (no limit) to 1000")};
@@ -176,7 +168,7 @@ Status QueueEngine::setConcurrency(const QString& queue, int concurrency)
 
 Status QueueEngine::setQueueConfig(const QueueConfig& config)
 {
-    if (auto error = checkQueueName(config.name))
+    if (auto error = queueNameError(config.name))
         return *error;
     if (config.concurrency < 0 || config.maxAttempts < 1 || config.timeoutMs < 0 || config.retryPolicy.baseDelayMs < 0
         || config.retryPolicy.maxDelayMs < config.retryPolicy.baseDelayMs || config.retryPolicy.jitter < 0
