@@ -221,6 +221,7 @@ private:
     Status enableWal();
     Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
     Result<EventActivity> postgresEventActivitySince(qint64 afterEventId);
+    Result<qint64> postgresDataVersion();
     void reconnectIfLost();
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);

@@ -1,6 +1,6 @@
 #include "sqlitestatement.h"
 
-#include "sqlerrors.h"
+#include "core/sqlerrors.h"
 
 #include <sqlite3.h>
 
