@@ -18,6 +18,7 @@ struct sqlite3;
 namespace qd {
 
 class SqliteStatement;
+class StoreStatement;
 class WalCheckpointer;
 struct SqlDialect;
 struct DatabaseUrl;
@@ -220,26 +221,30 @@ private:
     Result<SchemaState> readSchemaState();
     Status enableWal();
     Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
-    Result<EventActivity> postgresEventActivitySince(qint64 afterEventId);
     Result<qint64> postgresDataVersion();
     void reconnectIfLost();
+    // A statement prepared once per connection, on the SQLite C API or QSqlQuery (see storestatement.h).
+    StoreStatement statement(const QString& sql);
+    // The first column of the statement's first row, 0 when it has none.
+    Result<qint64> singleInteger(const QString& sql, const char* context);
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);
     Status execPrepared(const QString& sql);
     Status execControl(const QString& sql); // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE
-    // SQLite only: the statement prepared once through the C API, for the paths that run per task (see
-    // sqlitestatement.h).
     SqliteStatement& sqliteStatement(const QString& sql);
     // A queue's max_attempts and timeout_ms by name, read once per enqueue call (its transaction holds them still).
     using QueueDefaults = QHash<QString, std::pair<qint64, qint64>>;
     // The new task's id, or 0 when its queue does not exist yet.
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
-    // SQLite: runs a single-row UPDATE whose WHERE holds the lease fence, bound by the caller; whether it changed
-    // the row, i.e. whether the fence held. No RETURNING on SQLite: see claim().
-    Result<bool> sqliteChanged(SqliteStatement& update, const QString& context);
-    // SQLite: a task's queue and started_at, by id.
-    Result<std::pair<QString, qint64>> sqliteQueueAndStart(qint64 id);
+    struct LeasedTask {
+        QString queue;
+        qint64 startedAt = 0;
+    };
+    // Runs `update`, a single-row UPDATE of task `id` fenced by its lease (see SqlDialect::completeTask): the task's
+    // queue and started_at when the fence held (SQLite: read after it, or left empty unless `wanted`), nothing when
+    // it did not. `action` names it in an error ("complete").
+    Result<std::optional<LeasedTask>> fencedUpdate(StoreStatement& update, qint64 id, bool wanted, const char* action);
     bool transactionEndedWithin() const;
     Status transactionEnded(const Status& s);
     // countTransition false: the state change was already recorded (a task claimed ahead is running from its claim).

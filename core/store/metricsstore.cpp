@@ -71,59 +71,40 @@ private:
 
 } // namespace
 
-Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
-{
-    if (m_dialect.postgres)
-        return postgresEventActivitySince(afterEventId);
-    EventActivity activity;
-    activity.lastEventId = afterEventId;
-    // Every event since the last sample, a row each: the C API path (see sqlitestatement.h), where QSqlQuery's
-    // per-row QVariants cost more than the rest of the sampler.
-    SqliteStatement& q = sqliteStatement(
-        QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ?1 AND kind IN"
-                       " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id"));
-    q.bindInt(1, afterEventId);
-    ActivityTally tally;
-    while (q.step()) {
-        activity.lastEventId = q.columnInt(0);
-        tally.add(q.columnUtf8(1), q.columnUtf8(2), q.columnInt(3));
-    }
-    const bool failed = q.failed();
-    q.reset();
-    if (failed)
-        return q.error(QStringLiteral("Cannot read recent activity"));
-    tally.addTo(activity);
-    // Events of other kinds may be newer than the last counted one.
-    if (auto last = lastEventId(); last && *last > activity.lastEventId)
-        activity.lastEventId = *last;
-    return activity;
-}
-
-// With several writers an event id is taken at insert and becomes visible at commit, so id 7 may show up after
-// id 8 was read. Reading "id > last" would skip 7 for good. So this stops at the first missing id and reads on
+// With several writers (PostgreSQL) an event id is taken at insert and becomes visible at commit, so id 7 may show up
+// after id 8 was read. Reading "id > last" would skip 7 for good. So this stops at the first missing id and reads on
 // from there next time, unless the event after the hole is older than holeTimeoutMs: then the hole is taken to be
 // for good (a rolled-back transaction's id, or ids a server restart skipped), since no transaction runs that long.
-Result<EventActivity> TaskStore::postgresEventActivitySince(qint64 afterEventId)
+Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
 {
     constexpr qint64 holeTimeoutMs = 5000;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const bool holesPossible = m_dialect.postgres;
+    const qint64 now = holesPossible ? QDateTime::currentMSecsSinceEpoch() : 0;
     EventActivity activity;
     activity.lastEventId = afterEventId;
-    QSqlQuery& q = prepared(
-        QStringLiteral("SELECT id, queue, kind, duration_ms, at FROM task_events WHERE id > :after ORDER BY id"));
-    q.bindValue(QStringLiteral(":after"), afterEventId);
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot read recent activity"));
+    StoreStatement q = statement(m_dialect.eventActivity);
+    q.bind(1, afterEventId);
     ActivityTally tally;
+    QByteArray queueBuffer, kindBuffer;
+    bool atHole = false;
     while (q.next()) {
-        const qint64 id = q.value(0).toLongLong();
-        if (id != activity.lastEventId + 1 && q.value(4).toLongLong() > now - holeTimeoutMs)
+        const qint64 id = q.integer(0);
+        atHole = holesPossible && id != activity.lastEventId + 1 && q.integer(4) > now - holeTimeoutMs;
+        if (atHole)
             break;
         activity.lastEventId = id;
-        tally.add(q.value(1).toString().toUtf8(), q.value(2).toString().toUtf8(), q.value(3).toLongLong());
+        tally.add(q.utf8View(1, queueBuffer), q.utf8View(2, kindBuffer), q.integer(3));
     }
-    q.finish();
+    if (atHole)
+        q.stop();
+    else if (!q.finish())
+        return q.error(QStringLiteral("Cannot read recent activity"));
     tally.addTo(activity);
+    // SQLite reads only the kinds it counts, and its ids commit in order: events of other kinds may be newer.
+    if (!holesPossible) {
+        if (auto last = lastEventId(); last && *last > activity.lastEventId)
+            activity.lastEventId = *last;
+    }
     return activity;
 }
 

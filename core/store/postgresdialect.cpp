@@ -33,49 +33,67 @@ QList<QStringList> translatedMigrations(const QList<QStringList>& sqliteMigratio
 
 const SqlDialect& postgresDialect()
 {
-    static const SqlDialect dialect {
-        QStringLiteral("postgresql"),
-        true,
-        translatedMigrations(sqliteDialect().migrations),
+    static const SqlDialect dialect = [] {
+        SqlDialect d;
+        d.name = QStringLiteral("postgresql");
+        d.postgres = true;
+        d.migrations = translatedMigrations(sqliteDialect().migrations);
         // READ COMMITTED: rows are locked as they are changed; claims skip locked rows instead of waiting.
-        QStringLiteral("BEGIN"),
-        QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = :now,"
-                       " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
-                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
-                       " ORDER BY priority DESC, run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING ")
-            + taskColumns(),
-        QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING"),
-        QStringLiteral("(payload ILIKE ? ESCAPE '\\' OR last_error ILIKE ? ESCAPE '\\')"),
-        // PostgreSQL infers a parameter's type from where it is used; in a SELECT list nothing says, so each is cast.
-        QStringLiteral("INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
-                       "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
-                       "SELECT q.name, CAST(:type AS TEXT), CAST(:payload AS TEXT), CAST(:priority AS INTEGER),"
-                       " CAST(:state AS TEXT), COALESCE(CAST(:max_attempts AS INTEGER), q.max_attempts),"
-                       " CAST(:run_at AS BIGINT), CAST(:created_at AS BIGINT), CAST(:key AS TEXT),"
-                       " COALESCE(CAST(:timeout_ms AS BIGINT), q.timeout_ms), CAST(:backoff_base AS BIGINT),"
-                       " CAST(:backoff_max AS BIGINT), CAST(:jitter AS DOUBLE PRECISION) "
-                       "FROM queues q WHERE q.name = CAST(:queue AS TEXT) RETURNING id"),
-        QStringLiteral(" FOR UPDATE OF t"),
-        QStringLiteral("UPDATE tasks SET state = 'queued' WHERE id IN (SELECT id FROM tasks"
-                       " WHERE state = 'scheduled' AND run_at <= :now FOR UPDATE SKIP LOCKED)"
-                       " RETURNING id, queue, attempts"),
-        QStringLiteral("UPDATE tasks SET state = 'failed', finished_at = :now,"
-                       " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
-                       " lost, and no attempts are left'"
-                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < :now"
-                       " AND attempts >= max_attempts FOR UPDATE SKIP LOCKED)"
-                       " RETURNING id, queue, attempts, lease_owner"),
-        QStringLiteral("UPDATE tasks SET state = 'queued', run_at = :now, lease_expires_at = NULL,"
-                       " last_error = 'lease expired: the worker (' || lease_owner || ') was lost'"
-                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < :now"
-                       " FOR UPDATE SKIP LOCKED) RETURNING id, queue, attempts, lease_owner"),
-        QStringLiteral("SELECT min(run_at) FROM tasks WHERE state = 'scheduled'"),
-        QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1,"
-                       " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
-                       " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
-                       " ORDER BY priority DESC, run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING ")
-            + taskColumns(),
-    };
+        d.beginWrite = QStringLiteral("BEGIN");
+        d.claim = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = :now,"
+                                 " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
+                                 " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
+                                 " ORDER BY priority DESC, run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING ")
+            + taskColumns();
+        d.ensureQueue
+            = QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING");
+        d.searchCondition = QStringLiteral("(payload ILIKE ? ESCAPE '\\' OR last_error ILIKE ? ESCAPE '\\')");
+        // PostgreSQL infers a parameter's type from where it is used; in a SELECT list nothing says, so each is
+        // cast.
+        d.insertTask = QStringLiteral(
+            "INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
+            "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
+            "SELECT q.name, CAST(:type AS TEXT), CAST(:payload AS TEXT), CAST(:priority AS INTEGER),"
+            " CAST(:state AS TEXT), COALESCE(CAST(:max_attempts AS INTEGER), q.max_attempts),"
+            " CAST(:run_at AS BIGINT), CAST(:created_at AS BIGINT), CAST(:key AS TEXT),"
+            " COALESCE(CAST(:timeout_ms AS BIGINT), q.timeout_ms), CAST(:backoff_base AS BIGINT),"
+            " CAST(:backoff_max AS BIGINT), CAST(:jitter AS DOUBLE PRECISION) "
+            "FROM queues q WHERE q.name = CAST(:queue AS TEXT) RETURNING id");
+        d.lockTaskRow = QStringLiteral(" FOR UPDATE OF t");
+        d.stageDueTasks = QStringLiteral("UPDATE tasks SET state = 'queued' WHERE id IN (SELECT id FROM tasks"
+                                         " WHERE state = 'scheduled' AND run_at <= :now FOR UPDATE SKIP LOCKED)"
+                                         " RETURNING id, queue, attempts");
+        d.recoverLeasesExhausted = QStringLiteral(
+            "UPDATE tasks SET state = 'failed', finished_at = :now,"
+            " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
+            " lost, and no attempts are left'"
+            " WHERE id IN (SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < :now"
+            " AND attempts >= max_attempts FOR UPDATE SKIP LOCKED)"
+            " RETURNING id, queue, attempts, lease_owner");
+        d.recoverLeasesRequeue
+            = QStringLiteral("UPDATE tasks SET state = 'queued', run_at = :now, lease_expires_at = NULL,"
+                             " last_error = 'lease expired: the worker (' || lease_owner || ') was lost'"
+                             " WHERE id IN (SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < :now"
+                             " FOR UPDATE SKIP LOCKED) RETURNING id, queue, attempts, lease_owner");
+        d.nextScheduledRunAt = QStringLiteral("SELECT min(run_at) FROM tasks WHERE state = 'scheduled'");
+        d.claimAhead
+            = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1,"
+                             " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
+                             " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
+                             " ORDER BY priority DESC, run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING ")
+            + taskColumns();
+
+        // The fenced writes are SQLite's, returning what the store needs (see SqlDialect::completeTask).
+        const SqlDialect& sqlite = sqliteDialect();
+        const QString returning = QStringLiteral(" RETURNING queue, started_at");
+        d.completeTask = sqlite.completeTask + returning;
+        d.startClaimedAhead = sqlite.startClaimedAhead + returning;
+        d.giveBackCancelled = sqlite.giveBackCancelled + returning;
+        d.giveBackQueued = sqlite.giveBackQueued + returning;
+        d.eventActivity
+            = QStringLiteral("SELECT id, queue, kind, duration_ms, at FROM task_events WHERE id > ? ORDER BY id");
+        return d;
+    }();
     return dialect;
 }
 

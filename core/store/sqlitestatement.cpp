@@ -60,6 +60,11 @@ void SqliteStatement::bindDouble(int index, double value)
     sqlite3_bind_double(m_statement, index, value);
 }
 
+void SqliteStatement::bindNull(int index)
+{
+    sqlite3_bind_null(m_statement, index);
+}
+
 bool SqliteStatement::step()
 {
     if (!m_statement) {
@@ -76,6 +81,11 @@ bool SqliteStatement::step()
 qint64 SqliteStatement::columnInt(int column) const
 {
     return sqlite3_column_int64(m_statement, column);
+}
+
+double SqliteStatement::columnDouble(int column) const
+{
+    return sqlite3_column_double(m_statement, column);
 }
 
 bool SqliteStatement::columnIsNull(int column) const
@@ -134,6 +144,16 @@ bool SqliteStatement::finish()
     const bool ok = !failed();
     reset();
     return ok;
+}
+
+qint64 SqliteStatement::changes() const
+{
+    return sqlite3_changes64(m_db);
+}
+
+qint64 SqliteStatement::lastInsertId() const
+{
+    return sqlite3_last_insert_rowid(m_db);
 }
 
 void SqliteStatement::reset()

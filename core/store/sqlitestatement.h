@@ -34,10 +34,12 @@ public:
     void bindUtf8(int index, const QByteArray& text); // not copied: `text` must outlive step()
     void bindInt(int index, qint64 value);
     void bindDouble(int index, double value);
+    void bindNull(int index);
 
     // One step: true while a row is available (RETURNING), false at the end or on error (see failed()).
     bool step();
     qint64 columnInt(int column) const; // 0 for NULL
+    double columnDouble(int column) const; // 0 for NULL
     bool columnIsNull(int column) const;
     // Valid until the next step() or reset().
     QUtf8StringView columnUtf8(int column) const;
@@ -56,6 +58,9 @@ public:
     // resets it for the next use; false on failure (see error()). Never steps again after a failure or the end,
     // which would run the statement once more.
     bool finish();
+    // Rows the last INSERT, UPDATE or DELETE of this connection changed, and the rowid its last INSERT added.
+    qint64 changes() const;
+    qint64 lastInsertId() const;
     // Ready for the next use: the previous run finished, every parameter unbound (NULL).
     void reset();
 

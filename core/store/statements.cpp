@@ -1,4 +1,4 @@
-// The store's prepared statements: cached per connection, found by the address of their literal text.
+// The store's prepared statements, cached per connection: StoreStatement over the SQLite C API or QSqlQuery.
 #include "taskstore_p.h"
 
 #include <QSqlQuery>
@@ -7,14 +7,41 @@ namespace qd {
 
 using namespace storeimpl;
 
+namespace {
+
+// Whether the text of `sql` stays where it is for as long as the program runs, so that the statement caches can find
+// it by its address instead of hashing a few hundred characters on every call: a QStringLiteral (its text has no
+// header: d is null; d_ptr() only reads it, it has no const overload in Qt 6.4), or a string of the dialect, a static
+// object whose strings never change.
+bool fixedText(const QString& sql, const SqlDialect& dialect)
+{
+    const auto* self = reinterpret_cast<const char*>(&sql);
+    const auto* start = reinterpret_cast<const char*>(&dialect);
+    return const_cast<QString&>(sql).data_ptr().d_ptr() == nullptr
+        || (std::less_equal<>()(start, self) && std::less<>()(self, start + sizeof(SqlDialect)));
+}
+
+} // namespace
+
+StoreStatement TaskStore::statement(const QString& sql)
+{
+    return m_sqlite ? StoreStatement(sqliteStatement(sql)) : StoreStatement(prepared(sql));
+}
+
+Result<qint64> TaskStore::singleInteger(const QString& sql, const char* context)
+{
+    StoreStatement q = statement(sql);
+    const qint64 value = q.next() ? q.integer(0) : 0;
+    if (!q.finish())
+        return q.error(QLatin1String(context));
+    return value;
+}
+
 QSqlQuery& TaskStore::prepared(const QString& sql)
 {
     if (m_dialect.postgres)
         reconnectIfLost();
-    // Most statements are QStringLiterals, whose text never moves: find those by its address and skip hashing a few
-    // hundred characters on every call (about 5% of an enqueue, callgrind). Other texts are found by content.
-    // A literal's text has no header (d is null); d_ptr() only reads it, it has no const overload in Qt 6.4.
-    const bool literal = const_cast<QString&>(sql).data_ptr().d_ptr() == nullptr;
+    const bool literal = fixedText(sql, m_dialect);
     if (literal) {
         if (auto hit = m_preparedLiterals.find(sql.constData()); hit != m_preparedLiterals.end())
             return *hit->second;
@@ -34,21 +61,14 @@ QSqlQuery& TaskStore::prepared(const QString& sql)
 
 Status TaskStore::execPrepared(const QString& sql)
 {
-    QSqlQuery& q = prepared(sql);
-    if (!q.exec())
-        return sqlError(q.lastError(), sql);
-    return success();
+    StoreStatement q = statement(sql);
+    return q.run() ? success() : Status(q.error(sql));
 }
 
 Status TaskStore::execControl(const QString& sql)
 {
-    // SQLite: prepared once, as re-parsing these statements cost about a sixth of an enqueue (callgrind), and run
-    // through the C API, as a QSqlQuery exec cost as much again. PostgreSQL cannot PREPARE transaction control, so
-    // it gets them as simple queries.
-    if (m_sqlite) {
-        SqliteStatement& statement = sqliteStatement(sql);
-        return statement.run() ? success() : Status(statement.error(sql));
-    }
+    // SQLite: prepared once, as they run around every write. PostgreSQL cannot PREPARE transaction control, so it
+    // gets them as simple queries.
     if (!m_dialect.postgres)
         return execPrepared(sql);
     if (!m_control)
@@ -60,13 +80,7 @@ Status TaskStore::execControl(const QString& sql)
 
 SqliteStatement& TaskStore::sqliteStatement(const QString& sql)
 {
-    // Literals are found by address, as in prepared(); so are the dialect's statements (the claims, the enqueue
-    // insert), whose text is as fixed: the dialect is a static object, and its strings are never changed, so their
-    // text stays where it is as long as the program runs.
-    const auto* self = reinterpret_cast<const char*>(&sql);
-    const auto* dialect = reinterpret_cast<const char*>(&m_dialect);
-    const bool literal = const_cast<QString&>(sql).data_ptr().d_ptr() == nullptr
-        || (std::less_equal<>()(dialect, self) && std::less<>()(self, dialect + sizeof(SqlDialect)));
+    const bool literal = fixedText(sql, m_dialect);
     if (literal) {
         if (auto hit = m_sqliteLiterals.find(sql.constData()); hit != m_sqliteLiterals.end())
             return *hit->second;

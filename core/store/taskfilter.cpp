@@ -34,10 +34,4 @@ WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect)
     return where;
 }
 
-void bindAll(QSqlQuery& q, const QList<QVariant>& values)
-{
-    for (qsizetype i = 0; i < values.size(); ++i)
-        q.bindValue(int(i), values.at(i));
-}
-
 } // namespace qd::storeimpl

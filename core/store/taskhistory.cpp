@@ -9,45 +9,22 @@ Status TaskStore::addEvent(qint64 taskId, const QString& queue, qint64 at, const
     std::optional<TaskState> from, TaskState to, int attempt, const QString& worker, const QString& detail,
     qint64 durationMs, bool countTransition)
 {
-    // The parameters are numbered in order of appearance on both paths: ?1 is :task_id, ?10 is :duration.
     static const QString sql = QStringLiteral(
         "INSERT INTO task_events(task_id, queue, at, kind, from_state, to_state, attempt, worker, detail, duration_ms) "
-        "VALUES (:task_id, :queue, :at, :kind, :from_state, :to_state, :attempt, :worker, :detail, :duration)");
-    const auto context = [taskId] { return QStringLiteral("Cannot record the history of task %1").arg(taskId); };
-    if (m_sqlite) {
-        // One history row per transition: the C API path (see sqlitestatement.h).
-        SqliteStatement& q = sqliteStatement(sql);
-        q.bindInt(1, taskId);
-        q.bindText(2, queue);
-        q.bindInt(3, at);
-        q.bindText(4, kind);
-        if (from)
-            q.bindText(5, taskStateName(*from));
-        q.bindText(6, taskStateName(to));
-        q.bindInt(7, attempt);
-        if (!worker.isEmpty())
-            q.bindText(8, worker);
-        if (!detail.isEmpty())
-            q.bindText(9, detail);
-        if (durationMs >= 0)
-            q.bindInt(10, durationMs);
-        if (!q.run())
-            return q.error(context());
-    } else {
-        QSqlQuery& q = prepared(sql);
-        q.bindValue(QStringLiteral(":task_id"), taskId);
-        q.bindValue(QStringLiteral(":queue"), queue);
-        q.bindValue(QStringLiteral(":at"), at);
-        q.bindValue(QStringLiteral(":kind"), kind);
-        q.bindValue(QStringLiteral(":from_state"), from ? QVariant(taskStateName(*from)) : QVariant());
-        q.bindValue(QStringLiteral(":to_state"), taskStateName(to));
-        q.bindValue(QStringLiteral(":attempt"), attempt);
-        q.bindValue(QStringLiteral(":worker"), nullable(worker));
-        q.bindValue(QStringLiteral(":detail"), nullable(detail));
-        q.bindValue(QStringLiteral(":duration"), durationMs < 0 ? QVariant() : QVariant(durationMs));
-        if (!q.exec())
-            return sqlError(q.lastError(), context());
-    }
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    StoreStatement q = statement(sql);
+    q.bind(1, taskId);
+    q.bind(2, queue);
+    q.bind(3, at);
+    q.bind(4, kind);
+    q.bindOrNull(5, from ? taskStateName(*from) : QString());
+    q.bind(6, taskStateName(to));
+    q.bind(7, attempt);
+    q.bindOrNull(8, worker);
+    q.bindOrNull(9, detail);
+    q.bindOrNull(10, durationMs >= 0 ? std::optional<qint64>(durationMs) : std::nullopt);
+    if (!q.run())
+        return q.error(QStringLiteral("Cannot record the history of task %1").arg(taskId));
     if (from != to && countTransition)
         m_transitions.append({taskId, queue, from, to});
     return success();
@@ -55,9 +32,7 @@ Status TaskStore::addEvent(qint64 taskId, const QString& queue, qint64 at, const
 
 Status TaskStore::addEnqueuedEvents(const QList<EnqueueResult>& results)
 {
-    // The new tasks of one transaction have consecutive ids (SQLite's single writer, INTEGER PRIMARY KEY), and an
-    // idempotent hit is an older task, below them: the range holds exactly this batch's new tasks. The detail is
-    // what enqueue() writes for a single task, ISO 8601 in UTC with milliseconds.
+    // An idempotent hit is an older task, below this batch's new ids: the range holds exactly the new tasks.
     qint64 first = 0, last = 0;
     for (const EnqueueResult& r : results) {
         if (r.existed)
@@ -67,13 +42,9 @@ Status TaskStore::addEnqueuedEvents(const QList<EnqueueResult>& results)
     }
     if (first == 0)
         return success();
-    SqliteStatement& insert = sqliteStatement(QStringLiteral(
-        "INSERT INTO task_events(task_id, queue, at, kind, from_state, to_state, attempt, worker, detail, duration_ms)"
-        " SELECT id, queue, created_at, 'enqueued', NULL, state, 0, NULL, CASE WHEN state = 'scheduled' THEN"
-        " 'runs at ' || strftime('%Y-%m-%dT%H:%M:%S', run_at / 1000, 'unixepoch') || printf('.%03dZ', run_at % 1000)"
-        " END, NULL FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id"));
-    insert.bindInt(1, first);
-    insert.bindInt(2, last);
+    StoreStatement insert = statement(m_dialect.addEnqueuedEvents);
+    insert.bind(1, first);
+    insert.bind(2, last);
     if (!insert.run())
         return insert.error(QStringLiteral("Cannot record the history of tasks %1-%2").arg(first).arg(last));
     return success();

@@ -3,8 +3,6 @@
 
 #include <QRandomGenerator>
 
-#include <sqlite3.h>
-
 namespace qd {
 
 using namespace storeimpl;
@@ -29,61 +27,49 @@ Result<QList<Task>> TaskStore::claim(
 {
     QList<Task> tasks;
     const auto context = [&queue] { return QStringLiteral("Cannot claim tasks of queue %1").arg(queue); };
-    if (m_sqlite) {
-        // Once per task or more (see sqlitestatement.h); through QSqlQuery each exec also built a record of the 19
-        // columns' names and types (callgrind, bench B4). The next tasks are read, then updated one by one by id:
-        // SQLite runs an UPDATE ... RETURNING as a trigger, with a statement journal that copies every page the
-        // update touches and a temporary table for the rows, which cost more than the claim itself (callgrind).
-        // The read and the updates share one transaction, which holds SQLite's only write lock: nothing can take
-        // the rows in between (the caller's transaction; no savepoint, see Undo::Transaction).
-        Status claimed = atomically(Undo::Transaction, [&]() -> Status {
-            SqliteStatement& pick = sqliteStatement(m_dialect.claim);
-            pick.bindText(pick.parameterIndex(":queue"), queue);
-            pick.bindInt(pick.parameterIndex(":limit"), limit);
-            while (pick.step())
-                tasks.append(taskFromRow(StatementRow {pick}));
-            if (!pick.finish())
-                return pick.error(context());
-            SqliteStatement& take = sqliteStatement(ahead
-                    ? QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
-                                     " lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4")
-                    : QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
-                                     " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4"));
-            for (Task& task : tasks) {
-                if (!ahead)
-                    take.bindInt(1, now);
-                take.bindText(2, owner);
-                take.bindInt(3, now + leaseMs);
-                take.bindInt(4, task.id);
-                if (!take.run())
-                    return take.error(context());
-                // The row as the UPDATE left it, which is what PostgreSQL's RETURNING gives.
-                task.state = TaskState::Running;
-                ++task.attempts;
-                if (!ahead)
-                    task.startedAt = now;
-                task.leaseOwner = owner;
-                task.leaseExpiresAt = now + leaseMs;
-                task.cancelRequested = false;
-            }
+    // PostgreSQL's claim takes the rows itself (UPDATE ... RETURNING); SQLite's picks them and the store takes each
+    // by id (see SqlDialect::claimTake).
+    const bool takeEach = !m_dialect.claimTake.isEmpty();
+    const auto claimRows = [&]() -> Status {
+        StoreStatement pick = statement(ahead ? m_dialect.claimAhead : m_dialect.claim);
+        pick.bind(":queue", queue);
+        pick.bind(":limit", limit);
+        if (!takeEach) {
+            if (!ahead)
+                pick.bind(":now", now);
+            pick.bind(":owner", owner);
+            pick.bind(":lease_until", now + leaseMs);
+        }
+        while (pick.next())
+            tasks.append(taskFromRow(pick));
+        if (!pick.finish())
+            return pick.error(context());
+        if (!takeEach)
             return success();
-        });
-        if (!claimed)
-            return claimed.error();
-    } else {
-        QSqlQuery& q = prepared(ahead ? m_dialect.claimAhead : m_dialect.claim);
-        if (!ahead)
-            q.bindValue(QStringLiteral(":now"), now);
-        q.bindValue(QStringLiteral(":owner"), owner);
-        q.bindValue(QStringLiteral(":lease_until"), now + leaseMs);
-        q.bindValue(QStringLiteral(":queue"), queue);
-        q.bindValue(QStringLiteral(":limit"), limit);
-        if (!q.exec())
-            return sqlError(q.lastError(), context());
-        while (q.next())
-            tasks.append(readTask(q));
-        q.finish();
-    }
+        StoreStatement take = statement(ahead ? m_dialect.claimTakeAhead : m_dialect.claimTake);
+        for (Task& task : tasks) {
+            if (!ahead)
+                take.bind(1, now);
+            take.bind(2, owner);
+            take.bind(3, now + leaseMs);
+            take.bind(4, task.id);
+            if (!take.run())
+                return take.error(context());
+            // The row as the UPDATE left it, which is what PostgreSQL's RETURNING gives.
+            task.state = TaskState::Running;
+            ++task.attempts;
+            if (!ahead)
+                task.startedAt = now;
+            task.leaseOwner = owner;
+            task.leaseExpiresAt = now + leaseMs;
+            task.cancelRequested = false;
+        }
+        return success();
+    };
+    // SQLite: the pick and the updates share one transaction, which holds SQLite's only write lock, so nothing can
+    // take the rows in between (no savepoint: see Undo::Transaction).
+    if (Status claimed = takeEach ? atomically(Undo::Transaction, claimRows) : claimRows(); !claimed)
+        return claimed.error();
     if (ahead) {
         // No "started" event records this change (see recordAheadStart): the counts learn it here.
         for (const Task& task : std::as_const(tasks))
@@ -100,23 +86,26 @@ Result<QList<Task>> TaskStore::claim(
     return tasks;
 }
 
-Result<bool> TaskStore::sqliteChanged(SqliteStatement& update, const QString& context)
+Result<std::optional<TaskStore::LeasedTask>> TaskStore::fencedUpdate(
+    StoreStatement& update, qint64 id, bool wanted, const char* action)
 {
-    if (!update.run())
-        return update.error(context);
-    return sqlite3_changes(m_sqlite) > 0;
-}
-
-Result<std::pair<QString, qint64>> TaskStore::sqliteQueueAndStart(qint64 id)
-{
-    SqliteStatement& q = sqliteStatement(QStringLiteral("SELECT queue, started_at FROM tasks WHERE id = ?1"));
-    q.bindInt(1, id);
-    std::pair<QString, qint64> row;
-    if (q.step())
-        row = {q.columnText(0), q.columnInt(1)};
-    if (!q.finish())
-        return q.error(QStringLiteral("Cannot read task %1").arg(id));
-    return row;
+    std::optional<LeasedTask> row;
+    if (update.next())
+        row = LeasedTask {update.text(0), update.integer(1)};
+    if (!update.finish())
+        return update.error(QStringLiteral("Cannot %1 task %2").arg(QLatin1String(action)).arg(id));
+    if (m_dialect.taskQueueAndStart.isEmpty() || update.changes() == 0)
+        return row;
+    if (!wanted)
+        return std::optional(LeasedTask {});
+    StoreStatement read = statement(m_dialect.taskQueueAndStart);
+    read.bind(1, id);
+    LeasedTask found;
+    if (read.next())
+        found = {read.text(0), read.integer(1)};
+    if (!read.finish())
+        return read.error(QStringLiteral("Cannot read task %1").arg(id));
+    return std::optional(found);
 }
 
 Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 now)
@@ -128,32 +117,16 @@ Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 no
 Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const QString& worker, qint64 at)
 {
     return atomically(Undo::Transaction, [&]() -> Status {
-        static const QString sql = QStringLiteral("UPDATE tasks SET started_at = ? WHERE id = ? AND state = 'running'"
-                                                  " AND attempts = ? AND lease_owner = ?");
-        const auto context = [&task] { return QStringLiteral("Cannot record the start of task %1").arg(task.id); };
-        if (m_sqlite) {
-            SqliteStatement& q = sqliteStatement(sql);
-            q.bindInt(1, at);
-            q.bindInt(2, task.id);
-            q.bindInt(3, task.attempts);
-            q.bindText(4, owner);
-            const auto changed = sqliteChanged(q, context());
-            if (!changed)
-                return changed.error();
-            if (!*changed)
-                return leaseLost(task.id, task.attempts, owner);
-        } else {
-            QSqlQuery& q = prepared(sql + QStringLiteral(" RETURNING id"));
-            q.bindValue(0, at);
-            q.bindValue(1, task.id);
-            q.bindValue(2, task.attempts);
-            q.bindValue(3, owner);
-            if (!q.exec())
-                return sqlError(q.lastError(), context());
-            if (!q.next())
-                return leaseLost(task.id, task.attempts, owner);
-            q.finish();
-        }
+        StoreStatement q = statement(m_dialect.startClaimedAhead);
+        q.bind(1, at);
+        q.bind(2, task.id);
+        q.bind(3, task.attempts);
+        q.bind(4, owner);
+        const auto held = fencedUpdate(q, task.id, false, "record the start of");
+        if (!held)
+            return held.error();
+        if (!*held)
+            return leaseLost(task.id, task.attempts, owner);
         return addEvent(task.id, task.queue, at, QStringLiteral("started"), TaskState::Queued, TaskState::Running,
             task.attempts, worker, {}, std::max<qint64>(0, at - task.runAt), false);
     });
@@ -161,55 +134,25 @@ Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const
 
 Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& owner, qint64 now)
 {
-    // Both statements bind (id, attempt, owner) and change the task when the fence holds; the cancelling one also
-    // binds the time first.
-    static const QString cancelSql
-        = QStringLiteral("UPDATE tasks SET state = 'cancelled', attempts = attempts - 1, finished_at = ?,"
-                         " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'running'"
-                         " AND attempts = ? AND lease_owner = ? AND cancel_requested <> 0");
-    static const QString requeueSql
-        = QStringLiteral("UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
-                         " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ?"
-                         " AND lease_owner = ?");
-    const auto context = [id] { return QStringLiteral("Cannot give back task %1").arg(id); };
-    // The queue of the task when `sql` changed it; none when the fence did not hold.
-    const auto fencedUpdate = [&](const QString& sql, std::optional<qint64> at) -> Result<std::optional<QString>> {
-        const int first = at ? 1 : 0;
-        if (m_sqlite) {
-            SqliteStatement& q = sqliteStatement(sql);
-            if (at)
-                q.bindInt(1, *at);
-            q.bindInt(first + 1, id);
-            q.bindInt(first + 2, attempt);
-            q.bindText(first + 3, owner);
-            const auto changed = sqliteChanged(q, context());
-            if (!changed)
-                return changed.error();
-            if (!*changed)
-                return std::optional<QString>();
-            auto row = sqliteQueueAndStart(id);
-            if (!row)
-                return row.error();
-            return std::optional<QString>(row->first);
-        }
-        QSqlQuery& q = prepared(sql + QStringLiteral(" RETURNING queue"));
+    // The queue of the task when `sql` changed it; none when the fence did not hold. Both statements bind (id,
+    // attempt, owner); the cancelling one binds the time first.
+    const auto giveBackAs = [&](const QString& sql, std::optional<qint64> at) -> Result<std::optional<QString>> {
+        StoreStatement q = statement(sql);
+        int next = 1;
         if (at)
-            q.bindValue(0, *at);
-        q.bindValue(first, id);
-        q.bindValue(first + 1, attempt);
-        q.bindValue(first + 2, owner);
-        if (!q.exec())
-            return sqlError(q.lastError(), context());
-        std::optional<QString> queue;
-        if (q.next())
-            queue = q.value(0).toString();
-        q.finish();
-        return queue;
+            q.bind(next++, *at);
+        q.bind(next++, id);
+        q.bind(next++, attempt);
+        q.bind(next, owner);
+        const auto held = fencedUpdate(q, id, true, "give back");
+        if (!held)
+            return held.error();
+        return *held ? std::optional<QString>((*held)->queue) : std::nullopt;
     };
     TaskState newState = TaskState::Queued;
     Status s = atomically(Undo::Transaction, [&]() -> Status {
         // Cancelled by an admin while it waited (the flag a running task's worker would have seen): it ends here.
-        auto cancelled = fencedUpdate(cancelSql, now);
+        auto cancelled = giveBackAs(m_dialect.giveBackCancelled, now);
         if (!cancelled)
             return cancelled.error();
         if (*cancelled) {
@@ -217,7 +160,7 @@ Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& own
             return addEvent(id, **cancelled, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled,
                 attempt - 1, {}, QStringLiteral("cancelled before it started"), -1);
         }
-        auto requeued = fencedUpdate(requeueSql, std::nullopt);
+        auto requeued = giveBackAs(m_dialect.giveBackQueued, std::nullopt);
         if (!requeued)
             return requeued.error();
         if (!*requeued)
@@ -237,50 +180,22 @@ Status TaskStore::complete(
     qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result, qint64 now)
 {
     return atomically(Undo::Transaction, [&]() -> Status {
-        static const QString sql = QStringLiteral(
-            "UPDATE tasks SET state = 'succeeded', finished_at = :now, result = :result, lease_owner = NULL,"
-            " lease_expires_at = NULL, last_error = NULL"
-            " WHERE id = :id AND state = 'running' AND attempts = :attempt AND lease_owner = :owner");
-        const auto context = [id] { return QStringLiteral("Cannot complete task %1").arg(id); };
-        QString queue;
-        qint64 startedAt = 0;
-        if (m_sqlite) {
-            SqliteStatement& q = sqliteStatement(sql);
-            q.bindInt(q.parameterIndex(":now"), now);
-            // Stored as the QSqlQuery path stores it: bad UTF-8 (no handler's JSON has any) decoded by Qt first.
-            if (!result.isEmpty() && result.isValidUtf8())
-                q.bindUtf8(q.parameterIndex(":result"), result);
-            else if (!result.isEmpty())
-                q.bindText(q.parameterIndex(":result"), QString::fromUtf8(result));
-            q.bindInt(q.parameterIndex(":id"), id);
-            q.bindInt(q.parameterIndex(":attempt"), attempt);
-            q.bindText(q.parameterIndex(":owner"), owner);
-            const auto changed = sqliteChanged(q, context());
-            if (!changed)
-                return changed.error();
-            if (!*changed)
-                return leaseLost(id, attempt, owner);
-            auto row = sqliteQueueAndStart(id);
-            if (!row)
-                return row.error();
-            std::tie(queue, startedAt) = *row;
-        } else {
-            QSqlQuery& q = prepared(sql + QStringLiteral(" RETURNING queue, started_at"));
-            q.bindValue(QStringLiteral(":now"), now);
-            q.bindValue(QStringLiteral(":result"), nullable(result));
-            q.bindValue(QStringLiteral(":id"), id);
-            q.bindValue(QStringLiteral(":attempt"), attempt);
-            q.bindValue(QStringLiteral(":owner"), owner);
-            if (!q.exec())
-                return sqlError(q.lastError(), context());
-            if (!q.next())
-                return leaseLost(id, attempt, owner);
-            queue = q.value(0).toString();
-            startedAt = q.value(1).toLongLong();
-            q.finish();
-        }
-        return addEvent(id, queue, now, QStringLiteral("succeeded"), TaskState::Running, TaskState::Succeeded, attempt,
-            worker, {}, now - startedAt);
+        StoreStatement q = statement(m_dialect.completeTask);
+        q.bind(":now", now);
+        if (result.isEmpty())
+            q.bind(":result", nullptr);
+        else
+            q.bind(":result", result);
+        q.bind(":id", id);
+        q.bind(":attempt", attempt);
+        q.bind(":owner", owner);
+        const auto held = fencedUpdate(q, id, true, "complete");
+        if (!held)
+            return held.error();
+        if (!*held)
+            return leaseLost(id, attempt, owner);
+        return addEvent(id, (*held)->queue, now, QStringLiteral("succeeded"), TaskState::Running, TaskState::Succeeded,
+            attempt, worker, {}, now - (*held)->startedAt);
     });
 }
 

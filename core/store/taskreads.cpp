@@ -1,8 +1,6 @@
 // Reads of tasks and their history: counts, pages, single tasks, streams, and the data version.
 #include "taskstore_p.h"
 
-#include <QSqlQuery>
-
 namespace qd {
 
 using namespace storeimpl;
@@ -38,69 +36,25 @@ constexpr int streamBatchSize = 1000;
 // says stop: constant memory, and no read snapshot held for the whole stream (a long-lived reader would stop WAL
 // checkpoints while workers write).
 template <typename Row, typename ReadFn>
-Status streamByKeyset(QSqlQuery& q, const QList<QVariant>& binds, ReadFn read,
+Status streamByKeyset(StoreStatement q, const QList<QVariant>& binds, ReadFn read,
     const std::function<bool(const Row&)>& fn, const QString& context)
 {
     qint64 lastId = 0;
     for (;;) {
         bindAll(q, binds);
-        q.bindValue(int(binds.size()), lastId);
-        if (!q.exec())
-            return sqlError(q.lastError(), context);
+        q.bind(int(binds.size() + 1), lastId);
         int rows = 0;
         while (q.next()) {
             const Row row = read(q);
             lastId = row.id;
             ++rows;
             if (!fn(row)) {
-                q.finish();
+                q.stop();
                 return success();
             }
         }
-        q.finish();
-        if (rows < streamBatchSize)
-            return success();
-    }
-}
-
-// WhereClause's values are ids, times and text; SqliteStatement numbers its parameters from 1.
-void bindAll(SqliteStatement& q, const QList<QVariant>& values)
-{
-    for (qsizetype i = 0; i < values.size(); ++i) {
-        const QVariant& value = values.at(i);
-        if (value.typeId() == QMetaType::QString)
-            q.bindText(int(i + 1), value.toString());
-        else
-            q.bindInt(int(i + 1), value.toLongLong());
-    }
-}
-
-// streamByKeyset through the SQLite C API: a CSV export of a million tasks spent more time in QSqlQuery's
-// per-row QVariants and UTF-16 copies than in SQLite itself (perf, bench B10).
-template <typename Row, typename ReadFn>
-Status streamStatementByKeyset(SqliteStatement& q, const QList<QVariant>& binds, ReadFn read,
-    const std::function<bool(const Row&)>& fn, const QString& context)
-{
-    qint64 lastId = 0;
-    for (;;) {
-        bindAll(q, binds);
-        q.bindInt(int(binds.size() + 1), lastId);
-        int rows = 0;
-        while (q.step()) {
-            const Row row = read(q);
-            lastId = row.id;
-            ++rows;
-            if (!fn(row)) {
-                q.reset();
-                return success();
-            }
-        }
-        if (q.failed()) {
-            const Error error = q.error(context);
-            q.reset();
-            return error;
-        }
-        q.reset();
+        if (!q.finish())
+            return q.error(context);
         if (rows < streamBatchSize)
             return success();
     }
@@ -123,26 +77,24 @@ Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
         return configs.error();
     for (const QueueConfig& c : *configs)
         result.insert(c.name, StateCounts {});
-    QSqlQuery& q = prepared(QStringLiteral("SELECT queue, state, count(*) FROM tasks GROUP BY queue, state"));
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot count tasks"));
+    StoreStatement q = statement(QStringLiteral("SELECT queue, state, count(*) FROM tasks GROUP BY queue, state"));
     while (q.next()) {
-        if (auto state = taskStateFromName(q.value(1).toString()))
-            result[q.value(0).toString()][std::size_t(*state)] = q.value(2).toLongLong();
+        if (auto state = taskStateFromName(q.text(1)))
+            result[q.text(0)][std::size_t(*state)] = q.integer(2);
     }
-    q.finish();
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot count tasks"));
     return result;
 }
 
 Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 {
     const WhereClause where = whereFor(filter, m_dialect);
-    QSqlQuery& q = prepared(QLatin1String("SELECT count(*) FROM tasks WHERE ") + where.sql);
+    StoreStatement q = statement(QLatin1String("SELECT count(*) FROM tasks WHERE ") + where.sql);
     bindAll(q, where.values);
-    if (!q.exec() || !q.next())
-        return sqlError(q.lastError(), QStringLiteral("Cannot count tasks"));
-    const qint64 n = q.value(0).toLongLong();
-    q.finish();
+    const qint64 n = q.next() ? q.integer(0) : 0;
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot count tasks"));
     return n;
 }
 
@@ -153,32 +105,32 @@ Result<QList<Task>> TaskStore::listTasks(const TaskQuery& query)
     const QString column = sortColumn(query.sortKey);
     const QString order = column.isEmpty() ? QString(QLatin1String("id") + direction)
                                            : QString(column + direction + QLatin1String(", id") + direction);
-    QSqlQuery& q = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ") + where.sql
-        + QLatin1String(" ORDER BY ") + order + QLatin1String(" LIMIT ? OFFSET ?"));
+    StoreStatement q = statement(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE ")
+        + where.sql + QLatin1String(" ORDER BY ") + order + QLatin1String(" LIMIT ? OFFSET ?"));
     bindAll(q, where.values);
-    q.bindValue(int(where.values.size()), query.limit);
-    q.bindValue(int(where.values.size()) + 1, query.offset);
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot list tasks"));
+    q.bind(int(where.values.size() + 1), query.limit);
+    q.bind(int(where.values.size() + 2), query.offset);
     QList<Task> result;
     result.reserve(query.limit);
     while (q.next())
-        result.append(readTask(q));
-    q.finish();
+        result.append(taskFromRow(q));
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot list tasks"));
     return result;
 }
 
 Result<Task> TaskStore::task(qint64 id)
 {
-    QSqlQuery& q = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE id = ?"));
-    q.bindValue(0, id);
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot read task %1").arg(id));
-    if (!q.next())
+    StoreStatement q = statement(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE id = ?"));
+    q.bind(1, id);
+    std::optional<Task> t;
+    if (q.next())
+        t = taskFromRow(q);
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot read task %1").arg(id));
+    if (!t)
         return Error {ErrorCode::NotFound, QStringLiteral("There is no task %1").arg(id)};
-    Task t = readTask(q);
-    q.finish();
-    return t;
+    return *t;
 }
 
 Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
@@ -187,28 +139,21 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
     if (!t)
         return t.error();
     TaskWithEvents result {*t, {}};
-    QSqlQuery& q = prepared(
+    StoreStatement q = statement(
         QLatin1String("SELECT ") + eventColumns() + QLatin1String(" FROM task_events WHERE task_id = ? ORDER BY id"));
-    q.bindValue(0, id);
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot read the history of task %1").arg(id));
+    q.bind(1, id);
     while (q.next())
-        result.events.append(readEvent(q));
-    q.finish();
+        result.events.append(eventFromRow(q));
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot read the history of task %1").arg(id));
     return result;
 }
 
 Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
 {
     const WhereClause where = whereFor(filter, m_dialect);
-    const QString sql = keysetPagedSelect(taskColumns(), QLatin1String("tasks"), where.sql);
-    const QString context = QStringLiteral("Cannot read tasks");
-    if (m_sqlite) {
-        return streamStatementByKeyset<Task>(
-            sqliteStatement(sql), where.values, [](const SqliteStatement& s) { return taskFromRow(StatementRow {s}); },
-            fn, context);
-    }
-    return streamByKeyset<Task>(prepared(sql), where.values, readTask, fn, context);
+    return streamByKeyset<Task>(statement(keysetPagedSelect(taskColumns(), QLatin1String("tasks"), where.sql)),
+        where.values, taskFromRow, fn, QStringLiteral("Cannot read tasks"));
 }
 
 Status TaskStore::forEachEvent(
@@ -220,63 +165,46 @@ Status TaskStore::forEachEvent(
     if (to > 0)
         where.add(QStringLiteral("at < ?"), {to});
     where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
-    const QString sql = keysetPagedSelect(eventColumns(), QLatin1String("task_events"), where.sql);
-    const QString context = QStringLiteral("Cannot read task history");
-    if (m_sqlite) {
-        return streamStatementByKeyset<TaskEvent>(
-            sqliteStatement(sql), where.values, [](const SqliteStatement& s) { return eventFromRow(StatementRow {s}); },
-            fn, context);
-    }
-    return streamByKeyset<TaskEvent>(prepared(sql), where.values, readEvent, fn, context);
+    return streamByKeyset<TaskEvent>(
+        statement(keysetPagedSelect(eventColumns(), QLatin1String("task_events"), where.sql)), where.values,
+        eventFromRow, fn, QStringLiteral("Cannot read task history"));
 }
 
 Result<QStringList> TaskStore::distinctTypes()
 {
-    QSqlQuery& q = prepared(QStringLiteral("SELECT DISTINCT type FROM tasks ORDER BY type"));
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot list task types"));
+    StoreStatement q = statement(QStringLiteral("SELECT DISTINCT type FROM tasks ORDER BY type"));
     QStringList result;
     while (q.next())
-        result.append(q.value(0).toString());
-    q.finish();
+        result.append(q.text(0));
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot list task types"));
     return result;
 }
 
 Result<qint64> TaskStore::lastEventId()
 {
-    QSqlQuery& q = prepared(QStringLiteral("SELECT COALESCE(max(id), 0) FROM task_events"));
-    if (!q.exec() || !q.next())
-        return sqlError(q.lastError(), QStringLiteral("Cannot read the history"));
-    const qint64 id = q.value(0).toLongLong();
-    q.finish();
-    return id;
+    return singleInteger(QStringLiteral("SELECT COALESCE(max(id), 0) FROM task_events"), "Cannot read the history");
 }
 
 Result<qint64> TaskStore::dataVersion()
 {
     if (m_dialect.postgres)
         return postgresDataVersion();
-    QSqlQuery& q = prepared(QStringLiteral("PRAGMA data_version"));
-    if (!q.exec() || !q.next())
-        return sqlError(q.lastError(), QStringLiteral("Cannot read the data version"));
-    const qint64 v = q.value(0).toLongLong();
-    q.finish();
-    return v;
+    return singleInteger(QStringLiteral("PRAGMA data_version"), "Cannot read the data version");
 }
 
 Result<QList<Task>> TaskStore::tasksWithIdempotencyKeys(const QStringList& keys)
 {
     QList<Task> result;
     // One statement per key, prepared once: each is a lookup in the unique index tasks_idempotency.
-    QSqlQuery& q
-        = prepared(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE idempotency_key = ?"));
+    StoreStatement q
+        = statement(QLatin1String("SELECT ") + taskColumns() + QLatin1String(" FROM tasks WHERE idempotency_key = ?"));
     for (const QString& key : keys) {
-        q.bindValue(0, key);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot look up idempotency keys"));
+        q.bind(1, key);
         if (q.next())
-            result.append(readTask(q));
-        q.finish();
+            result.append(taskFromRow(q));
+        if (!q.finish())
+            return q.error(QStringLiteral("Cannot look up idempotency keys"));
     }
     return result;
 }
