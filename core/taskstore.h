@@ -40,8 +40,10 @@ struct EventActivity {
 
 // The SQL layer: every statement QueueDesk runs against its database. Thread contract: a TaskStore and its
 // connection belong to the thread that opened it; open one per thread (WAL lets readers run beside the writer).
-// Every write method is atomic: inside an open transaction it runs in a savepoint, otherwise in its own
-// BEGIN IMMEDIATE transaction. Writes record their state transitions (see takeTransitions()).
+// Every write method is atomic. One of several statements runs them through atomically(): in a transaction of its
+// own when none is open (SqlDialect::beginWrite), else in a savepoint, or without one as Undo::Transaction says. The
+// others (ensureQueue, recordStart, setMetricsCursor; claim on PostgreSQL) are a single statement. Writes record
+// their state transitions (see takeTransitions()).
 class TaskStore {
 public:
     static Result<std::unique_ptr<TaskStore>> open(const StoreOptions& options);
@@ -70,8 +72,8 @@ public:
         // On SQLite, no savepoint: a failure before fn's first write leaves the transaction as it was; a failure
         // after it rolls back the whole transaction (inTransaction() turns false), as SQLite does by itself for
         // most such errors. For writes whose later statements fail only when the database does (full, I/O error,
-        // corrupt): a savepoint copies every page the write touches into a sub-journal, about a third of the cost
-        // of an enqueue or a completion (callgrind, bench B1 and B4). PostgreSQL always uses a savepoint.
+        // corrupt): a savepoint copies every page the write touches into a sub-journal, a large part of the cost of
+        // an enqueue or a completion. PostgreSQL always uses a savepoint.
         Transaction,
     };
     // Runs fn atomically: inside a transaction as `undo` says, else in a transaction of its own.
@@ -175,9 +177,9 @@ public:
     // database file) land:
     // - Normal: a commit does not flush, so the passes' flushes cost the writer nothing. A pass after every commit
     //   keeps the copying close behind the writer, and what is left for the writer to copy at four times walFrames
-    //   is short. (Finishing at each idle moment, as below, cost bench B1 14%: two flushes on the commit path.)
-    // - Full: every commit waits for a flush of the WAL, and a pass per commit doubled the flushes the disk had to
-    //   make (bench B2). One pass per walFrames of growth, and the writer copies the rest at its next idle moment
+    //   is short. (Finishing at each idle moment, as below, would put two flushes on the commit path.)
+    // - Full: every commit waits for a flush of the WAL, and a pass per commit would double the flushes the disk has
+    //   to make. One pass per walFrames of growth, and the writer copies the rest at its next idle moment
     //   (checkpointDue, finishCheckpoint).
     // False if the database is not SQLite.
     bool handOverCheckpoints(int walFrames, WalCheckpointer& checkpointer);

@@ -132,17 +132,16 @@ const SqlDialect& sqliteDialect()
             = QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING");
         d.searchCondition = QStringLiteral("(payload LIKE ? ESCAPE '\\' OR last_error LIKE ? ESCAPE '\\')");
         // One row of VALUES, so SQLite needs no statement journal for it (an INSERT ... SELECT may write several
-        // rows and gets one: a third of a batched enqueue, callgrind). Every value is bound, the queue's defaults
-        // included: TaskStore reads them once per enqueue call (see TaskStore::insertTask).
+        // rows and gets one). Every value is bound, the queue's defaults included: TaskStore reads them once per
+        // enqueue call (see TaskStore::insertTask).
         d.insertTask = QStringLiteral(
             "INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
             "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
             "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
             ":timeout_ms, :backoff_base, :backoff_max, :jitter)");
-        // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and read every
-        // scheduled (or running) row's table entry: 150-370 ms per call with 20,000 scheduled tasks among a million
-        // (bench B7), against 0.1 ms. INDEXED BY pins the partial index (and makes the statement fail, not crawl,
-        // should the index ever go missing).
+        // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and reads every
+        // scheduled (or running) row's table entry, slow in a big table. INDEXED BY pins the partial index (and makes
+        // the statement fail, not crawl, should the index ever go missing).
         d.stageDueTasks = QStringLiteral("UPDATE tasks INDEXED BY tasks_scheduled SET state = 'queued'"
                                          " WHERE state = 'scheduled' AND run_at <= :now RETURNING id, queue, attempts");
         d.recoverLeasesExhausted = QStringLiteral(

@@ -27,7 +27,7 @@ SqliteStatement::~SqliteStatement()
 
 int SqliteStatement::parameterIndex(const char* name) const
 {
-    // SQLite compares every parameter's name in turn; a dozen pointer comparisons are cheaper (callgrind).
+    // SQLite compares every parameter's name in turn; a dozen pointer comparisons are cheaper.
     for (const auto& [known, index] : m_parameterIndexes) {
         if (known == name)
             return index;

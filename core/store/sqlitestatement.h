@@ -13,10 +13,9 @@ struct sqlite3_stmt;
 
 namespace qd {
 
-// A statement prepared through the SQLite C API on the connection Qt opened, for the statements TaskStore runs once
-// per task or more (the enqueue insert, every history row, transaction control, claims and completions). Through
-// QSqlQuery each bind costs a QVariant, a placeholder lookup by name and a UTF-16 copy, and each exec a result set up
-// and torn down: together as much as SQLite's own work for these short statements (callgrind on bench B1/B3/B4).
+// A statement prepared through the SQLite C API on the connection Qt opened: the SQLite side of StoreStatement.
+// Through QSqlQuery each bind costs a QVariant, a placeholder lookup by name and a UTF-16 copy, and each exec a result
+// set up and torn down: together about as much as SQLite's own work for the store's short statements.
 // Thread contract: the thread that owns the connection, like the connection itself. Finalised by the destructor,
 // which must run before the connection closes.
 class SqliteStatement {
