@@ -247,6 +247,9 @@ private:
     // queue and started_at when the fence held (SQLite: read after it, or left empty unless `wanted`), nothing when
     // it did not. `action` names it in an error ("complete").
     Result<std::optional<LeasedTask>> fencedUpdate(StoreStatement& update, qint64 id, bool wanted, const char* action);
+    // fencedUpdate() of a statement binding (at, id, attempt, owner).
+    Result<std::optional<LeasedTask>> fencedWrite(
+        const QString& sql, qint64 at, qint64 id, int attempt, const QString& owner, bool wanted, const char* action);
     bool transactionEndedWithin() const;
     Status transactionEnded(const Status& s);
     // countTransition false: the state change was already recorded (a task claimed ahead is running from its claim).

@@ -90,6 +90,8 @@ const SqlDialect& postgresDialect()
         d.startClaimedAhead = sqlite.startClaimedAhead + returning;
         d.giveBackCancelled = sqlite.giveBackCancelled + returning;
         d.giveBackQueued = sqlite.giveBackQueued + returning;
+        d.finishCancelled = sqlite.finishCancelled + returning;
+        d.releaseTask = sqlite.releaseTask + returning;
         d.eventActivity
             = QStringLiteral("SELECT id, queue, kind, duration_ms, at FROM task_events WHERE id > ? ORDER BY id");
         return d;

@@ -188,6 +188,12 @@ const SqlDialect& sqliteDialect()
             = QStringLiteral("UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
                              " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ?"
                              " AND lease_owner = ?");
+        d.finishCancelled = QStringLiteral(
+            "UPDATE tasks SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL"
+            " WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ?");
+        d.releaseTask = QStringLiteral(
+            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = ?, lease_owner = NULL,"
+            " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ?");
         d.taskQueueAndStart = QStringLiteral("SELECT queue, started_at FROM tasks WHERE id = ?1");
         d.eventActivity
             = QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ?1 AND kind IN"

@@ -55,6 +55,8 @@ struct SqlDialect {
     QString startClaimedAhead; // sets started_at; binds ?1 started_at, ?2 id, ?3 attempt, ?4 owner
     QString giveBackCancelled; // binds ?1 now, ?2 id, ?3 attempt, ?4 owner
     QString giveBackQueued; // binds ?1 id, ?2 attempt, ?3 owner
+    QString finishCancelled; // a running task an admin cancelled; binds ?1 now, ?2 id, ?3 attempt, ?4 owner
+    QString releaseTask; // queued again, its attempt refunded; binds ?1 now (run_at), ?2 id, ?3 attempt, ?4 owner
     QString taskQueueAndStart;
     // The events the metrics sampler counts, after id ?1, in id order: id, queue, kind, duration_ms, at. SQLite reads
     // only the kinds it counts; PostgreSQL reads every event, to see holes in the ids (eventActivitySince()).

@@ -108,6 +108,17 @@ Result<std::optional<TaskStore::LeasedTask>> TaskStore::fencedUpdate(
     return std::optional(found);
 }
 
+Result<std::optional<TaskStore::LeasedTask>> TaskStore::fencedWrite(
+    const QString& sql, qint64 at, qint64 id, int attempt, const QString& owner, bool wanted, const char* action)
+{
+    StoreStatement q = statement(sql);
+    q.bind(1, at);
+    q.bind(2, id);
+    q.bind(3, attempt);
+    q.bind(4, owner);
+    return fencedUpdate(q, id, wanted, action);
+}
+
 Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 now)
 {
     return addEvent(task.id, task.queue, now, QStringLiteral("started"), TaskState::Queued, TaskState::Running,
@@ -117,12 +128,8 @@ Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 no
 Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const QString& worker, qint64 at)
 {
     return atomically(Undo::Transaction, [&]() -> Status {
-        StoreStatement q = statement(m_dialect.startClaimedAhead);
-        q.bind(1, at);
-        q.bind(2, task.id);
-        q.bind(3, task.attempts);
-        q.bind(4, owner);
-        const auto held = fencedUpdate(q, task.id, false, "record the start of");
+        const auto held
+            = fencedWrite(m_dialect.startClaimedAhead, at, task.id, task.attempts, owner, false, "record the start of");
         if (!held)
             return held.error();
         if (!*held)
@@ -134,17 +141,8 @@ Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const
 
 Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& owner, qint64 now)
 {
-    // The queue of the task when `sql` changed it; none when the fence did not hold. Both statements bind (id,
-    // attempt, owner); the cancelling one binds the time first.
-    const auto giveBackAs = [&](const QString& sql, std::optional<qint64> at) -> Result<std::optional<QString>> {
-        StoreStatement q = statement(sql);
-        int next = 1;
-        if (at)
-            q.bind(next++, *at);
-        q.bind(next++, id);
-        q.bind(next++, attempt);
-        q.bind(next, owner);
-        const auto held = fencedUpdate(q, id, true, "give back");
+    // The task's queue when the statement changed it; none when the fence did not hold.
+    const auto queueOf = [](const Result<std::optional<LeasedTask>>& held) -> Result<std::optional<QString>> {
         if (!held)
             return held.error();
         return *held ? std::optional<QString>((*held)->queue) : std::nullopt;
@@ -152,7 +150,7 @@ Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& own
     TaskState newState = TaskState::Queued;
     Status s = atomically(Undo::Transaction, [&]() -> Status {
         // Cancelled by an admin while it waited (the flag a running task's worker would have seen): it ends here.
-        auto cancelled = giveBackAs(m_dialect.giveBackCancelled, now);
+        auto cancelled = queueOf(fencedWrite(m_dialect.giveBackCancelled, now, id, attempt, owner, true, "give back"));
         if (!cancelled)
             return cancelled.error();
         if (*cancelled) {
@@ -160,7 +158,11 @@ Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& own
             return addEvent(id, **cancelled, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled,
                 attempt - 1, {}, QStringLiteral("cancelled before it started"), -1);
         }
-        auto requeued = giveBackAs(m_dialect.giveBackQueued, std::nullopt);
+        StoreStatement requeue = statement(m_dialect.giveBackQueued);
+        requeue.bind(1, id);
+        requeue.bind(2, attempt);
+        requeue.bind(3, owner);
+        auto requeued = queueOf(fencedUpdate(requeue, id, true, "give back"));
         if (!requeued)
             return requeued.error();
         if (!*requeued)
@@ -266,44 +268,26 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
 Status TaskStore::finishCancelled(qint64 id, int attempt, const QString& owner, const QString& worker, qint64 now)
 {
     return atomically(Undo::Transaction, [&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral(
-            "UPDATE tasks SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL"
-            " WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ? RETURNING queue, started_at"));
-        q.bindValue(0, now);
-        q.bindValue(1, id);
-        q.bindValue(2, attempt);
-        q.bindValue(3, owner);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot cancel task %1").arg(id));
-        if (!q.next())
+        const auto held = fencedWrite(m_dialect.finishCancelled, now, id, attempt, owner, true, "cancel");
+        if (!held)
+            return held.error();
+        if (!*held)
             return leaseLost(id, attempt, owner);
-        const QString queue = q.value(0).toString();
-        const qint64 runTime = now - q.value(1).toLongLong();
-        q.finish();
-        return addEvent(id, queue, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled, attempt,
-            worker, QStringLiteral("stopped while running"), runTime);
+        return addEvent(id, (*held)->queue, now, QStringLiteral("cancelled"), TaskState::Running, TaskState::Cancelled,
+            attempt, worker, QStringLiteral("stopped while running"), now - (*held)->startedAt);
     });
 }
 
 Status TaskStore::release(qint64 id, int attempt, const QString& owner, const QString& worker, qint64 now)
 {
     return atomically(Undo::Transaction, [&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral(
-            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = ?, lease_owner = NULL,"
-            " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ?"
-            " RETURNING queue"));
-        q.bindValue(0, now);
-        q.bindValue(1, id);
-        q.bindValue(2, attempt);
-        q.bindValue(3, owner);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot release task %1").arg(id));
-        if (!q.next())
+        const auto held = fencedWrite(m_dialect.releaseTask, now, id, attempt, owner, true, "release");
+        if (!held)
+            return held.error();
+        if (!*held)
             return leaseLost(id, attempt, owner);
-        const QString queue = q.value(0).toString();
-        q.finish();
-        return addEvent(id, queue, now, QStringLiteral("released"), TaskState::Running, TaskState::Queued, attempt - 1,
-            worker, QStringLiteral("worker shut down before the task finished"), -1);
+        return addEvent(id, (*held)->queue, now, QStringLiteral("released"), TaskState::Running, TaskState::Queued,
+            attempt - 1, worker, QStringLiteral("worker shut down before the task finished"), -1);
     });
 }
 
