@@ -60,11 +60,6 @@ void SqliteStatement::bindDouble(int index, double value)
     sqlite3_bind_double(m_statement, index, value);
 }
 
-void SqliteStatement::bindNull(int index)
-{
-    sqlite3_bind_null(m_statement, index);
-}
-
 bool SqliteStatement::step()
 {
     if (!m_statement) {
@@ -140,7 +135,10 @@ bool SqliteStatement::run()
 
 bool SqliteStatement::finish()
 {
-    while (m_lastCode == SQLITE_ROW && step()) { }
+    // A write (UPDATE ... RETURNING) must run to its end; a read has nothing left to do.
+    if (m_statement && !sqlite3_stmt_readonly(m_statement)) {
+        while (m_lastCode == SQLITE_ROW && step()) { }
+    }
     const bool ok = !failed();
     reset();
     return ok;

@@ -33,7 +33,6 @@ public:
     void bindUtf8(int index, const QByteArray& text); // not copied: `text` must outlive step()
     void bindInt(int index, qint64 value);
     void bindDouble(int index, double value);
-    void bindNull(int index);
 
     // One step: true while a row is available (RETURNING), false at the end or on error (see failed()).
     bool step();
@@ -53,8 +52,8 @@ public:
     Error error(const QString& context) const;
     // Runs the statement to its end and resets it for the next use; false on failure (see error()).
     bool run();
-    // After step() (the rows wanted read): runs the rest of the statement, unless the last step ended it, and
-    // resets it for the next use; false on failure (see error()). Never steps again after a failure or the end,
+    // After step() (the rows wanted read): runs the rest of a write, unless the last step ended it, and resets the
+    // statement for the next use; false on failure (see error()). Never steps again after a failure or the end,
     // which would run the statement once more.
     bool finish();
     // Rows the last INSERT, UPDATE or DELETE of this connection changed, and the rowid its last INSERT added.

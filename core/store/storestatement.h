@@ -58,21 +58,26 @@ public:
         else
             bindValue(p, value);
     }
-    // UTF-8 text, stored as Qt decodes it. SQLite does not copy valid UTF-8: `utf8` must outlive the run.
+    // Valid UTF-8 text (a validated payload). SQLite does not copy it: `utf8` must outlive the run.
     void bind(Param p, const QByteArray& utf8)
     {
-        if (!m_sqlite)
-            bindValue(p, QString::fromUtf8(utf8));
-        else if (utf8.isValidUtf8())
+        if (m_sqlite)
             m_sqlite->bindUtf8(sqliteIndex(p), utf8);
         else
-            m_sqlite->bindText(sqliteIndex(p), QString::fromUtf8(utf8));
+            bindValue(p, QString::fromUtf8(utf8));
     }
+    // Bytes that may not be valid UTF-8 (a handler's result), stored as Qt decodes them, on either engine.
+    void bindDecoded(Param p, const QByteArray& bytes)
+    {
+        if (m_sqlite && !bytes.isValidUtf8())
+            m_sqlite->bindText(sqliteIndex(p), QString::fromUtf8(bytes));
+        else
+            bind(p, bytes);
+    }
+    // SQLite: nothing to do, SqliteStatement unbinds every parameter (NULL) after each run.
     void bind(Param p, std::nullptr_t)
     {
-        if (m_sqlite)
-            m_sqlite->bindNull(sqliteIndex(p));
-        else
+        if (!m_sqlite)
             bindValue(p, QVariant());
     }
     // A WhereClause value: text or an integer.

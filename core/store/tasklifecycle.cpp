@@ -187,7 +187,7 @@ Status TaskStore::complete(
         if (result.isEmpty())
             q.bind(":result", nullptr);
         else
-            q.bind(":result", result);
+            q.bindDecoded(":result", result);
         q.bind(":id", id);
         q.bind(":attempt", attempt);
         q.bind(":owner", owner);
