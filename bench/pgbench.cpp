@@ -2,7 +2,7 @@
 
 #include "rawpostgres.h"
 
-#include "core/sqldialect.h"
+#include "core/store/sqldialect.h"
 #include "core/taskstore.h"
 
 #include <QDateTime>

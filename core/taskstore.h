@@ -18,6 +18,7 @@ struct sqlite3;
 namespace qd {
 
 class SqliteStatement;
+class StoreStatement;
 class WalCheckpointer;
 struct SqlDialect;
 struct DatabaseUrl;
@@ -39,8 +40,10 @@ struct EventActivity {
 
 // The SQL layer: every statement QueueDesk runs against its database. Thread contract: a TaskStore and its
 // connection belong to the thread that opened it; open one per thread (WAL lets readers run beside the writer).
-// Every write method is atomic: inside an open transaction it runs in a savepoint, otherwise in its own
-// BEGIN IMMEDIATE transaction. Writes record their state transitions (see takeTransitions()).
+// Every write method is atomic. One of several statements runs them through atomically(): in a transaction of its
+// own when none is open (SqlDialect::beginWrite), else in a savepoint, or without one as Undo::Transaction says. The
+// others (ensureQueue, recordStart, setMetricsCursor; claim on PostgreSQL) are a single statement. Writes record
+// their state transitions (see takeTransitions()).
 class TaskStore {
 public:
     static Result<std::unique_ptr<TaskStore>> open(const StoreOptions& options);
@@ -69,8 +72,8 @@ public:
         // On SQLite, no savepoint: a failure before fn's first write leaves the transaction as it was; a failure
         // after it rolls back the whole transaction (inTransaction() turns false), as SQLite does by itself for
         // most such errors. For writes whose later statements fail only when the database does (full, I/O error,
-        // corrupt): a savepoint copies every page the write touches into a sub-journal, about a third of the cost
-        // of an enqueue or a completion (callgrind, bench B1 and B4). PostgreSQL always uses a savepoint.
+        // corrupt): a savepoint copies every page the write touches into a sub-journal, a large part of the cost of
+        // an enqueue or a completion. PostgreSQL always uses a savepoint.
         Transaction,
     };
     // Runs fn atomically: inside a transaction as `undo` says, else in a transaction of its own.
@@ -174,9 +177,9 @@ public:
     // database file) land:
     // - Normal: a commit does not flush, so the passes' flushes cost the writer nothing. A pass after every commit
     //   keeps the copying close behind the writer, and what is left for the writer to copy at four times walFrames
-    //   is short. (Finishing at each idle moment, as below, cost bench B1 14%: two flushes on the commit path.)
-    // - Full: every commit waits for a flush of the WAL, and a pass per commit doubled the flushes the disk had to
-    //   make (bench B2). One pass per walFrames of growth, and the writer copies the rest at its next idle moment
+    //   is short. (Finishing at each idle moment, as below, would put two flushes on the commit path.)
+    // - Full: every commit waits for a flush of the WAL, and a pass per commit would double the flushes the disk has
+    //   to make. One pass per walFrames of growth, and the writer copies the rest at its next idle moment
     //   (checkpointDue, finishCheckpoint).
     // False if the database is not SQLite.
     bool handOverCheckpoints(int walFrames, WalCheckpointer& checkpointer);
@@ -220,25 +223,33 @@ private:
     Result<SchemaState> readSchemaState();
     Status enableWal();
     Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
-    Result<EventActivity> postgresEventActivitySince(qint64 afterEventId);
+    Result<qint64> postgresDataVersion();
     void reconnectIfLost();
+    // A statement prepared once per connection, on the SQLite C API or QSqlQuery (see storestatement.h).
+    StoreStatement statement(const QString& sql);
+    // The first column of the statement's first row, 0 when it has none.
+    Result<qint64> singleInteger(const QString& sql, const char* context);
     QSqlQuery& prepared(const QString& sql);
     Status exec(const QString& sql);
     Status execPrepared(const QString& sql);
     Status execControl(const QString& sql); // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE
-    // SQLite only: the statement prepared once through the C API, for the paths that run per task (see
-    // sqlitestatement.h).
     SqliteStatement& sqliteStatement(const QString& sql);
     // A queue's max_attempts and timeout_ms by name, read once per enqueue call (its transaction holds them still).
     using QueueDefaults = QHash<QString, std::pair<qint64, qint64>>;
     // The new task's id, or 0 when its queue does not exist yet.
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
-    // SQLite: runs a single-row UPDATE whose WHERE holds the lease fence, bound by the caller; whether it changed
-    // the row, i.e. whether the fence held. No RETURNING on SQLite: see claim().
-    Result<bool> sqliteChanged(SqliteStatement& update, const QString& context);
-    // SQLite: a task's queue and started_at, by id.
-    Result<std::pair<QString, qint64>> sqliteQueueAndStart(qint64 id);
+    struct LeasedTask {
+        QString queue;
+        qint64 startedAt = 0;
+    };
+    // Runs `update`, a single-row UPDATE of task `id` fenced by its lease (see SqlDialect::completeTask): the task's
+    // queue and started_at when the fence held (SQLite: read after it, or left empty unless `wanted`), nothing when
+    // it did not. `action` names it in an error ("complete").
+    Result<std::optional<LeasedTask>> fencedUpdate(StoreStatement& update, qint64 id, bool wanted, const char* action);
+    // fencedUpdate() of a statement binding (at, id, attempt, owner).
+    Result<std::optional<LeasedTask>> fencedWrite(
+        const QString& sql, qint64 at, qint64 id, int attempt, const QString& owner, bool wanted, const char* action);
     bool transactionEndedWithin() const;
     Status transactionEnded(const Status& s);
     // countTransition false: the state change was already recorded (a task claimed ahead is running from its claim).

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "result.h"
+#include "core/result.h"
 
 #include <QByteArray>
 #include <QString>
@@ -13,10 +13,9 @@ struct sqlite3_stmt;
 
 namespace qd {
 
-// A statement prepared through the SQLite C API on the connection Qt opened, for the statements TaskStore runs once
-// per task or more (the enqueue insert, every history row, transaction control, claims and completions). Through
-// QSqlQuery each bind costs a QVariant, a placeholder lookup by name and a UTF-16 copy, and each exec a result set up
-// and torn down: together as much as SQLite's own work for these short statements (callgrind on bench B1/B3/B4).
+// A statement prepared through the SQLite C API on the connection Qt opened: the SQLite side of StoreStatement.
+// Through QSqlQuery each bind costs a QVariant, a placeholder lookup by name and a UTF-16 copy, and each exec a result
+// set up and torn down: together about as much as SQLite's own work for the store's short statements.
 // Thread contract: the thread that owns the connection, like the connection itself. Finalised by the destructor,
 // which must run before the connection closes.
 class SqliteStatement {
@@ -38,6 +37,7 @@ public:
     // One step: true while a row is available (RETURNING), false at the end or on error (see failed()).
     bool step();
     qint64 columnInt(int column) const; // 0 for NULL
+    double columnDouble(int column) const; // 0 for NULL
     bool columnIsNull(int column) const;
     // Valid until the next step() or reset().
     QUtf8StringView columnUtf8(int column) const;
@@ -52,10 +52,13 @@ public:
     Error error(const QString& context) const;
     // Runs the statement to its end and resets it for the next use; false on failure (see error()).
     bool run();
-    // After step() (the rows wanted read): runs the rest of the statement, unless the last step ended it, and
-    // resets it for the next use; false on failure (see error()). Never steps again after a failure or the end,
+    // After step() (the rows wanted read): runs the rest of a write, unless the last step ended it, and resets the
+    // statement for the next use; false on failure (see error()). Never steps again after a failure or the end,
     // which would run the statement once more.
     bool finish();
+    // Rows the last INSERT, UPDATE or DELETE of this connection changed, and the rowid its last INSERT added.
+    qint64 changes() const;
+    qint64 lastInsertId() const;
     // Ready for the next use: the previous run finished, every parameter unbound (NULL).
     void reset();
 

@@ -117,43 +117,89 @@ QStringList schemaVersion3()
 
 const SqlDialect& sqliteDialect()
 {
-    static const SqlDialect dialect {
-        QStringLiteral("sqlite"), false, {schemaVersion1(), schemaVersion2(), schemaVersion3()},
-        QStringLiteral("BEGIN IMMEDIATE"),
+    static const SqlDialect dialect = [] {
+        SqlDialect d;
+        d.name = QStringLiteral("sqlite");
+        d.postgres = false;
+        d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3()};
+        d.beginWrite = QStringLiteral("BEGIN IMMEDIATE");
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.
-        QStringLiteral("SELECT ") + taskColumns()
+        d.claim = QStringLiteral("SELECT ") + taskColumns()
             + QStringLiteral(" FROM tasks WHERE state = 'queued' AND queue = :queue"
-                             " ORDER BY priority DESC, run_at, id LIMIT :limit"),
-        QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING"),
-        QStringLiteral("(payload LIKE ? ESCAPE '\\' OR last_error LIKE ? ESCAPE '\\')"),
+                             " ORDER BY priority DESC, run_at, id LIMIT :limit");
+        d.ensureQueue
+            = QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING");
+        d.searchCondition = QStringLiteral("(payload LIKE ? ESCAPE '\\' OR last_error LIKE ? ESCAPE '\\')");
         // One row of VALUES, so SQLite needs no statement journal for it (an INSERT ... SELECT may write several
-        // rows and gets one: a third of a batched enqueue, callgrind). Every value is bound, the queue's defaults
-        // included: TaskStore reads them once per enqueue call (see TaskStore::insertTask).
-        QStringLiteral("INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
-                       "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
-                       "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
-                       ":timeout_ms, :backoff_base, :backoff_max, :jitter)"),
-        QString(),
-        // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and read every
-        // scheduled (or running) row's table entry: 150-370 ms per call with 20,000 scheduled tasks among a million
-        // (bench B7), against 0.1 ms. INDEXED BY pins the partial index (and makes the statement fail, not crawl,
-        // should the index ever go missing).
-        QStringLiteral("UPDATE tasks INDEXED BY tasks_scheduled SET state = 'queued'"
-                       " WHERE state = 'scheduled' AND run_at <= :now RETURNING id, queue, attempts"),
-        QStringLiteral("UPDATE tasks INDEXED BY tasks_leases SET state = 'failed', finished_at = :now,"
-                       " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
-                       " lost, and no attempts are left'"
-                       " WHERE state = 'running' AND lease_expires_at < :now AND attempts >= max_attempts"
-                       " RETURNING id, queue, attempts, lease_owner"),
-        QStringLiteral(
+        // rows and gets one). Every value is bound, the queue's defaults included: TaskStore reads them once per
+        // enqueue call (see TaskStore::insertTask).
+        d.insertTask = QStringLiteral(
+            "INSERT INTO tasks(queue, type, payload, priority, state, max_attempts, run_at, created_at, "
+            "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
+            "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
+            ":timeout_ms, :backoff_base, :backoff_max, :jitter)");
+        // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and reads every
+        // scheduled (or running) row's table entry, slow in a big table. INDEXED BY pins the partial index (and makes
+        // the statement fail, not crawl, should the index ever go missing).
+        d.stageDueTasks = QStringLiteral("UPDATE tasks INDEXED BY tasks_scheduled SET state = 'queued'"
+                                         " WHERE state = 'scheduled' AND run_at <= :now RETURNING id, queue, attempts");
+        d.recoverLeasesExhausted = QStringLiteral(
+            "UPDATE tasks INDEXED BY tasks_leases SET state = 'failed', finished_at = :now,"
+            " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
+            " lost, and no attempts are left'"
+            " WHERE state = 'running' AND lease_expires_at < :now AND attempts >= max_attempts"
+            " RETURNING id, queue, attempts, lease_owner");
+        d.recoverLeasesRequeue = QStringLiteral(
             "UPDATE tasks INDEXED BY tasks_leases SET state = 'queued', run_at = :now,"
             " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
             " lost'"
-            " WHERE state = 'running' AND lease_expires_at < :now RETURNING id, queue, attempts, lease_owner"),
-        QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'"),
-        QString(), // claimAhead: `claim` picks the tasks here too
-    };
+            " WHERE state = 'running' AND lease_expires_at < :now RETURNING id, queue, attempts, lease_owner");
+        d.nextScheduledRunAt
+            = QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'");
+
+        d.claimAhead = d.claim; // the rows are picked alike; claimTakeAhead then leaves started_at alone
+        d.claimTake = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
+                                     " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4");
+        d.claimTakeAhead
+            = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
+                             " lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4");
+        d.queueDefaults = QStringLiteral("SELECT max_attempts, timeout_ms FROM queues WHERE name = ?1");
+        // The new tasks of one transaction have consecutive ids (SQLite's single writer, INTEGER PRIMARY KEY). The
+        // detail is what TaskStore::enqueue() writes for a single task, ISO 8601 in UTC with milliseconds.
+        d.addEnqueuedEvents = QStringLiteral(
+            "INSERT INTO task_events(task_id, queue, at, kind, from_state, to_state, attempt, worker, detail, "
+            "duration_ms)"
+            " SELECT id, queue, created_at, 'enqueued', NULL, state, 0, NULL, CASE WHEN state = 'scheduled' THEN"
+            " 'runs at ' || strftime('%Y-%m-%dT%H:%M:%S', run_at / 1000, 'unixepoch') || printf('.%03dZ', run_at % "
+            "1000)"
+            " END, NULL FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
+        d.completeTask = QStringLiteral(
+            "UPDATE tasks SET state = 'succeeded', finished_at = :now, result = :result, lease_owner = NULL,"
+            " lease_expires_at = NULL, last_error = NULL"
+            " WHERE id = :id AND state = 'running' AND attempts = :attempt AND lease_owner = :owner");
+        d.startClaimedAhead = QStringLiteral("UPDATE tasks SET started_at = ? WHERE id = ? AND state = 'running'"
+                                             " AND attempts = ? AND lease_owner = ?");
+        d.giveBackCancelled
+            = QStringLiteral("UPDATE tasks SET state = 'cancelled', attempts = attempts - 1, finished_at = ?,"
+                             " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state = 'running'"
+                             " AND attempts = ? AND lease_owner = ? AND cancel_requested <> 0");
+        d.giveBackQueued
+            = QStringLiteral("UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
+                             " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ?"
+                             " AND lease_owner = ?");
+        d.finishCancelled = QStringLiteral(
+            "UPDATE tasks SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL"
+            " WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ?");
+        d.releaseTask = QStringLiteral(
+            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = ?, lease_owner = NULL,"
+            " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ?");
+        d.taskQueueAndStart = QStringLiteral("SELECT queue, started_at FROM tasks WHERE id = ?1");
+        d.eventActivity
+            = QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ?1 AND kind IN"
+                             " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id");
+        return d;
+    }();
     return dialect;
 }
 

@@ -39,6 +39,28 @@ struct SqlDialect {
     // started_at is left alone until the handler really starts (TaskStore::recordAheadStart). Binds :owner,
     // :lease_until, :queue, :limit. SQLite: empty (`claim` picks the rows).
     QString claimAhead;
+    // SQLite only (empty on PostgreSQL, whose `claim` takes the rows itself): takes one claimed task by id, binding
+    // ?1 now (started_at; not in the ahead variant), ?2 owner, ?3 lease_until, ?4 id.
+    QString claimTake;
+    QString claimTakeAhead;
+    // SQLite only: a queue's max_attempts and timeout_ms by name (?1), which insertTask binds.
+    QString queueDefaults;
+    // SQLite only: the "enqueued" history rows of a batch's new tasks, ids ?1 to ?2 (see TaskStore::enqueue).
+    QString addEnqueuedEvents;
+    // The writes fenced by a task's lease: they change the row only while (id, attempt, owner) still hold it.
+    // PostgreSQL's return the task's queue and started_at (RETURNING); SQLite's return nothing, as its RETURNING
+    // runs as a trigger with a statement journal that costs more than the update: the store then reads them with
+    // taskQueueAndStart (SQLite only; binds ?1 id).
+    QString completeTask; // binds :now, :result, :id, :attempt, :owner
+    QString startClaimedAhead; // sets started_at; binds ?1 started_at, ?2 id, ?3 attempt, ?4 owner
+    QString giveBackCancelled; // binds ?1 now, ?2 id, ?3 attempt, ?4 owner
+    QString giveBackQueued; // binds ?1 id, ?2 attempt, ?3 owner
+    QString finishCancelled; // a running task an admin cancelled; binds ?1 now, ?2 id, ?3 attempt, ?4 owner
+    QString releaseTask; // queued again, its attempt refunded; binds ?1 now (run_at), ?2 id, ?3 attempt, ?4 owner
+    QString taskQueueAndStart;
+    // The events the metrics sampler counts, after id ?1, in id order: id, queue, kind, duration_ms, at. SQLite reads
+    // only the kinds it counts; PostgreSQL reads every event, to see holes in the ids (eventActivitySince()).
+    QString eventActivity;
 };
 
 const SqlDialect& sqliteDialect();

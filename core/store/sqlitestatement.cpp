@@ -1,6 +1,6 @@
 #include "sqlitestatement.h"
 
-#include "sqlerrors.h"
+#include "core/sqlerrors.h"
 
 #include <sqlite3.h>
 
@@ -27,7 +27,7 @@ SqliteStatement::~SqliteStatement()
 
 int SqliteStatement::parameterIndex(const char* name) const
 {
-    // SQLite compares every parameter's name in turn; a dozen pointer comparisons are cheaper (callgrind).
+    // SQLite compares every parameter's name in turn; a dozen pointer comparisons are cheaper.
     for (const auto& [known, index] : m_parameterIndexes) {
         if (known == name)
             return index;
@@ -76,6 +76,11 @@ bool SqliteStatement::step()
 qint64 SqliteStatement::columnInt(int column) const
 {
     return sqlite3_column_int64(m_statement, column);
+}
+
+double SqliteStatement::columnDouble(int column) const
+{
+    return sqlite3_column_double(m_statement, column);
 }
 
 bool SqliteStatement::columnIsNull(int column) const
@@ -130,10 +135,23 @@ bool SqliteStatement::run()
 
 bool SqliteStatement::finish()
 {
-    while (m_lastCode == SQLITE_ROW && step()) { }
+    // A write (UPDATE ... RETURNING) must run to its end; a read has nothing left to do.
+    if (m_statement && !sqlite3_stmt_readonly(m_statement)) {
+        while (m_lastCode == SQLITE_ROW && step()) { }
+    }
     const bool ok = !failed();
     reset();
     return ok;
+}
+
+qint64 SqliteStatement::changes() const
+{
+    return sqlite3_changes64(m_db);
+}
+
+qint64 SqliteStatement::lastInsertId() const
+{
+    return sqlite3_last_insert_rowid(m_db);
 }
 
 void SqliteStatement::reset()

@@ -1,0 +1,174 @@
+// An admin's writes on tasks matching a filter: retry, run now, cancel, purge.
+#include "taskstore_p.h"
+
+namespace qd {
+
+using namespace storeimpl;
+
+namespace {
+
+QString stateSql(TaskState state)
+{
+    return QLatin1Char('\'') + taskStateName(state) + QLatin1Char('\'');
+}
+
+} // namespace
+
+Result<qint64> TaskStore::transitionMatching(const TaskFilter& filter, TaskState from, const QString& setSql,
+    const QList<QVariant>& setValues, TaskState to, const QString& eventKind, const QString& detail, qint64 now)
+{
+    if (!filter.states.isEmpty() && !filter.states.contains(from))
+        return qint64(0);
+    TaskFilter narrowed = filter;
+    narrowed.states = {from};
+    const WhereClause where = whereFor(narrowed, m_dialect);
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
+    const QString sql = QLatin1String("UPDATE tasks SET state = ") + stateSql(to) + QLatin1String(", ") + setSql
+        + QLatin1String(" WHERE ") + where.sql + QLatin1String(" RETURNING id, queue, attempts");
+    if (!q.prepare(sql))
+        return sqlError(q.lastError(), QStringLiteral("Cannot prepare %1").arg(eventKind));
+    bindAll(q, setValues + where.values);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot change tasks (%1)").arg(eventKind));
+    struct Row {
+        qint64 id;
+        QString queue;
+        int attempts;
+    };
+    QList<Row> rows;
+    while (q.next())
+        rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt()});
+    q.finish();
+    for (const Row& row : rows) {
+        if (Status e = addEvent(row.id, row.queue, now, eventKind, from, to, row.attempts, {}, detail, -1); !e)
+            return e.error();
+    }
+    return qint64(rows.size());
+}
+
+Result<qint64> TaskStore::retry(const TaskFilter& filter, qint64 now)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        for (TaskState from : {TaskState::Failed, TaskState::Cancelled}) {
+            // Attempts keep counting (they are the fencing token); the budget is topped up instead.
+            auto n = transitionMatching(filter, from,
+                QStringLiteral("run_at = ?, finished_at = NULL, cancel_requested = 0, max_attempts = attempts +"
+                               " COALESCE((SELECT max_attempts FROM queues WHERE queues.name = tasks.queue), 3)"),
+                {now}, TaskState::Queued, QStringLiteral("retried"), QStringLiteral("retried by an admin"), now);
+            if (!n)
+                return n.error();
+            total += *n;
+        }
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<qint64> TaskStore::runNow(const TaskFilter& filter, qint64 now)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        auto n = transitionMatching(filter, TaskState::Scheduled, QStringLiteral("run_at = ?"), {now},
+            TaskState::Queued, QStringLiteral("ready"), QStringLiteral("run now by an admin"), now);
+        if (!n)
+            return n.error();
+        total = *n;
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        for (TaskState from : {TaskState::Queued, TaskState::Scheduled}) {
+            auto n = transitionMatching(filter, from, QStringLiteral("finished_at = ?"), {now}, TaskState::Cancelled,
+                QStringLiteral("cancelled"), QStringLiteral("cancelled by an admin"), now);
+            if (!n)
+                return n.error();
+            total += *n;
+        }
+        if (!filter.states.isEmpty() && !filter.states.contains(TaskState::Running))
+            return success();
+        // A running task stops cooperatively: its worker sees the flag (at once in this process, at the next
+        // lease renewal in another) and its handler returns.
+        TaskFilter running = filter;
+        running.states = {TaskState::Running};
+        const WhereClause where = whereFor(running, m_dialect);
+        QSqlQuery q(m_db);
+        if (!q.prepare(QLatin1String("UPDATE tasks SET cancel_requested = 1 WHERE cancel_requested = 0 AND ")
+                + where.sql + QLatin1String(" RETURNING id, queue, attempts")))
+            return sqlError(q.lastError(), QStringLiteral("Cannot prepare the cancellation"));
+        bindAll(q, where.values);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot request cancellation"));
+        QList<std::tuple<qint64, QString, int>> rows;
+        while (q.next())
+            rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt()});
+        q.finish();
+        for (const auto& [id, queue, attempts] : rows) {
+            if (Status e = addEvent(id, queue, now, QStringLiteral("cancel_requested"), TaskState::Running,
+                    TaskState::Running, attempts, {}, QStringLiteral("cancellation requested by an admin"), -1);
+                !e)
+                return e;
+            if (flaggedRunning)
+                flaggedRunning->append(id);
+        }
+        total += rows.size();
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
+{
+    qint64 total = 0;
+    Status s = atomically([&]() -> Status {
+        for (TaskState state : allTaskStates) {
+            if (state == TaskState::Running || (!filter.states.isEmpty() && !filter.states.contains(state)))
+                continue;
+            if (limit > 0 && total >= limit)
+                break;
+            TaskFilter narrowed = filter;
+            narrowed.states = {state};
+            const WhereClause where = whereFor(narrowed, m_dialect);
+            // The same rows for both statements: one transaction, and the lowest ids first.
+            const QString chosen = QLatin1String("SELECT id FROM tasks WHERE ") + where.sql
+                + (limit > 0 ? QStringLiteral(" ORDER BY id LIMIT %1").arg(limit - total) : QString());
+            QSqlQuery events(m_db);
+            if (!events.prepare(
+                    QLatin1String("DELETE FROM task_events WHERE task_id IN (") + chosen + QLatin1Char(')')))
+                return sqlError(events.lastError(), QStringLiteral("Cannot prepare the purge"));
+            bindAll(events, where.values);
+            if (!events.exec())
+                return sqlError(events.lastError(), QStringLiteral("Cannot purge task history"));
+            QSqlQuery tasks(m_db);
+            tasks.setForwardOnly(true);
+            if (!tasks.prepare(
+                    QLatin1String("DELETE FROM tasks WHERE id IN (") + chosen + QLatin1String(") RETURNING id, queue")))
+                return sqlError(tasks.lastError(), QStringLiteral("Cannot prepare the purge"));
+            bindAll(tasks, where.values);
+            if (!tasks.exec())
+                return sqlError(tasks.lastError(), QStringLiteral("Cannot purge tasks"));
+            while (tasks.next()) {
+                m_transitions.append({tasks.value(0).toLongLong(), tasks.value(1).toString(), state, std::nullopt});
+                ++total;
+            }
+        }
+        return success();
+    });
+    if (!s)
+        return s.error();
+    return total;
+}
+
+} // namespace qd

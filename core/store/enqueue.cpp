@@ -1,0 +1,121 @@
+// Enqueueing: new task rows, their queues created on first use, idempotency keys.
+#include "taskstore_p.h"
+
+#include <QDateTime>
+
+namespace qd {
+
+using namespace storeimpl;
+
+Result<qint64> TaskStore::insertTask(
+    const NewTask& t, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults)
+{
+    // 0 leaves the queue's default: PostgreSQL's insert reads it; on SQLite the store binds it, read once per
+    // enqueue call (a plain INSERT ... VALUES needs no statement journal, see sqliteDialect()).
+    std::optional<qint64> maxAttempts, timeoutMs;
+    if (t.maxAttempts > 0)
+        maxAttempts = t.maxAttempts;
+    if (t.timeoutMs > 0)
+        timeoutMs = t.timeoutMs;
+    const bool bindsDefaults = !m_dialect.queueDefaults.isEmpty();
+    if (bindsDefaults) {
+        auto queue = defaults.constFind(t.queue);
+        if (queue == defaults.cend()) {
+            StoreStatement read = statement(m_dialect.queueDefaults);
+            read.bind(1, t.queue);
+            const bool exists = read.next();
+            const std::pair<qint64, qint64> values
+                = exists ? std::pair(read.integer(0), read.integer(1)) : std::pair(0LL, 0LL);
+            if (!read.finish())
+                return read.error(QStringLiteral("Cannot read the settings of queue %1").arg(t.queue));
+            if (!exists)
+                return 0;
+            queue = defaults.insert(t.queue, values);
+        }
+        maxAttempts = maxAttempts.value_or(queue->first);
+        timeoutMs = timeoutMs.value_or(queue->second);
+    }
+    StoreStatement insert = statement(m_dialect.insertTask);
+    insert.bind(":type", t.type);
+    insert.bind(":payload", t.payload);
+    insert.bind(":priority", t.priority);
+    insert.bind(":state", taskStateName(state));
+    insert.bindOrNull(":max_attempts", maxAttempts);
+    insert.bind(":run_at", runAt);
+    insert.bind(":created_at", now);
+    insert.bindOrNull(":key", t.idempotencyKey);
+    insert.bindOrNull(":timeout_ms", timeoutMs);
+    const std::optional<RetryPolicy>& policy = t.retryPolicy;
+    insert.bindOrNull(":backoff_base", policy ? std::optional(policy->baseDelayMs) : std::nullopt);
+    insert.bindOrNull(":backoff_max", policy ? std::optional(policy->maxDelayMs) : std::nullopt);
+    insert.bindOrNull(":jitter", policy ? std::optional(policy->jitter) : std::nullopt);
+    insert.bind(":queue", t.queue);
+    // PostgreSQL returns the new id, and no row when the queue does not exist.
+    const qint64 returnedId = insert.next() ? insert.integer(0) : 0;
+    if (!insert.finish())
+        return insert.error(QStringLiteral("Cannot store the task"));
+    return bindsDefaults ? insert.lastInsertId() : returnedId;
+}
+
+Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now)
+{
+    QList<EnqueueResult> results;
+    results.reserve(tasks.size());
+    QueueDefaults defaults;
+    // SQLite: a batch's "enqueued" history rows are written by one statement after its tasks (see
+    // addEnqueuedEvents()); a single task's by addEvent(), which needs no statement journal.
+    const bool bulkHistory = !m_dialect.addEnqueuedEvents.isEmpty() && tasks.size() > 1;
+    // One task is written by one INSERT, its queue's the first time, and its history row: the later ones fail
+    // only when the database does (see Undo::Transaction). A batch keeps its savepoint, paid once for all.
+    const Undo undo = tasks.size() == 1 ? Undo::Transaction : Undo::Savepoint;
+    Status s = atomically(undo, [&]() -> Status {
+        for (const NewTask& t : tasks) {
+            if (!t.idempotencyKey.isEmpty()) {
+                StoreStatement find = statement(QStringLiteral("SELECT id FROM tasks WHERE idempotency_key = ?"));
+                find.bind(1, t.idempotencyKey);
+                const bool found = find.next();
+                const qint64 existing = found ? find.integer(0) : 0;
+                if (!find.finish())
+                    return find.error(QStringLiteral("Cannot look up the idempotency key"));
+                if (found) {
+                    results.append({existing, true});
+                    continue;
+                }
+            }
+            const qint64 runAt = t.runAt > 0 ? t.runAt : now + t.delayMs;
+            const TaskState state = runAt > now ? TaskState::Scheduled : TaskState::Queued;
+            // A queue seen for the first time makes the insert insert nothing: then the queue is created and the
+            // insert runs again (see SqlDialect::insertTask).
+            auto inserted = insertTask(t, state, runAt, now, defaults);
+            if (inserted && *inserted == 0) {
+                if (Status ensured = ensureQueue(t.queue, now); !ensured)
+                    return ensured;
+                inserted = insertTask(t, state, runAt, now, defaults);
+                if (inserted && *inserted == 0)
+                    return Error {ErrorCode::Internal, QStringLiteral("Queue %1 could not be created").arg(t.queue)};
+            }
+            if (!inserted)
+                return inserted.error();
+            const qint64 id = *inserted;
+            results.append({id, false});
+            if (bulkHistory) {
+                m_transitions.append({id, t.queue, std::nullopt, state});
+                continue;
+            }
+            const QString detail = state == TaskState::Scheduled
+                ? QStringLiteral("runs at %1")
+                      .arg(QDateTime::fromMSecsSinceEpoch(runAt, Qt::UTC).toString(Qt::ISODateWithMs))
+                : QString();
+            if (Status e
+                = addEvent(id, t.queue, now, QStringLiteral("enqueued"), std::nullopt, state, 0, {}, detail, -1);
+                !e)
+                return e;
+        }
+        return bulkHistory ? addEnqueuedEvents(results) : success();
+    });
+    if (!s)
+        return s.error();
+    return results;
+}
+
+} // namespace qd

@@ -1,0 +1,95 @@
+// Queue rows: listing, creating on first use, and their settings (pause, concurrency, retries).
+#include "taskstore_p.h"
+
+namespace qd {
+
+using namespace storeimpl;
+
+Result<QList<QueueConfig>> TaskStore::queues()
+{
+    QSqlQuery& q
+        = prepared(QStringLiteral("SELECT name, paused, concurrency, max_attempts, timeout_ms, backoff_base_ms,"
+                                  " backoff_max_ms, backoff_jitter FROM queues ORDER BY name"));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read queues"));
+    QList<QueueConfig> result;
+    while (q.next()) {
+        QueueConfig c;
+        c.name = q.value(0).toString();
+        c.paused = q.value(1).toBool();
+        c.concurrency = q.value(2).toInt();
+        c.maxAttempts = q.value(3).toInt();
+        c.timeoutMs = q.value(4).toInt();
+        c.retryPolicy = {q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toDouble()};
+        result.append(c);
+    }
+    q.finish();
+    return result;
+}
+
+Status TaskStore::ensureQueue(const QString& name, qint64 now)
+{
+    QSqlQuery& q = prepared(m_dialect.ensureQueue);
+    q.bindValue(QStringLiteral(":name"), name);
+    q.bindValue(QStringLiteral(":now"), now);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot create queue %1").arg(name));
+    return success();
+}
+
+Status TaskStore::setQueueConfig(const QueueConfig& c, qint64 now)
+{
+    return atomically([&]() -> Status {
+        if (Status s = ensureQueue(c.name, now); !s)
+            return s;
+        QSqlQuery& q = prepared(QStringLiteral("UPDATE queues SET paused = ?, concurrency = ?, max_attempts = ?,"
+                                               " timeout_ms = ?, backoff_base_ms = ?, backoff_max_ms = ?,"
+                                               " backoff_jitter = ? WHERE name = ?"));
+        q.bindValue(0, c.paused ? 1 : 0);
+        q.bindValue(1, c.concurrency);
+        q.bindValue(2, c.maxAttempts);
+        q.bindValue(3, c.timeoutMs);
+        q.bindValue(4, c.retryPolicy.baseDelayMs);
+        q.bindValue(5, c.retryPolicy.maxDelayMs);
+        q.bindValue(6, c.retryPolicy.jitter);
+        q.bindValue(7, c.name);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot configure queue %1").arg(c.name));
+        return success();
+    });
+}
+
+Status TaskStore::setPaused(const QString& queue, bool paused, qint64 now)
+{
+    return atomically([&]() -> Status {
+        if (!queue.isEmpty()) {
+            if (Status s = ensureQueue(queue, now); !s)
+                return s;
+        }
+        QSqlQuery q(m_db);
+        q.prepare(queue.isEmpty() ? QStringLiteral("UPDATE queues SET paused = ?")
+                                  : QStringLiteral("UPDATE queues SET paused = ? WHERE name = ?"));
+        q.bindValue(0, paused ? 1 : 0);
+        if (!queue.isEmpty())
+            q.bindValue(1, queue);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot pause or resume"));
+        return success();
+    });
+}
+
+Status TaskStore::setConcurrency(const QString& queue, int concurrency, qint64 now)
+{
+    return atomically([&]() -> Status {
+        if (Status s = ensureQueue(queue, now); !s)
+            return s;
+        QSqlQuery& q = prepared(QStringLiteral("UPDATE queues SET concurrency = ? WHERE name = ?"));
+        q.bindValue(0, concurrency);
+        q.bindValue(1, queue);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot set the concurrency of %1").arg(queue));
+        return success();
+    });
+}
+
+} // namespace qd

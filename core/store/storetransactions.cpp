@@ -1,0 +1,125 @@
+// Transactions, savepoints and atomically(), and the state transitions they keep or drop.
+#include "taskstore_p.h"
+
+#include <sqlite3.h>
+
+namespace qd {
+
+using namespace storeimpl;
+
+// --- transactions ---
+
+Status TaskStore::begin()
+{
+    if (m_options.readOnly)
+        return Error {ErrorCode::ReadOnly, QStringLiteral("The database is open read-only")};
+    if (m_txDepth > 0)
+        return Error {ErrorCode::Internal, QStringLiteral("A transaction is already open")};
+    reconnectIfLost();
+    Status began = execControl(m_dialect.beginWrite);
+    if (!began && m_dialect.postgres) {
+        // A server restart is noticed only by the first statement sent on the dead connection. Nothing has been
+        // done yet, so connect again and begin once more instead of failing the caller.
+        reconnectIfLost();
+        began = execControl(m_dialect.beginWrite);
+    }
+    if (!began)
+        return Error {began.error().code, QStringLiteral("Cannot start a write transaction: ") + began.errorString()};
+    m_txDepth = 1;
+    return success();
+}
+
+Status TaskStore::commit()
+{
+    if (m_dialect.postgres) {
+        // Delivered when the commit is, to every other connection of this database (see dataVersion()).
+        if (Status s = execPrepared(m_notifyChanges); !s) {
+            rollback();
+            return s;
+        }
+    }
+    if (Status s = execControl(QStringLiteral("COMMIT")); !s) {
+        rollback();
+        return Error {s.error().code, QStringLiteral("Cannot commit: ") + s.errorString()};
+    }
+    m_txDepth = 0;
+    return success();
+}
+
+void TaskStore::rollback()
+{
+    // SQLite has already rolled back a transaction that met a full disk or a lost lock: nothing to undo.
+    if (m_sqlite && sqlite3_get_autocommit(m_sqlite))
+        m_txDepth = 0;
+    else if (Status s = execControl(QStringLiteral("ROLLBACK")); !s)
+        qCDebug(lcStore) << "rollback:" << s.errorString(); // SQLite may already have rolled back (disk full)
+    m_txDepth = 0;
+    m_transitions.clear();
+}
+
+Status TaskStore::atomically(Undo undo, const std::function<Status()>& fn)
+{
+    if (m_txDepth == 0) {
+        if (Status s = begin(); !s)
+            return s;
+        Status s = fn();
+        if (!s) {
+            rollback();
+            return s;
+        }
+        return commit();
+    }
+    if (undo == Undo::Transaction && m_sqlite) {
+        const sqlite3_int64 changesBefore = sqlite3_total_changes64(m_sqlite);
+        const qsizetype mark = m_transitions.size();
+        const int depth = m_txDepth++;
+        Status s = fn();
+        if (transactionEndedWithin())
+            return transactionEnded(s);
+        m_txDepth = depth;
+        if (!s && sqlite3_total_changes64(m_sqlite) != changesBefore)
+            rollback(); // fn wrote part of its change: only the whole transaction can take it back
+        else if (!s)
+            m_transitions.resize(mark);
+        return s;
+    }
+    const QString savepoint = QStringLiteral("sp%1").arg(m_txDepth);
+    if (Status s = execControl(QLatin1String("SAVEPOINT ") + savepoint); !s)
+        return s;
+    const qsizetype mark = m_transitions.size();
+    const int depth = m_txDepth++;
+    Status s = fn();
+    if (transactionEndedWithin())
+        return transactionEnded(s);
+    m_txDepth = depth;
+    if (!s) {
+        execControl(QLatin1String("ROLLBACK TO ") + savepoint);
+        m_transitions.resize(mark);
+    }
+    if (Status released = execControl(QLatin1String("RELEASE ") + savepoint); !released && s)
+        return released;
+    return s;
+}
+
+// After a nested fn: whether the whole transaction was rolled back meanwhile, by SQLite itself (disk full, I/O
+// error) or by a nested write without a savepoint (Undo::Transaction).
+bool TaskStore::transactionEndedWithin() const
+{
+    return m_txDepth == 0 || (m_sqlite && sqlite3_get_autocommit(m_sqlite) != 0);
+}
+
+// There is no savepoint to return to, and nothing of the enclosing transaction survives: a success of fn's would
+// now be a lie.
+Status TaskStore::transactionEnded(const Status& s)
+{
+    m_txDepth = 0;
+    m_transitions.clear();
+    return s ? Status(Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")}) : s;
+}
+
+QList<StateTransition> TaskStore::takeTransitions()
+{
+    return std::exchange(m_transitions, {});
+}
+
+} // namespace qd

@@ -1,0 +1,37 @@
+// Task filters as SQL: the WHERE clause and its values for a TaskFilter.
+#include "taskstore_p.h"
+
+namespace qd::storeimpl {
+
+namespace {
+
+QString likePattern(const QString& text)
+{
+    QString escaped = text;
+    escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
+    escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
+    escaped.replace(QLatin1Char('_'), QLatin1String("\\_"));
+    return QLatin1Char('%') + escaped + QLatin1Char('%');
+}
+
+} // namespace
+
+WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect)
+{
+    WhereClause where;
+    where.addIn(QStringLiteral("id"), filter.ids, [](qint64 id) { return QVariant(id); });
+    where.addIn(QStringLiteral("queue"), filter.queues, [](const QString& q) { return QVariant(q); });
+    where.addIn(QStringLiteral("state"), filter.states, [](TaskState s) { return QVariant(taskStateName(s)); });
+    where.addIn(QStringLiteral("type"), filter.types, [](const QString& t) { return QVariant(t); });
+    if (!filter.search.isEmpty()) {
+        const QString pattern = likePattern(filter.search);
+        where.add(dialect.searchCondition, {pattern, pattern});
+    }
+    if (filter.createdFrom > 0)
+        where.add(QStringLiteral("created_at >= ?"), {filter.createdFrom});
+    if (filter.createdTo > 0)
+        where.add(QStringLiteral("created_at < ?"), {filter.createdTo});
+    return where;
+}
+
+} // namespace qd::storeimpl
