@@ -22,11 +22,11 @@ using namespace qd::test;
 
 namespace {
 
-// The crash test's file count (the issue asks 10,000 with 10 kills; scaled to run in well under a minute).
+// The crash test's file count: the issue's 10,000 with 10 kills (fewer under the sanitizers).
 #ifdef QD_SANITIZER_BUILD
 constexpr int crashFiles = 400;
 #else
-constexpr int crashFiles = 2000;
+constexpr int crashFiles = 10'000;
 #endif
 constexpr int crashKills = 10;
 
