@@ -78,11 +78,9 @@ void TestSpoolExamples::photosBecomeThumbnailsAndLogsSummaries()
     if (!QImageWriter::supportedImageFormats().contains("webp"))
         QSKIP("no Qt image plugin writes WebP here");
     EngineOptions options;
-    options.store.path = testDatabase(m_dir, QStringLiteral("examples"));
-    options.workerCount = 2;
-    options.sampleIntervalMs = 0;
-    auto engine = QueueEngine::open(options);
-    QVERIFY2(engine, qPrintable(engine.errorString()));
+    std::unique_ptr<QueueEngine> engine;
+    std::unique_ptr<TaskStore> reader;
+    QVERIFY(openTestEngine(m_dir, QStringLiteral("examples"), 2, options, engine, reader));
     const QString photoDir = m_dir.filePath(QStringLiteral("photos"));
     const QString logDir = m_dir.filePath(QStringLiteral("logs"));
     SpoolConfig photoSpool;
@@ -100,7 +98,7 @@ void TestSpoolExamples::photosBecomeThumbnailsAndLogsSummaries()
     logSpool.queue = QStringLiteral("logs");
     logSpool.payloadTemplate = QJsonObject {{QStringLiteral("path"), QStringLiteral("{path}")}};
     logSpool.stableMs = 300; // rotated logs land in the folder itself
-    QVERIFY((*engine)->runInWriter([&](TaskStore& store) -> Status {
+    QVERIFY(engine->runInWriter([&](TaskStore& store) -> Status {
         for (const auto& [name, config] :
             {std::pair {QStringLiteral("photos"), photoSpool}, std::pair {QStringLiteral("logs"), logSpool}}) {
             if (Status s
@@ -112,7 +110,7 @@ void TestSpoolExamples::photosBecomeThumbnailsAndLogsSummaries()
     }));
     SpoolServiceOptions spoolOptions;
     spoolOptions.store = options.store;
-    SpoolService service(**engine, spoolOptions);
+    SpoolService service(*engine, spoolOptions);
     service.start();
     QTRY_VERIFY(
         QFileInfo::exists(photoDir + QStringLiteral("/new")) && QFileInfo::exists(logDir + QStringLiteral("/new")));
@@ -156,9 +154,7 @@ void TestSpoolExamples::photosBecomeThumbnailsAndLogsSummaries()
             linesPerLog / 10);
         QCOMPARE(summary.value(QStringLiteral("distinctPaths")).toInt(), 10);
     }
-    auto store = openStore(options.store.path, true);
-    QVERIFY(store);
-    QCOMPARE(scalar(*store, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), photos + logs);
+    QCOMPARE(scalar(*reader, QStringLiteral("SELECT count(*) FROM tasks WHERE state = 'succeeded'")), photos + logs);
 }
 
 QTEST_GUILESS_MAIN(TestSpoolExamples)

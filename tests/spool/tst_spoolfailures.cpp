@@ -4,12 +4,12 @@
 #include "spooltestutil.h"
 
 #include "tests/core/storetestutil.h"
+#include "tests/support/smalltmpfs.h"
 
 #include "core/queueengine.h"
 #include "core/spool/spoolingester.h"
 #include "core/taskstore.h"
 
-#include <QProcess>
 #include <QScopeGuard>
 #include <QSqlError>
 #include <QTest>
@@ -79,18 +79,17 @@ private Q_SLOTS:
     void fullDatabaseLosesNothing();
 
 private:
-    bool openEngine(int workers);
     qint64 taskCount() { return scalar(*m_reader, QStringLiteral("SELECT count(*) FROM tasks")); }
     std::unique_ptr<SpoolIngester> ingester();
     // ingest() and finish() until `files` files are in done/ and failed/ (or the time is up).
     bool drain(SpoolIngester& spool, int files);
-    // Every one of `names` in exactly one of the spool's folders (new/ and cur/ count once: a link in both is one
+    // Every one of `files` in exactly one of the spool's folders (new/ and cur/ count once: a link in both is one
     // file being ingested), with its content.
     void checkNothingLost(const QMap<QString, QByteArray>& files);
 
     QTemporaryDir m_dir;
     QString m_spool;
-    QString m_db;
+    EngineOptions m_options;
     std::unique_ptr<QueueEngine> m_engine;
     std::unique_ptr<TaskStore> m_reader;
     QList<SpoolProblem> m_problems;
@@ -101,7 +100,6 @@ void TestSpoolFailures::init()
 {
     ++m_round;
     m_spool = m_dir.filePath(QStringLiteral("spool%1").arg(m_round));
-    m_db = testDatabase(m_dir, QStringLiteral("failures%1").arg(m_round));
     m_problems.clear();
 }
 
@@ -109,20 +107,6 @@ void TestSpoolFailures::cleanup()
 {
     m_reader.reset();
     m_engine.reset();
-}
-
-bool TestSpoolFailures::openEngine(int workers)
-{
-    EngineOptions options;
-    options.store.path = m_db;
-    options.workerCount = workers;
-    options.sampleIntervalMs = 0;
-    auto engine = QueueEngine::open(options);
-    if (!engine)
-        return false;
-    m_engine = std::move(engine).value();
-    m_reader = openStore(m_db);
-    return m_reader != nullptr;
 }
 
 std::unique_ptr<SpoolIngester> TestSpoolFailures::ingester()
@@ -182,7 +166,7 @@ void TestSpoolFailures::checkNothingLost(const QMap<QString, QByteArray>& files)
 
 void TestSpoolFailures::permissionErrorsLoseNothing()
 {
-    QVERIFY(openEngine(2));
+    QVERIFY(openTestEngine(m_dir, QStringLiteral("failures%1").arg(m_round), 2, m_options, m_engine, m_reader));
     auto spool = ingester();
     QVERIFY(spool);
     const QMap<QString, QByteArray> files {{QStringLiteral("a.json"), goodTask(1)},
@@ -266,18 +250,11 @@ void TestSpoolFailures::permissionErrorsLoseNothing()
 // moved; once room is back, every file ends where it belongs.
 void TestSpoolFailures::fullSpoolDiskLosesNothing()
 {
-    if (::geteuid() != 0)
-        QSKIP("mounting a small file system (tmpfs) needs root");
-    QTemporaryDir mountPoint;
-    QVERIFY(mountPoint.isValid());
-    if (QProcess::execute(QStringLiteral("mount"),
-            {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"), QStringLiteral("size=2m"),
-                QStringLiteral("qd-spool-full-test"), mountPoint.path()})
-        != 0)
-        QSKIP("cannot mount a tmpfs here");
-    auto unmount = qScopeGuard([&] { QProcess::execute(QStringLiteral("umount"), {mountPoint.path()}); });
+    SmallTmpfs mountPoint(QStringLiteral("2m"), QStringLiteral("qd-spool-full-test"));
+    if (!mountPoint.mounted())
+        QSKIP(qPrintable(mountPoint.skipReason()));
     m_spool = mountPoint.filePath(QStringLiteral("spool"));
-    QVERIFY(openEngine(2));
+    QVERIFY(openTestEngine(m_dir, QStringLiteral("failures%1").arg(m_round), 2, m_options, m_engine, m_reader));
     auto spool = ingester();
     QVERIFY(spool);
     QMap<QString, QByteArray> files;
@@ -329,7 +306,7 @@ void TestSpoolFailures::fullDatabaseLosesNothing()
 {
     if (onPostgres())
         QSKIP("max_page_count is SQLite's");
-    QVERIFY(openEngine(0));
+    QVERIFY(openTestEngine(m_dir, QStringLiteral("failures%1").arg(m_round), 0, m_options, m_engine, m_reader));
     auto spool = ingester();
     QVERIFY(spool);
     QMap<QString, QByteArray> files;

@@ -76,15 +76,7 @@ void TestSpoolStable::init()
 {
     ++m_round;
     m_spool = m_dir.filePath(QStringLiteral("spool%1").arg(m_round));
-    m_options = EngineOptions {};
-    m_options.store.path = testDatabase(m_dir, QStringLiteral("stable%1").arg(m_round));
-    m_options.workerCount = 2;
-    m_options.sampleIntervalMs = 0;
-    auto engine = QueueEngine::open(m_options);
-    QVERIFY2(engine, qPrintable(engine.errorString()));
-    m_engine = std::move(engine).value();
-    m_reader = openStore(m_options.store.path);
-    QVERIFY(m_reader);
+    QVERIFY(openTestEngine(m_dir, QStringLiteral("stable%1").arg(m_round), 2, m_options, m_engine, m_reader));
     m_problems.clear();
 }
 
