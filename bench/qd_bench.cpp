@@ -15,6 +15,7 @@
 #include "oneshotbench.h"
 #include "pgbench.h"
 #include "report.h"
+#include "spoolbench.h"
 #include "uirunner.h"
 #include "workloadbench.h"
 
@@ -1132,6 +1133,8 @@ int main(int argc, char** argv)
         figures += benchExport(bigDb, scratch.path(), sizes);
     if (wanted("B14"))
         figures += benchOneShot(scratch, bigDb, sizes);
+    if (wanted("B15")) // spool ingestion: 20,000 task files per run (quick: 2,000)
+        figures += benchSpool(scratch.path(), sizes.repetitions, parser.isSet(quick) ? 2'000 : 20'000);
     const PgServer pg {parser.value(pgUrl), parser.value(pgUnavailable)};
     if (wanted("B11"))
         figures += benchPgEnqueue(scratch, sizes, pg);

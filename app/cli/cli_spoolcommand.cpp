@@ -35,6 +35,16 @@ int runAdd(CliContext& context, const QCommandLineParser& parser, const QString&
                 ErrorCode::InvalidArgument, QStringLiteral("--payload-template must be a JSON object."));
         config.payloadTemplate = doc.object();
     }
+    if (parser.isSet(QStringLiteral("stable-ms"))) {
+        bool ok = false;
+        config.stableMs = parser.value(QStringLiteral("stable-ms")).toLongLong(&ok);
+        if (!ok || config.stableMs <= 0)
+            return context.fail(
+                ErrorCode::InvalidArgument, QStringLiteral("--stable-ms must be a positive number of milliseconds."));
+    }
+    if (parser.isSet(QStringLiteral("stable-dir")))
+        config.stableDir
+            = QDir::cleanPath(QDir::current().absoluteFilePath(parser.value(QStringLiteral("stable-dir"))));
     if (std::optional<Error> error = config.check())
         return context.fail(error->code, error->message + u'.');
     const Result<QueueEngine*> engine = context.engine();
@@ -81,6 +91,9 @@ int runList(CliContext& context)
         if (config.ok() && !config->type.isEmpty())
             context.out() << "  " << (config->pattern.isEmpty() ? QStringLiteral("*") : config->pattern) << " -> "
                           << config->type;
+        if (config.ok() && config->stableMs > 0)
+            context.out() << "  stable " << config->stableMs << " ms in "
+                          << QDir::toNativeSeparators(config->stableFolder());
         context.out() << Qt::endl;
     }
     return ExitOk;
@@ -102,6 +115,14 @@ void SpoolCommand::addOptions(QCommandLineParser& parser)
         QStringLiteral("json")));
     parser.addOption(QCommandLineOption(QStringLiteral("queue"),
         QStringLiteral("add: the data tasks' queue (default \"default\")."), QStringLiteral("name")));
+    parser.addOption(QCommandLineOption(QStringLiteral("stable-ms"),
+        QStringLiteral("add: also take files written in place (no rename into new/) once their size and time have "
+                       "not changed for this long."),
+        QStringLiteral("ms")));
+    parser.addOption(QCommandLineOption(QStringLiteral("stable-dir"),
+        QStringLiteral("add: with --stable-ms, the folder to take them from (default: the spool folder; on the "
+                       "same file system)."),
+        QStringLiteral("dir")));
 }
 
 int SpoolCommand::run(CliContext& context, const QCommandLineParser& parser)

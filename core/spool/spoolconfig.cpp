@@ -10,6 +10,8 @@ namespace qd {
 
 namespace {
 
+constexpr qint64 maxStableMs = 24LL * 3600 * 1000;
+
 QString substitute(QString text, const QHash<QString, QString>& values)
 {
     if (!text.contains(u'{'))
@@ -70,6 +72,10 @@ QByteArray SpoolConfig::toJson() const
         o.insert(QStringLiteral("pattern"), pattern);
     if (!payloadTemplate.isEmpty())
         o.insert(QStringLiteral("payloadTemplate"), payloadTemplate);
+    if (stableMs > 0)
+        o.insert(QStringLiteral("stableMs"), stableMs);
+    if (!stableDir.isEmpty())
+        o.insert(QStringLiteral("stableDir"), stableDir);
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -85,6 +91,8 @@ Result<SpoolConfig> SpoolConfig::fromJson(const QByteArray& json)
     config.pattern = o.value(QStringLiteral("pattern")).toString();
     config.payloadTemplate = o.value(QStringLiteral("payloadTemplate")).toObject();
     config.queue = o.value(QStringLiteral("queue")).toString(QStringLiteral("default"));
+    config.stableMs = o.value(QStringLiteral("stableMs")).toInteger(0);
+    config.stableDir = o.value(QStringLiteral("stableDir")).toString();
     if (std::optional<Error> error = config.check())
         return *error;
     return config;
@@ -99,7 +107,30 @@ std::optional<Error> SpoolConfig::check() const
     if (type.isEmpty() && (!pattern.isEmpty() || !payloadTemplate.isEmpty()))
         return Error {ErrorCode::InvalidArgument,
             QStringLiteral("a pattern or payload template needs a task type for the data files")};
+    if (stableMs < 0 || stableMs > maxStableMs)
+        return Error {
+            ErrorCode::InvalidArgument, QStringLiteral("the stable time must be between 0 and %1 ms").arg(maxStableMs)};
+    if (!stableDir.isEmpty()) {
+        if (stableMs == 0)
+            return Error {ErrorCode::InvalidArgument, QStringLiteral("a stable folder needs a stable time")};
+        if (!QDir::isAbsolutePath(stableDir))
+            return Error {ErrorCode::InvalidArgument, QStringLiteral("the stable folder must be absolute")};
+        // The spool's own sub-folders hold files at other stages: taking from them would move them twice.
+        const QString clean = QDir::cleanPath(stableDir);
+        for (const char* sub : {"tmp", "new", "cur", "done", "failed"}) {
+            if (clean == QDir::cleanPath(dir + u'/' + QLatin1String(sub)))
+                return Error {ErrorCode::InvalidArgument,
+                    QStringLiteral("the stable folder cannot be the spool's %1/").arg(QLatin1String(sub))};
+        }
+    }
     return std::nullopt;
+}
+
+QString SpoolConfig::stableFolder() const
+{
+    if (stableMs <= 0)
+        return {};
+    return stableDir.isEmpty() ? dir : stableDir;
 }
 
 QByteArray SpoolConfig::payloadFor(const QString& name) const

@@ -1,5 +1,7 @@
 #include "spoolingester.h"
 
+#include "spoolfs.h"
+#include "spoolsettler.h"
 #include "spooltaskparser.h"
 
 #include "core/queueengine.h"
@@ -23,75 +25,16 @@
 
 namespace qd {
 
+using namespace spoolfs;
+
 namespace {
 
 constexpr int batchTasks = 1000; // tasks per enqueueBatch (one transaction)
 constexpr qint64 maxTaskFileBytes = 64LL << 20;
 
-// A directory descriptor closed at scope exit.
-class Fd {
-public:
-    explicit Fd(int fd = -1)
-        : m_fd(fd)
-    { }
-    ~Fd()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return m_fd; }
-    bool ok() const { return m_fd >= 0; }
-
-private:
-    int m_fd;
-};
-
-int openDir(const QByteArray& path)
-{
-    return ::open(path.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-QString errnoText(int error)
-{
-    return QString::fromLocal8Bit(std::strerror(error));
-}
-
-Error ioError(const QString& what, int error)
-{
-    return Error {ErrorCode::Io, QStringLiteral("%1: %2").arg(what, errnoText(error))};
-}
-
-qint64 mtimeNs(const struct stat& st)
-{
-    return qint64(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
-
-QString displayName(const QByteArray& name)
-{
-    return QFile::decodeName(name);
-}
-
 bool isValidName(const QByteArray& name)
 {
     return QFile::encodeName(QFile::decodeName(name)) == name;
-}
-
-Result<QList<QByteArray>> listDir(const QByteArray& path)
-{
-    DIR* dir = ::opendir(path.constData());
-    if (!dir)
-        return ioError(QStringLiteral("Cannot list %1").arg(QFile::decodeName(path)), errno);
-    QList<QByteArray> names;
-    while (const dirent* entry = ::readdir(dir)) {
-        const char* n = entry->d_name;
-        if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0)))
-            continue;
-        names.append(QByteArray(n));
-    }
-    ::closedir(dir);
-    return names;
 }
 
 Result<QByteArray> readAll(int fd, qint64 size)
@@ -144,6 +87,23 @@ SpoolIngester::SpoolIngester(QString sourceName, SpoolConfig config, QueueEngine
     if (!m_config.pattern.isEmpty())
         m_pattern = QRegularExpression(QRegularExpression::wildcardToRegularExpression(
             m_config.pattern, QRegularExpression::UnanchoredWildcardConversion));
+    const QString stable = m_config.stableFolder();
+    if (!stable.isEmpty()) {
+        m_settler = std::make_unique<SpoolSettler>(QFile::encodeName(stable), sub("new"), m_config.stableMs);
+        m_settler->accepts = [this](const QByteArray& name) { return kindOf(name) != Kind::Unknown; };
+        // Problems in the spool folder are named relative to it, those of another folder by its absolute path.
+        const QByteArray where = m_config.stableDir.isEmpty() ? QByteArray() : QFile::encodeName(stable);
+        m_settler->report = [this, where](const QByteArray& name, quint64 identity, const QString& reason) {
+            report(where, name, identity, reason);
+        };
+    }
+}
+
+SpoolIngester::~SpoolIngester() = default;
+
+qint64 SpoolIngester::msUntilSettled() const
+{
+    return m_settler ? m_settler->msUntilNext() : -1;
 }
 
 QString SpoolIngester::key(
@@ -168,6 +128,10 @@ Status SpoolIngester::prepare()
         if (::mkdir(path.constData(), 0777) != 0 && errno != EEXIST)
             return ioError(QStringLiteral("Cannot create %1").arg(QFile::decodeName(path)), errno);
     }
+    if (m_settler) {
+        if (Status s = m_settler->prepare(); !s)
+            return s;
+    }
     // A result being written when its process was killed: .qd-result-PID.tmp of a process that no longer runs.
     for (const char* folder : {"done", "failed"}) {
         const Result<QList<QByteArray>> names = listDir(sub(folder));
@@ -187,13 +151,14 @@ Status SpoolIngester::prepare()
 
 void SpoolIngester::report(const QByteArray& where, const QByteArray& name, quint64 identity, const QString& reason)
 {
-    const QByteArray id = where + '/' + name + '\0' + QByteArray::number(identity);
+    const QByteArray file = where.isEmpty() ? name : where + '/' + name;
+    const QByteArray id = file + '\0' + QByteArray::number(identity);
     auto it = m_reported.find(id);
     if (it != m_reported.end() && *it == reason)
         return;
     m_reported.insert(id, reason);
     if (onProblem)
-        onProblem(SpoolProblem {m_source, QFile::decodeName(where + '/' + name), reason});
+        onProblem(SpoolProblem {m_source, QFile::decodeName(file), reason});
 }
 
 SpoolIngester::Kind SpoolIngester::kindOf(const QByteArray& name) const
@@ -308,6 +273,10 @@ void SpoolIngester::track(const QByteArray& name, QStringList keys, QList<qint64
 Result<int> SpoolIngester::ingest(int maxFiles, bool* more)
 {
     if (m_listed.isEmpty()) {
+        if (m_settler) {
+            if (const Result<int> settled = m_settler->settle(); !settled)
+                return settled.error();
+        }
         Result<QList<QByteArray>> names = listDir(sub("new"));
         if (!names)
             return names.error();
@@ -423,6 +392,12 @@ Status SpoolIngester::commit(QList<Candidate>& batch)
         const int error = errno;
         if (error == EPERM || error == EXDEV || error == ENOTSUP || error == EMLINK) {
             m_hardLinks = false; // renamed after the commit from now on
+        } else if (isFolderError(error)) {
+            // No file can go on (cur/ not writable, a full disk): nothing is committed, every file stays in new/
+            // (links made so far are those of an interrupted ingestion, which the next attempt completes).
+            return ioError(
+                QStringLiteral("Cannot link files into %1; they stay in new/").arg(QFile::decodeName(sub("cur"))),
+                error);
         } else {
             // EEXIST: another file took the name in cur/ meanwhile; anything else: try again at the next scan.
             report("new", c.name, quint64(c.inode),
@@ -440,7 +415,7 @@ Status SpoolIngester::commit(QList<Candidate>& batch)
         const Result<QList<EnqueueResult>> stored = m_engine.enqueueBatch(all.mid(from, batchTasks));
         if (!stored) // the files stay (a link in cur/ too): the next scan commits again, the keys dedup
             return Error {stored.error().code,
-                QStringLiteral("Spool %1: cannot store tasks: %2").arg(m_source, stored.errorString())};
+                QStringLiteral("Cannot store the tasks of new/ (the files stay there): %1").arg(stored.errorString())};
         for (const EnqueueResult& r : *stored)
             ids.append(r.id);
     }

@@ -13,10 +13,12 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 
 namespace qd {
 
 class QueueEngine;
+class SpoolSettler;
 class TaskStore;
 
 // A file of a spool that was left where it is, and why (a symlink, not a regular file, unreadable...).
@@ -40,15 +42,21 @@ struct SpoolProblem {
 class SpoolIngester {
 public:
     SpoolIngester(QString sourceName, SpoolConfig config, QueueEngine& engine, TaskStore& reader);
+    ~SpoolIngester();
 
     const QString& sourceName() const { return m_source; }
     const SpoolConfig& config() const { return m_config; }
 
-    // Creates the spool's sub-folders that are missing.
+    // Creates the spool's sub-folders that are missing (and the stable-file mode's folder).
     Status prepare();
     // Takes files from new/, at most about `maxFiles` per call (the rest stay listed for the next call). Returns
-    // how many files were taken (into cur/ or failed/); `more` says whether listed files remain.
+    // how many files were taken (into cur/ or failed/); `more` says whether listed files remain. In the stable-file
+    // mode, a call that lists new/ afresh first moves the settled files of the stable folder into new/. An error
+    // concerns the spool as a whole (a folder that cannot be written, a full disk, the database): the files stay.
     Result<int> ingest(int maxFiles, bool* more = nullptr);
+    // Stable-file mode: milliseconds until ingest() may find another file settled, -1 when none waits (or the
+    // mode is off).
+    qint64 msUntilSettled() const;
     // Finds files in cur/ that this object does not track (left by an earlier process) and tracks them; a file
     // with no task at all goes to failed/.
     Result<int> adoptCur();
@@ -100,6 +108,7 @@ private:
     QHash<qint64, QByteArray> m_byTask;
     QList<QByteArray> m_sweepOrder; // round robin over m_tracked for finish()
     QHash<QByteArray, QString> m_reported; // name + identity -> reason already reported
+    std::unique_ptr<SpoolSettler> m_settler; // the stable-file mode, when on
 };
 
 } // namespace qd

@@ -12,6 +12,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -40,7 +41,7 @@ public:
         m_watcher = new QFileSystemWatcher(this);
         QObject::connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, [this](const QString& path) {
             for (auto& [name, spool] : m_spools) {
-                if (spool.newDir == path)
+                if (spool.newDir == path || spool.stableDir == path)
                     spool.pending = true;
             }
             m_ingestSoon.start();
@@ -48,6 +49,12 @@ public:
         m_ingestSoon.setSingleShot(true);
         m_ingestSoon.setInterval(0);
         QObject::connect(&m_ingestSoon, &QTimer::timeout, this, [this] { ingestTurn(); });
+        m_settleSoon.setSingleShot(true);
+        QObject::connect(&m_settleSoon, &QTimer::timeout, this, [this] {
+            for (auto& [name, spool] : m_spools)
+                spool.pending = spool.pending || !spool.stableDir.isEmpty();
+            ingestTurn();
+        });
         m_finishSoon.setSingleShot(true);
         m_finishSoon.setInterval(10);
         QObject::connect(&m_finishSoon, &QTimer::timeout, this, [this] { finishEnded(); });
@@ -79,6 +86,7 @@ private:
     struct Spool {
         QByteArray config; // as stored, to see a change
         QString newDir;
+        QString stableDir; // the stable-file mode's folder, when on
         std::unique_ptr<SpoolIngester> ingester;
         bool paused = false;
         bool pending = true; // new/ may hold files not yet taken
@@ -125,9 +133,11 @@ private:
                 error(QStringLiteral("Spool %1: %2").arg(row.name, s.errorString()));
                 continue;
             }
-            Spool spool {
-                row.config, QDir(config->dir).filePath(QStringLiteral("new")), std::move(ingester), row.paused, true};
+            Spool spool {row.config, QDir(config->dir).filePath(QStringLiteral("new")), config->stableFolder(),
+                std::move(ingester), row.paused, true};
             m_watcher->addPath(spool.newDir);
+            if (!spool.stableDir.isEmpty())
+                m_watcher->addPath(spool.stableDir);
             const Result<int> adopted = spool.ingester->adoptCur();
             if (!adopted)
                 error(QStringLiteral("Spool %1: %2").arg(row.name, adopted.errorString()));
@@ -144,8 +154,15 @@ private:
 
     std::map<QString, Spool>::iterator drop(std::map<QString, Spool>::iterator it)
     {
+        const QString stableDir = it->second.stableDir;
         m_watcher->removePath(it->second.newDir);
-        return m_spools.erase(it);
+        it = m_spools.erase(it);
+        // Two spools may share a stable folder (different patterns): it stays watched while one uses it.
+        if (!stableDir.isEmpty() && std::none_of(m_spools.begin(), m_spools.end(), [&](const auto& s) {
+                return s.second.stableDir == stableDir;
+            }))
+            m_watcher->removePath(stableDir);
+        return it;
     }
 
     // Takes up to chunkFiles files of each spool with work, then lets the event loop run (signals, stop).
@@ -172,6 +189,20 @@ private:
         }
         if (more)
             m_ingestSoon.start();
+        scheduleSettle();
+    }
+
+    // Stable-file mode: another turn when the next file of a stable folder may have settled.
+    void scheduleSettle()
+    {
+        qint64 next = -1;
+        for (const auto& [name, spool] : m_spools) {
+            const qint64 ms = spool.paused ? -1 : spool.ingester->msUntilSettled();
+            if (ms >= 0)
+                next = next < 0 ? ms : std::min(next, ms);
+        }
+        if (next >= 0)
+            m_settleSoon.start(int(std::min<qint64>(next + 5, m_options.rescanMs)));
     }
 
     void rescan()
@@ -212,7 +243,8 @@ private:
     std::unique_ptr<TaskStore> m_store;
     QFileSystemWatcher* m_watcher = nullptr;
     // Children, so that moveToThread() takes them along (their members' destructors run before ~QObject).
-    QTimer m_ingestSoon {this}, m_finishSoon {this}, m_rescan {this}, m_sweep {this}, m_reload {this};
+    QTimer m_ingestSoon {this}, m_finishSoon {this}, m_rescan {this}, m_sweep {this}, m_reload {this},
+        m_settleSoon {this};
     std::map<QString, Spool> m_spools; // by source name
     QSet<qint64> m_ended;
     QSet<QString> m_errors;

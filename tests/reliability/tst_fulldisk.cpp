@@ -10,6 +10,7 @@
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 #include "tests/core/storetestutil.h"
+#include "tests/support/smalltmpfs.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -17,7 +18,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QProcess>
 #include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -401,16 +401,9 @@ void TestFullDisk::shutdownOnAFullFileEnds()
 // able to open the database, purge finished tasks, and leave room for the queue to carry on.
 void TestFullDisk::purgeRescuesAFullFileSystem()
 {
-    if (::geteuid() != 0)
-        QSKIP("mounting a small file system (tmpfs) needs root");
-    QTemporaryDir mountPoint;
-    QVERIFY(mountPoint.isValid());
-    if (QProcess::execute(QStringLiteral("mount"),
-            {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"), QStringLiteral("size=24m"),
-                QStringLiteral("qd-full-test"), mountPoint.path()})
-        != 0)
-        QSKIP("cannot mount a tmpfs here");
-    auto unmount = qScopeGuard([&] { QProcess::execute(QStringLiteral("umount"), {mountPoint.path()}); });
+    test::SmallTmpfs mountPoint(QStringLiteral("24m"), QStringLiteral("qd-full-test"));
+    if (!mountPoint.mounted())
+        QSKIP(qPrintable(mountPoint.skipReason()));
     m_db = mountPoint.filePath(QStringLiteral("full.db"));
     const QString reserve = diskreserve::pathFor(m_db);
     {

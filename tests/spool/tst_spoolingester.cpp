@@ -54,14 +54,7 @@ void TestSpoolIngester::init()
     ++m_round;
     m_spool = m_dir.filePath(QStringLiteral("spool%1").arg(m_round));
     EngineOptions options;
-    options.store.path = testDatabase(m_dir, QStringLiteral("spool%1").arg(m_round));
-    options.workerCount = 2;
-    options.sampleIntervalMs = 0;
-    auto engine = QueueEngine::open(options);
-    QVERIFY2(engine, qPrintable(engine.errorString()));
-    m_engine = std::move(engine).value();
-    m_reader = openStore(options.store.path);
-    QVERIFY(m_reader);
+    QVERIFY(openTestEngine(m_dir, QStringLiteral("spool%1").arg(m_round), 2, options, m_engine, m_reader));
     m_problems.clear();
 }
 
