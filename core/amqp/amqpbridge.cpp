@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -81,10 +82,14 @@ public:
 
 private:
     Status setUp();
-    // Waits for the next delivery (or the batch window's end) and handles what arrives.
+    // Waits for the next delivery (or the batch window's end, or the commit in flight) and handles what arrives.
     Status step();
-    // Stores the batch's tasks, dead-letters its invalid messages, then acks the whole batch.
+    // Hands the batch to another thread, which maps it to tasks and commits them (one batch in flight at a time:
+    // the previous one is finished first), so that the next batch is received meanwhile.
     Status flush();
+    // Waits for the batch in flight, dead-letters its invalid messages (committed before the ack), then acks the
+    // whole batch (basic.ack multiple up to its last tag).
+    Status finishCommit();
     Status deadLetter(const amqp_envelope_t& envelope, const QString& reason);
     // A frame other than a delivery: the broker closing the channel or connection, or cancelling the consumer.
     Status otherFrame();
@@ -94,6 +99,18 @@ private:
     AmqpConnection m_connection;
     std::vector<Envelope> m_batch;
     QElapsedTimer m_batchAge;
+    // What the committing thread made of a batch.
+    struct Outcome {
+        Result<QList<EnqueueResult>> stored = QList<EnqueueResult> {};
+        QList<std::pair<qsizetype, QString>> rejected; // index in the batch, reason
+    };
+    // The batch being committed: its delivery tags all precede those of m_batch, so its ack covers it alone. The
+    // committing thread only reads the envelopes, and they are not touched here until it is done.
+    struct InFlight {
+        std::shared_ptr<const std::vector<Envelope>> envelopes;
+        std::future<Outcome> outcome;
+    };
+    std::optional<InFlight> m_inFlight;
     bool m_reachedBroker = false;
     bool m_consumed = false;
 };
@@ -108,9 +125,15 @@ Status AmqpBridge::Session::run(const AmqpUrl& url)
     if (s.ok()) {
         m_consumed = true;
         m_bridge.setState(AmqpBridgeStatus::State::Connected);
-        while (s.ok() && !(m_bridge.stopping() && m_batch.empty()))
-            s = m_bridge.stopping() ? flush() : step();
+        while (s.ok() && !(m_bridge.stopping() && m_batch.empty() && !m_inFlight)) {
+            if (m_bridge.stopping())
+                s = m_batch.empty() ? finishCommit() : flush();
+            else
+                s = step();
+        }
     }
+    if (m_inFlight)
+        m_inFlight->outcome.wait(); // its tasks may be stored: their redelivery finds them by key
     if (s.ok())
         m_connection.close();
     else
@@ -150,10 +173,15 @@ Status AmqpBridge::Session::setUp()
 Status AmqpBridge::Session::step()
 {
     amqp_connection_state_t c = m_connection.get();
-    int waitMs = m_bridge.m_options.pollMs;
+    if (m_inFlight && m_inFlight->outcome.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        if (Status s = finishCommit(); !s.ok())
+            return s;
+    }
+    // While a commit is in flight, look at it every millisecond: its ack frees the broker's prefetch window.
+    int waitMs = m_inFlight ? 1 : m_bridge.m_options.pollMs;
     if (!m_batch.empty()) {
-        waitMs = int(qMax<qint64>(0, m_config.batchMs - m_batchAge.elapsed()));
-        if (waitMs == 0)
+        waitMs = qMin(waitMs, int(qMax<qint64>(0, m_config.batchMs - m_batchAge.elapsed())));
+        if (m_config.batchMs - m_batchAge.elapsed() <= 0)
             return flush();
     }
     amqp_maybe_release_buffers(c);
@@ -168,10 +196,9 @@ Status AmqpBridge::Session::step()
             return flush();
         return success();
     }
-    // A failed consume leaves nothing in the envelope to free.
-    envelope.release();
+    // A failed consume leaves the envelope zeroed: its deleter has nothing to free but the struct.
     if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT)
-        return m_batch.empty() ? success() : flush();
+        return m_batch.empty() || m_batchAge.elapsed() < m_config.batchMs ? success() : flush();
     if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_UNEXPECTED_STATE)
         return otherFrame();
     return AmqpConnection::check(reply, QStringLiteral("Lost the connection"));
@@ -225,38 +252,59 @@ Status AmqpBridge::Session::flush()
 {
     if (m_batch.empty())
         return success();
-    const HandlerRegistry& handlers = m_bridge.m_engine.handlers();
-    QList<NewTask> tasks;
-    tasks.reserve(qsizetype(m_batch.size()));
-    qint64 deadLettered = 0;
-    for (const Envelope& envelope : m_batch) {
-        Result<NewTask> task = mapAmqpMessage(deliveryOf(*envelope), m_config, handlers);
-        if (task.ok()) {
-            tasks.append(std::move(task.value()));
-            continue;
+    if (Status s = finishCommit(); !s.ok())
+        return s;
+    auto envelopes = std::make_shared<const std::vector<Envelope>>(std::move(m_batch));
+    m_batch.clear();
+    QueueEngine& engine = m_bridge.m_engine;
+    const AmqpBridgeConfig& config = m_config;
+    InFlight next;
+    next.envelopes = envelopes;
+    next.outcome = std::async(std::launch::async, [&engine, &config, envelopes] {
+        Outcome outcome;
+        QList<NewTask> tasks;
+        tasks.reserve(qsizetype(envelopes->size()));
+        for (std::size_t i = 0; i < envelopes->size(); ++i) {
+            Result<NewTask> task = mapAmqpMessage(deliveryOf(*(*envelopes)[i]), config, engine.handlers());
+            if (task.ok())
+                tasks.append(std::move(task.value()));
+            else
+                outcome.rejected.append({qsizetype(i), task.errorString()});
         }
-        if (Status s = deadLetter(*envelope, task.errorString()); !s.ok())
+        if (!tasks.isEmpty())
+            outcome.stored = engine.enqueueBatch(tasks);
+        return outcome;
+    });
+    m_inFlight = std::move(next);
+    return success();
+}
+
+Status AmqpBridge::Session::finishCommit()
+{
+    if (!m_inFlight)
+        return success();
+    const Outcome outcome = m_inFlight->outcome.get();
+    const std::shared_ptr<const std::vector<Envelope>> envelopes = std::move(m_inFlight->envelopes);
+    m_inFlight.reset();
+    if (!outcome.stored.ok())
+        return Error {
+            outcome.stored.error().code, QStringLiteral("Cannot store tasks: ") + outcome.stored.errorString()};
+    for (const auto& [index, reason] : outcome.rejected) {
+        if (Status s = deadLetter(*(*envelopes)[std::size_t(index)], reason); !s.ok())
             return s;
-        ++deadLettered;
     }
-    if (deadLettered > 0) {
+    if (!outcome.rejected.isEmpty()) {
         amqp_tx_commit(m_connection.get(), deadLetterChannel);
         if (Status s = m_connection.lastReply(QStringLiteral("Cannot dead-letter messages")); !s.ok())
             return s;
     }
     qint64 stored = 0, duplicates = 0;
-    if (!tasks.isEmpty()) {
-        const Result<QList<EnqueueResult>> results = m_bridge.m_engine.enqueueBatch(tasks);
-        if (!results.ok())
-            return Error {results.error().code, QStringLiteral("Cannot store tasks: ") + results.errorString()};
-        for (const EnqueueResult& r : results.value())
-            ++(r.existed ? duplicates : stored);
-    }
-    const int rc = amqp_basic_ack(m_connection.get(), consumeChannel, m_batch.back()->delivery_tag, 1);
+    for (const EnqueueResult& r : outcome.stored.value())
+        ++(r.existed ? duplicates : stored);
+    const int rc = amqp_basic_ack(m_connection.get(), consumeChannel, envelopes->back()->delivery_tag, 1);
     if (Status s = AmqpConnection::checkStatus(rc, QStringLiteral("Cannot acknowledge")); !s.ok())
         return s; // stored: the redelivery will find the tasks
-    m_bridge.count(qint64(m_batch.size()), stored, duplicates, deadLettered);
-    m_batch.clear();
+    m_bridge.count(qint64(envelopes->size()), stored, duplicates, qint64(outcome.rejected.size()));
     return success();
 }
 

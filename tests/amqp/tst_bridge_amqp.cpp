@@ -3,6 +3,8 @@
 // loses and doubles nothing, and the service runs the bridges of the sources table.
 #include "amqptestbroker.h"
 
+#include "tests/cli/clirunner.h"
+
 #include "core/amqp/amqpbridge.h"
 #include "core/amqp/amqpservice.h"
 #include "core/queueengine.h"
@@ -14,6 +16,8 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <csignal>
 
 using namespace qd;
 
@@ -228,9 +232,9 @@ private Q_SLOTS:
         AmqpBridgeConfig c = config(q);
         c.batch = 100;
         c.prefetch = 200;
-        AmqpBridge bridge(QStringLiteral("b"), c, *m_engine, fastOptions());
-        QList<AmqpBridgeStatus::State> states;
+        QList<AmqpBridgeStatus::State> states; // before the bridge, whose destructor may still report
         QMutex statesMutex;
+        AmqpBridge bridge(QStringLiteral("b"), c, *m_engine, fastOptions());
         bridge.onStatus = [&](const AmqpBridgeStatus& s) {
             QMutexLocker lock(&statesMutex);
             states.append(s.state);
@@ -270,9 +274,10 @@ private Q_SLOTS:
         options.store = m_engine->options().store;
         options.sourcesMs = 100;
         options.bridge = fastOptions();
-        AmqpService service(*m_engine, options);
         QList<AmqpBridgeStatus::State> states;
-        connect(&service, &AmqpService::statusChanged, this, [&](const QString& name, const AmqpBridgeStatus& s) {
+        QObject receiver; // destroyed before `states`: with it go the status changes still queued for it
+        AmqpService service(*m_engine, options);
+        connect(&service, &AmqpService::statusChanged, &receiver, [&](const QString& name, const AmqpBridgeStatus& s) {
             QCOMPARE(name, QStringLiteral("orders"));
             states.append(s.state);
         });
@@ -297,6 +302,43 @@ private Q_SLOTS:
                 ->runInWriter([](TaskStore& store) { return store.setSourcePaused(QStringLiteral("orders"), false); })
                 .ok());
         QTRY_COMPARE_WITH_TIMEOUT(taskCount(q), 2, 10'000);
+    }
+
+    void workRunsTheConfiguredBridges()
+    {
+        const QString q = QStringLiteral("viawork");
+        QVERIFY(m_broker.freshQueue(q));
+        const QProcessEnvironment env = qdtest::isolatedEnvironment(m_dir);
+        const QString db = m_dir.filePath(QStringLiteral("work.db"));
+        const qdtest::CliRun add = qdtest::runCli(env,
+            {QStringLiteral("--db"), db, QStringLiteral("bridge"), QStringLiteral("add"), QStringLiteral("w"),
+                QStringLiteral("--url"), qdtest::AmqpTestBroker::url(), QStringLiteral("--from"), q,
+                QStringLiteral("--type"), QStringLiteral("noop"), QStringLiteral("--into"), q});
+        QVERIFY2(add.exitCode == 0, add.err.constData());
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(m_broker.publish(q, "work " + QByteArray::number(i), QStringLiteral("w%1").arg(i)));
+        QProcess work;
+        work.setProcessEnvironment(env);
+        work.start(QStringLiteral(CLI_PATH),
+            {QStringLiteral("--db"), db, QStringLiteral("work"), QStringLiteral("--concurrency"), QStringLiteral("1"),
+                QStringLiteral("--report-ms"), QStringLiteral("0")});
+        QVERIFY(work.waitForStarted());
+        StoreOptions options;
+        options.path = db;
+        auto store = TaskStore::open(options);
+        QVERIFY(store.ok());
+        const auto succeeded = [&] {
+            QSqlQuery query(store.value()->database());
+            query.exec(QStringLiteral("SELECT count(*) FROM tasks WHERE queue = 'viawork' AND state = 'succeeded'"));
+            return query.next() ? query.value(0).toInt() : -1;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(succeeded(), 3, 20'000);
+        ::kill(pid_t(work.processId()), SIGTERM);
+        QVERIFY(work.waitForFinished(20'000));
+        QCOMPARE(work.exitCode(), 0);
+        const QByteArray err = work.readAllStandardError();
+        QVERIFY2(err.contains("bridge w: connected"), err.constData());
+        QVERIFY2(!err.contains("guest:guest"), err.constData());
     }
 };
 
