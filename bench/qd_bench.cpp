@@ -60,7 +60,7 @@ struct Sizes {
     int pgBatches = 20; // B11, of 1,000 tasks
     int pgDrainTasks = 20'000; // B12
     int pgThreadsPerProcess = 2; // B12: `work --concurrency`; 2 is its default on this 2-core machine
-    int amqpMessages = 20'000; // B14
+    int amqpMessages = 20'000; // B15
 };
 
 Sizes quickSizes()
@@ -626,11 +626,11 @@ QList<Figure> benchPgDrain(Scratch& scratch, const Sizes& s, const PgServer& pg)
     return figures;
 }
 
-// B14: RabbitMQ messages into tasks through AmqpBridge against a raw rabbitmq-c consume-and-ack loop, on the broker
+// B15: RabbitMQ messages into tasks through AmqpBridge against a raw rabbitmq-c consume-and-ack loop, on the broker
 // scripts/bench.sh started (amqpbench.h). Skipped, with the reason, without one.
 QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, const QString& unavailable)
 {
-    Figure f = makeFigure(QStringLiteral("B14"), QStringLiteral("AMQP in: messages to tasks"),
+    Figure f = makeFigure(QStringLiteral("B15"), QStringLiteral("AMQP in: messages to tasks"),
         QStringLiteral("%1 persistent messages").arg(s.amqpMessages), QStringLiteral("messages/s"),
         QStringLiteral("rabbitmq-c consume + ack loop"), Figure::Goal::RatioAtLeast, 0.7);
     if (url.isEmpty()) {
@@ -641,7 +641,7 @@ QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, 
                                                 : unavailable);
         return {f};
     }
-    std::fprintf(stderr, "B14: %d messages from RabbitMQ into tasks\n", s.amqpMessages);
+    std::fprintf(stderr, "B15: %d messages from RabbitMQ into tasks\n", s.amqpMessages);
     f.note = QStringLiteral(
         "The same %1 persistent text messages (with message ids), published with confirms into a fresh durable "
         "queue before each side starts. QueueDesk: AmqpBridge with its defaults (prefetch 1,000, batches of up "
@@ -652,11 +652,11 @@ QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, 
                  .arg(s.amqpMessages);
     for (int rep = 0; rep < s.repetitions; ++rep) {
         double bridge = 0, raw = 0;
-        const QString prefix = QStringLiteral("b14-%1-").arg(rep);
+        const QString prefix = QStringLiteral("b15-%1-").arg(rep);
         // A queue of its own per run: RabbitMQ is slow for a while after a drained queue is deleted and declared
         // again under the same name (the old queue's files are cleaned up in the background).
-        const QString rawQueue = QStringLiteral("qd-bench-b14-raw-%1").arg(rep);
-        const QString bridgeQueue = QStringLiteral("qd-bench-b14-bridge-%1").arg(rep);
+        const QString rawQueue = QStringLiteral("qd-bench-b15-raw-%1").arg(rep);
+        const QString bridgeQueue = QStringLiteral("qd-bench-b15-bridge-%1").arg(rep);
         interleaved(rep,
             {[&] {
                  amqpFillQueue(url, rawQueue, s.amqpMessages, prefix);
@@ -666,7 +666,7 @@ QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, 
              },
                 [&] {
                     amqpFillQueue(url, bridgeQueue, s.amqpMessages, prefix);
-                    const QString db = scratch.newFile(QStringLiteral("b14"));
+                    const QString db = scratch.newFile(QStringLiteral("b15"));
                     bridge = measured("AmqpBridge into tasks (messages/s)",
                         [&] { return amqpBridgeRate(url, bridgeQueue, db, s.amqpMessages); });
                     Scratch::remove(db);
@@ -1111,10 +1111,10 @@ int main(int argc, char** argv)
         QStringLiteral("Why there is no PostgreSQL server: B11/B12 are reported as skipped with this reason."),
         QStringLiteral("reason"));
     const QCommandLineOption amqpUrl(QStringLiteral("amqp-url"),
-        QStringLiteral("RabbitMQ broker for B14 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
+        QStringLiteral("RabbitMQ broker for B15 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
         QStringLiteral("url"));
     const QCommandLineOption amqpUnavailable(QStringLiteral("amqp-unavailable"),
-        QStringLiteral("Why there is no broker: B14 is reported as skipped with this reason."),
+        QStringLiteral("Why there is no broker: B15 is reported as skipped with this reason."),
         QStringLiteral("reason"));
     const QCommandLineOption latencyProducer(QStringLiteral("latency-producer"),
         QStringLiteral("Internal, for B13: enqueue latency probes into DB at RATE tasks/s, COUNT of them "
@@ -1197,7 +1197,7 @@ int main(int argc, char** argv)
         figures += benchPgEnqueue(scratch, sizes, pg);
     if (wanted("B12"))
         figures += benchPgDrain(scratch, sizes, pg);
-    if (wanted("B14"))
+    if (wanted("B15"))
         figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
 
     info.loadAfter = readLoadAverage();

@@ -1,7 +1,7 @@
 #include "amqpmessagemapper.h"
 
-#include "core/queueengine.h"
 #include "core/taskjson.h"
+#include "core/taskvalidation.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
