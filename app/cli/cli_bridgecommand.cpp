@@ -3,6 +3,7 @@
 #include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_signalwatcher.h"
+#include "cli_sourcerows.h"
 #include "core/amqp/amqpbridge.h"
 #include "core/amqp/amqpservice.h"
 #include "core/amqp/amqpurl.h"
@@ -220,29 +221,7 @@ int BridgeCommand::run(CliContext& context, const QCommandLineParser& parser)
     const QString name = args.at(1);
     if (action == u"add")
         return runAdd(context, parser, name);
-    const Result<QueueEngine*> engine = context.engine();
-    if (!engine.ok())
-        return context.fail(engine.error());
-    const Status status = engine.value()->runInWriter([&](TaskStore& store) -> Status {
-        // Only bridges: a spool of that name is not ours to change.
-        const Result<QList<SourceRecord>> rows = store.sources(kind);
-        if (!rows.ok())
-            return rows.error();
-        if (std::none_of(rows->begin(), rows->end(), [&](const SourceRecord& r) { return r.name == name; }))
-            return Error {ErrorCode::NotFound, QStringLiteral("There is no bridge \"%1\".").arg(name)};
-        return action == u"remove" ? store.removeSource(name) : store.setSourcePaused(name, action == u"pause");
-    });
-    if (!status.ok())
-        return context.fail(status.error());
-    if (context.json())
-        context.printJson(QJsonObject {{QStringLiteral("name"), name}, {QStringLiteral("action"), action}});
-    else
-        context.out() << "Bridge \"" << name << "\" "
-                      << (action == u"remove"         ? "removed"
-                                 : action == u"pause" ? "paused"
-                                                      : "resumed")
-                      << "." << Qt::endl;
-    return ExitOk;
+    return changeSourceRow(context, kind, QStringLiteral("Bridge"), action, name);
 }
 
 std::unique_ptr<AmqpService> BridgeCommand::startConfigured(CliContext& context, QueueEngine& engine, QObject* receiver)

@@ -324,17 +324,13 @@ void AmqpBridge::start()
 {
     if (m_thread.joinable())
         return;
-    m_stopping.store(false, std::memory_order_release);
+    m_stop.reset();
     m_thread = std::thread([this] { run(); });
 }
 
 void AmqpBridge::requestStop()
 {
-    {
-        std::lock_guard lock(m_wakeMutex);
-        m_stopping.store(true, std::memory_order_release);
-    }
-    m_wake.notify_all();
+    m_stop.request();
 }
 
 void AmqpBridge::stop()
@@ -374,12 +370,6 @@ void AmqpBridge::count(qint64 received, qint64 stored, qint64 duplicates, qint64
     m_status.deadLettered += deadLettered;
 }
 
-bool AmqpBridge::pause(int ms)
-{
-    std::unique_lock lock(m_wakeMutex);
-    return !m_wake.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping(); });
-}
-
 void AmqpBridge::run()
 {
     const Result<AmqpUrl> url = AmqpUrl::parse(m_config.url);
@@ -404,7 +394,7 @@ void AmqpBridge::run()
         const bool refused = session.reachedBroker() && !session.consumed();
         qCInfo(lcAmqp).noquote() << "bridge" << m_name << ":" << s.errorString() << "- again in" << backoffMs << "ms";
         setState(refused ? AmqpBridgeStatus::State::Error : AmqpBridgeStatus::State::Reconnecting, s.errorString());
-        if (!pause(backoffMs))
+        if (m_stop.waitFor(std::chrono::milliseconds(backoffMs)))
             break;
         backoffMs = qMin(backoffMs * 2, m_options.backoffMaxMs);
     }

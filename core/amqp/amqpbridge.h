@@ -1,15 +1,13 @@
 #pragma once
 
 #include "amqpbridgeconfig.h"
+#include "stopsignal.h"
 
 #include <QMetaType>
 #include <QMutex>
 #include <QString>
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
 
 namespace qd {
@@ -82,18 +80,14 @@ private:
     void run();
     void setState(AmqpBridgeStatus::State state, const QString& reason = {});
     void count(qint64 received, qint64 stored, qint64 duplicates, qint64 deadLettered);
-    // Sleeps up to ms unless stop() is called; false when stopping.
-    bool pause(int ms);
-    bool stopping() const { return m_stopping.load(std::memory_order_acquire); }
+    bool stopping() const { return m_stop.requested(); }
 
     const QString m_name;
     const AmqpBridgeConfig m_config;
     QueueEngine& m_engine;
     const AmqpBridgeOptions m_options;
     std::thread m_thread;
-    std::atomic<bool> m_stopping {false};
-    std::mutex m_wakeMutex;
-    std::condition_variable m_wake;
+    StopSignal m_stop;
     mutable QMutex m_statusMutex;
     AmqpBridgeStatus m_status;
 };

@@ -19,11 +19,7 @@ AmqpService::AmqpService(QueueEngine& engine, AmqpServiceOptions options, QObjec
 
 AmqpService::~AmqpService()
 {
-    {
-        std::lock_guard lock(m_wakeMutex);
-        m_stopping.store(true, std::memory_order_release);
-    }
-    m_wake.notify_all();
+    m_stop.request();
     if (m_thread.joinable())
         m_thread.join();
 }
@@ -55,7 +51,7 @@ void AmqpService::error(const QString& message)
 void AmqpService::run()
 {
     std::unique_ptr<TaskStore> store;
-    while (!m_stopping.load(std::memory_order_acquire)) {
+    while (!m_stop.requested()) {
         if (!store) {
             Result<std::unique_ptr<TaskStore>> opened = TaskStore::open(m_options.store);
             if (opened.ok())
@@ -65,9 +61,7 @@ void AmqpService::run()
         }
         if (store)
             reload(*store);
-        std::unique_lock lock(m_wakeMutex);
-        m_wake.wait_for(lock, std::chrono::milliseconds(m_options.sourcesMs),
-            [this] { return m_stopping.load(std::memory_order_acquire); });
+        m_stop.waitFor(std::chrono::milliseconds(m_options.sourcesMs));
     }
     // Stop them all at once, then wait: each stores and acks what it holds.
     std::map<QString, Running> bridges;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "amqpbridge.h"
+#include "stopsignal.h"
 
 #include "core/storeoptions.h"
 
@@ -9,11 +10,8 @@
 #include <QObject>
 #include <QSet>
 
-#include <atomic>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 namespace qd {
@@ -58,9 +56,7 @@ private:
     QueueEngine& m_engine;
     const AmqpServiceOptions m_options;
     std::thread m_thread;
-    std::atomic<bool> m_stopping {false};
-    std::mutex m_wakeMutex;
-    std::condition_variable m_wake;
+    StopSignal m_stop;
     mutable QMutex m_mutex; // guards m_bridges' map (the bridges are started and stopped on the service's thread)
     struct Running {
         QByteArray config; // as stored, to see a change

@@ -213,6 +213,8 @@ private Q_SLOTS:
         const qdtest::CliRun text = cli({QStringLiteral("bridge"), QStringLiteral("list")});
         QVERIFY2(text.out.contains("orders  (paused)") && !text.out.contains("hunter2"), text.out.constData());
         QCOMPARE(cli({QStringLiteral("bridge"), QStringLiteral("remove"), QStringLiteral("nosuch")}).exitCode, 3);
+        // Each command changes its own kind of source only.
+        QCOMPARE(cli({QStringLiteral("spool"), QStringLiteral("remove"), QStringLiteral("orders")}).exitCode, 3);
         QCOMPARE(cli({QStringLiteral("bridge"), QStringLiteral("remove"), QStringLiteral("orders")}).exitCode, 0);
         QCOMPARE(cli({QStringLiteral("bridge"), QStringLiteral("amqp"), QStringLiteral("--url"), url}).exitCode, 2);
     }
