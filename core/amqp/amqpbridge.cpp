@@ -8,15 +8,12 @@
 #include "core/queueengine.h"
 
 #include <QElapsedTimer>
-#include <QLoggingCategory>
 
 #include <future>
 #include <memory>
 #include <vector>
 
 namespace qd {
-
-Q_LOGGING_CATEGORY(lcAmqp, "qd.amqp")
 
 namespace {
 
@@ -392,7 +389,6 @@ void AmqpBridge::run()
         if (session.consumed())
             backoffMs = m_options.backoffStartMs;
         const bool refused = session.reachedBroker() && !session.consumed();
-        qCInfo(lcAmqp).noquote() << "bridge" << m_name << ":" << s.errorString() << "- again in" << backoffMs << "ms";
         setState(refused ? AmqpBridgeStatus::State::Error : AmqpBridgeStatus::State::Reconnecting, s.errorString());
         if (m_stop.waitFor(std::chrono::milliseconds(backoffMs)))
             break;

@@ -7,7 +7,7 @@
 
 namespace qd {
 
-Q_DECLARE_LOGGING_CATEGORY(lcAmqp)
+Q_LOGGING_CATEGORY(lcAmqp, "qd.amqp")
 
 AmqpService::AmqpService(QueueEngine& engine, AmqpServiceOptions options, QObject* parent)
     : QObject(parent)

@@ -83,6 +83,7 @@ private Q_SLOTS:
         };
         QRandomGenerator random(19);
         QList<qint64> stored;
+        int midStream = 0; // kills that left published messages without their task
         for (int round = 0; round < kills; ++round) {
             std::unique_ptr<QProcess> bridge = startBridge(db, q);
             QVERIFY(bridge);
@@ -92,10 +93,12 @@ private Q_SLOTS:
             QVERIFY(bridge->waitForFinished(10'000));
             QCOMPARE(bridge->exitStatus(), QProcess::CrashExit);
             stored.append(counts().first);
+            midStream += stored.last() < published ? 1 : 0;
         }
         QCOMPARE(published, total);
         qInfo() << "tasks stored when each kill landed:" << stored;
-        QVERIFY2(stored.last() < total, "every message was in before the last kill: the kills tested nothing");
+        // A kill after the bridge caught up tests nothing; most land while messages are outstanding.
+        QVERIFY2(midStream >= 3, qPrintable(QStringLiteral("only %1 kills landed mid-stream").arg(midStream)));
 
         // A last bridge takes what is left; then SIGTERM stops it gracefully.
         std::unique_ptr<QProcess> bridge = startBridge(db, q);
