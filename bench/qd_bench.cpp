@@ -6,6 +6,7 @@
 // an open-loop load with latency percentiles, and the output is a goal table. Google Benchmark's model (one
 // function, iterations chosen by the library, one number each) fits none of that without fighting it.
 
+#include "amqpbench.h"
 #include "baselines.h"
 #include "bigdatabase.h"
 #include "enginebench.h"
@@ -60,6 +61,7 @@ struct Sizes {
     int pgBatches = 20; // B11, of 1,000 tasks
     int pgDrainTasks = 20'000; // B12
     int pgThreadsPerProcess = 2; // B12: `work --concurrency`; 2 is its default on this 2-core machine
+    int amqpMessages = 20'000; // B15
 };
 
 Sizes quickSizes()
@@ -81,6 +83,7 @@ Sizes quickSizes()
     s.pgEnqueueCalls = 400;
     s.pgBatches = 3;
     s.pgDrainTasks = 1'000;
+    s.amqpMessages = 2'000;
     return s;
 }
 
@@ -624,6 +627,57 @@ QList<Figure> benchPgDrain(Scratch& scratch, const Sizes& s, const PgServer& pg)
     return figures;
 }
 
+// B15: RabbitMQ messages into tasks through AmqpBridge against a raw rabbitmq-c consume-and-ack loop, on the broker
+// scripts/bench.sh started (amqpbench.h). Skipped, with the reason, without one.
+QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, const QString& unavailable)
+{
+    Figure f = makeFigure(QStringLiteral("B15"), QStringLiteral("AMQP in: messages to tasks"),
+        QStringLiteral("%1 persistent messages").arg(s.amqpMessages), QStringLiteral("messages/s"),
+        QStringLiteral("rabbitmq-c consume + ack loop"), Figure::Goal::RatioAtLeast, 0.7);
+    if (url.isEmpty()) {
+        f.skipped = true;
+        f.note = QStringLiteral("Skipped: %1")
+                     .arg(unavailable.isEmpty() ? QStringLiteral("no --amqp-url given (scripts/bench.sh starts a "
+                                                                 "broker when rabbitmq-server is installed).")
+                                                : unavailable);
+        return {f};
+    }
+    std::fprintf(stderr, "B15: %d messages from RabbitMQ into tasks\n", s.amqpMessages);
+    f.note = QStringLiteral(
+        "The same %1 persistent text messages (with message ids), published with confirms into a fresh durable "
+        "queue before each side starts. QueueDesk: AmqpBridge with its defaults (prefetch 1,000, batches of up "
+        "to 500 or 5 ms, one enqueueBatch per batch into a fresh SQLite database, Normal durability, then one "
+        "basic.ack multiple), type noop, so each message becomes a task with body, content type and headers in "
+        "its payload. Baseline: rabbitmq-c's consume loop, basic.qos 1,000, one basic.ack per message, no "
+        "database. Both timed from the connection attempt to the last ack.")
+                 .arg(s.amqpMessages);
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double bridge = 0, raw = 0;
+        const QString prefix = QStringLiteral("b15-%1-").arg(rep);
+        // A queue of its own per run: RabbitMQ is slow for a while after a drained queue is deleted and declared
+        // again under the same name (the old queue's files are cleaned up in the background).
+        const QString rawQueue = QStringLiteral("qd-bench-b15-raw-%1").arg(rep);
+        const QString bridgeQueue = QStringLiteral("qd-bench-b15-bridge-%1").arg(rep);
+        interleaved(rep,
+            {[&] {
+                 amqpFillQueue(url, rawQueue, s.amqpMessages, prefix);
+                 raw = measured("rabbitmq-c consume + ack (messages/s)",
+                     [&] { return amqpRawConsumeRate(url, rawQueue, s.amqpMessages); });
+                 amqpDeleteQueue(url, rawQueue);
+             },
+                [&] {
+                    amqpFillQueue(url, bridgeQueue, s.amqpMessages, prefix);
+                    const QString db = scratch.newFile(QStringLiteral("b15"));
+                    bridge = measured("AmqpBridge into tasks (messages/s)",
+                        [&] { return amqpBridgeRate(url, bridgeQueue, db, s.amqpMessages); });
+                    Scratch::remove(db);
+                    amqpDeleteQueue(url, bridgeQueue);
+                }});
+        addPair(f, bridge, raw);
+    }
+    return {f};
+}
+
 // One side of one figure, once, without a baseline: for profilers (valgrind --tool=callgrind counts instructions,
 // which stays comparable on a noisy machine).
 int profileOne(Scratch& scratch, const QString& outDir, const Sizes& s, const QString& what)
@@ -1057,11 +1111,17 @@ int main(int argc, char** argv)
     const QCommandLineOption pgUnavailable(QStringLiteral("pg-unavailable"),
         QStringLiteral("Why there is no PostgreSQL server: B11/B12 are reported as skipped with this reason."),
         QStringLiteral("reason"));
+    const QCommandLineOption amqpUrl(QStringLiteral("amqp-url"),
+        QStringLiteral("RabbitMQ broker for B15 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
+        QStringLiteral("url"));
+    const QCommandLineOption amqpUnavailable(QStringLiteral("amqp-unavailable"),
+        QStringLiteral("Why there is no broker: B15 is reported as skipped with this reason."),
+        QStringLiteral("reason"));
     const QCommandLineOption latencyProducer(QStringLiteral("latency-producer"),
         QStringLiteral("Internal, for B13: enqueue latency probes into DB at RATE tasks/s, COUNT of them "
                        "(arguments: DB RATE COUNT)."));
-    parser.addOptions(
-        {quick, out, scratchDir, only, reps, commit, command, profile, pgUrl, pgUnavailable, latencyProducer});
+    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile, pgUrl, pgUnavailable, amqpUrl,
+        amqpUnavailable, latencyProducer});
     parser.process(app);
     if (parser.isSet(latencyProducer)) {
         const QStringList args = parser.positionalArguments();
@@ -1140,6 +1200,8 @@ int main(int argc, char** argv)
         figures += benchPgEnqueue(scratch, sizes, pg);
     if (wanted("B12"))
         figures += benchPgDrain(scratch, sizes, pg);
+    if (wanted("B15"))
+        figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
 
     info.loadAfter = readLoadAverage();
     const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));

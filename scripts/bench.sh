@@ -12,6 +12,9 @@
 # only, fsync ON, unlike the tests' server) and stops at exit; without the server binaries they are reported as
 # skipped. QD_BENCH_PG_URL=postgresql:///db?host=...&user=... uses an existing server instead (it must allow
 # CREATE SCHEMA; the figures create and drop schemas named qd_bench_*).
+# B15 (RabbitMQ in) runs on a throwaway broker started by scripts/rabbitmq-test-server.sh in
+# bench-results/amqp-server (loopback, port QD_BENCH_AMQP_PORT or 35500, its own node name and epmd) and stopped at
+# exit; without rabbitmq-server it is reported as skipped. QD_BENCH_AMQP_URL=amqp://... uses an existing broker.
 # Run it on an otherwise idle machine: every figure is a ratio against a baseline measured in the same run, which
 # absorbs slow drift, but not another program's bursts. The load average is recorded in the results.
 set -euo pipefail
@@ -40,6 +43,11 @@ for arg in "$@"; do
 done
 pg_args=()
 pg_dir=""
+amqp_dir=""
+stop_servers() {
+    stop_pg
+    if [[ -n "$amqp_dir" ]]; then scripts/rabbitmq-test-server.sh stop "$amqp_dir" || true; fi
+}
 stop_pg() {
     if [[ -n "$pg_dir" && -f "$pg_dir/data/postmaster.pid" ]]; then
         pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null || true
@@ -61,7 +69,7 @@ if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
         pg_dir="$PWD/bench-results/pg-server"
         pg_port="${QD_BENCH_PG_PORT:-55432}"
         stop_pg
-        trap stop_pg EXIT
+        trap stop_servers EXIT
         mkdir -p "$pg_dir"
         [[ "$(id -u)" -eq 0 ]] && chown postgres:postgres "$pg_dir"
         pg_as_owner "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust --no-sync -E UTF8 >"$pg_dir/initdb.log"
@@ -73,10 +81,29 @@ if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
         pg_args=(--pg-url "postgresql:///queuedesk_bench?host=$pg_dir&port=$pg_port&user=postgres")
     fi
 fi
+# RabbitMQ for B15, only when wanted.
+amqp_args=()
+if [[ -z "$only" ]] || grep -qiE '(^|,)B15($|,)' <<<"$only"; then
+    if [[ -n "${QD_BENCH_AMQP_URL:-}" ]]; then
+        amqp_args=(--amqp-url "$QD_BENCH_AMQP_URL")
+    elif [[ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
+        reason="no rabbitmq-server (scripts/install-deps.sh installs it)"
+        echo "B15 skipped: $reason" >&2
+        amqp_args=(--amqp-unavailable "$reason.")
+    else
+        amqp_dir="$PWD/bench-results/amqp-server"
+        amqp_port="${QD_BENCH_AMQP_PORT:-35500}"
+        trap stop_servers EXIT
+        scripts/rabbitmq-test-server.sh start "$amqp_dir" "$amqp_port" >/dev/null
+        echo "RabbitMQ for B15: $amqp_dir, port $amqp_port"
+        amqp_args=(--amqp-url "amqp://guest:guest@127.0.0.1:$amqp_port/")
+    fi
+fi
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if ! git diff --quiet HEAD -- 2>/dev/null; then commit="$commit+dirty"; fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$build"/bench/qd_bench --out bench-results --scratch bench-results --commit "$commit" \
-    --command "scripts/bench.sh${*:+ $*}" ${pg_args[@]+"${pg_args[@]}"} "$@"
+    --command "scripts/bench.sh${*:+ $*}" ${pg_args[@]+"${pg_args[@]}"} \
+    ${amqp_args[@]+"${amqp_args[@]}"} "$@"
 echo
 cat "$out_dir/BENCHMARKS.md"

@@ -7,6 +7,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
   libqt6sql6-sqlite libqt6sql6-psql libsqlite3-dev sqlite3 zlib1g-dev libpq-dev
   postgresql-15
+  librabbitmq-dev rabbitmq-server
   qt6-image-formats-plugins libxkbcommon-dev libgl-dev
   xvfb xauth fonts-dejavu-core e2fsprogs
   clang libclang-rt-14-dev

@@ -1,5 +1,6 @@
 #include "cli_commands.h"
 
+#include "cli_bridgecommand.h"
 #include "cli_bulkcommands.h"
 #include "cli_context.h"
 #include "cli_democommand.h"
@@ -93,6 +94,11 @@ const QList<Command>& commands()
             QStringLiteral("add NAME --dir DIR [--type T --pattern GLOB] | list | remove|pause|resume NAME"),
             QStringLiteral("Configure spool folders whose files become tasks (run by `work`)."), {}, 1, 2,
             SpoolCommand::addOptions, SpoolCommand::run},
+        {QStringLiteral("bridge"),
+            QStringLiteral("amqp --url URL --from QUEUE [--into Q --type T] | add NAME --url URL --from QUEUE [...] | "
+                           "list | remove|pause|resume NAME"),
+            QStringLiteral("Take RabbitMQ messages in as tasks: one bridge now, or configure bridges (run by `work`)."),
+            {}, 1, 2, BridgeCommand::addOptions, BridgeCommand::run},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions,

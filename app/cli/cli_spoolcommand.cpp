@@ -1,6 +1,7 @@
 #include "cli_spoolcommand.h"
 
 #include "cli_context.h"
+#include "cli_sourcerows.h"
 #include "core/queueengine.h"
 #include "core/source.h"
 #include "core/spool/spoolconfig.h"
@@ -142,23 +143,7 @@ int SpoolCommand::run(CliContext& context, const QCommandLineParser& parser)
     const QString name = args.at(1);
     if (action == u"add")
         return runAdd(context, parser, name);
-    const Result<QueueEngine*> engine = context.engine();
-    if (!engine.ok())
-        return context.fail(engine.error());
-    const Status status = engine.value()->runInWriter([&](TaskStore& store) {
-        return action == u"remove" ? store.removeSource(name) : store.setSourcePaused(name, action == u"pause");
-    });
-    if (!status.ok())
-        return context.fail(status.error());
-    if (context.json())
-        context.printJson(QJsonObject {{QStringLiteral("name"), name}, {QStringLiteral("action"), action}});
-    else
-        context.out() << "Spool \"" << name << "\" "
-                      << (action == u"remove"         ? "removed"
-                                 : action == u"pause" ? "paused"
-                                                      : "resumed")
-                      << "." << Qt::endl;
-    return ExitOk;
+    return changeSourceRow(context, QStringLiteral("spool"), QStringLiteral("Spool"), action, name);
 }
 
 } // namespace qd::cli

@@ -1,8 +1,10 @@
 #include "cli_workcommand.h"
 
+#include "cli_bridgecommand.h"
 #include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_signalwatcher.h"
+#include "core/amqp/amqpservice.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
 #include "core/spool/spoolservice.h"
@@ -102,6 +104,7 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
     QObject::connect(spools.get(), &SpoolService::errorOccurred, &loop,
         [&](const QString& message) { context.note(QStringLiteral("work: ") + message, QtWarningMsg); });
     spools->start();
+    auto bridges = BridgeCommand::startConfigured(context, *engine, &loop); // the AMQP bridges (`bridge add`)
 
     auto report = [&] {
         if (context.json()) {
@@ -131,6 +134,7 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
     reportTimer.stop();
 
     context.note(QStringLiteral("stopping (running tasks have %1 ms to finish)").arg(grace.value()));
+    bridges.reset(); // before the engine, whose writes they use; each stores and acks what it holds
     spools.reset(); // before the engine, whose writes it uses
     context.close(); // the engine's destruction stops the workers gracefully and gives back unfinished tasks
     // Changes committed while stopping are still queued for us; count them in the final report.
