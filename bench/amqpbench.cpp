@@ -17,7 +17,7 @@ using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void die(const QString& what)
 {
-    std::fprintf(stderr, "qd_bench (B15): %s\n", qPrintable(what));
+    std::fprintf(stderr, "qd_bench (B16): %s\n", qPrintable(what));
     std::exit(2);
 }
 

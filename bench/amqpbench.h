@@ -4,7 +4,7 @@
 
 namespace qd::bench {
 
-// B15, messages in from RabbitMQ: the same persistent messages, already in a durable queue of the broker that
+// B16, messages in from RabbitMQ: the same persistent messages, already in a durable queue of the broker that
 // scripts/bench.sh started, consumed by the product's AmqpBridge into a fresh SQLite database and by a raw
 // rabbitmq-c consume-and-ack loop. Both sides run with a prefetch window of 1,000 and are timed from the connection
 // attempt until the last message is acked.

@@ -61,7 +61,7 @@ struct Sizes {
     int pgBatches = 20; // B11, of 1,000 tasks
     int pgDrainTasks = 20'000; // B12
     int pgThreadsPerProcess = 2; // B12: `work --concurrency`; 2 is its default on this 2-core machine
-    int amqpMessages = 20'000; // B15
+    int amqpMessages = 20'000; // B16
 };
 
 Sizes quickSizes()
@@ -627,11 +627,11 @@ QList<Figure> benchPgDrain(Scratch& scratch, const Sizes& s, const PgServer& pg)
     return figures;
 }
 
-// B15: RabbitMQ messages into tasks through AmqpBridge against a raw rabbitmq-c consume-and-ack loop, on the broker
+// B16: RabbitMQ messages into tasks through AmqpBridge against a raw rabbitmq-c consume-and-ack loop, on the broker
 // scripts/bench.sh started (amqpbench.h). Skipped, with the reason, without one.
 QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, const QString& unavailable)
 {
-    Figure f = makeFigure(QStringLiteral("B15"), QStringLiteral("AMQP in: messages to tasks"),
+    Figure f = makeFigure(QStringLiteral("B16"), QStringLiteral("AMQP in: messages to tasks"),
         QStringLiteral("%1 persistent messages").arg(s.amqpMessages), QStringLiteral("messages/s"),
         QStringLiteral("rabbitmq-c consume + ack loop"), Figure::Goal::RatioAtLeast, 0.7);
     if (url.isEmpty()) {
@@ -642,7 +642,7 @@ QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, 
                                                 : unavailable);
         return {f};
     }
-    std::fprintf(stderr, "B15: %d messages from RabbitMQ into tasks\n", s.amqpMessages);
+    std::fprintf(stderr, "B16: %d messages from RabbitMQ into tasks\n", s.amqpMessages);
     f.note = QStringLiteral(
         "The same %1 persistent text messages (with message ids), published with confirms into a fresh durable "
         "queue before each side starts. QueueDesk: AmqpBridge with its defaults (prefetch 1,000, batches of up "
@@ -1112,10 +1112,10 @@ int main(int argc, char** argv)
         QStringLiteral("Why there is no PostgreSQL server: B11/B12 are reported as skipped with this reason."),
         QStringLiteral("reason"));
     const QCommandLineOption amqpUrl(QStringLiteral("amqp-url"),
-        QStringLiteral("RabbitMQ broker for B15 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
+        QStringLiteral("RabbitMQ broker for B16 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
         QStringLiteral("url"));
     const QCommandLineOption amqpUnavailable(QStringLiteral("amqp-unavailable"),
-        QStringLiteral("Why there is no broker: B15 is reported as skipped with this reason."),
+        QStringLiteral("Why there is no broker: B16 is reported as skipped with this reason."),
         QStringLiteral("reason"));
     const QCommandLineOption latencyProducer(QStringLiteral("latency-producer"),
         QStringLiteral("Internal, for B13: enqueue latency probes into DB at RATE tasks/s, COUNT of them "
@@ -1200,7 +1200,7 @@ int main(int argc, char** argv)
         figures += benchPgEnqueue(scratch, sizes, pg);
     if (wanted("B12"))
         figures += benchPgDrain(scratch, sizes, pg);
-    if (wanted("B15"))
+    if (wanted("B16"))
         figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
 
     info.loadAfter = readLoadAverage();
