@@ -1,5 +1,7 @@
 #include "databaseopener.h"
 
+#include "workercountsetting.h"
+
 #include "core/databaseurl.h"
 
 #include <QFileDialog>
@@ -23,15 +25,17 @@ DatabaseOpener::DatabaseOpener(const EngineOptions& current, QWidget* window)
     , m_window(window)
 { }
 
-void DatabaseOpener::chooseFile(bool readOnly)
+void DatabaseOpener::chooseFile(OpenMode mode)
 {
     const QString& location = m_current.store.path;
-    const QString path
-        = QFileDialog::getOpenFileName(m_window, readOnly ? tr("Open database read-only") : tr("Open database"),
-            QFileInfo(isPostgresUrl(location) ? defaultDatabasePath() : location).absolutePath(),
-            tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
+    const QString title = mode == OpenMode::ReadOnly ? tr("Open database read-only")
+        : mode == OpenMode::Watch                    ? tr("Open database to watch (no workers)")
+                                                     : tr("Open database");
+    const QString path = QFileDialog::getOpenFileName(m_window, title,
+        QFileInfo(isPostgresUrl(location) ? defaultDatabasePath() : location).absolutePath(),
+        tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
     if (!path.isEmpty())
-        open(path, readOnly);
+        open(path, mode);
 }
 
 void DatabaseOpener::chooseServer()
@@ -52,29 +56,31 @@ void DatabaseOpener::chooseServer()
             return;
         }
         QSettings().setValue(QStringLiteral("lastServer"), url->displayName());
-        open(text.trimmed(), false);
+        open(text.trimmed(), OpenMode::Run);
     });
     dialog->open();
 }
 
-void DatabaseOpener::open(const QString& path, bool readOnly)
+void DatabaseOpener::open(const QString& path, OpenMode mode)
 {
     EngineOptions options;
     options.store.path = path;
-    options.store.readOnly = readOnly;
+    options.store.readOnly = mode == OpenMode::ReadOnly;
     options.store.createIfMissing = false;
-    options.workerCount = readOnly ? 0 : m_current.workerCount;
+    options.workerCount = mode == OpenMode::Run ? savedWorkerCount(path, m_current.workerCount) : 0;
     options.handlers = m_current.handlers;
     QThread* guiThread = thread();
     using Opened = std::shared_ptr<Result<std::unique_ptr<QueueEngine>>>;
     auto* watcher = new QFutureWatcher<Opened>(this);
-    connect(watcher, &QFutureWatcher<Opened>::finished, this, [this, watcher, path] {
+    connect(watcher, &QFutureWatcher<Opened>::finished, this, [this, watcher, path, mode] {
         watcher->deleteLater();
         Opened opened = watcher->result();
         if (!*opened) {
             Q_EMIT failed(tr("Cannot open %1: %2").arg(databaseDisplayName(path), opened->errorString()));
             return;
         }
+        if (mode == OpenMode::Watch)
+            saveWorkerCount(path, 0); // watching is this database's choice until the admin raises the workers
         Q_EMIT this->opened(std::shared_ptr<QueueEngine>(std::move(*opened).value()));
         updateRecentMenu();
     });
@@ -116,7 +122,7 @@ void DatabaseOpener::updateRecentMenu()
     const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
     for (const QString& path : recent) {
         QAction* a = m_recentMenu->addAction(path);
-        connect(a, &QAction::triggered, this, [this, path] { open(path, false); });
+        connect(a, &QAction::triggered, this, [this, path] { open(path, OpenMode::Run); });
     }
     m_recentMenu->setEnabled(!recent.isEmpty());
 }

@@ -160,8 +160,9 @@ void MainWindow::connectActions()
     const auto on = [this](const char* name, auto slot) {
         connect(m_actions->action(QLatin1String(name)), &QAction::triggered, this, slot);
     };
-    on("open", [this] { m_opener->chooseFile(false); });
-    on("openReadOnly", [this] { m_opener->chooseFile(true); });
+    on("open", [this] { m_opener->chooseFile(DatabaseOpener::OpenMode::Run); });
+    on("openToWatch", [this] { m_opener->chooseFile(DatabaseOpener::OpenMode::Watch); });
+    on("openReadOnly", [this] { m_opener->chooseFile(DatabaseOpener::OpenMode::ReadOnly); });
     on("connectServer", [this] { m_opener->chooseServer(); });
     on("export", [this] { showExportDialog(); });
     on("quit", [this] { close(); });
@@ -388,9 +389,9 @@ ExportDialog* MainWindow::showExportDialog()
     return dialog;
 }
 
-void MainWindow::openDatabase(const QString& path, bool readOnly)
+void MainWindow::openDatabase(const QString& path, DatabaseOpener::OpenMode mode)
 {
-    m_opener->open(path, readOnly);
+    m_opener->open(path, mode);
 }
 
 } // namespace qd::ui

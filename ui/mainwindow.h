@@ -1,5 +1,7 @@
 #pragma once
 
+#include "databaseopener.h"
+
 #include "bulkactions.h"
 #include "core/task.h"
 #include "taskspanel.h"
@@ -21,7 +23,6 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
-class DatabaseOpener;
 class ExportDialog;
 class FilterBar;
 class QueueListModel;
@@ -80,7 +81,7 @@ public:
     QString selectedQueue() const;
 
     // Opens a database in a new window, in the background; failures go to the message bar.
-    void openDatabase(const QString& path, bool readOnly);
+    void openDatabase(const QString& path, DatabaseOpener::OpenMode mode);
 
     // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
     ExportDialog* showExportDialog();

@@ -13,6 +13,7 @@ WindowActions::WindowActions(QMainWindow* window)
     , m_window(window)
 {
     add(QStringLiteral("open"), tr("&Open\u2026"), QKeySequence::Open, false);
+    add(QStringLiteral("openToWatch"), tr("Open to &watch (no workers)\u2026"), QKeySequence(), false);
     add(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false);
     // Ctrl+L, "open location" (a URL rather than a file) as in browsers and file managers; Ctrl+Shift+P is Resume
     // queue, the inverse of Pause queue (Ctrl+P). tst_mainwindow fails on any key sequence used twice.
@@ -95,7 +96,7 @@ QMenu* WindowActions::createMenus()
 {
     QMenuBar* bar = m_window->menuBar();
     QMenu* file = bar->addMenu(tr("&File"));
-    addActions(file, {"open", "openReadOnly", "connectServer"});
+    addActions(file, {"open", "openToWatch", "openReadOnly", "connectServer"});
     QMenu* recent = file->addMenu(tr("Open &recent"));
     file->addSeparator();
     addActions(file, {"export"});

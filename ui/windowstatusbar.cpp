@@ -4,15 +4,29 @@
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
 #include "taskformat.h"
+#include "workercountsetting.h"
 
 #include <QFrame>
 #include <QLabel>
 #include <QProgressBar>
+#include <QSpinBox>
 #include <QToolButton>
 
 #include <algorithm>
 
 namespace qd::ui {
+
+namespace {
+
+QFrame* verticalRule(QWidget* parent)
+{
+    auto* rule = new QFrame(parent);
+    rule->setFrameShape(QFrame::VLine);
+    rule->setFrameShadow(QFrame::Sunken);
+    return rule;
+}
+
+} // namespace
 
 WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     : QStatusBar(parent)
@@ -26,6 +40,7 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     , m_busyBar(new QProgressBar(this))
     , m_totalsLabel(new QLabel(this))
     , m_throughputLabel(new QLabel(this))
+    , m_workers(new QSpinBox(this))
 {
     m_pathLabel->setText(databaseDisplayName(m_engine->options().store.path)
         + (m_engine->isReadOnly() ? tr("  [read-only]") : QString()));
@@ -55,11 +70,26 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     addPermanentWidget(m_busyBar);
     addPermanentWidget(m_totalsLabel);
     // Without a rule "failed 4" and "0.0 done/s" read as one phrase.
-    auto* rule = new QFrame(this);
-    rule->setFrameShape(QFrame::VLine);
-    rule->setFrameShadow(QFrame::Sunken);
-    addPermanentWidget(rule);
+    addPermanentWidget(verticalRule(this));
     addPermanentWidget(m_throughputLabel);
+
+    // The window's own workers, visible and under the admin's hand: opening a database "to look" need not run it.
+    m_workers->setObjectName(QStringLiteral("workerCount"));
+    m_workers->setRange(0, maxWindowWorkers);
+    m_workers->setPrefix(tr("Workers: "));
+    m_workers->setSpecialValueText(tr("Workers: none (watching)"));
+    m_workers->setValue(m_engine->workerCount());
+    m_workers->setEnabled(!m_engine->isReadOnly());
+    m_workers->setToolTip(m_engine->isReadOnly()
+            ? tr("Read-only: this window runs no tasks.")
+            : tr("Worker threads this window runs on this database (0: watch only). Other processes' workers are "
+                 "not counted here. Remembered for this database."));
+    connect(m_workers, &QSpinBox::valueChanged, this, [this](int count) {
+        m_engine->setWorkerCount(count);
+        saveWorkerCount(m_engine->options().store.path, count);
+    });
+    addPermanentWidget(verticalRule(this));
+    addPermanentWidget(m_workers);
 }
 
 void WindowStatusBar::setWriteBusy(bool busy, const QString& what)

@@ -5,6 +5,7 @@
 
 class QLabel;
 class QProgressBar;
+class QSpinBox;
 class QToolButton;
 
 namespace qd {
@@ -16,7 +17,8 @@ namespace qd::ui {
 class BulkJob;
 
 // The window's status bar: where we are (the database), how many tasks are selected, the bulk action in progress
-// (progress and Stop), what runs in the background, totals by state and throughput. Reads engine memory only.
+// (progress and Stop), what runs in the background, totals by state and throughput, and the workers this window runs
+// (a control: 0 watches only; remembered per database). Reads engine memory only.
 //
 // Thread contract: GUI thread only.
 class WindowStatusBar : public QStatusBar {
@@ -47,6 +49,7 @@ private:
     QProgressBar* m_busyBar;
     QLabel* m_totalsLabel;
     QLabel* m_throughputLabel;
+    QSpinBox* m_workers;
     QPointer<BulkJob> m_bulkJob;
 };
 

@@ -2,6 +2,7 @@
 #include "core/queueengine.h"
 #include "ui/enginereaper.h"
 #include "ui/mainwindow.h"
+#include "ui/workercountsetting.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -44,7 +45,8 @@ int main(int argc, char* argv[])
     // The default database is moved from its old place (QueueDesk/QueueDesk/) on first use, when that is safe.
     options.store.path = parser.positionalArguments().isEmpty() ? qd::defaultDatabaseToOpen(!options.store.readOnly)
                                                                 : parser.positionalArguments().first();
-    options.workerCount = options.store.readOnly ? 0 : 4;
+    // The workers this window last ran on this database (the status bar's control), 4 the first time.
+    options.workerCount = options.store.readOnly ? 0 : qd::ui::savedWorkerCount(options.store.path, 4);
     auto engine = qd::QueueEngine::open(options);
     if (!engine) {
         QMessageBox::critical(nullptr, QApplication::translate("main", "QueueDesk"),

@@ -8,6 +8,7 @@
 #include "ui/readerthread.h"
 #include "ui/taskinspector.h"
 #include "ui/tasktablemodel.h"
+#include "ui/workercountsetting.h"
 #include "uitesthelpers.h"
 
 #include <QAbstractItemModelTester>
@@ -20,6 +21,7 @@
 #include <QProgressBar>
 #include <QRegularExpression>
 #include <QShortcut>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeWidget>
@@ -434,6 +436,83 @@ private Q_SLOTS:
         QVERIFY2(match.captured(1).toInt() >= 150, qPrintable(retries.first())); // the handler slept 150 ms
     }
 
+    // The window's own workers are shown and set in the status bar, and remembered per database: 0 watches only.
+    void workerControlSetsAndRemembersTheWindowsWorkers()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 2);
+        QVERIFY(engine);
+        const QString path = engine->options().store.path;
+        MainWindow window(engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* control = window.findChild<QSpinBox*>(QStringLiteral("workerCount"));
+        QVERIFY(control);
+        QVERIFY(control->isVisible());
+        QVERIFY(control->isEnabled());
+        QCOMPARE(control->value(), 2);
+
+        control->setValue(0);
+        QCOMPARE(engine->workerCount(), 0);
+        QCOMPARE(savedWorkerCount(path, 99), 0);
+        QCOMPARE(control->text(), QStringLiteral("Workers: none (watching)"));
+        QVERIFY(engine->enqueueBatch(test::makeTasks(5)).ok());
+        QTest::qWait(300);
+        QCOMPARE(countIn(*engine, TaskState::Queued), qint64(5)); // watching: nothing runs
+        window.grab().save(QStringLiteral("/tmp/qd-watching.png"));
+
+        control->setValue(3);
+        QCOMPARE(engine->workerCount(), 3);
+        QCOMPARE(savedWorkerCount(path, 99), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(countIn(*engine, TaskState::Succeeded), qint64(5), test::backgroundTimeoutMs);
+        QCOMPARE(savedWorkerCount(dir.filePath(QStringLiteral("never-opened.db")), 4), 4);
+
+        // Read-only: no workers, and the control says so by being off.
+        auto readOnly = test::openEngine(dir, 0, true);
+        QVERIFY(readOnly);
+        MainWindow looking(readOnly);
+        auto* off = looking.findChild<QSpinBox*>(QStringLiteral("workerCount"));
+        QVERIFY(off);
+        QVERIFY(!off->isEnabled());
+        QCOMPARE(off->value(), 0);
+    }
+
+    // File > Open to watch: a writable window that runs nothing, and the database remembers it.
+    void openToWatchRunsNoWorkers()
+    {
+        QTemporaryDir dir;
+        const QString production = dir.filePath(QStringLiteral("production.db"));
+        {
+            auto other = test::openEngine(dir, 0, false, QStringLiteral("production.db"));
+            QVERIFY(other);
+            QVERIFY(other->enqueueBatch(test::makeTasks(4)).ok());
+        }
+        auto engine = test::openEngine(dir, 2);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        window.openDatabase(production, DatabaseOpener::OpenMode::Watch);
+        MainWindow* opened = nullptr;
+        QTRY_VERIFY((opened = [&]() -> MainWindow* {
+            for (QWidget* w : QApplication::topLevelWidgets()) {
+                if (auto* m = qobject_cast<MainWindow*>(w); m && m != &window)
+                    return m;
+            }
+            return nullptr;
+        }()));
+        QVERIFY(!opened->isReadOnly());
+        auto* control = opened->findChild<QSpinBox*>(QStringLiteral("workerCount"));
+        QVERIFY(control);
+        QCOMPARE(control->value(), 0);
+        QVERIFY(control->isEnabled());
+        QCOMPARE(savedWorkerCount(production, 99), 0);
+        QTRY_COMPARE(opened->taskModel()->totalCount(), qint64(4));
+        QTest::qWait(300);
+        QCOMPARE(countIn(*opened->engine(), TaskState::Queued), qint64(4)); // watching: nothing runs
+        QVERIFY(opened->action(QStringLiteral("enqueue"))->isEnabled()); // writes stay possible
+        opened->close();
+    }
+
     void readOnlyDisablesWrites()
     {
         QTemporaryDir dir;
@@ -473,7 +552,7 @@ private Q_SLOTS:
         QVERIFY(engine);
         MainWindow window(engine);
         window.show();
-        window.openDatabase(dir.filePath(QStringLiteral("other.db")), true);
+        window.openDatabase(dir.filePath(QStringLiteral("other.db")), DatabaseOpener::OpenMode::ReadOnly);
         MainWindow* opened = nullptr;
         QTRY_VERIFY((opened = [&]() -> MainWindow* {
             for (QWidget* w : QApplication::topLevelWidgets()) {
@@ -489,7 +568,7 @@ private Q_SLOTS:
         opened->close(); // deletes itself and its engine
 
         // A file that is not there is reported, not fatal.
-        window.openDatabase(dir.filePath(QStringLiteral("missing.db")), true);
+        window.openDatabase(dir.filePath(QStringLiteral("missing.db")), DatabaseOpener::OpenMode::ReadOnly);
         QTRY_VERIFY(window.messageBar()->isVisible());
         QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
     }
