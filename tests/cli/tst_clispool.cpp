@@ -134,10 +134,10 @@ private Q_SLOTS:
                                             << QStringLiteral("spool pause needs a NAME.");
         QTest::newRow("pause unknown") << QStringList {QStringLiteral("spool"), QStringLiteral("pause"),
             QStringLiteral("ghost")} << 3
-                                       << QStringLiteral("There is no source ghost");
+                                       << QStringLiteral("There is no spool \"ghost\"");
         QTest::newRow("remove unknown") << QStringList {QStringLiteral("spool"), QStringLiteral("remove"),
             QStringLiteral("ghost")} << 3
-                                        << QStringLiteral("There is no source ghost");
+                                        << QStringLiteral("There is no spool \"ghost\"");
     }
 
     void mistakesAreRefusedWithTheirReason()
