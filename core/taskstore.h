@@ -38,6 +38,16 @@ struct EventActivity {
     QHash<QString, QList<qint64>> waitTimesMs; // per queue, from "started" events
 };
 
+// How a queue was served over a time window, from its task events (the capacity forecast's measured inputs).
+struct ServiceStats {
+    qint64 enqueued = 0; // tasks enqueued in the window
+    qint64 runs = 0; // attempts that ended in the window with a run time (succeeded, failed, cancelled while running)
+    double meanRunMs = 0; // their mean run time
+    qint64 starts = 0; // attempts started in the window
+    double meanWaitMs = 0; // their mean wait, from enqueue (or becoming due) to start
+    int workers = 0; // distinct workers that started tasks in the window
+};
+
 // The SQL layer: every statement QueueDesk runs against its database. Thread contract: a TaskStore and its
 // connection belong to the thread that opened it; open one per thread (WAL lets readers run beside the writer).
 // Every write method is atomic. One of several statements runs them through atomically(): in a transaction of its
@@ -166,6 +176,9 @@ public:
     // Folds per-second rows of [from, to) into per-minute rows and prunes rows past their retention.
     Status downsampleAndPrune(qint64 minuteStart, qint64 now);
     Result<QList<QueueSample>> samples(const QString& queue, int resolutionSeconds, qint64 from, qint64 to);
+    // Per queue over [from, to), read from the task events by time; the entry of the empty name is every queue
+    // together (a worker serving two queues counts once there).
+    Result<QHash<QString, ServiceStats>> serviceStats(qint64 from, qint64 to);
 
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();

@@ -52,9 +52,14 @@ const QList<Command>& commands()
             QStringLiteral("List tasks."), {}, 0, 0, ListCommand::addOptions, ListCommand::run},
         {QStringLiteral("show"), QStringLiteral("ID"), QStringLiteral("Show a task and its state-transition history."),
             QStringLiteral("Exit code 3 when there is no such task."), 1, 1, noOptions, ShowCommand::run},
-        {QStringLiteral("stats"), QString(),
-            QStringLiteral("Task counts per queue and state, and recent throughput from the metrics history."), {}, 0,
-            0, noOptions, StatsCommand::run},
+        {QStringLiteral("stats"), QStringLiteral("[--capacity [--window 1|5|15]]"),
+            QStringLiteral("Task counts per queue and state, and recent throughput from the metrics history."),
+            QStringLiteral(
+                "With --capacity: per queue, the arrival rate λ, the service rate μ of one worker and the workers c\n"
+                "measured over the window, utilisation ρ = λ/(cμ), the M/M/c (Erlang C) wait beside the measured one,\n"
+                "and the drain forecast (\"drains in about 4 min\", or how many more workers would drain it). With\n"
+                "--json, drainSeconds is null when the queue will not drain."),
+            0, 0, StatsCommand::addOptions, StatsCommand::run},
         {QStringLiteral("pause"), QStringLiteral("QUEUE | --all"),
             QStringLiteral("Pause a queue: workers of every process stop claiming its tasks."),
             QStringLiteral("Exit code 3 when there is no such queue."), 0, 1, QueueCommands::addAllOption,

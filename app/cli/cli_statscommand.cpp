@@ -1,5 +1,7 @@
 #include "cli_statscommand.h"
 
+#include "cli_capacityreport.h"
+#include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_output.h"
 #include "core/export/exportcodec.h"
@@ -41,8 +43,20 @@ Status addActivity(TaskStore& store, const QString& queue, int resolutionSeconds
 
 } // namespace
 
-int StatsCommand::run(CliContext& context, const QCommandLineParser&)
+void StatsCommand::addOptions(QCommandLineParser& parser)
 {
+    parser.addOption(QCommandLineOption(QStringLiteral("capacity"),
+        QStringLiteral("Rates, queueing predictions and the drain forecast per queue, instead of the counts.")));
+    parser.addOption(QCommandLineOption(QStringLiteral("window"),
+        QStringLiteral("--capacity: the minutes the rates are measured over: 1, 5 (default) or 15."),
+        QStringLiteral("minutes")));
+}
+
+int StatsCommand::run(CliContext& context, const QCommandLineParser& parser)
+{
+    const auto window = CommandOptions::integer(parser, QStringLiteral("window"), 5, 1, 15);
+    if (!window.ok() || (window.value() != 1 && window.value() != 5 && window.value() != 15))
+        return context.usageError(QStringLiteral("--window must be 1, 5 or 15 (minutes)."), QStringLiteral("stats"));
     const Result<TaskStore*> opened = context.store();
     if (!opened.ok())
         return context.fail(opened.error());
@@ -68,6 +82,8 @@ int StatsCommand::run(CliContext& context, const QCommandLineParser&)
     }
 
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (parser.isSet(QStringLiteral("capacity")))
+        return printCapacityReport(context, store, counts.value(), queues, now, int(window.value()) * 60);
     QJsonArray array;
     StateCounts totals {};
     QList<QStringList> rows {{QStringLiteral("QUEUE"), QStringLiteral("PAUSED"), QStringLiteral("LIMIT")}};

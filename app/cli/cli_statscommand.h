@@ -10,6 +10,7 @@ class CliContext;
 // Thread contract: main thread.
 class StatsCommand {
 public:
+    static void addOptions(QCommandLineParser& parser);
     static int run(CliContext& context, const QCommandLineParser& parser);
 };
 

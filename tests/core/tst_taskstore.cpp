@@ -23,6 +23,7 @@ private Q_SLOTS:
     void batchEnqueueIsOneTransaction();
     void batchHistoryMatchesSingleEnqueues();
     void idempotencyKeyReturnsExistingTask();
+    void serviceStatsMeasureAWindow();
     void claimFollowsPriorityThenFifo();
     void claimIsPerQueueAndCountsAttempts();
     void claimedTaskEqualsStoredTask();
@@ -177,6 +178,40 @@ void TestTaskStore::idempotencyKeyReturnsExistingTask()
     QVERIFY(batch);
     QCOMPARE(batch->at(0).id, batch->at(1).id);
     QCOMPARE(*m_store->countTasks({}), 2);
+}
+
+// What stats --capacity measures: per queue and for all, over a window of the events.
+void TestTaskStore::serviceStatsMeasureAWindow()
+{
+    QList<NewTask> tasks {task(), task(), task()};
+    for (NewTask& t : tasks)
+        t.queue = QStringLiteral("svc");
+    QVERIFY(m_store->enqueue(tasks, m_now));
+    auto claimed = m_store->claim(QStringLiteral("svc"), 3, QStringLiteral("w"), 30'000, m_now + 100);
+    QVERIFY(claimed);
+    QCOMPARE(claimed->size(), 3);
+    const QStringList workers {QStringLiteral("w/0"), QStringLiteral("w/1"), QStringLiteral("w/1")};
+    for (int i = 0; i < 3; ++i) {
+        QVERIFY(m_store->recordStart(claimed->at(i), workers[i], m_now + 100));
+        QVERIFY(m_store->complete(
+            claimed->at(i).id, 1, QStringLiteral("w"), workers[i], R"({"ok":true})", m_now + 100 + 200 * (i + 1)));
+    }
+    auto stats = m_store->serviceStats(m_now, m_now + 10'000);
+    QVERIFY2(stats, qPrintable(stats.errorString()));
+    for (const QString& key : {QStringLiteral("svc"), QString()}) {
+        const ServiceStats s = stats->value(key);
+        QCOMPARE(s.enqueued, qint64(3));
+        QCOMPARE(s.runs, qint64(3));
+        QCOMPARE(s.meanRunMs, 400.0); // 200, 400 and 600 ms from the start
+        QCOMPARE(s.starts, qint64(3));
+        QCOMPARE(s.meanWaitMs, 100.0);
+        QCOMPARE(s.workers, 2);
+    }
+    // A window after it saw nothing.
+    stats = m_store->serviceStats(m_now + 10'000, m_now + 20'000);
+    QVERIFY(stats);
+    QCOMPARE(stats->value(QStringLiteral("svc")).runs, qint64(0));
+    QCOMPARE(stats->value(QString()).enqueued, qint64(0));
 }
 
 void TestTaskStore::claimFollowsPriorityThenFifo()
