@@ -85,6 +85,17 @@ void QueueListModel::reload()
         if (changed)
             Q_EMIT dataChanged(index(r, 0), index(r, ColumnCount - 1));
     }
+    Q_EMIT countsChanged();
+}
+
+StateCounts QueueListModel::totals() const
+{
+    StateCounts total {};
+    for (const Row& row : m_rows) {
+        for (size_t i = 0; i < total.size(); ++i)
+            total[i] += row.counts[i];
+    }
+    return total;
 }
 
 void QueueListModel::applySample(const StatsSample& sample)
@@ -102,6 +113,7 @@ void QueueListModel::applySample(const StatsSample& sample)
         const int r = int(it - m_rows.begin());
         Q_EMIT dataChanged(index(r, FirstStateColumn), index(r, ColumnCount - 1));
     }
+    Q_EMIT countsChanged();
     // A sample may name a queue this model has not seen yet.
     if (!m_reloadTimer.isActive())
         m_reloadTimer.start();

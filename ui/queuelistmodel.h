@@ -42,6 +42,12 @@ public:
     // Re-reads configurations and counts from the engine (called at ~4 Hz at most on changes).
     void reload();
     void applySample(const StatsSample& sample);
+    // The rows' counts added up: what the status bar shows, so the two never disagree.
+    StateCounts totals() const;
+
+Q_SIGNALS:
+    // After every reload and every sample applied: the rows' counts may have changed.
+    void countsChanged();
 
 private:
     struct Row {

@@ -45,6 +45,7 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     m_pathLabel->setText(databaseDisplayName(m_engine->options().store.path)
         + (m_engine->isReadOnly() ? tr("  [read-only]") : QString()));
     m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_totalsLabel->setObjectName(QStringLiteral("statusTotals"));
     m_busyBar->setRange(0, 0); // engine writes report no progress: an honest "working" indicator
     m_busyBar->setMaximumWidth(120);
     m_busyBar->hide();
@@ -132,18 +133,16 @@ void WindowStatusBar::setBulkVisible(bool visible)
         w->setVisible(visible);
 }
 
-void WindowStatusBar::updateTotals()
+void WindowStatusBar::setTotals(const StateCounts& total)
 {
-    const auto counts = m_engine->counts();
-    StateCounts total {};
-    for (const StateCounts& c : counts) {
-        for (size_t i = 0; i < total.size(); ++i)
-            total[i] += c[i];
-    }
     auto n = [&](TaskState s) { return formatCount(total[size_t(s)]); };
     m_totalsLabel->setText(
         tr("queued %1 \u00b7 running %2 \u00b7 scheduled %3 \u00b7 failed %4")
             .arg(n(TaskState::Queued), n(TaskState::Running), n(TaskState::Scheduled), n(TaskState::Failed)));
+}
+
+void WindowStatusBar::updateThroughput()
+{
     const StatsSample sample = m_engine->lastSample();
     double done = 0, failed = 0;
     for (const QueueSample& q : sample.queues) {

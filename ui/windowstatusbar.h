@@ -3,6 +3,8 @@
 #include <QPointer>
 #include <QStatusBar>
 
+#include "core/task.h"
+
 class QLabel;
 class QProgressBar;
 class QSpinBox;
@@ -33,8 +35,10 @@ public:
     void setSelectionCount(int count);
     // Shows the job's progress until it finishes; Stop asks it to stop after the chunk in progress.
     void trackBulkJob(BulkJob* job, const QString& what);
-    // Totals by state and throughput, from the engine's counts and last sample.
-    void updateTotals();
+    // Totals by state: the queue list's (QueueListModel::totals), so the two panels always agree.
+    void setTotals(const StateCounts& totals);
+    // Throughput from the engine's last sample.
+    void updateThroughput();
 
 private:
     void setBulkVisible(bool visible);

@@ -17,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QInputDialog>
 #include <QItemSelectionModel>
+#include <QLabel>
 #include <QPaintEvent>
 #include <QProgressBar>
 #include <QRegularExpression>
@@ -511,6 +512,43 @@ private Q_SLOTS:
         QCOMPARE(countIn(*opened->engine(), TaskState::Queued), qint64(4)); // watching: nothing runs
         QVERIFY(opened->action(QStringLiteral("enqueue"))->isEnabled()); // writes stay possible
         opened->close();
+    }
+
+    // The status bar's totals and the queue list come from one reload: they agree at every moment, not a second
+    // apart (an admin saw "running 8" in one and 4 in the other).
+    void statusBarTotalsAgreeWithTheQueueList()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        auto* totals = window.findChild<QLabel*>(QStringLiteral("statusTotals"));
+        QVERIFY(totals);
+        QueueListModel* queues = window.queueModel();
+        const auto queuedInList = [queues] {
+            qint64 sum = 0;
+            for (int r = 0; r < queues->rowCount(); ++r)
+                sum += queues->data(queues->index(r, QueueListModel::FirstStateColumn + int(TaskState::Queued)))
+                           .toLongLong();
+            return sum;
+        };
+        QStringList disagreements;
+        int reloads = 0;
+        connect(queues, &QueueListModel::countsChanged, this, [&] {
+            ++reloads;
+            const QString expected = QStringLiteral("queued %1 ").arg(queuedInList());
+            if (!totals->text().startsWith(expected))
+                disagreements.append(totals->text() + QStringLiteral(" vs ") + expected);
+        });
+        for (int round = 1; round <= 5; ++round) {
+            QVERIFY(engine->enqueueBatch(test::makeTasks(7)).ok());
+            QTRY_COMPARE(queuedInList(), qint64(7 * round));
+            QVERIFY2(
+                totals->text().startsWith(QStringLiteral("queued %1 ").arg(7 * round)), qPrintable(totals->text()));
+        }
+        QVERIFY(reloads >= 5);
+        QVERIFY2(disagreements.isEmpty(), qPrintable(disagreements.join(QLatin1String("; "))));
     }
 
     void readOnlyDisablesWrites()
