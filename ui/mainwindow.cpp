@@ -169,7 +169,7 @@ void MainWindow::connectActions()
     on("openReadOnly", [this] { m_opener->chooseFile(DatabaseOpener::OpenMode::ReadOnly); });
     on("connectServer", [this] { m_opener->chooseServer(); });
     on("export", [this] { showExportDialog(); });
-    on("quit", [this] { close(); });
+    on("quit", [this] { quitAll(); });
 
     on("enqueue", [this] { showEnqueueDialog(); });
     on("retrySelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Retry); });
@@ -266,6 +266,30 @@ void MainWindow::showEvent(QShowEvent* event)
 {
     QMainWindow::showEvent(event);
     m_settings->applyDefaultDockSizesOnFirstShow();
+}
+
+void MainWindow::quitAll()
+{
+    QList<MainWindow*> windows;
+    for (QWidget* widget : QApplication::topLevelWidgets()) {
+        if (auto* window = qobject_cast<MainWindow*>(widget); window && window->isVisible())
+            windows.append(window);
+    }
+    int running = 0;
+    qint64 graceMs = 0;
+    for (MainWindow* window : std::as_const(windows)) {
+        for (const WorkerStatus& worker : window->engine()->workers())
+            running += worker.busy ? 1 : 0;
+        graceMs = std::max(graceMs, window->engine()->options().shutdownGraceMs);
+    }
+    if (running > 0
+        && !confirm(tr("%n task(s) are running in this program's workers. Quit anyway?\n\nThey get %1 s to finish, "
+                       "then are stopped and go back to their queues.",
+            "", running)
+                        .arg(graceMs / 1000)))
+        return;
+    for (MainWindow* window : std::as_const(windows))
+        window->close();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -80,6 +80,9 @@ public:
     BulkJob* bulkJob() const { return m_bulkActions->job(); }
     QString selectedQueue() const;
 
+    // File > Quit: closes every window of the program, asking first (confirm) when their workers run tasks.
+    void quitAll();
+
     // Opens a database in a new window, in the background; failures go to the message bar.
     void openDatabase(const QString& path, DatabaseOpener::OpenMode mode);
 

@@ -551,6 +551,48 @@ private Q_SLOTS:
         QVERIFY2(disagreements.isEmpty(), qPrintable(disagreements.join(QLatin1String("; "))));
     }
 
+    // Quit closes every window, and asks first when workers are running tasks (it used to close one window and stop
+    // its running task after 10 s without a word).
+    void quitClosesEveryWindowAndAsksWhileTasksRun()
+    {
+        QTemporaryDir dir;
+        auto busy = test::openEngine(dir, 1);
+        QVERIFY(busy);
+        auto other = test::openEngine(dir, 0, false, QStringLiteral("other.db"));
+        QVERIFY(other);
+        NewTask slow;
+        slow.type = QStringLiteral("sleep");
+        slow.payload = R"({"ms":60000})";
+        QVERIFY(busy->enqueue(slow).ok());
+        const auto anyBusy = [&busy] {
+            const QList<WorkerStatus> workers = busy->workers();
+            return std::any_of(workers.cbegin(), workers.cend(), [](const WorkerStatus& w) { return w.busy; });
+        };
+        QTRY_VERIFY(anyBusy());
+        MainWindow first(busy);
+        MainWindow second(other);
+        first.show();
+        second.show();
+        QStringList questions;
+        bool answer = false;
+        second.setConfirmHandler([&](const QString& question) {
+            questions.append(question);
+            return answer;
+        });
+        second.action(QStringLiteral("quit"))->trigger(); // from either window
+        QCOMPARE(questions.size(), 1);
+        QVERIFY2(questions.first().startsWith(QStringLiteral("1 task(s) are running")), qPrintable(questions.first()));
+        QVERIFY(first.isVisible());
+        QVERIFY(second.isVisible());
+
+        answer = true;
+        second.action(QStringLiteral("quit"))->trigger();
+        QCOMPARE(questions.size(), 2);
+        QVERIFY(!first.isVisible());
+        QVERIFY(!second.isVisible());
+        QVERIFY(busy->cancel(TaskFilter {}).ok()); // let the sleeping task go before the engine shuts down
+    }
+
     void readOnlyDisablesWrites()
     {
         QTemporaryDir dir;
