@@ -130,14 +130,14 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     filterBar()->setQueues(m_queueModel->queueNames());
 
     // The status bar's totals are the queue list's, taken at the same reload: the panels never disagree.
-    connect(m_queueModel, &QueueListModel::countsChanged, m_statusBar,
-        [this] { m_statusBar->setTotals(m_queueModel->totals()); });
-    m_statusBar->setTotals(m_queueModel->totals());
+    const auto showTotals = [this] {
+        m_statusBar->setTotals(m_queueModel->totals(), m_queueModel->throughput(), m_queueModel->failuresPerSecond());
+    };
+    connect(m_queueModel, &QueueListModel::countsChanged, m_statusBar, showTotals);
+    showTotals();
     m_statusTimer.setInterval(1000);
-    connect(&m_statusTimer, &QTimer::timeout, m_statusBar, &WindowStatusBar::updateThroughput);
     connect(&m_statusTimer, &QTimer::timeout, m_tasks, &TasksPanel::tickAges);
     m_statusTimer.start();
-    m_statusBar->updateThroughput();
     updateActions();
 }
 

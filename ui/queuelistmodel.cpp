@@ -88,6 +88,22 @@ void QueueListModel::reload()
     Q_EMIT countsChanged();
 }
 
+double QueueListModel::throughput() const
+{
+    double sum = 0;
+    for (const Row& row : m_rows)
+        sum += row.throughput;
+    return sum;
+}
+
+double QueueListModel::failuresPerSecond() const
+{
+    double sum = 0;
+    for (const Row& row : m_rows)
+        sum += row.failuresPerSecond;
+    return sum;
+}
+
 StateCounts QueueListModel::totals() const
 {
     StateCounts total {};

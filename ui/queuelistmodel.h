@@ -42,8 +42,10 @@ public:
     // Re-reads configurations and counts from the engine (called at ~4 Hz at most on changes).
     void reload();
     void applySample(const StatsSample& sample);
-    // The rows' counts added up: what the status bar shows, so the two never disagree.
+    // The rows' counts and rates added up: what the status bar shows, so the two never disagree.
     StateCounts totals() const;
+    double throughput() const; // completed per second in the last sample, all queues
+    double failuresPerSecond() const;
 
 Q_SIGNALS:
     // After every reload and every sample applied: the rows' counts may have changed.

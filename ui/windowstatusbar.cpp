@@ -46,6 +46,7 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
         + (m_engine->isReadOnly() ? tr("  [read-only]") : QString()));
     m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_totalsLabel->setObjectName(QStringLiteral("statusTotals"));
+    m_throughputLabel->setObjectName(QStringLiteral("statusThroughput"));
     m_busyBar->setRange(0, 0); // engine writes report no progress: an honest "working" indicator
     m_busyBar->setMaximumWidth(120);
     m_busyBar->hide();
@@ -133,23 +134,14 @@ void WindowStatusBar::setBulkVisible(bool visible)
         w->setVisible(visible);
 }
 
-void WindowStatusBar::setTotals(const StateCounts& total)
+void WindowStatusBar::setTotals(const StateCounts& total, double donePerSecond, double failedPerSecond)
 {
     auto n = [&](TaskState s) { return formatCount(total[size_t(s)]); };
     m_totalsLabel->setText(
         tr("queued %1 \u00b7 running %2 \u00b7 scheduled %3 \u00b7 failed %4")
             .arg(n(TaskState::Queued), n(TaskState::Running), n(TaskState::Scheduled), n(TaskState::Failed)));
-}
-
-void WindowStatusBar::updateThroughput()
-{
-    const StatsSample sample = m_engine->lastSample();
-    double done = 0, failed = 0;
-    for (const QueueSample& q : sample.queues) {
-        done += double(q.completed) / std::max(1, q.resolutionSeconds);
-        failed += double(q.failed) / std::max(1, q.resolutionSeconds);
-    }
-    m_throughputLabel->setText(tr("%1 done/s, %2 failed/s").arg(done, 0, 'f', 1).arg(failed, 0, 'f', 1));
+    m_throughputLabel->setText(
+        tr("%1 done/s, %2 failed/s").arg(donePerSecond, 0, 'f', 1).arg(failedPerSecond, 0, 'f', 1));
 }
 
 } // namespace qd::ui

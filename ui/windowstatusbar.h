@@ -35,10 +35,8 @@ public:
     void setSelectionCount(int count);
     // Shows the job's progress until it finishes; Stop asks it to stop after the chunk in progress.
     void trackBulkJob(BulkJob* job, const QString& what);
-    // Totals by state: the queue list's (QueueListModel::totals), so the two panels always agree.
-    void setTotals(const StateCounts& totals);
-    // Throughput from the engine's last sample.
-    void updateThroughput();
+    // Totals by state and throughput: the queue list's (QueueListModel), so the two panels always agree.
+    void setTotals(const StateCounts& totals, double donePerSecond, double failedPerSecond);
 
 private:
     void setBulkVisible(bool visible);

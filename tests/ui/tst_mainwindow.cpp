@@ -525,6 +525,8 @@ private Q_SLOTS:
         window.show();
         auto* totals = window.findChild<QLabel*>(QStringLiteral("statusTotals"));
         QVERIFY(totals);
+        auto* throughput = window.findChild<QLabel*>(QStringLiteral("statusThroughput"));
+        QVERIFY(throughput);
         QueueListModel* queues = window.queueModel();
         const auto queuedInList = [queues] {
             qint64 sum = 0;
@@ -540,6 +542,9 @@ private Q_SLOTS:
             const QString expected = QStringLiteral("queued %1 ").arg(queuedInList());
             if (!totals->text().startsWith(expected))
                 disagreements.append(totals->text() + QStringLiteral(" vs ") + expected);
+            const QString rate = QStringLiteral("%1 done/s").arg(queues->throughput(), 0, 'f', 1);
+            if (!throughput->text().startsWith(rate))
+                disagreements.append(throughput->text() + QStringLiteral(" vs ") + rate);
         });
         for (int round = 1; round <= 5; ++round) {
             QVERIFY(engine->enqueueBatch(test::makeTasks(7)).ok());
