@@ -39,13 +39,8 @@ Result<QList<EnqueueResult>> OneShotWriter::enqueueValidated(const QList<NewTask
 
 Result<QList<EnqueueResult>> OneShotWriter::enqueue(const QList<NewTask>& tasks)
 {
-    for (qsizetype i = 0; i < tasks.size(); ++i) {
-        if (std::optional<Error> error = validateNewTask(tasks.at(i), m_handlers)) {
-            if (tasks.size() > 1)
-                error->message = QStringLiteral("Task %1 of the batch: %2").arg(i + 1).arg(error->message);
-            return *error;
-        }
-    }
+    if (std::optional<Error> error = validateNewTasks(tasks, m_handlers))
+        return *error;
     return enqueueValidated(tasks);
 }
 
@@ -89,8 +84,8 @@ Status OneShotWriter::setConcurrency(const QString& queue, int concurrency)
 {
     if (std::optional<Error> error = queueNameError(queue))
         return *error;
-    if (concurrency < 0 || concurrency > 1000)
-        return Error {ErrorCode::InvalidArgument, QStringLiteral("Concurrency must be 0 (no limit) to 1000")};
+    if (std::optional<Error> error = concurrencyError(concurrency))
+        return *error;
     Status status = m_store.setConcurrency(queue, concurrency, nowMs());
     if (status.ok())
         wakeOthers();

@@ -62,13 +62,8 @@ Result<EnqueueResult> QueueEngine::enqueue(const NewTask& task)
 Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tasks)
 {
     // Validation runs here, on the caller's thread, so JSON parsing never holds up the writer.
-    for (qsizetype i = 0; i < tasks.size(); ++i) {
-        if (auto error = validateNewTask(tasks.at(i), handlers())) {
-            if (tasks.size() > 1)
-                error->message = QStringLiteral("Task %1 of the batch: %2").arg(i + 1).arg(error->message);
-            return *error;
-        }
-    }
+    if (std::optional<Error> error = validateNewTasks(tasks, handlers()))
+        return *error;
     auto result = m_core->call<QList<EnqueueResult>>(
         [&](TaskStore& store) { return store.enqueue(tasks, nowMs()); }, EngineCore::Atomicity::ByItself);
     return result;
@@ -155,8 +150,8 @@ Status QueueEngine::setConcurrency(const QString& queue, int concurrency)
 {
     if (auto error = queueNameError(queue))
         return *error;
-    if (concurrency < 0 || concurrency > 1000)
-        return Error {ErrorCode::InvalidArgument, QStringLiteral("Concurrency must be 0 (no limit) to 1000")};
+    if (auto error = concurrencyError(concurrency))
+        return *error;
     Status s = m_core->execute([&](TaskStore& store) { return store.setConcurrency(queue, concurrency, nowMs()); },
         EngineCore::Atomicity::ByItself);
     if (s) {

@@ -76,6 +76,25 @@ std::optional<Error> validateNewTask(
     return std::nullopt;
 }
 
+std::optional<Error> validateNewTasks(const QList<NewTask>& tasks, const HandlerRegistry& handlers)
+{
+    for (qsizetype i = 0; i < tasks.size(); ++i) {
+        if (std::optional<Error> error = validateNewTask(tasks.at(i), handlers)) {
+            if (tasks.size() > 1)
+                error->message = QStringLiteral("Task %1 of the batch: %2").arg(i + 1).arg(error->message);
+            return error;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Error> concurrencyError(int concurrency)
+{
+    if (concurrency >= 0 && concurrency <= 1000)
+        return std::nullopt;
+    return Error {ErrorCode::InvalidArgument, QStringLiteral("Concurrency must be 0 (no limit) to 1000")};
+}
+
 std::optional<Error> queueNameError(const QString& queue)
 {
     if (isValidQueueName(queue))

@@ -17,7 +17,12 @@ class HandlerRegistry;
 std::optional<Error> validateNewTask(
     const NewTask& task, const HandlerRegistry& handlers, const QJsonObject* parsedPayload = nullptr);
 
+// validateNewTask for each task of a batch; the error of the first bad one names its place in the batch.
+std::optional<Error> validateNewTasks(const QList<NewTask>& tasks, const HandlerRegistry& handlers);
+
 // InvalidArgument naming the rule when `queue` is not a valid queue name (isValidQueueName), else nothing.
 std::optional<Error> queueNameError(const QString& queue);
+// InvalidArgument unless 0 (no limit of its own) <= concurrency <= 1000.
+std::optional<Error> concurrencyError(int concurrency);
 
 } // namespace qd

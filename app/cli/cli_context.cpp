@@ -244,14 +244,18 @@ const HandlerRegistry& CliContext::handlers()
     return *m_handlers;
 }
 
+Error CliContext::readOnlyRefusal()
+{
+    return Error {
+        ErrorCode::ReadOnly, QStringLiteral("This command writes to the database, which --read-only forbids.")};
+}
+
 Result<OneShotWriter*> CliContext::writer(bool createIfMissing)
 {
     if (m_writer)
         return m_writer.get();
-    if (m_readOnly) {
-        return Error {
-            ErrorCode::ReadOnly, QStringLiteral("This command writes to the database, which --read-only forbids.")};
-    }
+    if (m_readOnly)
+        return readOnlyRefusal();
     const Result<TaskStore*> opened = openStore(createIfMissing);
     if (!opened.ok())
         return opened.error();
@@ -263,10 +267,8 @@ Result<QueueEngine*> CliContext::engine(int workerCount, qint64 sampleIntervalMs
 {
     if (m_engine)
         return m_engine.get();
-    if (m_readOnly) {
-        return Error {
-            ErrorCode::ReadOnly, QStringLiteral("This command writes to the database, which --read-only forbids.")};
-    }
+    if (m_readOnly)
+        return readOnlyRefusal();
     resolveDefaultDatabase();
     EngineOptions options;
     options.store = storeOptions();

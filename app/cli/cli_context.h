@@ -94,6 +94,7 @@ public:
 
 private:
     Error databaseOpenError(const Error& error);
+    static Error readOnlyRefusal(); // a write asked for under --read-only
     Result<TaskStore*> openStore(bool createIfMissing);
     // Before the default database is opened: moves it from its old place if needed (not with --read-only).
     void resolveDefaultDatabase();
