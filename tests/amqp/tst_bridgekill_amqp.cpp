@@ -19,11 +19,12 @@ class TestBridgeKillAmqp : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    std::unique_ptr<QProcess> startBridge(const QString& db, const QString& from)
+    std::unique_ptr<QProcess> startBridge(
+        const QString& db, const QString& from, QProcess::ProcessChannelMode channels = QProcess::ForwardedErrorChannel)
     {
         auto process = std::make_unique<QProcess>();
         process->setProcessEnvironment(qdtest::isolatedEnvironment(m_dir));
-        process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process->setProcessChannelMode(channels);
         process->start(QStringLiteral(CLI_PATH),
             {QStringLiteral("--db"), db, QStringLiteral("bridge"), QStringLiteral("amqp"), QStringLiteral("--url"),
                 qdtest::AmqpTestBroker::url(), QStringLiteral("--from"), from, QStringLiteral("--into"),
@@ -109,10 +110,13 @@ private Q_SLOTS:
         QVERIFY2(midStream >= 3, qPrintable(QStringLiteral("only %1 kills landed mid-stream").arg(midStream)));
 
         // A last bridge takes what is left; then SIGTERM stops it gracefully.
-        std::unique_ptr<QProcess> bridge = startBridge(db, q);
+        std::unique_ptr<QProcess> bridge = startBridge(db, q, QProcess::SeparateChannels);
         QVERIFY(bridge);
         QTRY_COMPARE_WITH_TIMEOUT(counts().first, qint64(total), 60'000);
         QTRY_COMPARE_WITH_TIMEOUT(broker.depth(q), 0, 10'000);
+        // With nothing left to take it may not have set up its signal handling yet: SIGTERM once it is connected.
+        QByteArray status;
+        QTRY_VERIFY_WITH_TIMEOUT((status += bridge->readAllStandardError()).contains(": connected"), 30'000);
         ::kill(pid_t(bridge->processId()), SIGTERM);
         QVERIFY(bridge->waitForFinished(10'000));
         QCOMPARE(bridge->exitStatus(), QProcess::NormalExit);
