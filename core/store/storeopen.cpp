@@ -135,12 +135,22 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openSqlite(const StoreOptions& opt
             return Error {ErrorCode::Io, QStringLiteral("%1 is a directory, not a database file").arg(options.path)};
         // Look at the header ourselves before SQLite does anything: a file that is not a database must stay
         // exactly as it is.
-        QFile file(options.path);
-        if (!file.open(QIODevice::ReadOnly))
-            return Error {ErrorCode::Io, QStringLiteral("Cannot read %1: %2").arg(options.path, file.errorString())};
-        const QByteArray header = file.read(16);
-        if (file.size() > 0 && header != QByteArray("SQLite format 3\0", 16))
-            return Error {ErrorCode::Corrupt, QStringLiteral("%1 is not a SQLite database").arg(options.path)};
+        // Another process may be creating the file this moment: its first page can show as short or zeroed for a
+        // few milliseconds, so only a header that stays wrong means "not a database".
+        const QByteArray sqliteHeader("SQLite format 3\0", 16);
+        for (int attempt = 0;; ++attempt) {
+            QFile file(options.path);
+            if (!file.open(QIODevice::ReadOnly))
+                return Error {
+                    ErrorCode::Io, QStringLiteral("Cannot read %1: %2").arg(options.path, file.errorString())};
+            const QByteArray header = file.read(16);
+            if (file.size() == 0 || header == sqliteHeader)
+                break;
+            const bool mayBeUnwritten = header.size() < 16 || header.count('\0') == header.size();
+            if (!mayBeUnwritten || attempt >= 50)
+                return Error {ErrorCode::Corrupt, QStringLiteral("%1 is not a SQLite database").arg(options.path)};
+            QThread::msleep(10);
+        }
         if (!options.readOnly && !info.isWritable())
             return Error {ErrorCode::ReadOnly,
                 QStringLiteral("%1 is read-only: open it read-only to inspect it").arg(options.path)};
