@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -64,6 +65,23 @@ QString excerpt(const QByteArray& bytes)
     return QString::fromUtf8(bytes).trimmed();
 }
 
+// The policy's verdict on every address `url`'s host resolves to (a blocking lookup: handlers run on workers).
+std::optional<QString> refusalAfterLookup(const NetworkPolicy& policy, const QUrl& url)
+{
+    if (auto refusal = policy.refusalBeforeLookup(url.host()))
+        return refusal;
+    if (!QHostAddress(url.host()).isNull())
+        return std::nullopt;
+    const QHostInfo info = QHostInfo::fromName(url.host());
+    if (info.error() != QHostInfo::NoError)
+        return std::nullopt; // the request itself then fails with a retryable lookup error
+    for (const QHostAddress& address : info.addresses()) {
+        if (auto refusal = policy.refusal(address))
+            return QStringLiteral("%1 resolves to %2").arg(url.host(), *refusal);
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 QString NotifyHandler::description() const
@@ -92,6 +110,8 @@ std::optional<QString> NotifyHandler::validate(const QJsonObject& payload) const
         return QStringLiteral("\"url\" must be an http:// or https:// URL");
     if (url.host().isEmpty())
         return QStringLiteral("\"url\" must name a host");
+    if (auto refusal = m_policy.refusalBeforeLookup(url.host()))
+        return QStringLiteral("\"url\": %1").arg(*refusal);
     if (auto error = payload::checkOptionalStringMap(payload, headersKey))
         return error;
     const QJsonObject headers = payload.value(headersKey).toObject();
@@ -124,10 +144,13 @@ HandlerResult NotifyHandler::run(const QJsonObject& payload, HandlerContext& con
     else // a scalar: wrap in an array and strip the brackets, as QJsonDocument only holds containers
         body = QJsonDocument(QJsonArray {bodyValue}).toJson(QJsonDocument::Compact).chopped(1).mid(1);
 
+    if (auto refusal = refusalAfterLookup(m_policy, url))
+        return HandlerResult::permanent(QStringLiteral("%1: %2").arg(url.toDisplayString(), *refusal));
+
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("QueueDesk-notify/1"));
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::NoLessSafeRedirectPolicy);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::UserVerifiedRedirectPolicy);
     const QJsonObject headers = payload.value(headersKey).toObject();
     for (auto it = headers.begin(); it != headers.end(); ++it)
         request.setRawHeader(it.key().toLatin1(), it.value().toString().toUtf8());
@@ -143,6 +166,7 @@ HandlerResult NotifyHandler::run(const QJsonObject& payload, HandlerContext& con
     QByteArray received;
     bool timedOut = false;
     bool stopped = false;
+    std::optional<QString> redirectRefusal;
 
     QObject::connect(reply.get(), &QNetworkReply::readyRead, &loop, [&] {
         // Keep the start of the answer only, so a huge response costs no memory.
@@ -151,6 +175,16 @@ HandlerResult NotifyHandler::run(const QJsonObject& payload, HandlerContext& con
             received += chunk.left(excerptBytes - received.size());
     });
     QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QObject::connect(reply.get(), &QNetworkReply::redirected, &loop, [&](const QUrl& target) {
+        if (url.scheme() == QLatin1String("https") && target.scheme() != QLatin1String("https"))
+            redirectRefusal = QStringLiteral("redirected from https to %1").arg(target.toDisplayString());
+        else if (auto refusal = refusalAfterLookup(m_policy, target))
+            redirectRefusal = QStringLiteral("redirected to %1: %2").arg(target.toDisplayString(), *refusal);
+        if (redirectRefusal)
+            reply->abort();
+        else
+            Q_EMIT reply->redirectAllowed();
+    });
     QTimer poll;
     poll.setInterval(cancelPollMs);
     QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
@@ -176,6 +210,8 @@ HandlerResult NotifyHandler::run(const QJsonObject& payload, HandlerContext& con
         received += reply->read(excerptBytes - received.size());
 
     const qint64 ms = elapsed.elapsed();
+    if (redirectRefusal)
+        return HandlerResult::permanent(QStringLiteral("%1: %2").arg(url.toDisplayString(), *redirectRefusal));
     if (stopped)
         return HandlerResult::retryable(QStringLiteral("stopped while waiting for %1").arg(url.host()));
     if (timedOut)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "../taskhandler.h"
+#include "networkpolicy.h"
 
 namespace qd {
 
@@ -17,17 +18,28 @@ namespace qd {
 // passed on as HandlerResult::retryAfterMs); other 4xx, an unsupported scheme and an unfollowed redirect are permanent.
 // Redirects are followed unless they go from https to http.
 //
+// Destinations pass the NetworkPolicy: a literal address at validate() (so at enqueue), the addresses a name resolves
+// to before the request, and every redirect's target. Qt resolves the name once more when it connects, so a DNS
+// server that answers differently within those milliseconds is not caught (the policy is not a firewall).
+//
 // Each run() makes its own QNetworkAccessManager and spins a local QEventLoop, because worker threads have no event
 // loop of their own; a 25 ms timer polls for a stop request and aborts the request.
 //
 // Thread contract: stateless; run() and validate() may be called from any number of threads at once.
 class NotifyHandler final : public TaskHandler {
 public:
+    explicit NotifyHandler(NetworkPolicy policy = {})
+        : m_policy(std::move(policy))
+    { }
+
     QString type() const override { return QStringLiteral("notify"); }
     QString description() const override;
     QJsonObject payloadTemplate() const override;
     std::optional<QString> validate(const QJsonObject& payload) const override;
     HandlerResult run(const QJsonObject& payload, HandlerContext& context) const override;
+
+private:
+    const NetworkPolicy m_policy;
 };
 
 } // namespace qd

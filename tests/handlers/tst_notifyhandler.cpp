@@ -32,9 +32,14 @@ private slots:
     void concurrentRunsOnOneInstance();
     void validation_data();
     void validation();
+    void policyRefusesLiteralAddressAtEnqueue();
+    void policyRefusesNameByItsAddresses();
+    void policyChecksEveryRedirect();
+    void defaultPolicyRefusesMetadataAddress();
 
 private:
     HandlerResult runAndWait(const QJsonObject& payload, int waitMs = 10000);
+    HandlerResult runAndWait(const NotifyHandler& handler, const QJsonObject& payload, int waitMs = 10000);
 
     std::unique_ptr<WebhookSink> m_sink;
     NotifyHandler m_handler;
@@ -48,8 +53,13 @@ void NotifyHandlerTest::init()
 
 HandlerResult NotifyHandlerTest::runAndWait(const QJsonObject& payload, int waitMs)
 {
+    return runAndWait(m_handler, payload, waitMs);
+}
+
+HandlerResult NotifyHandlerTest::runAndWait(const NotifyHandler& handler, const QJsonObject& payload, int waitMs)
+{
     HandlerContext context(1, 1, QStringLiteral("hooks"));
-    auto future = test::runAsync(m_handler, payload, context);
+    auto future = test::runAsync(handler, payload, context);
     if (!test::waitFor(future, waitMs)) {
         context.requestStop(StopReason::ShuttingDown);
         future.wait();
@@ -248,6 +258,70 @@ void NotifyHandlerTest::validation()
     HandlerContext context(1, 1, QString());
     QD_COMPARE_OUTCOME(m_handler.run(payload, context), Outcome::PermanentError);
     QVERIFY(!m_handler.validate(m_handler.payloadTemplate()).has_value());
+}
+
+// The policy end to end, on loopback only: a policy that refuses loopback, against a sink that must see nothing.
+void NotifyHandlerTest::policyRefusesLiteralAddressAtEnqueue()
+{
+    NetworkPolicy policy;
+    policy.refuseLoopback = true;
+    const NotifyHandler guarded(policy);
+    const QJsonObject payload {{QStringLiteral("url"), m_sink->url().toString()}};
+    const auto error = guarded.validate(payload);
+    QVERIFY(error);
+    QVERIFY2(error->contains(QLatin1String("loopback")), qPrintable(*error));
+    QD_COMPARE_OUTCOME(runAndWait(guarded, payload), Outcome::PermanentError);
+    QCOMPARE(m_sink->requestCount(), 0);
+    // The same request passes the default policy: the refusal above is the policy's doing.
+    QD_COMPARE_OUTCOME(runAndWait(payload), Outcome::Success);
+    QCOMPARE(m_sink->requestCount(), 1);
+}
+
+void NotifyHandlerTest::policyRefusesNameByItsAddresses()
+{
+    NetworkPolicy policy;
+    policy.refuseLoopback = true;
+    const NotifyHandler guarded(policy);
+    const QJsonObject payload {{QStringLiteral("url"), u"http://localhost:%1/hook"_s.arg(m_sink->port())}};
+    QVERIFY(!guarded.validate(payload)); // a name is judged once resolved, when the task runs
+    const HandlerResult result = runAndWait(guarded, payload);
+    QD_COMPARE_OUTCOME(result, Outcome::PermanentError);
+    QVERIFY2(result.error.contains(QLatin1String("localhost resolves to")), qPrintable(result.error));
+    QCOMPARE(m_sink->requestCount(), 0);
+}
+
+void NotifyHandlerTest::policyChecksEveryRedirect()
+{
+    // The first sink redirects to the second, on another port, under a name the allow-list does not hold.
+    WebhookSink target;
+    QVERIFY(target.listen());
+    const QString next = u"http://localhost:%1/hook"_s.arg(target.port());
+    const QJsonObject payload {{QStringLiteral("url"),
+        u"http://127.0.0.1:%1/redirect?to=%2"_s.arg(m_sink->port())
+            .arg(QString::fromLatin1(QUrl::toPercentEncoding(next)))}};
+
+    NetworkPolicy listed;
+    listed.allowedHosts = {QStringLiteral("127.0.0.1")};
+    const HandlerResult refused = runAndWait(NotifyHandler(listed), payload);
+    QD_COMPARE_OUTCOME(refused, Outcome::PermanentError);
+    QVERIFY2(refused.error.contains(QLatin1String("redirected to")), qPrintable(refused.error));
+    QCOMPARE(m_sink->requestCount(), 1);
+    QCOMPARE(target.requestCount(), 0);
+
+    listed.allowedHosts.append(QStringLiteral("localhost"));
+    QD_COMPARE_OUTCOME(runAndWait(NotifyHandler(listed), payload), Outcome::Success);
+    QCOMPARE(target.requestCount(), 1);
+}
+
+void NotifyHandlerTest::defaultPolicyRefusesMetadataAddress()
+{
+    // Refused before any packet: at validation, and by run() itself.
+    const QJsonObject payload {{QStringLiteral("url"), QStringLiteral("http://169.254.169.254/latest/meta-data/")}};
+    const auto error = m_handler.validate(payload);
+    QVERIFY(error);
+    QVERIFY2(error->contains(QLatin1String("link-local")), qPrintable(*error));
+    HandlerContext context(1, 1, QString());
+    QD_COMPARE_OUTCOME(m_handler.run(payload, context), Outcome::PermanentError);
 }
 
 QTEST_GUILESS_MAIN(NotifyHandlerTest)

@@ -25,6 +25,8 @@ QByteArray reasonPhrase(int status)
         return "Accepted";
     case 204:
         return "No Content";
+    case 307:
+        return "Temporary Redirect";
     case 400:
         return "Bad Request";
     case 404:
@@ -175,7 +177,11 @@ void WebhookSink::handleReadyRead(QTcpSocket* socket, const std::shared_ptr<Conn
     c.request.body = c.buffer.mid(c.headerEnd, c.contentLength);
     c.buffer.clear();
     int status = m_status.load();
-    if (c.request.path.startsWith("/status/")) {
+    QByteArray location;
+    if (c.request.path.startsWith("/redirect?to=")) {
+        status = 307;
+        location = QByteArray::fromPercentEncoding(c.request.path.mid(13));
+    } else if (c.request.path.startsWith("/status/")) {
         bool ok = false;
         const int forced = c.request.path.mid(8).toInt(&ok);
         if (ok && forced >= 100 && forced <= 599)
@@ -195,15 +201,18 @@ void WebhookSink::handleReadyRead(QTcpSocket* socket, const std::shared_ptr<Conn
               .toJson(QJsonDocument::Compact);
     const int delay = m_responseDelayMs.load();
     if (delay > 0)
-        QTimer::singleShot(delay, socket, [this, socket, status, body] { answer(socket, status, body); });
+        QTimer::singleShot(
+            delay, socket, [this, socket, status, body, location] { answer(socket, status, body, location); });
     else
-        answer(socket, status, body);
+        answer(socket, status, body, location);
 }
 
-void WebhookSink::answer(QTcpSocket* socket, int status, const QByteArray& body)
+void WebhookSink::answer(QTcpSocket* socket, int status, const QByteArray& body, const QByteArray& location)
 {
     QByteArray response = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     response += "Content-Type: application/json\r\n";
+    if (!location.isEmpty())
+        response += "Location: " + location + "\r\n";
     response += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     const int retryAfter = m_retryAfterSeconds.load();
     if (retryAfter >= 0 && (status == 429 || status == 503))

@@ -17,7 +17,8 @@ namespace qd {
 // A tiny HTTP/1.1 server on 127.0.0.1 that accepts webhook calls and answers each with a configurable status, for
 // the demo workload and for tests of the "notify" handler. It is not a general web server: one request per
 // connection (it answers "Connection: close"), bodies need a Content-Length, at most 4 MiB.
-// A request to a path of the form /status/NNN is answered with status NNN, whatever the configured status.
+// A request to a path of the form /status/NNN is answered with status NNN, whatever the configured status, and one to
+// /redirect?to=URL (URL percent-encoded) with a 307 redirect to URL.
 //
 // Thread contract: a QObject of the thread it lives in; that thread must run an event loop for requests to be
 // served (so a handler that blocks its thread calling the sink must run on another thread). The setters,
@@ -65,7 +66,7 @@ private:
 
     void handleNewConnections();
     void handleReadyRead(QTcpSocket* socket, const std::shared_ptr<Connection>& connection);
-    void answer(QTcpSocket* socket, int status, const QByteArray& body);
+    void answer(QTcpSocket* socket, int status, const QByteArray& body, const QByteArray& location = {});
 
     QTcpServer* m_server;
     std::atomic<quint16> m_port {0};
