@@ -2,6 +2,7 @@
 
 #include "taskformat.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDateTimeEdit>
@@ -24,7 +25,7 @@ namespace {
 
 QString suffixFor(ExportFormat format)
 {
-    return format == ExportFormat::Csv ? QStringLiteral("csv") : QStringLiteral("jsonl");
+    return isCsv(format) ? QStringLiteral("csv") : QStringLiteral("jsonl");
 }
 
 QString defaultDirectory()
@@ -45,6 +46,7 @@ ExportDialog::ExportDialog(
     , m_filter(std::move(currentFilter))
     , m_what(new QComboBox(this))
     , m_format(new QComboBox(this))
+    , m_spreadsheetSafe(new QCheckBox(tr("Show cells starting with = + - @ as &text in spreadsheets"), this))
     , m_queue(new QComboBox(this))
     , m_resolution(new QComboBox(this))
     , m_from(new QDateTimeEdit(this))
@@ -66,6 +68,11 @@ ExportDialog::ExportDialog(
     m_what->addItem(tr("Metric series (counts and rates per queue)"), int(What::Metrics));
     m_format->addItem(tr("CSV (spreadsheets; RFC 4180, UTF-8)"), int(ExportFormat::Csv));
     m_format->addItem(tr("JSON Lines (one object per line)"), int(ExportFormat::JsonLines));
+    m_spreadsheetSafe->setObjectName(QStringLiteral("spreadsheetSafe"));
+    m_spreadsheetSafe->setChecked(true);
+    m_spreadsheetSafe->setToolTip(tr("A spreadsheet runs a cell starting with = + - or @ as a formula; a queue name or"
+                                     " key from outside could run one. Such cells get a leading apostrophe. Clear"
+                                     " this to write every cell exactly as stored."));
     m_queue->addItem(tr("All queues"), QString());
     for (const QString& q : queues)
         m_queue->addItem(q, q);
@@ -95,6 +102,7 @@ ExportDialog::ExportDialog(
     auto* form = new QFormLayout;
     form->addRow(tr("&Export:"), m_what);
     form->addRow(tr("&Format:"), m_format);
+    form->addRow(QString(), m_spreadsheetSafe);
     form->addRow(tr("&Queue:"), m_queue);
     auto* rangeLabel = new QLabel(tr("&Time range:"), this);
     rangeLabel->setBuddy(m_from);
@@ -133,6 +141,7 @@ ExportDialog::ExportDialog(
             return;
         m_path->setText(current.left(current.size() - info.suffix().size()) + suffixFor(format()));
     });
+    connect(m_format, &QComboBox::currentIndexChanged, this, &ExportDialog::updateInputs);
     connect(m_what, &QComboBox::currentIndexChanged, this, [this] {
         // A default name that says what is inside, unless the admin typed one.
         if (!m_path->isModified())
@@ -157,6 +166,7 @@ void ExportDialog::updateInputs()
     const bool running = isExporting();
     m_what->setEnabled(!running);
     m_format->setEnabled(!running);
+    m_spreadsheetSafe->setEnabled(format() == ExportFormat::Csv && !running);
     m_queue->setEnabled(ranged && !running);
     m_from->setEnabled(ranged && !running);
     m_to->setEnabled(ranged && !running);
@@ -237,7 +247,8 @@ ExportRequest ExportDialog::request() const
     if (const QString queue = m_queue->currentData().toString(); !queue.isEmpty())
         r.queues = {queue};
     r.resolutionSeconds = m_resolution->currentData().toInt();
-    r.format = format();
+    r.format
+        = format() == ExportFormat::Csv && m_spreadsheetSafe->isChecked() ? ExportFormat::SpreadsheetCsv : format();
     r.path = QDir::cleanPath(path());
     return r;
 }
@@ -357,8 +368,8 @@ void ExportDialog::setStatus(const QString& text, bool error)
 
 void ExportDialog::browse()
 {
-    const QString filter = format() == ExportFormat::Csv ? tr("CSV files (*.csv);;All files (*)")
-                                                         : tr("JSON Lines files (*.jsonl *.ndjson);;All files (*)");
+    const QString filter = isCsv(format()) ? tr("CSV files (*.csv);;All files (*)")
+                                           : tr("JSON Lines files (*.jsonl *.ndjson);;All files (*)");
     const QString chosen = QFileDialog::getSaveFileName(
         this, tr("Export to"), path().isEmpty() ? defaultDirectory() : path(), filter, nullptr, m_fileDialogOptions);
     if (!chosen.isEmpty())

@@ -6,6 +6,7 @@
 #include <QDialog>
 #include <QFileDialog>
 
+class QCheckBox;
 class QComboBox;
 class QDateTimeEdit;
 class QLabel;
@@ -33,7 +34,8 @@ public:
     void setWhat(What what);
     What what() const;
     void setFormat(ExportFormat format);
-    ExportFormat format() const;
+    ExportFormat format() const; // as chosen: Csv or JsonLines (the request says whether cells are made safe)
+    QCheckBox* spreadsheetSafeBox() const { return m_spreadsheetSafe; }
     void setPath(const QString& path);
     QString path() const;
     void setTimeRange(qint64 fromMs, qint64 toMs);
@@ -74,6 +76,7 @@ private:
     TaskFilter m_filter;
     QComboBox* m_what;
     QComboBox* m_format;
+    QCheckBox* m_spreadsheetSafe;
     QComboBox* m_queue;
     QComboBox* m_resolution;
     QDateTimeEdit* m_from;

@@ -18,6 +18,9 @@ void ExportCommand::addOptions(QCommandLineParser& parser)
     CommandOptions::addFilterOptions(parser, false);
     parser.addOption(QCommandLineOption(QStringLiteral("format"),
         QStringLiteral("csv or jsonl (default: from the output's extension, else csv)."), QStringLiteral("format")));
+    parser.addOption(QCommandLineOption(QStringLiteral("excel-safe"),
+        QStringLiteral("csv: write text cells starting with = + - @ as text for spreadsheets (a leading ')."
+                       " Without it cells are exactly as stored.")));
     parser.addOption(QCommandLineOption({QStringLiteral("o"), QStringLiteral("output")},
         QStringLiteral("The file to write (default -: stdout). Written to a temporary file and renamed at the end."),
         QStringLiteral("path")));
@@ -48,6 +51,11 @@ int ExportCommand::run(CliContext& context, const QCommandLineParser& parser)
     } else if (output.endsWith(QLatin1String(".jsonl"), Qt::CaseInsensitive)
         || output.endsWith(QLatin1String(".ndjson"), Qt::CaseInsensitive)) {
         format = ExportFormat::JsonLines;
+    }
+    if (parser.isSet(QStringLiteral("excel-safe"))) {
+        if (*format != ExportFormat::Csv)
+            return context.usageError(QStringLiteral("--excel-safe applies to csv only."), command);
+        format = ExportFormat::SpreadsheetCsv;
     }
     const auto range = CommandOptions::timeRange(parser);
     if (!range.ok())
@@ -110,8 +118,7 @@ int ExportCommand::run(CliContext& context, const QCommandLineParser& parser)
     if (context.json()) {
         context.printJson(QJsonObject {{QStringLiteral("kind"), kind}, {QStringLiteral("rows"), rows.value()},
             {QStringLiteral("path"), QFileInfo(output).absoluteFilePath()},
-            {QStringLiteral("format"),
-                *format == ExportFormat::Csv ? QStringLiteral("csv") : QStringLiteral("jsonl")}});
+            {QStringLiteral("format"), isCsv(*format) ? QStringLiteral("csv") : QStringLiteral("jsonl")}});
     } else {
         context.out() << "Exported " << rows.value() << " " << (kind == u"metrics" ? QStringLiteral("samples") : kind)
                       << " to " << QDir::toNativeSeparators(output) << "." << Qt::endl;

@@ -52,6 +52,11 @@ bool needsCsvQuotes(char c)
     return c == '"' || c == ',' || c == '\r' || c == '\n';
 }
 
+bool startsLikeFormula(char16_t first)
+{
+    return first == u'=' || first == u'+' || first == u'-' || first == u'@' || first == u'\t' || first == u'\r';
+}
+
 QJsonValue timeValue(qint64 ms)
 {
     return ms == 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(ExportCodec::isoTime(ms));
@@ -235,13 +240,18 @@ const QList<QLatin1String>& ExportCodec::sampleColumns()
     return columns;
 }
 
-void ExportCodec::appendCsvField(QByteArray& line, const QByteArray& utf8)
+void ExportCodec::appendCsvField(QByteArray& line, const QByteArray& utf8, CsvCells cells)
 {
+    const bool neutralise = cells == CsvCells::SpreadsheetSafe && !utf8.isEmpty() && startsLikeFormula(utf8.front());
     if (std::none_of(utf8.begin(), utf8.end(), needsCsvQuotes)) {
+        if (neutralise)
+            line += '\'';
         line += utf8;
         return;
     }
     line += '"';
+    if (neutralise)
+        line += '\'';
     for (char c : utf8) {
         if (c == '"')
             line += '"';
@@ -250,8 +260,12 @@ void ExportCodec::appendCsvField(QByteArray& line, const QByteArray& utf8)
     line += '"';
 }
 
-void ExportCodec::appendCsvField(QByteArray& line, const QString& text)
+void ExportCodec::appendCsvField(QByteArray& line, const QString& text, CsvCells cells)
 {
+    if (cells == CsvCells::SpreadsheetSafe && !text.isEmpty() && startsLikeFormula(text.front().unicode())) {
+        appendCsvField(line, text.toUtf8(), cells);
+        return;
+    }
     // Queue names, types, workers and most errors are plain ASCII: copied byte by byte into the line, without the
     // UTF-8 copy toUtf8() allocates for each field.
     const qsizetype at = line.size();
@@ -268,7 +282,7 @@ void ExportCodec::appendCsvField(QByteArray& line, const QString& text)
     }
 }
 
-QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1String>& columns)
+QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1String>& columns, CsvCells cells)
 {
     QByteArray line;
     line.reserve(256);
@@ -294,13 +308,13 @@ QByteArray ExportCodec::csvRecord(const QJsonObject& object, const QList<QLatin1
             break;
         }
         case QJsonValue::String:
-            appendCsvField(line, value.toString().toUtf8());
+            appendCsvField(line, value.toString().toUtf8(), cells);
             break;
         case QJsonValue::Array:
-            appendCsvField(line, QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+            appendCsvField(line, QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact), cells);
             break;
         case QJsonValue::Object:
-            appendCsvField(line, QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+            appendCsvField(line, QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact), cells);
             break;
         }
     }
@@ -313,18 +327,19 @@ namespace {
 // The fields of one CSV record, appended to a line in order, with the commas between them; end() closes the record.
 class CsvFields {
 public:
-    explicit CsvFields(QByteArray& line)
+    CsvFields(QByteArray& line, CsvCells cells)
         : m_line(line)
+        , m_cells(cells)
     { }
     void text(const QString& value)
     {
         separate();
-        ExportCodec::appendCsvField(m_line, value);
+        ExportCodec::appendCsvField(m_line, value, m_cells);
     }
     void bytes(const QByteArray& utf8)
     {
         separate();
-        ExportCodec::appendCsvField(m_line, utf8);
+        ExportCodec::appendCsvField(m_line, utf8, m_cells);
     }
     void number(qint64 value)
     {
@@ -348,14 +363,15 @@ private:
     }
 
     QByteArray& m_line;
+    const CsvCells m_cells;
     bool m_started = false;
 };
 
 } // namespace
 
-void ExportCodec::appendTaskCsvRecord(QByteArray& line, const Task& task)
+void ExportCodec::appendTaskCsvRecord(QByteArray& line, const Task& task, CsvCells cells)
 {
-    CsvFields fields(line);
+    CsvFields fields(line, cells);
     fields.number(task.id);
     fields.text(task.queue);
     fields.text(task.type);
@@ -378,9 +394,9 @@ void ExportCodec::appendTaskCsvRecord(QByteArray& line, const Task& task)
     fields.end();
 }
 
-void ExportCodec::appendEventCsvRecord(QByteArray& line, const TaskEvent& event)
+void ExportCodec::appendEventCsvRecord(QByteArray& line, const TaskEvent& event, CsvCells cells)
 {
-    CsvFields fields(line);
+    CsvFields fields(line, cells);
     fields.number(event.id);
     fields.number(event.taskId);
     fields.text(event.queue);

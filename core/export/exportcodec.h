@@ -9,6 +9,10 @@
 
 namespace qd {
 
+// How text cells of a CSV are written: as stored, or with a leading apostrophe on a cell that starts with = + - @,
+// a tab or a CR, so that a spreadsheet shows it as text instead of running it as a formula (CSV injection).
+enum class CsvCells { AsStored, SpreadsheetSafe };
+
 // How tasks, events and metric samples look in an export, shared by the CSV and JSON Lines writers and by the
 // command line's --json output so that every machine-readable form of a record uses the same field names.
 // Thread contract: stateless; every function may be called from any thread.
@@ -36,18 +40,19 @@ public:
     static const QList<QLatin1String>& sampleColumns();
 
     // Appends one RFC 4180 field: quoted when it holds a quote, comma, CR or LF, with quotes doubled.
-    static void appendCsvField(QByteArray& line, const QByteArray& utf8);
+    static void appendCsvField(QByteArray& line, const QByteArray& utf8, CsvCells cells = CsvCells::AsStored);
     // The same for text, as UTF-8.
-    static void appendCsvField(QByteArray& line, const QString& text);
+    static void appendCsvField(QByteArray& line, const QString& text, CsvCells cells = CsvCells::AsStored);
     // One CSV record of `object`'s values in `columns` order, terminated by CRLF. Strings as they are, numbers
     // without exponent where whole, null as an empty field, objects and arrays as compact JSON text.
-    static QByteArray csvRecord(const QJsonObject& object, const QList<QLatin1String>& columns);
+    static QByteArray csvRecord(
+        const QJsonObject& object, const QList<QLatin1String>& columns, CsvCells cells = CsvCells::AsStored);
     // Appends a task's CSV record, written field by field (no QJsonObject in between: that was 85% of a 1M-task
     // export, bench B10), into a line the caller reuses. Payload and result are the stored JSON text as it is, so a
     // CSV shows exactly what was enqueued.
-    static void appendTaskCsvRecord(QByteArray& line, const Task& task);
+    static void appendTaskCsvRecord(QByteArray& line, const Task& task, CsvCells cells = CsvCells::AsStored);
     // An event's CSV record, the same bytes as csvRecord(eventToJson(event), eventColumns()) without the JSON object.
-    static void appendEventCsvRecord(QByteArray& line, const TaskEvent& event);
+    static void appendEventCsvRecord(QByteArray& line, const TaskEvent& event, CsvCells cells = CsvCells::AsStored);
     static QByteArray csvHeader(const QList<QLatin1String>& columns);
     // One compact JSON object followed by LF.
     static QByteArray jsonLine(const QJsonObject& object);

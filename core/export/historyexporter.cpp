@@ -18,6 +18,11 @@ namespace qd {
 
 namespace {
 
+CsvCells csvCells(ExportFormat format)
+{
+    return format == ExportFormat::SpreadsheetCsv ? CsvCells::SpreadsheetSafe : CsvCells::AsStored;
+}
+
 // Formats rows into the device and keeps count, watching for cancellation, progress and write errors.
 class RowWriter {
 public:
@@ -33,7 +38,7 @@ public:
 
     bool writeHeader()
     {
-        if (m_format == ExportFormat::Csv)
+        if (isCsv(m_format))
             return put(ExportCodec::csvHeader(m_columns));
         return true;
     }
@@ -42,7 +47,7 @@ public:
     bool writeRow(const QJsonObject& row)
     {
         return writeRecord(
-            m_format == ExportFormat::Csv ? ExportCodec::csvRecord(row, m_columns) : ExportCodec::jsonLine(row));
+            isCsv(m_format) ? ExportCodec::csvRecord(row, m_columns, csvCells(m_format)) : ExportCodec::jsonLine(row));
     }
 
     // The same for a record already formatted.
@@ -172,8 +177,9 @@ Result<qint64> HistoryExporter::exportTasks(
     if (!writer.writeHeader())
         return *writer.error();
     const Status streamed = store.forEachTask(filter, [&writer, format](const Task& task) {
-        if (format == ExportFormat::Csv)
-            return writer.appendRecord([&task](QByteArray& line) { ExportCodec::appendTaskCsvRecord(line, task); });
+        if (isCsv(format))
+            return writer.appendRecord(
+                [&task, format](QByteArray& line) { ExportCodec::appendTaskCsvRecord(line, task, csvCells(format)); });
         return writer.writeRow(ExportCodec::taskToJson(task));
     });
     return finish(writer, streamed);
@@ -193,8 +199,10 @@ Result<qint64> HistoryExporter::exportEvents(TaskStore& store, qint64 from, qint
         return *writer.error();
     const qint64 upper = to > 0 ? to : std::numeric_limits<qint64>::max();
     const Status streamed = store.forEachEvent(from, upper, queues, [&writer, format](const TaskEvent& event) {
-        if (format == ExportFormat::Csv)
-            return writer.appendRecord([&event](QByteArray& line) { ExportCodec::appendEventCsvRecord(line, event); });
+        if (isCsv(format))
+            return writer.appendRecord([&event, format](QByteArray& line) {
+                ExportCodec::appendEventCsvRecord(line, event, csvCells(format));
+            });
         return writer.writeRow(ExportCodec::eventToJson(event));
     });
     return finish(writer, streamed);

@@ -17,11 +17,17 @@ class TaskStore;
 
 enum class ExportFormat {
     Csv, // RFC 4180: header row, CRLF line ends, UTF-8, ISO 8601 UTC times with milliseconds
+    SpreadsheetCsv, // the same, with text cells that a spreadsheet would run as a formula made plain text (CsvCells)
     JsonLines, // one compact JSON object per line; payload and result embedded as JSON values
 };
 
 // "csv", "jsonl" (also "ndjson", "jsonlines"); std::nullopt for anything else.
 std::optional<ExportFormat> exportFormatFromName(QStringView name);
+// Csv and SpreadsheetCsv.
+constexpr bool isCsv(ExportFormat format)
+{
+    return format != ExportFormat::JsonLines;
+}
 
 // How a caller follows and stops a long export. Both hooks are looked at every `checkEveryRows` rows and once at
 // the end, on the exporting thread.

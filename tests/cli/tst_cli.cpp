@@ -145,6 +145,8 @@ private Q_SLOTS:
         QTest::newRow("export what") << QStringList {QStringLiteral("export"), QStringLiteral("things")};
         QTest::newRow("export format") << QStringList {
             QStringLiteral("export"), QStringLiteral("tasks"), QStringLiteral("--format"), QStringLiteral("xml")};
+        QTest::newRow("excel-safe jsonl") << QStringList {QStringLiteral("export"), QStringLiteral("tasks"),
+            QStringLiteral("--format"), QStringLiteral("jsonl"), QStringLiteral("--excel-safe")};
         QTest::newRow("export time") << QStringList {
             QStringLiteral("export"), QStringLiteral("events"), QStringLiteral("--from"), QStringLiteral("yesterday")};
         QTest::newRow("set-concurrency n")
@@ -532,6 +534,16 @@ private Q_SLOTS:
         r = cli({QStringLiteral("export"), QStringLiteral("tasks"), QStringLiteral("-o"),
             m_dir.filePath(QStringLiteral("no/such/dir/x.csv"))});
         QCOMPARE(r.exitCode, 1);
+
+        // A key a spreadsheet would run: raw by default, as text with --excel-safe.
+        QCOMPARE(cli({QStringLiteral("enqueue"), QStringLiteral("--type"), QStringLiteral("noop"),
+                         QStringLiteral("--key"), QStringLiteral("@SUM(1+1)")})
+                     .exitCode,
+            0);
+        r = cli({QStringLiteral("export"), QStringLiteral("tasks")});
+        QVERIFY2(r.out.contains(",@SUM(1+1),"), r.out.constData());
+        r = cli({QStringLiteral("export"), QStringLiteral("tasks"), QStringLiteral("--excel-safe")});
+        QVERIFY2(r.out.contains(",'@SUM(1+1),"), r.out.constData());
     }
 
     void workProcessesTasksEnqueuedByAnotherProcess()

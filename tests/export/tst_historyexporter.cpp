@@ -258,6 +258,64 @@ private Q_SLOTS:
         QCOMPARE(fromText, "x," + expected);
     }
 
+    void spreadsheetSafeCells_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QByteArray>("safe");
+        QTest::newRow("formula") << QStringLiteral("=1+2") << QByteArray("'=1+2");
+        QTest::newRow("plus") << QStringLiteral("+SUM(A1)") << QByteArray("'+SUM(A1)");
+        QTest::newRow("minus") << QStringLiteral("-2") << QByteArray("'-2");
+        QTest::newRow("at") << QStringLiteral("@cmd") << QByteArray("'@cmd");
+        QTest::newRow("tab") << QStringLiteral("\t=x") << QByteArray("'\t=x");
+        QTest::newRow("cr, quoted") << QStringLiteral("\r=x") << QByteArray("\"'\r=x\"");
+        QTest::newRow("quoted") << QStringLiteral("=HYPERLINK(\"http://x\",\"y\")")
+                                << QByteArray("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        QTest::newRow("non-ascii") << QStringLiteral("=ü") << QStringLiteral("'=ü").toUtf8();
+        QTest::newRow("inside is fine") << QStringLiteral("a=b") << QByteArray("a=b");
+        QTest::newRow("empty") << QString() << QByteArray();
+    }
+
+    void spreadsheetSafeCells()
+    {
+        QFETCH(QString, text);
+        QFETCH(QByteArray, safe);
+        for (const QByteArray& line : {[&] {
+                                           QByteArray l;
+                                           ExportCodec::appendCsvField(l, text, CsvCells::SpreadsheetSafe);
+                                           return l;
+                                       }(),
+                 [&] {
+                     QByteArray l;
+                     ExportCodec::appendCsvField(l, text.toUtf8(), CsvCells::SpreadsheetSafe);
+                     return l;
+                 }()})
+            QCOMPARE(line, safe);
+        // As stored unless asked: the raw export keeps the exact text.
+        QByteArray raw;
+        ExportCodec::appendCsvField(raw, text);
+        QCOMPARE(raw.startsWith('\''), false);
+    }
+
+    void spreadsheetSafeExport()
+    {
+        // A task whose key and error a spreadsheet would run: raw in a plain CSV, plain text in a safe one.
+        auto store = openStore(QStringLiteral("formulas.db"));
+        NewTask task;
+        task.type = QStringLiteral("noop");
+        task.idempotencyKey = QStringLiteral("=cmd|' /C calc'!A0");
+        QVERIFY(store->enqueue({task}, baseTime).ok());
+        for (const auto& [format, expected] : {std::pair {ExportFormat::Csv, QByteArray("=cmd|' /C calc'!A0")},
+                 std::pair {ExportFormat::SpreadsheetCsv, QByteArray("'=cmd|' /C calc'!A0")}}) {
+            QBuffer buffer;
+            buffer.open(QIODevice::WriteOnly);
+            QVERIFY(HistoryExporter::exportTasks(*store, {}, format, buffer).ok());
+            QList<CsvReader::Record> records;
+            QVERIFY(CsvReader::parse(buffer.data(), records, nullptr));
+            QCOMPARE(records.size(), 2);
+            QCOMPARE(records[1][ExportCodec::taskColumns().indexOf(QLatin1String("idempotency_key"))], expected);
+        }
+    }
+
     void tasksCsvRoundTrip()
     {
         const QString path = m_dir.filePath(QStringLiteral("tasks.csv"));

@@ -10,6 +10,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -179,6 +180,48 @@ private Q_SLOTS:
     // Cancel pressed while rows are being written: the export stops, the file under the chosen name keeps its old
     // content, and no temporary file is left behind. The exporter is held at its first progress check until the
     // button was pressed, so the test does not race the export to its end.
+    // A key a spreadsheet would run as a formula is exported as text by default, raw when the box is cleared; the
+    // box applies to CSV only.
+    void spreadsheetSafeByDefault()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 0);
+        QVERIFY(engine);
+        NewTask task = test::makeTasks(1).first();
+        task.idempotencyKey = QStringLiteral("=HYPERLINK(\"http://x\")");
+        QVERIFY(engine->enqueueBatch({task}).ok());
+        for (const bool safe : {true, false}) {
+            ExportDialog dialog(engine->options().store, {}, 1, {});
+            dialog.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+            QCheckBox* box = dialog.findChild<QCheckBox*>(QStringLiteral("spreadsheetSafe"));
+            QVERIFY(box);
+            QVERIFY(box->isChecked());
+            dialog.setFormat(ExportFormat::JsonLines);
+            QVERIFY(!box->isEnabled());
+            QCOMPARE(dialog.request().format, ExportFormat::JsonLines);
+            dialog.setFormat(ExportFormat::Csv);
+            QVERIFY(box->isEnabled());
+            if (safe)
+                dialog.grab().save(QStringLiteral("/tmp/qd-ui2-export-safe.png"));
+            else
+                QTest::mouseClick(box, Qt::LeftButton);
+            QCOMPARE(dialog.request().format, safe ? ExportFormat::SpreadsheetCsv : ExportFormat::Csv);
+            dialog.setWhat(ExportDialog::What::AllTasks);
+            const QString target = dir.filePath(safe ? QStringLiteral("safe.csv") : QStringLiteral("raw.csv"));
+            dialog.setPath(target);
+            QSignalSpy done(&dialog, &ExportDialog::exportSucceeded);
+            QVERIFY(dialog.startExport());
+            QTRY_COMPARE_WITH_TIMEOUT(done.size(), 1, 30000);
+            QList<CsvReader::Record> records;
+            QVERIFY(CsvReader::parse(readAll(target), records, nullptr));
+            QCOMPARE(records.size(), 2);
+            const qsizetype key = records.first().indexOf("idempotency_key");
+            QCOMPARE(records[1][key],
+                safe ? QByteArray("'=HYPERLINK(\"http://x\")") : QByteArray("=HYPERLINK(\"http://x\")"));
+        }
+    }
+
     void cancelLeavesNoFile()
     {
         QTemporaryDir dir;
