@@ -1,5 +1,6 @@
 #pragma once
 
+#include "alertrecords.h"
 #include "result.h"
 #include "source.h"
 #include "storeoptions.h"
@@ -46,6 +47,9 @@ struct ServiceStats {
     qint64 starts = 0; // attempts started in the window
     double meanWaitMs = 0; // their mean wait, from enqueue (or becoming due) to start
     int workers = 0; // distinct workers that started tasks in the window
+    qint64 attemptsEnded = 0; // attempts that succeeded or failed (retried or not) in the window
+    qint64 attemptsFailed = 0; // of those, the failed ones
+    qint64 lastEndAt = 0; // when an attempt last ended in the window (cancelled ones too); 0: none did
 };
 
 // The SQL layer: every statement QueueDesk runs against its database. Thread contract: a TaskStore and its
@@ -179,6 +183,11 @@ public:
     // Per queue over [from, to), read from the task events by time; the entry of the empty name is every queue
     // together (a worker serving two queues counts once there).
     Result<QHash<QString, ServiceStats>> serviceStats(qint64 from, qint64 to);
+    // The p-th percentile (0..1) of the waits of the last 20,000 starts in [from, to) of `queue` (empty: every
+    // queue), in ms; nothing when none started.
+    Result<std::optional<qint64>> waitPercentile(const QString& queue, qint64 from, qint64 to, double p);
+    // Per queue, when its oldest queued task became due (run_at); the empty name: of every queue.
+    Result<QHash<QString, qint64>> oldestQueuedRunAt();
 
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();
@@ -217,6 +226,25 @@ public:
     Status setSourcePaused(const QString& name, bool paused);
     // The tasks holding these idempotency keys (those that exist), in no particular order.
     Result<QList<Task>> tasksWithIdempotencyKeys(const QStringList& keys);
+
+    // --- alert rules (schema 4; see alertrecords.h and core/monitoring) ---
+    Result<QList<AlertRuleRecord>> alertRules();
+    // The new rule's id.
+    Result<qint64> addAlertRule(const QByteArray& definition, qint64 now);
+    // NotFound when there is no such rule.
+    Status updateAlertRule(qint64 id, const QByteArray& definition, qint64 now);
+    Status removeAlertRule(qint64 id);
+    // The monitor's lease: one process at a time evaluates the rules, across processes and hosts. Takes or renews
+    // the lease for `owner` until now + leaseMs when it is free, expired or already `owner`'s, and returns the rule
+    // states the last holder saved; nothing when another process holds it.
+    Result<std::optional<QByteArray>> takeAlertMonitor(const QString& owner, qint64 now, qint64 leaseMs);
+    // Saves the rule states and appends the firings and resolutions of one evaluation, in one transaction, only
+    // while `owner` holds the lease (WrongState otherwise: another process took over, and nothing is written).
+    Status saveAlertEvaluation(const QString& owner, const QByteArray& states, const QList<AlertHistoryRecord>& changes);
+    // Gives the lease up (a monitor that stops cleanly), so another process takes over at once.
+    Status releaseAlertMonitor(const QString& owner);
+    // Firings and resolutions with at >= from, newest first, at most `limit`.
+    Result<QList<AlertHistoryRecord>> alertHistory(qint64 from, int limit);
 
     // The raw connection for tests and benchmarks that need to look underneath.
     QSqlDatabase database() const { return m_db; }

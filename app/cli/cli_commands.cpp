@@ -1,5 +1,6 @@
 #include "cli_commands.h"
 
+#include "cli_alertcommands.h"
 #include "cli_bridgecommand.h"
 #include "cli_bulkcommands.h"
 #include "cli_context.h"
@@ -104,6 +105,23 @@ const QList<Command>& commands()
                            "list | remove|pause|resume NAME"),
             QStringLiteral("Take RabbitMQ messages in as tasks: one bridge now, or configure bridges (run by `work`)."),
             {}, 1, 2, BridgeCommand::addOptions, BridgeCommand::run},
+        {QStringLiteral("alerts"),
+            QStringLiteral("list | add --condition C [--threshold X] [--queue Q] [--for D] [--window D] | "
+                           "remove|enable|disable ID | history [--limit N]"),
+            QStringLiteral("Alert rules, stored in the database so every window and monitor sees the same ones."),
+            QStringLiteral(
+                "Conditions: length (tasks waiting), oldest-age (of the oldest queued task), failure-rate (of the\n"
+                "attempts ended in --window, judged from --min-volume attempts on), stall (nothing ended for the\n"
+                "threshold while a task waited as long), wait-p95 (over --window), will-not-drain and drain-time\n"
+                "(the capacity forecast). A rule fires once its condition held for --for, and resolves once its\n"
+                "figure stayed at or below 90% of the threshold for as long (at least 30 s)."),
+            1, 2, AlertCommands::addAlertsOptions, AlertCommands::runAlerts},
+        {QStringLiteral("monitor"), QStringLiteral("[--interval D] [--once]"),
+            QStringLiteral("Evaluate the alert rules headless until SIGINT or SIGTERM; prints each firing."),
+            QStringLiteral("Run it on any number of hosts: one process at a time evaluates (a lease in the database),\n"
+                           "and the next takes over within 15 s when it stops or dies, so each firing is recorded\n"
+                           "once (see alerts history)."),
+            0, 0, AlertCommands::addMonitorOptions, AlertCommands::runMonitor},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions,

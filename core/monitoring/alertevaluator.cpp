@@ -1,5 +1,6 @@
 #include "alertevaluator.h"
 
+#include <QJsonDocument>
 #include <QLocale>
 #include <QSet>
 
@@ -52,15 +53,50 @@ std::optional<double> alertFigure(const AlertRule& rule, const AlertObservation&
             return std::nullopt;
         return double(*o.waitP95Ms);
     case AlertCondition::WillNotDrain:
+        if (o.queued > 0 && !o.forecastKnown)
+            return std::nullopt;
         return o.queued > 0 && !o.drainSeconds ? 1.0 : 0.0;
     case AlertCondition::DrainTime:
         if (o.queued <= 0)
             return 0.0;
+        if (!o.forecastKnown)
+            return std::nullopt;
         return o.drainSeconds ? *o.drainSeconds * 1000 : std::numeric_limits<double>::infinity();
     case AlertCondition::WorkerSilent:
         return double(o.longestWorkerSilenceMs);
     }
     return std::nullopt;
+}
+
+QByteArray AlertEvaluator::saveStates() const
+{
+    QJsonObject all;
+    for (auto it = m_states.constBegin(); it != m_states.constEnd(); ++it) {
+        all.insert(QString::number(it.key()),
+            QJsonObject {{QStringLiteral("phase"), int(it->phase)}, {QStringLiteral("since"), it->since},
+                {QStringLiteral("clearSince"), it->clearSince},
+                {QStringLiteral("figure"), std::isfinite(it->figure) ? it->figure : 1e300},
+                {QStringLiteral("rule"), it->rule}});
+    }
+    return QJsonDocument(all).toJson(QJsonDocument::Compact);
+}
+
+void AlertEvaluator::restoreStates(const QByteArray& json)
+{
+    m_states.clear();
+    const QJsonObject all = QJsonDocument::fromJson(json).object();
+    for (auto it = all.begin(); it != all.end(); ++it) {
+        bool ok = false;
+        const qint64 id = it.key().toLongLong(&ok);
+        const QJsonObject o = it.value().toObject();
+        const int phase = o.value(QLatin1String("phase")).toInt(-1);
+        if (!ok || phase < int(AlertRuleState::Phase::Ok) || phase > int(AlertRuleState::Phase::Firing))
+            continue;
+        m_states.insert(id,
+            AlertRuleState {AlertRuleState::Phase(phase), o.value(QLatin1String("since")).toInteger(),
+                o.value(QLatin1String("clearSince")).toInteger(), o.value(QLatin1String("figure")).toDouble(),
+                o.value(QLatin1String("rule")).toObject()});
+    }
 }
 
 bool AlertEvaluator::isFiring(qint64 ruleId) const

@@ -19,6 +19,7 @@ struct AlertObservation {
     qint64 attemptsEnded = 0; // in the window
     qint64 attemptsFailed = 0; // in the window
     std::optional<qint64> waitP95Ms; // in the window; nothing when no task started
+    bool forecastKnown = false; // run times were measured, so drainSeconds means something
     std::optional<double> drainSeconds; // the capacity forecast; nothing: it will not drain
     qint64 longestWorkerSilenceMs = 0; // of the worker processes that did not stop cleanly
 };
@@ -61,9 +62,11 @@ public:
         const QList<AlertRule>& rules, const std::function<AlertObservation(const AlertRule&)>& observe, qint64 now);
 
     const QHash<qint64, AlertRuleState>& states() const { return m_states; }
-    // The state of rules evaluated elsewhere before (another process held them), so firing rules stay firing.
-    void restore(qint64 ruleId, AlertRuleState state) { m_states.insert(ruleId, std::move(state)); }
     bool isFiring(qint64 ruleId) const;
+    // Every rule's state as JSON text, and back: the monitor that takes over from another process goes on where
+    // it stood (a firing rule stays firing, a pending one keeps its start). Unreadable text restores nothing.
+    QByteArray saveStates() const;
+    void restoreStates(const QByteArray& json);
 
 private:
     QHash<qint64, AlertRuleState> m_states;

@@ -92,9 +92,12 @@ QString AlertRule::describe() const
                    .arg(where, duration(qint64(threshold)), duration(windowMs));
         break;
     default:
-        text = QStringLiteral("%1 of %2 above %3")
-                   .arg(QString::fromUtf16(c.figure), where,
-                       c.timed ? duration(qint64(threshold)) : QLocale(QLocale::English, QLocale::UnitedStates).toString(qint64(std::llround(threshold))));
+        text
+            = QStringLiteral("%1 of %2 above %3")
+                  .arg(QString::fromUtf16(c.figure), where,
+                      c.timed
+                          ? duration(qint64(threshold))
+                          : QLocale(QLocale::English, QLocale::UnitedStates).toString(qint64(std::llround(threshold))));
     }
     if (forMs > 0)
         text += QStringLiteral(" for %1").arg(duration(forMs));
@@ -137,6 +140,9 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject& json)
         return fail(QStringLiteral("\"condition\" must be one of %1").arg(names.join(QLatin1String(", "))));
     }
     rule.condition = *parsed;
+    if (rule.condition == AlertCondition::WorkerSilent)
+        return fail(
+            QStringLiteral("\"worker-silent\" needs worker heartbeats, which this version does not record yet"));
     for (auto [key, field] : {std::pair {nameKey, &rule.name}, std::pair {queueKey, &rule.queue}}) {
         const QJsonValue value = json.value(key);
         if (!value.isUndefined() && !value.isString())

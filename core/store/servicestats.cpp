@@ -3,6 +3,9 @@
 
 #include <QSqlQuery>
 
+#include <algorithm>
+#include <vector>
+
 namespace qd {
 
 using namespace storeimpl;
@@ -18,7 +21,12 @@ Result<QHash<QString, ServiceStats>> TaskStore::serviceStats(qint64 from, qint64
         " AVG(CASE WHEN from_state = 'running' AND kind IN ('succeeded', 'failed', 'cancelled') THEN duration_ms END),"
         " SUM(CASE WHEN kind = 'started' THEN 1 ELSE 0 END),"
         " AVG(CASE WHEN kind = 'started' THEN duration_ms END),"
-        " COUNT(DISTINCT CASE WHEN kind = 'started' THEN worker END)"
+        " COUNT(DISTINCT CASE WHEN kind = 'started' THEN worker END),"
+        " SUM(CASE WHEN from_state = 'running' AND kind IN ('succeeded', 'failed', 'retry_scheduled') THEN 1 ELSE 0"
+        "     END),"
+        " SUM(CASE WHEN from_state = 'running' AND kind IN ('failed', 'retry_scheduled') THEN 1 ELSE 0 END),"
+        " MAX(CASE WHEN from_state = 'running' AND kind IN ('succeeded', 'failed', 'retry_scheduled', 'cancelled')"
+        "     THEN at END)"
         " FROM task_events WHERE at >= ? AND at < ?");
     static const QString perQueue = QStringLiteral("SELECT queue,") + measures + QStringLiteral(" GROUP BY queue");
     static const QString overall = QStringLiteral("SELECT '',") + measures;
@@ -37,11 +45,55 @@ Result<QHash<QString, ServiceStats>> TaskStore::serviceStats(qint64 from, qint64
             s.starts = q.value(4).toLongLong();
             s.meanWaitMs = q.value(5).toDouble();
             s.workers = q.value(6).toInt();
+            s.attemptsEnded = q.value(7).toLongLong();
+            s.attemptsFailed = q.value(8).toLongLong();
+            s.lastEndAt = q.value(9).toLongLong();
             result.insert(q.value(0).toString(), s);
         }
         q.finish();
     }
     return result;
+}
+
+Result<std::optional<qint64>> TaskStore::waitPercentile(const QString& queue, qint64 from, qint64 to, double p)
+{
+    QSqlQuery& q = prepared(QStringLiteral(
+        "SELECT duration_ms FROM task_events WHERE at >= ? AND at < ? AND kind = 'started' AND (? = '' OR queue = ?)"
+        " AND duration_ms IS NOT NULL ORDER BY at DESC LIMIT 20000"));
+    q.bindValue(0, from);
+    q.bindValue(1, to);
+    q.bindValue(2, queue);
+    q.bindValue(3, queue);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the task events"));
+    std::vector<qint64> waits;
+    while (q.next())
+        waits.push_back(q.value(0).toLongLong());
+    q.finish();
+    if (waits.empty())
+        return std::optional<qint64>();
+    const auto rank = std::size_t(std::clamp(p, 0.0, 1.0) * double(waits.size() - 1) + 0.5);
+    std::nth_element(waits.begin(), waits.begin() + std::ptrdiff_t(rank), waits.end());
+    return std::optional<qint64>(waits[rank]);
+}
+
+Result<QHash<QString, qint64>> TaskStore::oldestQueuedRunAt()
+{
+    QSqlQuery& q
+        = prepared(QStringLiteral("SELECT queue, min(run_at) FROM tasks WHERE state = 'queued' GROUP BY queue"));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the queued tasks"));
+    QHash<QString, qint64> oldest;
+    qint64 overall = 0;
+    while (q.next()) {
+        const qint64 at = q.value(1).toLongLong();
+        oldest.insert(q.value(0).toString(), at);
+        overall = overall == 0 ? at : std::min(overall, at);
+    }
+    q.finish();
+    if (overall > 0)
+        oldest.insert(QString(), overall);
+    return oldest;
 }
 
 } // namespace qd

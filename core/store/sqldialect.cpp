@@ -113,6 +113,34 @@ QStringList schemaVersion3()
     };
 }
 
+// Alert rules (core/monitoring): their definitions, every firing and resolution, and the one row that says which
+// process evaluates them (a lease) and where each rule stood at its last evaluation.
+QStringList schemaVersion4()
+{
+    return {
+        QStringLiteral("CREATE TABLE alert_rules ("
+                       " id INTEGER PRIMARY KEY,"
+                       " definition TEXT NOT NULL,"
+                       " created_at INTEGER NOT NULL,"
+                       " updated_at INTEGER NOT NULL)"),
+        QStringLiteral("CREATE TABLE alert_history ("
+                       " id INTEGER PRIMARY KEY,"
+                       " rule_id INTEGER NOT NULL,"
+                       " rule_name TEXT NOT NULL,"
+                       " kind TEXT NOT NULL,"
+                       " at INTEGER NOT NULL,"
+                       " figure REAL,"
+                       " message TEXT NOT NULL)"),
+        QStringLiteral("CREATE INDEX alert_history_at ON alert_history(at)"),
+        QStringLiteral("CREATE TABLE alert_monitor ("
+                       " id INTEGER PRIMARY KEY,"
+                       " owner TEXT,"
+                       " lease_expires_at INTEGER NOT NULL,"
+                       " states TEXT NOT NULL)"),
+        QStringLiteral("INSERT INTO alert_monitor(id, owner, lease_expires_at, states) VALUES (1, NULL, 0, '{}')"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
@@ -121,7 +149,7 @@ const SqlDialect& sqliteDialect()
         SqlDialect d;
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
-        d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3()};
+        d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4()};
         d.beginWrite = QStringLiteral("BEGIN IMMEDIATE");
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.

@@ -482,6 +482,53 @@ private Q_SLOTS:
         QCOMPARE(count(), 0);
     }
 
+    // Rules are kept in the database; `monitor --once` evaluates them and records each firing once.
+    void alertRulesAndMonitor()
+    {
+        QVERIFY(enqueueOne(QStringLiteral("mail"), QStringLiteral("noop"), QStringLiteral("{}")) > 0);
+        Run r = cli({QStringLiteral("--json"), QStringLiteral("alerts"), QStringLiteral("add"),
+            QStringLiteral("--condition"), QStringLiteral("length"), QStringLiteral("--threshold"), QStringLiteral("0"),
+            QStringLiteral("--queue"), QStringLiteral("mail")});
+        QCOMPARE(r.exitCode, 0);
+        const qint64 id = r.json().value(QLatin1String("id")).toInteger();
+        QVERIFY(id > 0);
+        // Bad rules say what is wrong and add nothing.
+        QCOMPARE(cli({QStringLiteral("alerts"), QStringLiteral("add"), QStringLiteral("--condition"),
+                         QStringLiteral("temperature"), QStringLiteral("--threshold"), QStringLiteral("1")})
+                     .exitCode,
+            2);
+        r = cli({QStringLiteral("alerts"), QStringLiteral("add"), QStringLiteral("--condition"),
+            QStringLiteral("stall"), QStringLiteral("--threshold"), QStringLiteral("10")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("give a unit"), r.err.constData());
+        r = cli({QStringLiteral("--json"), QStringLiteral("alerts"), QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 1);
+
+        r = cli({QStringLiteral("monitor"), QStringLiteral("--once")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("FIRED") && r.out.contains("length of mail above 0"), r.out.constData());
+        // Still firing: a second look records nothing new.
+        r = cli({QStringLiteral("monitor"), QStringLiteral("--once")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(!r.out.contains("FIRED"), r.out.constData());
+        QCOMPARE(cli({QStringLiteral("alerts"), QStringLiteral("disable"), QString::number(id)}).exitCode, 0);
+        r = cli({QStringLiteral("monitor"), QStringLiteral("--once")});
+        QVERIFY2(r.out.contains("RESOLVED"), r.out.constData());
+        r = cli({QStringLiteral("--json"), QStringLiteral("alerts"), QStringLiteral("history")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray history = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(history.size(), 2);
+        QCOMPARE(history.at(0).toObject().value(QLatin1String("kind")).toString(), QStringLiteral("resolved"));
+        QCOMPARE(history.at(1).toObject().value(QLatin1String("kind")).toString(), QStringLiteral("fired"));
+        QCOMPARE(cli({QStringLiteral("alerts"), QStringLiteral("remove"), QString::number(id)}).exitCode, 0);
+        QCOMPARE(cli({QStringLiteral("alerts"), QStringLiteral("remove"), QString::number(id)}).exitCode, 3);
+        QCOMPARE(cli({QStringLiteral("--read-only"), QStringLiteral("alerts"), QStringLiteral("add"),
+                         QStringLiteral("--condition"), QStringLiteral("will-not-drain")})
+                     .exitCode,
+            4);
+    }
+
     void exportKinds()
     {
         const qint64 id = enqueueOne(QStringLiteral("exp"), QStringLiteral("noop"),

@@ -83,11 +83,13 @@ private slots:
 
         bad = good = {};
         bad.queued = good.queued = 10'000;
+        bad.forecastKnown = good.forecastKnown = true;
         good.drainSeconds = 240;
         QTest::newRow("will not drain") << int(AlertCondition::WillNotDrain) << 0.0 << bad << good;
 
         bad = good = {};
         bad.queued = good.queued = 10'000;
+        bad.forecastKnown = good.forecastKnown = true;
         bad.drainSeconds = 3600;
         good.drainSeconds = 60;
         QTest::newRow("drain time") << int(AlertCondition::DrainTime) << double(10 * minute) << bad << good;

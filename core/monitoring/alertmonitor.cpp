@@ -1,0 +1,156 @@
+#include "alertmonitor.h"
+
+#include "capacityforecast.h"
+
+#include <QJsonDocument>
+
+namespace qd {
+
+namespace {
+
+constexpr double waitPercentile = 0.95;
+
+// The span of events a rule reads: its window for rates and waits, its threshold for a stall (when nothing ended
+// within that long, it has stalled as long as the oldest task waited), five minutes for the forecast.
+qint64 spanOf(const AlertRule& rule)
+{
+    switch (rule.condition) {
+    case AlertCondition::Stall:
+        return qint64(rule.threshold) + 1000;
+    case AlertCondition::WillNotDrain:
+    case AlertCondition::DrainTime:
+        return 5 * 60'000;
+    default:
+        return rule.windowMs;
+    }
+}
+
+} // namespace
+
+AlertMonitor::AlertMonitor(TaskStore& store, QString owner, qint64 leaseMs)
+    : m_store(store)
+    , m_owner(std::move(owner))
+    , m_leaseMs(leaseMs)
+{ }
+
+Result<AlertObservation> AlertMonitor::observe(const AlertRule& rule, qint64 now)
+{
+    if (!m_counts) {
+        auto counts = m_store.countByQueueAndState();
+        if (!counts)
+            return counts.error();
+        StateCounts all {};
+        for (const StateCounts& c : *counts) {
+            for (std::size_t i = 0; i < all.size(); ++i)
+                all[i] += c[i];
+        }
+        m_counts = *counts;
+        m_counts->insert(QString(), all);
+    }
+    if (!m_oldest) {
+        auto oldest = m_store.oldestQueuedRunAt();
+        if (!oldest)
+            return oldest.error();
+        m_oldest = *oldest;
+    }
+    const qint64 span = spanOf(rule);
+    if (!m_served.contains(span)) {
+        auto served = m_store.serviceStats(now - span, now + 1);
+        if (!served)
+            return served.error();
+        m_served.insert(span, *served);
+    }
+    const ServiceStats served = m_served.value(span).value(rule.queue);
+
+    AlertObservation o;
+    o.queued = m_counts->value(rule.queue)[std::size_t(TaskState::Queued)];
+    if (const qint64 since = m_oldest->value(rule.queue); since > 0 && o.queued > 0)
+        o.oldestQueuedAgeMs = std::max<qint64>(0, now - since);
+    o.msSinceLastEnd = served.lastEndAt > 0 ? std::max<qint64>(0, now - served.lastEndAt) : -1;
+    o.attemptsEnded = served.attemptsEnded;
+    o.attemptsFailed = served.attemptsFailed;
+    if (rule.condition == AlertCondition::WaitP95) {
+        auto p95 = m_store.waitPercentile(rule.queue, now - span, now + 1, waitPercentile);
+        if (!p95)
+            return p95.error();
+        o.waitP95Ms = *p95;
+    }
+    if (rule.condition == AlertCondition::WillNotDrain || rule.condition == AlertCondition::DrainTime) {
+        CapacityInputs in;
+        in.queued = double(o.queued);
+        in.arrivalsPerSecond = double(served.enqueued) * 1000 / double(span);
+        in.servicePerWorkerPerSecond = served.runs > 0 && served.meanRunMs > 0 ? 1000.0 / served.meanRunMs : 0;
+        in.workers = served.workers;
+        o.forecastKnown = in.servicePerWorkerPerSecond > 0;
+        o.drainSeconds = forecastCapacity(in).drainSeconds;
+    }
+    return o;
+}
+
+Result<QList<AlertTransition>> AlertMonitor::evaluateOnce(qint64 now)
+{
+    const auto lease = m_store.takeAlertMonitor(m_owner, now, m_leaseMs);
+    if (!lease)
+        return lease.error();
+    if (!lease->has_value()) {
+        m_holdsLease = false;
+        return QList<AlertTransition>();
+    }
+    if (!m_holdsLease)
+        m_evaluator.restoreStates(**lease); // taken over: go on from where the last holder stood
+    m_holdsLease = true;
+
+    const auto records = m_store.alertRules();
+    if (!records)
+        return records.error();
+    QList<AlertRule> rules;
+    for (const AlertRuleRecord& record : *records) {
+        auto rule = AlertRule::fromJson(QJsonDocument::fromJson(record.definition).object());
+        if (!rule)
+            continue; // written by a newer version, or by hand: skipped, not fatal
+        rule->id = record.id;
+        rules.append(*rule);
+    }
+
+    m_served.clear();
+    m_oldest.reset();
+    m_counts.reset();
+    std::optional<Error> failed;
+    const QList<AlertTransition> changes = m_evaluator.evaluate(
+        rules,
+        [&](const AlertRule& rule) {
+            auto observed = observe(rule, now);
+            if (!observed) {
+                failed = observed.error();
+                return AlertObservation {};
+            }
+            return *observed;
+        },
+        now);
+    if (failed) {
+        // Figures that could not be read must not resolve firing rules: start over from the saved states.
+        m_evaluator.restoreStates(**lease);
+        return *failed;
+    }
+    QList<AlertHistoryRecord> history;
+    for (const AlertTransition& t : changes) {
+        history.append(AlertHistoryRecord {0, t.ruleId, t.ruleName,
+            t.kind == AlertTransition::Kind::Fired ? QStringLiteral("fired") : QStringLiteral("resolved"), t.at,
+            t.figure, t.message});
+    }
+    if (Status saved = m_store.saveAlertEvaluation(m_owner, m_evaluator.saveStates(), history); !saved) {
+        m_holdsLease = false;
+        return saved.error();
+    }
+    return changes;
+}
+
+Status AlertMonitor::stop()
+{
+    if (!m_holdsLease)
+        return success();
+    m_holdsLease = false;
+    return m_store.releaseAlertMonitor(m_owner);
+}
+
+} // namespace qd

@@ -1,0 +1,148 @@
+// The alert monitor on a real database (and, as tst_alertmonitor_postgres, on PostgreSQL): figures read from the
+// tasks and their events, one evaluating process at a time, and each firing recorded once across two monitors.
+#include "core/monitoring/alertmonitor.h"
+#include "tests/core/storetestutil.h"
+
+#include <QJsonDocument>
+
+using namespace qd;
+
+namespace {
+
+constexpr qint64 t0 = 1'800'000'000'000; // an injected clock: every write and evaluation says its time
+constexpr qint64 second = 1000;
+
+QByteArray definition(const QString& condition, double threshold, const QString& queue = QStringLiteral("mail"))
+{
+    return QJsonDocument(
+        QJsonObject {{QStringLiteral("condition"), condition}, {QStringLiteral("threshold"), threshold},
+            {QStringLiteral("queue"), queue}, {QStringLiteral("minVolume"), 4}})
+        .toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+class TestAlertMonitor : public QObject {
+    Q_OBJECT
+
+private slots:
+    void oneFiringAcrossTwoMonitors()
+    {
+        QTemporaryDir dir;
+        const QString path = test::testDatabase(dir, QStringLiteral("alerts"));
+        auto storeA = test::openStore(path);
+        auto storeB = test::openStore(path);
+        QVERIFY(storeA && storeB);
+        QVERIFY(storeA->addAlertRule(definition(QStringLiteral("length"), 5), t0).ok());
+        QList<NewTask> tasks(10, test::task(QStringLiteral("noop"), QStringLiteral("mail")));
+        QVERIFY(storeA->enqueue(tasks, t0).ok());
+
+        AlertMonitor a(*storeA, QStringLiteral("host-a:1"));
+        AlertMonitor b(*storeB, QStringLiteral("host-b:2"));
+        QList<AlertTransition> seen;
+        for (qint64 t = t0; t <= t0 + 10 * second; t += 5 * second) {
+            for (AlertMonitor* m : {&a, &b}) {
+                auto changes = m->evaluateOnce(t);
+                QVERIFY2(changes.ok(), qPrintable(changes.errorString()));
+                seen += *changes;
+            }
+        }
+        QVERIFY(a.holdsLease());
+        QVERIFY(!b.holdsLease());
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(seen[0].kind, AlertTransition::Kind::Fired);
+
+        // A dies without a word: once its lease has run out, B takes over where A stood (still firing, no second
+        // firing) and resolves the rule once the queue is back under the threshold.
+        TaskFilter mail;
+        mail.queues = {QStringLiteral("mail")};
+        QVERIFY(storeB->cancel(mail, t0 + 20 * second).ok());
+        seen.clear();
+        for (qint64 t = t0 + 30 * second; t <= t0 + 90 * second; t += 5 * second) {
+            auto changes = b.evaluateOnce(t);
+            QVERIFY2(changes.ok(), qPrintable(changes.errorString()));
+            seen += *changes;
+        }
+        QVERIFY(b.holdsLease());
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(seen[0].kind, AlertTransition::Kind::Resolved);
+        QCOMPARE(seen[0].at, t0 + 60 * second); // clear from the first look at 30 s, for 30 s
+
+        // A comes back: B holds the lease, so A neither evaluates nor writes anything.
+        auto late = a.evaluateOnce(t0 + 95 * second);
+        QVERIFY(late.ok());
+        QVERIFY(late->isEmpty());
+        QVERIFY(!a.holdsLease());
+
+        const auto history = storeA->alertHistory(0, 100);
+        QVERIFY(history.ok());
+        QCOMPARE(history->size(), 2);
+        QCOMPARE(history->at(0).kind, QStringLiteral("resolved"));
+        QCOMPARE(history->at(1).kind, QStringLiteral("fired"));
+        QVERIFY2(history->at(1).message.contains(QLatin1String("length of mail above 5")),
+            qPrintable(history->at(1).message));
+
+        // A clean stop hands over at once.
+        QVERIFY(b.stop().ok());
+        QVERIFY(a.evaluateOnce(t0 + 96 * second).ok());
+        QVERIFY(a.holdsLease());
+    }
+
+    void figuresComeFromTheEvents()
+    {
+        QTemporaryDir dir;
+        auto store = test::openStore(test::testDatabase(dir, QStringLiteral("figures")));
+        QVERIFY(store);
+        const auto rate = store->addAlertRule(definition(QStringLiteral("failure-rate"), 0.4), t0);
+        const auto stall = store->addAlertRule(definition(QStringLiteral("stall"), 60'000), t0);
+        const auto wait = store->addAlertRule(definition(QStringLiteral("wait-p95"), 20'000), t0);
+        QVERIFY(rate.ok() && stall.ok() && wait.ok());
+
+        // Ten tasks; from 30 s on, each is claimed and ends 1 s later: 6 fail for good, 4 succeed. Waits 30..39 s.
+        QList<NewTask> tasks(10, test::task(QStringLiteral("noop"), QStringLiteral("mail")));
+        for (NewTask& t : tasks)
+            t.maxAttempts = 1;
+        QVERIFY(store->enqueue(tasks, t0).ok());
+        for (int i = 0; i < 10; ++i) {
+            const qint64 at = t0 + 30 * second + i * second;
+            auto claimed = store->claim(QStringLiteral("mail"), 1, QStringLiteral("w"), 60'000, at);
+            QVERIFY(claimed.ok() && claimed->size() == 1);
+            const Task& task = claimed->first();
+            QVERIFY(store->recordStart(task, QStringLiteral("w1"), at).ok());
+            if (i < 6)
+                QVERIFY(store
+                            ->fail(task.id, task.attempts, QStringLiteral("w"), QStringLiteral("w1"),
+                                QStringLiteral("boom"), true, std::nullopt, at + second)
+                            .ok());
+            else
+                QVERIFY(
+                    store->complete(task.id, task.attempts, QStringLiteral("w"), QStringLiteral("w1"), {}, at + second)
+                        .ok());
+        }
+        QList<NewTask> later(3, test::task(QStringLiteral("noop"), QStringLiteral("mail")));
+        QVERIFY(store->enqueue(later, t0 + 50 * second).ok());
+
+        AlertMonitor monitor(*store, QStringLiteral("host:1"));
+        auto changes = monitor.evaluateOnce(t0 + 60 * second);
+        QVERIFY2(changes.ok(), qPrintable(changes.errorString()));
+        // 60% failed (above 40%) and the p95 wait (39 s) above 20 s fire; nothing stalled yet (the last end 20 s ago).
+        QSet<qint64> fired;
+        for (const AlertTransition& t : *changes)
+            fired.insert(t.ruleId);
+        QCOMPARE(fired, (QSet<qint64> {*rate, *wait}));
+        // 3 tasks wait from 50 s on and nothing ends: a stall once both last a minute (at 110 s, the first look
+        // at or after it).
+        for (qint64 t = t0 + 65 * second; t <= t0 + 105 * second; t += 5 * second) {
+            auto quiet = monitor.evaluateOnce(t);
+            QVERIFY(quiet.ok());
+            QVERIFY2(quiet->isEmpty(), qPrintable(quiet->isEmpty() ? QString() : quiet->first().message));
+        }
+        auto stalled = monitor.evaluateOnce(t0 + 111 * second);
+        QVERIFY(stalled.ok());
+        QCOMPARE(stalled->size(), 1);
+        QCOMPARE(stalled->first().ruleId, *stall);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAlertMonitor)
+#include "tst_alertmonitor.moc"
