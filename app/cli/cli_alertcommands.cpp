@@ -5,6 +5,7 @@
 #include "cli_output.h"
 #include "cli_signalwatcher.h"
 #include "core/export/exportcodec.h"
+#include "core/handlers/notifyhandler.h"
 #include "core/monitoring/alertmonitor.h"
 #include "core/taskstore.h"
 
@@ -127,6 +128,12 @@ int runAdd(CliContext& context, const QCommandLineParser& parser)
         json.insert(QStringLiteral("queue"), parser.value(QStringLiteral("queue")));
     if (parser.isSet(QStringLiteral("name")))
         json.insert(QStringLiteral("name"), parser.value(QStringLiteral("name")));
+    if (parser.isSet(QStringLiteral("webhook"))) {
+        const QString url = parser.value(QStringLiteral("webhook"));
+        if (const auto refused = NotifyHandler().validate(QJsonObject {{QStringLiteral("url"), url}}))
+            return context.fail(ErrorCode::InvalidArgument, QStringLiteral("--webhook: %1.").arg(*refused));
+        json.insert(QStringLiteral("webhook"), url);
+    }
     const Result<AlertRule> rule = AlertRule::fromJson(json);
     if (!rule.ok())
         return context.fail(
@@ -293,6 +300,10 @@ void AlertCommands::addAlertsOptions(QCommandLineParser& parser)
         QStringLiteral("n")));
     parser.addOption(QCommandLineOption(
         QStringLiteral("name"), QStringLiteral("add: a name for banners and history."), QStringLiteral("text")));
+    parser.addOption(QCommandLineOption(QStringLiteral("webhook"),
+        QStringLiteral("add: POST each firing and resolution here as JSON (a notify task in the queue \"alerts\", "
+                       "sent by whichever process runs workers)."),
+        QStringLiteral("url")));
     parser.addOption(QCommandLineOption(QStringLiteral("limit"),
         QStringLiteral("history: at most this many, newest first (default 50)."), QStringLiteral("n")));
 }

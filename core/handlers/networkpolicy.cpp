@@ -1,5 +1,6 @@
 #include "networkpolicy.h"
 
+#include <QHostAddress>
 #include <QJsonArray>
 
 #include <array>

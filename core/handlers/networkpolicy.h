@@ -1,11 +1,12 @@
 #pragma once
 
-#include <QHostAddress>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
 #include <optional>
+
+class QHostAddress;
 
 namespace qd {
 

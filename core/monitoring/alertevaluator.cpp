@@ -111,7 +111,8 @@ QList<AlertTransition> AlertEvaluator::evaluate(
     using Phase = AlertRuleState::Phase;
     QList<AlertTransition> changes;
     const auto transition = [&](AlertTransition::Kind kind, const AlertRule& rule, double figure, QString message) {
-        changes.append(AlertTransition {kind, rule.id, rule.displayName(), now, figure, std::move(message)});
+        changes.append(
+            AlertTransition {kind, rule.id, rule.displayName(), now, figure, std::move(message), rule.webhook});
     };
 
     QSet<qint64> present;

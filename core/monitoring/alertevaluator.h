@@ -47,6 +47,7 @@ struct AlertTransition {
     qint64 at = 0;
     double figure = 0;
     QString message; // "length of images above 1,000 for 5 min (now 1,234)"
+    QString webhook; // the rule's
 };
 
 // Decides when rules fire and resolve, with hysteresis: a rule fires once its condition has held at every

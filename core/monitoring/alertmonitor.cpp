@@ -1,8 +1,11 @@
 #include "alertmonitor.h"
 
+#include "../export/exportcodec.h"
 #include "capacityforecast.h"
 
 #include <QJsonDocument>
+
+#include <cmath>
 
 namespace qd {
 
@@ -23,6 +26,27 @@ qint64 spanOf(const AlertRule& rule)
     default:
         return rule.windowMs;
     }
+}
+
+// A "notify" task that POSTs a transition to its rule's webhook: the notify handler's retries and network policy.
+NewTask webhookTask(const AlertTransition& t)
+{
+    const bool fired = t.kind == AlertTransition::Kind::Fired;
+    NewTask task;
+    task.queue = QStringLiteral("alerts");
+    task.type = QStringLiteral("notify");
+    task.payload = QJsonDocument(
+        QJsonObject {{QStringLiteral("url"), t.webhook},
+            {QStringLiteral("body"),
+                QJsonObject {{QStringLiteral("ruleId"), t.ruleId}, {QStringLiteral("rule"), t.ruleName},
+                    {QStringLiteral("status"), fired ? QStringLiteral("firing") : QStringLiteral("resolved")},
+                    {QStringLiteral("at"), ExportCodec::isoTime(t.at)},
+                    {QStringLiteral("figure"), std::isfinite(t.figure) ? QJsonValue(t.figure) : QJsonValue()},
+                    {QStringLiteral("message"), t.message}}}})
+                       .toJson(QJsonDocument::Compact);
+    task.maxAttempts = 10;
+    task.idempotencyKey = QStringLiteral("alert:%1:%2:%3").arg(t.ruleId).arg(fired ? u"fired" : u"resolved").arg(t.at);
+    return task;
 }
 
 } // namespace
@@ -138,7 +162,21 @@ Result<QList<AlertTransition>> AlertMonitor::evaluateOnce(qint64 now)
             t.kind == AlertTransition::Kind::Fired ? QStringLiteral("fired") : QStringLiteral("resolved"), t.at,
             t.figure, t.message});
     }
-    if (Status saved = m_store.saveAlertEvaluation(m_owner, m_evaluator.saveStates(), history); !saved) {
+    QList<NewTask> deliveries;
+    for (const AlertTransition& t : changes) {
+        if (!t.webhook.isEmpty())
+            deliveries.append(webhookTask(t));
+    }
+    // The history and the webhook tasks commit together: a firing is recorded, and sent, once.
+    const Status saved = m_store.atomically([&]() -> Status {
+        if (Status s = m_store.saveAlertEvaluation(m_owner, m_evaluator.saveStates(), history); !s)
+            return s;
+        if (deliveries.isEmpty())
+            return success();
+        const auto enqueued = m_store.enqueue(deliveries, now);
+        return enqueued ? success() : Status(enqueued.error());
+    });
+    if (!saved) {
         m_holdsLease = false;
         return saved.error();
     }

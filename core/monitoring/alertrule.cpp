@@ -3,6 +3,7 @@
 #include "capacityforecast.h"
 
 #include <QLocale>
+#include <QUrl>
 
 #include <array>
 #include <cmath>
@@ -47,6 +48,7 @@ const QLatin1String forKey("forMs");
 const QLatin1String windowKey("windowMs");
 const QLatin1String minVolumeKey("minVolume");
 const QLatin1String enabledKey("enabled");
+const QLatin1String webhookKey("webhook");
 
 QString duration(qint64 ms)
 {
@@ -116,6 +118,8 @@ QJsonObject AlertRule::toJson() const
         {minVolumeKey, minVolume},
         {enabledKey, enabled},
     };
+    if (!webhook.isEmpty())
+        json.insert(webhookKey, webhook);
     if (id > 0)
         json.insert(idKey, id);
     return json;
@@ -126,8 +130,8 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject& json)
     const auto fail = [](const QString& message) { return Error {ErrorCode::InvalidArgument, message}; };
     AlertRule rule;
     for (auto it = json.begin(); it != json.end(); ++it) {
-        static const QList<QLatin1String> known {
-            idKey, nameKey, queueKey, conditionKey, thresholdKey, forKey, windowKey, minVolumeKey, enabledKey};
+        static const QList<QLatin1String> known {idKey, nameKey, queueKey, conditionKey, thresholdKey, forKey,
+            windowKey, minVolumeKey, enabledKey, webhookKey};
         if (!known.contains(it.key()))
             return fail(QStringLiteral("unknown field \"%1\"").arg(it.key()));
     }
@@ -143,11 +147,18 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject& json)
     if (rule.condition == AlertCondition::WorkerSilent)
         return fail(
             QStringLiteral("\"worker-silent\" needs worker heartbeats, which this version does not record yet"));
-    for (auto [key, field] : {std::pair {nameKey, &rule.name}, std::pair {queueKey, &rule.queue}}) {
+    for (auto [key, field] :
+        {std::pair {nameKey, &rule.name}, std::pair {queueKey, &rule.queue}, std::pair {webhookKey, &rule.webhook}}) {
         const QJsonValue value = json.value(key);
         if (!value.isUndefined() && !value.isString())
             return fail(QStringLiteral("\"%1\" must be text").arg(key));
         *field = value.toString().trimmed();
+    }
+    if (!rule.webhook.isEmpty()) {
+        const QUrl url(rule.webhook, QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+            || url.host().isEmpty())
+            return fail(QStringLiteral("\"webhook\" must be an http:// or https:// URL"));
     }
     const QJsonValue threshold = json.value(thresholdKey);
     if (rule.condition != AlertCondition::WillNotDrain) {

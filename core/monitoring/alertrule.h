@@ -34,6 +34,9 @@ struct AlertRule {
     qint64 windowMs = 5 * 60'000; // FailureRate and WaitP95: the window they are measured over
     qint64 minVolume = 20; // FailureRate: fewer ended attempts in the window is too little to judge
     bool enabled = true;
+    // Where each firing and resolution is POSTed as JSON (a "notify" task in the queue "alerts", so it gets the
+    // notify handler's retries and network policy); empty: none.
+    QString webhook;
 
     // How long the condition must stay clear before a firing rule resolves: as long as it had to hold, at least 30 s.
     qint64 clearForMs() const { return std::max<qint64>(forMs, 30'000); }

@@ -88,6 +88,31 @@ private slots:
         QVERIFY(a.holdsLease());
     }
 
+    void webhookTaskCommitsWithTheFiring()
+    {
+        QTemporaryDir dir;
+        auto store = test::openStore(test::testDatabase(dir, QStringLiteral("webhook")));
+        QVERIFY(store);
+        QJsonObject rule = QJsonDocument::fromJson(definition(QStringLiteral("length"), 0)).object();
+        rule.insert(QStringLiteral("webhook"), QStringLiteral("http://127.0.0.1:9/hooks"));
+        QVERIFY(store->addAlertRule(QJsonDocument(rule).toJson(QJsonDocument::Compact), t0).ok());
+        QVERIFY(store->enqueue({test::task(QStringLiteral("noop"), QStringLiteral("mail"))}, t0).ok());
+        AlertMonitor monitor(*store, QStringLiteral("host:1"));
+        for (qint64 t = t0; t < t0 + 30 * second; t += 5 * second)
+            QVERIFY(monitor.evaluateOnce(t).ok());
+        TaskQuery query;
+        query.filter.queues = {QStringLiteral("alerts")};
+        auto sent = store->listTasks(query);
+        QVERIFY2(sent.ok(), qPrintable(sent.errorString()));
+        QCOMPARE(sent->size(), 1); // one firing, one delivery, however often the monitor looked
+        const QJsonObject payload = QJsonDocument::fromJson(sent->first().payload).object();
+        QCOMPARE(sent->first().type, QStringLiteral("notify"));
+        QCOMPARE(payload.value(QLatin1String("url")).toString(), QStringLiteral("http://127.0.0.1:9/hooks"));
+        const QJsonObject body = payload.value(QLatin1String("body")).toObject();
+        QCOMPARE(body.value(QLatin1String("status")).toString(), QStringLiteral("firing"));
+        QVERIFY(body.value(QLatin1String("message")).toString().contains(QLatin1String("length of mail")));
+    }
+
     void figuresComeFromTheEvents()
     {
         QTemporaryDir dir;
