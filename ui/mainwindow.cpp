@@ -263,6 +263,7 @@ void MainWindow::createWidgets()
     capacityDock->setWidget(m_capacityPanel);
     tabifyDockWidget(chartsDock, capacityDock);
     chartsDock->raise();
+    connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
     capacity->start();
     // The inspector and workers run the full height on the right; queues on top and charts below span the rest.
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);

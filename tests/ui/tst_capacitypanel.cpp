@@ -3,11 +3,17 @@
 #include "core/monitoring/queuemodel.h"
 #include "ui/capacitypanel.h"
 #include "ui/capacitytracker.h"
+#include "ui/charts/statspanel.h"
+#include "ui/charts/timeserieschart.h"
 #include "ui/mainwindow.h"
 #include "ui/queuelistmodel.h"
+#include "ui/readerthread.h"
 #include "uitesthelpers.h"
 
+#include <QChartView>
 #include <QComboBox>
+#include <QDateTime>
+#include <QDateTimeAxis>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QLabel>
@@ -142,6 +148,64 @@ private slots:
         panel.findChild<QPushButton*>(QStringLiteral("whatIfReset"))->click();
         QCOMPARE(workers->value(), 4);
         QVERIFY(!panel.forecast().drainSeconds);
+    }
+
+    void forecastIsDrawnDashedAheadOfTheQueuedLine()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir, 0, false, QStringLiteral("ui.db"), 0);
+        QVERIFY(engine);
+        ReaderThread reader(engine->options().store);
+        StatsPanel charts(engine.get(), &reader);
+        charts.resize(1200, 320);
+        charts.show();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (int i = 0; i < 60; ++i) {
+            StatsSample sample;
+            sample.at = now - (59 - i) * 1000;
+            QueueSample q;
+            q.queue = QStringLiteral("a");
+            q.at = sample.at;
+            q.counts[std::size_t(TaskState::Queued)] = 100;
+            sample.queues.append(q);
+            charts.addSample(sample);
+        }
+        TimeSeriesChart* chart = charts.stateChart();
+        QTRY_COMPARE(chart->seriesPoints(0).size(), 60);
+        QVERIFY(chart->projectionPoints(0).isEmpty()); // nothing forecast yet
+
+        // 100 waiting, λ 12/s against 4 × 2.5/s: the fluid line climbs 2/s from the last count.
+        CapacityInputs in;
+        in.queued = 100;
+        in.arrivalsPerSecond = 12;
+        in.servicePerWorkerPerSecond = 2.5;
+        in.workers = 4;
+        charts.setForecast(QString(), forecastCapacity(in), true);
+        QTRY_VERIFY(!chart->projectionPoints(0).isEmpty());
+        const QList<QPointF> fluid = chart->projectionPoints(0);
+        const QList<QPointF> design = chart->projectionPoints(1);
+        const double span = double(StatsPanel::projectionSpanMs(59'000)) / 1000;
+        QCOMPARE(fluid.first(), QPointF(double(now), 100));
+        QCOMPARE(fluid.last().x(), double(now) + span * 1000);
+        QCOMPARE(fluid.last().y(), 100 + 2 * span);
+        QCOMPARE(design.last().y(), queuemodel::designLength(100, 12, 10, span));
+        QCOMPARE(chart->projectionPen(0).style(), Qt::DashLine);
+        QCOMPARE(chart->seriesCount(), 3); // queued, scheduled, running: the forecasts are not series
+        // The chart's time axis reaches past now to show them.
+        const auto axes = chart->findChild<QChartView*>()->chart()->axes(Qt::Horizontal);
+        QVERIFY(qobject_cast<QDateTimeAxis*>(axes.first())->max().toMSecsSinceEpoch() >= now + qint64(span * 1000));
+
+        // A what-if with 8 workers: the line now falls to empty (spare 8/s: 12.5 s).
+        in.workers = 8;
+        charts.setForecast(QString(), forecastCapacity(in), true);
+        QTRY_COMPARE(chart->projectionPoints(0).last().y(), 0.0);
+        // Another queue's forecast is not drawn on this one, nor an invalid one.
+        charts.setForecast(QStringLiteral("a"), forecastCapacity(in), true);
+        QTRY_VERIFY(chart->projectionPoints(0).isEmpty());
+        charts.setQueue(QStringLiteral("a"));
+        QTRY_VERIFY(!chart->projectionPoints(0).isEmpty());
+        charts.setForecast(QStringLiteral("a"), forecastCapacity(in), false);
+        QTRY_VERIFY(chart->projectionPoints(0).isEmpty());
     }
 
     void readsServedTasksFromTheDatabase()
