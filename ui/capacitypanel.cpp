@@ -63,15 +63,16 @@ CapacityPanel::CapacityPanel(CapacityTracker* tracker, QWidget* parent)
     m_window->setToolTip(tr("The rates are exponentially weighted over this window"));
     connect(m_window, &QComboBox::currentIndexChanged, this, &CapacityPanel::rebuild);
 
-    const QStringList headers {tr("Queue"), tr("Waiting"), tr("\u03bb /s"), tr("\u03bc /s/worker"), tr("Workers"),
-        tr("\u03c1"), tr("P(wait)"), tr("Wq M/M/c"), tr("Wait measured"), tr("Lq M/M/c"), tr("Lq measured"),
-        tr("\u03bb\u00b7W"), tr("Forecast")};
+    // Short headers (the dock shares the window's height and width); the tooltips say what each one is.
+    const QStringList headers {tr("Queue"), tr("Waiting"), tr("\u03bb/s"), tr("\u03bc/s"), tr("c"), tr("\u03c1"),
+        tr("P(wait)"), tr("Wq M/M/c"), tr("Wq seen"), tr("Lq M/M/c"), tr("Lq seen"), tr("\u03bb\u00b7Wq"),
+        tr("Forecast")};
     const QStringList tips {QString(), tr("Tasks waiting now"), tr("Arrivals per second"),
-        tr("Completions per second of one worker: 1 / mean run time of ended attempts"),
-        tr("Workers seen starting this queue's tasks, across processes"), tr("Utilisation \u03bb / (c\u03bc)"),
-        tr("M/M/c (Erlang C): probability that a task waits"), tr("M/M/c: expected wait before start"),
-        tr("Measured mean wait from enqueue to start"), tr("M/M/c: expected tasks waiting"),
-        tr("Measured mean of the tasks waiting"),
+        tr("\u03bc: completions per second of one worker, 1 / mean run time of ended attempts"),
+        tr("c: workers seen starting this queue's tasks, across processes (shared with other queues)"),
+        tr("Utilisation \u03bb / (c\u03bc)"), tr("M/M/c (Erlang C): probability that a task waits"),
+        tr("M/M/c: expected wait before start"), tr("Measured: mean wait from enqueue to start"),
+        tr("M/M/c: expected tasks waiting"), tr("Measured: time-weighted mean of the tasks waiting"),
         tr("Little's law: measured \u03bb times measured wait; should match the measured length"),
         tr("The fluid model's forecast")};
     m_model->setHorizontalHeaderLabels(headers);
@@ -81,7 +82,7 @@ CapacityPanel::CapacityPanel(CapacityTracker* tracker, QWidget* parent)
     m_view->setModel(m_model);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     for (int c = WaitingColumn; c < ForecastColumn; ++c)
-        fitColumn(m_view, c, QStringLiteral("9999.99"));
+        fitColumn(m_view, c, QStringLiteral("999.99"));
     fitColumn(m_view, QueueColumn, QStringLiteral("notifications"));
     m_view->horizontalHeader()->setSectionResizeMode(ForecastColumn, QHeaderView::Stretch);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
@@ -117,23 +118,24 @@ CapacityPanel::CapacityPanel(CapacityTracker* tracker, QWidget* parent)
     connect(m_arrivals, &QDoubleSpinBox::valueChanged, this, touched);
     connect(m_reset, &QPushButton::clicked, this, &CapacityPanel::resetWhatIf);
 
+    // Controls on one line, then the table, the sentence and the what-if's outcome: the table keeps the height.
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Window:"), this));
     top->addWidget(m_window);
+    top->addSpacing(12);
+    top->addWidget(new QLabel(tr("What if: workers"), this));
+    top->addWidget(m_workers);
+    top->addWidget(new QLabel(tr("arrivals"), this));
+    top->addWidget(m_arrivals);
+    top->addWidget(m_reset);
     top->addWidget(m_title, 1);
-    auto* whatIf = new QHBoxLayout;
-    whatIf->addWidget(new QLabel(tr("What if: workers"), this));
-    whatIf->addWidget(m_workers);
-    whatIf->addWidget(new QLabel(tr("arrivals"), this));
-    whatIf->addWidget(m_arrivals);
-    whatIf->addWidget(m_reset);
-    whatIf->addWidget(m_whatIf, 1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
+    layout->setSpacing(2);
     layout->addLayout(top);
     layout->addWidget(m_view, 1);
     layout->addWidget(m_sentence);
-    layout->addLayout(whatIf);
+    layout->addWidget(m_whatIf);
 
     connect(m_tracker, &CapacityTracker::updated, this, &CapacityPanel::rebuild);
     rebuild();
@@ -203,6 +205,8 @@ void CapacityPanel::rebuild()
                                                                            : Qt::AlignRight | Qt::AlignVCenter);
             if (c == QueueColumn)
                 item->setData(name, QueueNameRole);
+            if (c == ForecastColumn)
+                item->setToolTip(cells.at(c)); // the whole sentence where the column cuts it short
         }
     }
     showSelected();
@@ -228,9 +232,7 @@ void CapacityPanel::showSelected()
 {
     const CapacityEstimator* e = m_tracker->estimator(m_queue, windowSeconds());
     const QString name = m_queue.isEmpty() ? tr("all queues") : m_queue;
-    m_title->setText(tr("Forecast for %1: \u03bb, \u03bc and c exponentially weighted over %2 min")
-                         .arg(name)
-                         .arg(windowSeconds() / 60));
+    m_title->setText(tr("%1, exponentially weighted over %2 min").arg(name).arg(windowSeconds() / 60));
     m_hasForecast = e != nullptr;
     m_workers->setEnabled(m_hasForecast);
     m_arrivals->setEnabled(m_hasForecast);

@@ -245,7 +245,27 @@ private slots:
         QTemporaryDir dir;
         auto engine = test::openEngine(dir);
         QVERIFY(engine);
-        QVERIFY(engine->enqueueBatch(test::makeTasks(6)).ok());
+        // A queue that has been served: 40 tasks of 10-40 ms run by another engine (another process's workers).
+        {
+            EngineOptions options = engine->options();
+            options.workerCount = 2;
+            auto other = QueueEngine::open(options);
+            QVERIFY(other.ok());
+            QList<NewTask> served;
+            for (int i = 0; i < 40; ++i) {
+                NewTask t;
+                t.queue = QStringLiteral("served");
+                t.type = QStringLiteral("sleep");
+                t.payload = QStringLiteral("{\"ms\":%1}").arg(10 + i % 4 * 10).toUtf8();
+                served.append(t);
+            }
+            test::ThreadCall enqueue([&] { return other.value()->enqueueBatch(served).ok(); });
+            QVERIFY(enqueue.result());
+            QTRY_COMPARE_WITH_TIMEOUT(
+                other.value()->counts().value(QStringLiteral("served"))[std::size_t(TaskState::Succeeded)], 40,
+                test::backgroundTimeoutMs);
+        }
+        QVERIFY(engine->enqueueBatch(test::makeTasks(6)).ok()); // 2 waiting in each of three queues
         MainWindow window(engine);
         window.resize(1280, 800);
         window.show();
@@ -265,6 +285,11 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(window.capacityPanel()->model()->rowCount(), queues + 1, test::backgroundTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(window.capacityPanel()->hasForecast(), test::backgroundTimeoutMs);
         QCOMPARE(cell(*window.capacityPanel(), queue, CapacityPanel::WaitingColumn), QStringLiteral("2"));
+        QCOMPARE(
+            cell(*window.capacityPanel(), QStringLiteral("served"), CapacityPanel::WorkersColumn), QStringLiteral("2"));
+        dock->raise();
+        QTest::qWait(200);
+        window.grab().save(QStringLiteral("/tmp/qd-capacity-window.png"));
     }
 };
 

@@ -38,8 +38,9 @@ StatsPanel::StatsPanel(QueueEngine* engine, ReaderThread* reader, QWidget* paren
             m_stateChart->addSeries(taskStateName(s), stateColor(s));
     }
     m_stateChart->setIntegerValues(true); // task counts: "0.5" would be nonsense
-    m_stateChart->addProjection(tr("queued, fluid forecast"), stateColor(TaskState::Queued));
-    m_stateChart->addProjection(tr("queued, design's L(t)"), stateColor(TaskState::Queued).darker(160));
+    // Short names: the legend shares a third of the panel's width with the three states.
+    m_stateChart->addProjection(tr("fluid"), stateColor(TaskState::Queued));
+    m_stateChart->addProjection(tr("L(t)"), stateColor(TaskState::Queued).darker(160));
     m_rateChart->addSeries(tr("enqueued"), stateColor(TaskState::Queued));
     m_rateChart->addSeries(tr("completed"), stateColor(TaskState::Succeeded));
     m_rateChart->addSeries(tr("failed"), stateColor(TaskState::Failed));
