@@ -201,6 +201,9 @@ ForecastOutcome runForecastScenario(const QString& path, const ForecastScenario&
             continue;
         nextRefresh += std::chrono::milliseconds(sc.refreshMs);
         panel.refresh(*engine);
+        ++out.refreshes;
+        if (forecastCapacity(panel.estimators[0].inputs()).sentence.startsWith(QLatin1String("will not drain")))
+            ++out.willNotDrainRefreshes;
         for (int w = 0; w < 3; ++w) {
             if (!out.willNotDrainAfter[w]
                 && forecastCapacity(panel.estimators[w].inputs()).sentence.startsWith(QLatin1String("will not drain")))

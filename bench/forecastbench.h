@@ -28,6 +28,8 @@ struct ForecastOutcome {
     double measuredLq = 0; // time average of the waiting count (sampled every 100 ms)
     // ρ >= 1: seconds from the first arrival to the first refresh saying "will not drain", per window (1/5/15 min).
     std::optional<double> willNotDrainAfter[3];
+    // How many of the phase's refreshes said "will not drain" (1-min window), of how many: at ρ < 1, false alarms.
+    int willNotDrainRefreshes = 0, refreshes = 0;
     // ρ >= 1: the queue length at the end as forecast at half time by the fluid model and the design's L(t).
     std::optional<double> lengthAtEnd, fluidLengthAtEnd, designLengthAtEnd;
     // A backlog: its length when forecast, the forecasts, and the measured time until nothing waited.

@@ -1109,20 +1109,31 @@ QList<Figure> benchForecast(Scratch& scratch, const Sizes& s)
             "  %s: \u03bb %.2f (est. %.2f), \u03bc %.2f (est. %.2f), c 4 (est. %d), \u03c1 %.2f (est. %.3f); Wq "
             "M/M/c %s ms, measured %s ms; Lq M/M/c %s, measured %.2f; will not drain after %s / %s / %s s "
             "(1/5/15 min); length at end %s (fluid %s, design %s); backlog %.0f: drain fluid %s s, design %s s, "
-            "measured %s s\n",
+            "measured %s s; refreshes saying 'will not drain' %d of %d\n",
             qPrintable(name), o.trueLambda, o.estimatedLambda, o.trueMu, o.estimatedMu, o.estimatedWorkers, o.trueRho,
             o.estimatedRho, qPrintable(opt(o.predictedWqMs)), qPrintable(opt(o.measuredWqMs)),
             qPrintable(opt(o.predictedLq)), o.measuredLq, qPrintable(opt(o.willNotDrainAfter[0])),
             qPrintable(opt(o.willNotDrainAfter[1])), qPrintable(opt(o.willNotDrainAfter[2])),
             qPrintable(opt(o.lengthAtEnd)), qPrintable(opt(o.fluidLengthAtEnd)), qPrintable(opt(o.designLengthAtEnd)),
             o.backlogAtForecast, qPrintable(opt(o.fluidDrainSeconds)), qPrintable(opt(o.designDrainSeconds)),
-            qPrintable(opt(o.measuredDrainSeconds)));
+            qPrintable(opt(o.measuredDrainSeconds)), o.willNotDrainRefreshes, o.refreshes);
         if (c.rho > 0) {
             Figure rho = makeFigure(id, title,
                 QStringLiteral("%1: estimated \u03c1 %2").arg(name).arg(o.estimatedRho, 0, 'f', 3), percent, QString(),
                 Figure::Goal::ValueAtMost, 10);
             rho.subject.add(error(o.estimatedRho, o.trueRho));
             figures.append(rho);
+        }
+        if (c.rho > 0 && c.rho < 1) {
+            // A stable queue: any "will not drain" is a false alarm.
+            Figure alarms = makeFigure(id, title,
+                QStringLiteral("context: %1: refreshes saying 'will not drain' (1 min window), of %2, first after %3 s")
+                    .arg(name)
+                    .arg(o.refreshes)
+                    .arg(opt(o.willNotDrainAfter[0])),
+                QStringLiteral("refreshes"), QString(), Figure::Goal::None, 0);
+            alarms.subject.add(o.willNotDrainRefreshes);
+            figures.append(alarms);
         }
         if (c.rho > 0 && c.rho < 1 && o.predictedWqMs && o.measuredWqMs) {
             Figure wq = makeFigure(id, title,
