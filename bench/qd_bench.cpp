@@ -12,6 +12,7 @@
 #include "enginebench.h"
 #include "exportbench.h"
 #include "figure.h"
+#include "forecastbench.h"
 #include "handofflatency.h"
 #include "oneshotbench.h"
 #include "pgbench.h"
@@ -31,6 +32,7 @@
 #include <QSet>
 #include <QTemporaryDir>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -62,6 +64,7 @@ struct Sizes {
     int pgDrainTasks = 20'000; // B12
     int pgThreadsPerProcess = 2; // B12: `work --concurrency`; 2 is its default on this 2-core machine
     int amqpMessages = 20'000; // B16
+    double forecastScale = 1; // B17: the length of its phases (1: about 4 min in all)
 };
 
 Sizes quickSizes()
@@ -84,6 +87,7 @@ Sizes quickSizes()
     s.pgBatches = 3;
     s.pgDrainTasks = 1'000;
     s.amqpMessages = 2'000;
+    s.forecastScale = 0.35;
     return s;
 }
 
@@ -1071,6 +1075,135 @@ QList<Figure> benchOneShot(Scratch& scratch, const QString& bigDb, const Sizes& 
     return figures;
 }
 
+// B17: the capacity forecast against what happens (issue 18): Poisson arrivals at a known λ, exponential sleep
+// tasks, the panel's estimator and forecastCapacity. One run per scenario (each takes tens of seconds).
+QList<Figure> benchForecast(Scratch& scratch, const Sizes& s)
+{
+    const QString id = QStringLiteral("B17");
+    const QString title = QStringLiteral("capacity forecast vs measured");
+    const QString percent = QStringLiteral("% error");
+    struct Case {
+        double rho;
+        double seconds;
+        int backlog;
+    };
+    const double k = s.forecastScale;
+    const QList<Case> cases {{0.5, 40 * k, int(600 * k)}, {0.8, 50 * k, int(400 * k)}, {0.95, 50 * k, 0},
+        {1.2, 40 * k, 0}, {0, 0, int(1200 * k)}};
+    std::fprintf(stderr, "B17: capacity forecasts, 4 workers, sleep tasks of mean 50 ms (c\u03bc = 80/s)\n");
+    QList<Figure> figures;
+    const auto error = [](double forecast, double measured) { return 100 * std::abs(forecast / measured - 1); };
+    const auto opt
+        = [](const std::optional<double>& v) { return v ? QString::number(*v, 'f', 2) : QStringLiteral("-"); };
+    for (const Case& c : cases) {
+        ForecastScenario sc;
+        sc.rho = c.rho;
+        sc.seconds = c.seconds;
+        sc.backlog = c.backlog;
+        const QString db = scratch.newFile(QStringLiteral("b17"));
+        const ForecastOutcome o = runForecastScenario(db, sc);
+        Scratch::remove(db);
+        const QString name = c.rho > 0 ? QStringLiteral("\u03c1 = %1").arg(c.rho)
+                                       : QStringLiteral("backlog of %1, \u03bb = 0").arg(c.backlog);
+        std::fprintf(stderr,
+            "  %s: \u03bb %.2f (est. %.2f), \u03bc %.2f (est. %.2f), c 4 (est. %d), \u03c1 %.2f (est. %.3f); Wq "
+            "M/M/c %s ms, measured %s ms; Lq M/M/c %s, measured %.2f; will not drain after %s / %s / %s s "
+            "(1/5/15 min); length at end %s (fluid %s, design %s); backlog %.0f: drain fluid %s s, design %s s, "
+            "measured %s s; refreshes saying 'will not drain' %d of %d\n",
+            qPrintable(name), o.trueLambda, o.estimatedLambda, o.trueMu, o.estimatedMu, o.estimatedWorkers, o.trueRho,
+            o.estimatedRho, qPrintable(opt(o.predictedWqMs)), qPrintable(opt(o.measuredWqMs)),
+            qPrintable(opt(o.predictedLq)), o.measuredLq, qPrintable(opt(o.willNotDrainAfter[0])),
+            qPrintable(opt(o.willNotDrainAfter[1])), qPrintable(opt(o.willNotDrainAfter[2])),
+            qPrintable(opt(o.lengthAtEnd)), qPrintable(opt(o.fluidLengthAtEnd)), qPrintable(opt(o.designLengthAtEnd)),
+            o.backlogAtForecast, qPrintable(opt(o.fluidDrainSeconds)), qPrintable(opt(o.designDrainSeconds)),
+            qPrintable(opt(o.measuredDrainSeconds)), o.willNotDrainRefreshes, o.refreshes);
+        if (c.rho > 0) {
+            Figure rho = makeFigure(id, title,
+                QStringLiteral("%1: estimated \u03c1 %2").arg(name).arg(o.estimatedRho, 0, 'f', 3), percent, QString(),
+                Figure::Goal::ValueAtMost, 10);
+            rho.subject.add(error(o.estimatedRho, o.trueRho));
+            figures.append(rho);
+        }
+        if (c.rho > 0 && c.rho < 1) {
+            // A stable queue: any "will not drain" is a false alarm.
+            Figure alarms = makeFigure(id, title,
+                QStringLiteral("context: %1: refreshes saying 'will not drain' (1 min window), of %2, first after %3 s")
+                    .arg(name)
+                    .arg(o.refreshes)
+                    .arg(opt(o.willNotDrainAfter[0])),
+                QStringLiteral("refreshes"), QString(), Figure::Goal::None, 0);
+            alarms.subject.add(o.willNotDrainRefreshes);
+            figures.append(alarms);
+        }
+        if (c.rho > 0 && c.rho < 1 && o.predictedWqMs && o.measuredWqMs) {
+            Figure wq = makeFigure(id, title,
+                QStringLiteral("%1: Wq M/M/c %2 ms, measured %3 ms")
+                    .arg(name, opt(o.predictedWqMs), opt(o.measuredWqMs)),
+                percent, QString(), c.rho <= 0.8 ? Figure::Goal::ValueAtMost : Figure::Goal::None, 20);
+            wq.subject.add(error(*o.predictedWqMs, *o.measuredWqMs));
+            figures.append(wq);
+        }
+        if (c.backlog > 0 && o.measuredDrainSeconds) {
+            Figure fluid = makeFigure(id, title,
+                QStringLiteral("%1: drain of %2 waiting, fluid %3 s, measured %4 s")
+                    .arg(name)
+                    .arg(o.backlogAtForecast)
+                    .arg(opt(o.fluidDrainSeconds), opt(o.measuredDrainSeconds)),
+                percent, QString(), Figure::Goal::ValueAtMost, 15);
+            if (o.fluidDrainSeconds)
+                fluid.subject.add(error(*o.fluidDrainSeconds, *o.measuredDrainSeconds));
+            else
+                fluid.note = QStringLiteral("The fluid model said it would not drain.");
+            figures.append(fluid);
+            Figure design = makeFigure(id, title,
+                QStringLiteral("context: %1: the design's L(t) drain %2 s").arg(name, opt(o.designDrainSeconds)),
+                percent, QString(), Figure::Goal::None, 0);
+            if (o.designDrainSeconds)
+                design.subject.add(error(*o.designDrainSeconds, *o.measuredDrainSeconds));
+            else
+                design.note = QStringLiteral("The design's L(t) never reaches 0 from this backlog (its limit is "
+                                             "L(0) - 1 + \u03bb/(c\u03bc)).");
+            figures.append(design);
+        }
+        if (c.rho >= 1) {
+            Figure said
+                = makeFigure(id, title, QStringLiteral("%1: 'will not drain' said after (1 min window)").arg(name),
+                    QStringLiteral("s"), QString(), Figure::Goal::ValueAtMost, 30);
+            said.subject.add(o.willNotDrainAfter[0] ? *o.willNotDrainAfter[0] : 1e9);
+            figures.append(said);
+            for (int w : {1, 2}) {
+                Figure other = makeFigure(id, title,
+                    QStringLiteral("context: %1: said after (%2 min window)").arg(name).arg(w == 1 ? 5 : 15),
+                    QStringLiteral("s"), QString(), Figure::Goal::None, 0);
+                if (o.willNotDrainAfter[w])
+                    other.subject.add(*o.willNotDrainAfter[w]);
+                figures.append(other);
+            }
+            if (o.lengthAtEnd && o.fluidLengthAtEnd && o.designLengthAtEnd) {
+                Figure length = makeFigure(id, title,
+                    QStringLiteral("context: %1: length at end %2, forecast at half time: fluid %3, design %4")
+                        .arg(name, opt(o.lengthAtEnd), opt(o.fluidLengthAtEnd), opt(o.designLengthAtEnd)),
+                    percent, QString(), Figure::Goal::None, 0);
+                length.subject.add(error(*o.fluidLengthAtEnd, *o.lengthAtEnd));
+                figures.append(length);
+            }
+        }
+    }
+    if (!figures.isEmpty())
+        figures.first().note = QStringLiteral(
+            "One run per scenario. 4 workers; sleep tasks of exponentially distributed length (mean 50 ms, whole ms), "
+            "Poisson arrivals at \u03bb = \u03c1 x 80/s through enqueueBatch of the tasks due (open loop). The "
+            "estimates are the capacity panel's: CapacityEstimator (1 min window) fed every 3 s with "
+            "TaskStore::serviceStats of the slice, forecastCapacity on them. Phases of %1 s (\u03c1 0.5, 1.2), %2 s "
+            "(0.8, 0.95); the first fifth is not measured for Wq and Lq. Backlogs: added at once after the phase, "
+            "arrivals going on, forecast from the phase's estimates; with \u03bb = 0, queued while paused and "
+            "forecast at the first refresh after resuming. Drained: nothing waiting. Errors: |forecast / measured - "
+            "1|.")
+                                   .arg(40 * k)
+                                   .arg(50 * k);
+    return figures;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -1202,6 +1335,8 @@ int main(int argc, char** argv)
         figures += benchPgDrain(scratch, sizes, pg);
     if (wanted("B16"))
         figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
+    if (wanted("B17"))
+        figures += benchForecast(scratch, sizes);
 
     info.loadAfter = readLoadAverage();
     const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));

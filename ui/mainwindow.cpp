@@ -2,6 +2,8 @@
 
 #include "backgroundwriter.h"
 #include "bulkactions.h"
+#include "capacitypanel.h"
+#include "capacitytracker.h"
 #include "charts/statspanel.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
@@ -215,6 +217,7 @@ void MainWindow::createWidgets()
         const QString queue = selectedQueue();
         filterBar()->setQueue(queue);
         m_statsPanel->setQueue(queue);
+        m_capacityPanel->setQueue(queue);
         updateActions();
     });
     m_workersView = makeTableView(this);
@@ -252,6 +255,16 @@ void MainWindow::createWidgets()
     chartsDock->setObjectName(QStringLiteral("chartsDock"));
     chartsDock->setWidget(m_statsPanel);
     addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
+    // Capacity: a tab beside the charts, whose queue-length chart draws its forecast ahead of now.
+    auto* capacity = new CapacityTracker(m_engine.get(), this);
+    m_capacityPanel = new CapacityPanel(capacity, this);
+    auto* capacityDock = new QDockWidget(tr("Capacity"), this);
+    capacityDock->setObjectName(QStringLiteral("capacityDock"));
+    capacityDock->setWidget(m_capacityPanel);
+    tabifyDockWidget(chartsDock, capacityDock);
+    chartsDock->raise();
+    connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
+    capacity->start();
     // The inspector and workers run the full height on the right; queues on top and charts below span the rest.
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);

@@ -23,6 +23,7 @@ class QueueEngine;
 namespace qd::ui {
 
 class BackgroundWriter;
+class CapacityPanel;
 class ExportDialog;
 class FilterBar;
 class QueueListModel;
@@ -67,6 +68,7 @@ public:
     FilterBar* filterBar() const { return m_tasks->filterBar(); }
     TaskInspector* inspector() const { return m_inspector; }
     StatsPanel* statsPanel() const { return m_statsPanel; }
+    CapacityPanel* capacityPanel() const { return m_capacityPanel; }
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
     BackgroundWriter* writer() const { return m_writer; }
 
@@ -120,6 +122,7 @@ private:
     QTableView* m_workersView = nullptr;
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
+    CapacityPanel* m_capacityPanel = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
     DatabaseOpener* m_opener = nullptr;
     BulkActions* m_bulkActions = nullptr;

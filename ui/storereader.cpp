@@ -129,6 +129,19 @@ void StoreReader::fetchTypes()
     Q_EMIT typesFetched(*types);
 }
 
+void StoreReader::fetchServiceStats(quint64 requestId, qint64 from, qint64 to)
+{
+    auto* s = store();
+    if (!s)
+        return;
+    auto stats = s->serviceStats(from, to);
+    if (!stats) {
+        Q_EMIT readFailed(stats.errorString());
+        return;
+    }
+    Q_EMIT serviceStatsFetched(requestId, from, to, *stats);
+}
+
 void StoreReader::fetchRowIds(
     quint64 requestId, const TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges, qint64 total)
 {

@@ -2,15 +2,12 @@
 
 #include "core/storeoptions.h"
 #include "core/task.h"
+#include "core/taskstore.h"
 
 #include <QObject>
 
 #include <atomic>
 #include <memory>
-
-namespace qd {
-class TaskStore;
-}
 
 namespace qd::ui {
 
@@ -36,6 +33,8 @@ public:
     void fetchTask(quint64 requestId, qint64 taskId);
     void fetchSamples(quint64 requestId, const QStringList& queues, int resolutionSeconds, qint64 from, qint64 to);
     void fetchTypes();
+    // How each queue (and "" for all) was served over [from, to): the capacity panel's slices.
+    void fetchServiceStats(quint64 requestId, qint64 from, qint64 to);
     // The ids of the rows in `rowRanges` (inclusive row numbers of the sorted result of `query`, which had `total`
     // rows), for a selection of rows that were never loaded. A range over the whole result (select all) is read
     // in one streaming pass instead of by OFFSET.
@@ -58,6 +57,7 @@ Q_SIGNALS:
     void taskFetched(quint64 requestId, const qd::TaskWithEvents& task);
     void samplesFetched(quint64 requestId, const QList<qd::QueueSample>& samples);
     void typesFetched(const QStringList& types);
+    void serviceStatsFetched(quint64 requestId, qint64 from, qint64 to, const QHash<QString, qd::ServiceStats>& stats);
     // complete is false when reading failed (readFailed says why): the ids are then only part of the rows.
     void rowIdsFetched(quint64 requestId, const QList<qint64>& ids, bool complete);
     // complete is false when reading failed: `matching` is then only part of the answer.

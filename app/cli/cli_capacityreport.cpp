@@ -3,7 +3,7 @@
 #include "cli_context.h"
 #include "cli_output.h"
 #include "core/export/exportcodec.h"
-#include "core/monitoring/capacityforecast.h"
+#include "core/monitoring/capacityestimator.h"
 #include "core/taskstore.h"
 
 #include <QJsonArray>
@@ -14,16 +14,6 @@
 namespace qd::cli {
 
 namespace {
-
-CapacityInputs inputsFor(const ServiceStats& served, qint64 queued, int windowSeconds)
-{
-    CapacityInputs in;
-    in.queued = double(queued);
-    in.arrivalsPerSecond = double(served.enqueued) / windowSeconds;
-    in.servicePerWorkerPerSecond = served.runs > 0 && served.meanRunMs > 0 ? 1000.0 / served.meanRunMs : 0;
-    in.workers = served.workers;
-    return in;
-}
 
 QJsonValue optionalSeconds(const std::optional<double>& seconds)
 {
@@ -91,14 +81,14 @@ int printCapacityReport(CliContext& context, TaskStore& store, const QHash<QStri
         const ServiceStats s = served->value(config.name);
         const qint64 queued = queuedIn(config.name);
         queuedTotal += queued;
-        const CapacityForecast f = forecastCapacity(inputsFor(s, queued, windowSeconds));
+        const CapacityForecast f = forecastCapacity(windowCapacityInputs(s, windowSeconds, queued));
         QJsonObject o = toJson(f, s);
         o.insert(QStringLiteral("queue"), config.name);
         array.append(o);
         rows.append(tableRow(config.name, f, s));
     }
     const ServiceStats all = served->value(QString());
-    const CapacityForecast total = forecastCapacity(inputsFor(all, queuedTotal, windowSeconds));
+    const CapacityForecast total = forecastCapacity(windowCapacityInputs(all, windowSeconds, queuedTotal));
     if (context.json()) {
         context.printJson(QJsonObject {{QStringLiteral("queues"), array}, {QStringLiteral("total"), toJson(total, all)},
             {QStringLiteral("windowSeconds"), windowSeconds}, {QStringLiteral("at"), ExportCodec::isoTime(now)}});

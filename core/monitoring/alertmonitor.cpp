@@ -1,7 +1,7 @@
 #include "alertmonitor.h"
 
 #include "../export/exportcodec.h"
-#include "capacityforecast.h"
+#include "capacityestimator.h"
 
 #include <QJsonDocument>
 
@@ -100,11 +100,7 @@ Result<AlertObservation> AlertMonitor::observe(const AlertRule& rule, qint64 now
         o.waitP95Ms = *p95;
     }
     if (rule.condition == AlertCondition::WillNotDrain || rule.condition == AlertCondition::DrainTime) {
-        CapacityInputs in;
-        in.queued = double(o.queued);
-        in.arrivalsPerSecond = double(served.enqueued) * 1000 / double(span);
-        in.servicePerWorkerPerSecond = served.runs > 0 && served.meanRunMs > 0 ? 1000.0 / served.meanRunMs : 0;
-        in.workers = served.workers;
+        const CapacityInputs in = windowCapacityInputs(served, double(span) / 1000, o.queued);
         o.forecastKnown = in.servicePerWorkerPerSecond > 0;
         o.drainSeconds = forecastCapacity(in).drainSeconds;
     }

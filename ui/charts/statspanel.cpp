@@ -38,6 +38,9 @@ StatsPanel::StatsPanel(QueueEngine* engine, ReaderThread* reader, QWidget* paren
             m_stateChart->addSeries(taskStateName(s), stateColor(s));
     }
     m_stateChart->setIntegerValues(true); // task counts: "0.5" would be nonsense
+    // Short names: the legend shares a third of the panel's width with the three states.
+    m_stateChart->addProjection(tr("fluid"), stateColor(TaskState::Queued));
+    m_stateChart->addProjection(tr("L(t)"), stateColor(TaskState::Queued).darker(160));
     m_rateChart->addSeries(tr("enqueued"), stateColor(TaskState::Queued));
     m_rateChart->addSeries(tr("completed"), stateColor(TaskState::Succeeded));
     m_rateChart->addSeries(tr("failed"), stateColor(TaskState::Failed));
@@ -208,11 +211,51 @@ void StatsPanel::tick()
     else if (m_range == Range::Week)
         from = now - 7 * 86400'000LL;
     const qint64 to = m_range == Range::Live && !points.isEmpty() ? std::max(now, points.last().at) : now;
-    for (TimeSeriesChart* chart : {m_stateChart, m_rateChart, m_waitChart}) {
+    for (TimeSeriesChart* chart : {m_rateChart, m_waitChart}) {
         chart->setTimeRange(from, to);
         chart->fitValues();
     }
+    qint64 stateTo = to;
+    drawProjections(points, from, stateTo);
+    m_stateChart->setTimeRange(from, stateTo);
+    m_stateChart->fitValues();
     Q_EMIT chartsUpdated();
+}
+
+void StatsPanel::setForecast(const QString& queue, const CapacityForecast& forecast, bool valid)
+{
+    m_forecastQueue = queue;
+    m_forecast = forecast;
+    m_forecastValid = valid;
+    m_dirty = true;
+}
+
+void StatsPanel::drawProjections(const QList<ChartPoint>& points, qint64 from, qint64& to)
+{
+    const CapacityInputs& in = m_forecast.inputs;
+    if (m_range != Range::Live || !m_forecastValid || m_forecastQueue != m_queue || points.isEmpty()
+        || in.servicePerWorkerPerSecond <= 0) {
+        m_stateChart->setProjectionPoints(0, {});
+        m_stateChart->setProjectionPoints(1, {});
+        return;
+    }
+    // From the last queued count shown, with the forecast's λ, μ and c (the what-if's, when changed).
+    const ChartPoint& last = points.last();
+    const double length0 = last.counts[std::size_t(TaskState::Queued)];
+    const qint64 span = projectionSpanMs(to - from);
+    constexpr int steps = 40;
+    QList<QPointF> fluid, design;
+    for (int i = 0; i <= steps; ++i) {
+        const double t = double(span) / 1000 * i / steps;
+        const double x = double(last.at) + t * 1000;
+        fluid.append(QPointF(
+            x, queuemodel::fluidLength(length0, in.arrivalsPerSecond, in.servicePerWorkerPerSecond, in.workers, t)));
+        design.append(QPointF(
+            x, queuemodel::designLength(length0, in.arrivalsPerSecond, in.servicePerWorkerPerSecond * in.workers, t)));
+    }
+    m_stateChart->setProjectionPoints(0, fluid);
+    m_stateChart->setProjectionPoints(1, design);
+    to = std::max(to, last.at + span);
 }
 
 } // namespace qd::ui

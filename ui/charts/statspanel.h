@@ -1,10 +1,13 @@
 #pragma once
 
 #include "chartpoint.h"
+#include "core/monitoring/capacityforecast.h"
 #include "core/task.h"
 
 #include <QTimer>
 #include <QWidget>
+
+#include <algorithm>
 
 class QComboBox;
 class QLabel;
@@ -18,7 +21,8 @@ namespace qd::ui {
 class ReaderThread;
 class TimeSeriesChart;
 
-// The charts: tasks per state, enqueue/completion/failure rates and wait p50/p95 over time. "Live" shows the
+// The charts: tasks per state, enqueue/completion/failure rates and wait p50/p95 over time, with the capacity
+// forecast of the queued line drawn dashed ahead of now. "Live" shows the
 // engine's samples kept in a ring buffer; longer ranges read the metrics history on a reader thread. Series are
 // replaced at most once per 250 ms tick, whatever the sample rate.
 //
@@ -35,6 +39,11 @@ public:
     void setRange(Range range);
     Range range() const { return m_range; }
     void addSample(const StatsSample& sample);
+    // The capacity forecast of `queue` ("" for all), drawn dashed ahead of the live queued line when that queue is
+    // shown: the fluid model and the design's L(t), from the last queued count on. `valid` false removes it.
+    void setForecast(const QString& queue, const qd::CapacityForecast& forecast, bool valid);
+    // How far ahead the forecast reaches: a third of the time shown, at least 30 s.
+    static qint64 projectionSpanMs(qint64 shownMs) { return std::max<qint64>(30'000, shownMs / 3); }
 
     TimeSeriesChart* stateChart() const { return m_stateChart; }
     TimeSeriesChart* rateChart() const { return m_rateChart; }
@@ -54,6 +63,7 @@ private:
     void tick();
     void requestHistory();
     void rebuildLive();
+    void drawProjections(const QList<ChartPoint>& points, qint64 from, qint64& to);
 
     QueueEngine* m_engine;
     ReaderThread* m_reader;
@@ -64,6 +74,9 @@ private:
     QList<ChartPoint> m_history;
     quint64 m_historyRequest = 0;
     bool m_dirty = true;
+    QString m_forecastQueue;
+    CapacityForecast m_forecast;
+    bool m_forecastValid = false;
     QTimer m_tick;
     QComboBox* m_rangeBox;
     QLabel* m_status;

@@ -236,6 +236,39 @@ void TimeSeriesChart::setSeriesPoints(int series, const QList<QPointF>& points)
     }
 }
 
+int TimeSeriesChart::addProjection(const QString& name, const QColor& color)
+{
+    auto* series = new QLineSeries;
+    series->setName(name);
+    QPen pen(color);
+    pen.setWidthF(1.5);
+    pen.setStyle(Qt::DashLine);
+    series->setPen(pen);
+    m_chart->addSeries(series);
+    series->attachAxis(m_timeAxis);
+    series->attachAxis(m_valueAxis);
+    series->setVisible(false);
+    m_projections.append(series);
+    return int(m_projections.size()) - 1;
+}
+
+void TimeSeriesChart::setProjectionPoints(int projection, const QList<QPointF>& points)
+{
+    QLineSeries* series = m_projections.at(projection);
+    series->replace(points);
+    series->setVisible(!points.isEmpty());
+}
+
+QList<QPointF> TimeSeriesChart::projectionPoints(int projection) const
+{
+    return m_projections.at(projection)->points();
+}
+
+QPen TimeSeriesChart::projectionPen(int projection) const
+{
+    return m_projections.at(projection)->pen();
+}
+
 QList<QPointF> TimeSeriesChart::seriesPoints(int series) const
 {
     QList<QPointF> points;
@@ -293,6 +326,11 @@ void TimeSeriesChart::fitValues(double minimumMax)
             for (const QPointF& p : points)
                 dataMax = std::max(dataMax, p.y());
         }
+    }
+    for (const QLineSeries* projection : std::as_const(m_projections)) {
+        const auto points = projection->points();
+        for (const QPointF& p : points)
+            dataMax = std::max(dataMax, p.y());
     }
     // Nothing happening: a few round numbers (0 to 4: whole steps for 2, 3 or 4 intervals), not a range of 0..1
     // printed as "0 0 1 1 1".

@@ -57,6 +57,13 @@ public:
     // Asks for a file (PNG or SVG) and saves; errors are reported through saveFailed.
     void saveWithDialog();
 
+    // A forecast drawn dashed ahead of the data, in `color`. Not a series: seriesCount() and seriesPoints() leave it
+    // out; fitValues() takes it in. Hidden (legend too) while it has no points.
+    int addProjection(const QString& name, const QColor& color);
+    void setProjectionPoints(int projection, const QList<QPointF>& points);
+    QList<QPointF> projectionPoints(int projection) const;
+    QPen projectionPen(int projection) const;
+
     int seriesCount() const { return int(m_lines.size()); }
     // Every point of a series, all runs together.
     QList<QPointF> seriesPoints(int series) const;
@@ -98,6 +105,7 @@ private:
     QDateTimeAxis* m_timeAxis;
     QCategoryAxis* m_valueAxis;
     QList<Line> m_lines;
+    QList<QLineSeries*> m_projections;
     double m_valueMax = 4; // the largest value the axis must show
     bool m_integerValues = false;
     qint64 m_gapThresholdMs = 0;

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QString>
+
+#include <optional>
+
+namespace qd::bench {
+
+// B17: does the capacity forecast hold? Synthetic Poisson arrivals at a known λ, "sleep" tasks with exponentially
+// distributed times (mean `serviceMs`) on `workers` workers, the estimates made as the capacity panel makes them
+// (CapacityEstimator fed a slice of task events every `refreshMs`, forecastCapacity), against what happened.
+struct ForecastScenario {
+    double rho = 0.5; // the true utilisation λ / (cμ); 0 with `backlog`: a backlog draining with no arrivals
+    int backlog = 0; // tasks added at once after the steady phase (with rho) or at the start (rho 0)
+    double seconds = 60; // of arrivals (steady phase)
+    int workers = 4;
+    double serviceMs = 50;
+    int refreshMs = 3000; // the panel's refresh
+    unsigned seed = 17;
+};
+
+struct ForecastOutcome {
+    double trueRho = 0, estimatedRho = 0; // estimatedRho from the 1-min window at the end of the steady phase
+    double trueLambda = 0, estimatedLambda = 0, trueMu = 0, estimatedMu = 0;
+    int estimatedWorkers = 0;
+    std::optional<double> predictedWqMs, measuredWqMs; // M/M/c on the estimates; mean wait of the phase's starts
+    std::optional<double> predictedLq;
+    double measuredLq = 0; // time average of the waiting count (sampled every 100 ms)
+    // ρ >= 1: seconds from the first arrival to the first refresh saying "will not drain", per window (1/5/15 min).
+    std::optional<double> willNotDrainAfter[3];
+    // How many of the phase's refreshes said "will not drain" (1-min window), of how many: at ρ < 1, false alarms.
+    int willNotDrainRefreshes = 0, refreshes = 0;
+    // ρ >= 1: the queue length at the end as forecast at half time by the fluid model and the design's L(t).
+    std::optional<double> lengthAtEnd, fluidLengthAtEnd, designLengthAtEnd;
+    // A backlog: its length when forecast, the forecasts, and the measured time until nothing waited.
+    double backlogAtForecast = 0;
+    std::optional<double> fluidDrainSeconds, designDrainSeconds, measuredDrainSeconds;
+};
+
+ForecastOutcome runForecastScenario(const QString& path, const ForecastScenario& scenario);
+
+} // namespace qd::bench

@@ -1,0 +1,129 @@
+#include "capacitytracker.h"
+
+#include "core/queueengine.h"
+#include "readerthread.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+
+namespace qd::ui {
+
+CapacityTracker::CapacityTracker(QueueEngine* engine, QObject* parent)
+    : QObject(parent)
+    , m_engine(engine)
+    , m_reader(new ReaderThread(engine->options().store, this))
+{
+    connect(&m_timer, &QTimer::timeout, this, &CapacityTracker::refresh);
+    connect(m_reader->reader(), &StoreReader::serviceStatsFetched, this,
+        [this](quint64 id, qint64 from, qint64 to, const QHash<QString, ServiceStats>& stats) {
+            const auto it = m_requests.constFind(id);
+            if (it == m_requests.cend())
+                return;
+            const int windowIndex = it.value();
+            m_requests.erase(it);
+            observe(stats, queuedNow(), from, to, windowIndex);
+        });
+}
+
+void CapacityTracker::start(int intervalMs)
+{
+    m_timer.setInterval(intervalMs);
+    m_timer.start();
+    refresh();
+}
+
+void CapacityTracker::refresh()
+{
+    // A read still outstanding (a slow database): skip this tick rather than pile reads up; the next slice covers it.
+    if (!m_requests.isEmpty())
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_readUntil == 0) {
+        for (int i = 0; i < int(windowSeconds.size()); ++i) {
+            const quint64 id = ++m_lastRequest;
+            m_requests.insert(id, i);
+            const qint64 from = now - qint64(windowSeconds[i]) * 1000;
+            m_reader->post([id, from, now](StoreReader* r) { r->fetchServiceStats(id, from, now); });
+        }
+    } else {
+        const quint64 id = ++m_lastRequest;
+        m_requests.insert(id, -1);
+        m_reader->post([id, from = m_readUntil, now](StoreReader* r) { r->fetchServiceStats(id, from, now); });
+    }
+    m_readUntil = now;
+}
+
+QHash<QString, qint64> CapacityTracker::queuedNow() const
+{
+    QHash<QString, qint64> queued;
+    const QHash<QString, StateCounts> counts = m_engine->counts();
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        queued.insert(it.key(), it.value()[std::size_t(TaskState::Queued)]);
+    for (const QueueConfig& config : m_engine->queueConfigs())
+        queued.insert(config.name, queued.value(config.name));
+    return queued;
+}
+
+CapacityTracker::Estimators& CapacityTracker::estimatorsFor(const QString& queue)
+{
+    auto it = m_estimators.find(queue);
+    if (it == m_estimators.end()) {
+        Estimators e;
+        for (int seconds : windowSeconds)
+            e.byWindow.emplace_back(seconds);
+        it = m_estimators.insert(queue, std::move(e));
+    }
+    return it.value();
+}
+
+void CapacityTracker::observe(const QHash<QString, ServiceStats>& stats, const QHash<QString, qint64>& queued,
+    qint64 fromMs, qint64 toMs, int windowIndex)
+{
+    const double seconds = double(toMs - fromMs) / 1000;
+    // Every queue known, served in this slice or not (a quiet slice is a measurement of nothing happening).
+    QStringList names = queued.keys();
+    for (auto it = stats.cbegin(); it != stats.cend(); ++it) {
+        if (!it.key().isEmpty() && !names.contains(it.key()))
+            names.append(it.key());
+    }
+    qint64 queuedTotal = 0;
+    for (const QString& name : std::as_const(names))
+        queuedTotal += queued.value(name);
+    names.append(QString()); // all queues
+    for (const QString& name : std::as_const(names)) {
+        const ServiceStats served = stats.value(name);
+        const qint64 waiting = name.isEmpty() ? queuedTotal : queued.value(name);
+        Estimators& e = estimatorsFor(name);
+        for (int i = 0; i < int(e.byWindow.size()); ++i) {
+            if (windowIndex < 0 || windowIndex == i)
+                e.byWindow[std::size_t(i)].observe(served, seconds, waiting, toMs);
+        }
+    }
+    Q_EMIT updated();
+}
+
+QStringList CapacityTracker::queues() const
+{
+    QStringList names;
+    for (auto it = m_estimators.cbegin(); it != m_estimators.cend(); ++it) {
+        if (!it.key().isEmpty())
+            names.append(it.key());
+    }
+    names.sort();
+    return names;
+}
+
+const CapacityEstimator* CapacityTracker::estimator(const QString& queue, int seconds) const
+{
+    const auto it = m_estimators.constFind(queue);
+    if (it == m_estimators.cend())
+        return nullptr;
+    for (const CapacityEstimator& e : it.value().byWindow) {
+        if (int(e.windowSeconds()) == seconds && e.primed())
+            return &e;
+    }
+    return nullptr;
+}
+
+} // namespace qd::ui
