@@ -25,7 +25,7 @@ OneShotWriter::OneShotWriter(TaskStore& store, const HandlerRegistry& handlers)
 
 void OneShotWriter::wakeOthers() const
 {
-    if (!isPostgresUrl(m_store.path()))
+    if (!isServerUrl(m_store.path()))
         CommitBell::ringOnce(m_store.path());
 }
 

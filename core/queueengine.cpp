@@ -102,7 +102,7 @@ Result<qint64> QueueEngine::purge(const TaskFilter& filter)
     // beside the database is given back for it (see diskreserve.h).
     constexpr qint64 batch = 2000;
     const QString& path = m_options.store.path;
-    const bool sqlite = !isPostgresUrl(path);
+    const bool sqlite = !isServerUrl(path);
     bool reserveGivenBack = false;
     qint64 total = 0;
     for (;;) {

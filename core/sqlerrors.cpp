@@ -32,6 +32,47 @@ Error postgresError(const QString& state, const QString& context, const QString&
     return {ErrorCode::Internal, message};
 }
 
+// MariaDB and MySQL number their errors from 1000 (server) and 2000 (client).
+Error mariaDbError(int code, const QString& context, const QString& detail)
+{
+    const QString message = context + QLatin1String(": ") + detail;
+    switch (code) {
+    case 1205: // ER_LOCK_WAIT_TIMEOUT
+    case 1213: // ER_LOCK_DEADLOCK
+        return {ErrorCode::DatabaseLocked,
+            context + QLatin1String(": another writer holds these rows; try again (") + detail + QLatin1Char(')')};
+    case 1021: // ER_DISK_FULL
+    case 1114: // ER_RECORD_FILE_FULL
+        return {ErrorCode::DatabaseFull,
+            context + QLatin1String(": the database server's disk is full; nothing of this change was written")};
+    case 1290: // ER_OPTION_PREVENTS_STATEMENT (--read-only)
+    case 1792: // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+        return {
+            ErrorCode::ReadOnly, context + QLatin1String(": the session is read-only (") + detail + QLatin1Char(')')};
+    case 1048: // ER_BAD_NULL_ERROR
+    case 1062: // ER_DUP_ENTRY
+    case 1264: // ER_WARN_DATA_OUT_OF_RANGE
+    case 1366: // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+    case 1406: // ER_DATA_TOO_LONG
+    case 1451: // ER_ROW_IS_REFERENCED_2
+    case 1452: // ER_NO_REFERENCED_ROW_2
+    case 3819: // ER_CHECK_CONSTRAINT_VIOLATED (MySQL)
+    case 4025: // ER_CONSTRAINT_FAILED (MariaDB)
+        return {ErrorCode::InvalidArgument, message};
+    case 1049: // ER_BAD_DB_ERROR
+        return {ErrorCode::NotFound, message};
+    case 1044: // ER_DBACCESS_DENIED_ERROR
+    case 1045: // ER_ACCESS_DENIED_ERROR
+    case 1053: // ER_SERVER_SHUTDOWN
+    case 1927: // ER_CONNECTION_KILLED
+    case 4031: // ER_CLIENT_INTERACTION_TIMEOUT
+        return {ErrorCode::Unavailable, message};
+    default:
+        // 2000-2999: the client library's own (cannot connect, server gone away, lost during a query...).
+        return {code >= 2000 && code < 3000 ? ErrorCode::Unavailable : ErrorCode::Internal, message};
+    }
+}
+
 } // namespace
 
 Error sqliteError(int resultCode, const QString& detail, const QString& context)
@@ -76,6 +117,9 @@ Error sqlError(const QSqlError& error, const QString& context)
             return {ErrorCode::Unavailable, context + QLatin1String(": ") + detail};
         return {ErrorCode::Internal, context + QLatin1String(": ") + detail};
     }
+    // Qt's MariaDB/MySQL driver starts its own text with its name (QMYSQL, QMYSQL3 for prepared statements).
+    if (error.driverText().startsWith(QLatin1String("QMYSQL")))
+        return mariaDbError(resultCode, context, detail);
     return sqliteError(resultCode, detail, context);
 }
 

@@ -8,7 +8,9 @@
 
 #include <QHash>
 #include <QSqlDatabase>
+#include <QVariant>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -68,10 +70,15 @@ public:
     const QString& path() const { return m_options.path; } // the file path or database URL it was opened with
     bool isReadOnly() const { return m_options.readOnly; }
     bool isPostgres() const;
-    // PostgreSQL only: where it is, the channel its commits notify, and its connection's server process.
+    bool isMariaDb() const;
+    // A server only: where it is; PostgreSQL only: the channel its commits notify, and its connection's server
+    // process.
     const DatabaseUrl* databaseUrl() const { return m_url.get(); }
     QString changeChannel() const;
     int serverProcessId() const;
+    // MariaDB: the change counter's value after this connection's last commit (see TaskStore::commit()), shared with
+    // the MariaDbChangeWatcher that must not wake its own writer for it. Null on other engines.
+    std::shared_ptr<std::atomic<qint64>> ownChangeVersion() const { return m_ownChangeVersion; }
     static int schemaVersion();
 
     // --- transactions (the engine's writer groups many commands into one) ---
@@ -264,6 +271,19 @@ private:
     Result<SchemaState> readSchemaState();
     Status enableWal();
     Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
+    static Result<std::unique_ptr<TaskStore>> openMariaDb(const StoreOptions& options, const DatabaseUrl& url);
+    Status connectMariaDb();
+    Status initialiseMariaDb();
+    Result<SchemaState> readMariaDbSchemaState();
+    Result<qint64> mariaDbDataVersion();
+    Status bumpChangeCounter(); // MariaDB: see commit()
+    // Notes a failure that means the connection is gone (MariaDB), so that reconnectIfLost() connects again.
+    void noteFailure(const Error& error);
+    // An UPDATE or DELETE ... RETURNING's rows (see SqlDialect::updateReturning); `skipLocked`: rows another writer
+    // holds are left for later instead of waited for (maintenance); `cached`: a statement that runs again and again
+    // (not one built for a filter). Positional values first, then named ones.
+    Result<QList<QVariantList>> updateReturning(const QString& sql, const QList<QVariant>& values,
+        const QList<std::pair<const char*, QVariant>>& named, bool skipLocked, bool cached);
     Result<qint64> postgresDataVersion();
     void reconnectIfLost();
     // A statement prepared once per connection, on the SQLite C API or QSqlQuery (see storestatement.h).
@@ -304,7 +324,10 @@ private:
     QString m_connectionName;
     QString m_fileKey; // this file's entry in the registry of files open in this process
     const SqlDialect& m_dialect;
-    std::unique_ptr<DatabaseUrl> m_url; // PostgreSQL only
+    std::unique_ptr<DatabaseUrl> m_url; // a server's only
+    bool m_connectionLost = false; // MariaDB: see noteFailure()
+    qint64 m_ownChanges = 0; // MariaDB: this connection's committed bumps of the change counter (see dataVersion())
+    std::shared_ptr<std::atomic<qint64>> m_ownChangeVersion; // MariaDB: see ownChangeVersion()
     qint64 m_foreignCommits = 0; // PostgreSQL: see dataVersion()
     QString m_notifyChanges; // PostgreSQL: what commit() sends, built once at connect
     QSqlDatabase m_db;

@@ -5,8 +5,8 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
-  libqt6sql6-sqlite libqt6sql6-psql libsqlite3-dev sqlite3 zlib1g-dev libpq-dev
-  postgresql-15
+  libqt6sql6-sqlite libqt6sql6-psql libqt6sql6-mysql libsqlite3-dev sqlite3 zlib1g-dev libpq-dev
+  postgresql-15 mariadb-server
   librabbitmq-dev rabbitmq-server
   qt6-image-formats-plugins libxkbcommon-dev libgl-dev
   xvfb xauth fonts-dejavu-core e2fsprogs

@@ -32,7 +32,7 @@ void DatabaseOpener::chooseFile(OpenMode mode)
         : mode == OpenMode::Watch                    ? tr("Open database to watch (no workers)")
                                                      : tr("Open database");
     const QString path = QFileDialog::getOpenFileName(m_window, title,
-        QFileInfo(isPostgresUrl(location) ? defaultDatabasePath() : location).absolutePath(),
+        QFileInfo(isServerUrl(location) ? defaultDatabasePath() : location).absolutePath(),
         tr("QueueDesk databases (*.db *.sqlite);;All files (*)"));
     if (!path.isEmpty())
         open(path, mode);
@@ -50,8 +50,8 @@ void DatabaseOpener::chooseServer()
     dialog->resize(560, dialog->sizeHint().height());
     connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
         auto url = DatabaseUrl::parse(text);
-        if (!url || !url->isPostgres()) {
-            Q_EMIT failed(url ? tr("%1 is not a postgresql:// URL; use File > Open for a file").arg(text)
+        if (!url || !url->isServer()) {
+            Q_EMIT failed(url ? tr("%1 is not a postgresql:// or mariadb:// URL; use File > Open for a file").arg(text)
                               : tr("Cannot connect: %1").arg(url.errorString()));
             return;
         }
@@ -99,8 +99,7 @@ void DatabaseOpener::rememberCurrent() const
     QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
     // A server is remembered without its password (libpq's ~/.pgpass is the place for that).
     const QString& location = m_current.store.path;
-    const QString path
-        = isPostgresUrl(location) ? databaseDisplayName(location) : QFileInfo(location).absoluteFilePath();
+    const QString path = isServerUrl(location) ? databaseDisplayName(location) : QFileInfo(location).absoluteFilePath();
     recent.removeAll(path);
     recent.prepend(path);
     while (recent.size() > maxRecentFiles)

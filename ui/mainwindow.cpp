@@ -52,7 +52,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
 {
     setObjectName(QStringLiteral("MainWindow"));
     const QString path = m_engine->options().store.path;
-    const QString shown = isPostgresUrl(path) ? databaseDisplayName(path) : QFileInfo(path).fileName();
+    const QString shown = isServerUrl(path) ? databaseDisplayName(path) : QFileInfo(path).fileName();
     setWindowTitle(
         isReadOnly() ? tr("%1 [read-only] \u2014 QueueDesk").arg(shown) : tr("%1 \u2014 QueueDesk").arg(shown));
     setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));

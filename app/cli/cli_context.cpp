@@ -224,7 +224,7 @@ Result<TaskStore*> CliContext::openStore(bool createIfMissing)
     StoreOptions options = storeOptions();
     if (!createIfMissing) {
         // Looking must not create a database as a side effect (a typo in --db would leave files behind).
-        if (!isPostgresUrl(options.path) && !QFileInfo::exists(options.path)) {
+        if (!isServerUrl(options.path) && !QFileInfo::exists(options.path)) {
             return Error {ErrorCode::NotFound,
                 QStringLiteral("There is no database at %1.").arg(QDir::toNativeSeparators(options.path))};
         }

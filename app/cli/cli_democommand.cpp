@@ -50,7 +50,7 @@ int DemoCommand::run(CliContext& context, const QCommandLineParser& parser)
         return context.fail(engine.error());
     // After opening: the default database may have been used at its old place.
     const QString scratch = parser.isSet(QStringLiteral("scratch")) ? parser.value(QStringLiteral("scratch"))
-        : isPostgresUrl(context.databasePath()) // the demo's images and logs live beside the database file
+        : isServerUrl(context.databasePath()) // the demo's images and logs live beside the database file
         ? QDir::tempPath() + QLatin1String("/queuedesk-demo")
         : QFileInfo(context.databasePath()).absolutePath() + QLatin1String("/demo");
     DemoWorkload workload(QDir(scratch).absolutePath());

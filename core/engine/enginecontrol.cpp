@@ -212,7 +212,10 @@ Status EngineCore::writerOpen()
         }
         m_queue.wake();
     };
-    if (const DatabaseUrl* url = m_store->databaseUrl()) {
+    if (m_store->isMariaDb()) {
+        m_watcher = std::make_unique<MariaDbChangeWatcher>(
+            m_options.store.path, m_store->ownChangeVersion(), onForeignCommit);
+    } else if (const DatabaseUrl* url = m_store->databaseUrl()) {
         m_listener = std::make_unique<PgChangeListener>(*url, m_store->changeChannel(), onForeignCommit);
         m_listener->ignoreBackend(m_store->serverProcessId());
     } else {
@@ -272,6 +275,7 @@ void EngineCore::writerClose()
     // Release every worker before the connection goes, then close it on the thread that opened it.
     m_pool.clear();
     m_listener.reset();
+    m_watcher.reset();
     m_bell.reset();
     m_store.reset();
     m_checkpointer.reset();

@@ -7,6 +7,7 @@
 #include "workerpool.h"
 
 #include "core/commitbell.h"
+#include "core/mariadbchangewatcher.h"
 #include "core/pgchangelistener.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
@@ -196,6 +197,7 @@ private:
     std::unique_ptr<WalCheckpointer> m_checkpointer; // declared before m_store: outlives the hook that calls it
     std::unique_ptr<TaskStore> m_store;
     std::unique_ptr<PgChangeListener> m_listener; // PostgreSQL only
+    std::unique_ptr<MariaDbChangeWatcher> m_watcher; // MariaDB only
     std::unique_ptr<CommitBell> m_bell; // SQLite only: wakes and is woken by other processes' commits
     qint64 m_dataVersion = -1;
     qint64 m_nextPoll = 0;

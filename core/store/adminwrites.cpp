@@ -22,29 +22,19 @@ Result<qint64> TaskStore::transitionMatching(const TaskFilter& filter, TaskState
     TaskFilter narrowed = filter;
     narrowed.states = {from};
     const WhereClause where = whereFor(narrowed, m_dialect);
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
     const QString sql = QLatin1String("UPDATE tasks SET state = ") + stateSql(to) + QLatin1String(", ") + setSql
         + QLatin1String(" WHERE ") + where.sql + QLatin1String(" RETURNING id, queue, attempts");
-    if (!q.prepare(sql))
-        return sqlError(q.lastError(), QStringLiteral("Cannot prepare %1").arg(eventKind));
-    bindAll(q, setValues + where.values);
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot change tasks (%1)").arg(eventKind));
-    struct Row {
-        qint64 id;
-        QString queue;
-        int attempts;
-    };
-    QList<Row> rows;
-    while (q.next())
-        rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt()});
-    q.finish();
-    for (const Row& row : rows) {
-        if (Status e = addEvent(row.id, row.queue, now, eventKind, from, to, row.attempts, {}, detail, -1); !e)
+    auto rows = updateReturning(sql, setValues + where.values, {}, false, false);
+    if (!rows)
+        return Error {
+            rows.error().code, QStringLiteral("Cannot change tasks (%1): %2").arg(eventKind, rows.errorString())};
+    for (const QVariantList& row : std::as_const(*rows)) {
+        if (Status e = addEvent(row.at(0).toLongLong(), row.at(1).toString(), now, eventKind, from, to,
+                row.at(2).toInt(), {}, detail, -1);
+            !e)
             return e.error();
     }
-    return qint64(rows.size());
+    return qint64(rows->size());
 }
 
 Result<qint64> TaskStore::retry(const TaskFilter& filter, qint64 now)
@@ -102,18 +92,16 @@ Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qin
         TaskFilter running = filter;
         running.states = {TaskState::Running};
         const WhereClause where = whereFor(running, m_dialect);
-        QSqlQuery q(m_db);
-        if (!q.prepare(QLatin1String("UPDATE tasks SET cancel_requested = 1 WHERE cancel_requested = 0 AND ")
-                + where.sql + QLatin1String(" RETURNING id, queue, attempts")))
-            return sqlError(q.lastError(), QStringLiteral("Cannot prepare the cancellation"));
-        bindAll(q, where.values);
-        if (!q.exec())
-            return sqlError(q.lastError(), QStringLiteral("Cannot request cancellation"));
-        QList<std::tuple<qint64, QString, int>> rows;
-        while (q.next())
-            rows.append({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toInt()});
-        q.finish();
-        for (const auto& [id, queue, attempts] : rows) {
+        auto rows
+            = updateReturning(QLatin1String("UPDATE tasks SET cancel_requested = 1 WHERE cancel_requested = 0 AND ")
+                    + where.sql + QLatin1String(" RETURNING id, queue, attempts"),
+                where.values, {}, false, false);
+        if (!rows)
+            return Error {rows.error().code, QStringLiteral("Cannot request cancellation: ") + rows.errorString()};
+        for (const QVariantList& row : std::as_const(*rows)) {
+            const qint64 id = row.at(0).toLongLong();
+            const QString queue = row.at(1).toString();
+            const int attempts = row.at(2).toInt();
             if (Status e = addEvent(id, queue, now, QStringLiteral("cancel_requested"), TaskState::Running,
                     TaskState::Running, attempts, {}, QStringLiteral("cancellation requested by an admin"), -1);
                 !e)
@@ -121,7 +109,7 @@ Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qin
             if (flaggedRunning)
                 flaggedRunning->append(id);
         }
-        total += rows.size();
+        total += rows->size();
         return success();
     });
     if (!s)
@@ -141,9 +129,11 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
             TaskFilter narrowed = filter;
             narrowed.states = {state};
             const WhereClause where = whereFor(narrowed, m_dialect);
-            // The same rows for both statements: one transaction, and the lowest ids first.
-            const QString chosen = QLatin1String("SELECT id FROM tasks WHERE ") + where.sql
-                + (limit > 0 ? QStringLiteral(" ORDER BY id LIMIT %1").arg(limit - total) : QString());
+            // The same rows for both statements: one transaction, and the lowest ids first. A derived table, as
+            // MariaDB takes no LIMIT in an IN (...) subquery.
+            const QString chosen = QLatin1String("SELECT id FROM (SELECT id FROM tasks WHERE ") + where.sql
+                + (limit > 0 ? QStringLiteral(" ORDER BY id LIMIT %1").arg(limit - total) : QString())
+                + QLatin1String(") chosen");
             QSqlQuery events(m_db);
             if (!events.prepare(
                     QLatin1String("DELETE FROM task_events WHERE task_id IN (") + chosen + QLatin1Char(')')))
@@ -151,16 +141,13 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
             bindAll(events, where.values);
             if (!events.exec())
                 return sqlError(events.lastError(), QStringLiteral("Cannot purge task history"));
-            QSqlQuery tasks(m_db);
-            tasks.setForwardOnly(true);
-            if (!tasks.prepare(
-                    QLatin1String("DELETE FROM tasks WHERE id IN (") + chosen + QLatin1String(") RETURNING id, queue")))
-                return sqlError(tasks.lastError(), QStringLiteral("Cannot prepare the purge"));
-            bindAll(tasks, where.values);
-            if (!tasks.exec())
-                return sqlError(tasks.lastError(), QStringLiteral("Cannot purge tasks"));
-            while (tasks.next()) {
-                m_transitions.append({tasks.value(0).toLongLong(), tasks.value(1).toString(), state, std::nullopt});
+            auto deleted = updateReturning(
+                QLatin1String("DELETE FROM tasks WHERE id IN (") + chosen + QLatin1String(") RETURNING id, queue"),
+                where.values, {}, false, false);
+            if (!deleted)
+                return Error {deleted.error().code, QStringLiteral("Cannot purge tasks: ") + deleted.errorString()};
+            for (const QVariantList& row : std::as_const(*deleted)) {
+                m_transitions.append({row.at(0).toLongLong(), row.at(1).toString(), state, std::nullopt});
                 ++total;
             }
         }

@@ -52,9 +52,10 @@ Result<qint64> TaskStore::insertTask(
     insert.bind(":queue", t.queue);
     // PostgreSQL returns the new id, and no row when the queue does not exist.
     const qint64 returnedId = insert.next() ? insert.integer(0) : 0;
+    const qint64 id = bindsDefaults ? insert.lastInsertId() : returnedId; // before finish(), which drops it (MariaDB)
     if (!insert.finish())
         return insert.error(QStringLiteral("Cannot store the task"));
-    return bindsDefaults ? insert.lastInsertId() : returnedId;
+    return id;
 }
 
 Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now)

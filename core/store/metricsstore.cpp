@@ -78,7 +78,7 @@ private:
 Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
 {
     constexpr qint64 holeTimeoutMs = 5000;
-    const bool holesPossible = m_dialect.postgres;
+    const bool holesPossible = m_dialect.server;
     const qint64 now = holesPossible ? QDateTime::currentMSecsSinceEpoch() : 0;
     EventActivity activity;
     activity.lastEventId = afterEventId;
@@ -110,9 +110,9 @@ Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
 
 Result<qint64> TaskStore::metricsCursor()
 {
-    QSqlQuery& q = prepared(m_dialect.postgres
-            ? QStringLiteral("SELECT last_event_id FROM metrics_cursor WHERE id = 1 FOR UPDATE")
-            : QStringLiteral("SELECT last_event_id FROM metrics_cursor WHERE id = 1"));
+    QSqlQuery& q
+        = prepared(m_dialect.server ? QStringLiteral("SELECT last_event_id FROM metrics_cursor WHERE id = 1 FOR UPDATE")
+                                    : QStringLiteral("SELECT last_event_id FROM metrics_cursor WHERE id = 1"));
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read the metrics cursor"));
     const qint64 cursor = q.next() ? q.value(0).toLongLong() : 0;

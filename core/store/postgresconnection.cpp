@@ -31,24 +31,31 @@ int TaskStore::serverProcessId() const
     return connection ? PQbackendPID(connection) : 0;
 }
 
-// A PostgreSQL server that restarted (or a network that dropped) leaves the connection broken; libpq notices at the
-// next statement, which fails. The next transaction or read outside a transaction connects again: its statements
-// are prepared afresh, so no reference into the old cache can be alive (none is held outside a transaction).
+// A server that restarted (or a network that dropped) leaves the connection broken; libpq notices at the next
+// statement, which fails (MariaDB: a failure noted by noteFailure()). The next transaction or read outside a
+// transaction connects again: its statements are prepared afresh, so no reference into the old cache can be alive
+// (none is held outside a transaction). Serves both servers; it lives here as PostgreSQL's came first.
 void TaskStore::reconnectIfLost()
 {
-    if (!m_dialect.postgres || m_txDepth > 0)
+    if (!m_dialect.server || m_txDepth > 0)
         return;
-    PGconn* connection = postgresConnection(m_db);
-    if (connection && PQstatus(connection) == CONNECTION_OK)
+    if (m_dialect.postgres) {
+        PGconn* connection = postgresConnection(m_db);
+        if (connection && PQstatus(connection) == CONNECTION_OK)
+            return;
+    } else if (!m_connectionLost && m_db.isOpen()) {
         return;
+    }
     qCInfo(lcStore) << "connection to" << m_url->displayName() << "lost; connecting again";
     m_preparedLiterals.clear();
     m_prepared.clear();
     m_control.reset();
     m_db.close();
-    ++m_foreignCommits; // notifications sent meanwhile are lost: readers must look again
-    if (Status s = connectPostgres(); !s)
+    ++m_foreignCommits; // changes announced meanwhile are lost: readers must look again
+    if (Status s = m_dialect.postgres ? connectPostgres() : connectMariaDb(); !s) {
+        m_connectionLost = true;
         qCWarning(lcStore) << s.errorString();
+    }
 }
 
 Status TaskStore::connectPostgres()

@@ -36,7 +36,9 @@ const SqlDialect& postgresDialect()
     static const SqlDialect dialect = [] {
         SqlDialect d;
         d.name = QStringLiteral("postgresql");
+        d.engine = SqlDialect::Engine::Postgres;
         d.postgres = true;
+        d.server = true;
         d.migrations = translatedMigrations(sqliteDialect().migrations);
         // READ COMMITTED: rows are locked as they are changed; claims skip locked rows instead of waiting.
         d.beginWrite = QStringLiteral("BEGIN");

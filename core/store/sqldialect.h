@@ -8,8 +8,19 @@ namespace qd {
 // Every statement whose text differs between database engines, in one place per backend, so that a PostgreSQL
 // twin is a second instance of this struct rather than a rewrite of TaskStore.
 struct SqlDialect {
+    enum class Engine { Sqlite, Postgres, MariaDb };
     QString name;
+    Engine engine = Engine::Sqlite;
     bool postgres = false;
+    // A database server (PostgreSQL, MariaDB), reached through QSqlQuery: several writers, a connection that may drop.
+    bool server = false;
+    // UPDATE and DELETE ... RETURNING work (SQLite, PostgreSQL). Otherwise (MariaDB has no UPDATE ... RETURNING, and
+    // Qt's driver reads no rows of a prepared DELETE ... RETURNING) TaskStore::updateReturning() locks and reads the
+    // rows first, then changes them by id.
+    bool updateReturning = true;
+    // Rewrites a statement written for SQLite and PostgreSQL into this engine's words when they differ only in
+    // spelling (MariaDB: ON CONFLICT, excluded.x); null when nothing needs rewriting.
+    QString (*adapt)(const QString& sql) = nullptr;
     // migrations[i] brings the schema from version i to i + 1; each entry is a list of statements.
     QList<QStringList> migrations;
     // Takes the write lock at the start, so a transaction never fails half-way on a lock upgrade.
@@ -65,6 +76,18 @@ struct SqlDialect {
 
 const SqlDialect& sqliteDialect();
 const SqlDialect& postgresDialect();
+const SqlDialect& mariaDbDialect();
+
+// An UPDATE or DELETE ... RETURNING taken apart for an engine without it (see SqlDialect::updateReturning): `pick`
+// selects the returned columns of the rows it would change, locking them (its last column is the id); `update`
+// changes (or deletes) rows by id, the ids and a closing parenthesis to be appended; `setParameters` is how many of
+// the statement's `?` belong to the SET clause.
+struct SplitUpdate {
+    QString pick;
+    QString update;
+    int setParameters = 0;
+};
+SplitUpdate splitUpdateReturning(const QString& sql, const QString& lock);
 
 // The columns of `tasks` in the order TaskStore reads them.
 QString taskColumns();

@@ -39,7 +39,7 @@ Result<qint64> TaskStore::singleInteger(const QString& sql, const char* context)
 
 QSqlQuery& TaskStore::prepared(const QString& sql)
 {
-    if (m_dialect.postgres)
+    if (m_dialect.server)
         reconnectIfLost();
     const bool literal = fixedText(sql, m_dialect);
     if (literal) {
@@ -50,7 +50,7 @@ QSqlQuery& TaskStore::prepared(const QString& sql)
     if (it == m_prepared.end()) {
         auto query = std::make_unique<QSqlQuery>(m_db);
         query->setForwardOnly(true);
-        if (!query->prepare(sql))
+        if (!query->prepare(m_dialect.adapt ? m_dialect.adapt(sql) : sql))
             qCWarning(lcStore) << "prepare failed:" << query->lastError().text() << sql;
         it = m_prepared.emplace(sql, std::move(query)).first;
     }
@@ -67,14 +67,17 @@ Status TaskStore::execPrepared(const QString& sql)
 
 Status TaskStore::execControl(const QString& sql)
 {
-    // SQLite: prepared once, as they run around every write. PostgreSQL cannot PREPARE transaction control, so it
-    // gets them as simple queries.
-    if (!m_dialect.postgres)
+    // SQLite: prepared once, as they run around every write. PostgreSQL cannot PREPARE transaction control, so the
+    // servers get them as simple queries.
+    if (!m_dialect.server)
         return execPrepared(sql);
     if (!m_control)
         m_control = std::make_unique<QSqlQuery>(m_db);
-    if (!m_control->exec(sql))
-        return sqlError(m_control->lastError(), sql.section(QLatin1Char(' '), 0, 1));
+    if (!m_control->exec(sql)) {
+        Error failed = sqlError(m_control->lastError(), sql.section(QLatin1Char(' '), 0, 1));
+        noteFailure(failed);
+        return failed;
+    }
     return success();
 }
 

@@ -89,6 +89,8 @@ Result<std::unique_ptr<TaskStore>> TaskStore::open(const StoreOptions& options)
         return url.error();
     if (url->isPostgres())
         return openPostgres(options, *url);
+    if (url->isMariaDb())
+        return openMariaDb(options, *url);
     if (url->sqlitePath != options.path) {
         StoreOptions bare = options;
         bare.path = url->sqlitePath;
@@ -208,6 +210,23 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openPostgres(const StoreOptions& o
     if (Status s = store->connectPostgres(); !s)
         return s.error();
     if (Status s = store->initialisePostgres(); !s)
+        return s.error();
+    return store;
+}
+
+Result<std::unique_ptr<TaskStore>> TaskStore::openMariaDb(const StoreOptions& options, const DatabaseUrl& url)
+{
+    const QString name = QStringLiteral("qd-store-%1").arg(connectionCounter.fetchAndAddRelaxed(1));
+    std::unique_ptr<TaskStore> store(new TaskStore(options, name, mariaDbDialect()));
+    store->m_url = std::make_unique<DatabaseUrl>(url);
+    store->m_ownChangeVersion = std::make_shared<std::atomic<qint64>>(0);
+    store->m_db = QSqlDatabase::addDatabase(QStringLiteral("QMYSQL"), name);
+    if (!store->m_db.isValid())
+        return Error {ErrorCode::Unavailable,
+            QStringLiteral("Qt's MariaDB/MySQL driver is not installed (Debian package libqt6sql6-mysql)")};
+    if (Status s = store->connectMariaDb(); !s)
+        return s.error();
+    if (Status s = store->initialiseMariaDb(); !s)
         return s.error();
     return store;
 }

@@ -17,7 +17,7 @@ Status TaskStore::begin()
         return Error {ErrorCode::Internal, QStringLiteral("A transaction is already open")};
     reconnectIfLost();
     Status began = execControl(m_dialect.beginWrite);
-    if (!began && m_dialect.postgres) {
+    if (!began && m_dialect.server) {
         // A server restart is noticed only by the first statement sent on the dead connection. Nothing has been
         // done yet, so connect again and begin once more instead of failing the caller.
         reconnectIfLost();
@@ -31,17 +31,21 @@ Status TaskStore::begin()
 
 Status TaskStore::commit()
 {
-    if (m_dialect.postgres) {
-        // Delivered when the commit is, to every other connection of this database (see dataVersion()).
-        if (Status s = execPrepared(m_notifyChanges); !s) {
-            rollback();
-            return s;
-        }
+    // Delivered when the commit is, to every other connection of this database (see dataVersion()): PostgreSQL's
+    // notification, or MariaDB's change counter.
+    if (Status s = m_dialect.postgres ? execPrepared(m_notifyChanges)
+            : isMariaDb()             ? bumpChangeCounter()
+                                      : success();
+        !s) {
+        rollback();
+        return s;
     }
     if (Status s = execControl(QStringLiteral("COMMIT")); !s) {
         rollback();
         return Error {s.error().code, QStringLiteral("Cannot commit: ") + s.errorString()};
     }
+    if (isMariaDb())
+        ++m_ownChanges;
     m_txDepth = 0;
     return success();
 }
@@ -96,7 +100,7 @@ Status TaskStore::atomically(Undo undo, const std::function<Status()>& fn)
         execControl(QLatin1String("ROLLBACK TO ") + savepoint);
         m_transitions.resize(mark);
     }
-    if (Status released = execControl(QLatin1String("RELEASE ") + savepoint); !released && s)
+    if (Status released = execControl(QLatin1String("RELEASE SAVEPOINT ") + savepoint); !released && s)
         return released;
     return s;
 }

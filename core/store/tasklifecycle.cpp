@@ -92,9 +92,10 @@ Result<std::optional<TaskStore::LeasedTask>> TaskStore::fencedUpdate(
     std::optional<LeasedTask> row;
     if (update.next())
         row = LeasedTask {update.text(0), update.integer(1)};
+    const qint64 changed = update.changes(); // before finish(), which forgets it (MariaDB)
     if (!update.finish())
         return update.error(QStringLiteral("Cannot %1 task %2").arg(QLatin1String(action)).arg(id));
-    if (m_dialect.taskQueueAndStart.isEmpty() || update.changes() == 0)
+    if (m_dialect.taskQueueAndStart.isEmpty() || changed == 0)
         return row;
     if (!wanted)
         return std::optional(LeasedTask {});

@@ -190,6 +190,8 @@ Result<qint64> TaskStore::dataVersion()
 {
     if (m_dialect.postgres)
         return postgresDataVersion();
+    if (isMariaDb())
+        return mariaDbDataVersion();
     return singleInteger(QStringLiteral("PRAGMA data_version"), "Cannot read the data version");
 }
 

@@ -10,20 +10,30 @@
 
 namespace qd::test {
 
-// The core tests run twice: on SQLite files, and (the *_postgres ctest entries) on the throwaway PostgreSQL server
-// whose URL QD_TEST_POSTGRES_URL gives.
+// The core tests run on SQLite files, and again on throwaway servers: PostgreSQL (the *_postgres ctest entries,
+// QD_TEST_POSTGRES_URL) and MariaDB (*_mariadb, QD_TEST_MARIADB_URL).
 inline bool onPostgres()
 {
     return !qEnvironmentVariableIsEmpty("QD_TEST_POSTGRES_URL");
 }
+inline bool onMariaDb()
+{
+    return !qEnvironmentVariableIsEmpty("QD_TEST_MARIADB_URL");
+}
+// On a database server rather than a SQLite file.
+inline bool onServer()
+{
+    return onPostgres() || onMariaDb();
+}
 
-// A fresh database for one test: a file in dir, or a schema of its own on the PostgreSQL server.
+// A fresh database for one test: a file in dir, or a schema of its own on the server (a database, on MariaDB).
 inline QString testDatabase(const QTemporaryDir& dir, const QString& name)
 {
-    if (!onPostgres())
+    if (!onServer())
         return dir.filePath(name + QLatin1String(".db"));
     static int counter = 0;
-    const QString server = qEnvironmentVariable("QD_TEST_POSTGRES_URL");
+    const QString server = qEnvironmentVariable(onPostgres() ? "QD_TEST_POSTGRES_URL" : "QD_TEST_MARIADB_URL");
+    // MariaDB's names are at most 64 characters.
     const QString schema = QStringLiteral("t%1_%2_%3")
                                .arg(QCoreApplication::applicationPid())
                                .arg(++counter)

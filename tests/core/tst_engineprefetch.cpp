@@ -176,13 +176,13 @@ void TestEnginePrefetch::oneWorkerRecordsSeveralNoopResultsPerCommit()
     QVERIFY((*engine)->enqueueBatch(QList<NewTask>(tasks, task())));
     auto watcher = openStore(m_path, true);
     QVERIFY(watcher);
-    if (!onPostgres())
+    if (!onServer())
         QVERIFY(setCommitHook(**engine, true));
-    const qint64 commitsBefore = onPostgres() ? *watcher->dataVersion() : g_commits.load();
+    const qint64 commitsBefore = onServer() ? *watcher->dataVersion() : g_commits.load();
     (*engine)->setWorkerCount(1);
     QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), qint64(tasks), 60'000);
     qint64 commits = 0;
-    if (onPostgres()) {
+    if (onServer()) {
         QTest::qWait(200); // the last commits' notifications in flight
         commits = *watcher->dataVersion() - commitsBefore;
     } else {

@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QFileInfo>
+#include <QProcess>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -19,6 +20,7 @@ class TestTaskStore : public QObject {
 private Q_SLOTS:
     void init();
     void cleanup();
+    void mariaDbServerRestartIsReconnected();
     void enqueueStoresEveryFieldAndAnEvent();
     void batchEnqueueIsOneTransaction();
     void batchHistoryMatchesSingleEnqueues();
@@ -299,7 +301,7 @@ void TestTaskStore::claimedTaskEqualsStoredTask()
     keyed.retryPolicy = RetryPolicy {10, 20, 0.0};
     tasks.append(keyed);
     tasks.append(task(QStringLiteral("noop"), QStringLiteral("mixed"), "[]"));
-    if (!onPostgres()) {
+    if (!onServer()) {
         // SQLite stores any bytes it is given: an embedded NUL, and bytes that are not UTF-8 (as another program
         // might write them), which a claim must read as a listing does.
         static constexpr char notUtf8[] = "\xff\xfe{\x80}\xc3";
@@ -339,7 +341,7 @@ void TestTaskStore::claimedTaskEqualsStoredTask()
     QCOMPARE(again.timeoutMs, 777);
     QCOMPARE(claimed->at(0).idempotencyKey, QStringLiteral("clé-1")); // priority 9 comes first
     QVERIFY(claimed->at(1).idempotencyKey.isEmpty());
-    if (!onPostgres())
+    if (!onServer())
         QCOMPARE(claimed->at(3).payload, QByteArray(withNul, sizeof withNul - 1));
 
     // A claim ahead reads the same columns through its own statement.
@@ -851,7 +853,7 @@ void TestTaskStore::metricsAreStoredAndDownsampled()
 
 void TestTaskStore::claimUsesReadyIndex()
 {
-    if (onPostgres())
+    if (onServer())
         QSKIP("SQLite query plan; PostgreSQL plans by statistics");
     // The claim must walk the partial index, not the table: its cost must not grow with finished rows.
     QSqlQuery q(m_store->database());
@@ -891,7 +893,7 @@ QSqlQuery holdSnapshot(TaskStore& reader)
 
 void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
 {
-    if (onPostgres())
+    if (onServer())
         QSKIP("SQLite WAL checkpoints; PostgreSQL has its own");
     // Power-loss-safe durability: passes are spaced out (see TaskStore::handOverCheckpoints).
     const QString path = m_store->path();
@@ -945,7 +947,7 @@ void TestTaskStore::checkpointsRunOnTheCheckpointerThread()
 // before the WAL reaches four times the threshold.
 void TestTaskStore::checkpointPassesFollowEachLongCommitWithNormalDurability()
 {
-    if (onPostgres())
+    if (onServer())
         QSKIP("SQLite WAL checkpoints; PostgreSQL has its own");
     WalCheckpointer checkpointer(m_store->path(), 5000);
     QVERIFY(m_store->handOverCheckpoints(50, checkpointer));
@@ -973,7 +975,7 @@ void TestTaskStore::checkpointPassesFollowEachLongCommitWithNormalDurability()
 // metrics sampler, once.
 void TestTaskStore::eventsCommittedOutOfIdOrderAreCountedOnce()
 {
-    if (!onPostgres())
+    if (!onServer())
         QSKIP("SQLite has one writer: its events become visible in id order");
     auto late = openStore(m_store->path());
     auto reader = openStore(m_store->path());
@@ -1066,7 +1068,7 @@ void TestTaskStore::writeWithoutSavepointUndoesAllOrNothing()
     QVERIFY(m_store->enqueue({task()}, m_now));
     Status broken = m_store->atomically(TaskStore::Undo::Transaction, failsAfterWriting);
     QCOMPARE(broken.error().code, ErrorCode::Io);
-    if (onPostgres()) {
+    if (onServer()) {
         QVERIFY(m_store->inTransaction());
         QVERIFY(m_store->commit());
         QCOMPARE(*m_store->countTasks({}), 2);
@@ -1091,6 +1093,23 @@ void TestTaskStore::writeWithoutSavepointUndoesAllOrNothing()
     auto history = m_store->taskWithEvents(1);
     QVERIFY(history);
     QCOMPARE(history->events.size(), 1);
+}
+
+// A MariaDB server that restarts under an open store: the next transaction notices the dead connection, connects
+// again and goes on; nothing committed before is lost.
+void TestTaskStore::mariaDbServerRestartIsReconnected()
+{
+    const QString dir = qEnvironmentVariable("QD_TEST_MARIADB_DIR");
+    if (!onMariaDb() || dir.isEmpty())
+        QSKIP("restarts the MariaDB server of the ctest fixture (runs as tst_taskstore_mariadb)");
+    QVERIFY(m_store->enqueue({task()}, m_now));
+    const qint64 versionBefore = *m_store->dataVersion();
+    QCOMPARE(QProcess::execute(QStringLiteral(QD_MARIADB_SCRIPT), {QStringLiteral("restart"), dir}), 0);
+    auto after = m_store->enqueue({task()}, m_now + 1);
+    QVERIFY2(after, qPrintable(after.errorString()));
+    QCOMPARE(*m_store->countTasks({}), 2);
+    // What others committed while the connection was away is unknown: readers are told to look again.
+    QVERIFY(*m_store->dataVersion() != versionBefore);
 }
 
 QTEST_GUILESS_MAIN(TestTaskStore)

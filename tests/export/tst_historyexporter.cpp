@@ -543,7 +543,7 @@ private Q_SLOTS:
     void largeExportStaysInBoundedMemory()
     {
         // On PostgreSQL the rows cross a socket: a quarter of them shows the same bounded memory in CI's time.
-        const int taskCount = test::onPostgres() ? 50'000 : 200'000;
+        const int taskCount = test::onServer() ? 50'000 : 200'000;
         std::unique_ptr<TaskStore> store = openStore(QStringLiteral("large.db"));
         const QByteArray payload = QJsonDocument(
             QJsonObject {{QStringLiteral("padding"), QString(160, u'x')},

@@ -304,7 +304,7 @@ void TestSpoolFailures::fullSpoolDiskLosesNothing()
 // files wait, and nothing is stored twice once there is room.
 void TestSpoolFailures::fullDatabaseLosesNothing()
 {
-    if (onPostgres())
+    if (onServer())
         QSKIP("max_page_count is SQLite's");
     QVERIFY(openTestEngine(m_dir, QStringLiteral("failures%1").arg(m_round), 0, m_options, m_engine, m_reader));
     auto spool = ingester();
