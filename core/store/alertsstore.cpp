@@ -25,14 +25,17 @@ Result<qint64> TaskStore::addAlertRule(const QByteArray& definition, qint64 now)
 {
     qint64 id = 0;
     const Status added = atomically([&]() -> Status {
-        QSqlQuery& q = prepared(QStringLiteral(
-            "INSERT INTO alert_rules(definition, created_at, updated_at) VALUES (?, ?, ?) RETURNING id"));
+        // The new id: RETURNING where the driver gives its row back (not Qt's MySQL driver), else the insert id.
+        const bool returning = m_dialect.postgres;
+        QSqlQuery& q
+            = prepared(QStringLiteral("INSERT INTO alert_rules(definition, created_at, updated_at) VALUES (?, ?, ?)")
+                + (returning ? QStringLiteral(" RETURNING id") : QString()));
         q.bindValue(0, QString::fromUtf8(definition));
         q.bindValue(1, now);
         q.bindValue(2, now);
-        if (!q.exec() || !q.next())
+        if (!q.exec() || (returning && !q.next()))
             return sqlError(q.lastError(), QStringLiteral("Cannot add the alert rule"));
-        id = q.value(0).toLongLong();
+        id = returning ? q.value(0).toLongLong() : q.lastInsertId().toLongLong();
         q.finish();
         return success();
     });
