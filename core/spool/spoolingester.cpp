@@ -5,6 +5,7 @@
 #include "spooltaskparser.h"
 
 #include "core/queueengine.h"
+#include "core/sourcekeys.h"
 #include "core/taskstore.h"
 
 #include <QFile>
@@ -109,7 +110,7 @@ qint64 SpoolIngester::msUntilSettled() const
 QString SpoolIngester::key(
     const QString& source, quint64 device, quint64 inode, qint64 size, qint64 mtime, const QByteArray& name, int line)
 {
-    QString k = QStringLiteral("spool:%1:%2:%3:%4:%5:").arg(source).arg(device).arg(inode).arg(size).arg(mtime)
+    QString k = spoolTaskKeyPrefix(source) + QStringLiteral("%1:%2:%3:%4:").arg(device).arg(inode).arg(size).arg(mtime)
         + QString::fromUtf8(name);
     if (line > 0)
         k += u'#' + QString::number(line);
