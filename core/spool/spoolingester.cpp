@@ -506,6 +506,31 @@ Result<int> SpoolIngester::adoptCur()
     return adopted;
 }
 
+Result<int> SpoolIngester::removeStaleTmp(qint64 nowMs, qint64 maxAgeMs)
+{
+    const QByteArray tmp = sub("tmp");
+    const Result<QList<QByteArray>> names = listDir(tmp);
+    if (!names)
+        return names.error();
+    const qint64 cutoffNs = (nowMs - maxAgeMs) * 1'000'000;
+    int removed = 0;
+    for (const QByteArray& name : *names) {
+        const QByteArray path = tmp + '/' + name;
+        struct stat st { };
+        if (::lstat(path.constData(), &st) != 0 || S_ISDIR(st.st_mode))
+            continue; // gone meanwhile, or a folder a producer made: not ours to remove
+        // The last read or write: a file still being written, or read by a slow producer, has a recent one.
+        const qint64 atimeNs = qint64(st.st_atim.tv_sec) * 1'000'000'000 + st.st_atim.tv_nsec;
+        if (std::max(atimeNs, mtimeNs(st)) >= cutoffNs)
+            continue;
+        if (::unlink(path.constData()) == 0)
+            ++removed;
+        else if (errno != ENOENT)
+            return ioError(QStringLiteral("Cannot remove %1").arg(QFile::decodeName(path)), errno);
+    }
+    return removed;
+}
+
 Result<int> SpoolIngester::finish(const QSet<qint64>& endedIds, int maxFiles)
 {
     QList<QByteArray> names;
