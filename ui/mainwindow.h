@@ -27,6 +27,7 @@ class ExportDialog;
 class FilterBar;
 class QueueListModel;
 class ReaderThread;
+class SourcesPanel;
 class StatsPanel;
 class TaskInspector;
 class TaskSelectionKeeper;
@@ -40,8 +41,9 @@ class WorkersModel;
 // File > Open opens another database in a new window of its own (read-only if asked).
 //
 // MainWindow builds the parts and connects them: TasksPanel in the centre, the queue list, inspector, workers and
-// charts in docks, WindowStatusBar below; WindowActions (actions, menus), BulkActions (retry/cancel/delete on the
-// selection or filter), DatabaseOpener (open, connect, recent) and WindowSettings (layout) do the window's jobs.
+// charts in docks (the sources as a tab beside the queue list), WindowStatusBar below; WindowActions (actions, menus),
+// BulkActions (retry/cancel/delete on the selection or filter), DatabaseOpener (open, connect, recent) and
+// WindowSettings (layout) do the window's jobs.
 //
 // Thread contract: GUI thread only.
 class MainWindow : public QMainWindow {
@@ -67,6 +69,7 @@ public:
     FilterBar* filterBar() const { return m_tasks->filterBar(); }
     TaskInspector* inspector() const { return m_inspector; }
     StatsPanel* statsPanel() const { return m_statsPanel; }
+    SourcesPanel* sourcesPanel() const { return m_sourcesPanel; }
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
     BackgroundWriter* writer() const { return m_writer; }
 
@@ -105,6 +108,7 @@ private:
     void showError(const QString& message);
 
     void setPaused(const QString& queue, bool paused);
+    void setSourcePaused(const QString& source, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
     bool confirm(const QString& question);
@@ -120,6 +124,7 @@ private:
     QTableView* m_workersView = nullptr;
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
+    SourcesPanel* m_sourcesPanel = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
     DatabaseOpener* m_opener = nullptr;
     BulkActions* m_bulkActions = nullptr;
