@@ -100,6 +100,8 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
     case TargetColumn:
         return s.type.isEmpty() ? s.queue : QStringLiteral("%1 / %2").arg(s.queue, s.type);
     case StateColumn:
+        if (!s.configValid)
+            return tr("cannot run");
         if (s.record.paused)
             return tr("paused");
         if (isSpool(s) && s.spool && !s.spool->folderFound)

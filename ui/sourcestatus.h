@@ -17,6 +17,7 @@ struct SourceStatus {
     QString queue; // the queue its tasks go to (a task JSON may name another)
     QString type; // the type of tasks made from plain data (empty: only task JSON is taken)
     QString origin; // where it reads: the spool folder, or the AMQP queue and broker (without password)
+    bool configValid = true; // false: the configuration does not parse, no one can run the source
     QString error; // the configuration does not parse, or its tasks or folders could not be read
     std::optional<SourceTaskStats> tasks; // unset when they could not be read
     std::optional<SpoolBacklog> spool; // spools only

@@ -272,7 +272,8 @@ void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
     for (const SourceRecord& row : *rows) {
         SourceStatus status;
         status.record = row;
-        if (describeSource(status)) {
+        status.configValid = describeSource(status);
+        if (status.configValid) {
             const Result<QString> prefix = sourceTaskKeyPrefix(row);
             const Result<SourceTaskStats> stats
                 = prefix ? s->sourceTaskStats(*prefix, nowMs) : Result<SourceTaskStats>(prefix.error());

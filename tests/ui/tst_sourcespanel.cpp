@@ -146,7 +146,19 @@ private Q_SLOTS:
             QStringLiteral("active, not on this host"));
         QCOMPARE(cell(model, QStringLiteral("remote"), SourcesModel::BacklogColumn), QStringLiteral("\u2014"));
         QVERIFY(!cell(model, QStringLiteral("broken"), SourcesModel::LastErrorColumn).isEmpty());
+        QCOMPARE(cell(model, QStringLiteral("broken"), SourcesModel::StateColumn), QStringLiteral("cannot run"));
         QCOMPARE(cell(model, QStringLiteral("broken"), SourcesModel::RateMinuteColumn), QStringLiteral("\u2014"));
+
+        // The panel over the same reader shows these rows (and a picture of it when asked for one).
+        ui::SourcesPanel panel(&reader);
+        panel.resize(1100, 200);
+        panel.show();
+        QTRY_COMPARE_WITH_TIMEOUT(panel.model()->rowCount(), 4, test::backgroundTimeoutMs);
+        panel.view()->selectRow(panel.model()->rowOf(QStringLiteral("orders-bridge")));
+        QVERIFY(!panel.pauseButton()->isEnabled());
+        QVERIFY(panel.resumeButton()->isEnabled());
+        if (const QString shots = qEnvironmentVariable("QD_SCREENSHOT_DIR"); !shots.isEmpty())
+            QVERIFY(panel.grab().save(QDir(shots).filePath(QStringLiteral("sourcespanel-rows.png"))));
 
         // A file dropped into new/ shows at the next read, in place (no reset: the selection stays).
         QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
