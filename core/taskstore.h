@@ -231,6 +231,9 @@ public:
     // NotFound when there is no such source.
     Status removeSource(const QString& name);
     Status setSourcePaused(const QString& name, bool paused);
+    // The tasks whose idempotency key starts with `keyPrefix` (a source's, see sourcekeys.h), as of `nowMs`. On
+    // SQLite the prefix is a range of the idempotency index, so the cost grows with that source's tasks in the table.
+    Result<SourceTaskStats> sourceTaskStats(const QString& keyPrefix, qint64 nowMs);
     // The tasks holding these idempotency keys (those that exist), in no particular order.
     Result<QList<Task>> tasksWithIdempotencyKeys(const QStringList& keys);
 

@@ -7,6 +7,7 @@
 #include "charts/statspanel.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
+#include "core/taskstore.h"
 #include "databaseopener.h"
 #include "enginereaper.h"
 #include "enqueuedialog.h"
@@ -15,6 +16,8 @@
 #include "messagebar.h"
 #include "queuelistmodel.h"
 #include "readerthread.h"
+#include "sourcesmodel.h"
+#include "sourcespanel.h"
 #include "tableviews.h"
 #include "taskformat.h"
 #include "taskinspector.h"
@@ -235,6 +238,15 @@ void MainWindow::createWidgets()
     queueDock->setObjectName(QStringLiteral("queueDock"));
     queueDock->setWidget(m_queueView);
     addDockWidget(Qt::TopDockWidgetArea, queueDock);
+    // Spools and AMQP bridges feed the queues: a tab beside the queue list, which stays in front.
+    m_sourcesPanel = new SourcesPanel(m_reader, this);
+    m_sourcesPanel->setWritable(!isReadOnly());
+    connect(m_sourcesPanel, &SourcesPanel::pauseRequested, this, &MainWindow::setSourcePaused);
+    auto* sourcesDock = new QDockWidget(tr("Sources"), this);
+    sourcesDock->setObjectName(QStringLiteral("sourcesDock"));
+    sourcesDock->setWidget(m_sourcesPanel);
+    tabifyDockWidget(queueDock, sourcesDock);
+    queueDock->raise();
 
     m_inspector = new TaskInspector(m_reader, this);
     // Below this the field names and a line of JSON no longer fit side by side.
@@ -343,6 +355,7 @@ void MainWindow::reloadViews()
     taskModel()->refresh();
     m_queueModel->reload();
     m_inspector->reload();
+    m_sourcesPanel->model()->reload();
 }
 
 bool MainWindow::confirm(const QString& question)
@@ -366,6 +379,21 @@ void MainWindow::setPaused(const QString& queue, bool paused)
             return s.error();
         return qint64(0);
     });
+}
+
+void MainWindow::setSourcePaused(const QString& source, bool paused)
+{
+    if (isReadOnly() || source.isEmpty())
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_writer->run(paused ? tr("Pause source %1").arg(source) : tr("Resume source %1").arg(source),
+        [engine, source, paused]() -> Result<qint64> {
+            const Status s = engine->runInWriter(
+                [&](TaskStore& store) -> Status { return store.setSourcePaused(source, paused); });
+            if (!s)
+                return s.error();
+            return qint64(0);
+        });
 }
 
 void MainWindow::changeConcurrency()

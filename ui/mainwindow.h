@@ -28,6 +28,7 @@ class ExportDialog;
 class FilterBar;
 class QueueListModel;
 class ReaderThread;
+class SourcesPanel;
 class StatsPanel;
 class TaskInspector;
 class TaskSelectionKeeper;
@@ -41,8 +42,9 @@ class WorkersModel;
 // File > Open opens another database in a new window of its own (read-only if asked).
 //
 // MainWindow builds the parts and connects them: TasksPanel in the centre, the queue list, inspector, workers and
-// charts in docks, WindowStatusBar below; WindowActions (actions, menus), BulkActions (retry/cancel/delete on the
-// selection or filter), DatabaseOpener (open, connect, recent) and WindowSettings (layout) do the window's jobs.
+// charts in docks (the sources as a tab beside the queue list), WindowStatusBar below; WindowActions (actions, menus),
+// BulkActions (retry/cancel/delete on the selection or filter), DatabaseOpener (open, connect, recent) and
+// WindowSettings (layout) do the window's jobs.
 //
 // Thread contract: GUI thread only.
 class MainWindow : public QMainWindow {
@@ -69,6 +71,7 @@ public:
     TaskInspector* inspector() const { return m_inspector; }
     StatsPanel* statsPanel() const { return m_statsPanel; }
     CapacityPanel* capacityPanel() const { return m_capacityPanel; }
+    SourcesPanel* sourcesPanel() const { return m_sourcesPanel; }
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
     BackgroundWriter* writer() const { return m_writer; }
 
@@ -107,6 +110,7 @@ private:
     void showError(const QString& message);
 
     void setPaused(const QString& queue, bool paused);
+    void setSourcePaused(const QString& source, bool paused);
     void changeConcurrency();
     void showEnqueueDialog();
     bool confirm(const QString& question);
@@ -123,6 +127,7 @@ private:
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
     CapacityPanel* m_capacityPanel = nullptr;
+    SourcesPanel* m_sourcesPanel = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
     DatabaseOpener* m_opener = nullptr;
     BulkActions* m_bulkActions = nullptr;

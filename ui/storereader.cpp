@@ -1,5 +1,9 @@
 #include "storereader.h"
 
+#include "core/amqp/amqpbridgeconfig.h"
+#include "core/amqp/amqpurl.h"
+#include "core/sourcekeys.h"
+#include "core/spool/spoolconfig.h"
 #include "core/taskstore.h"
 
 #include <QSet>
@@ -224,6 +228,76 @@ void StoreReader::fetchBulkCount(quint64 requestId, const TaskFilter& filter)
     if (!count)
         Q_EMIT readFailed(count.errorString());
     Q_EMIT bulkCountFetched(requestId, count ? *count : -1);
+}
+
+namespace {
+
+// The row's configuration, read into the status's queue, type and origin; false (and status.error) when it does not
+// parse.
+bool describeSource(SourceStatus& status)
+{
+    const SourceRecord& r = status.record;
+    if (r.kind == u"spool") {
+        const Result<SpoolConfig> config = SpoolConfig::fromJson(r.config);
+        if (!config) {
+            status.error = config.errorString();
+            return false;
+        }
+        status.queue = config->queue;
+        status.type = config->type;
+        status.origin = config->dir;
+        status.spool = readSpoolBacklog(*config);
+        if (!status.spool->error.isEmpty())
+            status.error = status.spool->error;
+        return true;
+    }
+    if (r.kind == u"amqp") {
+        const Result<AmqpBridgeConfig> config = AmqpBridgeConfig::fromJson(r.config);
+        if (!config) {
+            status.error = config.errorString();
+            return false;
+        }
+        status.queue = config->queue;
+        status.type = config->type;
+        status.origin = QStringLiteral("%1 on %2").arg(config->from, amqpDisplayUrl(config->url));
+        return true;
+    }
+    status.error = QStringLiteral("Unknown kind of source: %1").arg(r.kind);
+    return false;
+}
+
+} // namespace
+
+void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
+{
+    auto* s = store();
+    if (!s) {
+        Q_EMIT sourcesFetched(requestId, {}, false);
+        return;
+    }
+    const Result<QList<SourceRecord>> rows = s->sources();
+    if (!rows) {
+        Q_EMIT readFailed(rows.errorString());
+        Q_EMIT sourcesFetched(requestId, {}, false);
+        return;
+    }
+    QList<SourceStatus> statuses;
+    for (const SourceRecord& row : *rows) {
+        SourceStatus status;
+        status.record = row;
+        status.configValid = describeSource(status);
+        if (status.configValid) {
+            const Result<QString> prefix = sourceTaskKeyPrefix(row);
+            const Result<SourceTaskStats> stats
+                = prefix ? s->sourceTaskStats(*prefix, nowMs) : Result<SourceTaskStats>(prefix.error());
+            if (stats)
+                status.tasks = *stats;
+            else
+                status.error = stats.errorString();
+        }
+        statuses.append(std::move(status));
+    }
+    Q_EMIT sourcesFetched(requestId, statuses, true);
 }
 
 } // namespace qd::ui

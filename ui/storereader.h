@@ -3,6 +3,7 @@
 #include "core/storeoptions.h"
 #include "core/task.h"
 #include "core/taskstore.h"
+#include "sourcestatus.h"
 
 #include <QObject>
 
@@ -45,6 +46,9 @@ public:
     void fetchMatchingIds(quint64 requestId, const qd::TaskFilter& filter, const QList<qint64>& ids);
     // How many tasks match `filter` (a bulk action's preview); -1 when reading failed (readFailed says why).
     void fetchBulkCount(quint64 requestId, const qd::TaskFilter& filter);
+    // Every source of the `sources` table with its tasks' figures as of `nowMs` and, for spools, the backlog of its
+    // folders (read from the file system here, never on the GUI thread).
+    void fetchSources(quint64 requestId, qint64 nowMs);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
     void closeStore();
@@ -63,6 +67,8 @@ Q_SIGNALS:
     // complete is false when reading failed: `matching` is then only part of the answer.
     void matchingIdsFetched(quint64 requestId, const QList<qint64>& matching, bool complete);
     void bulkCountFetched(quint64 requestId, qint64 count);
+    // complete is false when the table could not be read (readFailed says why).
+    void sourcesFetched(quint64 requestId, const QList<qd::ui::SourceStatus>& sources, bool complete);
     void readFailed(const QString& message);
 
 private:

@@ -1,5 +1,6 @@
 #include "amqpmessagemapper.h"
 
+#include "core/sourcekeys.h"
 #include "core/taskjson.h"
 #include "core/taskvalidation.h"
 
@@ -108,7 +109,7 @@ Result<NewTask> mapAmqpMessage(
 QString amqpIdempotencyKey(const QString& from, const AmqpDelivery& delivery)
 {
     if (!delivery.messageId.isEmpty())
-        return QStringLiteral("amqp:%1:id:%2").arg(from, delivery.messageId);
+        return amqpTaskKeyPrefix(from) + QStringLiteral("id:") + delivery.messageId;
     QCryptographicHash hash(QCryptographicHash::Sha256);
     // Lengths first, so that moving bytes from one field to the next changes the digest.
     const QByteArray type = delivery.contentType.toUtf8();
@@ -118,7 +119,7 @@ QString amqpIdempotencyKey(const QString& from, const AmqpDelivery& delivery)
         hash.addData(QByteArrayView(reinterpret_cast<const char*>(&size), sizeof size));
         hash.addData(*part);
     }
-    return QStringLiteral("amqp:%1:sha256:%2").arg(from, QString::fromLatin1(hash.result().toHex()));
+    return amqpTaskKeyPrefix(from) + QStringLiteral("sha256:") + QString::fromLatin1(hash.result().toHex());
 }
 
 } // namespace qd

@@ -5,6 +5,7 @@
 #include "spooltaskparser.h"
 
 #include "core/queueengine.h"
+#include "core/sourcekeys.h"
 #include "core/taskstore.h"
 
 #include <QFile>
@@ -109,7 +110,7 @@ qint64 SpoolIngester::msUntilSettled() const
 QString SpoolIngester::key(
     const QString& source, quint64 device, quint64 inode, qint64 size, qint64 mtime, const QByteArray& name, int line)
 {
-    QString k = QStringLiteral("spool:%1:%2:%3:%4:%5:").arg(source).arg(device).arg(inode).arg(size).arg(mtime)
+    QString k = spoolTaskKeyPrefix(source) + QStringLiteral("%1:%2:%3:%4:").arg(device).arg(inode).arg(size).arg(mtime)
         + QString::fromUtf8(name);
     if (line > 0)
         k += u'#' + QString::number(line);
@@ -503,6 +504,31 @@ Result<int> SpoolIngester::adoptCur()
         ++adopted;
     }
     return adopted;
+}
+
+Result<int> SpoolIngester::removeStaleTmp(qint64 nowMs, qint64 maxAgeMs)
+{
+    const QByteArray tmp = sub("tmp");
+    const Result<QList<QByteArray>> names = listDir(tmp);
+    if (!names)
+        return names.error();
+    const qint64 cutoffNs = (nowMs - maxAgeMs) * 1'000'000;
+    int removed = 0;
+    for (const QByteArray& name : *names) {
+        const QByteArray path = tmp + '/' + name;
+        struct stat st { };
+        if (::lstat(path.constData(), &st) != 0 || S_ISDIR(st.st_mode))
+            continue; // gone meanwhile, or a folder a producer made: not ours to remove
+        // The last read or write: a file still being written, or read by a slow producer, has a recent one.
+        const qint64 atimeNs = qint64(st.st_atim.tv_sec) * 1'000'000'000 + st.st_atim.tv_nsec;
+        if (std::max(atimeNs, mtimeNs(st)) >= cutoffNs)
+            continue;
+        if (::unlink(path.constData()) == 0)
+            ++removed;
+        else if (errno != ENOENT)
+            return ioError(QStringLiteral("Cannot remove %1").arg(QFile::decodeName(path)), errno);
+    }
+    return removed;
 }
 
 Result<int> SpoolIngester::finish(const QSet<qint64>& endedIds, int maxFiles)

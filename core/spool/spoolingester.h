@@ -63,6 +63,10 @@ public:
     // Moves the tracked files whose tasks all ended to done/ (all succeeded) or failed/, with NAME.result.json.
     // `endedIds`: only the files of these tasks; empty: up to `maxFiles` tracked files, round robin.
     Result<int> finish(const QSet<qint64>& endedIds, int maxFiles = 2000);
+    // Removes the files of tmp/ neither read nor written for `maxAgeMs` (maildir's 36 hours by default): a producer
+    // that died between its write and its rename leaves them, and nothing else ever would. Returns how many went.
+    Result<int> removeStaleTmp(qint64 nowMs, qint64 maxAgeMs = staleTmpMs);
+    static constexpr qint64 staleTmpMs = 36LL * 3600 * 1000;
 
     bool tracks(qint64 taskId) const { return m_byTask.contains(taskId); }
     qsizetype trackedFiles() const { return m_tracked.size(); }

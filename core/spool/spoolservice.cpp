@@ -13,6 +13,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -62,6 +63,11 @@ public:
         m_rescan.start(int(m_options.rescanMs));
         QObject::connect(&m_sweep, &QTimer::timeout, this, [this] { sweep(); });
         m_sweep.start(int(m_options.sweepMs));
+        QObject::connect(&m_tmpSweep, &QTimer::timeout, this, [this] {
+            for (auto it = m_spools.begin(); it != m_spools.end(); ++it)
+                removeStaleTmp(it->first, *it->second.ingester);
+        });
+        m_tmpSweep.start(int(std::min<qint64>(m_options.tmpSweepMs, std::numeric_limits<int>::max())));
         QObject::connect(&m_reload, &QTimer::timeout, this, [this] { reloadSources(); });
         m_reload.start(int(m_options.sourcesMs));
         QObject::connect(&m_engine, &QueueEngine::tasksChanged, this, [this](const QList<TaskChange>& changes) {
@@ -141,6 +147,7 @@ private:
             const Result<int> adopted = spool.ingester->adoptCur();
             if (!adopted)
                 error(QStringLiteral("Spool %1: %2").arg(row.name, adopted.errorString()));
+            removeStaleTmp(row.name, *spool.ingester);
             m_spools.emplace(row.name, std::move(spool));
             m_ingestSoon.start();
         }
@@ -216,6 +223,15 @@ private:
         m_ingestSoon.start();
     }
 
+    void removeStaleTmp(const QString& name, SpoolIngester& ingester)
+    {
+        const Result<int> removed = ingester.removeStaleTmp(QDateTime::currentMSecsSinceEpoch(), m_options.staleTmpMs);
+        if (!removed)
+            error(QStringLiteral("Spool %1: %2").arg(name, removed.errorString()));
+        else if (*removed > 0)
+            qCInfo(lcSpool).noquote() << "spool" << name << "removed" << *removed << "stale file(s) from tmp/";
+    }
+
     void finishEnded()
     {
         const QSet<qint64> ended = std::exchange(m_ended, {});
@@ -244,7 +260,7 @@ private:
     QFileSystemWatcher* m_watcher = nullptr;
     // Children, so that moveToThread() takes them along (their members' destructors run before ~QObject).
     QTimer m_ingestSoon {this}, m_finishSoon {this}, m_rescan {this}, m_sweep {this}, m_reload {this},
-        m_settleSoon {this};
+        m_settleSoon {this}, m_tmpSweep {this};
     std::map<QString, Spool> m_spools; // by source name
     QSet<qint64> m_ended;
     QSet<QString> m_errors;

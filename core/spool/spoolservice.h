@@ -20,11 +20,14 @@ struct SpoolServiceOptions {
     qint64 sweepMs = 1000; // how often tracked files' tasks are read (tasks that ran in another process)
     qint64 sourcesMs = 5000; // how often the sources table is read again (added, removed, paused spools)
     int chunkFiles = 1000; // files taken per turn of the service's event loop
+    qint64 tmpSweepMs = 3'600'000; // how often tmp/ is cleared of stale files (and once when a spool starts)
+    qint64 staleTmpMs = SpoolIngester::staleTmpMs; // a file of tmp/ neither read nor written this long is removed
 };
 
 // Runs every spool of the `sources` table (kind "spool", not paused) on a thread of its own: a
 // QFileSystemWatcher on each new/ plus a periodic rescan take files in (SpoolIngester), the engine's tasksChanged
-// and a periodic sweep of the files' tasks move finished files to done/ or failed/. Writes go through `engine`;
+// and a periodic sweep of the files' tasks move finished files to done/ or failed/; files a producer left in tmp/
+// for longer than staleTmpMs are removed, as maildir does. Writes go through `engine`;
 // reads through a TaskStore of the service's thread.
 //
 // Thread contract: construct, start() and destroy on one thread; `engine` must outlive the service. problems()

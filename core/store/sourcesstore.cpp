@@ -9,8 +9,10 @@ Result<QList<SourceRecord>> TaskStore::sources(const QString& kind)
 {
     QSqlQuery& q = prepared(QStringLiteral(
         "SELECT id, kind, name, config, paused, created_at FROM sources WHERE (? = '' OR kind = ?) ORDER BY name"));
-    q.bindValue(0, kind);
-    q.bindValue(1, kind);
+    // A null QString binds as NULL, and "NULL = ''" would match no row: every source is asked for with ''.
+    const QString k = kind.isEmpty() ? QStringLiteral("") : kind;
+    q.bindValue(0, k);
+    q.bindValue(1, k);
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read the sources"));
     QList<SourceRecord> result;
@@ -57,6 +59,54 @@ Status TaskStore::removeSource(const QString& name)
             return Error {ErrorCode::NotFound, QStringLiteral("There is no source %1").arg(name)};
         return success();
     });
+}
+
+Result<SourceTaskStats> TaskStore::sourceTaskStats(const QString& keyPrefix, qint64 nowMs)
+{
+    if (keyPrefix.isEmpty())
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("A source's key prefix cannot be empty")};
+    // The prefix as a range, so SQLite walks the idempotency index (binary collation); substr() keeps the answer
+    // right where a collation orders differently (PostgreSQL's default locales ignore punctuation).
+    QString upper = keyPrefix;
+    upper.back() = QChar(upper.back().unicode() + 1);
+    const QString inRange = isPostgres() ? QStringLiteral("idempotency_key IS NOT NULL")
+                                         : QStringLiteral("idempotency_key >= ? AND idempotency_key < ?");
+    const QString where = QStringLiteral(" FROM tasks WHERE %1 AND substr(idempotency_key, 1, %2) = ?")
+                              .arg(inRange)
+                              .arg(keyPrefix.size());
+    const auto bindPrefix = [&](QSqlQuery& q, int first) {
+        if (!isPostgres()) {
+            q.bindValue(first++, keyPrefix);
+            q.bindValue(first++, upper);
+        }
+        q.bindValue(first, keyPrefix);
+    };
+    QSqlQuery& counts = prepared(QStringLiteral("SELECT coalesce(sum(CASE WHEN created_at >= ? THEN 1 ELSE 0 END), 0),"
+                                                " coalesce(sum(CASE WHEN created_at >= ? THEN 1 ELSE 0 END), 0),"
+                                                " coalesce(sum(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0)")
+        + where);
+    counts.bindValue(0, nowMs - 60'000);
+    counts.bindValue(1, nowMs - 300'000);
+    bindPrefix(counts, 2);
+    if (!counts.exec() || !counts.next())
+        return sqlError(counts.lastError(), QStringLiteral("Cannot count the tasks of a source"));
+    SourceTaskStats stats;
+    stats.createdLastMinute = counts.value(0).toLongLong();
+    stats.createdLastFiveMinutes = counts.value(1).toLongLong();
+    stats.failed = counts.value(2).toLongLong();
+    counts.finish();
+    if (stats.failed > 0) {
+        // max(id) rather than ORDER BY id: an order by id would walk the whole table backwards instead of the range.
+        QSqlQuery& last = prepared(QStringLiteral("SELECT last_error FROM tasks WHERE id = (SELECT max(id)") + where
+            + QStringLiteral(" AND state = 'failed')"));
+        bindPrefix(last, 0);
+        if (!last.exec())
+            return sqlError(last.lastError(), QStringLiteral("Cannot read the tasks of a source"));
+        if (last.next())
+            stats.lastError = last.value(0).toString();
+        last.finish();
+    }
+    return stats;
 }
 
 Status TaskStore::setSourcePaused(const QString& name, bool paused)

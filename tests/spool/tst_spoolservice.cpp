@@ -9,6 +9,8 @@
 #include "core/spool/spoolservice.h"
 #include "core/taskstore.h"
 
+#include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QRandomGenerator>
@@ -16,6 +18,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <sys/time.h>
 
 using namespace qd;
 using namespace qd::test;
@@ -43,6 +46,7 @@ class TestSpoolService : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void watchesTheTableAndTheFolders();
+    void removesStaleFilesOfTmp();
     void killedWhileIngestingEachFileBecomesOneTask();
 
 private:
@@ -87,6 +91,44 @@ void TestSpoolService::watchesTheTableAndTheFolders()
     QVERIFY(engine->runInWriter([](TaskStore& s) { return s.setSourcePaused(QStringLiteral("watched"), false); }));
     QTRY_VERIFY(filesIn(dir, QStringLiteral("done")).contains(QStringLiteral("c.json")));
     QCOMPARE(service.problems().size(), 1);
+}
+
+// Maildir's rule: a file of tmp/ neither read nor written for 36 hours was left by a producer that died before its
+// rename. The service removes it when the spool starts and at each tmp sweep; recent files and folders stay.
+void TestSpoolService::removesStaleFilesOfTmp()
+{
+    EngineOptions options;
+    std::unique_ptr<QueueEngine> engine;
+    std::unique_ptr<TaskStore> reader;
+    QVERIFY(openTestEngine(m_dir, QStringLiteral("tmpsweep"), 0, options, engine, reader));
+    const QString dir = m_dir.filePath(QStringLiteral("tmpsweep"));
+    QVERIFY(QDir().mkpath(dir + QStringLiteral("/tmp/sub")));
+    const auto writeTmp = [&](const QString& name, qint64 ageSeconds) {
+        const QString path = dir + QStringLiteral("/tmp/") + name;
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write("{") != 1)
+            return false;
+        file.close();
+        const qint64 when = QDateTime::currentSecsSinceEpoch() - ageSeconds;
+        const struct timeval times[2] = {{time_t(when), 0}, {time_t(when), 0}}; // atime, mtime
+        return ::utimes(QFile::encodeName(path).constData(), times) == 0;
+    };
+    const qint64 hours = 3600;
+    QVERIFY(writeTmp(QStringLiteral("died-before-rename"), 37 * hours));
+    QVERIFY(writeTmp(QStringLiteral("still-writing"), 35 * hours));
+    QVERIFY(addSpool(*engine, QStringLiteral("tmpsweep"), SpoolConfig {dir, {}, {}, {}, QStringLiteral("default")}));
+
+    SpoolServiceOptions spoolOptions;
+    spoolOptions.store = options.store;
+    spoolOptions.tmpSweepMs = 100;
+    SpoolService service(*engine, spoolOptions);
+    service.start();
+    QTRY_COMPARE(filesIn(dir, QStringLiteral("tmp")), QStringList({QStringLiteral("still-writing")}));
+    QVERIFY(QFileInfo(dir + QStringLiteral("/tmp/sub")).isDir());
+
+    // Left behind while the service runs: the next sweep takes it.
+    QVERIFY(writeTmp(QStringLiteral("died-later"), 40 * hours));
+    QTRY_COMPARE(filesIn(dir, QStringLiteral("tmp")), QStringList({QStringLiteral("still-writing")}));
 }
 
 void TestSpoolService::killedWhileIngestingEachFileBecomesOneTask()

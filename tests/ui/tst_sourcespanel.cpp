@@ -1,0 +1,262 @@
+// The Sources panel: spools and AMQP bridges with their figures, read off the GUI thread, and Pause/Resume through
+// the window's background writer.
+#include "ui/mainwindow.h"
+#include "ui/messagebar.h"
+#include "ui/readerthread.h"
+#include "ui/sourcesmodel.h"
+#include "ui/sourcespanel.h"
+#include "uitesthelpers.h"
+
+#include "core/amqp/amqpbridgeconfig.h"
+#include "core/spool/spoolconfig.h"
+#include "core/taskstore.h"
+
+#include <QAbstractItemModelTester>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTableView>
+
+using namespace qd;
+using qd::ui::SourcesModel;
+
+namespace {
+
+Status addSource(
+    QueueEngine& engine, const QString& kind, const QString& name, const QByteArray& config, bool paused = false)
+{
+    return engine.runInWriter([&](TaskStore& store) {
+        return store.addSource(SourceRecord {0, kind, name, config, paused, 0}, 1);
+    });
+}
+
+bool touch(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write("{}") == 2;
+}
+
+// A task as a source makes it: an idempotency key with the source's prefix.
+NewTask sourceTask(const QString& key)
+{
+    NewTask t;
+    t.type = QStringLiteral("noop");
+    t.queue = QStringLiteral("inbox");
+    t.idempotencyKey = key;
+    return t;
+}
+
+QString cell(const SourcesModel& model, const QString& source, int column)
+{
+    return model.index(model.rowOf(source), column).data().toString();
+}
+
+} // namespace
+
+class TestSourcesPanel : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void showsSpoolsAndBridgesWithTheirFigures()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        const QString spoolDir = dir.filePath(QStringLiteral("inbox"));
+        for (const char* folder : {"tmp", "new", "cur", "done", "failed"})
+            QVERIFY(QDir().mkpath(spoolDir + u'/' + QLatin1String(folder)));
+        for (const char* name :
+            {"new/a.json", "new/b.json", "new/c.json", "failed/x.json", "failed/x.json.result.json"})
+            QVERIFY(touch(spoolDir + u'/' + QLatin1String(name)));
+        SpoolConfig spool {spoolDir, QStringLiteral("noop"), {}, {}, QStringLiteral("inbox")};
+        QVERIFY(addSource(*engine, QStringLiteral("spool"), QStringLiteral("inbox"), spool.toJson()));
+        AmqpBridgeConfig bridge;
+        bridge.url = QStringLiteral("amqp://admin:s3cret@broker.example/");
+        bridge.from = QStringLiteral("orders");
+        bridge.queue = QStringLiteral("orders");
+        QVERIFY(addSource(*engine, QStringLiteral("amqp"), QStringLiteral("orders-bridge"), bridge.toJson(), true));
+        SpoolConfig elsewhere {QStringLiteral("/nonexistent/spool"), {}, {}, {}, QStringLiteral("default")};
+        QVERIFY(addSource(*engine, QStringLiteral("spool"), QStringLiteral("remote"), elsewhere.toJson()));
+        QVERIFY(addSource(*engine, QStringLiteral("spool"), QStringLiteral("broken"), QByteArrayLiteral("{not json")));
+
+        // Six tasks of the spool (one failed for good, one created ten minutes ago), two of the bridge, and one of
+        // a spool whose name starts like ours ("inbox2"), which must not count.
+        QList<NewTask> tasks;
+        for (int i = 0; i < 6; ++i)
+            tasks.append(sourceTask(QStringLiteral("spool:inbox:1:%1:2:3:f%1.json").arg(i)));
+        tasks.append(sourceTask(QStringLiteral("amqp:orders:id:m1")));
+        tasks.append(sourceTask(QStringLiteral("amqp:orders:id:m2")));
+        tasks.append(sourceTask(QStringLiteral("spool:inbox2:1:1:2:3:a.json")));
+        const auto stored = engine->enqueueBatch(tasks);
+        QVERIFY(stored.ok());
+        const qint64 failedId = stored->at(0).id;
+        const qint64 oldId = stored->at(1).id;
+        const qint64 tenMinutesAgo = QDateTime::currentMSecsSinceEpoch() - 600'000;
+        QVERIFY(engine->runInWriter([&](TaskStore& store) -> Status {
+            QSqlQuery q(store.database());
+            if (!q.exec(QStringLiteral("UPDATE tasks SET state = 'failed', last_error = 'disk\nfull' WHERE id = %1")
+                            .arg(failedId))
+                || !q.exec(
+                    QStringLiteral("UPDATE tasks SET created_at = %1 WHERE id = %2").arg(tenMinutesAgo).arg(oldId)))
+                return Error {ErrorCode::Internal, q.lastError().text()};
+            return success();
+        }));
+
+        ui::ReaderThread reader(engine->options().store);
+        QStringList readErrors;
+        connect(reader.reader(), &ui::StoreReader::readFailed, this,
+            [&readErrors](const QString& message) { readErrors.append(message); });
+        SourcesModel model(&reader);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_VERIFY_WITH_TIMEOUT(model.rowCount() == 4 || !readErrors.isEmpty(), test::backgroundTimeoutMs);
+        QVERIFY2(readErrors.isEmpty(), qPrintable(readErrors.join(u'\n')));
+        QCOMPARE(model.rowCount(), 4);
+        // By name, as the sources table lists them.
+        QCOMPARE(model.index(0, SourcesModel::NameColumn).data().toString(), QStringLiteral("broken"));
+
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::KindColumn), QStringLiteral("spool"));
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::TargetColumn), QStringLiteral("inbox / noop"));
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::StateColumn), QStringLiteral("active"));
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::BacklogColumn), QStringLiteral("3"));
+        QCOMPARE(
+            cell(model, QStringLiteral("inbox"), SourcesModel::RateMinuteColumn), QStringLiteral("0.08/s")); // 5/60
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::RateFiveMinutesColumn), QStringLiteral("0.02/s"));
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::FailedColumn), QStringLiteral("1"));
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::DeadColumn), QStringLiteral("1"));
+        QCOMPARE(cell(model, QStringLiteral("inbox"), SourcesModel::LastErrorColumn), QStringLiteral("disk full"));
+
+        QCOMPARE(cell(model, QStringLiteral("orders-bridge"), SourcesModel::KindColumn), QStringLiteral("AMQP"));
+        QCOMPARE(cell(model, QStringLiteral("orders-bridge"), SourcesModel::StateColumn), QStringLiteral("paused"));
+        QCOMPARE(cell(model, QStringLiteral("orders-bridge"), SourcesModel::BacklogColumn), QStringLiteral("\u2014"));
+        QCOMPARE(
+            cell(model, QStringLiteral("orders-bridge"), SourcesModel::RateMinuteColumn), QStringLiteral("0.03/s"));
+        QCOMPARE(cell(model, QStringLiteral("orders-bridge"), SourcesModel::FailedColumn), QStringLiteral("0"));
+        const QString origin = model.index(model.rowOf(QStringLiteral("orders-bridge")), SourcesModel::NameColumn)
+                                   .data(Qt::ToolTipRole)
+                                   .toString();
+        QVERIFY2(origin.contains(QStringLiteral("orders on amqp://admin@broker.example")), qPrintable(origin));
+        QVERIFY(!origin.contains(QStringLiteral("s3cret")));
+
+        QCOMPARE(cell(model, QStringLiteral("remote"), SourcesModel::StateColumn),
+            QStringLiteral("active, not on this host"));
+        QCOMPARE(cell(model, QStringLiteral("remote"), SourcesModel::BacklogColumn), QStringLiteral("\u2014"));
+        QVERIFY(!cell(model, QStringLiteral("broken"), SourcesModel::LastErrorColumn).isEmpty());
+        QCOMPARE(cell(model, QStringLiteral("broken"), SourcesModel::StateColumn), QStringLiteral("cannot run"));
+        QCOMPARE(cell(model, QStringLiteral("broken"), SourcesModel::RateMinuteColumn), QStringLiteral("\u2014"));
+
+        // The panel over the same reader shows these rows (and a picture of it when asked for one).
+        ui::SourcesPanel panel(&reader);
+        panel.resize(1100, 200);
+        panel.show();
+        QTRY_COMPARE_WITH_TIMEOUT(panel.model()->rowCount(), 4, test::backgroundTimeoutMs);
+        panel.view()->selectRow(panel.model()->rowOf(QStringLiteral("orders-bridge")));
+        QVERIFY(!panel.pauseButton()->isEnabled());
+        QVERIFY(panel.resumeButton()->isEnabled());
+        if (const QString shots = qEnvironmentVariable("QD_SCREENSHOT_DIR"); !shots.isEmpty())
+            QVERIFY(panel.grab().save(QDir(shots).filePath(QStringLiteral("sourcespanel-rows.png"))));
+
+        // A file dropped into new/ shows at the next read, in place (no reset: the selection stays).
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QVERIFY(touch(spoolDir + QStringLiteral("/new/d.json")));
+        model.reload();
+        QTRY_COMPARE_WITH_TIMEOUT(cell(model, QStringLiteral("inbox"), SourcesModel::BacklogColumn),
+            QStringLiteral("4"), test::backgroundTimeoutMs);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    void pausesAndResumesFromThePanel()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        SpoolConfig spool {dir.filePath(QStringLiteral("inbox")), {}, {}, {}, QStringLiteral("default")};
+        QVERIFY(QDir().mkpath(spool.dir + QStringLiteral("/new")));
+        QVERIFY(addSource(*engine, QStringLiteral("spool"), QStringLiteral("inbox"), spool.toJson()));
+        ui::MainWindow window(engine);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::SourcesPanel* panel = window.sourcesPanel();
+        QVERIFY(panel);
+        auto* dock = qobject_cast<QDockWidget*>(panel->parentWidget());
+        QVERIFY(dock);
+        QCOMPARE(dock->windowTitle(), QStringLiteral("Sources"));
+        dock->raise();
+        SourcesModel* model = panel->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, test::backgroundTimeoutMs);
+        QVERIFY(!panel->pauseButton()->isEnabled()); // nothing selected
+        panel->view()->selectRow(0);
+        QVERIFY(panel->pauseButton()->isEnabled());
+        QVERIFY(!panel->resumeButton()->isEnabled());
+
+        const auto pausedInDatabase = [&] {
+            bool paused = false;
+            test::ThreadCall read([&] {
+                return engine
+                    ->runInWriter([&](TaskStore& store) -> Status {
+                        const auto rows = store.sources();
+                        if (!rows)
+                            return rows.error();
+                        paused = !rows->isEmpty() && rows->first().paused;
+                        return success();
+                    })
+                    .ok();
+            });
+            return read.result() && paused;
+        };
+        QTest::mouseClick(panel->pauseButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(model->index(0, SourcesModel::StateColumn).data().toString(),
+            QStringLiteral("paused"), test::backgroundTimeoutMs);
+        QVERIFY(pausedInDatabase());
+        QVERIFY(!panel->pauseButton()->isEnabled());
+        QVERIFY(panel->resumeButton()->isEnabled());
+        QCOMPARE(panel->selectedSource(), QStringLiteral("inbox")); // kept across the refresh
+
+        if (const QString shots = qEnvironmentVariable("QD_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(QDir(shots).filePath(QStringLiteral("sourcespanel.png")));
+
+        QTest::mouseClick(panel->resumeButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(model->index(0, SourcesModel::StateColumn).data().toString(),
+            QStringLiteral("active"), test::backgroundTimeoutMs);
+        QVERIFY(!pausedInDatabase());
+
+        // Paused elsewhere (the command line): the panel's periodic read shows it.
+        test::ThreadCall paused([engine] {
+            return engine
+                ->runInWriter([](TaskStore& store) { return store.setSourcePaused(QStringLiteral("inbox"), true); })
+                .ok();
+        });
+        QVERIFY(paused.result());
+        QTRY_COMPARE_WITH_TIMEOUT(model->index(0, SourcesModel::StateColumn).data().toString(),
+            QStringLiteral("paused"), SourcesModel::refreshMs * 3);
+        window.close();
+    }
+
+    void readOnlyWindowCannotPause()
+    {
+        QTemporaryDir dir;
+        {
+            auto engine = test::openEngine(dir);
+            QVERIFY(engine);
+            SpoolConfig spool {dir.filePath(QStringLiteral("inbox")), {}, {}, {}, QStringLiteral("default")};
+            QVERIFY(addSource(*engine, QStringLiteral("spool"), QStringLiteral("inbox"), spool.toJson()));
+        }
+        auto engine = test::openEngine(dir, 0, true);
+        QVERIFY(engine);
+        ui::MainWindow window(engine);
+        window.show();
+        ui::SourcesPanel* panel = window.sourcesPanel();
+        QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), 1, test::backgroundTimeoutMs);
+        panel->view()->selectRow(0);
+        QVERIFY(!panel->pauseButton()->isEnabled());
+        QVERIFY(!panel->resumeButton()->isEnabled());
+    }
+};
+
+QTEST_MAIN(TestSourcesPanel)
+#include "tst_sourcespanel.moc"

@@ -1,0 +1,220 @@
+#include "sourcesmodel.h"
+
+#include "readerthread.h"
+#include "taskformat.h"
+
+#include <QDateTime>
+
+namespace qd::ui {
+
+namespace {
+
+const QString notKnown = QStringLiteral("\u2014");
+
+QString rate(qint64 tasks, int seconds)
+{
+    const double perSecond = double(tasks) / seconds;
+    // Rates of a slow source are fractions: "0.02/s" says more than "0/s".
+    const int decimals = tasks == 0 || perSecond >= 10 ? 0 : perSecond >= 1 ? 1 : 2;
+    return QStringLiteral("%1/s").arg(perSecond, 0, 'f', decimals);
+}
+
+bool isSpool(const SourceStatus& s)
+{
+    return s.record.kind == u"spool";
+}
+
+} // namespace
+
+SourcesModel::SourcesModel(ReaderThread* reader, QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_reader(reader)
+{
+    connect(reader->reader(), &StoreReader::sourcesFetched, this, &SourcesModel::apply);
+    m_refreshTimer.setInterval(refreshMs);
+    connect(&m_refreshTimer, &QTimer::timeout, this, [this] {
+        if (!m_inFlight) // a slow read (a huge spool folder) is not queued again behind itself
+            reload();
+    });
+    m_refreshTimer.start();
+    reload();
+}
+
+void SourcesModel::reload()
+{
+    const quint64 id = ++m_latestRequest;
+    m_inFlight = true;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    m_reader->post([id, now](StoreReader* r) { r->fetchSources(id, now); });
+}
+
+void SourcesModel::apply(quint64 requestId, const QList<SourceStatus>& sources, bool complete)
+{
+    if (requestId != m_latestRequest)
+        return;
+    m_inFlight = false;
+    if (!complete)
+        return; // keep what is shown; readFailed has told the window why
+    bool sameRows = sources.size() == m_sources.size();
+    for (qsizetype i = 0; sameRows && i < sources.size(); ++i)
+        sameRows = sources[i].record.id == m_sources[i].record.id;
+    if (sameRows) {
+        // The figures move every refresh; rows come and go rarely. Updating in place keeps the selection.
+        m_sources = sources;
+        if (!m_sources.isEmpty())
+            Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+    } else {
+        beginResetModel();
+        m_sources = sources;
+        endResetModel();
+    }
+    Q_EMIT sourcesUpdated();
+}
+
+int SourcesModel::rowOf(const QString& name) const
+{
+    for (qsizetype i = 0; i < m_sources.size(); ++i) {
+        if (m_sources[i].record.name == name)
+            return int(i);
+    }
+    return -1;
+}
+
+int SourcesModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_sources.size());
+}
+
+int SourcesModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString SourcesModel::text(const SourceStatus& s, int column) const
+{
+    switch (column) {
+    case KindColumn:
+        return isSpool(s) ? tr("spool") : s.record.kind == u"amqp" ? tr("AMQP") : s.record.kind;
+    case NameColumn:
+        return s.record.name;
+    case TargetColumn:
+        return s.type.isEmpty() ? s.queue : QStringLiteral("%1 / %2").arg(s.queue, s.type);
+    case StateColumn:
+        if (!s.configValid)
+            return tr("cannot run");
+        if (s.record.paused)
+            return tr("paused");
+        if (isSpool(s) && s.spool && !s.spool->folderFound)
+            return tr("active, not on this host");
+        return tr("active");
+    case BacklogColumn:
+        if (!s.spool || !s.spool->folderFound)
+            return notKnown;
+        if (s.spool->settling > 0)
+            return tr("%1 + %2 settling").arg(formatCount(s.spool->waiting), formatCount(s.spool->settling));
+        return formatCount(s.spool->waiting);
+    case RateMinuteColumn:
+        return s.tasks ? rate(s.tasks->createdLastMinute, 60) : notKnown;
+    case RateFiveMinutesColumn:
+        return s.tasks ? rate(s.tasks->createdLastFiveMinutes, 300) : notKnown;
+    case FailedColumn:
+        return s.tasks ? formatCount(s.tasks->failed) : notKnown;
+    case DeadColumn:
+        return s.spool && s.spool->folderFound ? formatCount(s.spool->failedFiles) : notKnown;
+    case LastErrorColumn:
+        if (!s.error.isEmpty())
+            return s.error;
+        return s.tasks ? s.tasks->lastError.simplified() : QString();
+    default:
+        return {};
+    }
+}
+
+QString SourcesModel::toolTip(const SourceStatus& s, int column) const
+{
+    switch (column) {
+    case NameColumn:
+        return s.origin;
+    case StateColumn:
+        if (isSpool(s))
+            return s.spool && s.spool->folderFound
+                ? tr("The spool folder is on this host; a \"queuedesk-cli work\" process runs the spools that are "
+                     "not paused.")
+                : tr("The spool folder %1 does not exist on this host: the spool runs where it does.").arg(s.origin);
+        return tr("A \"queuedesk-cli work\" process runs the bridges that are not paused.");
+    case BacklogColumn:
+        if (isSpool(s))
+            return tr("Files waiting in new/ (and, in the stable-file mode, files not yet settled).");
+        return tr("Messages ready in the broker are not read here (the management API would be needed).");
+    case RateMinuteColumn:
+    case RateFiveMinutesColumn:
+        return tr("Tasks this source created per second, over the last %1 minute(s). Tasks whose producer set its "
+                  "own idempotency key are not counted.")
+            .arg(column == RateMinuteColumn ? 1 : 5);
+    case FailedColumn:
+        return tr("Tasks of this source that failed for good.");
+    case DeadColumn:
+        if (isSpool(s))
+            return tr("Files in failed/: failed tasks and rejected files.");
+        return tr("Rejected messages go to the broker's dead-letter queue, not counted here.");
+    case LastErrorColumn:
+        return text(s, column);
+    default:
+        return {};
+    }
+}
+
+QVariant SourcesModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_sources.size())
+        return {};
+    const SourceStatus& s = m_sources[index.row()];
+    switch (role) {
+    case Qt::DisplayRole:
+        return text(s, index.column());
+    case Qt::ToolTipRole:
+        return toolTip(s, index.column());
+    case Qt::TextAlignmentRole:
+        if (index.column() >= BacklogColumn && index.column() <= DeadColumn)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return QVariant(Qt::AlignLeft | Qt::AlignVCenter);
+    case SourceNameRole:
+        return s.record.name;
+    case PausedRole:
+        return s.record.paused;
+    default:
+        return {};
+    }
+}
+
+QVariant SourcesModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case KindColumn:
+        return tr("Kind");
+    case NameColumn:
+        return tr("Name");
+    case TargetColumn:
+        return tr("Queue / type");
+    case StateColumn:
+        return tr("State");
+    case BacklogColumn:
+        return tr("Backlog");
+    case RateMinuteColumn:
+        return tr("1 min");
+    case RateFiveMinutesColumn:
+        return tr("5 min");
+    case FailedColumn:
+        return tr("Failed");
+    case DeadColumn:
+        return tr("Dead");
+    case LastErrorColumn:
+        return tr("Last error");
+    default:
+        return {};
+    }
+}
+
+} // namespace qd::ui

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "sourcestatus.h"
+
+#include <QAbstractTableModel>
+#include <QTimer>
+
+namespace qd::ui {
+
+class ReaderThread;
+
+// The spools and AMQP bridges of the `sources` table, one row each: kind, name, target queue and type, state,
+// backlog, tasks created per second over 1 and 5 minutes, failed tasks, dead files, the last error. Read through
+// the reader thread every refreshMs (no new read while one is on its way; stale replies are dropped by request id).
+//
+// Ingest rates count the tasks whose idempotency key carries the source's prefix (core/sourcekeys.h): a task JSON
+// that sets its own key is not counted. An AMQP bridge's backlog and dead letters live in the broker and show "—".
+//
+// Thread contract: GUI thread only.
+class SourcesModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        KindColumn,
+        NameColumn,
+        TargetColumn,
+        StateColumn,
+        BacklogColumn,
+        RateMinuteColumn,
+        RateFiveMinutesColumn,
+        FailedColumn,
+        DeadColumn,
+        LastErrorColumn,
+        ColumnCount
+    };
+    enum Role { SourceNameRole = Qt::UserRole + 1, PausedRole };
+
+    explicit SourcesModel(ReaderThread* reader, QObject* parent = nullptr);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    // Asks the reader for the sources now (a read already on its way is answered, then superseded).
+    void reload();
+    const QList<SourceStatus>& sources() const { return m_sources; }
+    // The row of a source by name, -1 when there is none.
+    int rowOf(const QString& name) const;
+
+    static constexpr int refreshMs = 2000;
+
+Q_SIGNALS:
+    // A reply was applied (tests and the panel's buttons wait for it).
+    void sourcesUpdated();
+
+private:
+    void apply(quint64 requestId, const QList<SourceStatus>& sources, bool complete);
+    QString text(const SourceStatus& s, int column) const;
+    QString toolTip(const SourceStatus& s, int column) const;
+
+    ReaderThread* m_reader;
+    QList<SourceStatus> m_sources;
+    quint64 m_latestRequest = 0;
+    bool m_inFlight = false;
+    QTimer m_refreshTimer;
+};
+
+} // namespace qd::ui
