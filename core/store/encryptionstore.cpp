@@ -115,11 +115,16 @@ Status TaskStore::addEncryptionKey(const crypto::DataKey& key, qint64 now)
     if (!crypto::sodiumReady())
         return Error {ErrorCode::Internal, QStringLiteral("libsodium cannot be initialised")};
     Status s = atomically([&]() -> Status {
+        // The newest key seals: later than every key before it, even within one millisecond or a clock step back.
+        auto newest = singleInteger(
+            QStringLiteral("SELECT COALESCE(max(created_at), 0) FROM encryption_keys"), "Cannot read the keys");
+        if (!newest)
+            return newest.error();
         StoreStatement insert = statement(
             QStringLiteral("INSERT INTO encryption_keys(key_id, check_value, created_at) VALUES (?, ?, ?)"));
         insert.bind(1, key.id);
         insert.bind(2, crypto::seal(key, StoreEncryption::checkText(), StoreEncryption::checkContext(key.id)));
-        insert.bind(3, now);
+        insert.bind(3, std::max(now, *newest + 1));
         if (!insert.run())
             return insert.error(QStringLiteral("Cannot store the key %1").arg(key.id));
         return success();

@@ -37,8 +37,10 @@ Result<qint64> TaskStore::insertTask(
     }
     StoreStatement insert = statement(m_dialect.insertTask);
     insert.bind(":type", t.type);
-    // Encrypted: the payload is sealed with the new id, so the insert stores nothing of it (see enqueue()).
-    insert.bind(":payload", m_encryption ? QByteArray() : t.payload);
+    // Encrypted: the payload is sealed with the new id, so the insert stores a placeholder that reads as a value that
+    // does not open (see enqueue()), never the payload.
+    static const QByteArray pending = QByteArrayLiteral("qdenc1:pending");
+    insert.bind(":payload", m_encryption ? pending : t.payload);
     insert.bind(":priority", t.priority);
     insert.bind(":state", taskStateName(state));
     insert.bindOrNull(":max_attempts", maxAttempts);
