@@ -6,6 +6,7 @@
 #include "cli_democommand.h"
 #include "cli_enqueuecommand.h"
 #include "cli_exportcommand.h"
+#include "cli_keyscommand.h"
 #include "cli_queuecommands.h"
 #include "cli_spoolcommand.h"
 #include "cli_statscommand.h"
@@ -104,6 +105,14 @@ const QList<Command>& commands()
                            "list | remove|pause|resume NAME"),
             QStringLiteral("Take RabbitMQ messages in as tasks: one bridge now, or configure bridges (run by `work`)."),
             {}, 1, 2, BridgeCommand::addOptions, BridgeCommand::run},
+        {QStringLiteral("keys"), QStringLiteral("init|status|rotate [--batch N]"),
+            QStringLiteral("Encrypt payloads, results and errors at rest, show how, or change the key."),
+            QStringLiteral(
+                "The key file is --key-file, else $QUEUEDESK_KEY_FILE, else ~/.config/QueueDesk/queuedesk.key (mode\n"
+                "0600). init adds a new key to it and seals every task; rotate adds another, seals every task with\n"
+                "it in short transactions while workers run, then retires the old one (keep it until then). Text\n"
+                "search never matches encrypted payloads."),
+            1, 1, KeysCommand::addOptions, KeysCommand::run},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions,
