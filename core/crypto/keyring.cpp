@@ -12,7 +12,8 @@ bool sodiumReady()
 
 DataKey KeyRing::generate()
 {
-    Q_ASSERT(sodiumReady());
+    if (!sodiumReady())
+        qFatal("libsodium cannot be initialised"); // no entropy source: no key may be made
     DataKey key;
     QByteArray id(8, Qt::Uninitialized);
     randombytes_buf(id.data(), size_t(id.size()));

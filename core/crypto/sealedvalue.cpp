@@ -33,7 +33,9 @@ QString sealedKeyId(QByteArrayView stored)
 
 QByteArray seal(const DataKey& key, QByteArrayView plain, QByteArrayView context)
 {
-    Q_ASSERT(sodiumReady() && key.secret.size() == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+    if (!sodiumReady())
+        qFatal("libsodium cannot be initialised");
+    Q_ASSERT(key.secret.size() == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
     QByteArray box(nonceBytes + plain.size() + tagBytes, Qt::Uninitialized);
     auto* nonce = reinterpret_cast<unsigned char*>(box.data());
     randombytes_buf(nonce, nonceBytes);

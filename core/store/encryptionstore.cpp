@@ -123,7 +123,10 @@ Status TaskStore::addEncryptionKey(const crypto::DataKey& key, qint64 now)
         StoreStatement insert = statement(
             QStringLiteral("INSERT INTO encryption_keys(key_id, check_value, created_at) VALUES (?, ?, ?)"));
         insert.bind(1, key.id);
-        insert.bind(2, crypto::seal(key, StoreEncryption::checkText(), StoreEncryption::checkContext(key.id)));
+        // Bound without a copy on SQLite: it must live until the insert ran.
+        const QByteArray checkValue
+            = crypto::seal(key, StoreEncryption::checkText(), StoreEncryption::checkContext(key.id));
+        insert.bind(2, checkValue);
         insert.bind(3, std::max(now, *newest + 1));
         if (!insert.run())
             return insert.error(QStringLiteral("Cannot store the key %1").arg(key.id));
