@@ -92,10 +92,24 @@ Result<QByteArray> StoreEncryption::seal(SealedField field, qint64 taskId, QByte
     return crypto::seal(*m_sealingKey, plain, context(field, taskId));
 }
 
+void StoreEncryption::learnKey(const QString& id) const
+{
+    if (id.isEmpty() || m_keys.find(id) || m_soughtIds.contains(id) || m_keyFile.isEmpty())
+        return;
+    m_soughtIds.insert(id);
+    if (auto reread = crypto::readKeyFile(m_keyFile); reread && reread->find(id)) {
+        const QString sealingId = m_sealingKey ? m_sealingKey->id : QString();
+        m_keys = std::move(*reread);
+        if (!sealingId.isEmpty())
+            m_sealingKey = m_keys.find(sealingId); // the ring was replaced: point into the new one
+    }
+}
+
 Result<QByteArray> StoreEncryption::openField(SealedField field, qint64 taskId, QByteArrayView stored) const
 {
     if (!crypto::isSealed(stored))
         return stored.toByteArray();
+    learnKey(crypto::sealedKeyId(stored));
     return crypto::open(m_keys, stored, context(field, taskId));
 }
 

@@ -6,6 +6,7 @@
 #include "core/result.h"
 #include "core/task.h"
 
+#include <QSet>
 #include <QStringList>
 
 namespace qd::storeimpl {
@@ -53,11 +54,15 @@ public:
     static QByteArray checkText();
 
 private:
+    // Reads the key file again when it may hold `id` (a key keys rotate added since), once per unknown id.
+    void learnKey(const QString& id) const;
+
     QList<DatabaseKey> m_databaseKeys;
-    crypto::KeyRing m_keys;
+    mutable crypto::KeyRing m_keys;
+    mutable QSet<QString> m_soughtIds; // ids looked for in the key file and not found
     QString m_keyFile;
     QString m_sealingKeyId;
-    const crypto::DataKey* m_sealingKey = nullptr;
+    mutable const crypto::DataKey* m_sealingKey = nullptr; // into m_keys
 };
 
 } // namespace qd::storeimpl

@@ -327,6 +327,9 @@ void TestEncryptedStore::rotationWhileWorkersRunLosesNothing()
     };
     enqueueSome(total / 2);
 
+    // A reader opened before the rotation (a window): it learns the new key from the key file when it meets it.
+    auto reader = open(m_keyFile);
+    QVERIFY(reader);
     // keys rotate, as the command runs it: the new key into the file first, then the database, then passes.
     auto rotator = open(m_keyFile);
     QVERIFY(rotator);
@@ -374,6 +377,10 @@ void TestEncryptedStore::rotationWhileWorkersRunLosesNothing()
         return true;
     }));
     QCOMPARE(checked, total);
+    const auto readLater = reader->task(1);
+    QVERIFY(readLater);
+    QVERIFY(!readLater->sealed);
+    QVERIFY(readLater->payload.contains("secret"));
     const auto status = rotator->encryptionStatus();
     QVERIFY(status);
     QCOMPARE(status->sealingKeyId, newKey.id);
