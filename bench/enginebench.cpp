@@ -3,6 +3,7 @@
 #include "latencyprobehandler.h"
 #include "successwaiter.h"
 
+#include "core/crypto/keyfile.h"
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
@@ -102,6 +103,39 @@ double engineBatchRate(const QString& path, int batches, int batchSize)
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return double(batches) * batchSize / seconds;
+}
+
+double engineEnqueueDrainRate(const QString& path, const QString& keyFile, int total, int workers)
+{
+    EngineOptions options = optionsFor(path);
+    options.store.keyFile = keyFile;
+    options.workerCount = workers;
+    if (!keyFile.isEmpty()) {
+        crypto::KeyRing keys;
+        const crypto::DataKey key = crypto::KeyRing::generate();
+        keys.add(key);
+        if (Status s = crypto::writeKeyFile(keyFile, keys); !s)
+            die(QStringLiteral("key file"), s.errorString());
+        auto store = TaskStore::open(options.store);
+        if (!store)
+            die(QStringLiteral("encrypting"), store.errorString());
+        if (Status s = (*store)->addEncryptionKey(key, 1); !s)
+            die(QStringLiteral("encrypting"), s.errorString());
+    }
+    auto engine = openEngine(options);
+    NewTask task = noopTask();
+    task.payload = QByteArrayLiteral("{\"note\":\"") + QByteArray(256 - 12, 'x') + QByteArrayLiteral("\"}");
+    const QList<NewTask> batch(1000, task);
+    SuccessWaiter waiter(*engine, total);
+    const auto start = Clock::now();
+    for (int done = 0; done < total; done += int(batch.size())) {
+        if (auto r = engine->enqueueBatch(batch.mid(0, std::min<qsizetype>(batch.size(), total - done))); !r)
+            die(QStringLiteral("enqueueBatch"), r.errorString());
+    }
+    if (!waiter.wait(start + std::chrono::minutes(10), std::chrono::milliseconds(100), {}))
+        die(QStringLiteral("enqueue and drain"), QStringLiteral("not drained after 10 minutes"));
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return total / seconds;
 }
 
 void engineFillQueue(const QString& path, int count)

@@ -21,6 +21,10 @@ double engineBatchRate(const QString& path, int batches, int batchSize);
 // succeeded (from the engine's in-memory counts). Returns tasks per second.
 double engineDrainRate(const QString& path, int expected, int workers);
 
+// `total` tasks with a 256-byte payload enqueued in batches of 1,000 while `workers` workers drain them, timed
+// until all succeeded; with a `keyFile`, the database is encrypted first (untimed). Returns tasks per second.
+double engineEnqueueDrainRate(const QString& path, const QString& keyFile, int total, int workers);
+
 // Fills `path` with `count` queued noop tasks through the engine (the drain benchmarks copy this file).
 void engineFillQueue(const QString& path, int count);
 

@@ -65,6 +65,7 @@ struct Sizes {
     int pgThreadsPerProcess = 2; // B12: `work --concurrency`; 2 is its default on this 2-core machine
     int amqpMessages = 20'000; // B16
     double forecastScale = 1; // B17: the length of its phases (1: about 4 min in all)
+    int encryptedTasks = 50'000; // B18
 };
 
 Sizes quickSizes()
@@ -77,6 +78,7 @@ Sizes quickSizes()
     s.durableCalls = 300;
     s.batches = 10;
     s.drainTasks = 5'000;
+    s.encryptedTasks = 5'000;
     s.latencySeconds = 1;
     s.mixed = {4, 2, 5'000};
     s.bigTasks = 20'000;
@@ -344,6 +346,37 @@ QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
     }
     Scratch::remove(filled);
     return figures;
+}
+
+// B18: encryption at rest, enqueue and drain of the same tasks with and without a key, in the same repetitions.
+QList<Figure> benchEncryption(Scratch& scratch, const Sizes& s)
+{
+    std::fprintf(stderr, "B18: enqueue and drain %d tasks (256-byte payloads), encrypted vs plain\n", s.encryptedTasks);
+    Figure f = makeFigure(QStringLiteral("B18"), QStringLiteral("enqueue + drain, encrypted at rest"),
+        QStringLiteral("2 workers, batches of 1,000"), QStringLiteral("tasks/s"),
+        QStringLiteral("the same, not encrypted"), Figure::Goal::None, 0);
+    f.note = QStringLiteral("Timed from the first enqueueBatch() until the engine's counts show every task "
+                            "succeeded; the payload is sealed at enqueue, opened at claim, the result sealed at "
+                            "completion (XChaCha20-Poly1305, libsodium).");
+    for (int rep = 0; rep < s.slowRepetitions; ++rep) {
+        double plain = 0, encrypted = 0;
+        interleaved(rep,
+            {[&] {
+                 const QString p = scratch.newFile(QStringLiteral("b17-plain"));
+                 plain = measured(
+                     "enqueue + drain, plain", [&] { return engineEnqueueDrainRate(p, {}, s.encryptedTasks, 2); });
+                 Scratch::remove(p);
+             },
+                [&] {
+                    const QString p = scratch.newFile(QStringLiteral("b17-encrypted"));
+                    encrypted = measured("enqueue + drain, encrypted",
+                        [&] { return engineEnqueueDrainRate(p, p + QLatin1String(".key"), s.encryptedTasks, 2); });
+                    Scratch::remove(p);
+                    QFile::remove(p + QLatin1String(".key"));
+                }});
+        addPair(f, encrypted, plain);
+    }
+    return {f};
 }
 
 QList<Figure> benchCrossProcessLatency(Scratch& scratch, const Sizes& s)
@@ -1337,6 +1370,8 @@ int main(int argc, char** argv)
         figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
     if (wanted("B17"))
         figures += benchForecast(scratch, sizes);
+    if (wanted("B18"))
+        figures += benchEncryption(scratch, sizes);
 
     info.loadAfter = readLoadAverage();
     const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));

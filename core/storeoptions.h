@@ -16,6 +16,9 @@ struct StoreOptions {
     Durability durability = Durability::Normal;
     int busyTimeoutMs = 5000; // how long to wait for another program's write lock before failing as "locked"
     bool createIfMissing = true;
+    // The key file of an encrypted database; empty: $QUEUEDESK_KEY_FILE, else crypto::defaultKeyFilePath(). Read
+    // only when the database is encrypted.
+    QString keyFile;
 };
 
 // The default database: queuedesk.db in a QueueDesk folder of the user's data directory, following the XDG

@@ -65,6 +65,9 @@ struct Task {
     QString idempotencyKey;
     int timeoutMs = 0;
     bool cancelRequested = false;
+    // Payload, result or error are encrypted and did not open in this process (no key, or a damaged value): each
+    // such field reads as the text "encrypted".
+    bool sealed = false;
 };
 
 // One row of the state-transition history. Written in the same transaction as the change it records.

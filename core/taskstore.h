@@ -1,6 +1,7 @@
 #pragma once
 
 #include "alertrecords.h"
+#include "crypto/keyring.h"
 #include "result.h"
 #include "source.h"
 #include "storeoptions.h"
@@ -25,6 +26,26 @@ class StoreStatement;
 class WalCheckpointer;
 struct SqlDialect;
 struct DatabaseUrl;
+namespace storeimpl {
+class StoreEncryption;
+}
+
+// Encryption at rest as a database has it (schema 5; see core/crypto/ and store/storeencryption.h).
+struct EncryptionStatus {
+    QStringList keyIds; // every key the database names, oldest first; empty: not encrypted
+    QStringList retiredKeyIds; // no value is sealed with these any more
+    QString sealingKeyId; // the key new values are sealed with
+    bool keyLoaded = false; // this process holds the sealing key
+    QString keyFile; // the key file this process read
+    QHash<QString, qint64> payloadsByKey; // tasks per key id that sealed the payload; "" counts plain payloads
+};
+
+// How far a pass of TaskStore::resealTasks() got.
+struct ResealProgress {
+    qint64 lastId = 0; // the next pass goes on after this id
+    qint64 resealed = 0; // rows written with the sealing key
+    bool done = false; // no rows after lastId
+};
 
 // A transition recorded by a write, used to keep live counts exact without re-counting the table.
 struct StateTransition {
@@ -255,6 +276,23 @@ public:
     Status releaseAlertMonitor(const QString& owner);
     // Firings and resolutions with at >= from, newest first, at most `limit`.
     Result<QList<AlertHistoryRecord>> alertHistory(qint64 from, int limit);
+    // --- encryption at rest (schema 5) ---
+    // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;
+    // without the key they read as "encrypted" (Task::sealed) and writes of them fail, writing nothing.
+    bool isEncrypted() const { return m_encryption != nullptr; }
+    Result<EncryptionStatus> encryptionStatus();
+    // Names `key` in the database, its check value with it, as the key new values are sealed with (turning
+    // encryption on for a database without keys). The key must be in the key file first, for other processes.
+    Status addEncryptionKey(const crypto::DataKey& key, qint64 now);
+    // One short transaction: up to `limit` tasks after `afterId` whose payload, result or error is plain or sealed
+    // by another key are sealed with the sealing key, history details included. Workers may run meanwhile.
+    Result<ResealProgress> resealTasks(qint64 afterId, int limit);
+    // SQLite: copies the WAL into the database and cuts it to nothing, so the plain text that re-sealing replaced
+    // is in no file (another reader may hold it back: then it is cut at a later checkpoint). PostgreSQL: nothing
+    // (old row versions stay until VACUUM, and in its WAL).
+    Status scrubLog();
+    // Marks every key but the sealing key retired; InvalidArgument when a value sealed with one of them is left.
+    Status retireOtherKeys(qint64 now);
 
     // The raw connection for tests and benchmarks that need to look underneath.
     QSqlDatabase database() const { return m_db; }
@@ -267,6 +305,13 @@ private:
     Status connectPostgres();
     Status initialisePostgres();
     Status runMigrations(int fromVersion);
+    // Reads the database's keys and, when it is encrypted, the key file (see StoreOptions::keyFile).
+    Status loadEncryption();
+    // An encrypted database's current sealing key, read at the start of each write transaction (keys rotate).
+    Status refreshSealingKey();
+    // A row of taskColumns() or eventColumns(), its sealed fields opened (see StoreEncryption::open).
+    Task readTask(const StoreStatement& row) const;
+    TaskEvent readEvent(const StoreStatement& row) const;
     struct SchemaState {
         int version = 0; // PRAGMA user_version
         int objects = 0; // tables, indexes... of any program
@@ -351,6 +396,7 @@ private:
     int m_txDepth = 0;
     QList<StateTransition> m_transitions;
     QList<qsizetype> m_savepointMarks;
+    std::unique_ptr<storeimpl::StoreEncryption> m_encryption; // null: the database is not encrypted
 };
 
 } // namespace qd

@@ -7,6 +7,7 @@
 #include "cli_democommand.h"
 #include "cli_enqueuecommand.h"
 #include "cli_exportcommand.h"
+#include "cli_keyscommand.h"
 #include "cli_queuecommands.h"
 #include "cli_spoolcommand.h"
 #include "cli_statscommand.h"
@@ -122,6 +123,14 @@ const QList<Command>& commands()
                            "and the next takes over within 15 s when it stops or dies, so each firing is recorded\n"
                            "once (see alerts history)."),
             0, 0, AlertCommands::addMonitorOptions, AlertCommands::runMonitor},
+        {QStringLiteral("keys"), QStringLiteral("init|status|rotate [--batch N]"),
+            QStringLiteral("Encrypt payloads, results and errors at rest, show how, or change the key."),
+            QStringLiteral(
+                "The key file is --key-file, else $QUEUEDESK_KEY_FILE, else ~/.config/QueueDesk/queuedesk.key (mode\n"
+                "0600). init adds a new key to it and seals every task; rotate adds another, seals every task with\n"
+                "it in short transactions while workers run, then retires the old one (keep it until then). Text\n"
+                "search never matches encrypted payloads."),
+            1, 1, KeysCommand::addOptions, KeysCommand::run},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions,

@@ -1,5 +1,6 @@
 #include "cli_context.h"
 
+#include "core/crypto/keyfile.h"
 #include "core/databaseurl.h"
 
 #include "core/oneshotwriter.h"
@@ -182,6 +183,10 @@ QList<QCommandLineOption> CliContext::globalOptions()
             QStringLiteral("path|url")),
         QCommandLineOption(QStringLiteral("json"), QStringLiteral("Machine-readable output: one JSON document.")),
         QCommandLineOption(QStringLiteral("read-only"), QStringLiteral("Open the database without writing to it.")),
+        QCommandLineOption(QStringLiteral("key-file"),
+            QStringLiteral("The key file of an encrypted database (default: $QUEUEDESK_KEY_FILE, else %1).")
+                .arg(crypto::defaultKeyFilePath()),
+            QStringLiteral("path")),
     };
 }
 
@@ -193,6 +198,8 @@ void CliContext::applyGlobalOptions(const QCommandLineParser& parser)
         setJson(true);
     if (parser.isSet(QStringLiteral("read-only")))
         m_readOnly = true;
+    if (parser.isSet(QStringLiteral("key-file")))
+        m_keyFile = parser.value(QStringLiteral("key-file"));
 }
 
 void CliContext::resolveDefaultDatabase()
@@ -208,6 +215,7 @@ StoreOptions CliContext::storeOptions() const
     StoreOptions options;
     options.path = m_databasePath;
     options.readOnly = m_readOnly;
+    options.keyFile = m_keyFile;
     return options;
 }
 

@@ -58,6 +58,8 @@ public:
     void setJson(bool json);
     bool readOnly() const { return m_readOnly; }
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+    // --key-file; empty: $QUEUEDESK_KEY_FILE or the default (see crypto::keyFileToUse).
+    const QString& keyFile() const { return m_keyFile; }
 
     StoreOptions storeOptions() const;
 
@@ -103,6 +105,7 @@ private:
     bool m_defaultDatabase = true; // no --db: m_databasePath is the default, resolved on first open
     bool m_json = false;
     bool m_readOnly = false;
+    QString m_keyFile;
     QTextStream m_out;
     QTextStream m_err;
     std::unique_ptr<QueueEngine> m_engine;

@@ -1,5 +1,6 @@
 #include "historyexporter.h"
 
+#include "../ownerfile.h"
 #include "../taskstore.h"
 #include "exportcodec.h"
 
@@ -138,7 +139,8 @@ Result<qint64> writeAtomically(const QString& path, const std::function<Result<q
     if (path.isEmpty())
         return Error {ErrorCode::InvalidArgument, QStringLiteral("No file name given for the export.")};
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
+    // Exports hold payloads and results in plain text: 0600 whatever the umask (an existing file included).
+    if (!file.open(QIODevice::WriteOnly) || !restrictToOwner(file)) {
         return Error {ErrorCode::Io,
             QStringLiteral("Cannot create %1: %2").arg(QDir::toNativeSeparators(path), file.errorString())};
     }

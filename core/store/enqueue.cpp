@@ -37,7 +37,10 @@ Result<qint64> TaskStore::insertTask(
     }
     StoreStatement insert = statement(m_dialect.insertTask);
     insert.bind(":type", t.type);
-    insert.bind(":payload", t.payload);
+    // Encrypted: the payload is sealed with the new id, so the insert stores a placeholder that reads as a value that
+    // does not open (see enqueue()), never the payload.
+    static const QByteArray pending = QByteArrayLiteral("qdenc1:pending");
+    insert.bind(":payload", m_encryption ? pending : t.payload);
     insert.bind(":priority", t.priority);
     insert.bind(":state", taskStateName(state));
     insert.bindOrNull(":max_attempts", maxAttempts);
@@ -60,6 +63,8 @@ Result<qint64> TaskStore::insertTask(
 
 Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now)
 {
+    if (m_encryption && !m_encryption->sealingKey())
+        return m_encryption->noKeyError();
     QList<EnqueueResult> results;
     results.reserve(tasks.size());
     QueueDefaults defaults;
@@ -99,6 +104,17 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
                 return inserted.error();
             const qint64 id = *inserted;
             results.append({id, false});
+            if (m_encryption) {
+                // The task's id is part of what the seal authenticates, so the payload is sealed once it has one.
+                auto sealedPayload = m_encryption->seal(SealedField::Payload, id, t.payload);
+                if (!sealedPayload)
+                    return sealedPayload.error();
+                StoreStatement update = statement(QStringLiteral("UPDATE tasks SET payload = ? WHERE id = ?"));
+                update.bind(1, *sealedPayload);
+                update.bind(2, id);
+                if (!update.run())
+                    return update.error(QStringLiteral("Cannot store the task"));
+            }
             if (bulkHistory) {
                 m_transitions.append({id, t.queue, std::nullopt, state});
                 continue;

@@ -50,6 +50,9 @@ const SqlDialect& postgresDialect()
         d.ensureQueue
             = QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING");
         d.searchCondition = QStringLiteral("(payload ILIKE ? ESCAPE '\\' OR last_error ILIKE ? ESCAPE '\\')");
+        d.searchPlainCondition
+            = QStringLiteral("((payload ILIKE ? ESCAPE '\\' AND payload NOT LIKE 'qdenc1:%')"
+                             " OR (last_error ILIKE ? ESCAPE '\\' AND last_error NOT LIKE 'qdenc1:%'))");
         // PostgreSQL infers a parameter's type from where it is used; in a SELECT list nothing says, so each is
         // cast.
         d.insertTask = QStringLiteral(

@@ -141,6 +141,19 @@ QStringList schemaVersion4()
     };
 }
 
+// Encryption at rest: the keys a database is sealed with, by id (see core/crypto/). No row: not encrypted. The
+// newest unretired key seals new values; check_value is a known text sealed with the key, to tell a wrong key.
+QStringList schemaVersion5()
+{
+    return {
+        QStringLiteral("CREATE TABLE encryption_keys ("
+                       " key_id TEXT PRIMARY KEY,"
+                       " check_value TEXT NOT NULL,"
+                       " created_at INTEGER NOT NULL,"
+                       " retired_at INTEGER)"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
@@ -149,7 +162,7 @@ const SqlDialect& sqliteDialect()
         SqlDialect d;
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
-        d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4()};
+        d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5()};
         d.beginWrite = QStringLiteral("BEGIN IMMEDIATE");
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.
@@ -159,6 +172,9 @@ const SqlDialect& sqliteDialect()
         d.ensureQueue
             = QStringLiteral("INSERT INTO queues(name, created_at) VALUES (:name, :now) ON CONFLICT(name) DO NOTHING");
         d.searchCondition = QStringLiteral("(payload LIKE ? ESCAPE '\\' OR last_error LIKE ? ESCAPE '\\')");
+        d.searchPlainCondition
+            = QStringLiteral("((payload LIKE ? ESCAPE '\\' AND payload NOT LIKE 'qdenc1:%')"
+                             " OR (last_error LIKE ? ESCAPE '\\' AND last_error NOT LIKE 'qdenc1:%'))");
         // One row of VALUES, so SQLite needs no statement journal for it (an INSERT ... SELECT may write several
         // rows and gets one). Every value is bound, the queue's defaults included: TaskStore reads them once per
         // enqueue call (see TaskStore::insertTask).

@@ -33,6 +33,8 @@ struct SqlDialect {
     QString ensureQueue;
     // Case-insensitive substring match, two positional parameters holding the pattern with % around it.
     QString searchCondition;
+    // The same in an encrypted database: sealed values never match (their text is ciphertext, not the payload).
+    QString searchPlainCondition;
     // PostgreSQL: inserts one task reading its queue's defaults, and nothing when the queue does not exist. SQLite:
     // inserts the row as bound, :max_attempts and :timeout_ms included (see sqliteDialect()). Binds :type,
     // :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, :timeout_ms, :backoff_base,

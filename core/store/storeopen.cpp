@@ -3,6 +3,7 @@
 
 #include "core/databaseurl.h"
 #include "core/diskreserve.h"
+#include "core/ownerfile.h"
 #include "core/walcheckpointer.h"
 
 #include <QAtomicInteger>
@@ -161,6 +162,10 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openSqlite(const StoreOptions& opt
             return Error {ErrorCode::NotFound, QStringLiteral("%1 does not exist").arg(options.path)};
         if (!QDir().mkpath(info.absolutePath()))
             return Error {ErrorCode::Io, QStringLiteral("Cannot create the directory %1").arg(info.absolutePath())};
+        // Created here, empty, with mode 0600 whatever the umask: SQLite gives its -wal and -shm files the mode of
+        // the database file.
+        if (!createOwnerOnlyFile(options.path))
+            return Error {ErrorCode::Io, QStringLiteral("Cannot create %1").arg(options.path)};
     }
 
     const QString name = QStringLiteral("qd-store-%1").arg(connectionCounter.fetchAndAddRelaxed(1));
@@ -195,6 +200,8 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openSqlite(const StoreOptions& opt
         store->m_sqlite = *static_cast<sqlite3* const*>(handle.constData());
     if (Status s = store->initialise(); !s)
         return s.error();
+    if (Status s = store->loadEncryption(); !s)
+        return s.error();
     return store;
 }
 
@@ -210,6 +217,8 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openPostgres(const StoreOptions& o
     if (Status s = store->connectPostgres(); !s)
         return s.error();
     if (Status s = store->initialisePostgres(); !s)
+        return s.error();
+    if (Status s = store->loadEncryption(); !s)
         return s.error();
     return store;
 }

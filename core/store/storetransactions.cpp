@@ -26,6 +26,13 @@ Status TaskStore::begin()
     if (!began)
         return Error {began.error().code, QStringLiteral("Cannot start a write transaction: ") + began.errorString()};
     m_txDepth = 1;
+    // keys rotate may have named a new sealing key since the last transaction.
+    if (m_encryption) {
+        if (Status s = refreshSealingKey(); !s) {
+            rollback();
+            return s;
+        }
+    }
     return success();
 }
 

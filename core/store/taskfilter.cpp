@@ -16,7 +16,7 @@ QString likePattern(const QString& text)
 
 } // namespace
 
-WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect)
+WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect, bool sealedValues)
 {
     WhereClause where;
     where.addIn(QStringLiteral("id"), filter.ids, [](qint64 id) { return QVariant(id); });
@@ -25,7 +25,7 @@ WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect)
     where.addIn(QStringLiteral("type"), filter.types, [](const QString& t) { return QVariant(t); });
     if (!filter.search.isEmpty()) {
         const QString pattern = likePattern(filter.search);
-        where.add(dialect.searchCondition, {pattern, pattern});
+        where.add(sealedValues ? dialect.searchPlainCondition : dialect.searchCondition, {pattern, pattern});
     }
     if (filter.createdFrom > 0)
         where.add(QStringLiteral("created_at >= ?"), {filter.createdFrom});

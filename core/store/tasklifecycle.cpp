@@ -26,6 +26,9 @@ Result<QList<Task>> TaskStore::claim(
     const QString& queue, int limit, const QString& owner, qint64 leaseMs, qint64 now, bool ahead)
 {
     QList<Task> tasks;
+    // Without the key no handler could read a payload: the tasks wait for a process that has it.
+    if (m_encryption && !m_encryption->sealingKey())
+        return tasks;
     const auto context = [&queue] { return QStringLiteral("Cannot claim tasks of queue %1").arg(queue); };
     // PostgreSQL's claim takes the rows itself (UPDATE ... RETURNING); SQLite's picks them and the store takes each
     // by id (see SqlDialect::claimTake).
@@ -41,9 +44,16 @@ Result<QList<Task>> TaskStore::claim(
             pick.bind(":lease_until", now + leaseMs);
         }
         while (pick.next())
-            tasks.append(taskFromRow(pick));
+            tasks.append(readTask(pick));
         if (!pick.finish())
             return pick.error(context());
+        for (const Task& task : std::as_const(tasks)) {
+            if (task.sealed)
+                return Error {ErrorCode::Corrupt,
+                    QStringLiteral("Task %1 does not open with this database's keys: it was changed or moved from"
+                                   " another row")
+                        .arg(task.id)};
+        }
         if (!takeEach)
             return success();
         StoreStatement take = statement(ahead ? m_dialect.claimTakeAhead : m_dialect.claimTake);
@@ -182,11 +192,22 @@ Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& own
 Status TaskStore::complete(
     qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result, qint64 now)
 {
+    QByteArray sealedResult;
+    if (m_encryption && !result.isEmpty()) {
+        // Sealed as Qt decodes it, as an unsealed result is stored.
+        const QByteArray text = result.isValidUtf8() ? result : QString::fromUtf8(result).toUtf8();
+        auto sealedValue = m_encryption->seal(SealedField::Result, id, text);
+        if (!sealedValue)
+            return sealedValue.error();
+        sealedResult = std::move(*sealedValue);
+    }
     return atomically(Undo::Transaction, [&]() -> Status {
         StoreStatement q = statement(m_dialect.completeTask);
         q.bind(":now", now);
         if (result.isEmpty())
             q.bind(":result", nullptr);
+        else if (m_encryption)
+            q.bind(":result", sealedResult);
         else
             q.bindDecoded(":result", result);
         q.bind(":id", id);
@@ -206,6 +227,18 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
     const QString& error, bool permanent, std::optional<qint64> retryAfterMs, qint64 now)
 {
     TaskState newState = TaskState::Failed;
+    // What the error writes (the task's last_error and its history's detail), sealed when the database is encrypted.
+    const auto stored = [&](SealedField field, const QString& text) -> Result<QString> {
+        if (!m_encryption)
+            return text;
+        auto sealedValue = m_encryption->seal(field, id, text.toUtf8());
+        if (!sealedValue)
+            return sealedValue.error();
+        return QString::fromLatin1(*sealedValue);
+    };
+    const auto storedError = stored(SealedField::Error, error);
+    if (!storedError)
+        return storedError.error();
     Status s = atomically(Undo::Transaction, [&]() -> Status {
         QSqlQuery& q = prepared(
             QStringLiteral("SELECT t.queue, t.attempts, t.max_attempts, t.started_at,"
@@ -236,15 +269,18 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
                 = prepared(QStringLiteral("UPDATE tasks SET state = 'failed', finished_at = :now, last_error = :error,"
                                           " lease_owner = NULL, lease_expires_at = NULL WHERE id = :id"));
             u.bindValue(QStringLiteral(":now"), now);
-            u.bindValue(QStringLiteral(":error"), error);
+            u.bindValue(QStringLiteral(":error"), *storedError);
             u.bindValue(QStringLiteral(":id"), id);
             if (!u.exec())
                 return sqlError(u.lastError(), QStringLiteral("Cannot fail task %1").arg(id));
-            const QString detail = permanent
-                ? error
-                : QStringLiteral("%1 (attempts exhausted: %2 of %3)").arg(error).arg(attempts).arg(maxAttempts);
+            const auto detail = stored(SealedField::EventDetail,
+                permanent
+                    ? error
+                    : QStringLiteral("%1 (attempts exhausted: %2 of %3)").arg(error).arg(attempts).arg(maxAttempts));
+            if (!detail)
+                return detail.error();
             return addEvent(id, queue, now, QStringLiteral("failed"), TaskState::Running, TaskState::Failed, attempt,
-                worker, detail, runTime);
+                worker, *detail, runTime);
         }
         newState = TaskState::Scheduled;
         qint64 delay = backoffDelayMs(policy, attempts, QRandomGenerator::global()->generateDouble());
@@ -254,12 +290,15 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
             = prepared(QStringLiteral("UPDATE tasks SET state = 'scheduled', run_at = :run_at, last_error = :error,"
                                       " lease_owner = NULL, lease_expires_at = NULL WHERE id = :id"));
         u.bindValue(QStringLiteral(":run_at"), now + delay);
-        u.bindValue(QStringLiteral(":error"), error);
+        u.bindValue(QStringLiteral(":error"), *storedError);
         u.bindValue(QStringLiteral(":id"), id);
         if (!u.exec())
             return sqlError(u.lastError(), QStringLiteral("Cannot schedule the retry of task %1").arg(id));
+        const auto detail = stored(SealedField::EventDetail, error);
+        if (!detail)
+            return detail.error();
         return addEvent(id, queue, now, QStringLiteral("retry_scheduled"), TaskState::Running, TaskState::Scheduled,
-            attempt, worker, error, delay);
+            attempt, worker, *detail, delay);
     });
     if (!s)
         return s.error();

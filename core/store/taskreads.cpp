@@ -89,7 +89,7 @@ Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
 
 Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 {
-    const WhereClause where = whereFor(filter, m_dialect);
+    const WhereClause where = whereFor(filter, m_dialect, isEncrypted());
     StoreStatement q = statement(QLatin1String("SELECT count(*) FROM tasks WHERE ") + where.sql);
     bindAll(q, where.values);
     const qint64 n = q.next() ? q.integer(0) : 0;
@@ -100,7 +100,7 @@ Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 
 Result<QList<Task>> TaskStore::listTasks(const TaskQuery& query)
 {
-    const WhereClause where = whereFor(query.filter, m_dialect);
+    const WhereClause where = whereFor(query.filter, m_dialect, isEncrypted());
     const QString direction = query.descending ? QStringLiteral(" DESC") : QStringLiteral(" ASC");
     const QString column = sortColumn(query.sortKey);
     const QString order = column.isEmpty() ? QString(QLatin1String("id") + direction)
@@ -113,7 +113,7 @@ Result<QList<Task>> TaskStore::listTasks(const TaskQuery& query)
     QList<Task> result;
     result.reserve(query.limit);
     while (q.next())
-        result.append(taskFromRow(q));
+        result.append(readTask(q));
     if (!q.finish())
         return q.error(QStringLiteral("Cannot list tasks"));
     return result;
@@ -125,7 +125,7 @@ Result<Task> TaskStore::task(qint64 id)
     q.bind(1, id);
     std::optional<Task> t;
     if (q.next())
-        t = taskFromRow(q);
+        t = readTask(q);
     if (!q.finish())
         return q.error(QStringLiteral("Cannot read task %1").arg(id));
     if (!t)
@@ -143,7 +143,7 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
         QLatin1String("SELECT ") + eventColumns() + QLatin1String(" FROM task_events WHERE task_id = ? ORDER BY id"));
     q.bind(1, id);
     while (q.next())
-        result.events.append(eventFromRow(q));
+        result.events.append(readEvent(q));
     if (!q.finish())
         return q.error(QStringLiteral("Cannot read the history of task %1").arg(id));
     return result;
@@ -151,9 +151,10 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
 
 Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
 {
-    const WhereClause where = whereFor(filter, m_dialect);
-    return streamByKeyset<Task>(statement(keysetPagedSelect(taskColumns(), QLatin1String("tasks"), where.sql)),
-        where.values, taskFromRow, fn, QStringLiteral("Cannot read tasks"));
+    const WhereClause where = whereFor(filter, m_dialect, isEncrypted());
+    return streamByKeyset<Task>(
+        statement(keysetPagedSelect(taskColumns(), QLatin1String("tasks"), where.sql)), where.values,
+        [this](const StoreStatement& row) { return readTask(row); }, fn, QStringLiteral("Cannot read tasks"));
 }
 
 Status TaskStore::forEachEvent(
@@ -167,7 +168,7 @@ Status TaskStore::forEachEvent(
     where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
     return streamByKeyset<TaskEvent>(
         statement(keysetPagedSelect(eventColumns(), QLatin1String("task_events"), where.sql)), where.values,
-        eventFromRow, fn, QStringLiteral("Cannot read task history"));
+        [this](const StoreStatement& row) { return readEvent(row); }, fn, QStringLiteral("Cannot read task history"));
 }
 
 Result<QStringList> TaskStore::distinctTypes()
@@ -204,7 +205,7 @@ Result<QList<Task>> TaskStore::tasksWithIdempotencyKeys(const QStringList& keys)
     for (const QString& key : keys) {
         q.bind(1, key);
         if (q.next())
-            result.append(taskFromRow(q));
+            result.append(readTask(q));
         if (!q.finish())
             return q.error(QStringLiteral("Cannot look up idempotency keys"));
     }

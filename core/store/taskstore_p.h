@@ -4,6 +4,7 @@
 #include "core/sqlerrors.h"
 #include "core/taskstore.h"
 #include "sqldialect.h"
+#include "storeencryption.h"
 #include "storestatement.h"
 
 #include <QVariant>
@@ -45,8 +46,9 @@ struct WhereClause {
     }
 };
 
-// The WHERE clause that selects the tasks a filter matches.
-WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect);
+// The WHERE clause that selects the tasks a filter matches. `sealedValues`: the database is encrypted, and a
+// search of the text must not match sealed values.
+WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect, bool sealedValues);
 // Binds a WhereClause's values to its statement's first parameters.
 inline void bindAll(StoreStatement& q, const QList<QVariant>& values)
 {

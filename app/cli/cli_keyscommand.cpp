@@ -1,0 +1,167 @@
+#include "cli_keyscommand.h"
+
+#include "cli_commandoptions.h"
+#include "cli_context.h"
+#include "core/crypto/keyfile.h"
+#include "core/oneshotwriter.h"
+#include "core/taskstore.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace qd::cli {
+
+namespace {
+
+qint64 now()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+// A new key added to the key file, before any database names it: a crash between the two leaves an unused key,
+// never a database sealed with a key that no file holds.
+Result<crypto::DataKey> addKeyToFile(const QString& keyFile)
+{
+    if (!crypto::sodiumReady())
+        return Error {ErrorCode::Internal, QStringLiteral("libsodium cannot be initialised")};
+    auto keys = crypto::readKeyFile(keyFile);
+    if (!keys && keys.error().code != ErrorCode::NotFound)
+        return keys.error();
+    crypto::KeyRing ring = keys ? std::move(*keys) : crypto::KeyRing();
+    const crypto::DataKey key = crypto::KeyRing::generate();
+    ring.add(key);
+    if (Status s = crypto::writeKeyFile(keyFile, ring); !s)
+        return s.error();
+    return key;
+}
+
+// Seals every task with the sealing key, pass after pass (workers may write with an older key meanwhile) until a
+// pass finds nothing to do, then retires the other keys. Returns the tasks re-sealed.
+Result<qint64> resealAll(TaskStore& store, int batch)
+{
+    qint64 total = 0;
+    for (int pass = 0; pass < 20; ++pass) {
+        qint64 resealed = 0;
+        ResealProgress progress;
+        do {
+            auto step = store.resealTasks(progress.lastId, batch);
+            if (!step)
+                return step.error();
+            progress = *step;
+            resealed += progress.resealed;
+        } while (!progress.done);
+        total += resealed;
+        if (resealed == 0) {
+            if (Status s = store.retireOtherKeys(now()); !s)
+                return s.error();
+            if (Status s = store.scrubLog(); !s)
+                return s.error();
+            return total;
+        }
+    }
+    return Error {ErrorCode::WrongState,
+        QStringLiteral("Workers kept writing with an older key for 20 passes; run keys rotate again")};
+}
+
+int printStatus(CliContext& context, TaskStore& store)
+{
+    const auto status = store.encryptionStatus();
+    if (!status)
+        return context.fail(status.error());
+    if (context.json()) {
+        QJsonObject byKey;
+        for (auto it = status->payloadsByKey.cbegin(); it != status->payloadsByKey.cend(); ++it)
+            byKey.insert(it.key().isEmpty() ? QStringLiteral("plain") : it.key(), it.value());
+        context.printJson(QJsonObject {{QStringLiteral("encrypted"), !status->keyIds.isEmpty()},
+            {QStringLiteral("keyIds"), QJsonArray::fromStringList(status->keyIds)},
+            {QStringLiteral("retiredKeyIds"), QJsonArray::fromStringList(status->retiredKeyIds)},
+            {QStringLiteral("sealingKeyId"), status->sealingKeyId}, {QStringLiteral("keyLoaded"), status->keyLoaded},
+            {QStringLiteral("keyFile"), status->keyFile}, {QStringLiteral("payloadsByKey"), byKey}});
+        return ExitOk;
+    }
+    QTextStream& out = context.out();
+    if (status->keyIds.isEmpty()) {
+        out << "Not encrypted (queuedesk-cli keys init encrypts it)." << Qt::endl;
+        return ExitOk;
+    }
+    out << "Encrypted with key " << status->sealingKeyId << " ("
+        << (status->keyLoaded ? QStringLiteral("held in %1").arg(status->keyFile)
+                              : QStringLiteral("not in %1: payloads read as \"encrypted\"").arg(status->keyFile))
+        << ")." << Qt::endl;
+    out << "Keys: " << status->keyIds.join(QStringLiteral(", "));
+    if (!status->retiredKeyIds.isEmpty())
+        out << " (retired: " << status->retiredKeyIds.join(QStringLiteral(", ")) << ")";
+    out << Qt::endl;
+    for (auto it = status->payloadsByKey.cbegin(); it != status->payloadsByKey.cend(); ++it)
+        out << "  " << (it.key().isEmpty() ? QStringLiteral("plain") : it.key()) << ": " << it.value() << " task(s)"
+            << Qt::endl;
+    return ExitOk;
+}
+
+} // namespace
+
+void KeysCommand::addOptions(QCommandLineParser& parser)
+{
+    parser.addOption(QCommandLineOption(QStringLiteral("batch"),
+        QStringLiteral("Tasks re-sealed per transaction by init and rotate (default 500)."), QStringLiteral("n"),
+        QStringLiteral("500")));
+}
+
+int KeysCommand::run(CliContext& context, const QCommandLineParser& parser)
+{
+    const QString action = parser.positionalArguments().value(0);
+    const Result<qint64> batch
+        = CommandOptions::parseInteger(parser.value(QStringLiteral("batch")), QStringLiteral("--batch"), 1, 100000);
+    if (!batch.ok())
+        return context.usageError(batch.errorString(), QStringLiteral("keys"));
+    if (action == QLatin1String("status")) {
+        const Result<TaskStore*> store = context.store();
+        if (!store.ok())
+            return context.fail(store.error());
+        return printStatus(context, *store.value());
+    }
+    if (action != QLatin1String("init") && action != QLatin1String("rotate"))
+        return context.usageError(QStringLiteral("Give init, status or rotate."), QStringLiteral("keys"));
+    const bool init = action == QLatin1String("init");
+    const Result<OneShotWriter*> writer = context.writer(init);
+    if (!writer.ok())
+        return context.fail(writer.error());
+    const Result<TaskStore*> opened = context.store();
+    if (!opened.ok())
+        return context.fail(opened.error());
+    TaskStore& store = *opened.value();
+    if (init && store.isEncrypted())
+        return context.fail(
+            ErrorCode::WrongState, QStringLiteral("The database is already encrypted: keys rotate changes its key."));
+    if (!init && !store.isEncrypted())
+        return context.fail(ErrorCode::WrongState, QStringLiteral("The database is not encrypted: run keys init."));
+    if (!init) {
+        // The current key must be here: its values are opened to be sealed again.
+        const auto status = store.encryptionStatus();
+        if (!status)
+            return context.fail(status.error());
+        if (!status->keyLoaded)
+            return context.fail(ErrorCode::ReadOnly,
+                QStringLiteral("The key file %1 does not hold the current key %2: nothing was changed.")
+                    .arg(status->keyFile, status->sealingKeyId));
+    }
+    const auto key = addKeyToFile(crypto::keyFileToUse(context.keyFile()));
+    if (!key)
+        return context.fail(key.error());
+    if (Status s = store.addEncryptionKey(*key, now()); !s)
+        return context.fail(s.error());
+    const auto resealed = resealAll(store, int(batch.value()));
+    if (!resealed)
+        return context.fail(resealed.error());
+    if (context.json()) {
+        context.printJson(QJsonObject {{QStringLiteral("keyId"), key->id}, {QStringLiteral("sealed"), *resealed}});
+    } else {
+        context.out() << (init ? "Encrypted with key " : "Rotated to key ") << key->id << ": " << *resealed
+                      << " task(s) sealed. Keep a copy of " << crypto::keyFileToUse(context.keyFile())
+                      << " somewhere safe: without it the tasks cannot be read." << Qt::endl;
+    }
+    return ExitOk;
+}
+
+} // namespace qd::cli
