@@ -271,7 +271,8 @@ public:
     Result<std::optional<QByteArray>> takeAlertMonitor(const QString& owner, qint64 now, qint64 leaseMs);
     // Saves the rule states and appends the firings and resolutions of one evaluation, in one transaction, only
     // while `owner` holds the lease (WrongState otherwise: another process took over, and nothing is written).
-    Status saveAlertEvaluation(const QString& owner, const QByteArray& states, const QList<AlertHistoryRecord>& changes);
+    Status saveAlertEvaluation(
+        const QString& owner, const QByteArray& states, const QList<AlertHistoryRecord>& changes);
     // Gives the lease up (a monitor that stops cleanly), so another process takes over at once.
     Status releaseAlertMonitor(const QString& owner);
     // Firings and resolutions with at >= from, newest first, at most `limit`.
@@ -317,6 +318,8 @@ private:
         int objects = 0; // tables, indexes... of any program
     };
     Result<SchemaState> readSchemaState();
+    // A server database's schema that this version may not use: another program's tables, or a newer QueueDesk's.
+    Status checkServerSchemaState(const SchemaState& state) const;
     Status enableWal();
     Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
     static Result<std::unique_ptr<TaskStore>> openMariaDb(const StoreOptions& options, const DatabaseUrl& url);

@@ -120,20 +120,7 @@ Result<TaskStore::SchemaState> TaskStore::readMariaDbSchemaState()
 Status TaskStore::initialiseMariaDb()
 {
     const QString where = m_url->displayName();
-    const auto check = [&](const SchemaState& state) -> Status {
-        if (state.version == 0 && state.objects > 0)
-            return Error {ErrorCode::Corrupt,
-                QStringLiteral("%1 has tables of another program named like QueueDesk's (tasks, queues...): use "
-                               "another database or ?schema=")
-                    .arg(where)};
-        if (state.version > schemaVersion())
-            return Error {ErrorCode::SchemaTooNew,
-                QStringLiteral("%1 was written by a newer QueueDesk (schema %2; this version knows up to %3)")
-                    .arg(where)
-                    .arg(state.version)
-                    .arg(schemaVersion())};
-        return success();
-    };
+    const auto check = [this](const SchemaState& state) { return checkServerSchemaState(state); };
     const Result<SchemaState> seen = readMariaDbSchemaState();
     if (!seen)
         return seen.error();
