@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 class QSqlQuery;
 struct sqlite3;
@@ -255,6 +256,10 @@ public:
     // The tasks whose idempotency key starts with `keyPrefix` (a source's, see sourcekeys.h), as of `nowMs`. On
     // SQLite the prefix is a range of the idempotency index, so the cost grows with that source's tasks in the table.
     Result<SourceTaskStats> sourceTaskStats(const QString& keyPrefix, qint64 nowMs);
+    // How many of those tasks were created in each `bucketMs` of [fromMs, toMs): (bucket start, count), ascending,
+    // buckets without a task left out. For the panel's chart of a source's ingest rate.
+    Result<QList<std::pair<qint64, qint64>>> sourceTasksCreated(
+        const QString& keyPrefix, qint64 fromMs, qint64 toMs, qint64 bucketMs);
     // The tasks holding these idempotency keys (those that exist), in no particular order.
     Result<QList<Task>> tasksWithIdempotencyKeys(const QStringList& keys);
 

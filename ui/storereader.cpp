@@ -300,4 +300,31 @@ void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
     Q_EMIT sourcesFetched(requestId, statuses, true);
 }
 
+void StoreReader::fetchSourceRates(
+    quint64 requestId, const SourceRecord& source, qint64 fromMs, qint64 toMs, qint64 bucketMs)
+{
+    auto* s = store();
+    if (!s || bucketMs <= 0)
+        return;
+    const Result<QString> prefix = sourceTaskKeyPrefix(source);
+    if (!prefix) {
+        Q_EMIT sourceRatesFetched(requestId, {}); // a broken configuration: nothing to chart, the table says why
+        return;
+    }
+    const auto buckets = s->sourceTasksCreated(*prefix, fromMs, toMs, bucketMs);
+    if (!buckets) {
+        Q_EMIT readFailed(buckets.errorString());
+        return;
+    }
+    QList<QPointF> points;
+    auto next = buckets->cbegin();
+    for (qint64 at = fromMs - fromMs % bucketMs; at < toMs; at += bucketMs) {
+        qint64 count = 0;
+        if (next != buckets->cend() && next->first == at)
+            count = (next++)->second;
+        points.append(QPointF(double(at), double(count) * 1000.0 / double(bucketMs)));
+    }
+    Q_EMIT sourceRatesFetched(requestId, points);
+}
+
 } // namespace qd::ui

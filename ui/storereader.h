@@ -6,6 +6,7 @@
 #include "sourcestatus.h"
 
 #include <QObject>
+#include <QPointF>
 
 #include <atomic>
 #include <memory>
@@ -49,6 +50,10 @@ public:
     // Every source of the `sources` table with its tasks' figures as of `nowMs` and, for spools, the backlog of its
     // folders (read from the file system here, never on the GUI thread).
     void fetchSources(quint64 requestId, qint64 nowMs);
+    // The tasks `source` created per second in each `bucketMs` of [fromMs, toMs), every bucket present (zero when
+    // none): x is the bucket's start in ms since the epoch.
+    void fetchSourceRates(
+        quint64 requestId, const qd::SourceRecord& source, qint64 fromMs, qint64 toMs, qint64 bucketMs);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
     void closeStore();
@@ -69,6 +74,7 @@ Q_SIGNALS:
     void bulkCountFetched(quint64 requestId, qint64 count);
     // complete is false when the table could not be read (readFailed says why).
     void sourcesFetched(quint64 requestId, const QList<qd::ui::SourceStatus>& sources, bool complete);
+    void sourceRatesFetched(quint64 requestId, const QList<QPointF>& perSecond);
     void readFailed(const QString& message);
 
 private:

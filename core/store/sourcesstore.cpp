@@ -109,6 +109,39 @@ Result<SourceTaskStats> TaskStore::sourceTaskStats(const QString& keyPrefix, qin
     return stats;
 }
 
+Result<QList<std::pair<qint64, qint64>>> TaskStore::sourceTasksCreated(
+    const QString& keyPrefix, qint64 fromMs, qint64 toMs, qint64 bucketMs)
+{
+    if (keyPrefix.isEmpty() || bucketMs <= 0)
+        return Error {ErrorCode::InvalidArgument, QStringLiteral("A source's key prefix and bucket cannot be empty")};
+    QString upper = keyPrefix;
+    upper.back() = QChar(upper.back().unicode() + 1);
+    // The same prefix test as sourceTaskStats.
+    const QString inRange = isPostgres() ? QStringLiteral("idempotency_key IS NOT NULL")
+                                         : QStringLiteral("idempotency_key >= ? AND idempotency_key < ?");
+    QSqlQuery& q = prepared(QStringLiteral("SELECT created_at / ? AS bucket, count(*) FROM tasks WHERE %1"
+                                           " AND substr(idempotency_key, 1, %2) = ? AND created_at >= ?"
+                                           " AND created_at < ? GROUP BY bucket ORDER BY bucket")
+                                .arg(inRange)
+                                .arg(keyPrefix.size()));
+    int i = 0;
+    q.bindValue(i++, bucketMs);
+    if (!isPostgres()) {
+        q.bindValue(i++, keyPrefix);
+        q.bindValue(i++, upper);
+    }
+    q.bindValue(i++, keyPrefix);
+    q.bindValue(i++, fromMs);
+    q.bindValue(i++, toMs);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot count the tasks of a source"));
+    QList<std::pair<qint64, qint64>> buckets;
+    while (q.next())
+        buckets.append({q.value(0).toLongLong() * bucketMs, q.value(1).toLongLong()});
+    q.finish();
+    return buckets;
+}
+
 Status TaskStore::setSourcePaused(const QString& name, bool paused)
 {
     return atomically([&]() -> Status {

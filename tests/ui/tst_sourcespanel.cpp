@@ -1,5 +1,6 @@
 // The Sources panel: spools and AMQP bridges with their figures, read off the GUI thread, and Pause/Resume through
 // the window's background writer.
+#include "ui/charts/timeserieschart.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
 #include "ui/readerthread.h"
@@ -154,6 +155,24 @@ private Q_SLOTS:
         panel.resize(1100, 200);
         panel.show();
         QTRY_COMPARE_WITH_TIMEOUT(panel.model()->rowCount(), 4, test::backgroundTimeoutMs);
+        // The selected source's rate over time: one point per 30 s bucket of the last 30 minutes; the task created
+        // ten minutes ago is one task in its bucket (the current bucket, still filling, is left out).
+        QSignalSpy charted(&panel, &ui::SourcesPanel::rateChartUpdated);
+        panel.view()->selectRow(panel.model()->rowOf(QStringLiteral("inbox")));
+        QTRY_VERIFY_WITH_TIMEOUT(!charted.isEmpty(), test::backgroundTimeoutMs);
+        const QList<QPointF> rates = panel.rateChart()->seriesPoints(0);
+        const qint64 bucket = ui::SourcesPanel::chartBucketMs;
+        QCOMPARE(rates.size(), int(ui::SourcesPanel::chartSpanMs / bucket));
+        double others = 0;
+        for (const QPointF& p : rates) {
+            if (qint64(p.x()) == tenMinutesAgo - tenMinutesAgo % bucket)
+                QCOMPARE(p.y(), 1000.0 / double(bucket));
+            else
+                others += p.y() * double(bucket) / 1000.0;
+        }
+        // The five recent tasks are in the current bucket, or in the last whole one when it just turned.
+        QVERIFY2(qFuzzyIsNull(others) || qFuzzyCompare(others, 5.0), qPrintable(QString::number(others)));
+
         panel.view()->selectRow(panel.model()->rowOf(QStringLiteral("orders-bridge")));
         QVERIFY(!panel.pauseButton()->isEnabled());
         QVERIFY(panel.resumeButton()->isEnabled());
