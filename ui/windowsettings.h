@@ -22,8 +22,9 @@ public:
 
 private:
     // Version of saveState() and of the saved task table columns: 2 moved the workers panel under the inspector and
-    // fitted the columns to their contents. Layouts of other versions are ignored.
-    static constexpr int dockLayoutVersion = 2;
+    // fitted the columns to their contents; 3 added the Sources and Capacity tabs (an older layout would place them
+    // beside the charts, squeezing both). Layouts of other versions are ignored.
+    static constexpr int dockLayoutVersion = 3;
 
     QMainWindow* m_window;
     QHeaderView* m_taskHeader;
