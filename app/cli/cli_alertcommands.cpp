@@ -75,11 +75,6 @@ std::optional<double> parseThreshold(AlertCondition condition, const QString& te
     return std::nullopt;
 }
 
-QString isoNow(qint64 at)
-{
-    return ExportCodec::isoTime(at);
-}
-
 int runAdd(CliContext& context, const QCommandLineParser& parser)
 {
     const auto condition = alertConditionFromName(parser.value(QStringLiteral("condition")));
@@ -246,11 +241,12 @@ int runHistory(CliContext& context, const QCommandLineParser& parser)
     QList<QStringList> rows {
         {QStringLiteral("AT"), QStringLiteral("RULE"), QStringLiteral("WHAT"), QStringLiteral("MESSAGE")}};
     for (const AlertHistoryRecord& h : history.value()) {
-        list.append(QJsonObject {{QStringLiteral("at"), isoNow(h.at)}, {QStringLiteral("ruleId"), h.ruleId},
-            {QStringLiteral("rule"), h.ruleName}, {QStringLiteral("kind"), h.kind},
-            {QStringLiteral("figure"), std::isfinite(h.figure) ? QJsonValue(h.figure) : QJsonValue()},
-            {QStringLiteral("message"), h.message}});
-        rows.append({isoNow(h.at), QString::number(h.ruleId), h.kind, h.message});
+        list.append(
+            QJsonObject {{QStringLiteral("at"), ExportCodec::isoTime(h.at)}, {QStringLiteral("ruleId"), h.ruleId},
+                {QStringLiteral("rule"), h.ruleName}, {QStringLiteral("kind"), h.kind},
+                {QStringLiteral("figure"), std::isfinite(h.figure) ? QJsonValue(h.figure) : QJsonValue()},
+                {QStringLiteral("message"), h.message}});
+        rows.append({ExportCodec::isoTime(h.at), QString::number(h.ruleId), h.kind, h.message});
     }
     if (context.json())
         context.printJson(list);
@@ -264,7 +260,7 @@ void printTransition(CliContext& context, const AlertTransition& t)
     const bool fired = t.kind == AlertTransition::Kind::Fired;
     if (context.json()) {
         context.out() << QJsonDocument(
-            QJsonObject {{QStringLiteral("at"), isoNow(t.at)}, {QStringLiteral("ruleId"), t.ruleId},
+            QJsonObject {{QStringLiteral("at"), ExportCodec::isoTime(t.at)}, {QStringLiteral("ruleId"), t.ruleId},
                 {QStringLiteral("rule"), t.ruleName},
                 {QStringLiteral("kind"), fired ? QStringLiteral("fired") : QStringLiteral("resolved")},
                 {QStringLiteral("message"), t.message}})
@@ -272,8 +268,8 @@ void printTransition(CliContext& context, const AlertTransition& t)
                       << Qt::endl;
         return;
     }
-    context.out() << isoNow(t.at) << (fired ? "  FIRED     #" : "  RESOLVED  #") << t.ruleId << "  " << t.message
-                  << Qt::endl;
+    context.out() << ExportCodec::isoTime(t.at) << (fired ? "  FIRED     #" : "  RESOLVED  #") << t.ruleId << "  "
+                  << t.message << Qt::endl;
 }
 
 } // namespace

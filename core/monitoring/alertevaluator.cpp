@@ -183,11 +183,9 @@ QList<AlertTransition> AlertEvaluator::evaluate(
             continue;
         }
         if (it->phase == Phase::Firing) {
-            AlertRule gone;
+            auto parsed = AlertRule::fromJson(it->rule);
+            AlertRule gone = parsed ? *parsed : AlertRule {};
             gone.id = it.key();
-            gone.name = it->rule.value(QLatin1String("name")).toString();
-            if (auto parsed = AlertRule::fromJson(it->rule))
-                gone = *parsed;
             transition(AlertTransition::Kind::Resolved, gone, it->figure, QStringLiteral("the rule was removed"));
         }
         it = m_states.erase(it);
