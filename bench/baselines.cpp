@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ double perSecond(qint64 operations, Clock::time_point start)
 constexpr const char* pickSql
     = "SELECT id, queue, type, payload, priority, state, attempts, max_attempts, run_at, created_at, started_at,"
       " finished_at, lease_owner, lease_expires_at, last_error, result, idempotency_key, timeout_ms, cancel_requested"
-      " FROM tasks WHERE state = 'queued' AND queue = ?1 ORDER BY priority DESC, run_at, id LIMIT 1";
+      " FROM tasks WHERE state = 'queued' AND queue = ?1 ORDER BY priority DESC, run_at, id LIMIT ?2";
 
 constexpr const char* takeSql = "UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
                                 " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4";
@@ -198,7 +199,7 @@ double rawFsyncRate(const QString& path, int operations)
     return rate;
 }
 
-double rawDrainRate(const QString& path, int expected)
+double rawDrainRate(const QString& path, int expected, int perTransaction)
 {
     RawSqlite db(path, false);
     sqlite3_stmt* begin = db.prepare("BEGIN IMMEDIATE");
@@ -209,47 +210,58 @@ double rawDrainRate(const QString& path, int expected)
     sqlite3_stmt* event = db.prepare(insertEventSql);
     const char* owner = "raw:1";
     const char* worker = "raw:1/w0";
+    struct Claimed {
+        sqlite3_int64 id;
+        int attempt;
+        qint64 runAt;
+    };
+    std::vector<Claimed> claimed;
     int drained = 0;
     const auto start = Clock::now();
     for (;;) {
         db.run(begin);
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         bindText(pick, 1, "default");
-        int rc = sqlite3_step(pick);
-        if (rc != SQLITE_ROW) {
-            db.check(rc, "claim");
-            sqlite3_reset(pick);
+        sqlite3_bind_int(pick, 2, perTransaction);
+        claimed.clear();
+        int rc;
+        while ((rc = sqlite3_step(pick)) == SQLITE_ROW) {
+            claimed.push_back(
+                {sqlite3_column_int64(pick, 0), sqlite3_column_int(pick, 6) + 1, sqlite3_column_int64(pick, 8)});
+        }
+        db.check(rc, "claim");
+        sqlite3_reset(pick);
+        if (claimed.empty()) {
             db.run(commit);
             break;
         }
-        const sqlite3_int64 id = sqlite3_column_int64(pick, 0);
-        const int attempt = sqlite3_column_int(pick, 6) + 1;
-        const qint64 runAt = sqlite3_column_int64(pick, 8);
-        sqlite3_reset(pick);
-        sqlite3_bind_int64(take, 1, now);
-        bindText(take, 2, owner);
-        sqlite3_bind_int64(take, 3, now + 30'000);
-        sqlite3_bind_int64(take, 4, id);
-        db.run(take);
-        bindEvent(event, id, now, "started", "queued", "running", attempt, worker, std::max<qint64>(0, now - runAt));
-        db.run(event);
-
-        const qint64 finished = QDateTime::currentMSecsSinceEpoch();
-        sqlite3_bind_int64(complete, 1, finished);
-        bindText(complete, 2, "{}");
-        sqlite3_bind_int64(complete, 3, id);
-        sqlite3_bind_int(complete, 4, attempt);
-        bindText(complete, 5, owner);
-        db.run(complete);
-        if (sqlite3_changes(db.handle()) != 1) {
-            std::fprintf(stderr, "qd_bench: raw complete of task %lld changed nothing\n", (long long)id);
-            std::exit(2);
+        for (const Claimed& c : claimed) {
+            sqlite3_bind_int64(take, 1, now);
+            bindText(take, 2, owner);
+            sqlite3_bind_int64(take, 3, now + 30'000);
+            sqlite3_bind_int64(take, 4, c.id);
+            db.run(take);
+            bindEvent(event, c.id, now, "started", "queued", "running", c.attempt, worker,
+                std::max<qint64>(0, now - c.runAt));
+            db.run(event);
         }
-        const qint64 startedAt = now;
-        bindEvent(event, id, finished, "succeeded", "running", "succeeded", attempt, worker, finished - startedAt);
-        db.run(event);
+        for (const Claimed& c : claimed) {
+            const qint64 finished = QDateTime::currentMSecsSinceEpoch();
+            sqlite3_bind_int64(complete, 1, finished);
+            bindText(complete, 2, "{}");
+            sqlite3_bind_int64(complete, 3, c.id);
+            sqlite3_bind_int(complete, 4, c.attempt);
+            bindText(complete, 5, owner);
+            db.run(complete);
+            if (sqlite3_changes(db.handle()) != 1) {
+                std::fprintf(stderr, "qd_bench: raw complete of task %lld changed nothing\n", (long long)c.id);
+                std::exit(2);
+            }
+            bindEvent(event, c.id, finished, "succeeded", "running", "succeeded", c.attempt, worker, finished - now);
+            db.run(event);
+        }
         db.run(commit);
-        ++drained;
+        drained += int(claimed.size());
     }
     const double rate = perSecond(drained, start);
     if (drained != expected) {

@@ -14,11 +14,11 @@ double rawInsertRate(const QString& path, int rows, int rowsPerCommit, bool with
 // The durable-commit ceiling of the disk: 4 KiB write() + fdatasync() per operation, appended to a new file.
 double rawFsyncRate(const QString& path, int operations);
 
-// Claims and completes every queued task of queue "default", one task per transaction, as TaskStore does it on
-// SQLite: read the next task and update it by id, its "started" event, the fenced complete UPDATE (checked by
-// sqlite3_changes) and its "succeeded" event. No RETURNING: it costs SQLite more than the claim itself.
-// Returns tasks per second; `expected` is checked so a wrong setup cannot pass as fast.
-double rawDrainRate(const QString& path, int expected);
+// Claims and completes every queued task of queue "default", `perTransaction` tasks per transaction, as TaskStore
+// does it on SQLite: read the next tasks and update each by id, their "started" events, the fenced complete UPDATEs
+// (checked by sqlite3_changes) and their "succeeded" events. No RETURNING: it costs SQLite more than the claim
+// itself. Returns tasks per second; `expected` is checked so a wrong setup cannot pass as fast.
+double rawDrainRate(const QString& path, int expected, int perTransaction = 1);
 
 // The task-row insert of rawInsertRate (no events), through QSqlQuery instead of the C API, to measure what the Qt
 // SQL layer adds: positional ("?", bindValue(int)) or named (":queue", bindValue(QString)) placeholders.

@@ -141,10 +141,15 @@ public:
     // the queue (run_at) and its history unchanged, as if it had never been claimed; or cancelled, when an admin
     // asked to cancel it meanwhile. Returns the new state (fenced like complete()).
     Result<TaskState> giveBack(qint64 id, int attempt, const QString& owner, qint64 now);
+    // A running task's queue and started_at, as its row holds them.
+    struct LeasedTask {
+        QString queue;
+        qint64 startedAt = 0;
+    };
     // The fencing token is (attempt, owner): a stale worker whose task was re-delivered changes nothing and gets
-    // NotFound.
-    Status complete(
-        qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result, qint64 now);
+    // NotFound. `known`: the caller's copy of the row's queue and started_at, so that SQLite need not read them.
+    Status complete(qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result,
+        qint64 now, const LeasedTask* known = nullptr);
     // Transient failures are retried with backoff while attempts remain. Returns the task's new state.
     Result<TaskState> fail(qint64 id, int attempt, const QString& owner, const QString& worker, const QString& error,
         bool permanent, std::optional<qint64> retryAfterMs, qint64 now);
@@ -356,14 +361,11 @@ private:
     // The new task's id, or 0 when its queue does not exist yet.
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
-    struct LeasedTask {
-        QString queue;
-        qint64 startedAt = 0;
-    };
     // Runs `update`, a single-row UPDATE of task `id` fenced by its lease (see SqlDialect::completeTask): the task's
-    // queue and started_at when the fence held (SQLite: read after it, or left empty unless `wanted`), nothing when
-    // it did not. `action` names it in an error ("complete").
-    Result<std::optional<LeasedTask>> fencedUpdate(StoreStatement& update, qint64 id, bool wanted, const char* action);
+    // queue and started_at when the fence held (SQLite: `known`, else read after it, or left empty unless `wanted`),
+    // nothing when it did not. `action` names it in an error ("complete").
+    Result<std::optional<LeasedTask>> fencedUpdate(
+        StoreStatement& update, qint64 id, bool wanted, const char* action, const LeasedTask* known = nullptr);
     // fencedUpdate() of a statement binding (at, id, attempt, owner).
     Result<std::optional<LeasedTask>> fencedWrite(
         const QString& sql, qint64 at, qint64 id, int attempt, const QString& owner, bool wanted, const char* action);

@@ -33,7 +33,6 @@ void Worker::assign(Assignment assignment)
 {
     {
         std::lock_guard lock(m_mutex);
-        Q_ASSERT(m_inbox.size() < 2);
         m_inbox.push_back(std::move(assignment));
     }
     m_wake.notify_one();
@@ -87,6 +86,7 @@ void Worker::run()
             }
             startedAt = QDateTime::currentMSecsSinceEpoch();
             if (assignment.ahead) {
+                assignment.task.startedAt = startedAt; // what the writer records as its start
                 Completion started;
                 started.workerIndex = m_index;
                 started.worker = assignment.worker;
@@ -106,8 +106,10 @@ void Worker::run()
                 next = std::move(m_inbox.front());
                 m_inbox.pop_front();
                 nextStartedAt = finishedAt;
-                if (next->ahead)
+                if (next->ahead) {
+                    next->task.startedAt = nextStartedAt;
                     completion.aheadStarted = AheadStart {next->task.id, next->task.attempts, nextStartedAt};
+                }
             }
         }
         m_report(std::move(completion));

@@ -48,7 +48,7 @@ struct Completion {
     std::optional<AheadStart> aheadStarted;
 };
 
-// One worker thread that runs handlers, one task at a time (a second one may wait in its inbox, claimed ahead). It
+// One worker thread that runs handlers, one task at a time (more may wait in its inbox, claimed ahead). It
 // never touches the database: it reports each result, and each start of a task claimed ahead, through `report`,
 // and the engine's writer records them. Thread contract: assign(), revoke() and requestExit() are called from the
 // engine's writer thread; the handler runs on the worker's own thread.
@@ -81,7 +81,7 @@ private:
     const ReportFn m_report;
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::deque<Assignment> m_inbox; // at most the next task and one claimed ahead
+    std::deque<Assignment> m_inbox; // the next task and those claimed ahead
     bool m_exit = false;
     // A std::thread rather than a QThread: its join is visible to ThreadSanitizer (the system Qt is not
     // instrumented), and Qt adopts the thread if a handler needs an event loop on it.

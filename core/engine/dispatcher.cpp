@@ -16,6 +16,10 @@ namespace {
 // 5 ms: a noop or a small image or webhook is well under it; a handler that waits for something is over it.
 // aheadGiveBackMs is EngineOptions::aheadGiveBackMs (200 ms by default).
 constexpr qint64 aheadShortRunMs = 5;
+// A worker holds up to this many tasks ahead when its queue's runs take under a millisecond (a noop, a cache
+// refresh): it then goes from task to task without waiting for the writer, and a commit records dozens of results.
+// Runs of a few milliseconds get one or two, so that a task waits behind at most about aheadShortRunMs of others.
+constexpr int aheadMaxDepth = 32;
 
 } // namespace
 
@@ -64,8 +68,8 @@ std::vector<Dispatcher::SlotPlan> Dispatcher::plan(
     for (std::size_t i = 0; i < workers.size(); ++i) {
         const WorkerPool::Slot& slot = workers[i];
         plan[i].current = slot.busy;
-        plan[i].ahead = slot.ahead.has_value();
-        plan[i].queue = slot.ahead ? slot.ahead->task.queue : slot.busy ? slot.task.queue : QString();
+        plan[i].ahead = int(slot.ahead.size());
+        plan[i].queue = !slot.ahead.empty() ? slot.ahead.back().task.queue : slot.busy ? slot.task.queue : QString();
         plan[i].since = slot.since;
     }
     for (std::size_t i = 0; i < reports.size(); ++i) {
@@ -77,7 +81,7 @@ std::vector<Dispatcher::SlotPlan> Dispatcher::plan(
             p.current = false;
         if (c.aheadStarted) {
             p.current = true;
-            p.ahead = false;
+            p.ahead = std::max(0, p.ahead - 1);
             p.since = c.aheadStarted->at;
         }
     }
@@ -87,7 +91,7 @@ std::vector<Dispatcher::SlotPlan> Dispatcher::plan(
 bool Dispatcher::slotIsFree(int index, const std::vector<SlotPlan>& plan) const
 {
     const SlotPlan& p = plan[std::size_t(index)];
-    return !m_pool.workerSlots()[std::size_t(index)].retiring && !p.current && !p.ahead;
+    return !m_pool.workerSlots()[std::size_t(index)].retiring && !p.current && p.ahead == 0;
 }
 
 bool Dispatcher::hasIdleSlot(const std::vector<SlotPlan>& plan) const
@@ -105,7 +109,7 @@ int Dispatcher::engagedIn(const QString& queue, const std::vector<SlotPlan>& pla
 {
     int engaged = 0;
     for (const SlotPlan& p : plan)
-        engaged += (p.current || p.ahead) && p.queue == queue ? 1 : 0;
+        engaged += (p.current || p.ahead > 0) && p.queue == queue ? 1 : 0;
     return engaged;
 }
 
@@ -205,18 +209,19 @@ Status Dispatcher::claimAhead(TaskStore& store, qint64 now, std::vector<SlotPlan
         return success();
     const auto& workers = m_pool.workerSlots();
     QStringList queues;
-    QHash<QString, QList<int>> wanted;
+    QHash<QString, QList<std::pair<int, int>>> wanted; // slot, how many more it may hold ahead
     for (int i = 0; i < int(workers.size()); ++i) {
         const SlotPlan& p = plan[std::size_t(i)];
-        if (workers[std::size_t(i)].retiring || !p.current || p.ahead || now - p.since >= aheadShortRunMs)
+        if (workers[std::size_t(i)].retiring || !p.current || now - p.since >= aheadShortRunMs)
             continue;
         if (!m_maybeReady.contains(p.queue) || isClosed(p.queue, plan))
             continue;
-        if (!m_recentRuns.value(p.queue).allShort(aheadShortRunMs))
+        const int room = aheadDepth(p.queue) - p.ahead;
+        if (room <= 0)
             continue;
         if (!wanted.contains(p.queue))
             queues.append(p.queue);
-        wanted[p.queue].append(i);
+        wanted[p.queue].append({i, room});
     }
     if (queues.isEmpty())
         return success();
@@ -227,7 +232,17 @@ Status Dispatcher::claimAhead(TaskStore& store, qint64 now, std::vector<SlotPlan
             return success();
     }
     for (const QString& name : std::as_const(queues)) {
-        const QList<int>& holders = wanted[name];
+        // Round-robin over the slots: when the queue has fewer tasks than room, each worker still gets some.
+        QList<int> holders;
+        for (int round = 0;; ++round) {
+            const qsizetype before = holders.size();
+            for (const auto& [slot, room] : wanted[name]) {
+                if (round < room)
+                    holders.append(slot);
+            }
+            if (holders.size() == before)
+                break;
+        }
         const qsizetype mark = dispatch.size();
         bool drained = false;
         // One statement: it fails whole, and needs no savepoint.
@@ -248,9 +263,18 @@ Status Dispatcher::claimAhead(TaskStore& store, qint64 now, std::vector<SlotPlan
         if (drained)
             m_maybeReady.remove(name);
         for (qsizetype i = mark; i < dispatch.size(); ++i)
-            plan[std::size_t(dispatch[i].index)].ahead = true;
+            ++plan[std::size_t(dispatch[i].index)].ahead;
     }
     return success();
+}
+
+int Dispatcher::aheadDepth(const QString& queue) const
+{
+    const RecentRuns runs = m_recentRuns.value(queue);
+    if (!runs.allShort(aheadShortRunMs))
+        return 0;
+    const qint64 longest = runs.longest();
+    return longest == 0 ? aheadMaxDepth : int(std::max<qint64>(1, aheadShortRunMs / (longest + 1)));
 }
 
 void Dispatcher::handOut(const QList<Dispatch>& dispatch, qint64 now)
@@ -266,15 +290,15 @@ int Dispatcher::revokeAheads(qint64 now, bool claiming)
     int revoked = 0;
     for (int i = 0; i < int(workers.size()); ++i) {
         const WorkerPool::Slot& slot = workers[std::size_t(i)];
-        if (!slot.ahead || slot.ahead->started)
+        if (slot.ahead.empty())
             continue;
-        const WorkerPool::Ahead& ahead = *slot.ahead;
-        if (!claiming || slot.retiring || isClosed(ahead.task.queue, asIs) || ahead.context->isCancelled()
-            || now - ahead.claimedAt >= m_options.aheadGiveBackMs) {
-            if (auto task = m_pool.revokeAhead(i)) {
-                m_givingBack.push_back(std::move(*task));
-                ++revoked;
-            }
+        const bool allGo = !claiming || slot.retiring;
+        for (Task& task : m_pool.revokeAheads(i, [&](const WorkerPool::Ahead& ahead) {
+                 return allGo || isClosed(ahead.task.queue, asIs) || ahead.context->isCancelled()
+                     || now - ahead.claimedAt >= m_options.aheadGiveBackMs;
+             })) {
+            m_givingBack.push_back(std::move(task));
+            ++revoked;
         }
     }
     return revoked;
@@ -315,6 +339,11 @@ void Dispatcher::RecentRuns::add(qint64 runMs)
     ms[std::size_t(next)] = runMs;
     next = (next + 1) % int(ms.size());
     count = std::min(count + 1, int(ms.size()));
+}
+
+qint64 Dispatcher::RecentRuns::longest() const
+{
+    return *std::max_element(ms.begin(), ms.end());
 }
 
 bool Dispatcher::RecentRuns::allShort(qint64 limitMs) const

@@ -28,8 +28,8 @@ public:
     // What a slot will hold once the open transaction commits (see plan()).
     struct SlotPlan {
         bool current = false;
-        bool ahead = false;
-        QString queue; // of the current task, else of the one ahead
+        int ahead = 0; // tasks claimed ahead
+        QString queue; // of the last task ahead, else of the current one
         qint64 since = 0;
     };
     // A claimed task for a slot, handed out after the commit.
@@ -57,7 +57,7 @@ public:
     bool hasClaimableWork(const std::vector<SlotPlan>& plan) const;
 
     // Inside the cycle's transaction: claims tasks for the slots that will be free and, for slots that will be busy
-    // with a short task, one ahead; the slots take them in handOut() once the transaction is committed.
+    // with a short task, some ahead; the slots take them in handOut() once the transaction is committed.
     Status claim(TaskStore& store, qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
     // After the commit: the claimed tasks go to their workers.
     void handOut(const QList<Dispatch>& dispatch, qint64 now);
@@ -75,14 +75,17 @@ public:
 
 private:
     // The last run times of a queue's handlers in this process: a queue qualifies for claims ahead while all were
-    // short.
+    // short, and the shorter they were, the more a worker holds ahead.
     struct RecentRuns {
         std::array<qint64, 4> ms {};
         int count = 0;
         int next = 0;
         void add(qint64 runMs);
         bool allShort(qint64 limitMs) const;
+        qint64 longest() const;
     };
+    // How many tasks a worker running tasks of this queue may hold ahead (0: none).
+    int aheadDepth(const QString& queue) const;
 
     Status claimAhead(TaskStore& store, qint64 now, std::vector<SlotPlan>& plan, QList<Dispatch>& dispatch);
     bool slotIsFree(int index, const std::vector<SlotPlan>& plan) const;

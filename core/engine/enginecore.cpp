@@ -23,12 +23,14 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     consider(m_completionRetryAt);
     consider(m_claimRetryAt);
     for (const WorkerPool::Slot& slot : m_pool.workerSlots()) {
-        if (slot.busy || slot.ahead) {
+        if (slot.busy || !slot.ahead.empty()) {
             consider(m_nextHeartbeat);
             consider(slot.deadline);
         }
-        if (slot.ahead && !slot.ahead->started)
-            consider(slot.ahead->claimedAt + m_options.aheadGiveBackMs);
+        for (const WorkerPool::Ahead& ahead : slot.ahead) {
+            if (!ahead.started)
+                consider(ahead.claimedAt + m_options.aheadGiveBackMs);
+        }
     }
     if (m_dispatcher.isGivingBack())
         consider(std::max(m_completionRetryAt, now));
@@ -200,10 +202,13 @@ void EngineCore::writerRecordReports(Cycle& cycle)
     // A worker's reports are recorded in order: once one must wait, the worker's later ones wait too (its start
     // report comes before the result of that run).
     QSet<int> waiting;
+    // The slots change only after the commit: a worker's n-th start report of this cycle is of its n-th task ahead.
+    QHash<int, std::size_t> startsRecorded;
     for (std::size_t i = 0; i < cycle.completions.size(); ++i) {
-        if (waiting.contains(cycle.completions[i].workerIndex))
+        const Completion& c = cycle.completions[i];
+        if (waiting.contains(c.workerIndex))
             continue;
-        Status s = writerRecordReport(cycle.completions[i]);
+        Status s = writerRecordReport(c, startsRecorded.value(c.workerIndex));
         if (!m_store->inTransaction()) {
             cycle.failure = s ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")} : s.error();
             break;
@@ -211,10 +216,12 @@ void EngineCore::writerRecordReports(Cycle& cycle)
         if (!s) {
             // Keep the result and try again shortly; the task stays leased to us meanwhile.
             reportError(s.error());
-            waiting.insert(cycle.completions[i].workerIndex);
+            waiting.insert(c.workerIndex);
             continue;
         }
         cycle.recorded[i] = true;
+        if (c.aheadStarted)
+            ++startsRecorded[c.workerIndex];
     }
 }
 
@@ -424,8 +431,11 @@ Status EngineCore::writerRecordCompletion(const Completion& c)
     const HandlerResult& r = c.result;
     Status recorded = success();
     if (r.outcome == HandlerResult::Outcome::Success) {
+        // The worker's copy of the task holds the started_at its claim or its start report wrote.
+        const TaskStore::LeasedTask known {task.queue, task.startedAt};
         recorded = m_store->complete(task.id, task.attempts, m_owner, c.worker,
-            QJsonDocument(r.result).toJson(QJsonDocument::Compact), c.finishedAt);
+            r.result.isEmpty() ? QByteArrayLiteral("{}") : QJsonDocument(r.result).toJson(QJsonDocument::Compact),
+            c.finishedAt, &known);
     } else if (c.stopReason == StopReason::CancelledByUser) {
         recorded = m_store->finishCancelled(task.id, task.attempts, m_owner, c.worker, c.finishedAt);
     } else if (c.stopReason == StopReason::ShuttingDown) {
@@ -451,7 +461,7 @@ Status EngineCore::writerRecordCompletion(const Completion& c)
 
 // A report's writes fail after the first one only when the database does (a lost lease is found before any
 // write): no savepoint (TaskStore::Undo::Transaction).
-Status EngineCore::writerRecordReport(const Completion& c)
+Status EngineCore::writerRecordReport(const Completion& c, std::size_t aheadPosition)
 {
     return m_store->atomically(TaskStore::Undo::Transaction, [&]() -> Status {
         if (c.hasRun) {
@@ -462,12 +472,12 @@ Status EngineCore::writerRecordReport(const Completion& c)
         if (!c.aheadStarted)
             return success();
         const WorkerPool::Slot& slot = m_pool.workerSlots()[std::size_t(c.workerIndex)];
-        if (!slot.ahead || slot.ahead->task.id != c.aheadStarted->taskId) {
+        if (aheadPosition >= slot.ahead.size() || slot.ahead[aheadPosition].task.id != c.aheadStarted->taskId) {
             qCWarning(lcEngine) << "a start report for task" << c.aheadStarted->taskId << "that" << c.worker
                                 << "was not given";
             return success();
         }
-        Status s = m_store->recordAheadStart(slot.ahead->task, m_owner, c.worker, c.aheadStarted->at);
+        Status s = m_store->recordAheadStart(slot.ahead[aheadPosition].task, m_owner, c.worker, c.aheadStarted->at);
         if (!s && s.error().code == ErrorCode::NotFound) {
             qCWarning(lcEngine) << "dropping a stale start:" << s.errorString();
             return success();

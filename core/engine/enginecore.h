@@ -163,8 +163,9 @@ private:
     // Asks handlers past their task's timeout to stop; recounts if stale; samples metrics if due.
     void writerFinishCycle(qint64 now);
 
-    // Inside the cycle's transaction: one worker report (a result, the start of a task claimed ahead, or both).
-    Status writerRecordReport(const Completion& report);
+    // Inside the cycle's transaction: one worker report (a result, the start of a task claimed ahead, or both);
+    // aheadPosition: which of the worker's tasks ahead it started (how many of its starts this cycle recorded before).
+    Status writerRecordReport(const Completion& report, std::size_t aheadPosition);
     Status writerRecordCompletion(const Completion& completion);
     qint64 writerNextWake(qint64 now) const;
     void reportError(const Error& error);

@@ -57,7 +57,7 @@ std::vector<Task> WorkerPool::adjust(int desired)
             ++active;
     }
     for (std::size_t i = 0; i < m_slots.size() && active < desired; ++i) {
-        if (m_slots[i].retiring && (m_slots[i].busy || m_slots[i].ahead)) {
+        if (m_slots[i].retiring && (m_slots[i].busy || !m_slots[i].ahead.empty())) {
             m_slots[i].retiring = false;
             ++active;
         }
@@ -67,9 +67,9 @@ std::vector<Task> WorkerPool::adjust(int desired)
         for (std::size_t i = m_slots.size(); i-- > 0;) {
             if (!m_slots[i].retiring) {
                 m_slots[i].retiring = true;
-                if (auto task = revokeAhead(int(i)))
-                    revoked.push_back(std::move(*task));
-                if (!m_slots[i].busy && !m_slots[i].ahead)
+                for (Task& task : revokeAheads(int(i)))
+                    revoked.push_back(std::move(task));
+                if (!m_slots[i].busy && m_slots[i].ahead.empty())
                     m_slots[i].worker->requestExit();
                 --active;
                 break;
@@ -77,7 +77,7 @@ std::vector<Task> WorkerPool::adjust(int desired)
         }
     }
     // Drop retired idle workers at the end of the vector (indices of the others must stay stable).
-    while (!m_slots.empty() && m_slots.back().retiring && !m_slots.back().busy && !m_slots.back().ahead) {
+    while (!m_slots.empty() && m_slots.back().retiring && !m_slots.back().busy && m_slots.back().ahead.empty()) {
         const int index = int(m_slots.size()) - 1;
         m_slots.pop_back();
         {
@@ -99,28 +99,38 @@ std::vector<Task> WorkerPool::adjust(int desired)
     return revoked;
 }
 
-std::optional<Task> WorkerPool::revokeAhead(int index)
+std::vector<Task> WorkerPool::revokeAheads(int index, const std::function<bool(const Ahead&)>& which)
 {
     Slot& slot = m_slots[std::size_t(index)];
-    if (!slot.ahead || slot.ahead->started)
-        return std::nullopt;
-    if (!slot.worker->revoke(slot.ahead->task.id)) {
-        slot.ahead->started = true; // its start report is on the way
-        return std::nullopt;
+    std::vector<Task> revoked;
+    // From the back: the worker takes its inbox from the front, so once one is found taken, so are those before it.
+    for (std::size_t k = slot.ahead.size(); k-- > 0;) {
+        Ahead& ahead = slot.ahead[k];
+        if (ahead.started)
+            break;
+        if (!which(ahead))
+            continue;
+        if (!slot.worker->revoke(ahead.task.id)) {
+            for (std::size_t j = 0; j <= k; ++j)
+                slot.ahead[j].started = true; // their start reports are on the way
+            break;
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_running.erase(ahead.task.id);
+            m_aheadIds.remove(ahead.task.id);
+        }
+        revoked.push_back(std::move(ahead.task));
+        slot.ahead.erase(slot.ahead.begin() + std::ptrdiff_t(k));
     }
-    {
-        std::lock_guard lock(m_mutex);
-        m_running.erase(slot.ahead->task.id);
-        m_aheadIds.remove(slot.ahead->task.id);
-    }
-    std::optional<Task> revoked = std::move(slot.ahead->task);
-    slot.ahead.reset();
-    if (!slot.busy) {
+    if (!revoked.empty() && !slot.busy && slot.ahead.empty()) {
         if (slot.retiring)
             slot.worker->requestExit();
         slot.since = engineNowMs();
         publish(index);
     }
+    // In claim order, as they go back.
+    std::reverse(revoked.begin(), revoked.end());
     return revoked;
 }
 
@@ -145,7 +155,7 @@ void WorkerPool::assign(int index, const Task& task, bool ahead, qint64 now)
     }
     if (ahead) {
         // The worker status keeps showing the current task: this one has not started.
-        slot.ahead = Ahead {task, context, now, false};
+        slot.ahead.push_back(Ahead {task, context, now, false});
         slot.worker->assign(Assignment {task, slot.worker->name(), std::move(context), true});
         return;
     }
@@ -171,23 +181,23 @@ void WorkerPool::freeSlot(const Completion& c, qint64 now, bool publishIdle)
     }
     // A task still ahead runs first (the worker empties its inbox before it exits), and the worker is not shown
     // idle for the moment until its start is reported (or the task is taken back, see revokeAhead).
-    if (slot.retiring && !slot.ahead)
+    if (slot.retiring && slot.ahead.empty())
         slot.worker->requestExit();
-    if (publishIdle && !slot.ahead)
+    if (publishIdle && slot.ahead.empty())
         publish(c.workerIndex);
 }
 
 void WorkerPool::promoteAhead(int index, const AheadStart& started)
 {
     Slot& slot = m_slots[std::size_t(index)];
-    if (!slot.ahead || slot.ahead->task.id != started.taskId)
+    if (slot.ahead.empty() || slot.ahead.front().task.id != started.taskId)
         return;
     slot.busy = true;
-    slot.task = std::move(slot.ahead->task);
-    slot.context = std::move(slot.ahead->context);
+    slot.task = std::move(slot.ahead.front().task);
+    slot.context = std::move(slot.ahead.front().context);
     slot.since = started.at;
     slot.deadline = slot.task.timeoutMs > 0 ? started.at + slot.task.timeoutMs : 0;
-    slot.ahead.reset();
+    slot.ahead.pop_front();
     {
         std::lock_guard lock(m_mutex);
         m_aheadIds.remove(started.taskId);
@@ -205,7 +215,8 @@ void WorkerPool::stopOverdue(qint64 now)
 
 bool WorkerPool::holdsTasks() const
 {
-    return std::any_of(m_slots.begin(), m_slots.end(), [](const Slot& slot) { return slot.busy || slot.ahead; });
+    return std::any_of(
+        m_slots.begin(), m_slots.end(), [](const Slot& slot) { return slot.busy || !slot.ahead.empty(); });
 }
 
 void WorkerPool::clear()

@@ -6,6 +6,8 @@
 #include <QSet>
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,10 +23,11 @@ namespace qd {
 // writer thread.
 class WorkerPool {
 public:
-    // A task claimed ahead for a busy worker (prefetch): with one worker, the results of several short tasks then
-    // share a commit instead of costing one each. It waits in the worker's inbox and starts the moment the current
-    // run ends; the worker reports that start, and the writer records it ("started" event and started_at, at the
-    // real start) in the transaction that records the previous result. Taken back (TaskStore::giveBack) if it has
+    // A task claimed ahead for a busy worker (prefetch): the results of several short tasks then share a commit
+    // instead of costing one each, and the worker goes from one to the next without waiting for the writer. It
+    // waits in the worker's inbox and starts the moment the run before it ends; the worker reports that start, and
+    // the writer records it ("started" event and started_at, at the real start) in the transaction that records
+    // the previous result. Taken back (TaskStore::giveBack) if it has
     // not started within aheadGiveBackMs, or when its queue is paused or over its concurrency, the worker retires,
     // workers stop, or an admin cancels it. In the database it is running (leased, its attempt counted, renewed
     // with the others) from the claim on.
@@ -42,7 +45,7 @@ public:
         std::shared_ptr<HandlerContext> context;
         qint64 deadline = 0; // 0: no timeout
         qint64 since = 0;
-        std::optional<Ahead> ahead;
+        std::deque<Ahead> ahead; // in the order the worker runs them
     };
 
     WorkerPool(QueueEngine& engine, const EngineOptions& options, QString owner, Worker::ReportFn report);
@@ -60,13 +63,18 @@ public:
     bool holdsTasks() const; // a worker runs a task or holds one claimed ahead
     // Grows or shrinks to `desired` workers; returns the tasks claimed ahead that retiring workers gave back.
     std::vector<Task> adjust(int desired);
-    // Takes back the slot's task claimed ahead unless the worker has started it; the caller returns it to the queue.
-    std::optional<Task> revokeAhead(int index);
-    // The claimed task (or the one ahead) goes to the slot's worker; the claim is committed.
+    // Takes back the slot's tasks claimed ahead that `which` selects, unless the worker has started them; the caller
+    // returns them to the queue.
+    std::vector<Task> revokeAheads(int index, const std::function<bool(const Ahead&)>& which);
+    std::vector<Task> revokeAheads(int index)
+    {
+        return revokeAheads(index, [](const Ahead&) { return true; });
+    }
+    // The claimed task (or the ones ahead) goes to the slot's worker; the claim is committed.
     void assign(int index, const Task& task, bool ahead, qint64 now);
     // The worker's run ended and its result is committed; publish: show the worker idle.
     void freeSlot(const Completion& completion, qint64 now, bool publish);
-    // The worker started its task claimed ahead, and the start is committed.
+    // The worker started its first task claimed ahead, and the start is committed.
     void promoteAhead(int index, const AheadStart& started);
     // Per-task timeouts: the handler sees isCancelled() and returns; the attempt then fails as timed out.
     void stopOverdue(qint64 now);

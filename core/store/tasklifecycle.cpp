@@ -97,7 +97,7 @@ Result<QList<Task>> TaskStore::claim(
 }
 
 Result<std::optional<TaskStore::LeasedTask>> TaskStore::fencedUpdate(
-    StoreStatement& update, qint64 id, bool wanted, const char* action)
+    StoreStatement& update, qint64 id, bool wanted, const char* action, const LeasedTask* known)
 {
     std::optional<LeasedTask> row;
     if (update.next())
@@ -109,6 +109,8 @@ Result<std::optional<TaskStore::LeasedTask>> TaskStore::fencedUpdate(
         return row;
     if (!wanted)
         return std::optional(LeasedTask {});
+    if (known)
+        return std::optional(*known);
     StoreStatement read = statement(m_dialect.taskQueueAndStart);
     read.bind(1, id);
     LeasedTask found;
@@ -189,8 +191,8 @@ Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& own
     return newState;
 }
 
-Status TaskStore::complete(
-    qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result, qint64 now)
+Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const QString& worker,
+    const QByteArray& result, qint64 now, const LeasedTask* known)
 {
     QByteArray sealedResult;
     if (m_encryption && !result.isEmpty()) {
@@ -213,7 +215,7 @@ Status TaskStore::complete(
         q.bind(":id", id);
         q.bind(":attempt", attempt);
         q.bind(":owner", owner);
-        const auto held = fencedUpdate(q, id, true, "complete");
+        const auto held = fencedUpdate(q, id, true, "complete", known);
         if (!held)
             return held.error();
         if (!*held)

@@ -89,6 +89,8 @@ private Q_SLOTS:
     void shutdownGivesBackTheTaskClaimedAhead();
     void fewerWorkersGiveBackTheTaskClaimedAhead();
     void noClaimAheadWhenTurnedOff();
+    void oneWorkerRunsManyNoopsAheadInOrder();
+    void everyTaskAheadOfALongOneGoesBack();
 
 private:
     EngineOptions options(int workers);
@@ -401,4 +403,88 @@ void TestEnginePrefetch::noClaimAheadWhenTurnedOff()
 }
 
 QTEST_GUILESS_MAIN(TestEnginePrefetch)
+// Noop runs take well under a millisecond: the worker holds dozens ahead and a commit records dozens of results.
+// The history stays whole and in order: each task started after the one before it ended, in queue order, and its
+// "succeeded" event's duration is its row's run time.
+void TestEnginePrefetch::oneWorkerRunsManyNoopsAheadInOrder()
+{
+    constexpr int tasks = 2000;
+    auto engine = QueueEngine::open(options(0));
+    QVERIFY(engine);
+    QVERIFY((*engine)->enqueueBatch(QList<NewTask>(tasks, task())));
+    if (!onServer())
+        QVERIFY(setCommitHook(**engine, true));
+    const qint64 commitsBefore = g_commits.load();
+    (*engine)->setWorkerCount(1);
+    QTRY_COMPARE_WITH_TIMEOUT(count(**engine, TaskState::Succeeded), qint64(tasks), 120'000);
+    const qint64 commits = g_commits - commitsBefore;
+    if (!onServer())
+        QVERIFY(setCommitHook(**engine, false));
+    engine->reset();
+    qInfo() << tasks << "noop tasks," << commits << "commits";
+#if !defined(__SANITIZE_THREAD__) // see oneWorkerRecordsSeveralNoopResultsPerCommit
+    if (!onServer())
+        QVERIFY2(commits * 8 <= tasks, qPrintable(QStringLiteral("%1 commits for %2 tasks").arg(commits).arg(tasks)));
+#endif
+    auto store = openStore(m_path, true);
+    QList<Task> done;
+    QVERIFY(store->forEachTask({}, [&](const Task& t) {
+        done.append(t);
+        return true;
+    }));
+    QCOMPARE(done.size(), qsizetype(tasks));
+    std::sort(done.begin(), done.end(), [](const Task& a, const Task& b) { return a.id < b.id; });
+    for (qsizetype i = 0; i < done.size(); ++i) {
+        QCOMPARE(done[i].state, TaskState::Succeeded);
+        QCOMPARE(done[i].attempts, 1);
+        if (i > 0) {
+            QVERIFY2(done[i].startedAt >= done[i - 1].finishedAt,
+                qPrintable(QStringLiteral("task %1 started at %2, before task %3 ended at %4")
+                               .arg(done[i].id)
+                               .arg(done[i].startedAt)
+                               .arg(done[i - 1].id)
+                               .arg(done[i - 1].finishedAt)));
+        }
+    }
+    QCOMPARE(scalar(*store,
+                 QStringLiteral("SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id"
+                                " WHERE e.kind = 'started' AND e.at = t.started_at AND e.attempt = 1")),
+        qint64(tasks));
+    QCOMPARE(scalar(*store,
+                 QStringLiteral("SELECT count(*) FROM task_events e JOIN tasks t ON t.id = e.task_id"
+                                " WHERE e.kind = 'succeeded' AND e.at = t.finished_at"
+                                " AND e.duration_ms = t.finished_at - t.started_at")),
+        qint64(tasks));
+}
+
+// Ten noops claimed ahead of a long task on the only worker: all go back unrun after the bound, their attempts
+// refunded, and run once each when the long one ends.
+void TestEnginePrefetch::everyTaskAheadOfALongOneGoesBack()
+{
+    constexpr int behind = 10;
+    auto opened = QueueEngine::open(options(1));
+    QVERIFY(opened);
+    std::unique_ptr<QueueEngine> engine = std::move(opened).value();
+    QVERIFY(engine->enqueueBatch(QList<NewTask>(4, task())));
+    QTRY_COMPARE_WITH_TIMEOUT(count(*engine, TaskState::Succeeded), qint64(4), 10'000);
+    QList<NewTask> batch {task(QStringLiteral("sleep"), QStringLiteral("default"), R"({"ms":1500})")};
+    batch.append(QList<NewTask>(behind, task()));
+    auto ids = engine->enqueueBatch(batch);
+    QVERIFY(ids);
+    QTRY_COMPARE_WITH_TIMEOUT(count(*engine, TaskState::Running), qint64(1 + behind), 5000);
+    // Given back within the bound (200 ms), while the long task runs.
+    QTRY_COMPARE_WITH_TIMEOUT(count(*engine, TaskState::Queued), qint64(behind), 1000);
+    auto store = openStore(m_path, true);
+    QCOMPARE(store->task(ids->at(0).id)->state, TaskState::Running);
+    for (int k = 1; k <= behind; ++k)
+        QCOMPARE(store->task(ids->at(k).id)->attempts, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(count(*engine, TaskState::Succeeded), qint64(4 + 1 + behind), 10'000);
+    for (int k = 1; k <= behind; ++k) {
+        const qint64 id = ids->at(k).id;
+        QCOMPARE(store->task(id)->attempts, 1);
+        QCOMPARE(eventKinds(id),
+            (QStringList {QStringLiteral("enqueued"), QStringLiteral("started"), QStringLiteral("succeeded")}));
+    }
+}
+
 #include "tst_engineprefetch.moc"
