@@ -7,6 +7,7 @@
 // function, iterations chosen by the library, one number each) fits none of that without fighting it.
 
 #include "amqpbench.h"
+#include "amqpdrainbench.h"
 #include "baselines.h"
 #include "bigdatabase.h"
 #include "enginebench.h"
@@ -304,7 +305,7 @@ QList<Figure> benchBatch(Scratch& scratch, const Sizes& s)
     return {strict, withEvents};
 }
 
-QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
+QList<Figure> benchDrain(Scratch& scratch, const Sizes& s, const QString& amqpUrl)
 {
     std::fprintf(stderr, "B4: drain %d ready noop tasks with full history\n", s.drainTasks);
     const QString filled = scratch.newFile(QStringLiteral("b4-template"));
@@ -335,9 +336,29 @@ QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
         "Baseline: the same statements as the first B4 rows, %1 tasks per transaction (claims, \"started\" events, "
         "completes, \"succeeded\" events): the most SQLite does for this history on this disk.")
                                             .arg(rawBatch);
+    // The peer: RabbitMQ draining persistent messages with as many consumers as QueueDesk has workers, and the
+    // fastest of those against QueueDesk's 4 workers (issue 24's goals: 1.5x and 3x).
+    const qsizetype peerFirst = figures.size();
+    if (!amqpUrl.isEmpty()) {
+        for (int w : workerCounts) {
+            figures.append(makeFigure(QStringLiteral("B4"), QStringLiteral("drain noop tasks, against RabbitMQ"),
+                QStringLiteral("%1 worker%2 vs %1 consumer%2").arg(w).arg(w > 1 ? QStringLiteral("s") : QString()),
+                QStringLiteral("tasks/s"), QStringLiteral("RabbitMQ, persistent, ack each"), Figure::Goal::RatioAtLeast,
+                1.5));
+        }
+        figures.append(makeFigure(QStringLiteral("B4"), QStringLiteral("drain noop tasks, against the fastest peer"),
+            QStringLiteral("4 workers"), QStringLiteral("tasks/s"),
+            QStringLiteral("RabbitMQ's best of 1, 2, 4 consumers"), Figure::Goal::RatioAtLeast, 3.0));
+        figures[peerFirst].note = QStringLiteral(
+            "Peer: %1 persistent messages published with confirms into a fresh durable queue (not timed), drained "
+            "by N rabbitmq-c consumers on their own connections (basic.qos 1,000, one basic.ack per message), timed "
+            "from the first connection to the last ack, on the broker scripts/bench.sh starts.")
+                                      .arg(s.amqpMessages);
+    }
     for (int rep = 0; rep < s.slowRepetitions; ++rep) {
         double raw = 0;
         double rawBatched = 0;
+        std::vector<double> peer(std::size_t(workerCounts.size()));
         std::vector<double> engine(std::size_t(workerCounts.size()));
         std::vector<std::function<void()>> steps;
         steps.push_back([&] {
@@ -351,6 +372,17 @@ QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
                 = measured("raw claim+complete loop, batched", [&] { return rawDrainRate(p, s.drainTasks, rawBatch); });
             Scratch::remove(p);
         });
+        for (qsizetype i = 0; i < workerCounts.size() && !amqpUrl.isEmpty(); ++i) {
+            steps.push_back([&, i] {
+                // A queue of its own per run (see benchAmqpIn).
+                const QString queue = QStringLiteral("qd-bench-b4-%1-%2").arg(rep).arg(workerCounts[i]);
+                amqpFillQueue(amqpUrl, queue, s.amqpMessages, QStringLiteral("b4-"));
+                const QByteArray what = QStringLiteral("RabbitMQ drain, %1 consumers").arg(workerCounts[i]).toUtf8();
+                peer[std::size_t(i)] = measured(
+                    what.constData(), [&] { return amqpDrainRate(amqpUrl, queue, s.amqpMessages, workerCounts[i]); });
+                amqpDeleteQueue(amqpUrl, queue);
+            });
+        }
         for (qsizetype i = 0; i < workerCounts.size(); ++i) {
             steps.push_back([&, i] {
                 const QString p = copyOf(scratch, filled, QStringLiteral("b4-engine"));
@@ -364,6 +396,12 @@ QList<Figure> benchDrain(Scratch& scratch, const Sizes& s)
         for (qsizetype i = 0; i < workerCounts.size(); ++i) {
             addPair(figures[i], engine[std::size_t(i)], raw);
             addPair(figures[workerCounts.size() + i], engine[std::size_t(i)], rawBatched);
+        }
+        if (!amqpUrl.isEmpty()) {
+            for (qsizetype i = 0; i < workerCounts.size(); ++i)
+                addPair(figures[peerFirst + i], engine[std::size_t(i)], peer[std::size_t(i)]);
+            addPair(
+                figures[peerFirst + workerCounts.size()], engine.back(), *std::max_element(peer.begin(), peer.end()));
         }
     }
     Scratch::remove(filled);
@@ -1362,7 +1400,7 @@ int main(int argc, char** argv)
     if (wanted("B3"))
         figures += benchBatch(scratch, sizes);
     if (wanted("B4"))
-        figures += benchDrain(scratch, sizes);
+        figures += benchDrain(scratch, sizes, parser.value(amqpUrl));
     if (wanted("B5"))
         figures += benchLatency(scratch, sizes);
     if (wanted("B13"))

@@ -146,10 +146,17 @@ public:
         QString queue;
         qint64 startedAt = 0;
     };
+    // The start of a task claimed ahead, recorded by complete() with its result when both are written at once.
+    struct AheadStartRecord {
+        qint64 at = 0;
+        qint64 waitMs = 0; // from run_at to the start
+    };
     // The fencing token is (attempt, owner): a stale worker whose task was re-delivered changes nothing and gets
     // NotFound. `known`: the caller's copy of the row's queue and started_at, so that SQLite need not read them.
+    // `start`: one UPDATE also writes started_at, and the "started" event goes before the "succeeded" one (what
+    // recordAheadStart() would have written, one statement fewer).
     Status complete(qint64 id, int attempt, const QString& owner, const QString& worker, const QByteArray& result,
-        qint64 now, const LeasedTask* known = nullptr);
+        qint64 now, const LeasedTask* known = nullptr, const AheadStartRecord* start = nullptr);
     // Transient failures are retried with backoff while attempts remain. Returns the task's new state.
     Result<TaskState> fail(qint64 id, int attempt, const QString& owner, const QString& worker, const QString& error,
         bool permanent, std::optional<qint64> retryAfterMs, qint64 now);

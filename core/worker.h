@@ -46,6 +46,9 @@ struct Completion {
     qint64 startedAt = 0; // when this run's handler started
     bool hasRun = true; // false: only aheadStarted is reported
     std::optional<AheadStart> aheadStarted;
+    // Set by the writer: this run's start report was recorded without writing it, and the result's write records
+    // it (TaskStore::complete's `start`).
+    bool startWithResult = false;
 };
 
 // One worker thread that runs handlers, one task at a time (more may wait in its inbox, claimed ahead). It

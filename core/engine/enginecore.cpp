@@ -204,11 +204,24 @@ void EngineCore::writerRecordReports(Cycle& cycle)
     QSet<int> waiting;
     // The slots change only after the commit: a worker's n-th start report of this cycle is of its n-th task ahead.
     QHash<int, std::size_t> startsRecorded;
+    // Successes of this cycle: a start report of one of them is written with its result, one UPDATE fewer.
+    QHash<qint64, std::size_t> successAt;
+    for (std::size_t i = 0; i < cycle.completions.size(); ++i) {
+        const Completion& c = cycle.completions[i];
+        if (c.hasRun && c.result.outcome == HandlerResult::Outcome::Success && c.stopReason == StopReason::None)
+            successAt.insert(c.task.id, i);
+    }
     for (std::size_t i = 0; i < cycle.completions.size(); ++i) {
         const Completion& c = cycle.completions[i];
         if (waiting.contains(c.workerIndex))
             continue;
-        Status s = writerRecordReport(c, startsRecorded.value(c.workerIndex));
+        Completion* resultOfStart = nullptr;
+        if (c.aheadStarted) {
+            const auto it = successAt.constFind(c.aheadStarted->taskId);
+            if (it != successAt.cend() && *it > i)
+                resultOfStart = &cycle.completions[*it];
+        }
+        Status s = writerRecordReport(c, startsRecorded.value(c.workerIndex), resultOfStart);
         if (!m_store->inTransaction()) {
             cycle.failure = s ? Error {ErrorCode::Internal, QStringLiteral("The transaction ended early")} : s.error();
             break;
@@ -433,9 +446,10 @@ Status EngineCore::writerRecordCompletion(const Completion& c)
     if (r.outcome == HandlerResult::Outcome::Success) {
         // The worker's copy of the task holds the started_at its claim or its start report wrote.
         const TaskStore::LeasedTask known {task.queue, task.startedAt};
+        const TaskStore::AheadStartRecord start {c.startedAt, std::max<qint64>(0, c.startedAt - task.runAt)};
         recorded = m_store->complete(task.id, task.attempts, m_owner, c.worker,
             r.result.isEmpty() ? QByteArrayLiteral("{}") : QJsonDocument(r.result).toJson(QJsonDocument::Compact),
-            c.finishedAt, &known);
+            c.finishedAt, &known, c.startWithResult ? &start : nullptr);
     } else if (c.stopReason == StopReason::CancelledByUser) {
         recorded = m_store->finishCancelled(task.id, task.attempts, m_owner, c.worker, c.finishedAt);
     } else if (c.stopReason == StopReason::ShuttingDown) {
@@ -461,7 +475,7 @@ Status EngineCore::writerRecordCompletion(const Completion& c)
 
 // A report's writes fail after the first one only when the database does (a lost lease is found before any
 // write): no savepoint (TaskStore::Undo::Transaction).
-Status EngineCore::writerRecordReport(const Completion& c, std::size_t aheadPosition)
+Status EngineCore::writerRecordReport(const Completion& c, std::size_t aheadPosition, Completion* resultOfStart)
 {
     return m_store->atomically(TaskStore::Undo::Transaction, [&]() -> Status {
         if (c.hasRun) {
@@ -475,6 +489,11 @@ Status EngineCore::writerRecordReport(const Completion& c, std::size_t aheadPosi
         if (aheadPosition >= slot.ahead.size() || slot.ahead[aheadPosition].task.id != c.aheadStarted->taskId) {
             qCWarning(lcEngine) << "a start report for task" << c.aheadStarted->taskId << "that" << c.worker
                                 << "was not given";
+            return success();
+        }
+        if (resultOfStart) {
+            // Written with the result, later in this transaction or in the one that records it.
+            resultOfStart->startWithResult = true;
             return success();
         }
         Status s = m_store->recordAheadStart(slot.ahead[aheadPosition].task, m_owner, c.worker, c.aheadStarted->at);

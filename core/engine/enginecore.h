@@ -164,8 +164,9 @@ private:
     void writerFinishCycle(qint64 now);
 
     // Inside the cycle's transaction: one worker report (a result, the start of a task claimed ahead, or both);
-    // aheadPosition: which of the worker's tasks ahead it started (how many of its starts this cycle recorded before).
-    Status writerRecordReport(const Completion& report, std::size_t aheadPosition);
+    // aheadPosition: which of the worker's tasks ahead it started (how many of its starts this cycle recorded before);
+    // resultOfStart: the later report of this cycle with that task's success, which then writes the start.
+    Status writerRecordReport(const Completion& report, std::size_t aheadPosition, Completion* resultOfStart);
     Status writerRecordCompletion(const Completion& completion);
     qint64 writerNextWake(qint64 now) const;
     void reportError(const Error& error);

@@ -219,7 +219,8 @@ const SqlDialect& sqliteDialect()
             "1000)"
             " END, NULL FROM tasks WHERE id BETWEEN ?1 AND ?2 ORDER BY id");
         d.completeTask = QStringLiteral(
-            "UPDATE tasks SET state = 'succeeded', finished_at = :now, result = :result, lease_owner = NULL,"
+            "UPDATE tasks SET state = 'succeeded', started_at = COALESCE(:started, started_at), finished_at = :now,"
+            " result = :result, lease_owner = NULL,"
             " lease_expires_at = NULL, last_error = NULL"
             " WHERE id = :id AND state = 'running' AND attempts = :attempt AND lease_owner = :owner");
         d.startClaimedAhead = QStringLiteral("UPDATE tasks SET started_at = ? WHERE id = ? AND state = 'running'"

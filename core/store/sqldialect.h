@@ -64,7 +64,7 @@ struct SqlDialect {
     // PostgreSQL's return the task's queue and started_at (RETURNING); SQLite's return nothing, as its RETURNING
     // runs as a trigger with a statement journal that costs more than the update: the store then reads them with
     // taskQueueAndStart (SQLite only; binds ?1 id).
-    QString completeTask; // binds :now, :result, :id, :attempt, :owner
+    QString completeTask; // binds :started (NULL: unchanged), :now, :result, :id, :attempt, :owner
     QString startClaimedAhead; // sets started_at; binds ?1 started_at, ?2 id, ?3 attempt, ?4 owner
     QString giveBackCancelled; // binds ?1 now, ?2 id, ?3 attempt, ?4 owner
     QString giveBackQueued; // binds ?1 id, ?2 attempt, ?3 owner

@@ -192,7 +192,7 @@ Result<TaskState> TaskStore::giveBack(qint64 id, int attempt, const QString& own
 }
 
 Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const QString& worker,
-    const QByteArray& result, qint64 now, const LeasedTask* known)
+    const QByteArray& result, qint64 now, const LeasedTask* known, const AheadStartRecord* start)
 {
     QByteArray sealedResult;
     if (m_encryption && !result.isEmpty()) {
@@ -205,6 +205,10 @@ Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const Q
     }
     return atomically(Undo::Transaction, [&]() -> Status {
         StoreStatement q = statement(m_dialect.completeTask);
+        if (start)
+            q.bind(":started", start->at);
+        else
+            q.bind(":started", nullptr);
         q.bind(":now", now);
         if (result.isEmpty())
             q.bind(":result", nullptr);
@@ -220,6 +224,12 @@ Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const Q
             return held.error();
         if (!*held)
             return leaseLost(id, attempt, owner);
+        if (start) {
+            if (Status s = addEvent(id, (*held)->queue, start->at, QStringLiteral("started"), TaskState::Queued,
+                    TaskState::Running, attempt, worker, {}, start->waitMs, false);
+                !s)
+                return s;
+        }
         return addEvent(id, (*held)->queue, now, QStringLiteral("succeeded"), TaskState::Running, TaskState::Succeeded,
             attempt, worker, {}, now - (*held)->startedAt);
     });
