@@ -1,5 +1,9 @@
 #include "mainwindow.h"
 
+#include "alertbanner.h"
+#include "alertnotifier.h"
+#include "alertruledialog.h"
+#include "alertspanel.h"
 #include "backgroundwriter.h"
 #include "bulkactions.h"
 #include "capacitypanel.h"
@@ -24,6 +28,7 @@
 #include "taskselectionkeeper.h"
 #include "taskspanel.h"
 #include "tasktablemodel.h"
+#include "trayalertnotifier.h"
 #include "windowactions.h"
 #include "windowsettings.h"
 #include "windowstatusbar.h"
@@ -32,11 +37,14 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QJsonDocument>
 #include <QMessageBox>
 #include <QShowEvent>
 #include <QTableView>
@@ -45,11 +53,26 @@
 
 namespace qd::ui {
 
+namespace {
+AlertWatcher::Options evaluatingUnlessReadOnly(AlertWatcher::Options alerts, const QueueEngine& engine)
+{
+    alerts.evaluate = alerts.evaluate && !engine.isReadOnly();
+    return alerts;
+}
+} // namespace
+
 MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
+    : MainWindow(std::move(engine), AlertWatcher::Options {}, parent)
+{ }
+
+MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Options alerts, QWidget* parent)
     : QMainWindow(parent)
     , m_engine(std::move(engine))
     , m_reader(new ReaderThread(m_engine->options().store, this))
     , m_writer(new BackgroundWriter(this))
+    , m_alertWatcher(
+          new AlertWatcher(m_engine->options().store, evaluatingUnlessReadOnly(std::move(alerts), *m_engine), this))
+    , m_alertWriter(new BackgroundWriter(this))
     , m_queueModel(new QueueListModel(m_engine.get(), this))
     , m_workersModel(new WorkersModel(m_engine.get(), this))
 {
@@ -144,6 +167,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     connect(&m_statusTimer, &QTimer::timeout, m_tasks, &TasksPanel::tickAges);
     m_statusTimer.start();
     updateActions();
+    m_alertWatcher->start();
 }
 
 MainWindow::~MainWindow()
@@ -151,6 +175,7 @@ MainWindow::~MainWindow()
     // Background writes report to the writer object: let them finish before it goes (they are short compared with
     // an engine's shutdown, which may wait for running tasks).
     m_writer->waitForAll();
+    m_alertWriter->waitForAll();
     // A bulk action holds the engine too: stop it after its current chunk, so the engine's last reference is ours.
     m_bulkActions->stopAndWait();
     // The engine's graceful shutdown may wait seconds for running tasks: never on the GUI thread. Our children
@@ -274,6 +299,7 @@ void MainWindow::createWidgets()
     capacityDock->setObjectName(QStringLiteral("capacityDock"));
     capacityDock->setWidget(m_capacityPanel);
     tabifyDockWidget(chartsDock, capacityDock);
+    createAlertWidgets(capacityDock);
     chartsDock->raise();
     connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
     capacity->start();
@@ -285,6 +311,122 @@ void MainWindow::createWidgets()
     setStatusBar(m_statusBar);
 
     m_actions->createToolBar();
+}
+
+void MainWindow::createAlertWidgets(QDockWidget* besideDock)
+{
+    // Alerts: a tab beside Capacity; the banner shares the message strip's row, so it never moves the table.
+    m_alertsPanel = new AlertsPanel(m_alertWatcher, this);
+    m_alertsPanel->setWritable(!isReadOnly());
+    auto* alertsDock = new QDockWidget(tr("Alerts"), this);
+    alertsDock->setObjectName(QStringLiteral("alertsDock"));
+    alertsDock->setWidget(m_alertsPanel);
+    tabifyDockWidget(besideDock, alertsDock);
+    m_alertBanner = new AlertBanner(messageBar()->minimumHeight(), m_tasks);
+    m_tasks->addToMessageRow(m_alertBanner);
+    connect(m_alertBanner, &AlertBanner::showAlertsRequested, this, [alertsDock] {
+        alertsDock->show();
+        alertsDock->raise();
+    });
+    connect(m_alertWatcher, &AlertWatcher::snapshotChanged, this, &MainWindow::showFiringAlerts);
+    connect(m_alertWatcher, &AlertWatcher::failed, this, &MainWindow::showError);
+    connect(m_alertWatcher, &AlertWatcher::transitionsRecorded, this, [this](const QList<AlertTransition>& changes) {
+        for (const AlertTransition& t : changes) {
+            if (t.kind == AlertTransition::Kind::Fired && m_alertNotifier)
+                m_alertNotifier->notifyFired(t);
+        }
+    });
+    m_alertNotifier = TrayAlertNotifier::createIfAvailable(this);
+
+    connect(m_alertsPanel, &AlertsPanel::addRequested, this, [this] { showAlertRuleDialog(); });
+    connect(
+        m_alertsPanel, &AlertsPanel::editRequested, this, [this](const AlertRule& rule) { showAlertRuleDialog(rule); });
+    connect(m_alertsPanel, &AlertsPanel::removeRequested, this, &MainWindow::removeAlertRule);
+    connect(m_alertsPanel, &AlertsPanel::enableRequested, this, &MainWindow::setAlertRuleEnabled);
+    connect(m_alertWriter, &BackgroundWriter::writeFinished, this,
+        [this](const QString& what, bool ok, qint64, const QString& error) {
+            if (ok)
+                messageBar()->showMessage(MessageBar::Kind::Info, tr("%1: done.").arg(what));
+            else
+                showError(tr("%1 failed: %2").arg(what, error));
+            m_alertWatcher->refresh();
+        });
+}
+
+void MainWindow::setAlertNotifier(std::unique_ptr<AlertNotifier> notifier)
+{
+    m_alertNotifier = std::move(notifier);
+}
+
+void MainWindow::showFiringAlerts(const AlertSnapshot& snapshot)
+{
+    QStringList names;
+    for (const AlertRuleStatus& s : snapshot.firing())
+        names.append(s.rule->displayName());
+    m_alertBanner->setFiring(names);
+}
+
+AlertRuleDialog* MainWindow::showAlertRuleDialog(const std::optional<AlertRule>& rule)
+{
+    if (isReadOnly())
+        return nullptr;
+    auto* dialog = new AlertRuleDialog(m_engine->handlers(), m_queueModel->queueNames(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (rule)
+        dialog->setRule(*rule);
+    else if (const QString queue = selectedQueue(); !queue.isEmpty())
+        dialog->findChild<QComboBox*>(QStringLiteral("ruleQueue"))->setCurrentText(queue);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const QByteArray definition = dialog->definition();
+        const qint64 id = dialog->ruleId();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (id > 0) {
+            writeAlertRule(tr("Change alert rule %1").arg(id),
+                [id, definition, now](TaskStore& store) { return store.updateAlertRule(id, definition, now); });
+        } else {
+            writeAlertRule(tr("Add alert rule \"%1\"").arg(dialog->rule().displayName()),
+                [definition, now](TaskStore& store) -> Status {
+                    const Result<qint64> added = store.addAlertRule(definition, now);
+                    return added ? success() : Status(added.error());
+                });
+        }
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::writeAlertRule(const QString& what, std::function<Status(TaskStore&)> write)
+{
+    if (isReadOnly())
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_alertWriter->run(what, [engine, write = std::move(write)]() -> Result<qint64> {
+        const Status s = engine->runInWriter(write);
+        if (!s)
+            return s.error();
+        return qint64(0);
+    });
+}
+
+void MainWindow::removeAlertRule(const AlertRule& rule)
+{
+    if (!confirm(tr("Remove the alert rule \"%1\"?\n\nIts history stays; if it fires now, it resolves.")
+                     .arg(rule.displayName())))
+        return;
+    const qint64 id = rule.id;
+    writeAlertRule(tr("Remove alert rule %1").arg(id), [id](TaskStore& store) { return store.removeAlertRule(id); });
+}
+
+void MainWindow::setAlertRuleEnabled(const AlertRule& rule, bool enabled)
+{
+    AlertRule changed = rule;
+    changed.enabled = enabled;
+    changed.id = 0; // the row's id is the id
+    const QByteArray definition = QJsonDocument(changed.toJson()).toJson(QJsonDocument::Compact);
+    const qint64 id = rule.id;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    writeAlertRule(enabled ? tr("Enable alert rule %1").arg(id) : tr("Disable alert rule %1").arg(id),
+        [id, definition, now](TaskStore& store) { return store.updateAlertRule(id, definition, now); });
 }
 
 void MainWindow::showEvent(QShowEvent* event)
