@@ -37,9 +37,13 @@ AlertBanner::AlertBanner(int height, QWidget* parent)
 void AlertBanner::setFiring(const QStringList& ruleNames)
 {
     m_names = ruleNames;
-    m_text = ruleNames.isEmpty()
-        ? QString()
-        : tr("\u26a0 %n alert(s) firing: %1", "", int(ruleNames.size())).arg(ruleNames.join(QLatin1String(", ")));
+    const QString names = ruleNames.join(QLatin1String(", "));
+    if (ruleNames.isEmpty())
+        m_text.clear();
+    else if (ruleNames.size() == 1)
+        m_text = tr("\u26a0 Alert firing: %1").arg(names);
+    else
+        m_text = tr("\u26a0 %1 alerts firing: %2").arg(ruleNames.size()).arg(names);
     elide();
     setVisible(!ruleNames.isEmpty());
 }

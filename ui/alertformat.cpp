@@ -23,14 +23,14 @@ bool isTimed(AlertCondition condition)
         && condition != AlertCondition::WillNotDrain;
 }
 
-QString shortTime(qint64 ms, qint64 now)
+} // namespace
+
+QString formatAlertTime(qint64 ms, qint64 now)
 {
     const QDateTime at = QDateTime::fromMSecsSinceEpoch(ms);
     return at.date() == QDateTime::fromMSecsSinceEpoch(now).date() ? at.toString(QStringLiteral("HH:mm:ss"))
                                                                    : formatTimestamp(ms);
 }
-
-} // namespace
 
 QString formatAlertFigure(AlertCondition condition, double figure)
 {
@@ -63,9 +63,9 @@ QString formatAlertState(const AlertRuleState& state, qint64 now)
     case AlertRuleState::Phase::Ok:
         return tr("ok");
     case AlertRuleState::Phase::Pending:
-        return tr("pending since %1").arg(shortTime(state.since, now));
+        return tr("pending since %1").arg(formatAlertTime(state.since, now));
     case AlertRuleState::Phase::Firing:
-        return tr("firing since %1").arg(shortTime(state.since, now));
+        return tr("firing since %1").arg(formatAlertTime(state.since, now));
     }
     return {};
 }
@@ -102,6 +102,29 @@ QString alertConditionTitle(AlertCondition condition)
         return tr("Forecast drain time above");
     case AlertCondition::WorkerSilent:
         return tr("A worker process silent for");
+    }
+    return {};
+}
+
+QString alertConditionShortName(AlertCondition condition)
+{
+    switch (condition) {
+    case AlertCondition::QueueLength:
+        return tr("tasks waiting");
+    case AlertCondition::OldestQueuedAge:
+        return tr("oldest task's age");
+    case AlertCondition::FailureRate:
+        return tr("failure rate");
+    case AlertCondition::Stall:
+        return tr("stall");
+    case AlertCondition::WaitP95:
+        return tr("wait p95");
+    case AlertCondition::WillNotDrain:
+        return tr("will not drain");
+    case AlertCondition::DrainTime:
+        return tr("drain time");
+    case AlertCondition::WorkerSilent:
+        return tr("worker silent");
     }
     return {};
 }

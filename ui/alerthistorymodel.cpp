@@ -21,8 +21,10 @@ int AlertHistoryModel::columnCount(const QModelIndex& parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-void AlertHistoryModel::setHistory(const QList<AlertHistoryRecord>& history, const QList<AlertRuleStatus>& rules)
+void AlertHistoryModel::setHistory(
+    const QList<AlertHistoryRecord>& history, const QList<AlertRuleStatus>& rules, qint64 now)
 {
+    m_now = now;
     m_conditions.clear();
     for (const AlertRuleStatus& s : rules) {
         if (s.rule)
@@ -50,16 +52,16 @@ void AlertHistoryModel::setHistory(const QList<AlertHistoryRecord>& history, con
         m_history = history;
         endInsertRows();
     }
-    // A rule's condition, and so the unit of its figures, may have changed.
+    // A rule's condition, and so the unit of its figures, may have changed; and the day, which times show.
     if (!m_history.isEmpty())
-        Q_EMIT dataChanged(index(0, FigureColumn), index(rowCount() - 1, FigureColumn));
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
 QString AlertHistoryModel::text(const AlertHistoryRecord& h, int column) const
 {
     switch (column) {
     case TimeColumn:
-        return formatTimestamp(h.at);
+        return formatAlertTime(h.at, m_now);
     case KindColumn:
         return h.kind;
     case RuleColumn:
@@ -68,8 +70,6 @@ QString AlertHistoryModel::text(const AlertHistoryRecord& h, int column) const
         if (const auto it = m_conditions.constFind(h.ruleId); it != m_conditions.constEnd())
             return formatAlertFigure(*it, h.figure);
         return std::isinf(h.figure) ? tr("never") : QLocale().toString(h.figure, 'g', 4);
-    case MessageColumn:
-        return h.message;
     }
     return {};
 }
@@ -83,7 +83,7 @@ QVariant AlertHistoryModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         return text(h, index.column());
     case Qt::ToolTipRole:
-        return index.column() == MessageColumn || index.column() == RuleColumn ? h.message : QString();
+        return index.column() == TimeColumn ? formatTimestamp(h.at) : h.message;
     case Qt::ForegroundRole:
         if (index.column() == KindColumn)
             return alertStateColor(h.kind == u"fired" ? AlertRuleState::Phase::Firing : AlertRuleState::Phase::Ok);
@@ -105,8 +105,6 @@ QVariant AlertHistoryModel::headerData(int section, Qt::Orientation orientation,
         return tr("Rule");
     case FigureColumn:
         return tr("Value");
-    case MessageColumn:
-        return tr("Message");
     }
     return {};
 }

@@ -16,6 +16,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -57,6 +58,7 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
     , m_name(new QLineEdit(this))
     , m_condition(new QComboBox(this))
     , m_queue(new QComboBox(this))
+    , m_threshold(new QStackedWidget(this))
     , m_count(new QDoubleSpinBox(this))
     , m_percent(new QDoubleSpinBox(this))
     , m_duration(new DurationEdit(this))
@@ -109,7 +111,9 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
     m_webhookProblem->setObjectName(QStringLiteral("ruleWebhookProblem"));
     m_webhookProblem->setWordWrap(true);
     m_webhookProblem->setStyleSheet(QStringLiteral("color: #d62728;"));
-    m_webhookProblem->hide();
+    // Room for two lines, shown or not: the dialog never jumps as the admin types the URL.
+    m_webhookProblem->setMinimumHeight(m_webhookProblem->fontMetrics().lineSpacing() * 2 + 2);
+    m_webhookProblem->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_enabled->setObjectName(QStringLiteral("ruleEnabled"));
     m_enabled->setChecked(true);
     m_summary->setObjectName(QStringLiteral("ruleSummary"));
@@ -120,9 +124,10 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
 
     m_form->addRow(tr("Condition:"), m_condition);
     m_form->addRow(tr("Queue:"), m_queue);
-    m_form->addRow(tr("Threshold:"), m_count);
-    m_form->addRow(tr("Threshold:"), m_percent);
-    m_form->addRow(tr("Threshold:"), m_duration);
+    for (QWidget* page :
+        {static_cast<QWidget*>(m_count), static_cast<QWidget*>(m_percent), static_cast<QWidget*>(m_duration)})
+        m_threshold->addWidget(page);
+    m_form->addRow(tr("Threshold:"), m_threshold);
     m_form->addRow(tr("Window:"), m_window);
     m_form->addRow(tr("Minimum volume:"), m_minVolume);
     m_form->addRow(tr("For:"), m_for);
@@ -204,9 +209,10 @@ void AlertRuleDialog::setRule(const AlertRule& rule)
 void AlertRuleDialog::showConditionFields()
 {
     const AlertCondition c = condition();
-    m_form->setRowVisible(m_count, c == AlertCondition::QueueLength);
-    m_form->setRowVisible(m_percent, c == AlertCondition::FailureRate);
-    m_form->setRowVisible(m_duration, isTimed(c));
+    m_threshold->setCurrentWidget(c == AlertCondition::QueueLength ? static_cast<QWidget*>(m_count)
+            : c == AlertCondition::FailureRate                     ? static_cast<QWidget*>(m_percent)
+                                                                   : static_cast<QWidget*>(m_duration));
+    m_form->setRowVisible(m_threshold, c != AlertCondition::WillNotDrain);
     m_form->setRowVisible(m_window, c == AlertCondition::FailureRate || c == AlertCondition::WaitP95);
     m_form->setRowVisible(m_minVolume, c == AlertCondition::FailureRate);
 }
@@ -253,7 +259,6 @@ void AlertRuleDialog::validate()
     if (problem.isEmpty())
         problem = webhookProblem;
     m_webhookProblem->setText(webhookProblem);
-    m_webhookProblem->setVisible(!webhookProblem.isEmpty());
 
     m_problem = problem;
     if (problem.isEmpty()) {
@@ -265,7 +270,8 @@ void AlertRuleDialog::validate()
         m_summary->setStyleSheet(QString());
     } else {
         m_rule.reset();
-        m_summary->setText(problem);
+        // The webhook's reason is shown under its field already.
+        m_summary->setText(problem == webhookProblem ? tr("The webhook is refused (see above).") : problem);
         m_summary->setStyleSheet(QStringLiteral("color: #d62728;"));
     }
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);

@@ -12,6 +12,7 @@ class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
+class QStackedWidget;
 
 namespace qd {
 class HandlerRegistry;
@@ -57,6 +58,7 @@ private:
     QLineEdit* m_name;
     QComboBox* m_condition;
     QComboBox* m_queue;
+    QStackedWidget* m_threshold; // one of the three below, as the condition counts
     QDoubleSpinBox* m_count; // length
     QDoubleSpinBox* m_percent; // failure rate
     DurationEdit* m_duration; // timed thresholds

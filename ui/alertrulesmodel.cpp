@@ -55,7 +55,7 @@ QString AlertRulesModel::text(const AlertRuleStatus& s, int column) const
     case NameColumn:
         return rule.name.isEmpty() ? tr("rule %1").arg(s.id) : rule.name;
     case ConditionColumn:
-        return rule.describe();
+        return alertConditionShortName(rule.condition);
     case QueueColumn:
         return rule.queue.isEmpty() ? tr("all") : rule.queue;
     case ThresholdColumn:
@@ -79,7 +79,7 @@ QVariant AlertRulesModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         return text(s, index.column());
     case Qt::ToolTipRole:
-        if (index.column() == ConditionColumn || index.column() == NameColumn)
+        if (index.column() != StateColumn)
             return s.rule ? s.rule->describe() : s.unreadable;
         if (index.column() == StateColumn && s.rule && s.rule->enabled && s.state.phase != AlertRuleState::Phase::Ok)
             return tr("Last figure: %1").arg(formatAlertFigure(s.rule->condition, s.state.figure));

@@ -6,9 +6,9 @@
 
 namespace qd::ui {
 
-// The alert rules of an AlertSnapshot, one row each by id: name, the condition in words, queue, threshold and for,
-// enabled, and the state (ok, pending or firing, with since). A new snapshot with the same rules changes cells in
-// place, so the selection and the scroll position stay.
+// The alert rules of an AlertSnapshot, one row each by id: name, what the condition watches, queue, threshold and
+// for, enabled, and the state (ok, pending or firing, with since); the whole rule in words as every cell's tooltip. A
+// new snapshot with the same rules changes cells in place, so the selection and the scroll position stay.
 //
 // Thread contract: GUI thread only.
 class AlertRulesModel : public QAbstractTableModel {

@@ -11,6 +11,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
@@ -36,20 +37,19 @@ AlertsPanel::AlertsPanel(AlertWatcher* watcher, QWidget* parent)
     m_rulesView->setObjectName(QStringLiteral("alertRulesView"));
     m_rulesView->setModel(m_rules);
     m_rulesView->setSelectionMode(QAbstractItemView::SingleSelection);
-    fitColumn(m_rulesView, AlertRulesModel::NameColumn, QStringLiteral("images backlog"));
+    fitColumn(m_rulesView, AlertRulesModel::ConditionColumn, tr("oldest task's age"));
     fitColumn(m_rulesView, AlertRulesModel::QueueColumn, QStringLiteral("notifications"));
     fitColumn(m_rulesView, AlertRulesModel::ThresholdColumn, QStringLiteral("99m 59s"));
     fitColumn(m_rulesView, AlertRulesModel::ForColumn, QStringLiteral("99m 59s"));
     fitColumn(m_rulesView, AlertRulesModel::EnabledColumn, tr("yes"));
     fitColumn(m_rulesView, AlertRulesModel::StateColumn, tr("pending since %1").arg(QStringLiteral("23:59:59")));
-    m_rulesView->horizontalHeader()->setSectionResizeMode(AlertRulesModel::ConditionColumn, QHeaderView::Stretch);
+    m_rulesView->horizontalHeader()->setSectionResizeMode(AlertRulesModel::NameColumn, QHeaderView::Stretch);
 
     m_historyView->setObjectName(QStringLiteral("alertHistoryView"));
     m_historyView->setModel(m_history);
     m_historyView->setSelectionMode(QAbstractItemView::SingleSelection);
-    fitColumn(m_historyView, AlertHistoryModel::TimeColumn, formatTimestamp(QDateTime::currentMSecsSinceEpoch()));
+    fitColumn(m_historyView, AlertHistoryModel::TimeColumn, QStringLiteral("23:59:59"));
     fitColumn(m_historyView, AlertHistoryModel::KindColumn, QStringLiteral("resolved"));
-    fitColumn(m_historyView, AlertHistoryModel::RuleColumn, QStringLiteral("images backlog"));
     fitColumn(m_historyView, AlertHistoryModel::FigureColumn, QStringLiteral("99m 59s"));
     m_historyView->horizontalHeader()->setStretchLastSection(true);
 
@@ -91,7 +91,7 @@ AlertsPanel::AlertsPanel(AlertWatcher* watcher, QWidget* parent)
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_rulesView);
     split->addWidget(m_historyView);
-    split->setStretchFactor(0, 3);
+    split->setStretchFactor(0, 5);
     split->setStretchFactor(1, 2);
     split->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
@@ -109,12 +109,13 @@ void AlertsPanel::apply(const AlertSnapshot& snapshot)
 {
     const std::optional<AlertRule> selected = selectedRule();
     m_rules->setRules(snapshot.rules, snapshot.readAt);
-    m_history->setHistory(snapshot.history, snapshot.rules);
+    m_history->setHistory(snapshot.history, snapshot.rules, snapshot.readAt);
     // A reset (a rule added or removed) drops the selection: the same rule stays selected.
     if (selected && !selectedRule())
         selectRule(selected->id);
     if (snapshot.evaluatingHere)
-        m_evaluator->setText(tr("Evaluated by this window every %1.").arg(formatDuration(m_watcher->intervalMs())));
+        m_evaluator->setText(
+            tr("Evaluated by this window every %1 s.").arg(QLocale().toString(m_watcher->intervalMs() / 1000.0)));
     else if (!snapshot.evaluator.isEmpty())
         m_evaluator->setText(tr("Evaluated by %1.").arg(snapshot.evaluator));
     else

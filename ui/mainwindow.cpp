@@ -363,6 +363,10 @@ void MainWindow::showFiringAlerts(const AlertSnapshot& snapshot)
     QStringList names;
     for (const AlertRuleStatus& s : snapshot.firing())
         names.append(s.rule->displayName());
+    // The banner holds the row's height while it shows: a hidden message strip then gives it its width too.
+    QSizePolicy policy = messageBar()->sizePolicy();
+    policy.setRetainSizeWhenHidden(names.isEmpty());
+    messageBar()->setSizePolicy(policy);
     m_alertBanner->setFiring(names);
 }
 
