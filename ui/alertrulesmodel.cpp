@@ -100,6 +100,8 @@ QVariant AlertRulesModel::data(const QModelIndex& index, int role) const
 
 QVariant AlertRulesModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == EnabledColumn)
+        return tr("Enabled: evaluated; a disabled rule never fires");
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
@@ -114,7 +116,7 @@ QVariant AlertRulesModel::headerData(int section, Qt::Orientation orientation, i
     case ForColumn:
         return tr("For");
     case EnabledColumn:
-        return tr("Enabled");
+        return tr("On");
     case StateColumn:
         return tr("State");
     }

@@ -91,8 +91,8 @@ AlertsPanel::AlertsPanel(AlertWatcher* watcher, QWidget* parent)
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(m_rulesView);
     split->addWidget(m_historyView);
-    split->setStretchFactor(0, 5);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 9);
+    split->setStretchFactor(1, 4);
     split->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
