@@ -208,6 +208,40 @@ private Q_SLOTS:
         QVERIFY(!window.alertBanner()->isVisible());
     }
 
+    void readOnlyWindowShowsTheRulesAndNeverEvaluates()
+    {
+        QTemporaryDir dir;
+        auto writable = test::openEngine(dir);
+        QVERIFY(writable);
+        QVERIFY(addRule(*writable, backlogRule));
+        QVERIFY(enqueueWaiting(*writable, QStringLiteral("images"), 10));
+        auto readOnly = test::openEngine(dir, 0, true);
+        QVERIFY(readOnly);
+
+        MainWindow window(readOnly, quickAlerts());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        AlertsPanel* panel = window.alertsPanel();
+        QTRY_COMPARE_WITH_TIMEOUT(panel->rulesModel()->rowCount(), 1, test::backgroundTimeoutMs);
+        QSignalSpy snapshots(window.alertWatcher(), &AlertWatcher::snapshotChanged);
+        QTRY_VERIFY(snapshots.size() >= 3);
+        // Nobody evaluates: the rule is not firing although 10 tasks wait, and the panel says why.
+        QVERIFY(panel->evaluatorLabel()->text().startsWith(QLatin1String("Not evaluated")));
+        QCOMPARE(cell(panel->rulesModel(), 0, AlertRulesModel::StateColumn), QStringLiteral("ok"));
+        QVERIFY(!window.alertBanner()->isVisible());
+        for (const char* button :
+            {"addAlertRule", "editAlertRule", "removeAlertRule", "enableAlertRule", "disableAlertRule"})
+            QVERIFY(!panel->findChild<QPushButton*>(QLatin1String(button))->isEnabled());
+        QCOMPARE(window.showAlertRuleDialog(), nullptr);
+        const Status leaseFree = writable->runInWriter([](TaskStore& store) -> Status {
+            auto record = store.alertMonitorRecord();
+            if (!record)
+                return record.error();
+            return record->owner.isEmpty() ? success() : Error {ErrorCode::Internal, record->owner};
+        });
+        QVERIFY2(leaseFree, qPrintable(leaseFree.errorString()));
+    }
+
     void invalidRuleKeepsOkDisabledWithTheReason()
     {
         auto registry = HandlerRegistry::createDefault();
