@@ -173,16 +173,21 @@ void AlertRuleDialog::setCondition(AlertCondition c)
     m_condition->setCurrentIndex(m_condition->findData(alertConditionName(c)));
 }
 
+void AlertRuleDialog::setQueue(const QString& queue)
+{
+    if (queue.isEmpty())
+        m_queue->setCurrentIndex(0);
+    else
+        m_queue->setCurrentText(queue);
+}
+
 void AlertRuleDialog::setRule(const AlertRule& rule)
 {
     m_id = rule.id;
     setWindowTitle(tr("Edit alert rule %1").arg(rule.id));
     setCondition(rule.condition);
     m_name->setText(rule.name);
-    if (rule.queue.isEmpty())
-        m_queue->setCurrentIndex(0);
-    else
-        m_queue->setCurrentText(rule.queue);
+    setQueue(rule.queue);
     switch (rule.condition) {
     case AlertCondition::QueueLength:
         m_count->setValue(rule.threshold);

@@ -36,6 +36,7 @@ public:
     // Edits `rule` (its id is kept); without a call the dialog adds a new rule.
     void setRule(const AlertRule& rule);
     void setCondition(AlertCondition condition);
+    void setQueue(const QString& queue); // "" for all queues
 
     bool isInputValid() const { return m_rule.has_value(); }
     // Why OK is disabled; "" when the rule is valid.

@@ -1,8 +1,8 @@
 #include "mainwindow.h"
 
+#include "alertactions.h"
 #include "alertbanner.h"
 #include "alertnotifier.h"
-#include "alertruledialog.h"
 #include "alertspanel.h"
 #include "backgroundwriter.h"
 #include "bulkactions.h"
@@ -28,7 +28,6 @@
 #include "taskselectionkeeper.h"
 #include "taskspanel.h"
 #include "tasktablemodel.h"
-#include "trayalertnotifier.h"
 #include "windowactions.h"
 #include "windowsettings.h"
 #include "windowstatusbar.h"
@@ -37,14 +36,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QComboBox>
-#include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QInputDialog>
-#include <QJsonDocument>
 #include <QMessageBox>
 #include <QShowEvent>
 #include <QTableView>
@@ -72,7 +68,6 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Option
     , m_writer(new BackgroundWriter(this))
     , m_alertWatcher(
           new AlertWatcher(m_engine->options().store, evaluatingUnlessReadOnly(std::move(alerts), *m_engine), this))
-    , m_alertWriter(new BackgroundWriter(this))
     , m_queueModel(new QueueListModel(m_engine.get(), this))
     , m_workersModel(new WorkersModel(m_engine.get(), this))
 {
@@ -175,7 +170,7 @@ MainWindow::~MainWindow()
     // Background writes report to the writer object: let them finish before it goes (they are short compared with
     // an engine's shutdown, which may wait for running tasks).
     m_writer->waitForAll();
-    m_alertWriter->waitForAll();
+    m_alertActions->waitForWrites();
     // A bulk action holds the engine too: stop it after its current chunk, so the engine's last reference is ours.
     m_bulkActions->stopAndWait();
     // The engine's graceful shutdown may wait seconds for running tasks: never on the GUI thread. Our children
@@ -330,32 +325,17 @@ void MainWindow::createAlertWidgets(QDockWidget* besideDock)
     });
     connect(m_alertWatcher, &AlertWatcher::snapshotChanged, this, &MainWindow::showFiringAlerts);
     connect(m_alertWatcher, &AlertWatcher::failed, this, &MainWindow::showError);
-    connect(m_alertWatcher, &AlertWatcher::transitionsRecorded, this, [this](const QList<AlertTransition>& changes) {
-        for (const AlertTransition& t : changes) {
-            if (t.kind == AlertTransition::Kind::Fired && m_alertNotifier)
-                m_alertNotifier->notifyFired(t);
-        }
-    });
-    m_alertNotifier = TrayAlertNotifier::createIfAvailable(this);
-
+    m_alertActions = new AlertActions(
+        m_engine, !isReadOnly(), m_alertWatcher, m_alertsPanel, [this](const QString& q) { return confirm(q); }, this);
+    connect(m_alertActions, &AlertActions::message, messageBar(), &MessageBar::showMessage);
     connect(m_alertsPanel, &AlertsPanel::addRequested, this, [this] { showAlertRuleDialog(); });
     connect(
         m_alertsPanel, &AlertsPanel::editRequested, this, [this](const AlertRule& rule) { showAlertRuleDialog(rule); });
-    connect(m_alertsPanel, &AlertsPanel::removeRequested, this, &MainWindow::removeAlertRule);
-    connect(m_alertsPanel, &AlertsPanel::enableRequested, this, &MainWindow::setAlertRuleEnabled);
-    connect(m_alertWriter, &BackgroundWriter::writeFinished, this,
-        [this](const QString& what, bool ok, qint64, const QString& error) {
-            if (ok)
-                messageBar()->showMessage(MessageBar::Kind::Info, tr("%1: done.").arg(what));
-            else
-                showError(tr("%1 failed: %2").arg(what, error));
-            m_alertWatcher->refresh();
-        });
 }
 
 void MainWindow::setAlertNotifier(std::unique_ptr<AlertNotifier> notifier)
 {
-    m_alertNotifier = std::move(notifier);
+    m_alertActions->setNotifier(std::move(notifier));
 }
 
 void MainWindow::showFiringAlerts(const AlertSnapshot& snapshot)
@@ -372,65 +352,7 @@ void MainWindow::showFiringAlerts(const AlertSnapshot& snapshot)
 
 AlertRuleDialog* MainWindow::showAlertRuleDialog(const std::optional<AlertRule>& rule)
 {
-    if (isReadOnly())
-        return nullptr;
-    auto* dialog = new AlertRuleDialog(m_engine->handlers(), m_queueModel->queueNames(), this);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    if (rule)
-        dialog->setRule(*rule);
-    else if (const QString queue = selectedQueue(); !queue.isEmpty())
-        dialog->findChild<QComboBox*>(QStringLiteral("ruleQueue"))->setCurrentText(queue);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        const QByteArray definition = dialog->definition();
-        const qint64 id = dialog->ruleId();
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        if (id > 0) {
-            writeAlertRule(tr("Change alert rule %1").arg(id),
-                [id, definition, now](TaskStore& store) { return store.updateAlertRule(id, definition, now); });
-        } else {
-            writeAlertRule(tr("Add alert rule \"%1\"").arg(dialog->rule().displayName()),
-                [definition, now](TaskStore& store) -> Status {
-                    const Result<qint64> added = store.addAlertRule(definition, now);
-                    return added ? success() : Status(added.error());
-                });
-        }
-    });
-    dialog->open();
-    return dialog;
-}
-
-void MainWindow::writeAlertRule(const QString& what, std::function<Status(TaskStore&)> write)
-{
-    if (isReadOnly())
-        return;
-    std::shared_ptr<QueueEngine> engine = m_engine;
-    m_alertWriter->run(what, [engine, write = std::move(write)]() -> Result<qint64> {
-        const Status s = engine->runInWriter(write);
-        if (!s)
-            return s.error();
-        return qint64(0);
-    });
-}
-
-void MainWindow::removeAlertRule(const AlertRule& rule)
-{
-    if (!confirm(tr("Remove the alert rule \"%1\"?\n\nIts history stays; if it fires now, it resolves.")
-                     .arg(rule.displayName())))
-        return;
-    const qint64 id = rule.id;
-    writeAlertRule(tr("Remove alert rule %1").arg(id), [id](TaskStore& store) { return store.removeAlertRule(id); });
-}
-
-void MainWindow::setAlertRuleEnabled(const AlertRule& rule, bool enabled)
-{
-    AlertRule changed = rule;
-    changed.enabled = enabled;
-    changed.id = 0; // the row's id is the id
-    const QByteArray definition = QJsonDocument(changed.toJson()).toJson(QJsonDocument::Compact);
-    const qint64 id = rule.id;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    writeAlertRule(enabled ? tr("Enable alert rule %1").arg(id) : tr("Disable alert rule %1").arg(id),
-        [id, definition, now](TaskStore& store) { return store.updateAlertRule(id, definition, now); });
+    return m_alertActions->showDialog(rule, m_queueModel->queueNames(), selectedQueue());
 }
 
 void MainWindow::showEvent(QShowEvent* event)

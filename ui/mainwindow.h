@@ -20,11 +20,11 @@ class QTableView;
 
 namespace qd {
 class QueueEngine;
-class TaskStore;
 } // namespace qd
 
 namespace qd::ui {
 
+class AlertActions;
 class AlertBanner;
 class AlertNotifier;
 class AlertRuleDialog;
@@ -51,8 +51,9 @@ class WorkersModel;
 // MainWindow builds the parts and connects them: TasksPanel in the centre, the queue list, inspector, workers and
 // charts in docks (the sources as a tab beside the queue list, capacity and alerts beside the charts), the alert
 // banner in the message strip's row, WindowStatusBar below; WindowActions (actions, menus),
-// BulkActions (retry/cancel/delete on the selection or filter), DatabaseOpener (open, connect, recent) and
-// WindowSettings (layout) do the window's jobs.
+// BulkActions (retry/cancel/delete on the selection or filter), AlertActions (edit, write and notify alert rules, with
+// AlertWatcher evaluating them), DatabaseOpener (open, connect, recent) and WindowSettings (layout) do the window's
+// jobs.
 //
 // Thread contract: GUI thread only.
 class MainWindow : public QMainWindow {
@@ -131,9 +132,6 @@ private:
     void setPaused(const QString& queue, bool paused);
     void setSourcePaused(const QString& source, bool paused);
     void createAlertWidgets(QDockWidget* besideDock);
-    void writeAlertRule(const QString& what, std::function<Status(TaskStore&)> write);
-    void removeAlertRule(const AlertRule& rule);
-    void setAlertRuleEnabled(const AlertRule& rule, bool enabled);
     void showFiringAlerts(const AlertSnapshot& snapshot);
     void changeConcurrency();
     void showEnqueueDialog();
@@ -143,7 +141,6 @@ private:
     ReaderThread* m_reader; // inspector, charts and types; the table has its own
     BackgroundWriter* m_writer;
     AlertWatcher* m_alertWatcher;
-    BackgroundWriter* m_alertWriter; // rule writes: their own messages, then a fresh read of the rules
     QueueListModel* m_queueModel;
     WorkersModel* m_workersModel;
 
@@ -156,7 +153,7 @@ private:
     SourcesPanel* m_sourcesPanel = nullptr;
     AlertsPanel* m_alertsPanel = nullptr;
     AlertBanner* m_alertBanner = nullptr;
-    std::unique_ptr<AlertNotifier> m_alertNotifier;
+    AlertActions* m_alertActions = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
     DatabaseOpener* m_opener = nullptr;
     BulkActions* m_bulkActions = nullptr;
