@@ -25,4 +25,12 @@ struct AlertHistoryRecord {
     QString message;
 };
 
+// The one row of `alert_monitor`: which process evaluates the rules, until when, and the rule states it saved
+// (AlertEvaluator::saveStates). Read by windows that show the states without evaluating.
+struct AlertMonitorRecord {
+    QString owner; // empty: none
+    qint64 leaseExpiresAt = 0;
+    QByteArray states;
+};
+
 } // namespace qd

@@ -294,6 +294,9 @@ public:
     Status releaseAlertMonitor(const QString& owner);
     // Firings and resolutions with at >= from, newest first, at most `limit`.
     Result<QList<AlertHistoryRecord>> alertHistory(qint64 from, int limit);
+    // The monitor's row as it stands, without taking the lease: for a window that shows the rule states whichever
+    // process evaluates them.
+    Result<AlertMonitorRecord> alertMonitorRecord();
     // --- encryption at rest (schema 5) ---
     // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;
     // without the key they read as "encrypted" (Task::sealed) and writes of them fail, writing nothing.

@@ -1,5 +1,9 @@
 #include "mainwindow.h"
 
+#include "alertactions.h"
+#include "alertbanner.h"
+#include "alertnotifier.h"
+#include "alertspanel.h"
 #include "backgroundwriter.h"
 #include "bulkactions.h"
 #include "capacitypanel.h"
@@ -45,11 +49,25 @@
 
 namespace qd::ui {
 
+namespace {
+AlertWatcher::Options evaluatingUnlessReadOnly(AlertWatcher::Options alerts, const QueueEngine& engine)
+{
+    alerts.evaluate = alerts.evaluate && !engine.isReadOnly();
+    return alerts;
+}
+} // namespace
+
 MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
+    : MainWindow(std::move(engine), AlertWatcher::Options {}, parent)
+{ }
+
+MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Options alerts, QWidget* parent)
     : QMainWindow(parent)
     , m_engine(std::move(engine))
     , m_reader(new ReaderThread(m_engine->options().store, this))
     , m_writer(new BackgroundWriter(this))
+    , m_alertWatcher(
+          new AlertWatcher(m_engine->options().store, evaluatingUnlessReadOnly(std::move(alerts), *m_engine), this))
     , m_queueModel(new QueueListModel(m_engine.get(), this))
     , m_workersModel(new WorkersModel(m_engine.get(), this))
 {
@@ -144,6 +162,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
     connect(&m_statusTimer, &QTimer::timeout, m_tasks, &TasksPanel::tickAges);
     m_statusTimer.start();
     updateActions();
+    m_alertWatcher->start();
 }
 
 MainWindow::~MainWindow()
@@ -151,6 +170,7 @@ MainWindow::~MainWindow()
     // Background writes report to the writer object: let them finish before it goes (they are short compared with
     // an engine's shutdown, which may wait for running tasks).
     m_writer->waitForAll();
+    m_alertActions->waitForWrites();
     // A bulk action holds the engine too: stop it after its current chunk, so the engine's last reference is ours.
     m_bulkActions->stopAndWait();
     // The engine's graceful shutdown may wait seconds for running tasks: never on the GUI thread. Our children
@@ -274,6 +294,7 @@ void MainWindow::createWidgets()
     capacityDock->setObjectName(QStringLiteral("capacityDock"));
     capacityDock->setWidget(m_capacityPanel);
     tabifyDockWidget(chartsDock, capacityDock);
+    createAlertWidgets(capacityDock);
     chartsDock->raise();
     connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
     capacity->start();
@@ -285,6 +306,53 @@ void MainWindow::createWidgets()
     setStatusBar(m_statusBar);
 
     m_actions->createToolBar();
+}
+
+void MainWindow::createAlertWidgets(QDockWidget* besideDock)
+{
+    // Alerts: a tab beside Capacity; the banner shares the message strip's row, so it never moves the table.
+    m_alertsPanel = new AlertsPanel(m_alertWatcher, this);
+    m_alertsPanel->setWritable(!isReadOnly());
+    auto* alertsDock = new QDockWidget(tr("Alerts"), this);
+    alertsDock->setObjectName(QStringLiteral("alertsDock"));
+    alertsDock->setWidget(m_alertsPanel);
+    tabifyDockWidget(besideDock, alertsDock);
+    m_alertBanner = new AlertBanner(messageBar()->minimumHeight(), m_tasks);
+    m_tasks->addToMessageRow(m_alertBanner);
+    connect(m_alertBanner, &AlertBanner::showAlertsRequested, this, [alertsDock] {
+        alertsDock->show();
+        alertsDock->raise();
+    });
+    connect(m_alertWatcher, &AlertWatcher::snapshotChanged, this, &MainWindow::showFiringAlerts);
+    connect(m_alertWatcher, &AlertWatcher::failed, this, &MainWindow::showError);
+    m_alertActions = new AlertActions(
+        m_engine, !isReadOnly(), m_alertWatcher, m_alertsPanel, [this](const QString& q) { return confirm(q); }, this);
+    connect(m_alertActions, &AlertActions::message, messageBar(), &MessageBar::showMessage);
+    connect(m_alertsPanel, &AlertsPanel::addRequested, this, [this] { showAlertRuleDialog(); });
+    connect(
+        m_alertsPanel, &AlertsPanel::editRequested, this, [this](const AlertRule& rule) { showAlertRuleDialog(rule); });
+}
+
+void MainWindow::setAlertNotifier(std::unique_ptr<AlertNotifier> notifier)
+{
+    m_alertActions->setNotifier(std::move(notifier));
+}
+
+void MainWindow::showFiringAlerts(const AlertSnapshot& snapshot)
+{
+    QStringList names;
+    for (const AlertRuleStatus& s : snapshot.firing())
+        names.append(s.rule->displayName());
+    // The banner holds the row's height while it shows: a hidden message strip then gives it its width too.
+    QSizePolicy policy = messageBar()->sizePolicy();
+    policy.setRetainSizeWhenHidden(names.isEmpty());
+    messageBar()->setSizePolicy(policy);
+    m_alertBanner->setFiring(names);
+}
+
+AlertRuleDialog* MainWindow::showAlertRuleDialog(const std::optional<AlertRule>& rule)
+{
+    return m_alertActions->showDialog(rule, m_queueModel->queueNames(), selectedQueue());
 }
 
 void MainWindow::showEvent(QShowEvent* event)

@@ -2,6 +2,7 @@
 
 #include "databaseopener.h"
 
+#include "alertwatcher.h"
 #include "bulkactions.h"
 #include "core/task.h"
 #include "taskspanel.h"
@@ -14,14 +15,20 @@
 #include <memory>
 
 class QAction;
+class QDockWidget;
 class QTableView;
 
 namespace qd {
 class QueueEngine;
-}
+} // namespace qd
 
 namespace qd::ui {
 
+class AlertActions;
+class AlertBanner;
+class AlertNotifier;
+class AlertRuleDialog;
+class AlertsPanel;
 class BackgroundWriter;
 class CapacityPanel;
 class ExportDialog;
@@ -42,15 +49,20 @@ class WorkersModel;
 // File > Open opens another database in a new window of its own (read-only if asked).
 //
 // MainWindow builds the parts and connects them: TasksPanel in the centre, the queue list, inspector, workers and
-// charts in docks (the sources as a tab beside the queue list), WindowStatusBar below; WindowActions (actions, menus),
-// BulkActions (retry/cancel/delete on the selection or filter), DatabaseOpener (open, connect, recent) and
-// WindowSettings (layout) do the window's jobs.
+// charts in docks (the sources as a tab beside the queue list, capacity and alerts beside the charts), the alert
+// banner in the message strip's row, WindowStatusBar below; WindowActions (actions, menus),
+// BulkActions (retry/cancel/delete on the selection or filter), AlertActions (edit, write and notify alert rules, with
+// AlertWatcher evaluating them), DatabaseOpener (open, connect, recent) and WindowSettings (layout) do the window's
+// jobs.
 //
 // Thread contract: GUI thread only.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent = nullptr);
+    // `alerts`: how the window evaluates the alert rules (tests inject a clock and a short interval). A read-only
+    // window never evaluates.
+    MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Options alerts, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     QueueEngine* engine() const { return m_engine.get(); }
@@ -73,6 +85,14 @@ public:
     CapacityPanel* capacityPanel() const { return m_capacityPanel; }
     SourcesPanel* sourcesPanel() const { return m_sourcesPanel; }
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
+    AlertsPanel* alertsPanel() const { return m_alertsPanel; }
+    AlertBanner* alertBanner() const { return m_alertBanner; }
+    AlertWatcher* alertWatcher() const { return m_alertWatcher; }
+    // Who tells the desktop that a rule fired; default: the system tray where there is one, else nobody (the
+    // banner alone). Called for each firing this window's evaluation recorded.
+    void setAlertNotifier(std::unique_ptr<AlertNotifier> notifier);
+    // Add (no rule) or edit an alert rule: a window-modal dialog; on OK the rule is written in the background.
+    AlertRuleDialog* showAlertRuleDialog(const std::optional<AlertRule>& rule = std::nullopt);
     BackgroundWriter* writer() const { return m_writer; }
 
     // Enqueues in the background and reports the outcome in the message bar.
@@ -111,6 +131,8 @@ private:
 
     void setPaused(const QString& queue, bool paused);
     void setSourcePaused(const QString& source, bool paused);
+    void createAlertWidgets(QDockWidget* besideDock);
+    void showFiringAlerts(const AlertSnapshot& snapshot);
     void changeConcurrency();
     void showEnqueueDialog();
     bool confirm(const QString& question);
@@ -118,6 +140,7 @@ private:
     std::shared_ptr<QueueEngine> m_engine;
     ReaderThread* m_reader; // inspector, charts and types; the table has its own
     BackgroundWriter* m_writer;
+    AlertWatcher* m_alertWatcher;
     QueueListModel* m_queueModel;
     WorkersModel* m_workersModel;
 
@@ -128,6 +151,9 @@ private:
     StatsPanel* m_statsPanel = nullptr;
     CapacityPanel* m_capacityPanel = nullptr;
     SourcesPanel* m_sourcesPanel = nullptr;
+    AlertsPanel* m_alertsPanel = nullptr;
+    AlertBanner* m_alertBanner = nullptr;
+    AlertActions* m_alertActions = nullptr;
     WindowStatusBar* m_statusBar = nullptr;
     DatabaseOpener* m_opener = nullptr;
     BulkActions* m_bulkActions = nullptr;

@@ -8,6 +8,7 @@
 #include "tasktablemodel.h"
 
 #include <QDateTime>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -24,7 +25,10 @@ TasksPanel::TasksPanel(QueueEngine* engine, ReaderThread* reader, QWidget* paren
     setUpView();
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 0);
-    layout->addWidget(m_messageBar);
+    m_messageRow = new QHBoxLayout;
+    m_messageRow->setContentsMargins(0, 0, 0, 0);
+    m_messageRow->addWidget(m_messageBar, 2);
+    layout->addLayout(m_messageRow);
     layout->addWidget(m_filterBar);
     layout->addWidget(m_view, 1);
 
@@ -51,6 +55,11 @@ TasksPanel::TasksPanel(QueueEngine* engine, ReaderThread* reader, QWidget* paren
         m_filterBar->setMatchCount(n);
         Q_EMIT applicableActionsChanged();
     });
+}
+
+void TasksPanel::addToMessageRow(QWidget* widget)
+{
+    m_messageRow->insertWidget(0, widget, 3);
 }
 
 void TasksPanel::setUpView()

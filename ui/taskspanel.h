@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QHBoxLayout;
 class QTableView;
 
 namespace qd {
@@ -31,6 +32,9 @@ public:
     FilterBar* filterBar() const { return m_filterBar; }
     MessageBar* messageBar() const { return m_messageBar; }
     TaskSelectionKeeper* selection() const { return m_selection; }
+    // Puts `widget` at the start of the message strip's row, whose height is fixed (the alert banner): whatever it
+    // shows, the table does not move.
+    void addToMessageRow(QWidget* widget);
 
     // The Wait and Run time columns grow with the clock, not with the database: repaints those two columns of the
     // rows on screen (the model computes them from the rows it holds, no read). Called once a second.
@@ -52,6 +56,7 @@ private:
     MessageBar* m_messageBar;
     QTableView* m_view;
     TaskSelectionKeeper* m_selection;
+    QHBoxLayout* m_messageRow;
 };
 
 } // namespace qd::ui

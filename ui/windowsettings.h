@@ -23,8 +23,9 @@ public:
 private:
     // Version of saveState() and of the saved task table columns: 2 moved the workers panel under the inspector and
     // fitted the columns to their contents; 3 added the Sources and Capacity tabs (an older layout would place them
-    // beside the charts, squeezing both). Layouts of other versions are ignored.
-    static constexpr int dockLayoutVersion = 3;
+    // beside the charts, squeezing both); 4 added the Alerts tab beside Capacity. Layouts of other versions are
+    // ignored.
+    static constexpr int dockLayoutVersion = 4;
 
     QMainWindow* m_window;
     QHeaderView* m_taskHeader;

@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QIcon>
 #include <QMessageBox>
 #include <QTimer>
@@ -33,8 +34,12 @@ int main(int argc, char* argv[])
     const QCommandLineOption screenshotAfter(QStringLiteral("screenshot-after-ms"),
         QApplication::translate("main", "When to take the --screenshot (default 8000)."), QStringLiteral("ms"),
         QStringLiteral("8000"));
+    const QCommandLineOption tab(QStringLiteral("tab"),
+        QApplication::translate("main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts)."),
+        QStringLiteral("title"));
     parser.addOption(screenshot);
     parser.addOption(screenshotAfter);
+    parser.addOption(tab);
     parser.addPositionalArgument(QStringLiteral("database"),
         QApplication::translate("main", "A SQLite file or a postgresql:// URL (default: %1).")
             .arg(qd::defaultDatabasePath()));
@@ -57,6 +62,10 @@ int main(int argc, char* argv[])
     auto* window = new qd::ui::MainWindow(std::shared_ptr<qd::QueueEngine>(std::move(engine).value()));
     window->setAttribute(Qt::WA_DeleteOnClose);
     window->show();
+    for (QDockWidget* dock : window->findChildren<QDockWidget*>()) {
+        if (parser.isSet(tab) && dock->windowTitle().compare(parser.value(tab), Qt::CaseInsensitive) == 0)
+            dock->raise();
+    }
     if (parser.isSet(screenshot)) {
         QTimer::singleShot(parser.value(screenshotAfter).toInt(), window, [window, file = parser.value(screenshot)] {
             if (!window->grab().save(file))

@@ -142,6 +142,18 @@ Status TaskStore::releaseAlertMonitor(const QString& owner)
     });
 }
 
+Result<AlertMonitorRecord> TaskStore::alertMonitorRecord()
+{
+    QSqlQuery& q = prepared(QStringLiteral("SELECT owner, lease_expires_at, states FROM alert_monitor WHERE id = 1"));
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the alert states"));
+    AlertMonitorRecord record;
+    if (q.next())
+        record = AlertMonitorRecord {q.value(0).toString(), q.value(1).toLongLong(), q.value(2).toString().toUtf8()};
+    q.finish();
+    return record;
+}
+
 Result<QList<AlertHistoryRecord>> TaskStore::alertHistory(qint64 from, int limit)
 {
     QSqlQuery& q = prepared(QStringLiteral("SELECT id, rule_id, rule_name, kind, at, figure, message FROM alert_history"

@@ -74,6 +74,16 @@ private slots:
         QVERIFY(late->isEmpty());
         QVERIFY(!a.holdsLease());
 
+        // What a window that does not evaluate reads: who holds the lease until when, and the saved states.
+        const auto record = storeA->alertMonitorRecord();
+        QVERIFY2(record.ok(), qPrintable(record.errorString()));
+        QCOMPARE(record->owner, QStringLiteral("host-b:2"));
+        QCOMPARE(record->leaseExpiresAt, t0 + 90 * second + AlertMonitor::defaultLeaseMs);
+        AlertEvaluator saved;
+        saved.restoreStates(record->states);
+        QCOMPARE(saved.states().size(), 1);
+        QCOMPARE(saved.states().begin()->phase, AlertRuleState::Phase::Ok);
+
         const auto history = storeA->alertHistory(0, 100);
         QVERIFY(history.ok());
         QCOMPARE(history->size(), 2);
@@ -84,6 +94,7 @@ private slots:
 
         // A clean stop hands over at once.
         QVERIFY(b.stop().ok());
+        QVERIFY(storeA->alertMonitorRecord()->owner.isEmpty());
         QVERIFY(a.evaluateOnce(t0 + 96 * second).ok());
         QVERIFY(a.holdsLease());
     }
