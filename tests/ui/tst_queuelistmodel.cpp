@@ -107,12 +107,13 @@ private Q_SLOTS:
         NewTask noop;
         noop.type = QStringLiteral("noop");
         QVERIFY(test::ThreadCall([engine, noop] {
-            return engine->enqueueBatch(QList<NewTask>(2000, noop)).ok();
+            return engine->enqueueBatch(QList<NewTask>(20'000, noop)).ok();
         }).result());
         QTRY_COMPARE_WITH_TIMEOUT(engine->counts().value(QStringLiteral("default"))[std::size_t(TaskState::Succeeded)],
-            2000, test::backgroundTimeoutMs);
+            20'000, test::backgroundTimeoutMs);
         QTRY_COMPARE(model.busyCount(), 0);
-        // 4,000 status changes; at most one refresh per refreshMs (a coarse timer may fire 5% early), each repainting
+        // 40,000 status changes over several refreshes (2,000 noops can end within one, leaving nothing to repaint);
+        // at most one refresh per refreshMs (a coarse timer may fire 5% early), each repainting
         // at most both rows.
         const qint64 refreshes = clock.elapsed() * 100 / (95 * WorkersModel::refreshMs) + 2;
         QVERIFY2(changed.size() <= 2 * refreshes,
