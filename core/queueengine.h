@@ -74,6 +74,8 @@ public:
     QList<QueueConfig> queueConfigs() const;
     QList<WorkerStatus> workers() const;
     StatsSample lastSample() const;
+    // The name this process's leases carry ("host:pid:tag"), also its row's id in `processes`.
+    QString ownerName() const;
 
     // --- workers ---
     // Changes the number of worker threads while running; surplus workers exit after their current task.
