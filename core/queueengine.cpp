@@ -199,6 +199,11 @@ QList<WorkerStatus> QueueEngine::workers() const
     return m_core->workers();
 }
 
+QString QueueEngine::ownerName() const
+{
+    return m_core->owner();
+}
+
 StatsSample QueueEngine::lastSample() const
 {
     return m_core->lastSample();

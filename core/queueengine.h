@@ -29,6 +29,10 @@ struct EngineOptions {
     // commit records several results; such a task goes back to the queue if it has not started after this long.
     // 0: never claim ahead.
     qint64 aheadGiveBackMs = 200;
+    // Announces the process in the `processes` table ("gui", "cli"; see processrecord.h) and beats every
+    // heartbeatIntervalMs while the engine runs; empty: not announced (tools, benchmarks). Never on a read-only store.
+    QString processKind;
+    qint64 heartbeatIntervalMs = 5000;
     std::shared_ptr<const HandlerRegistry> handlers; // default: HandlerRegistry::createDefault()
 };
 
@@ -70,6 +74,8 @@ public:
     QList<QueueConfig> queueConfigs() const;
     QList<WorkerStatus> workers() const;
     StatsSample lastSample() const;
+    // The name this process's leases carry ("host:pid:tag"), also its row's id in `processes`.
+    QString ownerName() const;
 
     // --- workers ---
     // Changes the number of worker threads while running; surplus workers exit after their current task.

@@ -2,6 +2,7 @@
 
 #include "alertrecords.h"
 #include "crypto/keyring.h"
+#include "processrecord.h"
 #include "result.h"
 #include "source.h"
 #include "storeoptions.h"
@@ -297,6 +298,17 @@ public:
     // The monitor's row as it stands, without taking the lease: for a window that shows the rule states whichever
     // process evaluates them.
     Result<AlertMonitorRecord> alertMonitorRecord();
+
+    // --- processes (schema 6; see processrecord.h) ---
+    // Records that `process` is alive at `now` (its row created, or last_seen, beat_ms, workers and queues updated),
+    // and prunes the rows last seen before pruneBefore.
+    Status beatProcess(const ProcessRecord& process, qint64 now, qint64 pruneBefore);
+    // A clean stop: the process's row goes.
+    Status removeProcess(const QString& id);
+    // Every heartbeat row, each with the running tasks whose lease it holds, then a row (announced false) for each
+    // other lease owner of running tasks.
+    Result<QList<ProcessRecord>> processes();
+
     // --- encryption at rest (schema 5) ---
     // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;
     // without the key they read as "encrypted" (Task::sealed) and writes of them fail, writing nothing.

@@ -69,7 +69,7 @@ CapacityPanel::CapacityPanel(CapacityTracker* tracker, QWidget* parent)
         tr("Forecast")};
     const QStringList tips {QString(), tr("Tasks waiting now"), tr("Arrivals per second"),
         tr("\u03bc: completions per second of one worker, 1 / mean run time of ended attempts"),
-        tr("c: workers seen starting this queue's tasks, across processes (shared with other queues)"),
+        tr("c: workers of the processes beating now that serve this queue (shared with other queues)"),
         tr("Utilisation \u03bb / (c\u03bc)"), tr("M/M/c (Erlang C): probability that a task waits"),
         tr("M/M/c: expected wait before start"), tr("Measured: mean wait from enqueue to start"),
         tr("M/M/c: expected tasks waiting"), tr("Measured: time-weighted mean of the tasks waiting"),
@@ -173,7 +173,7 @@ void CapacityPanel::rebuild()
         QStringList cells(ColumnCount);
         cells[QueueColumn] = name.isEmpty() ? tr("(all)") : name;
         if (const CapacityEstimator* e = m_tracker->estimator(name, window)) {
-            const CapacityForecast f = forecastCapacity(e->inputs());
+            const CapacityForecast f = forecastCapacity(m_tracker->inputs(*e, name));
             const CapacityInputs& in = f.inputs;
             const bool served = in.servicePerWorkerPerSecond > 0;
             const std::optional<double> wait = e->measuredWaitSeconds();
@@ -244,7 +244,7 @@ void CapacityPanel::showSelected()
         Q_EMIT forecastChanged(m_queue, m_forecast, false);
         return;
     }
-    m_measured = e->inputs();
+    m_measured = m_tracker->inputs(*e, m_queue);
     m_sentence->setText(tr("%1: %2").arg(name, forecastCapacity(m_measured).sentence));
     if (!m_whatIfTouched) {
         m_settingWhatIf = true;

@@ -24,6 +24,19 @@ CapacityTracker::CapacityTracker(QueueEngine* engine, QObject* parent)
             m_requests.erase(it);
             observe(stats, queuedNow(), from, to, windowIndex);
         });
+    connect(m_reader->reader(), &StoreReader::processesFetched, this,
+        [this](quint64 id, const QList<ProcessRecord>& processes, const QString& error) {
+            if (id == m_processesRequest && error.isEmpty())
+                m_processes = processes; // on an error the last rows stand; the Workers view says why
+        });
+}
+
+CapacityInputs CapacityTracker::inputs(const CapacityEstimator& estimator, const QString& queue) const
+{
+    CapacityInputs in = estimator.inputs();
+    if (const std::optional<int> live = liveWorkersServing(m_processes, queue, QDateTime::currentMSecsSinceEpoch()))
+        in.workers = *live;
+    return in;
 }
 
 void CapacityTracker::start(int intervalMs)
@@ -39,6 +52,8 @@ void CapacityTracker::refresh()
     if (!m_requests.isEmpty())
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // Posted first, so the rows are in before the slices they serve are observed.
+    m_reader->post([id = ++m_processesRequest](StoreReader* r) { r->fetchProcesses(id); });
     if (m_readUntil == 0) {
         for (int i = 0; i < int(windowSeconds.size()); ++i) {
             const quint64 id = ++m_lastRequest;

@@ -21,7 +21,9 @@ class ReaderThread;
 // seconds a reader thread of its own (so a long window's read never delays the inspector's) reads how the queues were
 // served since the last read (StoreReader::fetchServiceStats); the replies feed CapacityEstimators here, with the
 // waiting counts from the engine's memory. The first refresh reads each window whole, so the estimates start as the
-// window's plain averages (what `stats --capacity` prints).
+// window's plain averages (what `stats --capacity` prints). c comes from the heartbeat rows, read with each refresh:
+// the workers of the live processes serving the queue (the estimators' own count, the workers seen starting tasks,
+// only while no process announces itself).
 //
 // Thread contract: GUI thread only.
 class CapacityTracker : public QObject {
@@ -39,6 +41,8 @@ public:
     QStringList queues() const;
     // The estimator of a queue ("" for all) and window; nullptr before anything was measured for it.
     const CapacityEstimator* estimator(const QString& queue, int windowSeconds) const;
+    // The estimator's inputs with c from the heartbeat rows (see liveWorkersServing()).
+    CapacityInputs inputs(const CapacityEstimator& estimator, const QString& queue) const;
 
     // Feeds one slice: what the reader read for [fromMs, toMs), each queue's waiting tasks at toMs. `windowIndex`
     // -1 feeds every window; 0-2 primes only that one. Public for tests, which feed known rates.
@@ -61,6 +65,8 @@ private:
     QHash<quint64, int> m_requests; // request id -> window index primed, or -1 for a slice
     quint64 m_lastRequest = 0;
     qint64 m_readUntil = 0; // the end of the last read asked for; 0 before the first refresh
+    QList<ProcessRecord> m_processes; // the heartbeat rows at the last read
+    quint64 m_processesRequest = 0;
     QTimer m_timer;
 };
 

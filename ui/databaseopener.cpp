@@ -69,6 +69,7 @@ void DatabaseOpener::open(const QString& path, OpenMode mode)
     options.store.createIfMissing = false;
     options.workerCount = mode == OpenMode::Run ? savedWorkerCount(path, m_current.workerCount) : 0;
     options.handlers = m_current.handlers;
+    options.processKind = m_current.processKind;
     QThread* guiThread = thread();
     using Opened = std::shared_ptr<Result<std::unique_ptr<QueueEngine>>>;
     auto* watcher = new QFutureWatcher<Opened>(this);

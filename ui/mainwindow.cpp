@@ -32,6 +32,7 @@
 #include "windowsettings.h"
 #include "windowstatusbar.h"
 #include "workersmodel.h"
+#include "workersview.h"
 
 #include <QAction>
 #include <QApplication>
@@ -69,7 +70,7 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Option
     , m_alertWatcher(
           new AlertWatcher(m_engine->options().store, evaluatingUnlessReadOnly(std::move(alerts), *m_engine), this))
     , m_queueModel(new QueueListModel(m_engine.get(), this))
-    , m_workersModel(new WorkersModel(m_engine.get(), this))
+    , m_workersModel(new WorkersModel(m_engine.get(), m_reader, this))
 {
     setObjectName(QStringLiteral("MainWindow"));
     const QString path = m_engine->options().store.path;
@@ -243,16 +244,7 @@ void MainWindow::createWidgets()
         m_capacityPanel->setQueue(queue);
         updateActions();
     });
-    m_workersView = makeTableView(this);
-    m_workersView->setObjectName(QStringLiteral("workersView"));
-    m_workersView->setModel(m_workersModel);
-    m_workersView->setSelectionMode(QAbstractItemView::NoSelection);
-    fitColumn(m_workersView, WorkersModel::StatusColumn, tr("busy"));
-    fitColumn(m_workersView, WorkersModel::QueueColumn, QStringLiteral("notifications"));
-    fitColumn(m_workersView, WorkersModel::TypeColumn, QStringLiteral("logstats"));
-    fitColumn(m_workersView, WorkersModel::TaskColumn, QStringLiteral("99999999"));
-    fitColumn(m_workersView, WorkersModel::SinceColumn, widestDuration());
-    m_workersView->horizontalHeader()->setSectionResizeMode(WorkersModel::NameColumn, QHeaderView::Stretch);
+    m_workersView = new WorkersView(m_workersModel, this);
 
     auto* queueDock = new QDockWidget(tr("Queues"), this);
     queueDock->setObjectName(QStringLiteral("queueDock"));

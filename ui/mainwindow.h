@@ -43,6 +43,7 @@ class TaskTableModel;
 class WindowSettings;
 class WindowStatusBar;
 class WorkersModel;
+class WorkersView;
 
 // The admin window: queues, filter bar, task table, inspector, charts, workers, status bar. Reads go through reader
 // threads, writes through BackgroundWriter: the GUI thread never waits on the database or a handler.
@@ -146,7 +147,7 @@ private:
 
     TasksPanel* m_tasks = nullptr;
     QTableView* m_queueView = nullptr;
-    QTableView* m_workersView = nullptr;
+    WorkersView* m_workersView = nullptr;
     TaskInspector* m_inspector = nullptr;
     StatsPanel* m_statsPanel = nullptr;
     CapacityPanel* m_capacityPanel = nullptr;

@@ -268,6 +268,17 @@ bool describeSource(SourceStatus& status)
 
 } // namespace
 
+void StoreReader::fetchProcesses(quint64 requestId)
+{
+    auto* s = store();
+    if (!s) {
+        Q_EMIT processesFetched(requestId, {}, m_openError);
+        return;
+    }
+    const Result<QList<ProcessRecord>> rows = s->processes();
+    Q_EMIT processesFetched(requestId, rows ? *rows : QList<ProcessRecord>(), rows.errorString());
+}
+
 void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
 {
     auto* s = store();

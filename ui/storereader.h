@@ -54,6 +54,8 @@ public:
     // none): x is the bucket's start in ms since the epoch.
     void fetchSourceRates(
         quint64 requestId, const qd::SourceRecord& source, qint64 fromMs, qint64 toMs, qint64 bucketMs);
+    // Every process of the `processes` table with the tasks it runs (TaskStore::processes()), for the Workers view.
+    void fetchProcesses(quint64 requestId);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
     void closeStore();
@@ -75,6 +77,9 @@ Q_SIGNALS:
     // complete is false when the table could not be read (readFailed says why).
     void sourcesFetched(quint64 requestId, const QList<qd::ui::SourceStatus>& sources, bool complete);
     void sourceRatesFetched(quint64 requestId, const QList<QPointF>& perSecond);
+    // error is empty when the rows were read; else it says why not (a database from before heartbeats opened
+    // read-only has no such table), and the view says so itself rather than the window's banner every 2 s.
+    void processesFetched(quint64 requestId, const QList<qd::ProcessRecord>& processes, const QString& error);
     void readFailed(const QString& message);
 
 private:

@@ -68,6 +68,11 @@ int printCapacityReport(CliContext& context, TaskStore& store, const QHash<QStri
     const Result<QHash<QString, ServiceStats>> served = store.serviceStats(now - qint64(windowSeconds) * 1000, now + 1);
     if (!served.ok())
         return context.fail(served.error());
+    // c: the workers of the live processes serving each queue, by their heartbeat rows.
+    const Result<QList<ProcessRecord>> processes = store.processes();
+    if (!processes.ok())
+        return context.fail(processes.error());
+    const auto liveWorkers = [&](const QString& queue) { return liveWorkersServing(*processes, queue, now); };
     const auto queuedIn = [&counts](const QString& queue) {
         return counts.value(queue, StateCounts {})[std::size_t(TaskState::Queued)];
     };
@@ -81,14 +86,16 @@ int printCapacityReport(CliContext& context, TaskStore& store, const QHash<QStri
         const ServiceStats s = served->value(config.name);
         const qint64 queued = queuedIn(config.name);
         queuedTotal += queued;
-        const CapacityForecast f = forecastCapacity(windowCapacityInputs(s, windowSeconds, queued));
+        const CapacityForecast f
+            = forecastCapacity(windowCapacityInputs(s, windowSeconds, queued, liveWorkers(config.name)));
         QJsonObject o = toJson(f, s);
         o.insert(QStringLiteral("queue"), config.name);
         array.append(o);
         rows.append(tableRow(config.name, f, s));
     }
     const ServiceStats all = served->value(QString());
-    const CapacityForecast total = forecastCapacity(windowCapacityInputs(all, windowSeconds, queuedTotal));
+    const CapacityForecast total
+        = forecastCapacity(windowCapacityInputs(all, windowSeconds, queuedTotal, liveWorkers(QString())));
     if (context.json()) {
         context.printJson(QJsonObject {{QStringLiteral("queues"), array}, {QStringLiteral("total"), toJson(total, all)},
             {QStringLiteral("windowSeconds"), windowSeconds}, {QStringLiteral("at"), ExportCodec::isoTime(now)}});
@@ -97,8 +104,8 @@ int printCapacityReport(CliContext& context, TaskStore& store, const QHash<QStri
     rows.append(tableRow(QStringLiteral("(all)"), total, all));
     printTable(context.out(), rows);
     context.out() << "Measured over the last " << windowSeconds / 60
-                  << " min: λ from tasks enqueued, μ from the run times of attempts that ended, workers from those "
-                     "that started tasks. Forecasts: the fluid model; Wq: M/M/c."
+                  << " min: λ from tasks enqueued, μ from the run times of attempts that ended; workers: those of "
+                     "the processes beating now (`workers`). Forecasts: the fluid model; Wq: M/M/c."
                   << Qt::endl;
     return ExitOk;
 }

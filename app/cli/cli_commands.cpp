@@ -13,6 +13,7 @@
 #include "cli_statscommand.h"
 #include "cli_taskreadcommands.h"
 #include "cli_workcommand.h"
+#include "cli_workerscommand.h"
 #include "core/storeoptions.h"
 
 #include <QCoreApplication>
@@ -93,6 +94,14 @@ const QList<Command>& commands()
             QStringLiteral("Run workers headless until SIGINT or SIGTERM, then stop gracefully."),
             QStringLiteral("Exit code 0 after a signal-initiated stop; 4 when the database becomes unusable."), 0, 0,
             WorkCommand::addOptions, WorkCommand::run},
+        {QStringLiteral("workers"), QString(),
+            QStringLiteral("List the processes that run workers on the database, and whether each still beats."),
+            QStringLiteral(
+                "Each process (the GUI, `work`) announces itself and refreshes its row every few seconds; one that\n"
+                "stopped beating for three intervals is lost (killed, hung, its host gone); its tasks return to the\n"
+                "queue when their leases expire. A clean stop removes the row; rows are pruned a day after they were\n"
+                "last seen. Running tasks held by an engine that does not announce itself show as unannounced."),
+            0, 0, noOptions, WorkersCommand::run},
         {QStringLiteral("demo"), QStringLiteral("[--images N] [--sink-url URL] [--scratch DIR]"),
             QStringLiteral("Generate images and logs and enqueue a realistic mixed workload."),
             QStringLiteral("Some tasks fail on purpose (their payload has a \"note\" saying why)."), 0, 0,
@@ -114,7 +123,8 @@ const QList<Command>& commands()
                 "Conditions: length (tasks waiting), oldest-age (of the oldest queued task), failure-rate (of the\n"
                 "attempts ended in --window, judged from --min-volume attempts on), stall (nothing ended for the\n"
                 "threshold while a task waited as long), wait-p95 (over --window), will-not-drain and drain-time\n"
-                "(the capacity forecast). A rule fires once its condition held for --for, and resolves once its\n"
+                "(the capacity forecast), worker-silent (a process with workers stopped beating, silent longer than\n"
+                "the threshold; see `workers`). A rule fires once its condition held for --for, and resolves once its\n"
                 "figure stayed at or below 90% of the threshold for as long (at least 30 s)."),
             1, 2, AlertCommands::addAlertsOptions, AlertCommands::runAlerts},
         {QStringLiteral("monitor"), QStringLiteral("[--interval D] [--once]"),

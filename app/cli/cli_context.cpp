@@ -283,6 +283,8 @@ Result<QueueEngine*> CliContext::engine(int workerCount, qint64 sampleIntervalMs
     options.workerCount = workerCount;
     options.sampleIntervalMs = sampleIntervalMs;
     options.shutdownGraceMs = shutdownGraceMs;
+    if (workerCount > 0)
+        options.processKind = QStringLiteral("cli"); // `work`: a heartbeat row, in `workers` and the GUI
     Result<std::unique_ptr<QueueEngine>> opened = QueueEngine::open(std::move(options));
     if (!opened.ok())
         return databaseOpenError(opened.error());

@@ -31,6 +31,7 @@ EngineCore::EngineCore(QueueEngine& engine, const EngineOptions& options)
     , m_pool(engine, options, m_owner, [this](Completion c) { onCompletion(std::move(c)); })
     , m_dispatcher(m_pool, options, m_owner, [this](const Error& error) { reportError(error); })
     , m_sampler(engine, options)
+    , m_beat(options, m_owner)
 {
     m_desiredWorkers = options.store.readOnly ? 0 : options.workerCount;
 }
@@ -272,6 +273,8 @@ void EngineCore::writerClose()
             m_counts.recount(*m_store);
         m_sampler.sample(*m_store, m_counts, engineNowMs());
     }
+    if (m_store)
+        m_beat.stop(*m_store); // a clean stop: not "lost"
     // Release every worker before the connection goes, then close it on the thread that opened it.
     m_pool.clear();
     m_listener.reset();

@@ -18,6 +18,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     };
     consider(m_nextPoll);
     consider(m_nextMaintenance);
+    consider(m_beat.nextBeatAt());
     consider(m_sampler.nextSampleAt());
     consider(m_nextScheduled);
     consider(m_completionRetryAt);
@@ -52,6 +53,7 @@ void EngineCore::writerCycle()
         writerGiveBack(cycle);
         writerMaintain(cycle);
         writerRenewLeases(cycle);
+        writerBeat(cycle);
         writerClaim(cycle);
         writerCommit(cycle);
     }
@@ -165,6 +167,7 @@ void EngineCore::writerFindDue(Cycle& cycle)
     cycle.maintenanceDue = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
     const bool anyBusy = m_dispatcher.isGivingBack() || m_pool.holdsTasks();
     cycle.heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
+    cycle.processBeatDue = !readOnly && m_beat.isDue(now);
     cycle.claimAllowed = !readOnly && cycle.claiming && now >= m_claimRetryAt;
     cycle.claimDue = cycle.claimAllowed && m_dispatcher.hasClaimableWork(m_dispatcher.plan({}, {}));
     cycle.givingBackDue
@@ -264,6 +267,12 @@ void EngineCore::writerRenewLeases(Cycle& cycle)
         cycle.cancelRequested = *flagged;
     else
         qCWarning(lcEngine) << flagged.errorString();
+}
+
+void EngineCore::writerBeat(Cycle& cycle)
+{
+    if (cycle.processBeatDue && m_store->inTransaction())
+        m_beat.beat(*m_store, cycle.now, int(m_pool.workerSlots().size()));
 }
 
 void EngineCore::writerClaim(Cycle& cycle)

@@ -2,6 +2,7 @@
 
 #include "commandqueue.h"
 #include "dispatcher.h"
+#include "heartbeat.h"
 #include "livecounts.h"
 #include "metricssampler.h"
 #include "workerpool.h"
@@ -88,6 +89,7 @@ private:
         bool readOnly = false;
         bool maintenanceDue = false;
         bool heartbeatDue = false;
+        bool processBeatDue = false; // this process's row in `processes` (Heartbeat)
         bool claimAllowed = false;
         bool claimDue = false;
         bool givingBackDue = false;
@@ -103,13 +105,13 @@ private:
 
         bool hasWrites() const
         {
-            return !commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || claimDue
-                || givingBackDue;
+            return !commands.empty() || !completions.empty() || maintenanceDue || heartbeatDue || processBeatDue
+                || claimDue || givingBackDue;
         }
         bool hasOutcome() const
         {
             return !commands.empty() || !completions.empty() || !dispatch.isEmpty() || maintenanceDue || heartbeatDue
-                || givingBackDue || claimEndedTransaction;
+                || processBeatDue || givingBackDue || claimEndedTransaction;
         }
     };
 
@@ -144,6 +146,8 @@ private:
     void writerMaintain(Cycle& cycle);
     // Inside the cycle's transaction: renews our leases; collects cancel requests made by other processes.
     void writerRenewLeases(Cycle& cycle);
+    // Inside the cycle's transaction: this process's heartbeat row, when due (see Heartbeat).
+    void writerBeat(Cycle& cycle);
     // Inside the cycle's transaction: claims for the workers free once it commits, and ahead for short runs.
     void writerClaim(Cycle& cycle);
     // Commits the cycle's transaction; tells the command queue how long that took (its group commit wait).
@@ -183,6 +187,7 @@ private:
     Dispatcher m_dispatcher;
     LiveCounts m_counts;
     MetricsSampler m_sampler;
+    Heartbeat m_beat; // writer thread only
 
     // Shared between threads, under m_queue's lock.
     std::deque<Completion> m_completions;

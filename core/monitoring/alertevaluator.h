@@ -21,7 +21,7 @@ struct AlertObservation {
     std::optional<qint64> waitP95Ms; // in the window; nothing when no task started
     bool forecastKnown = false; // run times were measured, so drainSeconds means something
     std::optional<double> drainSeconds; // the capacity forecast; nothing: it will not drain
-    qint64 longestWorkerSilenceMs = 0; // of the worker processes that did not stop cleanly
+    qint64 longestWorkerSilenceMs = 0; // since the last beat of the lost worker processes serving the queue; 0: none
 };
 
 // The figure `rule` compares with its threshold (milliseconds for times, a share for the failure rate, 1 or 0 for

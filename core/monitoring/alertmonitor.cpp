@@ -99,8 +99,24 @@ Result<AlertObservation> AlertMonitor::observe(const AlertRule& rule, qint64 now
             return p95.error();
         o.waitP95Ms = *p95;
     }
+    const bool needsProcesses = rule.condition == AlertCondition::WorkerSilent
+        || rule.condition == AlertCondition::WillNotDrain || rule.condition == AlertCondition::DrainTime;
+    if (needsProcesses && !m_processes) {
+        auto processes = m_store.processes();
+        if (!processes)
+            return processes.error();
+        m_processes = *processes;
+    }
+    if (rule.condition == AlertCondition::WorkerSilent) {
+        // Only lost processes count: a live one is silent for up to a beat, which is no news.
+        for (const ProcessRecord& p : std::as_const(*m_processes)) {
+            if (p.workers > 0 && p.serves(rule.queue) && p.state(now) == ProcessRecord::State::Lost)
+                o.longestWorkerSilenceMs = std::max(o.longestWorkerSilenceMs, now - p.lastSeen);
+        }
+    }
     if (rule.condition == AlertCondition::WillNotDrain || rule.condition == AlertCondition::DrainTime) {
-        const CapacityInputs in = windowCapacityInputs(served, double(span) / 1000, o.queued);
+        const CapacityInputs in = windowCapacityInputs(
+            served, double(span) / 1000, o.queued, liveWorkersServing(*m_processes, rule.queue, now));
         o.forecastKnown = in.servicePerWorkerPerSecond > 0;
         o.drainSeconds = forecastCapacity(in).drainSeconds;
     }
@@ -135,6 +151,7 @@ Result<QList<AlertTransition>> AlertMonitor::evaluateOnce(qint64 now)
     m_served.clear();
     m_oldest.reset();
     m_counts.reset();
+    m_processes.reset();
     std::optional<Error> failed;
     const QList<AlertTransition> changes = m_evaluator.evaluate(
         rules,

@@ -39,6 +39,7 @@ private:
     QHash<qint64, QHash<QString, ServiceStats>> m_served; // by span
     std::optional<QHash<QString, qint64>> m_oldest;
     std::optional<QHash<QString, StateCounts>> m_counts;
+    std::optional<QList<ProcessRecord>> m_processes; // the heartbeat rows
 };
 
 } // namespace qd

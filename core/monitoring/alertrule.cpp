@@ -144,9 +144,6 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject& json)
         return fail(QStringLiteral("\"condition\" must be one of %1").arg(names.join(QLatin1String(", "))));
     }
     rule.condition = *parsed;
-    if (rule.condition == AlertCondition::WorkerSilent)
-        return fail(
-            QStringLiteral("\"worker-silent\" needs worker heartbeats, which this version does not record yet"));
     for (auto [key, field] :
         {std::pair {nameKey, &rule.name}, std::pair {queueKey, &rule.queue}, std::pair {webhookKey, &rule.webhook}}) {
         const QJsonValue value = json.value(key);

@@ -20,7 +20,9 @@ enum class AlertCondition {
     WaitP95, // 95th percentile of the wait before a start, in the window, above T ms
     WillNotDrain, // the capacity forecast says the queue will not drain (threshold unused)
     DrainTime, // the forecast time to empty above T seconds (never draining counts as above)
-    WorkerSilent, // a worker process that has not stopped cleanly has not beaten for T ms
+    // A process with workers serving the queue stopped beating (lost: see ProcessRecord) and has been silent for
+    // more than T ms since its last beat.
+    WorkerSilent,
 };
 
 // One rule, as stored and edited. Pure value; any thread.

@@ -53,11 +53,15 @@ std::optional<double> CapacityEstimator::measuredWaitSeconds() const
     return m_waitMs.perSecond() / starts / 1000.0;
 }
 
-CapacityInputs windowCapacityInputs(const ServiceStats& window, double windowSeconds, qint64 queued)
+CapacityInputs windowCapacityInputs(
+    const ServiceStats& window, double windowSeconds, qint64 queued, std::optional<int> liveWorkers)
 {
     CapacityEstimator estimator(windowSeconds);
     estimator.observe(window, windowSeconds, queued, 0);
-    return estimator.inputs();
+    CapacityInputs in = estimator.inputs();
+    if (liveWorkers)
+        in.workers = *liveWorkers;
+    return in;
 }
 
 } // namespace qd

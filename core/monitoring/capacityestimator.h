@@ -39,7 +39,10 @@ private:
     qint64 m_queued = 0;
 };
 
-// One slice over the whole window: the plain averages `stats --capacity` prints.
-CapacityInputs windowCapacityInputs(const ServiceStats& window, double windowSeconds, qint64 queued);
+// One slice over the whole window: the plain averages `stats --capacity` prints. c is liveWorkers, the workers of
+// the live processes serving the queue by their heartbeat rows (liveWorkersServing()); without any row (no engine
+// announces itself) it is the workers seen starting tasks in the window.
+CapacityInputs windowCapacityInputs(
+    const ServiceStats& window, double windowSeconds, qint64 queued, std::optional<int> liveWorkers);
 
 } // namespace qd

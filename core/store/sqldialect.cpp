@@ -154,6 +154,27 @@ QStringList schemaVersion5()
     };
 }
 
+// Processes: one row per running engine that announces itself (the GUI, `queuedesk-cli work`), keyed by its lease
+// owner name so that running tasks name their process; refreshed every beat_ms, removed at a clean stop, pruned a
+// day after it was last seen. queues: "*" for every queue.
+QStringList schemaVersion6()
+{
+    return {
+        QStringLiteral("CREATE TABLE processes ("
+                       " id TEXT PRIMARY KEY,"
+                       " host TEXT NOT NULL,"
+                       " pid INTEGER NOT NULL,"
+                       " kind TEXT NOT NULL,"
+                       " version TEXT NOT NULL,"
+                       " user_name TEXT NOT NULL,"
+                       " started_at INTEGER NOT NULL,"
+                       " last_seen INTEGER NOT NULL,"
+                       " beat_ms INTEGER NOT NULL,"
+                       " workers INTEGER NOT NULL,"
+                       " queues TEXT NOT NULL)"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
@@ -162,7 +183,8 @@ const SqlDialect& sqliteDialect()
         SqlDialect d;
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
-        d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5()};
+        d.migrations = {
+            schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(), schemaVersion6()};
         d.beginWrite = QStringLiteral("BEGIN IMMEDIATE");
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.

@@ -1,6 +1,7 @@
 // A real worker process for the crash and cross-process tests:
 //   qd_test_worker DB WORKERS LEASE_MS [record-file]
-// runs an engine with WORKERS threads on DB (a file or a PostgreSQL URL) until killed. With a record file, every
+// runs an engine with WORKERS threads on DB (a file or a PostgreSQL URL) until killed. QD_TEST_PROCESS_KIND makes it
+// announce itself (heartbeat rows, every QD_TEST_BEAT_MS). With a record file, every
 // handler start appends "id attempt\n" to it (O_APPEND, one write per line), so a test can count how often each task
 // really ran, and every successful run "E id attempt pid started finished". QD_TEST_POLL_MS sets how often it polls
 // for other processes' commits (50 ms by default).
@@ -77,6 +78,9 @@ int main(int argc, char* argv[])
         = qEnvironmentVariableIntValue("QD_TEST_POLL_MS") > 0 ? qEnvironmentVariableIntValue("QD_TEST_POLL_MS") : 50;
     options.maintenanceIntervalMs = 100;
     options.handlers = registry;
+    options.processKind = qEnvironmentVariable("QD_TEST_PROCESS_KIND");
+    if (qEnvironmentVariableIntValue("QD_TEST_BEAT_MS") > 0)
+        options.heartbeatIntervalMs = qEnvironmentVariableIntValue("QD_TEST_BEAT_MS");
     auto engine = qd::QueueEngine::open(options);
     if (!engine) {
         QTextStream(stderr) << engine.errorString() << '\n';

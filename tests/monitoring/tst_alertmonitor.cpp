@@ -178,6 +178,62 @@ private slots:
         QCOMPARE(stalled->size(), 1);
         QCOMPARE(stalled->first().ruleId, *stall);
     }
+
+    // worker-silent reads the heartbeat rows: it fires once a process with workers serving the queue has been lost
+    // and silent for longer than the threshold, not for a watching window without workers or a process serving
+    // other queues, and resolves when the process beats again.
+    void workerSilentFiresWhenAProcessStopsBeating()
+    {
+        QTemporaryDir dir;
+        auto store = test::openStore(test::testDatabase(dir, QStringLiteral("silent")));
+        QVERIFY(store);
+        const auto rule = store->addAlertRule(definition(QStringLiteral("worker-silent"), 60'000), t0);
+        QVERIFY(rule.ok());
+        const auto process = [](const QString& id, int workers, const QString& queues) {
+            ProcessRecord p;
+            p.id = id;
+            p.host = id.section(QLatin1Char(':'), 0, 0);
+            p.pid = 1;
+            p.kind = QStringLiteral("cli");
+            p.version = p.user = QStringLiteral("x");
+            p.beatMs = 5 * second;
+            p.workers = workers;
+            p.queues = queues;
+            return p;
+        };
+        const ProcessRecord worker = process(QStringLiteral("a:1:0001"), 4, QStringLiteral("*"));
+        const ProcessRecord watcher = process(QStringLiteral("b:1:0002"), 0, QStringLiteral("*"));
+        const ProcessRecord other = process(QStringLiteral("c:1:0003"), 2, QStringLiteral("images"));
+        const qint64 pruneBefore = t0 - 24 * 3600 * second;
+        for (const ProcessRecord& p : {watcher, other})
+            QVERIFY(store->beatProcess(p, t0, pruneBefore).ok()); // and never again
+        AlertMonitor monitor(*store, QStringLiteral("host:1"));
+        QList<AlertTransition> seen;
+        // The worker beats until 20 s, then falls silent: lost from 35 s, silent for more than a minute at 85 s.
+        for (qint64 t = t0; t <= t0 + 120 * second; t += 5 * second) {
+            if (t <= t0 + 20 * second)
+                QVERIFY(store->beatProcess(worker, t, pruneBefore).ok());
+            auto changes = monitor.evaluateOnce(t);
+            QVERIFY2(changes.ok(), qPrintable(changes.errorString()));
+            seen += *changes;
+        }
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(seen[0].kind, AlertTransition::Kind::Fired);
+        QCOMPARE(seen[0].at, t0 + 85 * second);
+        QCOMPARE(seen[0].figure, double(65 * second));
+
+        // It beats again: clear at once, resolved once clear for 30 s.
+        seen.clear();
+        for (qint64 t = t0 + 125 * second; t <= t0 + 170 * second; t += 5 * second) {
+            QVERIFY(store->beatProcess(worker, t, pruneBefore).ok());
+            auto changes = monitor.evaluateOnce(t);
+            QVERIFY(changes.ok());
+            seen += *changes;
+        }
+        QCOMPARE(seen.size(), 1);
+        QCOMPARE(seen[0].kind, AlertTransition::Kind::Resolved);
+        QCOMPARE(seen[0].at, t0 + 155 * second);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAlertMonitor)

@@ -29,11 +29,38 @@ class TestCapacityEstimator : public QObject {
 private slots:
     void oneWindowSliceIsThePlainAverage()
     {
-        const CapacityInputs in = windowCapacityInputs(slice(600, 300, 250, 290, 1200, 3), 300, 42);
+        const CapacityInputs in = windowCapacityInputs(slice(600, 300, 250, 290, 1200, 3), 300, 42, std::nullopt);
         QCOMPARE(in.arrivalsPerSecond, 2.0);
         QCOMPARE(in.servicePerWorkerPerSecond, 4.0);
-        QCOMPARE(in.workers, 3);
+        QCOMPARE(in.workers, 3); // no heartbeat rows: the workers seen starting tasks
         QCOMPARE(in.queued, 42.0);
+    }
+
+    // c comes from the heartbeat rows: the workers of live processes serving the queue, not of lost ones, and
+    // none when the rows say none is alive, whoever ran tasks in the window.
+    void workersComeFromLiveProcesses()
+    {
+        const qint64 now = 1'800'000'000'000;
+        const auto process = [&](const QString& id, int workers, qint64 lastSeen, const QString& queues) {
+            ProcessRecord p;
+            p.id = id;
+            p.workers = workers;
+            p.lastSeen = lastSeen;
+            p.beatMs = 5000;
+            p.queues = queues;
+            return p;
+        };
+        const QList<ProcessRecord> rows {process(QStringLiteral("a"), 4, now - 2000, QStringLiteral("*")),
+            process(QStringLiteral("b"), 2, now - 4000, QStringLiteral("mail,images")),
+            process(QStringLiteral("c"), 8, now - 16'000, QStringLiteral("*"))}; // lost: 3 beats missed
+        QCOMPARE(liveWorkersServing(rows, QStringLiteral("mail"), now), std::optional<int>(6));
+        QCOMPARE(liveWorkersServing(rows, QStringLiteral("logs"), now), std::optional<int>(4));
+        QCOMPARE(liveWorkersServing(rows, QString(), now), std::optional<int>(6));
+        QCOMPARE(liveWorkersServing({}, QStringLiteral("mail"), now), std::nullopt);
+        const ServiceStats window = slice(600, 300, 250, 290, 1200, 3);
+        QCOMPARE(
+            windowCapacityInputs(window, 300, 42, liveWorkersServing(rows, QStringLiteral("mail"), now)).workers, 6);
+        QCOMPARE(windowCapacityInputs(window, 300, 42, 0).workers, 0);
     }
 
     void nothingMeasuredGivesNoService()

@@ -57,6 +57,33 @@ class TestCapacityPanel : public QObject {
     }
 
 private slots:
+    // c is the workers of the processes beating now (issue 18: "from the heartbeat rows"), not the 4 workers the
+    // events saw starting tasks: this window's 3 once its row is read.
+    void workersComeFromTheHeartbeatRows()
+    {
+        QTemporaryDir dir;
+        EngineOptions options;
+        options.store.path = dir.filePath(QStringLiteral("ui.db"));
+        options.workerCount = 3;
+        options.processKind = QStringLiteral("gui");
+        options.heartbeatIntervalMs = 200;
+        auto opened = QueueEngine::open(options);
+        QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
+        std::unique_ptr<QueueEngine> engine = std::move(opened).value();
+        CapacityTracker tracker(engine.get());
+        feedMinute(tracker, 8, 400, 4, 12);
+        const auto workers = [&tracker] {
+            const CapacityEstimator* e = tracker.estimator(QStringLiteral("a"), 60); // refreshes may add queues
+            return e ? tracker.inputs(*e, QStringLiteral("a")).workers : -1;
+        };
+        QCOMPARE(workers(), 4); // no row read yet: the workers seen
+        tracker.start(100);
+        QTRY_COMPARE(workers(), 3);
+        CapacityPanel panel(&tracker);
+        panel.setWindowSeconds(60);
+        QTRY_COMPARE(cell(panel, QStringLiteral("a"), CapacityPanel::WorkersColumn), QStringLiteral("3"));
+    }
+
     void measuredRatesAndPredictionsShow()
     {
         QTemporaryDir dir;

@@ -1,14 +1,11 @@
 #include "ui/queuelistmodel.h"
-#include "ui/workersmodel.h"
 #include "uitesthelpers.h"
 
 #include <QAbstractItemModelTester>
-#include <QElapsedTimer>
 #include <QSignalSpy>
 
 using namespace qd;
 using qd::ui::QueueListModel;
-using qd::ui::WorkersModel;
 
 class TestQueueListModel : public QObject {
     Q_OBJECT
@@ -75,50 +72,6 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(images, QueueListModel::ThroughputColumn)).toString(), QStringLiteral("25/s"));
         QCOMPARE(model.data(model.index(images, QueueListModel::WaitP95Column)).toString(), QStringLiteral("1.50 s"));
         QCOMPARE(model.data(model.index(images, QueueListModel::FirstStateColumn)).toString(), QStringLiteral("7"));
-    }
-
-    void workersModelFollowsWorkers()
-    {
-        QTemporaryDir dir;
-        auto engine = test::openEngine(dir, 2);
-        QVERIFY(engine);
-        WorkersModel model(engine.get());
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QTRY_COMPARE(model.rowCount(), 2);
-        NewTask t;
-        t.type = QStringLiteral("sleep");
-        t.payload = QByteArrayLiteral("{\"ms\":1500}");
-        test::ThreadCall added([engine, t] { return engine->enqueue(t).ok(); });
-        QVERIFY(added.result());
-        QTRY_COMPARE(model.busyCount(), 1);
-        QTRY_COMPARE(model.busyCount(), 0);
-    }
-
-    void workersModelRepaintsAtMostEveryRefresh()
-    {
-        QTemporaryDir dir;
-        auto engine = test::openEngine(dir, 2);
-        QVERIFY(engine);
-        WorkersModel model(engine.get());
-        QTRY_COMPARE(model.rowCount(), 2);
-        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-        QElapsedTimer clock;
-        clock.start();
-        NewTask noop;
-        noop.type = QStringLiteral("noop");
-        QVERIFY(test::ThreadCall([engine, noop] {
-            return engine->enqueueBatch(QList<NewTask>(20'000, noop)).ok();
-        }).result());
-        QTRY_COMPARE_WITH_TIMEOUT(engine->counts().value(QStringLiteral("default"))[std::size_t(TaskState::Succeeded)],
-            20'000, test::backgroundTimeoutMs);
-        QTRY_COMPARE(model.busyCount(), 0);
-        // 40,000 status changes over several refreshes (2,000 noops can end within one, leaving nothing to repaint);
-        // at most one refresh per refreshMs (a coarse timer may fire 5% early), each repainting
-        // at most both rows.
-        const qint64 refreshes = clock.elapsed() * 100 / (95 * WorkersModel::refreshMs) + 2;
-        QVERIFY2(changed.size() <= 2 * refreshes,
-            qPrintable(QStringLiteral("%1 row changes in %2 ms").arg(changed.size()).arg(clock.elapsed())));
-        QVERIFY(!changed.isEmpty());
     }
 };
 
