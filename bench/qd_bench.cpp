@@ -15,6 +15,7 @@
 #include "figure.h"
 #include "forecastbench.h"
 #include "handofflatency.h"
+#include "mariadbbench.h"
 #include "oneshotbench.h"
 #include "pgbench.h"
 #include "report.h"
@@ -523,67 +524,152 @@ QList<Figure> benchLatency(Scratch& scratch, const Sizes& s)
     return figures;
 }
 
-// Where the PostgreSQL figures run: the server scripts/bench.sh started (fsync on), or why there is none.
-struct PgServer {
-    QString url; // postgresql:///db?host=...; empty: skip B11/B12
+// A database server the enqueue and drain figures run on (B11/B12: PostgreSQL, B20/B21: MariaDB), the one that
+// scripts/bench.sh started (durable commits) or why there is none, and its raw C client's baseline.
+struct ServerBench {
+    QString enqueueId, drainId; // "B11", "B12"
+    QString name; // "PostgreSQL"
+    QString client; // "libpq"
+    QString url; // empty: the figures are skipped
     QString unavailable; // the reason, for the report
+    QString urlOption; // "--pg-url"
+    QString enqueueNote, drainNote; // drainNote: %1 tasks, %2 threads per process
+    std::function<QString(const QString& serverUrl, const QString& name)> create; // a fresh schema or database
+    std::function<void(const QString& serverUrl, const QString& name)> drop;
+    std::function<double(const QString& url, int rows, int rowsPerCommit)> rawInsertRate;
+    std::function<void(const QString& url, int count)> fillQueue;
+    std::function<double(const QString& url, int expected)> rawDrainRate;
+    std::function<double(const QString& cli, const QString& url, int expected, int processes, int threads)>
+        processDrainRate;
 };
 
-QList<Figure> skippedPg(const QString& id, const QString& title, const PgServer& pg)
+ServerBench postgresBench(const QString& url, const QString& unavailable)
 {
-    Figure f
-        = makeFigure(id, title, QStringLiteral("PostgreSQL"), QStringLiteral("tasks/s"), {}, Figure::Goal::None, 0);
-    f.skipped = true;
-    f.note = QStringLiteral("Skipped: %1")
-                 .arg(pg.unavailable.isEmpty() ? QStringLiteral(
-                          "no --pg-url given (scripts/bench.sh starts a server when the PostgreSQL server "
-                          "binaries are installed).")
-                                               : pg.unavailable);
-    std::fprintf(stderr, "%s: %s\n", qPrintable(id), qPrintable(f.note));
-    return {f};
-}
-
-// A schema name per measurement: the server's database is shared by all of them, and one left behind by an
-// interrupted run is dropped by pgCreateSchema.
-QString pgSchema(const char* stem)
-{
-    static int counter = 0;
-    return QStringLiteral("qd_bench_%1_%2").arg(QLatin1String(stem)).arg(++counter);
-}
-
-QList<Figure> benchPgEnqueue(Scratch& scratch, const Sizes& s, const PgServer& pg)
-{
-    const QString b11 = QStringLiteral("B11");
-    if (pg.url.isEmpty())
-        return skippedPg(b11, QStringLiteral("enqueue on PostgreSQL"), pg);
-    const int batchRows = s.pgBatches * 1000;
-    std::fprintf(stderr, "B11: enqueue on PostgreSQL (%d calls; %d batches of 1,000)\n", s.pgEnqueueCalls, s.pgBatches);
-    const QString rate = QStringLiteral("tasks/s");
-    Figure one = makeFigure(b11, QStringLiteral("enqueue 1/call, PostgreSQL"), QStringLiteral("1 producer"), rate,
-        QStringLiteral("libpq task + event, 1/commit"), Figure::Goal::None, 0);
-    one.note = QStringLiteral(
+    ServerBench b;
+    b.enqueueId = QStringLiteral("B11");
+    b.drainId = QStringLiteral("B12");
+    b.name = QStringLiteral("PostgreSQL");
+    b.client = QStringLiteral("libpq");
+    b.url = url;
+    b.unavailable = unavailable;
+    b.urlOption = QStringLiteral("--pg-url");
+    b.enqueueNote = QStringLiteral(
         "PostgreSQL 15 on this machine, fsync=on, synchronous_commit=on (every commit waits for its WAL flush), "
         "Unix socket, a fresh schema per measurement. Baseline: libpq, statements prepared once, PQexecPrepared of "
         "the task INSERT ... RETURNING id and its \"enqueued\" history row, BEGIN/COMMIT around each task (1,000 "
         "tasks for the batch figure). QueueDesk also ensures the queue exists, reads its defaults in the insert and "
         "sends a pg_notify per commit (the wake-up of other processes), through Qt's QPSQL driver and its writer "
         "thread.");
-    Figure batch = makeFigure(b11, QStringLiteral("enqueueBatch 1,000, PostgreSQL"), QStringLiteral("1 producer"), rate,
-        QStringLiteral("libpq task + event, 1,000/commit"), Figure::Goal::None, 0);
-    Figure oneVsSqlite = makeFigure(b11, QStringLiteral("enqueue 1/call, PostgreSQL"),
+    b.drainNote = QStringLiteral(
+        "%1 queued noop tasks (with their \"enqueued\" events) in a paused queue of a fresh schema, VACUUM ANALYZE "
+        "and CHECKPOINT first. QueueDesk: real `queuedesk-cli --db URL work --concurrency %2` processes (the "
+        "product's worker, default options), started and connected before the clock starts; the clock runs from "
+        "the commit that resumes the queue (UPDATE + pg_notify, as QueueEngine::setPaused does) until a count in "
+        "the database shows every task succeeded. Baseline: one process, libpq, one transaction per task: the "
+        "claim UPDATE ... WHERE id IN (SELECT ... LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING <task columns>, its "
+        "\"started\" event, the fenced complete UPDATE and its \"succeeded\" event, COMMIT (a WAL flush each). "
+        "fsync=on. The machine has 2 cores shared by the server, the workers and qd_bench: more processes add "
+        "contention, not CPU.");
+    b.create = [](const QString& server, const QString& name) { return pgCreateSchema(server, name); };
+    b.drop = pgDropSchema;
+    b.rawInsertRate = pgRawInsertRate;
+    b.fillQueue = pgFillQueue;
+    b.rawDrainRate = pgRawDrainRate;
+    b.processDrainRate = pgProcessDrainRate;
+    return b;
+}
+
+ServerBench mariaDbBench(const QString& url, const QString& unavailable)
+{
+    ServerBench b;
+    b.enqueueId = QStringLiteral("B20");
+    b.drainId = QStringLiteral("B21");
+    b.name = QStringLiteral("MariaDB");
+    b.client = QStringLiteral("libmariadb");
+    b.url = url;
+    b.unavailable = unavailable;
+    b.urlOption = QStringLiteral("--mariadb-url");
+    b.enqueueNote = QStringLiteral(
+        "MariaDB 10.11 on this machine, InnoDB, innodb_flush_log_at_trx_commit=1 (the default: every commit waits "
+        "for its log flush), binary log off, Unix socket, a fresh database per measurement. Baseline: libmariadb's "
+        "C API, statements prepared once (mysql_stmt_prepare), the task INSERT (its id from mysql_stmt_insert_id) "
+        "and its \"enqueued\" history row, START TRANSACTION/COMMIT around each task (1,000 tasks for the batch "
+        "figure). QueueDesk also ensures the queue exists, reads its defaults in the insert and bumps the change "
+        "counter row in each commit (the wake-up of other processes), through Qt's QMYSQL driver and its writer "
+        "thread.");
+    b.drainNote = QStringLiteral(
+        "%1 queued noop tasks (with their \"enqueued\" events) in a paused queue of a fresh database, ANALYZE TABLE "
+        "first. QueueDesk: real `queuedesk-cli --db URL work --concurrency %2` processes (the product's worker, "
+        "default options), started and connected before the clock starts; the clock runs from the commit that "
+        "resumes the queue (UPDATE + change counter bump, as QueueEngine::setPaused does; the workers poll the "
+        "counter every 20 ms) until a count in the database shows every task succeeded. Baseline: one process, "
+        "libmariadb prepared statements, one transaction per task: SELECT <task columns> ... LIMIT 1 FOR UPDATE "
+        "SKIP LOCKED, the claim UPDATE by id, its \"started\" event, the fenced complete UPDATE and its "
+        "\"succeeded\" event, COMMIT (a log flush each). The machine has 2 cores shared by the server, the workers "
+        "and qd_bench: more processes add contention, not CPU.");
+    b.create = mariaDbCreateDatabase;
+    b.drop = mariaDbDropDatabase;
+    b.rawInsertRate = mariaDbRawInsertRate;
+    b.fillQueue = mariaDbFillQueue;
+    b.rawDrainRate = mariaDbRawDrainRate;
+    b.processDrainRate = mariaDbProcessDrainRate;
+    return b;
+}
+
+QList<Figure> skippedServer(const QString& id, const QString& title, const ServerBench& server)
+{
+    Figure f = makeFigure(id, title, server.name, QStringLiteral("tasks/s"), {}, Figure::Goal::None, 0);
+    f.skipped = true;
+    f.note = QStringLiteral("Skipped: %1")
+                 .arg(server.unavailable.isEmpty()
+                         ? QStringLiteral("no %1 given (scripts/bench.sh starts a server when the %2 server "
+                                          "binaries are installed).")
+                               .arg(server.urlOption, server.name)
+                         : server.unavailable);
+    std::fprintf(stderr, "%s: %s\n", qPrintable(id), qPrintable(f.note));
+    return {f};
+}
+
+// A schema (PostgreSQL) or database (MariaDB) name per measurement: the server is shared by all of them, and one
+// left behind by an interrupted run is dropped when it is created again.
+QString benchSchema(const char* stem)
+{
+    static int counter = 0;
+    return QStringLiteral("qd_bench_%1_%2").arg(QLatin1String(stem)).arg(++counter);
+}
+
+QList<Figure> benchServerEnqueue(Scratch& scratch, const Sizes& s, const ServerBench& server)
+{
+    const QString id = server.enqueueId, on = QStringLiteral(", ") + server.name;
+    if (server.url.isEmpty())
+        return skippedServer(id, QStringLiteral("enqueue on ") + server.name, server);
+    const int batchRows = s.pgBatches * 1000;
+    std::fprintf(stderr, "%s: enqueue on %s (%d calls; %d batches of 1,000)\n", qPrintable(id), qPrintable(server.name),
+        s.pgEnqueueCalls, s.pgBatches);
+    const QString rate = QStringLiteral("tasks/s");
+    Figure one = makeFigure(id, QStringLiteral("enqueue 1/call") + on, QStringLiteral("1 producer"), rate,
+        server.client + QStringLiteral(" task + event, 1/commit"), Figure::Goal::None, 0);
+    one.note = server.enqueueNote;
+    Figure batch = makeFigure(id, QStringLiteral("enqueueBatch 1,000") + on, QStringLiteral("1 producer"), rate,
+        server.client + QStringLiteral(" task + event, 1,000/commit"), Figure::Goal::None, 0);
+    Figure oneVsSqlite = makeFigure(id, QStringLiteral("enqueue 1/call") + on,
         QStringLiteral("context: against SQLite (B1's QueueDesk, same run)"), rate,
         QStringLiteral("SQLite QueueEngine::enqueue (Normal)"), Figure::Goal::None, 0);
     oneVsSqlite.note = QStringLiteral(
         "The same QueueDesk calls on the SQLite backend (a file on the same disk, WAL, synchronous=NORMAL: a commit "
         "is not flushed), measured in the same repetition: which backend is faster here, not a goal.");
-    Figure flush = makeFigure(b11, QStringLiteral("enqueue 1/call, PostgreSQL"),
+    Figure flush = makeFigure(id, QStringLiteral("enqueue 1/call") + on,
         QStringLiteral("context: 4 KiB write+fdatasync on the disk of the server"), QStringLiteral("ops/s"), {},
         Figure::Goal::None, 0);
-    flush.note = QStringLiteral("B2's baseline, in the same repetitions: with fsync on, one commit (one WAL flush) "
-                                "per task cannot go faster than this.");
-    Figure batchVsSqlite = makeFigure(b11, QStringLiteral("enqueueBatch 1,000, PostgreSQL"),
+    flush.note = QStringLiteral("B2's baseline, in the same repetitions: with a flush per commit, one commit per "
+                                "task cannot go faster than this.");
+    Figure batchVsSqlite = makeFigure(id, QStringLiteral("enqueueBatch 1,000") + on,
         QStringLiteral("context: against SQLite (B3's QueueDesk, same run)"), rate,
         QStringLiteral("SQLite QueueEngine::enqueueBatch"), Figure::Goal::None, 0);
+    const QByteArray rawOne = (server.client + QStringLiteral(" insert task+event, 1/commit")).toUtf8();
+    const QByteArray rawMany = (server.client + QStringLiteral(" insert task+event, 1,000/commit")).toUtf8();
+    const QByteArray engineOne = (server.name + QStringLiteral(" QueueEngine::enqueue")).toUtf8();
+    const QByteArray engineMany = (server.name + QStringLiteral(" QueueEngine::enqueueBatch(1,000)")).toUtf8();
     for (int rep = 0; rep < s.repetitions; ++rep) {
         double raw1 = 0, rawBatch = 0, engine1 = 0, engineBatch = 0, sqlite1 = 0, sqliteBatch = 0;
         {
@@ -592,21 +678,21 @@ QList<Figure> benchPgEnqueue(Scratch& scratch, const Sizes& s, const PgServer& p
             Scratch::remove(p);
         }
         auto inSchema = [&](const char* stem, const std::function<double(const QString&)>& fn) {
-            const QString schema = pgSchema(stem);
-            const double value = fn(pgCreateSchema(pg.url, schema));
-            pgDropSchema(pg.url, schema);
+            const QString schema = benchSchema(stem);
+            const double value = fn(server.create(server.url, schema));
+            server.drop(server.url, schema);
             return value;
         };
         interleaved(rep,
             {[&] {
-                 raw1 = measured("libpq insert task+event, 1/commit", [&] {
+                 raw1 = measured(rawOne.constData(), [&] {
                      return inSchema(
-                         "b11_raw", [&](const QString& u) { return pgRawInsertRate(u, s.pgEnqueueCalls, 1); });
+                         "enq_raw", [&](const QString& u) { return server.rawInsertRate(u, s.pgEnqueueCalls, 1); });
                  });
              },
                 [&] {
-                    engine1 = measured("PostgreSQL QueueEngine::enqueue", [&] {
-                        return inSchema("b11_engine", [&](const QString& u) {
+                    engine1 = measured(engineOne.constData(), [&] {
+                        return inSchema("enq_engine", [&](const QString& u) {
                             return engineEnqueueRate(u, Durability::Normal, s.pgEnqueueCalls, 1);
                         });
                     });
@@ -618,15 +704,15 @@ QList<Figure> benchPgEnqueue(Scratch& scratch, const Sizes& s, const PgServer& p
                     Scratch::remove(p);
                 },
                 [&] {
-                    rawBatch = measured("libpq insert task+event, 1,000/commit", [&] {
+                    rawBatch = measured(rawMany.constData(), [&] {
                         return inSchema(
-                            "b11_rawbatch", [&](const QString& u) { return pgRawInsertRate(u, batchRows, 1000); });
+                            "enq_rawbatch", [&](const QString& u) { return server.rawInsertRate(u, batchRows, 1000); });
                     });
                 },
                 [&] {
-                    engineBatch = measured("PostgreSQL QueueEngine::enqueueBatch(1,000)", [&] {
+                    engineBatch = measured(engineMany.constData(), [&] {
                         return inSchema(
-                            "b11_enginebatch", [&](const QString& u) { return engineBatchRate(u, s.pgBatches, 1000); });
+                            "enq_enginebatch", [&](const QString& u) { return engineBatchRate(u, s.pgBatches, 1000); });
                     });
                 },
                 [&] {
@@ -643,70 +729,61 @@ QList<Figure> benchPgEnqueue(Scratch& scratch, const Sizes& s, const PgServer& p
     return {one, batch, oneVsSqlite, batchVsSqlite, flush};
 }
 
-QList<Figure> benchPgDrain(Scratch& scratch, const Sizes& s, const PgServer& pg)
+QList<Figure> benchServerDrain(Scratch& scratch, const Sizes& s, const ServerBench& server)
 {
-    const QString b12 = QStringLiteral("B12");
-    if (pg.url.isEmpty())
-        return skippedPg(b12, QStringLiteral("drain on PostgreSQL"), pg);
+    const QString id = server.drainId, title = QStringLiteral("drain noop tasks, ") + server.name;
+    if (server.url.isEmpty())
+        return skippedServer(id, QStringLiteral("drain on ") + server.name, server);
     const QString cli = QStringLiteral(QD_BENCH_CLI);
     if (!QFileInfo(cli).isExecutable()) {
-        PgServer missing = pg;
+        ServerBench missing = server;
         missing.unavailable = QStringLiteral("%1 is not built.").arg(cli);
-        return skippedPg(b12, QStringLiteral("drain on PostgreSQL"), missing);
+        return skippedServer(id, QStringLiteral("drain on ") + server.name, missing);
     }
     const int n = s.pgDrainTasks, threads = s.pgThreadsPerProcess;
-    std::fprintf(stderr,
-        "B12: drain %d ready noop tasks on PostgreSQL with 1, 2, 4 worker processes (%d threads each)\n", n, threads);
+    std::fprintf(stderr, "%s: drain %d ready noop tasks on %s with 1, 2, 4 worker processes (%d threads each)\n",
+        qPrintable(id), n, qPrintable(server.name), threads);
     const QList<int> processCounts {1, 2, 4};
     QList<Figure> figures;
     for (int p : processCounts) {
-        figures.append(makeFigure(b12, QStringLiteral("drain noop tasks, PostgreSQL"),
+        figures.append(makeFigure(id, title,
             QStringLiteral("%1 process%2 x %3 workers")
                 .arg(p)
                 .arg(p > 1 ? QStringLiteral("es") : QString())
                 .arg(threads),
-            QStringLiteral("tasks/s"), QStringLiteral("libpq claim+complete, 1 tx/task"), Figure::Goal::None, 0));
+            QStringLiteral("tasks/s"), server.client + QStringLiteral(" claim+complete, 1 tx/task"), Figure::Goal::None,
+            0));
     }
-    Figure vsSqlite = makeFigure(b12, QStringLiteral("drain noop tasks, PostgreSQL"),
+    Figure vsSqlite = makeFigure(id, title,
         QStringLiteral("context: 1 process x %1 workers against SQLite (B4's QueueDesk, same run)").arg(threads),
         QStringLiteral("tasks/s"), QStringLiteral("SQLite QueueEngine, %1 workers").arg(threads), Figure::Goal::None,
         0);
     vsSqlite.note = QStringLiteral("The same number of tasks drained by a SQLite QueueEngine with %1 worker threads "
                                    "in qd_bench's own process (B4's setup), in the same repetition.")
                         .arg(threads);
-    figures.first().note = QStringLiteral(
-        "%1 queued noop tasks (with their \"enqueued\" events) in a paused queue of a fresh schema, VACUUM ANALYZE "
-        "and CHECKPOINT first. QueueDesk: real `queuedesk-cli --db URL work --concurrency %2` processes (the "
-        "product's worker, default options), started and connected before the clock starts; the clock runs from "
-        "the commit that resumes the queue (UPDATE + pg_notify, as QueueEngine::setPaused does) until a count in "
-        "the database shows every task succeeded. Baseline: one process, libpq, one transaction per task: the "
-        "claim UPDATE ... WHERE id IN (SELECT ... LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING <task columns>, its "
-        "\"started\" event, the fenced complete UPDATE and its \"succeeded\" event, COMMIT (a WAL flush each). "
-        "fsync=on. The machine has 2 cores shared by the server, the workers and qd_bench: more processes add "
-        "contention, not CPU.")
-                               .arg(n)
-                               .arg(threads);
+    figures.first().note = server.drainNote.arg(n).arg(threads);
+    const QByteArray rawWhat = (server.client + QStringLiteral(" claim+complete loop")).toUtf8();
     for (int rep = 0; rep < s.slowRepetitions; ++rep) {
         double raw = 0, sqlite = 0;
         std::vector<double> engine(std::size_t(processCounts.size()));
         std::vector<std::function<void()>> steps;
         steps.push_back([&] {
-            const QString schema = pgSchema("b12_raw");
-            const QString url = pgCreateSchema(pg.url, schema);
-            pgFillQueue(url, n);
-            raw = measured("libpq claim+complete loop", [&] { return pgRawDrainRate(url, n); });
-            pgDropSchema(pg.url, schema);
+            const QString schema = benchSchema("drain_raw");
+            const QString url = server.create(server.url, schema);
+            server.fillQueue(url, n);
+            raw = measured(rawWhat.constData(), [&] { return server.rawDrainRate(url, n); });
+            server.drop(server.url, schema);
         });
         for (qsizetype i = 0; i < processCounts.size(); ++i) {
             steps.push_back([&, i] {
-                const QString schema = pgSchema("b12_work");
-                const QString url = pgCreateSchema(pg.url, schema);
-                pgFillQueue(url, n);
+                const QString schema = benchSchema("drain_work");
+                const QString url = server.create(server.url, schema);
+                server.fillQueue(url, n);
                 const QByteArray what
-                    = QStringLiteral("PostgreSQL drain, %1 work processes").arg(processCounts[i]).toUtf8();
+                    = QStringLiteral("%1 drain, %2 work processes").arg(server.name).arg(processCounts[i]).toUtf8();
                 engine[std::size_t(i)] = measured(
-                    what.constData(), [&] { return pgProcessDrainRate(cli, url, n, processCounts[i], threads); });
-                pgDropSchema(pg.url, schema);
+                    what.constData(), [&] { return server.processDrainRate(cli, url, n, processCounts[i], threads); });
+                server.drop(server.url, schema);
             });
         }
         steps.push_back([&] {
@@ -1338,6 +1415,13 @@ int main(int argc, char** argv)
     const QCommandLineOption pgUnavailable(QStringLiteral("pg-unavailable"),
         QStringLiteral("Why there is no PostgreSQL server: B11/B12 are reported as skipped with this reason."),
         QStringLiteral("reason"));
+    const QCommandLineOption mariaDbUrl(QStringLiteral("mariadb-url"),
+        QStringLiteral("MariaDB server for B20/B21 (mariadb://root@localhost/db?socket=/path/mysql.sock); "
+                       "scripts/bench.sh starts one with a log flush per commit."),
+        QStringLiteral("url"));
+    const QCommandLineOption mariaDbUnavailable(QStringLiteral("mariadb-unavailable"),
+        QStringLiteral("Why there is no MariaDB server: B20/B21 are reported as skipped with this reason."),
+        QStringLiteral("reason"));
     const QCommandLineOption amqpUrl(QStringLiteral("amqp-url"),
         QStringLiteral("RabbitMQ broker for B16 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
         QStringLiteral("url"));
@@ -1347,8 +1431,8 @@ int main(int argc, char** argv)
     const QCommandLineOption latencyProducer(QStringLiteral("latency-producer"),
         QStringLiteral("Internal, for B13: enqueue latency probes into DB at RATE tasks/s, COUNT of them "
                        "(arguments: DB RATE COUNT)."));
-    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile, pgUrl, pgUnavailable, amqpUrl,
-        amqpUnavailable, latencyProducer});
+    parser.addOptions({quick, out, scratchDir, only, reps, commit, command, profile, pgUrl, pgUnavailable, mariaDbUrl,
+        mariaDbUnavailable, amqpUrl, amqpUnavailable, latencyProducer});
     parser.process(app);
     if (parser.isSet(latencyProducer)) {
         const QStringList args = parser.positionalArguments();
@@ -1382,7 +1466,7 @@ int main(int argc, char** argv)
     info.scratchDir = QFileInfo(scratch.path()).absolutePath();
     info.repetitions = sizes.repetitions;
     info.repetitionsNote
-        = QStringLiteral("%1 repetitions (%2 for B4, B7-B9 and B12, which take seconds each; %3 for B5 "
+        = QStringLiteral("%1 repetitions (%2 for B4, B7-B9, B12 and B21, which take seconds each; %3 for B5 "
                          "and B6, whose runs wander most)")
               .arg(sizes.repetitions)
               .arg(sizes.slowRepetitions)
@@ -1422,11 +1506,16 @@ int main(int argc, char** argv)
         figures += benchOneShot(scratch, bigDb, sizes);
     if (wanted("B15")) // spool ingestion: 20,000 task files per run (quick: 2,000)
         figures += benchSpool(scratch.path(), sizes.repetitions, parser.isSet(quick) ? 2'000 : 20'000);
-    const PgServer pg {parser.value(pgUrl), parser.value(pgUnavailable)};
+    const ServerBench pg = postgresBench(parser.value(pgUrl), parser.value(pgUnavailable));
     if (wanted("B11"))
-        figures += benchPgEnqueue(scratch, sizes, pg);
+        figures += benchServerEnqueue(scratch, sizes, pg);
     if (wanted("B12"))
-        figures += benchPgDrain(scratch, sizes, pg);
+        figures += benchServerDrain(scratch, sizes, pg);
+    const ServerBench mariaDb = mariaDbBench(parser.value(mariaDbUrl), parser.value(mariaDbUnavailable));
+    if (wanted("B20"))
+        figures += benchServerEnqueue(scratch, sizes, mariaDb);
+    if (wanted("B21"))
+        figures += benchServerDrain(scratch, sizes, mariaDb);
     if (wanted("B16"))
         figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
     if (wanted("B17"))

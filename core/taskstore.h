@@ -362,6 +362,9 @@ private:
     Status bumpChangeCounter(); // MariaDB: see commit()
     // Notes a failure that means the connection is gone (MariaDB), so that reconnectIfLost() connects again.
     void noteFailure(const Error& error);
+    // MariaDB: whether the client library has closed this connection after a statement found it broken (server gone
+    // away, connection lost), whichever statement it was: asked of the handle, no round trip.
+    bool mariaDbConnectionDropped() const;
     // An UPDATE or DELETE ... RETURNING's rows (see SqlDialect::updateReturning); `skipLocked`: rows another writer
     // holds are left for later instead of waited for (maintenance); `cached`: a statement that runs again and again
     // (not one built for a filter). Positional values first, then named ones.
@@ -406,6 +409,7 @@ private:
     const SqlDialect& m_dialect;
     std::unique_ptr<DatabaseUrl> m_url; // a server's only
     bool m_connectionLost = false; // MariaDB: see noteFailure()
+    bool m_reconnectFailed = false; // the last reconnection failed: an outage, reported once (reconnectIfLost())
     qint64 m_ownChanges = 0; // MariaDB: this connection's committed bumps of the change counter (see dataVersion())
     std::shared_ptr<std::atomic<qint64>> m_ownChangeVersion; // MariaDB: see ownChangeVersion()
     qint64 m_foreignCommits = 0; // PostgreSQL: see dataVersion()

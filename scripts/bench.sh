@@ -3,7 +3,8 @@
 # bench-results/benchmarks.json; the databases go to bench-results/ too (the disk being measured) and are removed.
 #   scripts/bench.sh                 the full suite (about 5-10 minutes on 2 cores)
 #   scripts/bench.sh --quick         small sizes, a smoke run (about a minute)
-#   scripts/bench.sh --only B1,B4    some figures (B11,B12: PostgreSQL); any other qd_bench option passes through
+#   scripts/bench.sh --only B1,B4    some figures (B11,B12: PostgreSQL; B20,B21: MariaDB); any other qd_bench option
+#                                    passes through
 #                                    (qd_bench --help)
 #   QD_BENCH_BUILD_DIR=build-x scripts/bench.sh   build in that directory instead of the preset's build/
 # The GUI figures (B7-B9) run in qd_bench_ui, which qd_bench starts once per repetition on the offscreen platform.
@@ -12,6 +13,11 @@
 # only, fsync ON, unlike the tests' server) and stops at exit; without the server binaries they are reported as
 # skipped. QD_BENCH_PG_URL=postgresql:///db?host=...&user=... uses an existing server instead (it must allow
 # CREATE SCHEMA; the figures create and drop schemas named qd_bench_*).
+# B20 and B21 (the same on MariaDB) run on a throwaway mariadbd this script starts in bench-results/mariadb-server
+# (Unix socket only, the server's defaults: innodb_flush_log_at_trx_commit=1, a log flush per commit, unlike the
+# tests' server) and stops at exit, through its pid file; without mariadbd they are reported as skipped.
+# QD_BENCH_MARIADB_URL=mariadb://user@localhost/db?socket=... uses an existing server instead (the user must be
+# allowed to create and drop databases named qd_bench_*).
 # B4's peer and B16 (RabbitMQ in) run on a throwaway broker started by scripts/rabbitmq-test-server.sh in
 # bench-results/amqp-server (loopback, port QD_BENCH_AMQP_PORT or 35500, its own node name and epmd) and stopped at
 # exit; without rabbitmq-server it is reported as skipped. QD_BENCH_AMQP_URL=amqp://... uses an existing broker.
@@ -44,8 +50,10 @@ done
 pg_args=()
 pg_dir=""
 amqp_dir=""
+mariadb_dir=""
 stop_servers() {
     stop_pg
+    stop_mariadb
     if [[ -n "$amqp_dir" ]]; then scripts/rabbitmq-test-server.sh stop "$amqp_dir" || true; fi
 }
 stop_pg() {
@@ -53,6 +61,15 @@ stop_pg() {
         pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null || true
     fi
     if [[ -n "$pg_dir" ]]; then rm -rf "$pg_dir"; fi
+}
+stop_mariadb() {
+    if [[ -n "$mariadb_dir" && -f "$mariadb_dir/mariadb.pid" ]]; then
+        local pid
+        pid=$(cat "$mariadb_dir/mariadb.pid")
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    if [[ -n "$mariadb_dir" ]]; then rm -rf "$mariadb_dir"; fi
 }
 pg_as_owner() { if [[ "$(id -u)" -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
@@ -81,6 +98,38 @@ if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
         pg_args=(--pg-url "postgresql:///queuedesk_bench?host=$pg_dir&port=$pg_port&user=postgres")
     fi
 fi
+# MariaDB for B20/B21, only when wanted.
+mariadb_args=()
+if [[ -z "$only" ]] || grep -qiE '(^|,)B2[01]($|,)' <<<"$only"; then
+    mariadbd_bin=$(command -v mariadbd || ls /usr/sbin/mariadbd 2>/dev/null || true)
+    if [[ -n "${QD_BENCH_MARIADB_URL:-}" ]]; then
+        mariadb_args=(--mariadb-url "$QD_BENCH_MARIADB_URL")
+    elif [[ -z "$mariadbd_bin" ]] || ! command -v mariadb-install-db >/dev/null; then
+        reason="no mariadbd (scripts/install-deps.sh installs mariadb-server)"
+        echo "B20/B21 skipped: $reason" >&2
+        mariadb_args=(--mariadb-unavailable "$reason.")
+    else
+        # As scripts/mariadb-test-server.sh, but durable: the server's own defaults (a log flush per commit, 128 MiB
+        # buffer pool, no binary log). On the disk being measured.
+        mariadb_dir="$PWD/bench-results/mariadb-server"
+        stop_mariadb
+        trap stop_servers EXIT
+        mkdir -p "$mariadb_dir"
+        mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$mariadb_dir/data" \
+            --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve >"$mariadb_dir/install.log" 2>&1
+        setsid "$mariadbd_bin" --no-defaults --user="$(id -un)" --datadir="$mariadb_dir/data" --skip-networking \
+            --socket="$mariadb_dir/mysql.sock" --pid-file="$mariadb_dir/mariadb.pid" --log-error="$mariadb_dir/error.log" \
+            --skip-name-resolve --max-connections=200 --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
+            </dev/null >"$mariadb_dir/stdout.log" 2>&1 &
+        for _ in $(seq 1 300); do
+            mariadb-admin --no-defaults -uroot --socket="$mariadb_dir/mysql.sock" ping >/dev/null 2>&1 && break
+            sleep 0.1
+        done
+        mariadb --no-defaults -uroot --socket="$mariadb_dir/mysql.sock" -e "CREATE DATABASE queuedesk_bench"
+        echo "$("$mariadbd_bin" --version | cut -d' ' -f1-4) for B20/B21 (a log flush per commit): $mariadb_dir"
+        mariadb_args=(--mariadb-url "mariadb://root@localhost/queuedesk_bench?socket=$mariadb_dir/mysql.sock")
+    fi
+fi
 # RabbitMQ for B16, only when wanted.
 amqp_args=()
 if [[ -z "$only" ]] || grep -qiE '(^|,)B(4|16)($|,)' <<<"$only"; then
@@ -103,7 +152,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if ! git diff --quiet HEAD -- 2>/dev/null; then commit="$commit+dirty"; fi
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$build"/bench/qd_bench --out bench-results --scratch bench-results --commit "$commit" \
-    --command "scripts/bench.sh${*:+ $*}" ${pg_args[@]+"${pg_args[@]}"} \
+    --command "scripts/bench.sh${*:+ $*}" ${pg_args[@]+"${pg_args[@]}"} ${mariadb_args[@]+"${mariadb_args[@]}"} \
     ${amqp_args[@]+"${amqp_args[@]}"} "$@"
 echo
 cat "$out_dir/BENCHMARKS.md"

@@ -6,7 +6,7 @@ packages=(
   cmake g++ make pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
   libqt6sql6-sqlite libqt6sql6-psql libqt6sql6-mysql libsqlite3-dev sqlite3 zlib1g-dev libpq-dev
-  postgresql-15 mariadb-server
+  postgresql-15 mariadb-server libmariadb-dev
   librabbitmq-dev rabbitmq-server
   libsodium-dev
   qt6-image-formats-plugins libxkbcommon-dev libgl-dev

@@ -60,9 +60,12 @@ Result<QList<qint64>> TaskStore::renewLeases(const QString& owner, qint64 leaseM
 {
     QList<qint64> cancelled;
     Status s = atomically([&]() -> Status {
+        // MariaDB's locking read of the running rows locks every row it passes, other processes' too, which their
+        // own renewals hold: waiting for them deadlocked processes renewing at once. A row of ours another
+        // transaction holds is renewed next time, a third of a lease later (PostgreSQL: one UPDATE, no wait).
         auto rows = updateReturning(QStringLiteral("UPDATE tasks SET lease_expires_at = ? WHERE state = 'running' AND"
                                                    " lease_owner = ? RETURNING id, cancel_requested"),
-            {now + leaseMs, owner}, {}, false, true);
+            {now + leaseMs, owner}, {}, true, true);
         if (!rows)
             return Error {rows.error().code, QStringLiteral("Cannot renew leases: ") + rows.errorString()};
         for (const QVariantList& row : std::as_const(*rows)) {

@@ -6,6 +6,9 @@
 #include "core/databaseurl.h"
 
 #include <QRegularExpression>
+#include <QSqlDriver>
+
+#include <mysql.h>
 
 namespace qd {
 
@@ -202,6 +205,18 @@ Result<qint64> TaskStore::mariaDbDataVersion()
         return version.error();
     }
     return *version - m_ownChanges + m_foreignCommits;
+}
+
+// A statement that finds the connection broken (2006 server gone away, 2013 lost during a query) makes the client
+// library close its socket: a read outside a transaction, which nothing else notes, is then followed by a reconnection
+// at the next statement instead of failing for ever. Qt registers the handle under the struct's name, st_mysql*.
+bool TaskStore::mariaDbConnectionDropped() const
+{
+    const QVariant handle = m_db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "st_mysql*") != 0)
+        return false;
+    MYSQL* connection = *static_cast<MYSQL* const*>(handle.constData());
+    return connection && mysql_get_socket(connection) == MARIADB_INVALID_SOCKET;
 }
 
 // MariaDB's client library does not say that a connection broke until a statement fails on it (see sqlerrors.cpp:

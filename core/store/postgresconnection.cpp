@@ -43,10 +43,14 @@ void TaskStore::reconnectIfLost()
         PGconn* connection = postgresConnection(m_db);
         if (connection && PQstatus(connection) == CONNECTION_OK)
             return;
-    } else if (!m_connectionLost && m_db.isOpen()) {
+    } else if (!m_connectionLost && m_db.isOpen() && !mariaDbConnectionDropped()) {
         return;
     }
-    qCInfo(lcStore) << "connection to" << m_url->displayName() << "lost; connecting again";
+    // While the server is down, a caller that retries at once (the writer's next cycle) tries again and again:
+    // the outage is reported once, and its end.
+    const bool outage = m_reconnectFailed;
+    if (!outage)
+        qCInfo(lcStore) << "connection to" << m_url->displayName() << "lost; connecting again";
     m_preparedLiterals.clear();
     m_prepared.clear();
     m_control.reset();
@@ -54,8 +58,14 @@ void TaskStore::reconnectIfLost()
     ++m_foreignCommits; // changes announced meanwhile are lost: readers must look again
     if (Status s = m_dialect.postgres ? connectPostgres() : connectMariaDb(); !s) {
         m_connectionLost = true;
-        qCWarning(lcStore) << s.errorString();
+        m_reconnectFailed = true;
+        if (!outage)
+            qCWarning(lcStore) << s.errorString() << "- trying again at each use";
+        return;
     }
+    if (outage)
+        qCInfo(lcStore) << "connected to" << m_url->displayName() << "again";
+    m_reconnectFailed = false;
 }
 
 Status TaskStore::connectPostgres()

@@ -104,7 +104,12 @@ Status TaskStore::atomically(Undo undo, const std::function<Status()>& fn)
         return transactionEnded(s);
     m_txDepth = depth;
     if (!s) {
-        execControl(QLatin1String("ROLLBACK TO ") + savepoint);
+        // No savepoint to return to: the server ended the whole transaction (MariaDB rolls it all back on a
+        // deadlock; a lost connection). The statements after it must not run on, each committing by itself.
+        if (!execControl(QLatin1String("ROLLBACK TO ") + savepoint)) {
+            rollback();
+            return transactionEnded(s);
+        }
         m_transitions.resize(mark);
     }
     if (Status released = execControl(QLatin1String("RELEASE SAVEPOINT ") + savepoint); !released && s)

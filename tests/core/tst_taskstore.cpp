@@ -55,6 +55,7 @@ private Q_SLOTS:
     void eventsCommittedOutOfIdOrderAreCountedOnce();
     void eventActivityTalliesEachQueue();
     void writeWithoutSavepointUndoesAllOrNothing();
+    void transactionTheServerEndedIsNotContinued();
 
 private:
     QTemporaryDir m_dir;
@@ -1093,6 +1094,25 @@ void TestTaskStore::writeWithoutSavepointUndoesAllOrNothing()
     auto history = m_store->taskWithEvents(1);
     QVERIFY(history);
     QCOMPARE(history->events.size(), 1);
+}
+
+void TestTaskStore::transactionTheServerEndedIsNotContinued()
+{
+    // MariaDB answers a deadlock by rolling back the whole transaction, savepoints included (here a ROLLBACK on the
+    // store's own connection plays the server). Nothing may run on after it as if the transaction were still open:
+    // each later statement would commit by itself, and the caller would take the lost writes for committed.
+    QVERIFY(m_store->begin());
+    QVERIFY(m_store->enqueue({task()}, m_now));
+    Status ended = m_store->atomically([&]() -> Status {
+        QSqlQuery rollback(m_store->database());
+        if (!rollback.exec(QStringLiteral("ROLLBACK")))
+            return Error {ErrorCode::Internal, QStringLiteral("the test's ROLLBACK failed")};
+        return Error {ErrorCode::DatabaseLocked, QStringLiteral("deadlock: the server rolled back")};
+    });
+    QCOMPARE(ended.error().code, ErrorCode::DatabaseLocked);
+    QVERIFY(!m_store->inTransaction());
+    QVERIFY(m_store->takeTransitions().isEmpty());
+    QCOMPARE(*m_store->countTasks({}), 0);
 }
 
 // A MariaDB server that restarts under an open store: the next transaction notices the dead connection, connects
