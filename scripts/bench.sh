@@ -12,7 +12,7 @@
 # only, fsync ON, unlike the tests' server) and stops at exit; without the server binaries they are reported as
 # skipped. QD_BENCH_PG_URL=postgresql:///db?host=...&user=... uses an existing server instead (it must allow
 # CREATE SCHEMA; the figures create and drop schemas named qd_bench_*).
-# B16 (RabbitMQ in) runs on a throwaway broker started by scripts/rabbitmq-test-server.sh in
+# B16 (RabbitMQ in) and B19 (out) run on a throwaway broker started by scripts/rabbitmq-test-server.sh in
 # bench-results/amqp-server (loopback, port QD_BENCH_AMQP_PORT or 35500, its own node name and epmd) and stopped at
 # exit; without rabbitmq-server it is reported as skipped. QD_BENCH_AMQP_URL=amqp://... uses an existing broker.
 # Run it on an otherwise idle machine: every figure is a ratio against a baseline measured in the same run, which
@@ -81,21 +81,21 @@ if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
         pg_args=(--pg-url "postgresql:///queuedesk_bench?host=$pg_dir&port=$pg_port&user=postgres")
     fi
 fi
-# RabbitMQ for B16, only when wanted.
+# RabbitMQ for B16 and B19, only when wanted.
 amqp_args=()
-if [[ -z "$only" ]] || grep -qiE '(^|,)B16($|,)' <<<"$only"; then
+if [[ -z "$only" ]] || grep -qiE '(^|,)B1[69]($|,)' <<<"$only"; then
     if [[ -n "${QD_BENCH_AMQP_URL:-}" ]]; then
         amqp_args=(--amqp-url "$QD_BENCH_AMQP_URL")
     elif [[ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
         reason="no rabbitmq-server (scripts/install-deps.sh installs it)"
-        echo "B16 skipped: $reason" >&2
+        echo "B16, B19 skipped: $reason" >&2
         amqp_args=(--amqp-unavailable "$reason.")
     else
         amqp_dir="$PWD/bench-results/amqp-server"
         amqp_port="${QD_BENCH_AMQP_PORT:-35500}"
         trap stop_servers EXIT
         scripts/rabbitmq-test-server.sh start "$amqp_dir" "$amqp_port" >/dev/null
-        echo "RabbitMQ for B16: $amqp_dir, port $amqp_port"
+        echo "RabbitMQ for B16, B19: $amqp_dir, port $amqp_port"
         amqp_args=(--amqp-url "amqp://guest:guest@127.0.0.1:$amqp_port/")
     fi
 fi
