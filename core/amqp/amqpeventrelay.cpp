@@ -6,9 +6,13 @@
 
 #include "core/taskstore.h"
 
+#include <QLoggingCategory>
+
 #include <algorithm>
 
 namespace qd {
+
+Q_LOGGING_CATEGORY(lcRelay, "qd.amqp.relay")
 
 AmqpEventRelay::AmqpEventRelay(QString name, AmqpEventsOutConfig config, StoreOptions store, AmqpRelayOptions options)
     : m_name(std::move(name))
@@ -79,6 +83,7 @@ void AmqpEventRelay::run()
     // One failure: say why, wait (doubling), and start the round again from the stored cursor.
     const auto backOff = [&](State state, const QString& reason) {
         publisher.close();
+        qCInfo(lcRelay).noquote() << m_name << "waits" << backoffMs << "ms:" << reason;
         setState(state, reason);
         m_stop.waitFor(std::chrono::milliseconds(backoffMs));
         backoffMs = qMin(backoffMs * 2, m_options.backoffMaxMs);
@@ -133,15 +138,19 @@ void AmqpEventRelay::run()
             backOff(State::Error, batch.errorString());
             continue;
         }
-        for (const TerminalEvent& event : batch->events) {
-            if (!publisher.publish(terminalEventMessage(event, m_config)).ok())
-                break;
+        Status sent = success();
+        for (qsizetype i = 0; i < batch->events.size() && sent.ok(); ++i)
+            sent = publisher.publish(terminalEventMessage(batch->events.at(i), m_config));
+        if (!sent.ok()) {
+            backOff(State::Reconnecting, sent.errorString());
+            continue;
         }
         if (!batch->events.isEmpty()) {
             // Stop is not looked at here: the round in hand finishes (a confirm comes within timeoutMs or never).
             const Result<QList<AmqpConfirmOutcome>> confirmed = publisher.waitForConfirms(m_options.timeoutMs);
-            if (!confirmed.ok()) {
-                backOff(State::Reconnecting, confirmed.errorString());
+            if (!confirmed.ok() || confirmed->size() != batch->events.size()) {
+                backOff(State::Reconnecting,
+                    confirmed.ok() ? QStringLiteral("confirms do not match the events sent") : confirmed.errorString());
                 continue;
             }
             // A nack or a return (no queue took it): the whole round is sent again after a backoff.
@@ -159,6 +168,9 @@ void AmqpEventRelay::run()
                 continue;
             }
         }
+        if (!batch->events.isEmpty())
+            qCDebug(lcRelay).noquote() << m_name << "published" << batch->events.size() << "events up to"
+                                       << batch->events.last().id << "cursor" << batch->lastEventId;
         backoffMs = m_options.backoffStartMs;
         setState(State::Connected);
         {

@@ -73,6 +73,9 @@ Status AmqpConfirmPublisher::publish(const AmqpOutgoing& message)
 Result<QList<AmqpConfirmOutcome>> AmqpConfirmPublisher::waitForConfirms(
     int timeoutMs, const std::function<bool()>& stop)
 {
+    // After a failed publish nothing is pending any more: that is no confirm.
+    if (!m_connection.isOpen())
+        return Error {ErrorCode::Unavailable, QStringLiteral("not connected")};
     amqp_connection_state_t c = m_connection.get();
     QElapsedTimer quiet; // time since the last frame
     quiet.start();

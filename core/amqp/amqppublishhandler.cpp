@@ -170,7 +170,9 @@ HandlerResult AmqpPublishHandler::run(const QJsonObject& payload, HandlerContext
             }
             return HandlerResult::retryable(confirmed.errorString());
         }
-        const AmqpConfirmOutcome outcome = confirmed.value().value(0);
+        if (confirmed->size() != 1)
+            return HandlerResult::retryable(QStringLiteral("no confirm from the broker for the message"));
+        const AmqpConfirmOutcome outcome = confirmed->first();
         if (outcome.kind == AmqpConfirmOutcome::Kind::Returned)
             return HandlerResult::permanent(
                 QStringLiteral("%1 (exchange \"%2\", routing key \"%3\")")
