@@ -33,8 +33,8 @@ Status AmqpConnectionDirectory::add(const QString& nameEqualsUrl)
     const QString name = nameEqualsUrl.left(eq);
     if (eq < 0 || !isValidName(name))
         return Error {ErrorCode::InvalidArgument,
-            QStringLiteral("An AMQP connection is NAME=URL, NAME of letters, digits, '_' and '-' (got \"%1\")")
-                .arg(amqpDisplayUrl(nameEqualsUrl))};
+            QStringLiteral("An AMQP connection is NAME=URL, NAME of letters, digits, '_' and '-' (got the name \"%1\")")
+                .arg(eq < 0 ? QStringLiteral("(no '=')") : name)};
     const Result<AmqpUrl> url = AmqpUrl::parse(nameEqualsUrl.mid(eq + 1));
     if (!url.ok())
         return Error {url.error().code, QStringLiteral("AMQP connection %1: %2").arg(name, url.errorString())};
