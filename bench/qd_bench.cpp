@@ -8,6 +8,7 @@
 
 #include "amqpbench.h"
 #include "amqpdrainbench.h"
+#include "amqpoutbench.h"
 #include "baselines.h"
 #include "bigdatabase.h"
 #include "enginebench.h"
@@ -66,6 +67,7 @@ struct Sizes {
     int pgDrainTasks = 20'000; // B12
     int pgThreadsPerProcess = 2; // B12: `work --concurrency`; 2 is its default on this 2-core machine
     int amqpMessages = 20'000; // B16
+    int amqpOutMessages = 4'000; // B19: one confirm at a time, about 1k/s per thread
     double forecastScale = 1; // B17: the length of its phases (1: about 4 min in all)
     int encryptedTasks = 50'000; // B18
 };
@@ -91,6 +93,7 @@ Sizes quickSizes()
     s.pgBatches = 3;
     s.pgDrainTasks = 1'000;
     s.amqpMessages = 2'000;
+    s.amqpOutMessages = 1'000;
     s.forecastScale = 0.35;
     return s;
 }
@@ -852,6 +855,50 @@ QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, 
     return {f};
 }
 
+// B19: `amqp` tasks out (2 workers, publish and confirm one at a time) against a raw rabbitmq-c publish-and-confirm
+// loop on 2 threads, on the broker scripts/bench.sh started (amqpoutbench.h). Skipped, with the reason, without one.
+QList<Figure> benchAmqpOut(Scratch& scratch, const Sizes& s, const QString& url, const QString& unavailable)
+{
+    Figure f = makeFigure(QStringLiteral("B19"), QStringLiteral("AMQP out: amqp tasks published"),
+        QStringLiteral("%1 tasks, 2 workers").arg(s.amqpOutMessages), QStringLiteral("messages/s"),
+        QStringLiteral("rabbitmq-c publish + confirm loop, 2 threads"), Figure::Goal::RatioAtLeast, 0.8);
+    if (url.isEmpty()) {
+        f.skipped = true;
+        f.note = QStringLiteral("Skipped: %1")
+                     .arg(unavailable.isEmpty() ? QStringLiteral("no --amqp-url given (scripts/bench.sh starts a "
+                                                                 "broker when rabbitmq-server is installed).")
+                                                : unavailable);
+        return {f};
+    }
+    std::fprintf(stderr, "B19: %d amqp tasks out to RabbitMQ\n", s.amqpOutMessages);
+    f.note = QStringLiteral(
+        "The same shape on both sides: 2 threads, each publishing one persistent, mandatory message to a fresh "
+        "durable queue through the default exchange and waiting for the broker's confirm before the next. "
+        "QueueDesk: %1 amqp tasks stored beforehand in a fresh SQLite database (Normal durability), then a "
+        "QueueEngine with 2 workers (AmqpPublishHandler, a connection per worker kept open), timed from the "
+        "engine's open to the last success committed. Baseline: rabbitmq-c, a connection per thread in confirm "
+        "mode, no database, timed from the first connection attempt to the last confirm.")
+                 .arg(s.amqpOutMessages);
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        double tasks = 0, raw = 0;
+        const QString rawQueue = QStringLiteral("qd-bench-b19-raw-%1").arg(rep);
+        const QString taskQueue = QStringLiteral("qd-bench-b19-tasks-%1").arg(rep);
+        interleaved(rep,
+            {[&] {
+                 raw = measured("rabbitmq-c publish + confirm (messages/s)",
+                     [&] { return amqpRawPublishRate(url, rawQueue, s.amqpOutMessages); });
+             },
+                [&] {
+                    const QString db = scratch.newFile(QStringLiteral("b19"));
+                    tasks = measured("amqp tasks (tasks/s)",
+                        [&] { return amqpTaskPublishRate(url, taskQueue, db, s.amqpOutMessages); });
+                    Scratch::remove(db);
+                }});
+        addPair(f, tasks, raw);
+    }
+    return {f};
+}
+
 // One side of one figure, once, without a baseline: for profilers (valgrind --tool=callgrind counts instructions,
 // which stays comparable on a noisy machine).
 int profileOne(Scratch& scratch, const QString& outDir, const Sizes& s, const QString& what)
@@ -1423,10 +1470,11 @@ int main(int argc, char** argv)
         QStringLiteral("Why there is no MariaDB server: B20/B21 are reported as skipped with this reason."),
         QStringLiteral("reason"));
     const QCommandLineOption amqpUrl(QStringLiteral("amqp-url"),
-        QStringLiteral("RabbitMQ broker for B16 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
+        QStringLiteral(
+            "RabbitMQ broker for B16 and B19 (amqp://guest:guest@127.0.0.1:PORT/); scripts/bench.sh starts one."),
         QStringLiteral("url"));
     const QCommandLineOption amqpUnavailable(QStringLiteral("amqp-unavailable"),
-        QStringLiteral("Why there is no broker: B16 is reported as skipped with this reason."),
+        QStringLiteral("Why there is no broker: B16 and B19 are reported as skipped with this reason."),
         QStringLiteral("reason"));
     const QCommandLineOption latencyProducer(QStringLiteral("latency-producer"),
         QStringLiteral("Internal, for B13: enqueue latency probes into DB at RATE tasks/s, COUNT of them "
@@ -1518,6 +1566,8 @@ int main(int argc, char** argv)
         figures += benchServerDrain(scratch, sizes, mariaDb);
     if (wanted("B16"))
         figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
+    if (wanted("B19"))
+        figures += benchAmqpOut(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
     if (wanted("B17"))
         figures += benchForecast(scratch, sizes);
     if (wanted("B18"))

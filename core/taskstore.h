@@ -273,6 +273,14 @@ public:
     // buckets without a task left out. For the panel's chart of a source's ingest rate.
     Result<QList<std::pair<qint64, qint64>>> sourceTasksCreated(
         const QString& keyPrefix, qint64 fromMs, qint64 toMs, qint64 bucketMs);
+    // --- events out (schema 7; see outboxstore.cpp) ---
+    // The ended tasks' events after `afterEventId`, reading at most `limit` events of any kind, in id order; stops
+    // at an id that may still commit (EventIdWalk).
+    Result<TerminalEventBatch> terminalEventsSince(qint64 afterEventId, int limit);
+    // A source's cursor in task_events; nothing when it has none.
+    Result<std::optional<qint64>> sourceCursor(const QString& source);
+    // Sets it, or moves it forward only (forwardOnly: another relay process may have moved it further).
+    Status setSourceCursor(const QString& source, qint64 lastEventId, bool forwardOnly);
     // The tasks holding these idempotency keys (those that exist), in no particular order.
     Result<QList<Task>> tasksWithIdempotencyKeys(const QStringList& keys);
 

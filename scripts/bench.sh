@@ -18,7 +18,7 @@
 # tests' server) and stops at exit, through its pid file; without mariadbd they are reported as skipped.
 # QD_BENCH_MARIADB_URL=mariadb://user@localhost/db?socket=... uses an existing server instead (the user must be
 # allowed to create and drop databases named qd_bench_*).
-# B4's peer and B16 (RabbitMQ in) run on a throwaway broker started by scripts/rabbitmq-test-server.sh in
+# B4's peer, B16 (RabbitMQ in) and B19 (out) run on a throwaway broker started by scripts/rabbitmq-test-server.sh in
 # bench-results/amqp-server (loopback, port QD_BENCH_AMQP_PORT or 35500, its own node name and epmd) and stopped at
 # exit; without rabbitmq-server it is reported as skipped. QD_BENCH_AMQP_URL=amqp://... uses an existing broker.
 # Run it on an otherwise idle machine: every figure is a ratio against a baseline measured in the same run, which
@@ -130,21 +130,21 @@ if [[ -z "$only" ]] || grep -qiE '(^|,)B2[01]($|,)' <<<"$only"; then
         mariadb_args=(--mariadb-url "mariadb://root@localhost/queuedesk_bench?socket=$mariadb_dir/mysql.sock")
     fi
 fi
-# RabbitMQ for B16, only when wanted.
+# RabbitMQ for B4's peer, B16 and B19, only when wanted.
 amqp_args=()
-if [[ -z "$only" ]] || grep -qiE '(^|,)B(4|16)($|,)' <<<"$only"; then
+if [[ -z "$only" ]] || grep -qiE '(^|,)B(4|16|19)($|,)' <<<"$only"; then
     if [[ -n "${QD_BENCH_AMQP_URL:-}" ]]; then
         amqp_args=(--amqp-url "$QD_BENCH_AMQP_URL")
     elif [[ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
         reason="no rabbitmq-server (scripts/install-deps.sh installs it)"
-        echo "B4's peer and B16 skipped: $reason" >&2
+        echo "B4's peer, B16 and B19 skipped: $reason" >&2
         amqp_args=(--amqp-unavailable "$reason.")
     else
         amqp_dir="$PWD/bench-results/amqp-server"
         amqp_port="${QD_BENCH_AMQP_PORT:-35500}"
         trap stop_servers EXIT
         scripts/rabbitmq-test-server.sh start "$amqp_dir" "$amqp_port" >/dev/null
-        echo "RabbitMQ for B4 and B16: $amqp_dir, port $amqp_port"
+        echo "RabbitMQ for B4, B16 and B19: $amqp_dir, port $amqp_port"
         amqp_args=(--amqp-url "amqp://guest:guest@127.0.0.1:$amqp_port/")
     fi
 fi

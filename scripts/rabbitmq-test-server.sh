@@ -2,7 +2,8 @@
 # A throwaway RabbitMQ server for the tests (a ctest fixture runs it; see tests/CMakeLists.txt). It listens on
 # 127.0.0.1 only, with its own node name, ports and epmd, and everything it writes lives in DIR.
 #   scripts/rabbitmq-test-server.sh start DIR PORT   a fresh server in DIR: AMQP on PORT, distribution on PORT+1000,
-#                                                    its epmd on PORT+2000; guest/guest works
+#                                                    its epmd on PORT+2000, AMQP over TLS on PORT+3000 (DIR/tls);
+#                                                    guest/guest works
 #   scripts/rabbitmq-test-server.sh halt DIR         stops the broker only (DIR, its queues and epmd stay)
 #   scripts/rabbitmq-test-server.sh resume DIR       starts the broker again on DIR (durable queues come back)
 #   scripts/rabbitmq-test-server.sh stop DIR         stops broker and epmd and deletes DIR
@@ -57,6 +58,22 @@ case "$action" in
     echo "$port" >"$dir/port"
     echo '[].' >"$dir/enabled_plugins"
     printf 'listeners.tcp.1 = 127.0.0.1:%s\nloopback_users = none\n' "$port" >"$dir/rabbitmq.conf"
+    # TLS on PORT+3000 for the amqps:// tests: a CA of its own (tls/ca.pem) signs the server's certificate for
+    # localhost; tls/other-ca.pem is a CA that signed nothing (a client trusting it must refuse the server).
+    tls="$dir/tls"; mkdir -p "$tls"
+    ossl() { openssl "$@" >/dev/null 2>&1; }
+    ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=qdtest-ca -keyout "$tls/ca.key" -out "$tls/ca.pem"
+    ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=qdtest-other-ca -keyout "$tls/other-ca.key" \
+      -out "$tls/other-ca.pem"
+    ossl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$tls/server.key" -out "$tls/server.csr"
+    printf 'subjectAltName = DNS:localhost\n' >"$tls/san.ext"
+    ossl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+      -extfile "$tls/san.ext" -out "$tls/server.pem"
+    if [ -s "$tls/server.pem" ]; then
+      chmod 644 "$tls"/*
+      printf 'listeners.ssl.1 = 127.0.0.1:%s\nssl_options.cacertfile = %s\nssl_options.certfile = %s\nssl_options.keyfile = %s\nssl_options.verify = verify_none\nssl_options.fail_if_no_peer_cert = false\n' \
+        $((port + 3000)) "$tls/ca.pem" "$tls/server.pem" "$tls/server.key" >>"$dir/rabbitmq.conf"
+    fi
     ERL_EPMD_ADDRESS=127.0.0.1 setsid epmd -port $((port + 2000)) </dev/null >"$dir/epmd.log" 2>&1 &
     echo $! >"$dir/epmd.pid"
     start_broker

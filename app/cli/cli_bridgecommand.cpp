@@ -234,6 +234,13 @@ std::unique_ptr<AmqpService> BridgeCommand::startConfigured(CliContext& context,
             context.note(QStringLiteral("work: ") + statusLine(name, status),
                 status.state == AmqpBridgeStatus::State::Error ? QtWarningMsg : QtInfoMsg);
         });
+    QObject::connect(service.get(), &AmqpService::relayStatusChanged, receiver,
+        [&context](const QString& name, const AmqpRelayStatus& status) {
+            QString line = QStringLiteral("work: events-out %1: %2").arg(name, amqpBridgeStateName(status.state));
+            if (!status.reason.isEmpty())
+                line += QStringLiteral(" (%1)").arg(status.reason);
+            context.note(line, status.state == AmqpBridgeStatus::State::Error ? QtWarningMsg : QtInfoMsg);
+        });
     QObject::connect(service.get(), &AmqpService::errorOccurred, receiver,
         [&context](const QString& message) { context.note(QStringLiteral("work: ") + message, QtWarningMsg); });
     service->start();

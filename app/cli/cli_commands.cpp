@@ -6,6 +6,7 @@
 #include "cli_context.h"
 #include "cli_democommand.h"
 #include "cli_enqueuecommand.h"
+#include "cli_eventsoutcommand.h"
 #include "cli_exportcommand.h"
 #include "cli_keyscommand.h"
 #include "cli_queuecommands.h"
@@ -90,7 +91,7 @@ const QList<Command>& commands()
                 "result embedded as JSON. Times are ISO 8601 UTC with milliseconds; unset times are empty (null).\n"
                 "SIGINT cancels the export and leaves no file behind."),
             1, 1, ExportCommand::addOptions, ExportCommand::run},
-        {QStringLiteral("work"), QStringLiteral("[--concurrency N]"),
+        {QStringLiteral("work"), QStringLiteral("[--concurrency N] [--amqp-url NAME=URL]..."),
             QStringLiteral("Run workers headless until SIGINT or SIGTERM, then stop gracefully."),
             QStringLiteral("Exit code 0 after a signal-initiated stop; 4 when the database becomes unusable."), 0, 0,
             WorkCommand::addOptions, WorkCommand::run},
@@ -115,6 +116,14 @@ const QList<Command>& commands()
                            "list | remove|pause|resume NAME"),
             QStringLiteral("Take RabbitMQ messages in as tasks: one bridge now, or configure bridges (run by `work`)."),
             {}, 1, 2, BridgeCommand::addOptions, BridgeCommand::run},
+        {QStringLiteral("events-out"),
+            QStringLiteral("amqp add NAME --url URL --exchange X [--routing-key-prefix P] | list | "
+                           "remove|pause|resume NAME"),
+            QStringLiteral("Publish the final state of every task to RabbitMQ (relays run by `work`)."),
+            QStringLiteral("The task history is the outbox: each relay publishes the events of ended tasks with\n"
+                           "publisher confirms and stores its place only past confirmed ones, so a broker outage or a\n"
+                           "restart loses nothing (at least once; message id qd-event-<event id>)."),
+            1, 3, EventsOutCommand::addOptions, EventsOutCommand::run},
         {QStringLiteral("alerts"),
             QStringLiteral("list | add --condition C [--threshold X] [--queue Q] [--for D] [--window D] | "
                            "remove|enable|disable ID | history [--limit N]"),

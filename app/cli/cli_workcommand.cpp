@@ -4,6 +4,7 @@
 #include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_signalwatcher.h"
+#include "core/amqp/amqpconnectiondirectory.h"
 #include "core/amqp/amqpservice.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
@@ -26,6 +27,10 @@ void WorkCommand::addOptions(QCommandLineParser& parser)
         QStringLiteral("On SIGINT/SIGTERM, how long running tasks may finish before being asked to stop "
                        "(default 10000)."),
         QStringLiteral("ms")));
+    parser.addOption(QCommandLineOption(QStringLiteral("amqp-url"),
+        QStringLiteral("A broker `amqp` tasks may name in \"connection\" (repeatable; also QUEUEDESK_AMQP_URL_NAME "
+                       "in the environment, which keeps the password off the command line)."),
+        QStringLiteral("name=url")));
     parser.addOption(QCommandLineOption(QStringLiteral("report-ms"),
         QStringLiteral("How often to print what was processed (default 5000; 0: only at the end)."),
         QStringLiteral("ms")));
@@ -43,6 +48,15 @@ int WorkCommand::run(CliContext& context, const QCommandLineParser& parser)
     const Result<qint64> reportMs = CommandOptions::integer(parser, QStringLiteral("report-ms"), 5000, 0, 86'400'000);
     if (!reportMs.ok())
         return context.usageError(reportMs.errorString(), QStringLiteral("work"));
+
+    // The brokers of `amqp` tasks, before a worker can run one.
+    AmqpConnectionDirectory& brokers = AmqpConnectionDirectory::instance();
+    for (const QString& entry : parser.values(QStringLiteral("amqp-url"))) {
+        if (Status s = brokers.add(entry); !s.ok())
+            return context.usageError(s.errorString(), QStringLiteral("work"));
+    }
+    if (const Result<int> fromEnvironment = brokers.addFromEnvironment(); !fromEnvironment.ok())
+        return context.usageError(fromEnvironment.errorString(), QStringLiteral("work"));
 
     // Install the handlers before the engine starts so a signal during start-up is not lost.
     SignalWatcher watcher;

@@ -15,6 +15,7 @@ AmqpService::AmqpService(QueueEngine& engine, AmqpServiceOptions options, QObjec
     , m_options(std::move(options))
 {
     qRegisterMetaType<qd::AmqpBridgeStatus>();
+    qRegisterMetaType<qd::AmqpRelayStatus>();
 }
 
 AmqpService::~AmqpService()
@@ -34,8 +35,21 @@ QHash<QString, AmqpBridgeStatus> AmqpService::statuses() const
 {
     QMutexLocker lock(&m_mutex);
     QHash<QString, AmqpBridgeStatus> result;
-    for (const auto& [name, running] : m_bridges)
-        result.insert(name, running.bridge->status());
+    for (const auto& [name, running] : m_bridges) {
+        if (running.bridge)
+            result.insert(name, running.bridge->status());
+    }
+    return result;
+}
+
+QHash<QString, AmqpRelayStatus> AmqpService::relayStatuses() const
+{
+    QMutexLocker lock(&m_mutex);
+    QHash<QString, AmqpRelayStatus> result;
+    for (const auto& [name, running] : m_bridges) {
+        if (running.relay)
+            result.insert(name, running.relay->status());
+    }
     return result;
 }
 
@@ -70,25 +84,25 @@ void AmqpService::run()
         bridges.swap(m_bridges);
     }
     for (auto& [name, running] : bridges)
-        running.bridge->requestStop();
+        running.requestStop();
     bridges.clear();
     store.reset();
 }
 
 void AmqpService::reload(TaskStore& store)
 {
-    const Result<QList<SourceRecord>> rows = store.sources(QStringLiteral("amqp"));
+    const Result<QList<SourceRecord>> rows = store.sources();
     if (!rows.ok()) {
         error(QStringLiteral("Cannot read the AMQP bridges: %1").arg(rows.errorString()));
         return;
     }
     QHash<QString, const SourceRecord*> wanted;
     for (const SourceRecord& row : rows.value()) {
-        if (!row.paused)
+        if (!row.paused && (row.kind == u"amqp" || row.kind == u"amqp-out"))
             wanted.insert(row.name, &row);
     }
     // Stop what is gone, paused or changed (outside the lock: a stop waits for the bridge's last batch).
-    std::vector<std::unique_ptr<AmqpBridge>> stopping;
+    std::vector<Running> stopping;
     {
         QMutexLocker lock(&m_mutex);
         for (auto it = m_bridges.begin(); it != m_bridges.end();) {
@@ -97,12 +111,12 @@ void AmqpService::reload(TaskStore& store)
                 ++it;
                 continue;
             }
-            stopping.push_back(std::move(it->second.bridge));
+            stopping.push_back(std::move(it->second));
             it = m_bridges.erase(it);
         }
     }
-    for (const std::unique_ptr<AmqpBridge>& bridge : stopping)
-        bridge->requestStop();
+    for (const Running& running : stopping)
+        running.requestStop();
     stopping.clear();
     for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {
         {
@@ -110,17 +124,30 @@ void AmqpService::reload(TaskStore& store)
             if (m_bridges.count(it.key()))
                 continue;
         }
+        const QString name = it.key();
+        if (it.value()->kind == u"amqp-out") {
+            const Result<AmqpEventsOutConfig> config = AmqpEventsOutConfig::fromJson(it.value()->config);
+            if (!config.ok()) {
+                error(QStringLiteral("events-out relay %1: %2").arg(name, config.errorString()));
+                continue;
+            }
+            auto relay = std::make_unique<AmqpEventRelay>(name, config.value(), m_options.store, m_options.relay);
+            relay->onStatus = [this, name](const AmqpRelayStatus& status) { Q_EMIT relayStatusChanged(name, status); };
+            relay->start();
+            QMutexLocker lock(&m_mutex);
+            m_bridges.emplace(name, Running {it.value()->config, nullptr, std::move(relay)});
+            continue;
+        }
         const Result<AmqpBridgeConfig> config = AmqpBridgeConfig::fromJson(it.value()->config);
         if (!config.ok()) {
             error(QStringLiteral("AMQP bridge %1: %2").arg(it.key(), config.errorString()));
             continue;
         }
         auto bridge = std::make_unique<AmqpBridge>(it.key(), config.value(), m_engine, m_options.bridge);
-        const QString name = it.key();
         bridge->onStatus = [this, name](const AmqpBridgeStatus& status) { Q_EMIT statusChanged(name, status); };
         bridge->start();
         QMutexLocker lock(&m_mutex);
-        m_bridges.emplace(name, Running {it.value()->config, std::move(bridge)});
+        m_bridges.emplace(name, Running {it.value()->config, std::move(bridge), nullptr});
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "amqpbridge.h"
+#include "amqpeventrelay.h"
 #include "stopsignal.h"
 
 #include "core/storeoptions.h"
@@ -23,9 +24,11 @@ struct AmqpServiceOptions {
     StoreOptions store; // the engine's database: the service reads the sources table through it
     qint64 sourcesMs = 5000; // how often the sources table is read again (added, removed, paused, changed bridges)
     AmqpBridgeOptions bridge;
+    AmqpRelayOptions relay;
 };
 
-// Runs every AMQP bridge of the `sources` table (kind "amqp", not paused), each on its own thread (AmqpBridge). A
+// Runs every AMQP bridge of the `sources` table (kind "amqp", not paused), each on its own thread (AmqpBridge), and
+// every events-out relay (kind "amqp-out", not paused; AmqpEventRelay, with its own connection to the database). A
 // thread of the service reads the table through its own TaskStore every sourcesMs and starts, stops or restarts
 // bridges to match: a paused or removed bridge stops (after storing and acking what it holds), a changed one
 // restarts with its new settings.
@@ -42,9 +45,12 @@ public:
 
     // The running bridges' states and counters, by source name.
     QHash<QString, AmqpBridgeStatus> statuses() const;
+    // The running relays' states and counters, by source name.
+    QHash<QString, AmqpRelayStatus> relayStatuses() const;
 
 Q_SIGNALS:
     void statusChanged(const QString& name, const qd::AmqpBridgeStatus& status);
+    void relayStatusChanged(const QString& name, const qd::AmqpRelayStatus& status);
     // A bridge that cannot run (its settings are invalid, the database cannot be read); repeated only when it changes.
     void errorOccurred(const QString& message);
 
@@ -57,10 +63,19 @@ private:
     const AmqpServiceOptions m_options;
     std::thread m_thread;
     StopSignal m_stop;
-    mutable QMutex m_mutex; // guards m_bridges' map (the bridges are started and stopped on the service's thread)
+    // Guards m_bridges' map (bridges and relays are started and stopped on the service's thread).
+    mutable QMutex m_mutex;
     struct Running {
         QByteArray config; // as stored, to see a change
-        std::unique_ptr<AmqpBridge> bridge;
+        std::unique_ptr<AmqpBridge> bridge; // one of these two
+        std::unique_ptr<AmqpEventRelay> relay;
+        void requestStop() const
+        {
+            if (bridge)
+                bridge->requestStop();
+            if (relay)
+                relay->requestStop();
+        }
     };
     std::map<QString, Running> m_bridges;
     QSet<QString> m_errors; // reported already (service thread)

@@ -2,6 +2,7 @@
 
 #include "../handlerregistry.h"
 #include "commandhandler.h"
+#include "core/amqp/amqppublishhandler.h"
 #include "imagehandler.h"
 #include "logstatshandler.h"
 #include "noophandler.h"
@@ -18,6 +19,7 @@ void registerBuiltinHandlers(HandlerRegistry& registry, const CommandHandlerSett
     registry.add(std::make_unique<NotifyHandler>());
     registry.add(std::make_unique<LogStatsHandler>());
     registry.add(std::make_unique<CommandHandler>(commandSettings));
+    registry.add(std::make_unique<AmqpPublishHandler>());
 }
 
 void registerBuiltinHandlers(HandlerRegistry& registry)

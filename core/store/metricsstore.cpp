@@ -1,4 +1,5 @@
 // The metrics history: events tallied since the shared cursor, samples stored, folded and pruned.
+#include "eventidwalk.h"
 #include "taskstore_p.h"
 
 #include <QDateTime>
@@ -71,34 +72,28 @@ private:
 
 } // namespace
 
-// With several writers (PostgreSQL) an event id is taken at insert and becomes visible at commit, so id 7 may show up
-// after id 8 was read. Reading "id > last" would skip 7 for good. So this stops at the first missing id and reads on
-// from there next time, unless the event after the hole is older than holeTimeoutMs: then the hole is taken to be
-// for good (a rolled-back transaction's id, or ids a server restart skipped), since no transaction runs that long.
+// Stops at a hole in the ids that may still fill (EventIdWalk).
 Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
 {
-    constexpr qint64 holeTimeoutMs = 5000;
     const bool holesPossible = m_dialect.server;
-    const qint64 now = holesPossible ? QDateTime::currentMSecsSinceEpoch() : 0;
+    EventIdWalk walk(afterEventId, holesPossible, holesPossible ? QDateTime::currentMSecsSinceEpoch() : 0);
     EventActivity activity;
-    activity.lastEventId = afterEventId;
     StoreStatement q = statement(m_dialect.eventActivity);
     q.bind(1, afterEventId);
     ActivityTally tally;
     QByteArray queueBuffer, kindBuffer;
     bool atHole = false;
     while (q.next()) {
-        const qint64 id = q.integer(0);
-        atHole = holesPossible && id != activity.lastEventId + 1 && q.integer(4) > now - holeTimeoutMs;
+        atHole = !walk.take(q.integer(0), holesPossible ? q.integer(4) : 0);
         if (atHole)
             break;
-        activity.lastEventId = id;
         tally.add(q.utf8View(1, queueBuffer), q.utf8View(2, kindBuffer), q.integer(3));
     }
     if (atHole)
         q.stop();
     else if (!q.finish())
         return q.error(QStringLiteral("Cannot read recent activity"));
+    activity.lastEventId = walk.last();
     tally.addTo(activity);
     // SQLite reads only the kinds it counts, and its ids commit in order: events of other kinds may be newer.
     if (!holesPossible) {

@@ -57,6 +57,11 @@ Status TaskStore::removeSource(const QString& name)
             return sqlError(q.lastError(), QStringLiteral("Cannot remove the source %1").arg(name));
         if (q.numRowsAffected() == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("There is no source %1").arg(name)};
+        // An events-out source's place in the history goes with it (a source added again starts afresh).
+        QSqlQuery& cursor = prepared(QStringLiteral("DELETE FROM source_cursors WHERE source_name = ?"));
+        cursor.bindValue(0, name);
+        if (!cursor.exec())
+            return sqlError(cursor.lastError(), QStringLiteral("Cannot remove the source %1").arg(name));
         return success();
     });
 }
@@ -152,6 +157,11 @@ Status TaskStore::setSourcePaused(const QString& name, bool paused)
             return sqlError(q.lastError(), QStringLiteral("Cannot change the source %1").arg(name));
         if (q.numRowsAffected() == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("There is no source %1").arg(name)};
+        // An events-out source's place in the history goes with it (a source added again starts afresh).
+        QSqlQuery& cursor = prepared(QStringLiteral("DELETE FROM source_cursors WHERE source_name = ?"));
+        cursor.bindValue(0, name);
+        if (!cursor.exec())
+            return sqlError(cursor.lastError(), QStringLiteral("Cannot remove the source %1").arg(name));
         return success();
     });
 }

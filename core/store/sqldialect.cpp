@@ -175,6 +175,17 @@ QStringList schemaVersion6()
     };
 }
 
+// Events out (the `amqp-out` sources): where each source's relay stands in task_events, the last event id it had
+// confirmed by the broker (an outbox read off the history, so a restart resends only what was not confirmed).
+QStringList schemaVersion7()
+{
+    return {
+        QStringLiteral("CREATE TABLE source_cursors ("
+                       " source_name TEXT PRIMARY KEY,"
+                       " last_event_id INTEGER NOT NULL)"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
@@ -183,8 +194,8 @@ const SqlDialect& sqliteDialect()
         SqlDialect d;
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
-        d.migrations = {
-            schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(), schemaVersion6()};
+        d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
+            schemaVersion6(), schemaVersion7()};
         d.beginWrite = QStringLiteral("BEGIN IMMEDIATE");
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.

@@ -85,8 +85,8 @@ void CommandHandlerTest::registryOverloads()
 {
     HandlerRegistry plain;
     registerBuiltinHandlers(plain);
-    QCOMPARE(
-        plain.types(), (QStringList {u"command"_s, u"image"_s, u"logstats"_s, u"noop"_s, u"notify"_s, u"sleep"_s}));
+    QCOMPARE(plain.types(),
+        (QStringList {u"amqp"_s, u"command"_s, u"image"_s, u"logstats"_s, u"noop"_s, u"notify"_s, u"sleep"_s}));
     QVERIFY(plain.find(u"command"_s)->validate(shell(u"true"_s)).has_value());
 
     HandlerRegistry configured;
