@@ -4,6 +4,8 @@
 #include "core/crypto/keyfile.h"
 #include "core/crypto/sealedvalue.h"
 
+#include <QThread>
+
 namespace qd {
 
 using namespace storeimpl;
@@ -148,7 +150,7 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
         if (Status s = exec(QStringLiteral("PRAGMA secure_delete = ON")); !s)
             return s.error();
     }
-    Status s = atomically([&]() -> Status {
+    const auto resealBatch = [&]() -> Status {
         if (Status refreshed = refreshSealingKey(); !refreshed)
             return refreshed;
         if (!m_encryption->sealingKey())
@@ -227,7 +229,17 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
                 ++progress.resealed;
         }
         return success();
-    });
+    };
+    // On a server, a deadlock with the writers of workers running meanwhile rolls the batch back whole (nothing of it
+    // was written): it is tried again.
+    Status s = success();
+    for (int attempt = 1;; ++attempt) {
+        progress = ResealProgress {afterId, 0, false};
+        s = atomically(resealBatch);
+        if (s || s.error().code != ErrorCode::DatabaseLocked || inTransaction() || attempt == 10)
+            break;
+        QThread::msleep(10 * attempt);
+    }
     if (!s)
         return s.error();
     return progress;

@@ -32,6 +32,14 @@ Result<qint64> TaskStore::recoverExpiredLeases(qint64 now)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
+        // First the tasks claimed ahead that never started: no history, as their claim wrote none.
+        auto unstarted = updateReturning(m_dialect.recoverLeasesUnstarted, {}, {{":now", now}}, true, true);
+        if (!unstarted)
+            return Error {
+                unstarted.error().code, QStringLiteral("Cannot recover expired leases: ") + unstarted.errorString()};
+        for (const QVariantList& row : std::as_const(*unstarted))
+            m_transitions.append({row.at(0).toLongLong(), row.at(1).toString(), TaskState::Running, TaskState::Queued});
+        total += unstarted->size();
         for (bool exhausted : {true, false}) {
             auto rows = updateReturning(exhausted ? m_dialect.recoverLeasesExhausted : m_dialect.recoverLeasesRequeue,
                 {}, {{":now", now}}, true, true);

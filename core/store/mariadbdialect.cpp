@@ -148,9 +148,9 @@ const SqlDialect& mariaDbDialect()
         d.claim = pick;
         d.claimAhead = pick;
         d.claimTake = plainParameters(sqlite.claimTake);
-        // The ahead claim leaves the first parameter unbound (NULL), so started_at stays as it was.
+        // The ahead claim leaves the first parameter unbound: started_at is NULL until the real start.
         d.claimTakeAhead
-            = QStringLiteral("UPDATE tasks SET started_at = COALESCE(?, started_at), state = 'running',"
+            = QStringLiteral("UPDATE tasks SET started_at = ?, state = 'running',"
                              " attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, cancel_requested = 0"
                              " WHERE id = ?");
         d.ensureQueue = adaptStatement(sqlite.ensureQueue);
@@ -164,6 +164,7 @@ const SqlDialect& mariaDbDialect()
         d.lockTaskRow = QStringLiteral(" FOR UPDATE");
         // SQLite's, taken apart by TaskStore::updateReturning() (rows another host holds are skipped).
         d.stageDueTasks = adaptStatement(sqlite.stageDueTasks);
+        d.recoverLeasesUnstarted = adaptStatement(sqlite.recoverLeasesUnstarted);
         d.recoverLeasesExhausted = adaptStatement(sqlite.recoverLeasesExhausted);
         d.recoverLeasesRequeue = adaptStatement(sqlite.recoverLeasesRequeue);
         d.nextScheduledRunAt = adaptStatement(sqlite.nextScheduledRunAt);

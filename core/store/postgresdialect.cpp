@@ -68,6 +68,10 @@ const SqlDialect& postgresDialect()
         d.stageDueTasks = QStringLiteral("UPDATE tasks SET state = 'queued' WHERE id IN (SELECT id FROM tasks"
                                          " WHERE state = 'scheduled' AND run_at <= :now FOR UPDATE SKIP LOCKED)"
                                          " RETURNING id, queue, attempts");
+        d.recoverLeasesUnstarted = QStringLiteral(
+            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_expires_at = NULL"
+            " WHERE id IN (SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < :now"
+            " AND started_at IS NULL FOR UPDATE SKIP LOCKED) RETURNING id, queue, attempts, lease_owner");
         d.recoverLeasesExhausted = QStringLiteral(
             "UPDATE tasks SET state = 'failed', finished_at = :now,"
             " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
@@ -82,7 +86,7 @@ const SqlDialect& postgresDialect()
                              " FOR UPDATE SKIP LOCKED) RETURNING id, queue, attempts, lease_owner");
         d.nextScheduledRunAt = QStringLiteral("SELECT min(run_at) FROM tasks WHERE state = 'scheduled'");
         d.claimAhead
-            = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1,"
+            = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = NULL,"
                              " lease_owner = :owner, lease_expires_at = :lease_until, cancel_requested = 0"
                              " WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND queue = :queue"
                              " ORDER BY priority DESC, run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING ")

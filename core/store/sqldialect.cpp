@@ -234,13 +234,20 @@ const SqlDialect& sqliteDialect()
             " WHERE state = 'running' AND lease_expires_at < :now RETURNING id, queue, attempts, lease_owner");
         d.nextScheduledRunAt
             = QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'");
+        // Claimed ahead by a process that died before the handler started (no started_at): back in the queue with its
+        // attempt refunded, as TaskStore::giveBack() would have done, so a crash never spends an attempt on a task
+        // that never ran.
+        d.recoverLeasesUnstarted = QStringLiteral(
+            "UPDATE tasks INDEXED BY tasks_leases SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
+            " lease_expires_at = NULL WHERE state = 'running' AND lease_expires_at < :now AND started_at IS NULL"
+            " RETURNING id, queue, attempts, lease_owner");
 
-        d.claimAhead = d.claim; // the rows are picked alike; claimTakeAhead then leaves started_at alone
+        d.claimAhead = d.claim; // the rows are picked alike; claimTakeAhead clears started_at until the real start
         d.claimTake = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"
                                      " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4");
         d.claimTakeAhead
-            = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
-                             " lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4");
+            = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = NULL,"
+                             " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4");
         d.queueDefaults = QStringLiteral("SELECT max_attempts, timeout_ms FROM queues WHERE name = ?1");
         // The new tasks of one transaction have consecutive ids (SQLite's single writer, INTEGER PRIMARY KEY). The
         // detail is what TaskStore::enqueue() writes for a single task, ISO 8601 in UTC with milliseconds.

@@ -45,6 +45,7 @@ struct SqlDialect {
     QString lockTaskRow;
     // Maintenance, run by the writer every second; each returns id, queue, attempts (and lease_owner). Bind :now.
     QString stageDueTasks;
+    QString recoverLeasesUnstarted; // claimed ahead, never started: requeued, the attempt refunded
     QString recoverLeasesExhausted;
     QString recoverLeasesRequeue;
     QString nextScheduledRunAt;

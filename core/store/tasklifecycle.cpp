@@ -68,8 +68,7 @@ Result<QList<Task>> TaskStore::claim(
             // The row as the UPDATE left it, which is what PostgreSQL's RETURNING gives.
             task.state = TaskState::Running;
             ++task.attempts;
-            if (!ahead)
-                task.startedAt = now;
+            task.startedAt = ahead ? 0 : now; // a task ahead has no start until its handler starts
             task.leaseOwner = owner;
             task.leaseExpiresAt = now + leaseMs;
             task.cancelRequested = false;

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void staleWorkerCannotOverwriteRedeliveredTask();
     void expiredLeaseReturnsTaskToQueue();
     void expiredLeaseWithoutAttemptsLeftFails();
+    void expiredLeaseOfATaskNeverStartedRefundsItsAttempt();
     void renewLeasesReportsCancelRequests();
     void retryBringsFailedAndCancelledBack();
     void runNowMakesScheduledTasksReady();
@@ -524,6 +525,31 @@ void TestTaskStore::expiredLeaseWithoutAttemptsLeftFails()
     m_store->claim(QStringLiteral("default"), 1, QStringLiteral("dead:1"), 1000, m_now);
     QCOMPARE(*m_store->recoverExpiredLeases(m_now + 5000), 1);
     QCOMPARE(m_store->task(id)->state, TaskState::Failed);
+}
+
+// Claimed ahead by a process that died before the handler started: queued again as if never claimed, its attempt
+// refunded and no history written, even on its last attempt; one whose start was recorded counts as usual.
+void TestTaskStore::expiredLeaseOfATaskNeverStartedRefundsItsAttempt()
+{
+    NewTask t = task();
+    t.maxAttempts = 1;
+    const auto ids = *m_store->enqueue({t, t}, m_now);
+    const QString owner = QStringLiteral("dead:1");
+    auto claimed = m_store->claim(QStringLiteral("default"), 2, owner, 1000, m_now, true);
+    QVERIFY(claimed);
+    QCOMPARE(claimed->size(), 2);
+    QCOMPARE(claimed->at(0).startedAt, 0);
+    QVERIFY(m_store->recordAheadStart(claimed->at(1), owner, QStringLiteral("dead:1/w0"), m_now + 10));
+    QCOMPARE(*m_store->recoverExpiredLeases(m_now + 5000), 2);
+    const Task unstarted = *m_store->task(ids[0].id);
+    QCOMPARE(unstarted.state, TaskState::Queued);
+    QCOMPARE(unstarted.attempts, 0);
+    QCOMPARE(unstarted.leaseOwner, QString());
+    QCOMPARE(m_store->taskWithEvents(ids[0].id)->events.last().kind, QStringLiteral("enqueued"));
+    const Task started = *m_store->task(ids[1].id);
+    QCOMPARE(started.state, TaskState::Failed); // its one attempt ran
+    QCOMPARE(started.attempts, 1);
+    QCOMPARE(m_store->taskWithEvents(ids[1].id)->events.last().kind, QStringLiteral("lease_expired"));
 }
 
 void TestTaskStore::renewLeasesReportsCancelRequests()
