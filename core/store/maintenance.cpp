@@ -32,14 +32,9 @@ Result<qint64> TaskStore::recoverExpiredLeases(qint64 now)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
-        // First the tasks claimed ahead that never started: no history, as their claim wrote none.
-        auto unstarted = updateReturning(m_dialect.recoverLeasesUnstarted, {}, {{":now", now}}, true, true);
-        if (!unstarted)
-            return Error {
-                unstarted.error().code, QStringLiteral("Cannot recover expired leases: ") + unstarted.errorString()};
-        for (const QVariantList& row : std::as_const(*unstarted))
-            m_transitions.append({row.at(0).toLongLong(), row.at(1).toString(), TaskState::Running, TaskState::Queued});
-        total += unstarted->size();
+        // A task claimed ahead whose start was never recorded is requeued even on its last attempt (its attempt
+        // still counts: a handler may have begun it just before the process died), so a crash never fails a task
+        // that no handler ran.
         for (bool exhausted : {true, false}) {
             auto rows = updateReturning(exhausted ? m_dialect.recoverLeasesExhausted : m_dialect.recoverLeasesRequeue,
                 {}, {{":now", now}}, true, true);

@@ -164,7 +164,6 @@ const SqlDialect& mariaDbDialect()
         d.lockTaskRow = QStringLiteral(" FOR UPDATE");
         // SQLite's, taken apart by TaskStore::updateReturning() (rows another host holds are skipped).
         d.stageDueTasks = adaptStatement(sqlite.stageDueTasks);
-        d.recoverLeasesUnstarted = adaptStatement(sqlite.recoverLeasesUnstarted);
         d.recoverLeasesExhausted = adaptStatement(sqlite.recoverLeasesExhausted);
         d.recoverLeasesRequeue = adaptStatement(sqlite.recoverLeasesRequeue);
         d.nextScheduledRunAt = adaptStatement(sqlite.nextScheduledRunAt);

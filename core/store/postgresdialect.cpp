@@ -68,16 +68,12 @@ const SqlDialect& postgresDialect()
         d.stageDueTasks = QStringLiteral("UPDATE tasks SET state = 'queued' WHERE id IN (SELECT id FROM tasks"
                                          " WHERE state = 'scheduled' AND run_at <= :now FOR UPDATE SKIP LOCKED)"
                                          " RETURNING id, queue, attempts");
-        d.recoverLeasesUnstarted = QStringLiteral(
-            "UPDATE tasks SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_expires_at = NULL"
-            " WHERE id IN (SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < :now"
-            " AND started_at IS NULL FOR UPDATE SKIP LOCKED) RETURNING id, queue, attempts, lease_owner");
         d.recoverLeasesExhausted = QStringLiteral(
             "UPDATE tasks SET state = 'failed', finished_at = :now,"
             " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
             " lost, and no attempts are left'"
             " WHERE id IN (SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < :now"
-            " AND attempts >= max_attempts FOR UPDATE SKIP LOCKED)"
+            " AND attempts >= max_attempts AND started_at IS NOT NULL FOR UPDATE SKIP LOCKED)"
             " RETURNING id, queue, attempts, lease_owner");
         d.recoverLeasesRequeue
             = QStringLiteral("UPDATE tasks SET state = 'queued', run_at = :now, lease_expires_at = NULL,"

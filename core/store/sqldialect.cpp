@@ -226,7 +226,7 @@ const SqlDialect& sqliteDialect()
             " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
             " lost, and no attempts are left'"
             " WHERE state = 'running' AND lease_expires_at < :now AND attempts >= max_attempts"
-            " RETURNING id, queue, attempts, lease_owner");
+            " AND started_at IS NOT NULL RETURNING id, queue, attempts, lease_owner");
         d.recoverLeasesRequeue = QStringLiteral(
             "UPDATE tasks INDEXED BY tasks_leases SET state = 'queued', run_at = :now,"
             " lease_expires_at = NULL, last_error = 'lease expired: the worker (' || lease_owner || ') was"
@@ -234,13 +234,6 @@ const SqlDialect& sqliteDialect()
             " WHERE state = 'running' AND lease_expires_at < :now RETURNING id, queue, attempts, lease_owner");
         d.nextScheduledRunAt
             = QStringLiteral("SELECT min(run_at) FROM tasks INDEXED BY tasks_scheduled WHERE state = 'scheduled'");
-        // Claimed ahead by a process that died before the handler started (no started_at): back in the queue with its
-        // attempt refunded, as TaskStore::giveBack() would have done, so a crash never spends an attempt on a task
-        // that never ran.
-        d.recoverLeasesUnstarted = QStringLiteral(
-            "UPDATE tasks INDEXED BY tasks_leases SET state = 'queued', attempts = attempts - 1, lease_owner = NULL,"
-            " lease_expires_at = NULL WHERE state = 'running' AND lease_expires_at < :now AND started_at IS NULL"
-            " RETURNING id, queue, attempts, lease_owner");
 
         d.claimAhead = d.claim; // the rows are picked alike; claimTakeAhead clears started_at until the real start
         d.claimTake = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,"

@@ -45,8 +45,7 @@ struct SqlDialect {
     QString lockTaskRow;
     // Maintenance, run by the writer every second; each returns id, queue, attempts (and lease_owner). Bind :now.
     QString stageDueTasks;
-    QString recoverLeasesUnstarted; // claimed ahead, never started: requeued, the attempt refunded
-    QString recoverLeasesExhausted;
+    QString recoverLeasesExhausted; // only tasks that started: one claimed ahead and never run is requeued
     QString recoverLeasesRequeue;
     QString nextScheduledRunAt;
     // The claim of a task "ahead" for a worker that is still busy (EngineCore's prefetch): the same as `claim` but

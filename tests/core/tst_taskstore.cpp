@@ -37,7 +37,7 @@ private Q_SLOTS:
     void staleWorkerCannotOverwriteRedeliveredTask();
     void expiredLeaseReturnsTaskToQueue();
     void expiredLeaseWithoutAttemptsLeftFails();
-    void expiredLeaseOfATaskNeverStartedRefundsItsAttempt();
+    void expiredLeaseOfATaskNeverStartedIsRequeued();
     void renewLeasesReportsCancelRequests();
     void retryBringsFailedAndCancelledBack();
     void runNowMakesScheduledTasksReady();
@@ -527,9 +527,9 @@ void TestTaskStore::expiredLeaseWithoutAttemptsLeftFails()
     QCOMPARE(m_store->task(id)->state, TaskState::Failed);
 }
 
-// Claimed ahead by a process that died before the handler started: queued again as if never claimed, its attempt
-// refunded and no history written, even on its last attempt; one whose start was recorded counts as usual.
-void TestTaskStore::expiredLeaseOfATaskNeverStartedRefundsItsAttempt()
+// Claimed ahead by a process that died before the handler started: queued again even on its last attempt (the
+// attempt still counts); one whose start was recorded fails as usual.
+void TestTaskStore::expiredLeaseOfATaskNeverStartedIsRequeued()
 {
     NewTask t = task();
     t.maxAttempts = 1;
@@ -543,9 +543,8 @@ void TestTaskStore::expiredLeaseOfATaskNeverStartedRefundsItsAttempt()
     QCOMPARE(*m_store->recoverExpiredLeases(m_now + 5000), 2);
     const Task unstarted = *m_store->task(ids[0].id);
     QCOMPARE(unstarted.state, TaskState::Queued);
-    QCOMPARE(unstarted.attempts, 0);
-    QCOMPARE(unstarted.leaseOwner, QString());
-    QCOMPARE(m_store->taskWithEvents(ids[0].id)->events.last().kind, QStringLiteral("enqueued"));
+    QCOMPARE(unstarted.attempts, 1);
+    QCOMPARE(m_store->taskWithEvents(ids[0].id)->events.last().kind, QStringLiteral("lease_expired"));
     const Task started = *m_store->task(ids[1].id);
     QCOMPARE(started.state, TaskState::Failed); // its one attempt ran
     QCOMPARE(started.attempts, 1);
