@@ -804,6 +804,19 @@ QList<Figure> benchServerDrain(Scratch& scratch, const Sizes& s, const ServerBen
     return figures;
 }
 
+// Without a broker URL the figure is reported as skipped, with the reason; true then.
+bool skippedWithoutBroker(Figure& f, const QString& url, const QString& unavailable)
+{
+    if (!url.isEmpty())
+        return false;
+    f.skipped = true;
+    f.note = QStringLiteral("Skipped: %1")
+                 .arg(unavailable.isEmpty() ? QStringLiteral("no --amqp-url given (scripts/bench.sh starts a "
+                                                             "broker when rabbitmq-server is installed).")
+                                            : unavailable);
+    return true;
+}
+
 // B16: RabbitMQ messages into tasks through AmqpBridge against a raw rabbitmq-c consume-and-ack loop, on the broker
 // scripts/bench.sh started (amqpbench.h). Skipped, with the reason, without one.
 QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, const QString& unavailable)
@@ -811,14 +824,8 @@ QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, 
     Figure f = makeFigure(QStringLiteral("B16"), QStringLiteral("AMQP in: messages to tasks"),
         QStringLiteral("%1 persistent messages").arg(s.amqpMessages), QStringLiteral("messages/s"),
         QStringLiteral("rabbitmq-c consume + ack loop"), Figure::Goal::RatioAtLeast, 0.7);
-    if (url.isEmpty()) {
-        f.skipped = true;
-        f.note = QStringLiteral("Skipped: %1")
-                     .arg(unavailable.isEmpty() ? QStringLiteral("no --amqp-url given (scripts/bench.sh starts a "
-                                                                 "broker when rabbitmq-server is installed).")
-                                                : unavailable);
+    if (skippedWithoutBroker(f, url, unavailable))
         return {f};
-    }
     std::fprintf(stderr, "B16: %d messages from RabbitMQ into tasks\n", s.amqpMessages);
     f.note = QStringLiteral(
         "The same %1 persistent text messages (with message ids), published with confirms into a fresh durable "
@@ -862,14 +869,8 @@ QList<Figure> benchAmqpOut(Scratch& scratch, const Sizes& s, const QString& url,
     Figure f = makeFigure(QStringLiteral("B19"), QStringLiteral("AMQP out: amqp tasks published"),
         QStringLiteral("%1 tasks, 2 workers").arg(s.amqpOutMessages), QStringLiteral("messages/s"),
         QStringLiteral("rabbitmq-c publish + confirm loop, 2 threads"), Figure::Goal::RatioAtLeast, 0.8);
-    if (url.isEmpty()) {
-        f.skipped = true;
-        f.note = QStringLiteral("Skipped: %1")
-                     .arg(unavailable.isEmpty() ? QStringLiteral("no --amqp-url given (scripts/bench.sh starts a "
-                                                                 "broker when rabbitmq-server is installed).")
-                                                : unavailable);
+    if (skippedWithoutBroker(f, url, unavailable))
         return {f};
-    }
     std::fprintf(stderr, "B19: %d amqp tasks out to RabbitMQ\n", s.amqpOutMessages);
     f.note = QStringLiteral(
         "The same shape on both sides: 2 threads, each publishing one persistent, mandatory message to a fresh "

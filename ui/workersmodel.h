@@ -17,8 +17,8 @@ class ReaderThread;
 // The workers of every process on the database, grouped by process: a row per process (its heartbeat row: host,
 // pid, kind, workers, running tasks, last seen; lost ones say since when), under it a row per worker. This window's
 // process comes first and is marked; its workers come from the engine's memory, read at most every refreshMs after
-// workersChanged (two workers on short tasks change state thousands of times a second, and a repaint for each kept
-// the GUI thread busy, bench B8). Other processes' workers are their running tasks (by lease owner) and idle rows up
+// workersChanged (two workers on short tasks change state thousands of times a second; a repaint for each would keep
+// the GUI thread busy). Other processes' workers are their running tasks (by lease owner) and idle rows up
 // to their worker count, read through the reader thread every processesRefreshMs. Only rows that changed repaint;
 // the list of processes changing resets the model.
 //

@@ -348,7 +348,7 @@ qint64 Dispatcher::RecentRuns::longest() const
 
 bool Dispatcher::RecentRuns::allShort(qint64 limitMs) const
 {
-    return count == int(ms.size()) && std::all_of(ms.begin(), ms.end(), [limitMs](qint64 m) { return m < limitMs; });
+    return count == int(ms.size()) && longest() < limitMs;
 }
 
 } // namespace qd
