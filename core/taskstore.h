@@ -117,7 +117,8 @@ public:
         // after it rolls back the whole transaction (inTransaction() turns false), as SQLite does by itself for
         // most such errors. For writes whose later statements fail only when the database does (full, I/O error,
         // corrupt): a savepoint copies every page the write touches into a sub-journal, a large part of the cost of
-        // an enqueue or a completion. PostgreSQL always uses a savepoint.
+        // an enqueue or a completion. On a server (two round trips saved per write), a failure that is not NotFound
+        // rolls back the whole transaction: fn must report NotFound only before its first write (a fence).
         Transaction,
     };
     // Runs fn atomically: inside a transaction as `undo` says, else in a transaction of its own.

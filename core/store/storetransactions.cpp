@@ -94,6 +94,21 @@ Status TaskStore::atomically(Undo undo, const std::function<Status()>& fn)
             m_transitions.resize(mark);
         return s;
     }
+    if (undo == Undo::Transaction) {
+        // A server: a savepoint and its release are two round trips per write. A fence that does not hold reports
+        // NotFound before anything is written; any other failure takes the whole transaction back.
+        const qsizetype mark = m_transitions.size();
+        const int depth = m_txDepth++;
+        Status s = fn();
+        if (transactionEndedWithin())
+            return transactionEnded(s);
+        m_txDepth = depth;
+        if (!s && s.error().code != ErrorCode::NotFound)
+            rollback();
+        else if (!s)
+            m_transitions.resize(mark);
+        return s;
+    }
     const QString savepoint = QStringLiteral("sp%1").arg(m_txDepth);
     if (Status s = execControl(QLatin1String("SAVEPOINT ") + savepoint); !s)
         return s;
