@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway MariaDB server for the tests (a ctest fixture runs it; see tests/CMakeLists.txt).
 #   scripts/mariadb-test-server.sh start DIR PORT   creates a data directory in DIR and starts mariadbd on DIR/mysql.sock
-#   scripts/mariadb-test-server.sh restart DIR      restarts it on the same data (tests of reconnection)
+#   scripts/mariadb-test-server.sh restart DIR      restarts it on the same data (tests of reconnection); with
+#                                                   QD_SERVER_DOWN_SECONDS=N it prints "down" once stopped, N s down
 #   scripts/mariadb-test-server.sh stop DIR         stops it (through its pid file) and deletes DIR
 # The server listens on no TCP port (PORT is only recorded, for a restart); root connects through the socket with no
 # password. It runs as root with --user=root (CI containers run as root), or as the calling user otherwise.
@@ -57,6 +58,7 @@ case "$action" in
     ;;
   restart)
     stop_server
+    if [ -n "${QD_SERVER_DOWN_SECONDS:-}" ]; then echo down; sleep "$QD_SERVER_DOWN_SECONDS"; fi
     start_server
     ;;
   stop)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests (a ctest fixture runs it; see tests/CMakeLists.txt).
 #   scripts/pg-test-server.sh start DIR PORT   creates a cluster in DIR and starts it on a Unix socket in DIR
-#   scripts/pg-test-server.sh restart DIR       restarts it (tests of reconnection)
+#   scripts/pg-test-server.sh restart DIR       restarts it (tests of reconnection); with QD_SERVER_DOWN_SECONDS=N
+#                                               it prints "down" once stopped and stays down N seconds
 #   scripts/pg-test-server.sh stop DIR         stops it and deletes DIR
 # The server listens on no TCP port. initdb refuses to run as root, so as root the cluster belongs to `postgres`.
 set -euo pipefail
@@ -18,13 +19,20 @@ case "$action" in
     rm -rf "$dir"; mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-c listen_addresses='' -k $dir -p $port -c fsync=off -c max_connections=200" start >/dev/null
+    echo "-c listen_addresses='' -k $dir -p $port -c fsync=off -c max_connections=200" >"$dir/options"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(cat "$dir/options")" start >/dev/null
     as_owner "$bin/psql" -h "$dir" -p "$port" -U postgres -qc "CREATE DATABASE queuedesk_test" postgres
     echo "PostgreSQL for the tests: postgresql:///queuedesk_test?host=$dir&port=$port&user=postgres"
     ;;
   restart)
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 restart >/dev/null
+    if [ -n "${QD_SERVER_DOWN_SECONDS:-}" ]; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null
+      echo down
+      sleep "$QD_SERVER_DOWN_SECONDS"
+      as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(cat "$dir/options")" start >/dev/null
+    else
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 restart >/dev/null
+    fi
     ;;
   stop)
     [ -f "$dir/data/postmaster.pid" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null

@@ -35,7 +35,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     }
     if (m_dispatcher.isGivingBack())
         consider(std::max(m_completionRetryAt, now));
-    return std::max(wake, now);
+    return std::max({wake, now, m_writeRetryAt});
 }
 
 void EngineCore::writerCycle()
@@ -47,15 +47,18 @@ void EngineCore::writerCycle()
     writerRevokeAheads(cycle);
     writerPollForeignWrites(cycle.now);
     writerFindDue(cycle);
-    if (cycle.hasWrites() && writerBegin(cycle)) {
-        writerRunCommands(cycle);
-        writerRecordReports(cycle);
-        writerGiveBack(cycle);
-        writerMaintain(cycle);
-        writerRenewLeases(cycle);
-        writerBeat(cycle);
-        writerClaim(cycle);
-        writerCommit(cycle);
+    if (cycle.hasWrites()) {
+        if (writerBegin(cycle)) {
+            writerRunCommands(cycle);
+            writerRecordReports(cycle);
+            writerGiveBack(cycle);
+            writerMaintain(cycle);
+            writerRenewLeases(cycle);
+            writerBeat(cycle);
+            writerClaim(cycle);
+            writerCommit(cycle);
+        }
+        writerNoteCommitOutcome(cycle);
     }
     if (cycle.hasOutcome()) {
         if (cycle.committed)
@@ -76,10 +79,12 @@ void EngineCore::writerTakeWork(Cycle& cycle)
     const qint64 now = engineNowMs();
     auto lock = m_queue.lock();
     const auto wakeAt = std::chrono::system_clock::time_point(std::chrono::milliseconds(writerNextWake(now)));
+    const bool writable = now >= m_writeRetryAt;
     const bool idleWorkerCanWork
-        = m_claiming && now >= m_claimRetryAt && m_dispatcher.hasClaimableWork(m_dispatcher.plan({}, {}));
+        = writable && m_claiming && now >= m_claimRetryAt && m_dispatcher.hasClaimableWork(m_dispatcher.plan({}, {}));
     const bool workerCountChanged = int(m_pool.workerSlots().size()) != m_desiredWorkers;
-    const bool givingBackDue = m_dispatcher.isGivingBack() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
+    const bool givingBackDue
+        = writable && m_dispatcher.isGivingBack() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
     if (!idleWorkerCanWork && !workerCountChanged && !givingBackDue) {
         const auto workArrived = [&] {
             const bool completionsDue
@@ -146,7 +151,7 @@ void EngineCore::writerRevokeAheads(const Cycle& cycle)
 
 void EngineCore::writerPollForeignWrites(qint64 now)
 {
-    if (now < m_nextPoll)
+    if (now < m_nextPoll || now < m_writeRetryAt) // a database that refused the last write is not polled meanwhile
         return;
     m_nextPoll = now + m_options.pollIntervalMs;
     if (m_listener) // the writer's connection may have been made again
@@ -163,15 +168,17 @@ void EngineCore::writerPollForeignWrites(qint64 now)
 void EngineCore::writerFindDue(Cycle& cycle)
 {
     const qint64 now = cycle.now;
-    const bool readOnly = cycle.readOnly = m_store->isReadOnly();
-    cycle.maintenanceDue = !readOnly && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
+    cycle.readOnly = m_store->isReadOnly();
+    // Callers' commands run whenever they come (they want an answer); the writer's own writes wait out a back-off.
+    const bool writable = !cycle.readOnly && now >= m_writeRetryAt;
+    cycle.maintenanceDue = writable && (now >= m_nextMaintenance || (m_nextScheduled > 0 && now >= m_nextScheduled));
     const bool anyBusy = m_dispatcher.isGivingBack() || m_pool.holdsTasks();
-    cycle.heartbeatDue = !readOnly && anyBusy && now >= m_nextHeartbeat;
-    cycle.processBeatDue = !readOnly && m_beat.isDue(now);
-    cycle.claimAllowed = !readOnly && cycle.claiming && now >= m_claimRetryAt;
+    cycle.heartbeatDue = writable && anyBusy && now >= m_nextHeartbeat;
+    cycle.processBeatDue = writable && m_beat.isDue(now);
+    cycle.claimAllowed = writable && cycle.claiming && now >= m_claimRetryAt;
     cycle.claimDue = cycle.claimAllowed && m_dispatcher.hasClaimableWork(m_dispatcher.plan({}, {}));
     cycle.givingBackDue
-        = !readOnly && m_dispatcher.isGivingBack() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
+        = writable && m_dispatcher.isGivingBack() && (m_completionRetryAt == 0 || now >= m_completionRetryAt);
 }
 
 bool EngineCore::writerBegin(Cycle& cycle)
@@ -334,6 +341,17 @@ void EngineCore::writerCommit(Cycle& cycle)
         cycle.failure = c.error();
     else if (m_bell && !cycle.commands.empty())
         m_bell->ring(); // enqueues, retries, pauses...: what other processes' writers act on
+}
+
+void EngineCore::writerNoteCommitOutcome(const Cycle& cycle)
+{
+    if (cycle.committed) {
+        m_writeRetryDelayMs = 0;
+        m_writeRetryAt = 0;
+        return;
+    }
+    m_writeRetryDelayMs = std::clamp<qint64>(m_writeRetryDelayMs * 2, 50, 2000);
+    m_writeRetryAt = cycle.now + m_writeRetryDelayMs;
 }
 
 void EngineCore::writerPublish(const Cycle& cycle)

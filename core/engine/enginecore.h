@@ -152,6 +152,8 @@ private:
     void writerClaim(Cycle& cycle);
     // Commits the cycle's transaction; tells the command queue how long that took (its group commit wait).
     void writerCommit(Cycle& cycle);
+    // After a cycle with writes: sets or clears the back-off of m_writeRetryAt.
+    void writerNoteCommitOutcome(const Cycle& cycle);
     // After a commit: applies the transitions to the live counts and announces them (tasksChanged); learns the
     // configuration of a queue the cycle created and the next scheduled run time.
     void writerPublish(const Cycle& cycle);
@@ -213,6 +215,10 @@ private:
     qint64 m_nextScheduled = 0;
     qint64 m_completionRetryAt = 0;
     qint64 m_claimRetryAt = 0; // after a claim the database refused
+    // After a cycle whose transaction did not commit (server down, disk full): no write of the writer's own is due
+    // before then, so that a database that refuses every write is not retried in a loop. Doubles up to 2 s.
+    qint64 m_writeRetryAt = 0;
+    qint64 m_writeRetryDelayMs = 0;
     int m_lastClaimErrorCode = -1;
     int m_lastErrorCode = -1;
 };

@@ -8,15 +8,19 @@
 #include "core/queueengine.h"
 #include "core/taskhandler.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <array>
 #include <csignal>
 #include <map>
 #include <set>
+
+#include <unistd.h>
 
 using namespace qd;
 using namespace qd::test;
@@ -36,6 +40,7 @@ private Q_SLOTS:
     void init();
     void fourWorkerProcessesOneKilledEveryTaskOnceAtATime();
     void serverRestartWorkersCarryOn();
+    void workersWaitQuietlyWhileTheServerIsDown();
 
 private:
     bool startWorker(QProcess& process, int leaseMs);
@@ -261,4 +266,77 @@ void TestServerCluster::serverRestartWorkersCarryOn()
 }
 
 QTEST_GUILESS_MAIN(TestServerCluster)
+namespace {
+// CPU time (user + system) a process has used, in clock ticks; -1 when it cannot be read.
+qint64 cpuTicks(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray line = stat.readAll();
+    // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime 14.
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 12 ? fields[11].toLongLong() + fields[12].toLongLong() : -1;
+}
+} // namespace
+
+void TestServerCluster::workersWaitQuietlyWhileTheServerIsDown()
+{
+    const QString dir = qEnvironmentVariable(onPostgres() ? "QD_TEST_POSTGRES_DIR" : "QD_TEST_MARIADB_DIR");
+    if (dir.isEmpty())
+        QSKIP("QD_TEST_POSTGRES_DIR or QD_TEST_MARIADB_DIR not set: the server's directory is needed to stop it");
+    const QString script = onPostgres() ? QStringLiteral(QD_PG_SCRIPT) : QStringLiteral(QD_MARIADB_SCRIPT);
+    auto producer = openProducer();
+    QVERIFY(producer);
+    std::array<QProcess, 2> workers;
+    for (QProcess& worker : workers)
+        QVERIFY(startWorker(worker, 30'000));
+    // Work waits to be claimed the whole time the server is down.
+    NewTask t = task(QStringLiteral("record"), QStringLiteral("default"), R"({"ms":20})");
+    QVERIFY(producer->enqueueBatch(QList<NewTask>(2000, t)));
+    auto store = openStore(m_url);
+    QVERIFY(store);
+    TaskFilter succeeded;
+    succeeded.states = {TaskState::Succeeded};
+    QTRY_VERIFY_WITH_TIMEOUT(*store->countTasks(succeeded) >= 50, 60'000);
+
+    constexpr int downSeconds = 4;
+    QProcess restart;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QD_SERVER_DOWN_SECONDS"), QString::number(downSeconds));
+    restart.setProcessEnvironment(env);
+    restart.start(script, {QStringLiteral("restart"), dir});
+    QVERIFY(restart.waitForStarted(5000));
+    QByteArray said; // QTRY_VERIFY evaluates its expression once more after it held: keep what was read
+    QTRY_VERIFY_WITH_TIMEOUT((said += restart.readAllStandardOutput()).contains("down"), 60'000);
+    // Measured over most of the outage, after the workers have met the closed socket.
+    QTest::qWait(500);
+    std::array<qint64, 2> before {};
+    for (std::size_t i = 0; i < workers.size(); ++i)
+        before[i] = cpuTicks(workers[i].processId());
+    QElapsedTimer clock;
+    clock.start();
+    QTest::qWait((downSeconds - 1) * 1000);
+    const double seconds = double(clock.elapsed()) / 1000.0;
+    const double ticksPerSecond = double(sysconf(_SC_CLK_TCK));
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        const qint64 after = cpuTicks(workers[i].processId());
+        QVERIFY(before[i] >= 0 && after >= 0);
+        const double cpuSeconds = double(after - before[i]) / ticksPerSecond;
+        qInfo("worker %d: %.2f s of CPU in %.1f s with the server down", int(i), cpuSeconds, seconds);
+        // A writer retrying in a loop burns a core; one that backs off sleeps (the limit leaves room for a slow,
+        // instrumented build and a loaded machine).
+        QVERIFY2(cpuSeconds < 0.2 * seconds, qPrintable(QStringLiteral("%1 s of CPU").arg(cpuSeconds)));
+    }
+    QVERIFY(restart.waitForFinished(60'000));
+    QCOMPARE(restart.exitCode(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(unfinished(*store), 0, 120'000);
+    QCOMPARE(checkRuns(*store, 2000) >= 0, true);
+    for (QProcess& worker : workers) {
+        QCOMPARE(worker.state(), QProcess::Running);
+        worker.kill();
+        worker.waitForFinished(5000);
+    }
+}
+
 #include "tst_servercluster.moc"
