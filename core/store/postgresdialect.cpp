@@ -64,6 +64,11 @@ const SqlDialect& postgresDialect()
             " COALESCE(CAST(:timeout_ms AS BIGINT), q.timeout_ms), CAST(:backoff_base AS BIGINT),"
             " CAST(:backoff_max AS BIGINT), CAST(:jitter AS DOUBLE PRECISION) "
             "FROM queues q WHERE q.name = CAST(:queue AS TEXT) RETURNING id");
+        d.insertTaskNewKey
+            = QString(d.insertTask)
+                  .replace(QLatin1String(" RETURNING id"),
+                      QLatin1String(
+                          " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"));
         d.lockTaskRow = QStringLiteral(" FOR UPDATE OF t");
         d.stageDueTasks = QStringLiteral("UPDATE tasks SET state = 'queued' WHERE id IN (SELECT id FROM tasks"
                                          " WHERE state = 'scheduled' AND run_at <= :now FOR UPDATE SKIP LOCKED)"

@@ -216,6 +216,7 @@ const SqlDialect& sqliteDialect()
             "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
             "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
             ":timeout_ms, :backoff_base, :backoff_max, :jitter)");
+        d.insertTaskNewKey = d.insertTask + QLatin1String(" ON CONFLICT DO NOTHING");
         // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and reads every
         // scheduled (or running) row's table entry, slow in a big table. INDEXED BY pins the partial index (and makes
         // the statement fail, not crawl, should the index ever go missing).

@@ -40,6 +40,9 @@ struct SqlDialect {
     // :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, :timeout_ms, :backoff_base,
     // :backoff_max, :jitter, :queue. On PostgreSQL it returns the new id as a row.
     QString insertTask;
+    // insertTask that inserts nothing when the idempotency key is taken (the caller then reads the key's task), so a
+    // new key costs no lookup. Empty (MariaDB): the key is looked up before insertTask.
+    QString insertTaskNewKey;
     // Appended to the SELECT that reads a running task before failing it: keeps another host from changing the row
     // between the read and the update.
     QString lockTaskRow;
