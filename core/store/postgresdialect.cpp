@@ -40,6 +40,7 @@ const SqlDialect& postgresDialect()
         d.postgres = true;
         d.server = true;
         d.migrations = translatedMigrations(sqliteDialect().migrations);
+        d.addCountDelta = sqliteDialect().addCountDelta;
         // READ COMMITTED: rows are locked as they are changed; claims skip locked rows instead of waiting.
         d.beginWrite = QStringLiteral("BEGIN");
         d.claim = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = :now,"

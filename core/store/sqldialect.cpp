@@ -186,6 +186,22 @@ QStringList schemaVersion7()
     };
 }
 
+// The number of tasks per queue and state, kept by every write transaction (TaskStore::writeCountDeltas()) so
+// that counts never read every task. A row per writer slot on a server; a count is the sum of its slots' rows.
+QStringList schemaVersion8()
+{
+    return {
+        QStringLiteral("CREATE TABLE task_counts ("
+                       " slot INTEGER NOT NULL,"
+                       " queue TEXT NOT NULL,"
+                       " state TEXT NOT NULL,"
+                       " n INTEGER NOT NULL,"
+                       " PRIMARY KEY (slot, queue, state)) WITHOUT ROWID"),
+        QStringLiteral("INSERT INTO task_counts(slot, queue, state, n)"
+                       " SELECT 0, queue, state, count(*) FROM tasks GROUP BY queue, state"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
@@ -195,7 +211,10 @@ const SqlDialect& sqliteDialect()
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
-            schemaVersion6(), schemaVersion7()};
+            schemaVersion6(), schemaVersion7(), schemaVersion8()};
+        d.addCountDelta
+            = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");
         d.beginWrite = QStringLiteral("BEGIN IMMEDIATE");
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.
