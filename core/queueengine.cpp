@@ -64,9 +64,13 @@ Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tas
     // Validation runs here, on the caller's thread, so JSON parsing never holds up the writer.
     if (std::optional<Error> error = validateNewTasks(tasks, handlers()))
         return *error;
-    auto result = m_core->call<QList<EnqueueResult>>(
+    return enqueueValidatedBatch(tasks);
+}
+
+Result<QList<EnqueueResult>> QueueEngine::enqueueValidatedBatch(const QList<NewTask>& tasks)
+{
+    return m_core->call<QList<EnqueueResult>>(
         [&](TaskStore& store) { return store.enqueue(tasks, nowMs()); }, EngineCore::Atomicity::ByItself);
-    return result;
 }
 
 Result<qint64> QueueEngine::retry(const TaskFilter& filter)

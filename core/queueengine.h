@@ -57,6 +57,9 @@ public:
     Result<EnqueueResult> enqueue(const NewTask& task);
     // One transaction for the whole batch: all are stored or none.
     Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks);
+    // enqueueBatch for tasks the caller has checked with validateNewTask (the RabbitMQ bridge's mapper does), so
+    // their payloads are not parsed again.
+    Result<QList<EnqueueResult>> enqueueValidatedBatch(const QList<NewTask>& tasks);
     Result<qint64> retry(const TaskFilter& filter);
     Result<qint64> runNow(const TaskFilter& filter); // scheduled -> queued at once
     Result<qint64> cancel(const TaskFilter& filter);

@@ -112,4 +112,9 @@ Result<NewTask> parseTaskJson(const QByteArray& json, const HandlerRegistry& han
     return fromObject(doc.object(), handlers);
 }
 
+Result<NewTask> parseTaskJson(const QJsonObject& object, const HandlerRegistry& handlers)
+{
+    return fromObject(object, handlers);
+}
+
 } // namespace qd

@@ -4,6 +4,7 @@
 #include "task.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 
 namespace qd {
 
@@ -14,5 +15,7 @@ class HandlerRegistry;
 // the epoch), maxAttempts, timeoutMs and idempotencyKey. Unknown keys are refused so that a typo does not silently
 // drop a setting, and the task is checked against the handler registry (validateNewTask). Stateless, any thread.
 Result<NewTask> parseTaskJson(const QByteArray& json, const HandlerRegistry& handlers);
+// The same for a caller that parsed the JSON already.
+Result<NewTask> parseTaskJson(const QJsonObject& object, const HandlerRegistry& handlers);
 
 } // namespace qd

@@ -196,7 +196,12 @@ public:
     Status setConcurrency(const QString& queue, int concurrency, qint64 now);
 
     // --- reads ---
+    // The counts kept in task_counts (see writeCountDeltas()): a read of a few rows whatever the number of tasks.
+    // A read-only store of a database older than those counts counts the tasks instead.
     Result<QHash<QString, StateCounts>> countByQueueAndState();
+    // The same by counting every task (a GROUP BY over all of them): slow on a large database; the check of the kept
+    // counts.
+    Result<QHash<QString, StateCounts>> recountByQueueAndState();
     Result<qint64> countTasks(const TaskFilter& filter);
     Result<QList<Task>> listTasks(const TaskQuery& query);
     Result<Task> task(qint64 id);
@@ -440,6 +445,16 @@ private:
     quint64 m_pass = 0; // the pass asked for; 0 once the writer has finished it
     int m_txDepth = 0;
     QList<StateTransition> m_transitions;
+    // Before a commit: the transaction's transitions summed per queue and state, added to this store's rows of
+    // task_counts (one upsert per queue and state touched).
+    Status writeCountDeltas();
+    // Where this transaction's transitions start in m_transitions (a caller may leave earlier ones untaken).
+    qsizetype m_transitionsBefore = 0;
+    // task_counts exists (false only for a read-only store of an older database).
+    bool m_keepsCounts = true;
+    // This store's rows of task_counts: 0 on SQLite (one writer at a time); on a server a number per connection, so
+    // processes committing at once seldom wait for one another's row.
+    int m_countSlot = 0;
     QList<qsizetype> m_savepointMarks;
     std::unique_ptr<storeimpl::StoreEncryption> m_encryption; // null: the database is not encrypted
 };

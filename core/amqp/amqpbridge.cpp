@@ -269,7 +269,7 @@ Status AmqpBridge::Session::flush()
                 outcome.rejected.append({qsizetype(i), task.errorString()});
         }
         if (!tasks.isEmpty())
-            outcome.stored = engine.enqueueBatch(tasks);
+            outcome.stored = engine.enqueueValidatedBatch(tasks); // mapAmqpMessage validated them
         return outcome;
     });
     m_inFlight = std::move(next);

@@ -66,7 +66,7 @@ Result<NewTask> mapAmqpMessage(
     const AmqpDelivery& delivery, const AmqpBridgeConfig& config, const HandlerRegistry& handlers)
 {
     if (const std::optional<QJsonObject> object = taskObject(delivery.body)) {
-        Result<NewTask> task = parseTaskJson(delivery.body, handlers);
+        Result<NewTask> task = parseTaskJson(*object, handlers);
         if (!task.ok())
             return rejected(QStringLiteral("not a valid task: ") + task.errorString());
         if (!object->contains(u"queue"))

@@ -13,13 +13,13 @@ class TaskStore;
 struct StateTransition;
 
 // The number of tasks per queue and state, kept in memory from the writer's committed transitions so that counts()
-// never queries the database.
+// never queries the database; read again from the database's kept counts at open and when another process wrote.
 // Thread contract: counts() from any thread; everything else on the writer thread.
 class LiveCounts {
 public:
     QHash<QString, StateCounts> counts() const;
 
-    // Counts every task afresh: a GROUP BY over all of them, slow on a large database.
+    // Reads the counts afresh from the database's kept counts (TaskStore::countByQueueAndState()).
     void recount(TaskStore& store);
     // Another process wrote: recount at the end of the cycle.
     void markStale() { m_stale = true; }

@@ -35,7 +35,8 @@ Result<qint64> TaskStore::insertTask(
         maxAttempts = maxAttempts.value_or(queue->first);
         timeoutMs = timeoutMs.value_or(queue->second);
     }
-    StoreStatement insert = statement(m_dialect.insertTask);
+    const bool newKeyOnly = !t.idempotencyKey.isEmpty() && !m_dialect.insertTaskNewKey.isEmpty();
+    StoreStatement insert = statement(newKeyOnly ? m_dialect.insertTaskNewKey : m_dialect.insertTask);
     insert.bind(":type", t.type);
     // Encrypted: the payload is sealed with the new id, so the insert stores a placeholder that reads as a value that
     // does not open (see enqueue()), never the payload.
@@ -55,7 +56,8 @@ Result<qint64> TaskStore::insertTask(
     insert.bind(":queue", t.queue);
     // PostgreSQL returns the new id, and no row when the queue does not exist.
     const qint64 returnedId = insert.next() ? insert.integer(0) : 0;
-    const qint64 id = bindsDefaults ? insert.lastInsertId() : returnedId; // before finish(), which drops it (MariaDB)
+    // Before finish(), which drops them (MariaDB). A taken key inserts nothing (insertTaskNewKey): 0 as well.
+    const qint64 id = !bindsDefaults ? returnedId : insert.changes() > 0 ? insert.lastInsertId() : 0;
     if (!insert.finish())
         return insert.error(QStringLiteral("Cannot store the task"));
     return id;
@@ -75,33 +77,55 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
     // only when the database does (see Undo::Transaction). A batch keeps its savepoint, paid once for all.
     const Undo undo = tasks.size() == 1 ? Undo::Transaction : Undo::Savepoint;
     Status s = atomically(undo, [&]() -> Status {
+        // The task holding an idempotency key, 0 when none does.
+        const auto taskWithKey = [&](const QString& key) -> Result<qint64> {
+            StoreStatement find = statement(QStringLiteral("SELECT id FROM tasks WHERE idempotency_key = ?"));
+            find.bind(1, key);
+            const qint64 existing = find.next() ? find.integer(0) : 0;
+            if (!find.finish())
+                return find.error(QStringLiteral("Cannot look up the idempotency key"));
+            return existing;
+        };
+        const bool insertChecksKeys = !m_dialect.insertTaskNewKey.isEmpty();
         for (const NewTask& t : tasks) {
-            if (!t.idempotencyKey.isEmpty()) {
-                StoreStatement find = statement(QStringLiteral("SELECT id FROM tasks WHERE idempotency_key = ?"));
-                find.bind(1, t.idempotencyKey);
-                const bool found = find.next();
-                const qint64 existing = found ? find.integer(0) : 0;
-                if (!find.finish())
-                    return find.error(QStringLiteral("Cannot look up the idempotency key"));
-                if (found) {
-                    results.append({existing, true});
+            const bool keyed = !t.idempotencyKey.isEmpty();
+            if (keyed && !insertChecksKeys) {
+                const Result<qint64> existing = taskWithKey(t.idempotencyKey);
+                if (!existing)
+                    return existing.error();
+                if (*existing) {
+                    results.append({*existing, true});
                     continue;
                 }
             }
             const qint64 runAt = t.runAt > 0 ? t.runAt : now + t.delayMs;
             const TaskState state = runAt > now ? TaskState::Scheduled : TaskState::Queued;
-            // A queue seen for the first time makes the insert insert nothing: then the queue is created and the
-            // insert runs again (see SqlDialect::insertTask).
+            // An insert inserts nothing when the queue is seen for the first time (see SqlDialect::insertTask) or
+            // the key is taken (insertTaskNewKey). A taken key returns its task; else the queue is created and the
+            // insert runs again.
             auto inserted = insertTask(t, state, runAt, now, defaults);
-            if (inserted && *inserted == 0) {
+            qint64 existingId = 0;
+            for (int round = 0; inserted && *inserted == 0; ++round) {
+                if (keyed && insertChecksKeys) {
+                    const Result<qint64> existing = taskWithKey(t.idempotencyKey);
+                    if (!existing)
+                        return existing.error();
+                    existingId = *existing;
+                    if (existingId)
+                        break;
+                }
+                if (round > 0)
+                    return Error {ErrorCode::Internal, QStringLiteral("Queue %1 could not be created").arg(t.queue)};
                 if (Status ensured = ensureQueue(t.queue, now); !ensured)
                     return ensured;
                 inserted = insertTask(t, state, runAt, now, defaults);
-                if (inserted && *inserted == 0)
-                    return Error {ErrorCode::Internal, QStringLiteral("Queue %1 could not be created").arg(t.queue)};
             }
             if (!inserted)
                 return inserted.error();
+            if (existingId) {
+                results.append({existingId, true});
+                continue;
+            }
             const qint64 id = *inserted;
             results.append({id, false});
             if (m_encryption) {

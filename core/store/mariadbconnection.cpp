@@ -127,6 +127,7 @@ Status TaskStore::initialiseMariaDb()
     const Result<SchemaState> seen = readMariaDbSchemaState();
     if (!seen)
         return seen.error();
+    m_keepsCounts = !m_options.readOnly || seen->version >= taskCountsSchemaVersion;
     if (Status s = check(*seen); !s || (m_options.readOnly && seen->version > 0) || seen->version >= schemaVersion())
         return s;
     if (m_options.readOnly)

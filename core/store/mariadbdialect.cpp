@@ -141,6 +141,7 @@ const SqlDialect& mariaDbDialect()
         d.updateReturning = false;
         d.adapt = adaptStatement;
         d.migrations = translatedMigrations(sqlite.migrations);
+        d.addCountDelta = adaptStatement(sqlite.addCountDelta);
         // READ COMMITTED (set for the session): row locks only, no gap locks, so claims skip instead of waiting.
         d.beginWrite = QStringLiteral("START TRANSACTION");
         // Picked and locked as SQLite picks them, skipping rows another host holds; TaskStore::claim() takes each.

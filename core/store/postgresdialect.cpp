@@ -40,6 +40,7 @@ const SqlDialect& postgresDialect()
         d.postgres = true;
         d.server = true;
         d.migrations = translatedMigrations(sqliteDialect().migrations);
+        d.addCountDelta = sqliteDialect().addCountDelta;
         // READ COMMITTED: rows are locked as they are changed; claims skip locked rows instead of waiting.
         d.beginWrite = QStringLiteral("BEGIN");
         d.claim = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = :now,"
@@ -64,6 +65,11 @@ const SqlDialect& postgresDialect()
             " COALESCE(CAST(:timeout_ms AS BIGINT), q.timeout_ms), CAST(:backoff_base AS BIGINT),"
             " CAST(:backoff_max AS BIGINT), CAST(:jitter AS DOUBLE PRECISION) "
             "FROM queues q WHERE q.name = CAST(:queue AS TEXT) RETURNING id");
+        d.insertTaskNewKey
+            = QString(d.insertTask)
+                  .replace(QLatin1String(" RETURNING id"),
+                      QLatin1String(
+                          " ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id"));
         d.lockTaskRow = QStringLiteral(" FOR UPDATE OF t");
         d.stageDueTasks = QStringLiteral("UPDATE tasks SET state = 'queued' WHERE id IN (SELECT id FROM tasks"
                                          " WHERE state = 'scheduled' AND run_at <= :now FOR UPDATE SKIP LOCKED)"

@@ -186,6 +186,22 @@ QStringList schemaVersion7()
     };
 }
 
+// The number of tasks per queue and state, kept by every write transaction (TaskStore::writeCountDeltas()) so
+// that counts never read every task. A row per writer slot on a server; a count is the sum of its slots' rows.
+QStringList schemaVersion8()
+{
+    return {
+        QStringLiteral("CREATE TABLE task_counts ("
+                       " slot INTEGER NOT NULL,"
+                       " queue TEXT NOT NULL,"
+                       " state TEXT NOT NULL,"
+                       " n INTEGER NOT NULL,"
+                       " PRIMARY KEY (slot, queue, state)) WITHOUT ROWID"),
+        QStringLiteral("INSERT INTO task_counts(slot, queue, state, n)"
+                       " SELECT 0, queue, state, count(*) FROM tasks GROUP BY queue, state"),
+    };
+}
+
 } // namespace
 
 const SqlDialect& sqliteDialect()
@@ -195,7 +211,10 @@ const SqlDialect& sqliteDialect()
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
-            schemaVersion6(), schemaVersion7()};
+            schemaVersion6(), schemaVersion7(), schemaVersion8()};
+        d.addCountDelta
+            = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
+                             " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");
         d.beginWrite = QStringLiteral("BEGIN IMMEDIATE");
         // The next tasks in dispatch order; TaskStore::claim() then updates each by id. SQLite has a single writer,
         // so nothing can take them in between.
@@ -216,6 +235,7 @@ const SqlDialect& sqliteDialect()
             "idempotency_key, timeout_ms, backoff_base_ms, backoff_max_ms, backoff_jitter) "
             "VALUES (:queue, :type, :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, "
             ":timeout_ms, :backoff_base, :backoff_max, :jitter)");
+        d.insertTaskNewKey = d.insertTask + QLatin1String(" ON CONFLICT DO NOTHING");
         // Without ANALYZE statistics SQLite prefers tasks_state(state, id) to the partial indexes and reads every
         // scheduled (or running) row's table entry, slow in a big table. INDEXED BY pins the partial index (and makes
         // the statement fail, not crawl, should the index ever go missing).

@@ -5,6 +5,9 @@
 
 namespace qd {
 
+// The schema version that added task_counts (a read-only store of an older database counts the tasks instead).
+constexpr int taskCountsSchemaVersion = 8;
+
 // Every statement whose text differs between database engines, in one place per backend, so that a PostgreSQL
 // twin is a second instance of this struct rather than a rewrite of TaskStore.
 struct SqlDialect {
@@ -40,6 +43,11 @@ struct SqlDialect {
     // :payload, :priority, :state, :max_attempts, :run_at, :created_at, :key, :timeout_ms, :backoff_base,
     // :backoff_max, :jitter, :queue. On PostgreSQL it returns the new id as a row.
     QString insertTask;
+    // insertTask that inserts nothing when the idempotency key is taken (the caller then reads the key's task), so a
+    // new key costs no lookup. Empty (MariaDB): the key is looked up before insertTask.
+    QString insertTaskNewKey;
+    // Adds ?4 to the count of task_counts's row (slot ?1, queue ?2, state ?3), creating it.
+    QString addCountDelta;
     // Appended to the SELECT that reads a running task before failing it: keeps another host from changing the row
     // between the read and the update.
     QString lockTaskRow;

@@ -26,6 +26,7 @@ Status TaskStore::begin()
     if (!began)
         return Error {began.error().code, QStringLiteral("Cannot start a write transaction: ") + began.errorString()};
     m_txDepth = 1;
+    m_transitionsBefore = m_transitions.size(); // those of earlier transactions that nobody took yet
     // keys rotate may have named a new sealing key since the last transaction.
     if (m_encryption) {
         if (Status s = refreshSealingKey(); !s) {
@@ -38,6 +39,10 @@ Status TaskStore::begin()
 
 Status TaskStore::commit()
 {
+    if (Status s = writeCountDeltas(); !s) {
+        rollback();
+        return s;
+    }
     // Delivered when the commit is, to every other connection of this database (see dataVersion()): PostgreSQL's
     // notification, or MariaDB's change counter.
     if (Status s = m_dialect.postgres ? execPrepared(m_notifyChanges)

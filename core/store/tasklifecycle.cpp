@@ -54,6 +54,9 @@ Result<QList<Task>> TaskStore::claim(
                                    " another row")
                         .arg(task.id)};
         }
+        // The claim is the change to running, counted here, inside the claim's transaction (see writeCountDeltas()).
+        for (const Task& task : std::as_const(tasks))
+            m_transitions.append({task.id, task.queue, TaskState::Queued, TaskState::Running});
         if (!takeEach)
             return success();
         StoreStatement take = statement(ahead ? m_dialect.claimTakeAhead : m_dialect.claimTake);
@@ -76,14 +79,11 @@ Result<QList<Task>> TaskStore::claim(
         return success();
     };
     // SQLite: the pick and the updates share one transaction, which holds SQLite's only write lock, so nothing can
-    // take the rows in between (no savepoint: see Undo::Transaction).
-    if (Status claimed = takeEach ? atomically(Undo::Transaction, claimRows) : claimRows(); !claimed)
+    // take the rows in between (no savepoint: see Undo::Transaction). Outside a transaction the claim commits by
+    // itself, with its counts.
+    if (Status claimed = takeEach || !inTransaction() ? atomically(Undo::Transaction, claimRows) : claimRows();
+        !claimed)
         return claimed.error();
-    if (ahead) {
-        // No "started" event records this change (see recordAheadStart): the counts learn it here.
-        for (const Task& task : std::as_const(tasks))
-            m_transitions.append({task.id, task.queue, TaskState::Queued, TaskState::Running});
-    }
     // RETURNING gives no order; dispatch in the order the queue promises.
     std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
         if (a.priority != b.priority)
@@ -133,8 +133,9 @@ Result<std::optional<TaskStore::LeasedTask>> TaskStore::fencedWrite(
 
 Status TaskStore::recordStart(const Task& task, const QString& worker, qint64 now)
 {
+    // The change to running was counted by the claim.
     return addEvent(task.id, task.queue, now, QStringLiteral("started"), TaskState::Queued, TaskState::Running,
-        task.attempts, worker, {}, std::max<qint64>(0, now - task.runAt));
+        task.attempts, worker, {}, std::max<qint64>(0, now - task.runAt), false);
 }
 
 Status TaskStore::recordAheadStart(const Task& task, const QString& owner, const QString& worker, qint64 at)

@@ -69,24 +69,6 @@ QString keysetPagedSelect(const QString& columns, QLatin1String table, const QSt
 
 } // namespace
 
-Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
-{
-    QHash<QString, StateCounts> result;
-    auto configs = queues();
-    if (!configs)
-        return configs.error();
-    for (const QueueConfig& c : *configs)
-        result.insert(c.name, StateCounts {});
-    StoreStatement q = statement(QStringLiteral("SELECT queue, state, count(*) FROM tasks GROUP BY queue, state"));
-    while (q.next()) {
-        if (auto state = taskStateFromName(q.text(1)))
-            result[q.text(0)][std::size_t(*state)] = q.integer(2);
-    }
-    if (!q.finish())
-        return q.error(QStringLiteral("Cannot count tasks"));
-    return result;
-}
-
 Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 {
     const WhereClause where = whereFor(filter, m_dialect, isEncrypted());

@@ -270,6 +270,17 @@ void TestKillTorture::killedWorkersAndProducersLoseNothing()
     int cutStoredWhole = 0;
     for (const auto& batch : std::as_const(killedDuring))
         cutStoredWhole += batchSizes.value(batch) == batchSize;
+    // The counts every commit kept (task_counts) agree with the tasks: no SIGKILL left a transaction half counted.
+    const auto kept = store->countByQueueAndState();
+    const auto recounted = store->recountByQueueAndState();
+    QVERIFY(kept.ok() && recounted.ok());
+    for (auto it = recounted->cbegin(); it != recounted->cend(); ++it) {
+        if (kept->value(it.key()) != it.value())
+            problems << QStringLiteral("queue %1: kept counts differ from the tasks").arg(it.key());
+    }
+    if (kept->size() != recounted->size())
+        problems
+            << QStringLiteral("kept counts for %1 queues, the tasks have %2").arg(kept->size()).arg(recounted->size());
     const qint64 redelivered
         = test::scalar(*store, QStringLiteral("SELECT count(*) FROM task_events WHERE kind = 'lease_expired'"));
     QSqlQuery q(store->database());

@@ -1,0 +1,107 @@
+// The number of tasks per queue and state: kept in task_counts by every write transaction, read without counting.
+#include "taskstore_p.h"
+
+#include <QRandomGenerator>
+
+#include <algorithm>
+#include <tuple>
+
+namespace qd {
+
+using namespace storeimpl;
+
+namespace {
+
+struct CountDelta {
+    QString queue;
+    TaskState state;
+    qint64 n;
+};
+
+void addDelta(std::vector<CountDelta>& deltas, const QString& queue, TaskState state, qint64 n)
+{
+    // A transaction touches few queues and states: a linear search beats hashing.
+    for (CountDelta& d : deltas) {
+        if (d.state == state && d.queue == queue) {
+            d.n += n;
+            return;
+        }
+    }
+    deltas.push_back({queue, state, n});
+}
+
+} // namespace
+
+Status TaskStore::writeCountDeltas()
+{
+    const qsizetype from = std::min(m_transitionsBefore, m_transitions.size());
+    if (m_transitions.size() == from || !m_keepsCounts)
+        return success();
+    std::vector<CountDelta> deltas;
+    for (qsizetype i = from; i < m_transitions.size(); ++i) {
+        const StateTransition& t = m_transitions.at(i);
+        if (t.from)
+            addDelta(deltas, t.queue, *t.from, -1);
+        if (t.to)
+            addDelta(deltas, t.queue, *t.to, +1);
+    }
+    // In one order in every process, so that two transactions sharing a slot wait for each other, never deadlock.
+    std::sort(deltas.begin(), deltas.end(), [](const CountDelta& a, const CountDelta& b) {
+        return std::tie(a.queue, a.state) < std::tie(b.queue, b.state);
+    });
+    if (m_dialect.server && m_countSlot == 0)
+        m_countSlot = 1 + int(QRandomGenerator::global()->bounded(63));
+    for (const CountDelta& d : deltas) {
+        if (d.n == 0)
+            continue;
+        StoreStatement add = statement(m_dialect.addCountDelta);
+        add.bind(1, qint64(m_countSlot));
+        add.bind(2, d.queue);
+        add.bind(3, taskStateName(d.state));
+        add.bind(4, d.n);
+        if (!add.run())
+            return add.error(QStringLiteral("Cannot keep the task counts"));
+    }
+    return success();
+}
+
+Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
+{
+    if (!m_keepsCounts)
+        return recountByQueueAndState();
+    QHash<QString, StateCounts> result;
+    auto configs = queues();
+    if (!configs)
+        return configs.error();
+    for (const QueueConfig& c : *configs)
+        result.insert(c.name, StateCounts {});
+    StoreStatement q = statement(QStringLiteral("SELECT queue, state, sum(n) FROM task_counts GROUP BY queue, state"));
+    while (q.next()) {
+        const qint64 n = q.integer(2);
+        if (auto state = taskStateFromName(q.text(1)); state && n != 0)
+            result[q.text(0)][std::size_t(*state)] = n;
+    }
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot count tasks"));
+    return result;
+}
+
+Result<QHash<QString, StateCounts>> TaskStore::recountByQueueAndState()
+{
+    QHash<QString, StateCounts> result;
+    auto configs = queues();
+    if (!configs)
+        return configs.error();
+    for (const QueueConfig& c : *configs)
+        result.insert(c.name, StateCounts {});
+    StoreStatement q = statement(QStringLiteral("SELECT queue, state, count(*) FROM tasks GROUP BY queue, state"));
+    while (q.next()) {
+        if (auto state = taskStateFromName(q.text(1)))
+            result[q.text(0)][std::size_t(*state)] = q.integer(2);
+    }
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot count tasks"));
+    return result;
+}
+
+} // namespace qd
