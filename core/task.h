@@ -101,6 +101,14 @@ struct TaskFilter {
     qint64 createdFrom = 0; // inclusive
     qint64 createdTo = 0; // exclusive; 0: no bound
 
+    // Exactly these tasks (a failure cluster's), whatever else they are.
+    static TaskFilter ofIds(QList<qint64> taskIds)
+    {
+        TaskFilter f;
+        f.ids = std::move(taskIds);
+        return f;
+    }
+
     bool isEmpty() const
     {
         return ids.isEmpty() && queues.isEmpty() && states.isEmpty() && types.isEmpty() && search.isEmpty()

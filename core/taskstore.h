@@ -2,6 +2,7 @@
 
 #include "alertrecords.h"
 #include "crypto/keyring.h"
+#include "failures/failurecluster.h"
 #include "processrecord.h"
 #include "result.h"
 #include "source.h"
@@ -213,6 +214,9 @@ public:
     Result<QStringList> distinctTypes();
     Result<EventActivity> eventActivitySince(qint64 afterEventId);
     Result<qint64> lastEventId();
+    // Failed attempts grouped by error signature, newest cluster (last seen) first; sealed errors are opened with
+    // this process's key, or grouped as "encrypted" (see core/failures/failurecluster.h and store/failureclusters.cpp).
+    Result<QList<FailureCluster>> failureClusters(const FailureClusterQuery& query);
     // Changes when another connection commits (SQLite: PRAGMA data_version; PostgreSQL: the notifications that
     // other connections' commits send, read without waiting).
     Result<qint64> dataVersion();

@@ -106,10 +106,25 @@ void BulkActions::runOnFilter(BulkJob::Op op)
     }
     // The confirmation counts the tasks the action changes (a retry: the failed and cancelled ones, not every task
     // matching), read on the reader thread: a count over a million rows is not the GUI thread's to wait for.
-    m_preview = {++m_previewRequest, op, m_model->generation()};
+    m_preview = {++m_previewRequest, op, m_model->generation(), {}, {}};
     Q_EMIT activityChanged(tr("Counting\u2026"));
     // Moved, not copied: its new list of states must not be freed here while the reader reads it (the two threads
     // would share it through Qt's reference count, an order ThreadSanitizer cannot see).
+    m_reader->post(
+        [request = m_preview.request, f = std::move(*changed)](StoreReader* r) { r->fetchBulkCount(request, f); });
+}
+
+void BulkActions::runOnTasks(BulkJob::Op op, const QList<qint64>& ids, const QString& scope)
+{
+    if (m_readOnly || ids.isEmpty())
+        return;
+    std::optional<TaskFilter> changed = BulkJob::changeable(op, TaskFilter::ofIds(ids));
+    if (!changed) {
+        Q_EMIT message(MessageBar::Kind::Info, nothingToDo(op));
+        return;
+    }
+    m_preview = {++m_previewRequest, op, m_model->generation(), ids, scope};
+    Q_EMIT activityChanged(tr("Counting\u2026"));
     m_reader->post(
         [request = m_preview.request, f = std::move(*changed)](StoreReader* r) { r->fetchBulkCount(request, f); });
 }
@@ -120,7 +135,7 @@ void BulkActions::onPreviewCounted(quint64 request, qint64 count)
         return; // asked again since
     const Preview preview = std::exchange(m_preview, {});
     Q_EMIT activityChanged({});
-    if (preview.generation != m_model->generation()) {
+    if (preview.ids.isEmpty() && preview.generation != m_model->generation()) {
         Q_EMIT message(
             MessageBar::Kind::Info, tr("The filter changed while the tasks were counted: nothing was done."));
         return;
@@ -131,12 +146,18 @@ void BulkActions::onPreviewCounted(quint64 request, qint64 count)
         Q_EMIT message(MessageBar::Kind::Info, nothingToDo(preview.op));
         return;
     }
-    const TaskFilter filter = m_model->filter();
-    const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
     const QString which = preview.op == BulkJob::Op::Retry ? tr(" that failed or was cancelled")
         : preview.op == BulkJob::Op::Cancel                ? tr(" that is queued, scheduled or running")
         : preview.op == BulkJob::Op::RunNow                ? tr(" that is scheduled")
                                                            : tr(" but running ones");
+    if (!preview.ids.isEmpty()) {
+        if (m_confirm(tr("%1 \u2014 every task %2%3?\nThis runs in the background.")
+                          .arg(verb(preview.op, count), preview.scope, which)))
+            run(preview.op, {}, preview.ids, count);
+        return;
+    }
+    const TaskFilter filter = m_model->filter();
+    const QString scope = filter.isEmpty() ? tr("EVERY task in the database") : tr("every task matching the filter");
     if (!m_confirm(tr("%1 \u2014 %2%3?\nThis runs in the background.").arg(verb(preview.op, count), scope, which)))
         return;
     run(preview.op, filter, {}, count);

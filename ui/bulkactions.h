@@ -41,6 +41,10 @@ public:
     // On every task matching the table's filter that the action changes, after counting and confirming them.
     void runOnFilter(BulkJob::Op op);
 
+    // On the tasks `ids` (a failure cluster's, described by `scope`: "of the 12 task(s) of …"), after counting the
+    // ones the action changes and confirming them; the table's filter does not apply.
+    void runOnTasks(BulkJob::Op op, const QList<qint64>& ids, const QString& scope);
+
     // The job running in the background, if any.
     BulkJob* job() const { return m_job; }
     // Stops the running job after its chunk in progress and waits for it (for the window's destructor).
@@ -71,6 +75,8 @@ private:
         quint64 request = 0;
         BulkJob::Op op = BulkJob::Op::Retry;
         quint64 generation = 0; // of the table's query: a filter changed meanwhile makes the count meaningless
+        QList<qint64> ids; // runOnTasks(): these tasks instead of the table's filter
+        QString scope;
     };
     Preview m_preview;
     quint64 m_previewRequest = 0;

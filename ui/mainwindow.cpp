@@ -16,6 +16,8 @@
 #include "enginereaper.h"
 #include "enqueuedialog.h"
 #include "exportdialog.h"
+#include "failureclustermodel.h"
+#include "failurespanel.h"
 #include "filterbar.h"
 #include "messagebar.h"
 #include "queuelistmodel.h"
@@ -287,6 +289,7 @@ void MainWindow::createWidgets()
     capacityDock->setWidget(m_capacityPanel);
     tabifyDockWidget(chartsDock, capacityDock);
     createAlertWidgets(capacityDock);
+    createFailuresPanel(capacityDock);
     chartsDock->raise();
     connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
     capacity->start();
@@ -323,6 +326,28 @@ void MainWindow::createAlertWidgets(QDockWidget* besideDock)
     connect(m_alertsPanel, &AlertsPanel::addRequested, this, [this] { showAlertRuleDialog(); });
     connect(
         m_alertsPanel, &AlertsPanel::editRequested, this, [this](const AlertRule& rule) { showAlertRuleDialog(rule); });
+}
+
+void MainWindow::createFailuresPanel(QDockWidget* besideDock)
+{
+    // Failures: a tab beside Capacity and Alerts; its actions go through the same preview and BulkJob as the table's.
+    m_failuresPanel = new FailuresPanel(m_reader, this);
+    m_failuresPanel->setWritable(!isReadOnly());
+    auto* failuresDock = new QDockWidget(tr("Failures"), this);
+    failuresDock->setObjectName(QStringLiteral("failuresDock"));
+    failuresDock->setWidget(m_failuresPanel);
+    tabifyDockWidget(besideDock, failuresDock);
+    // The bulk actions are made after the widgets: looked up when the signal comes.
+    connect(m_failuresPanel, &FailuresPanel::clusterActionRequested, this,
+        [this](BulkJob::Op op, const QList<qint64>& ids, const QString& scope) {
+            m_bulkActions->runOnTasks(op, ids, scope);
+        });
+    connect(m_failuresPanel, &FailuresPanel::clusterExportRequested, this, [this](const QList<qint64>& ids) {
+        ExportDialog* dialog = showExportDialog(TaskFilter::ofIds(ids), ids.size());
+        dialog->setWhat(ExportDialog::What::FilteredTasks);
+    });
+    connect(m_failuresPanel, &FailuresPanel::sampleTaskRequested, m_inspector, &TaskInspector::showTask);
+    connect(m_failuresPanel, &FailuresPanel::actionFailed, this, &MainWindow::showError);
 }
 
 void MainWindow::setAlertNotifier(std::unique_ptr<AlertNotifier> notifier)
@@ -416,6 +441,7 @@ void MainWindow::reloadViews()
     m_queueModel->reload();
     m_inspector->reload();
     m_sourcesPanel->model()->reload();
+    m_failuresPanel->model()->reload();
 }
 
 bool MainWindow::confirm(const QString& question)
@@ -503,10 +529,10 @@ void MainWindow::showEnqueueDialog()
         enqueueTasks(dialog.tasks());
 }
 
-ExportDialog* MainWindow::showExportDialog()
+ExportDialog* MainWindow::showExportDialog(const std::optional<TaskFilter>& tasks, qint64 taskCount)
 {
-    auto* dialog = new ExportDialog(
-        m_engine->options().store, taskModel()->filter(), taskModel()->totalCount(), m_queueModel->queueNames(), this);
+    auto* dialog = new ExportDialog(m_engine->options().store, tasks.value_or(taskModel()->filter()),
+        tasks ? taskCount : taskModel()->totalCount(), m_queueModel->queueNames(), this);
     // Non-modal: a long export runs while the admin goes on working; the dialog goes away when it is done with.
     connect(dialog, &QDialog::finished, dialog, &QObject::deleteLater);
     connect(

@@ -29,6 +29,7 @@ class AlertBanner;
 class AlertNotifier;
 class AlertRuleDialog;
 class AlertsPanel;
+class FailuresPanel;
 class BackgroundWriter;
 class CapacityPanel;
 class ExportDialog;
@@ -87,6 +88,7 @@ public:
     SourcesPanel* sourcesPanel() const { return m_sourcesPanel; }
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
     AlertsPanel* alertsPanel() const { return m_alertsPanel; }
+    FailuresPanel* failuresPanel() const { return m_failuresPanel; }
     AlertBanner* alertBanner() const { return m_alertBanner; }
     AlertWatcher* alertWatcher() const { return m_alertWatcher; }
     // Who tells the desktop that a rule fired; default: the system tray where there is one, else nobody (the
@@ -113,7 +115,8 @@ public:
     void openDatabase(const QString& path, DatabaseOpener::OpenMode mode);
 
     // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
-    ExportDialog* showExportDialog();
+    // The table's filter, or `tasks` (a failure cluster's) when given.
+    ExportDialog* showExportDialog(const std::optional<TaskFilter>& tasks = std::nullopt, qint64 taskCount = 0);
 
 Q_SIGNALS:
     // A bulk action starts, once confirmed (for one on the filter, after the count of what it changes has come).
@@ -133,6 +136,7 @@ private:
     void setPaused(const QString& queue, bool paused);
     void setSourcePaused(const QString& source, bool paused);
     void createAlertWidgets(QDockWidget* besideDock);
+    void createFailuresPanel(QDockWidget* besideDock);
     void showFiringAlerts(const AlertSnapshot& snapshot);
     void changeConcurrency();
     void showEnqueueDialog();
@@ -153,6 +157,7 @@ private:
     CapacityPanel* m_capacityPanel = nullptr;
     SourcesPanel* m_sourcesPanel = nullptr;
     AlertsPanel* m_alertsPanel = nullptr;
+    FailuresPanel* m_failuresPanel = nullptr;
     AlertBanner* m_alertBanner = nullptr;
     AlertActions* m_alertActions = nullptr;
     WindowStatusBar* m_statusBar = nullptr;

@@ -279,6 +279,17 @@ void StoreReader::fetchProcesses(quint64 requestId)
     Q_EMIT processesFetched(requestId, rows ? *rows : QList<ProcessRecord>(), rows.errorString());
 }
 
+void StoreReader::fetchFailureClusters(quint64 requestId, const qd::FailureClusterQuery& query)
+{
+    auto* s = store();
+    if (!s) {
+        Q_EMIT failureClustersFetched(requestId, {}, m_openError);
+        return;
+    }
+    const Result<QList<FailureCluster>> clusters = s->failureClusters(query);
+    Q_EMIT failureClustersFetched(requestId, clusters ? *clusters : QList<FailureCluster>(), clusters.errorString());
+}
+
 void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
 {
     auto* s = store();

@@ -56,6 +56,8 @@ public:
         quint64 requestId, const qd::SourceRecord& source, qint64 fromMs, qint64 toMs, qint64 bucketMs);
     // Every process of the `processes` table with the tasks it runs (TaskStore::processes()), for the Workers view.
     void fetchProcesses(quint64 requestId);
+    // Failed attempts grouped by error signature (TaskStore::failureClusters), for the Failures view and its actions.
+    void fetchFailureClusters(quint64 requestId, const qd::FailureClusterQuery& query);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
     void closeStore();
@@ -80,6 +82,8 @@ Q_SIGNALS:
     // error is empty when the rows were read; else it says why not (a database from before heartbeats opened
     // read-only has no such table), and the view says so itself rather than the window's banner every 2 s.
     void processesFetched(quint64 requestId, const QList<qd::ProcessRecord>& processes, const QString& error);
+    // error is empty when the clusters were read; else it says why not (the view shows it in place).
+    void failureClustersFetched(quint64 requestId, const QList<qd::FailureCluster>& clusters, const QString& error);
     void readFailed(const QString& message);
 
 private:

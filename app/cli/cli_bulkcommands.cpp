@@ -2,6 +2,7 @@
 
 #include "cli_commandoptions.h"
 #include "cli_context.h"
+#include "cli_failurescommand.h"
 #include "core/oneshotwriter.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
@@ -19,15 +20,26 @@ int runBulk(CliContext& context, const QCommandLineParser& parser, BulkAction ac
     const QString command = action == BulkAction::Retry ? QStringLiteral("retry")
         : action == BulkAction::Cancel                  ? QStringLiteral("cancel")
                                                         : QStringLiteral("purge");
-    const Result<TaskFilter> filter = CommandOptions::filter(parser, parser.positionalArguments());
+    Result<TaskFilter> filter = CommandOptions::filter(parser, parser.positionalArguments());
     if (!filter.ok())
         return context.usageError(filter.errorString(), command);
+    const bool cluster = parser.isSet(QStringLiteral("cluster"));
+    if (cluster) {
+        // The cluster's tasks, narrowed by any other filter option given with it.
+        if (!filter->ids.isEmpty())
+            return context.usageError(QStringLiteral("Give task ids or --cluster, not both."), command);
+        const Result<TaskFilter> tasks
+            = FailuresCommand::clusterFilter(context, parser.value(QStringLiteral("cluster")));
+        if (!tasks.ok())
+            return context.fail(tasks.error());
+        filter->ids = tasks->ids;
+    }
     const bool dryRun = parser.isSet(QStringLiteral("dry-run"));
     if (filter->isEmpty() && !dryRun && !parser.isSet(QStringLiteral("yes"))) {
         return context.usageError(
             QStringLiteral("Refusing to %1 every task: give task ids, a filter, or --yes.").arg(command), command);
     }
-    if (!filter->ids.isEmpty()) {
+    if (!filter->ids.isEmpty() && !cluster) {
         const Result<TaskStore*> store = context.store();
         if (!store.ok())
             return context.fail(store.error());
@@ -89,6 +101,9 @@ void BulkCommands::addOptions(QCommandLineParser& parser)
     CommandOptions::addFilterOptions(parser);
     parser.addOption(QCommandLineOption(QStringLiteral("yes"),
         QStringLiteral("Confirm that the command applies to every task when no filter is given.")));
+    parser.addOption(QCommandLineOption(QStringLiteral("cluster"),
+        QStringLiteral("The tasks of this failure cluster (the ID column of `failures`); other filters narrow it."),
+        QStringLiteral("ID")));
     parser.addOption(QCommandLineOption(QStringLiteral("dry-run"),
         QStringLiteral("Change nothing: say how many tasks the command would change (as the window's confirmation "
                        "does).")));

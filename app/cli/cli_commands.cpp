@@ -8,6 +8,7 @@
 #include "cli_enqueuecommand.h"
 #include "cli_eventsoutcommand.h"
 #include "cli_exportcommand.h"
+#include "cli_failurescommand.h"
 #include "cli_keyscommand.h"
 #include "cli_queuecommands.h"
 #include "cli_spoolcommand.h"
@@ -71,18 +72,25 @@ const QList<Command>& commands()
         {QStringLiteral("resume"), QStringLiteral("QUEUE | --all"), QStringLiteral("Resume a paused queue."),
             QStringLiteral("Exit code 3 when there is no such queue."), 0, 1, QueueCommands::addAllOption,
             QueueCommands::runResume},
-        {QStringLiteral("retry"), QStringLiteral("[ID...] [filters] [--yes]"),
+        {QStringLiteral("retry"), QStringLiteral("[ID...] [--cluster ID] [filters] [--yes]"),
             QStringLiteral("Queue failed or cancelled tasks again with a fresh attempt budget."),
             QStringLiteral("Exit code 3 when a given id does not exist."), 0, -1, BulkCommands::addOptions,
             BulkCommands::runRetry},
-        {QStringLiteral("cancel"), QStringLiteral("[ID...] [filters] [--yes]"),
+        {QStringLiteral("cancel"), QStringLiteral("[ID...] [--cluster ID] [filters] [--yes]"),
             QStringLiteral("Cancel queued and scheduled tasks; ask running ones to stop."),
             QStringLiteral("Exit code 3 when a given id does not exist."), 0, -1, BulkCommands::addOptions,
             BulkCommands::runCancel},
-        {QStringLiteral("purge"), QStringLiteral("[ID...] [filters] [--yes]"),
+        {QStringLiteral("purge"), QStringLiteral("[ID...] [--cluster ID] [filters] [--yes]"),
             QStringLiteral("Delete tasks and their history (running tasks are never purged)."),
             QStringLiteral("Without ids or a filter, --yes is required."), 0, -1, BulkCommands::addOptions,
             BulkCommands::runPurge},
+        {QStringLiteral("failures"), QStringLiteral("[--queue Q] [--since T] [--limit N]"),
+            QStringLiteral("Failed attempts grouped by error signature, newest first."),
+            QStringLiteral(
+                "A signature is the error text with numbers, ids, UUIDs, paths, URLs, times and quoted values\n"
+                "replaced by placeholders. Act on a whole cluster with retry|cancel|purge --cluster ID\n"
+                "(--dry-run first says exactly how many tasks would change)."),
+            0, 0, FailuresCommand::addOptions, FailuresCommand::run},
         {QStringLiteral("export"),
             QStringLiteral("tasks|events|metrics [--format csv|jsonl] [--output PATH] [--from T] [--to T]"),
             QStringLiteral("Export tasks, their state-transition history, or the metrics history."),

@@ -35,7 +35,7 @@ int main(int argc, char* argv[])
         QApplication::translate("main", "When to take the --screenshot (default 8000)."), QStringLiteral("ms"),
         QStringLiteral("8000"));
     const QCommandLineOption tab(QStringLiteral("tab"),
-        QApplication::translate("main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts)."),
+        QApplication::translate("main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures)."),
         QStringLiteral("title"));
     parser.addOption(screenshot);
     parser.addOption(screenshotAfter);
