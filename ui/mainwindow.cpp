@@ -20,6 +20,7 @@
 #include "messagebar.h"
 #include "queuelistmodel.h"
 #include "readerthread.h"
+#include "settingsdialog.h"
 #include "sourcesmodel.h"
 #include "sourcespanel.h"
 #include "tableviews.h"
@@ -195,6 +196,7 @@ void MainWindow::connectActions()
     on("openReadOnly", [this] { m_opener->chooseFile(DatabaseOpener::OpenMode::ReadOnly); });
     on("connectServer", [this] { m_opener->chooseServer(); });
     on("export", [this] { showExportDialog(); });
+    on("settings", [this] { showSettingsDialog(); });
     on("quit", [this] { quitAll(); });
 
     on("enqueue", [this] { showEnqueueDialog(); });
@@ -501,6 +503,21 @@ void MainWindow::showEnqueueDialog()
         dialog.setQueue(queue);
     if (dialog.exec() == QDialog::Accepted && dialog.isInputValid())
         enqueueTasks(dialog.tasks());
+}
+
+SettingsDialog* MainWindow::showSettingsDialog()
+{
+    auto* dialog = new SettingsDialog(*m_engine, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_statusBar->setWorkerCount(dialog->workerCount());
+        if (dialog->theme() != savedTheme()) {
+            saveTheme(dialog->theme());
+            applyTheme(dialog->theme());
+        }
+    });
+    dialog->open();
+    return dialog;
 }
 
 ExportDialog* MainWindow::showExportDialog()

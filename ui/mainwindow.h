@@ -34,6 +34,7 @@ class CapacityPanel;
 class ExportDialog;
 class FilterBar;
 class QueueListModel;
+class SettingsDialog;
 class ReaderThread;
 class SourcesPanel;
 class StatsPanel;
@@ -111,6 +112,9 @@ public:
 
     // Opens a database in a new window, in the background; failures go to the message bar.
     void openDatabase(const QString& path, DatabaseOpener::OpenMode mode);
+
+    // File > Settings: a window-modal dialog; on OK the workers and theme chosen apply at once.
+    SettingsDialog* showSettingsDialog();
 
     // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
     ExportDialog* showExportDialog();

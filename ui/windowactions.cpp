@@ -20,6 +20,8 @@ WindowActions::WindowActions(QMainWindow* window)
     add(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false);
     // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
     add(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false);
+    // Settings of the database are shown read-only on a read-only window; the theme is the user's own.
+    add(QStringLiteral("settings"), tr("&Settings\u2026"), QKeySequence(tr("Ctrl+,")), false);
     add(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false);
 
     add(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true);
@@ -100,6 +102,8 @@ QMenu* WindowActions::createMenus()
     QMenu* recent = file->addMenu(tr("Open &recent"));
     file->addSeparator();
     addActions(file, {"export"});
+    file->addSeparator();
+    addActions(file, {"settings"});
     file->addSeparator();
     addActions(file, {"quit"});
 
