@@ -13,10 +13,12 @@
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 #include "databaseopener.h"
+#include "emptydatabasehint.h"
 #include "enginereaper.h"
 #include "enqueuedialog.h"
 #include "exportdialog.h"
 #include "filterbar.h"
+#include "helpdialogs.h"
 #include "messagebar.h"
 #include "queuelistmodel.h"
 #include "readerthread.h"
@@ -198,6 +200,8 @@ void MainWindow::connectActions()
     on("export", [this] { showExportDialog(); });
     on("settings", [this] { showSettingsDialog(); });
     on("quit", [this] { quitAll(); });
+    on("shortcuts", [this] { showShortcutsDialog(findChildren<QAction*>(), this); });
+    on("about", [this] { showAboutBox(this); });
 
     on("enqueue", [this] { showEnqueueDialog(); });
     on("retrySelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Retry); });
@@ -300,6 +304,12 @@ void MainWindow::createWidgets()
     setStatusBar(m_statusBar);
 
     m_actions->createToolBar();
+    new EmptyDatabaseHint(taskModel(), taskView(), m_engine->options().store.path, !isReadOnly(),
+        action(QStringLiteral("enqueue"))->shortcut());
+    // Tab goes round the panels: filter bar, task table, queue list, inspector, workers.
+    setTabOrder(taskView(), m_queueView);
+    setTabOrder(m_queueView, m_inspector);
+    setTabOrder(m_inspector, m_workersView);
 }
 
 void MainWindow::createAlertWidgets(QDockWidget* besideDock)

@@ -43,6 +43,9 @@ WindowActions::WindowActions(QMainWindow* window)
     add(QStringLiteral("pauseAll"), tr("Pause &all queues"), {}, true);
     add(QStringLiteral("resumeAll"), tr("Resume a&ll queues"), {}, true);
     add(QStringLiteral("concurrency"), tr("Set &concurrency\u2026"), {}, true);
+
+    add(QStringLiteral("shortcuts"), tr("&Keyboard shortcuts"), QKeySequence::HelpContents, false);
+    add(QStringLiteral("about"), tr("&About QueueDesk"), {}, false);
 }
 
 QAction* WindowActions::add(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes)
@@ -124,6 +127,9 @@ QMenu* WindowActions::createMenus()
     view->addSeparator();
     for (QDockWidget* dock : m_window->findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
+
+    QMenu* help = bar->addMenu(tr("&Help"));
+    addActions(help, {"shortcuts", "about"});
     return recent;
 }
 
