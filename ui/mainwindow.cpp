@@ -251,6 +251,8 @@ void MainWindow::createWidgets()
         updateActions();
     });
     m_workersView = new WorkersView(m_workersModel, this);
+    m_workersView->setWritable(!isReadOnly());
+    connect(m_workersView, &WorkersView::forgetRequested, this, &MainWindow::forgetProcess);
 
     auto* queueDock = new QDockWidget(tr("Queues"), this);
     queueDock->setObjectName(QStringLiteral("queueDock"));
@@ -428,6 +430,7 @@ void MainWindow::reloadViews()
     m_queueModel->reload();
     m_inspector->reload();
     m_sourcesPanel->model()->reload();
+    m_workersModel->reload();
 }
 
 bool MainWindow::confirm(const QString& question)
@@ -466,6 +469,28 @@ void MainWindow::setSourcePaused(const QString& source, bool paused)
                 return s.error();
             return qint64(0);
         });
+}
+
+void MainWindow::forgetProcess(const QString& id, qint64 lastSeen)
+{
+    if (isReadOnly() || id.isEmpty())
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_writer->run(tr("Forget process %1").arg(id), [engine, id, lastSeen]() -> Result<qint64> {
+        bool removed = false;
+        const Status s = engine->runInWriter([&](TaskStore& store) -> Status {
+            const Result<bool> r = store.forgetProcess(id, lastSeen);
+            if (!r)
+                return r.error();
+            removed = *r;
+            return success();
+        });
+        if (!s)
+            return s.error();
+        if (!removed)
+            return Error {ErrorCode::WrongState, tr("%1 beat again since it was shown lost: it is kept.").arg(id)};
+        return qint64(0);
+    });
 }
 
 void MainWindow::changeConcurrency()

@@ -139,6 +139,7 @@ private:
     void createAlertWidgets(QDockWidget* besideDock);
     void showFiringAlerts(const AlertSnapshot& snapshot);
     void changeConcurrency();
+    void forgetProcess(const QString& id, qint64 lastSeen);
     void showEnqueueDialog();
     bool confirm(const QString& question);
 
