@@ -12,6 +12,7 @@
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
+#include "dashboardstrip.h"
 #include "databaseopener.h"
 #include "emptydatabasehint.h"
 #include "enginereaper.h"
@@ -48,6 +49,7 @@
 #include <QMessageBox>
 #include <QShowEvent>
 #include <QTableView>
+#include <QToolBar>
 
 #include <algorithm>
 
@@ -306,6 +308,11 @@ void MainWindow::createWidgets()
     setStatusBar(m_statusBar);
 
     m_actions->createToolBar();
+    // The dashboard's figures on a line of their own under the actions.
+    addToolBarBreak();
+    QToolBar* dashboard = addToolBar(tr("Dashboard"));
+    dashboard->setObjectName(QStringLiteral("dashboardToolbar"));
+    dashboard->addWidget(new DashboardStrip(m_engine.get(), m_reader, this));
     new EmptyDatabaseHint(taskModel(), taskView(), m_engine->options().store.path, !isReadOnly(),
         action(QStringLiteral("enqueue"))->shortcut());
     // Tab goes round the panels: filter bar, task table, queue list, inspector, workers.

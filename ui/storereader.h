@@ -1,5 +1,7 @@
 #pragma once
 
+#include "dashboardfigures.h"
+
 #include "core/storeoptions.h"
 #include "core/task.h"
 #include "core/taskstore.h"
@@ -56,6 +58,8 @@ public:
         quint64 requestId, const qd::SourceRecord& source, qint64 fromMs, qint64 toMs, qint64 bucketMs);
     // Every process of the `processes` table with the tasks it runs (TaskStore::processes()), for the Workers view.
     void fetchProcesses(quint64 requestId);
+    // The dashboard strip's figures as of `nowMs`, "today" starting at `dayStartMs`.
+    void fetchDashboard(quint64 requestId, qint64 nowMs, qint64 dayStartMs);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
     void closeStore();
@@ -80,6 +84,7 @@ Q_SIGNALS:
     // error is empty when the rows were read; else it says why not (a database from before heartbeats opened
     // read-only has no such table), and the view says so itself rather than the window's banner every 2 s.
     void processesFetched(quint64 requestId, const QList<qd::ProcessRecord>& processes, const QString& error);
+    void dashboardFetched(quint64 requestId, const qd::ui::DashboardFigures& figures);
     void readFailed(const QString& message);
 
 private:
