@@ -202,6 +202,8 @@ void MainWindow::connectActions()
     on("export", [this] { showExportDialog(); });
     on("settings", [this] { showSettingsDialog(); });
     on("quit", [this] { quitAll(); });
+    for (const char* name : {"themeSystem", "themeLight", "themeDark"})
+        on(name, [this, name] { setTheme(Theme(action(QLatin1String(name))->data().toInt())); });
     on("shortcuts", [this] { showShortcutsDialog(findChildren<QAction*>(), this); });
     on("about", [this] { showAboutBox(this); });
 
@@ -398,6 +400,17 @@ void MainWindow::quitAll()
         window->close();
 }
 
+void MainWindow::setTheme(Theme theme)
+{
+    saveTheme(theme);
+    applyTheme(theme);
+    // Every window's View > Theme shows the choice.
+    for (QWidget* widget : QApplication::topLevelWidgets()) {
+        if (auto* window = qobject_cast<MainWindow*>(widget))
+            window->m_actions->checkTheme(theme);
+    }
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     m_settings->save();
@@ -553,10 +566,8 @@ SettingsDialog* MainWindow::showSettingsDialog()
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         m_statusBar->setWorkerCount(dialog->workerCount());
-        if (dialog->theme() != savedTheme()) {
-            saveTheme(dialog->theme());
-            applyTheme(dialog->theme());
-        }
+        if (dialog->theme() != savedTheme())
+            setTheme(dialog->theme());
     });
     dialog->open();
     return dialog;

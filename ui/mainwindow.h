@@ -116,6 +116,9 @@ public:
     // File > Settings: a window-modal dialog; on OK the workers and theme chosen apply at once.
     SettingsDialog* showSettingsDialog();
 
+    // View > Theme and Settings: saves the user's theme, applies it to the application, checks it in every window.
+    void setTheme(Theme theme);
+
     // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
     ExportDialog* showExportDialog();
 

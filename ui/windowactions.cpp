@@ -1,10 +1,15 @@
 #include "windowactions.h"
 
+#include "themesetting.h"
+
 #include <QAction>
+#include <QActionGroup>
+
 #include <QDockWidget>
 #include <QMainWindow>
 #include <QMenuBar>
 #include <QToolBar>
+#include <tuple>
 
 namespace qd::ui {
 
@@ -43,6 +48,18 @@ WindowActions::WindowActions(QMainWindow* window)
     add(QStringLiteral("pauseAll"), tr("Pause &all queues"), {}, true);
     add(QStringLiteral("resumeAll"), tr("Resume a&ll queues"), {}, true);
     add(QStringLiteral("concurrency"), tr("Set &concurrency\u2026"), {}, true);
+
+    // View > Theme: the user's choice, as in Settings; one of the three is checked.
+    auto* themes = new QActionGroup(this);
+    for (const auto& [name, text, theme] : {std::tuple {"themeSystem", tr("Follow the &system"), Theme::System},
+             std::tuple {"themeLight", tr("&Light"), Theme::Light},
+             std::tuple {"themeDark", tr("&Dark"), Theme::Dark}}) {
+        QAction* a = add(QLatin1String(name), text, {}, false);
+        a->setCheckable(true);
+        a->setData(int(theme));
+        themes->addAction(a);
+    }
+    checkTheme(savedTheme());
 
     add(QStringLiteral("shortcuts"), tr("&Keyboard shortcuts"), QKeySequence::HelpContents, false);
     add(QStringLiteral("about"), tr("&About QueueDesk"), {}, false);
@@ -128,9 +145,21 @@ QMenu* WindowActions::createMenus()
     for (QDockWidget* dock : m_window->findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
 
+    view->addSeparator();
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    addActions(theme, {"themeSystem", "themeLight", "themeDark"});
+
     QMenu* help = bar->addMenu(tr("&Help"));
     addActions(help, {"shortcuts", "about"});
     return recent;
+}
+
+void WindowActions::checkTheme(Theme theme)
+{
+    for (const char* name : {"themeSystem", "themeLight", "themeDark"}) {
+        QAction* a = action(QLatin1String(name));
+        a->setChecked(a->data().toInt() == int(theme));
+    }
 }
 
 void WindowActions::updateEnabled(bool writable, bool hasSelection, bool hasQueue, bool hasMatches)

@@ -1,5 +1,8 @@
+#include "ui/charts/timeserieschart.h"
 #include "ui/mainwindow.h"
 #include "ui/settingsdialog.h"
+#include "ui/taskformat.h"
+#include "ui/tasktablemodel.h"
 #include "ui/themesetting.h"
 #include "ui/workercountsetting.h"
 #include "uitesthelpers.h"
@@ -97,6 +100,49 @@ private Q_SLOTS:
             dialog->grab().save(shots + QStringLiteral("/settings-dialog-read-only.png"));
         const QString command = dialog->findChild<QLabel*>(QStringLiteral("commandPolicy"))->text();
         QVERIFY2(command.startsWith(QLatin1String("Off")), qPrintable(command));
+    }
+
+    // Dark mode: View > Theme overrides the system palette; state colours and charts follow; both themes pictured.
+    void viewMenuSwitchesTheThemeEverywhere()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(40)).ok());
+        MainWindow window(engine);
+        window.resize(1500, 900);
+        window.show();
+        QTRY_COMPARE(window.taskModel()->totalCount(), qint64(40));
+        QVERIFY(window.action(QStringLiteral("themeSystem"))->isChecked());
+        const QList<TimeSeriesChart*> charts = window.findChildren<TimeSeriesChart*>();
+        QVERIFY(!charts.isEmpty());
+        const QColor lightQueued = stateColor(TaskState::Queued);
+        QVERIFY(charts.first()->backgroundColor().lightness() > 128);
+        QTest::qWait(100); // laid out after the first reads
+        const QString shots = qEnvironmentVariable("QD_SCREENSHOT_DIR");
+        if (!shots.isEmpty())
+            window.grab().save(shots + QStringLiteral("/theme-light.png"));
+
+        window.action(QStringLiteral("themeDark"))->trigger();
+        QVERIFY(isDarkPalette());
+        QCOMPARE(savedTheme(), Theme::Dark);
+        QVERIFY(window.action(QStringLiteral("themeDark"))->isChecked());
+        QVERIFY(!window.action(QStringLiteral("themeSystem"))->isChecked());
+        QVERIFY(stateColor(TaskState::Queued).lightness() > lightQueued.lightness());
+        for (TimeSeriesChart* chart : charts)
+            QTRY_VERIFY2(chart->backgroundColor().lightness() < 100, qPrintable(chart->title()));
+        QTest::qWait(100);
+        if (!shots.isEmpty())
+            window.grab().save(shots + QStringLiteral("/theme-dark.png"));
+
+        // Settings shows the choice, and a second window's menu follows a change made in the first.
+        MainWindow second(engine);
+        QVERIFY(second.action(QStringLiteral("themeDark"))->isChecked());
+        window.action(QStringLiteral("themeLight"))->trigger();
+        QVERIFY(!isDarkPalette());
+        QVERIFY(second.action(QStringLiteral("themeLight"))->isChecked());
+        QCOMPARE(stateColor(TaskState::Queued), lightQueued);
+        QTRY_VERIFY(charts.first()->backgroundColor().lightness() > 128);
     }
 
     void themeNamesRoundTrip()
