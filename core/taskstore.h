@@ -323,6 +323,9 @@ public:
     Status beatProcess(const ProcessRecord& process, qint64 now, qint64 pruneBefore);
     // A clean stop: the process's row goes.
     Status removeProcess(const QString& id);
+    // An admin forgets a lost process: its row goes only if it has not beaten since `lastSeen` (the beat the admin
+    // saw); false when it beat again (it is alive) or is already gone. Its running tasks are left to lease recovery.
+    Result<bool> forgetProcess(const QString& id, qint64 lastSeen);
     // Every heartbeat row, each with the running tasks whose lease it holds, then a row (announced false) for each
     // other lease owner of running tasks.
     Result<QList<ProcessRecord>> processes();

@@ -3,6 +3,7 @@
 #include "taskformat.h"
 
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -10,11 +11,43 @@
 
 namespace qd::ui {
 
+namespace {
+
+// A date-time edit at its minimum shows "any": no bound on that side of the range.
+const QDateTime unbounded = QDateTime(QDate(2000, 1, 1), QTime(0, 0));
+
+QDateTimeEdit* rangeEdit(const QString& prefix, const QString& tip, QWidget* parent)
+{
+    auto* edit = new QDateTimeEdit(parent);
+    edit->setCalendarPopup(true);
+    // The word stays in front of a date too ("From 2026-03-01 09:00"), so the two fields are never confused.
+    edit->setDisplayFormat(QStringLiteral("'%1' yyyy-MM-dd HH:mm").arg(prefix.trimmed().chopped(1)));
+    edit->setMinimumDateTime(unbounded);
+    edit->setSpecialValueText(prefix + QObject::tr("any"));
+    edit->setDateTime(unbounded);
+    edit->setToolTip(tip);
+    return edit;
+}
+
+qint64 boundOf(const QDateTimeEdit* edit)
+{
+    return edit->dateTime() == unbounded ? 0 : edit->dateTime().toMSecsSinceEpoch();
+}
+
+void setBound(QDateTimeEdit* edit, qint64 ms)
+{
+    edit->setDateTime(ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms) : unbounded);
+}
+
+} // namespace
+
 FilterBar::FilterBar(QWidget* parent)
     : QWidget(parent)
     , m_queueBox(new QComboBox(this))
     , m_stateBox(new QComboBox(this))
     , m_typeBox(new QComboBox(this))
+    , m_from(rangeEdit(tr("From: "), tr("Tasks created at or after this time (local time)."), this))
+    , m_to(rangeEdit(tr("To: "), tr("Tasks created before this time (local time)."), this))
     , m_search(new QLineEdit(this))
     , m_matches(new QLabel(this))
 {
@@ -26,6 +59,18 @@ FilterBar::FilterBar(QWidget* parent)
     for (QComboBox* box : {m_queueBox, m_stateBox, m_typeBox}) {
         box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
         connect(box, &QComboBox::currentIndexChanged, this, &FilterBar::emitChanged);
+    }
+    m_from->setObjectName(QStringLiteral("createdFrom"));
+    m_to->setObjectName(QStringLiteral("createdTo"));
+    for (QDateTimeEdit* edit : {m_from, m_to}) {
+        // Stepping up from "any" starts at this hour, not at a minute past the minimum in 2000.
+        connect(edit, &QDateTimeEdit::dateTimeChanged, this, [edit](const QDateTime& value) {
+            if (value > unbounded && value.date().year() == unbounded.date().year()) {
+                const QDateTime now = QDateTime::currentDateTime();
+                edit->setDateTime(QDateTime(now.date(), QTime(now.time().hour(), 0)));
+            }
+        });
+        connect(edit, &QDateTimeEdit::dateTimeChanged, this, &FilterBar::emitChanged);
     }
     m_search->setPlaceholderText(tr("Search payload and errors (Ctrl+F)"));
     m_search->setClearButtonEnabled(true);
@@ -47,6 +92,8 @@ FilterBar::FilterBar(QWidget* parent)
     layout->addWidget(m_queueBox);
     layout->addWidget(m_stateBox);
     layout->addWidget(m_typeBox);
+    layout->addWidget(m_from);
+    layout->addWidget(m_to);
     layout->addWidget(m_search, 1);
     layout->addWidget(reset);
     layout->addWidget(m_matches);
@@ -109,18 +156,44 @@ void FilterBar::focusSearch()
 void FilterBar::clear()
 {
     {
-        const QSignalBlocker b1(m_queueBox), b2(m_stateBox), b3(m_typeBox), b4(m_search);
+        const QSignalBlocker b1(m_queueBox), b2(m_stateBox), b3(m_typeBox), b4(m_search), b5(m_from), b6(m_to);
         m_queueBox->setCurrentIndex(0);
         m_stateBox->setCurrentIndex(0);
         m_typeBox->setCurrentIndex(0);
         m_search->clear();
+        m_from->setDateTime(unbounded);
+        m_to->setDateTime(unbounded);
     }
     m_searchTimer.stop();
     emitChanged();
 }
 
+void FilterBar::setCreatedRange(qint64 from, qint64 to)
+{
+    {
+        const QSignalBlocker b1(m_from), b2(m_to);
+        setBound(m_from, from);
+        setBound(m_to, to);
+    }
+    emitChanged();
+}
+
+QString FilterBar::rangeError() const
+{
+    const qint64 from = boundOf(m_from);
+    const qint64 to = boundOf(m_to);
+    return from > 0 && to > 0 && to <= from ? tr("The range ends before it starts.") : QString();
+}
+
 void FilterBar::setMatchCount(qint64 count)
 {
+    m_matchCount = count;
+    if (const QString error = rangeError(); !error.isEmpty()) {
+        m_matches->setText(error);
+        m_matches->setStyleSheet(QStringLiteral("color: #d62728;"));
+        return;
+    }
+    m_matches->setStyleSheet(QString());
     m_matches->setText(count < 0 ? tr("counting\u2026") : tr("%1 tasks").arg(formatCount(count)));
 }
 
@@ -134,11 +207,20 @@ TaskFilter FilterBar::filter() const
     if (const QString t = m_typeBox->currentData().toString(); !t.isEmpty())
         f.types = {t};
     f.search = m_search->text().trimmed();
+    f.createdFrom = boundOf(m_from);
+    f.createdTo = boundOf(m_to);
     return f;
 }
 
 void FilterBar::emitChanged()
 {
+    // A range that ends before it starts keeps the table as it was; the count's place says why.
+    const bool invalid = !rangeError().isEmpty();
+    for (QDateTimeEdit* edit : {m_from, m_to})
+        edit->setStyleSheet(invalid ? QStringLiteral("color: #d62728;") : QString());
+    setMatchCount(m_matchCount);
+    if (invalid)
+        return;
     Q_EMIT filterChanged(filter());
 }
 

@@ -12,16 +12,20 @@
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
+#include "dashboardstrip.h"
 #include "databaseopener.h"
+#include "emptydatabasehint.h"
 #include "enginereaper.h"
 #include "enqueuedialog.h"
 #include "exportdialog.h"
 #include "failureclustermodel.h"
 #include "failurespanel.h"
 #include "filterbar.h"
+#include "helpdialogs.h"
 #include "messagebar.h"
 #include "queuelistmodel.h"
 #include "readerthread.h"
+#include "settingsdialog.h"
 #include "sourcesmodel.h"
 #include "sourcespanel.h"
 #include "tableviews.h"
@@ -47,6 +51,7 @@
 #include <QMessageBox>
 #include <QShowEvent>
 #include <QTableView>
+#include <QToolBar>
 
 #include <algorithm>
 
@@ -197,7 +202,12 @@ void MainWindow::connectActions()
     on("openReadOnly", [this] { m_opener->chooseFile(DatabaseOpener::OpenMode::ReadOnly); });
     on("connectServer", [this] { m_opener->chooseServer(); });
     on("export", [this] { showExportDialog(); });
+    on("settings", [this] { showSettingsDialog(); });
     on("quit", [this] { quitAll(); });
+    for (const char* name : {"themeSystem", "themeLight", "themeDark"})
+        on(name, [this, name] { setTheme(Theme(action(QLatin1String(name))->data().toInt())); });
+    on("shortcuts", [this] { showShortcutsDialog(findChildren<QAction*>(), this); });
+    on("about", [this] { showAboutBox(this); });
 
     on("enqueue", [this] { showEnqueueDialog(); });
     on("retrySelected", [this] { m_bulkActions->runOnSelection(BulkJob::Op::Retry); });
@@ -247,6 +257,8 @@ void MainWindow::createWidgets()
         updateActions();
     });
     m_workersView = new WorkersView(m_workersModel, this);
+    m_workersView->setWritable(!isReadOnly());
+    connect(m_workersView, &WorkersView::forgetRequested, this, &MainWindow::forgetProcess);
 
     auto* queueDock = new QDockWidget(tr("Queues"), this);
     queueDock->setObjectName(QStringLiteral("queueDock"));
@@ -301,6 +313,17 @@ void MainWindow::createWidgets()
     setStatusBar(m_statusBar);
 
     m_actions->createToolBar();
+    // The dashboard's figures on a line of their own under the actions.
+    addToolBarBreak();
+    QToolBar* dashboard = addToolBar(tr("Dashboard"));
+    dashboard->setObjectName(QStringLiteral("dashboardToolbar"));
+    dashboard->addWidget(new DashboardStrip(m_engine.get(), m_reader, this));
+    new EmptyDatabaseHint(taskModel(), taskView(), m_engine->options().store.path, !isReadOnly(),
+        action(QStringLiteral("enqueue"))->shortcut());
+    // Tab goes round the panels: filter bar, task table, queue list, inspector, workers.
+    setTabOrder(taskView(), m_queueView);
+    setTabOrder(m_queueView, m_inspector);
+    setTabOrder(m_inspector, m_workersView);
 }
 
 void MainWindow::createAlertWidgets(QDockWidget* besideDock)
@@ -402,6 +425,17 @@ void MainWindow::quitAll()
         window->close();
 }
 
+void MainWindow::setTheme(Theme theme)
+{
+    saveTheme(theme);
+    applyTheme(theme);
+    // Every window's View > Theme shows the choice.
+    for (QWidget* widget : QApplication::topLevelWidgets()) {
+        if (auto* window = qobject_cast<MainWindow*>(widget))
+            window->m_actions->checkTheme(theme);
+    }
+}
+
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     m_settings->save();
@@ -442,6 +476,7 @@ void MainWindow::reloadViews()
     m_inspector->reload();
     m_sourcesPanel->model()->reload();
     m_failuresPanel->model()->reload();
+    m_workersModel->reload();
 }
 
 bool MainWindow::confirm(const QString& question)
@@ -480,6 +515,28 @@ void MainWindow::setSourcePaused(const QString& source, bool paused)
                 return s.error();
             return qint64(0);
         });
+}
+
+void MainWindow::forgetProcess(const QString& id, qint64 lastSeen)
+{
+    if (isReadOnly() || id.isEmpty())
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_writer->run(tr("Forget process %1").arg(id), [engine, id, lastSeen]() -> Result<qint64> {
+        bool removed = false;
+        const Status s = engine->runInWriter([&](TaskStore& store) -> Status {
+            const Result<bool> r = store.forgetProcess(id, lastSeen);
+            if (!r)
+                return r.error();
+            removed = *r;
+            return success();
+        });
+        if (!s)
+            return s.error();
+        if (!removed)
+            return Error {ErrorCode::WrongState, tr("%1 beat again since it was shown lost: it is kept.").arg(id)};
+        return qint64(0);
+    });
 }
 
 void MainWindow::changeConcurrency()
@@ -527,6 +584,19 @@ void MainWindow::showEnqueueDialog()
         dialog.setQueue(queue);
     if (dialog.exec() == QDialog::Accepted && dialog.isInputValid())
         enqueueTasks(dialog.tasks());
+}
+
+SettingsDialog* MainWindow::showSettingsDialog()
+{
+    auto* dialog = new SettingsDialog(*m_engine, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_statusBar->setWorkerCount(dialog->workerCount());
+        if (dialog->theme() != savedTheme())
+            setTheme(dialog->theme());
+    });
+    dialog->open();
+    return dialog;
 }
 
 ExportDialog* MainWindow::showExportDialog(const std::optional<TaskFilter>& tasks, qint64 taskCount)

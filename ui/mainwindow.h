@@ -35,6 +35,7 @@ class CapacityPanel;
 class ExportDialog;
 class FilterBar;
 class QueueListModel;
+class SettingsDialog;
 class ReaderThread;
 class SourcesPanel;
 class StatsPanel;
@@ -114,6 +115,12 @@ public:
     // Opens a database in a new window, in the background; failures go to the message bar.
     void openDatabase(const QString& path, DatabaseOpener::OpenMode mode);
 
+    // File > Settings: a window-modal dialog; on OK the workers and theme chosen apply at once.
+    SettingsDialog* showSettingsDialog();
+
+    // View > Theme and Settings: saves the user's theme, applies it to the application, checks it in every window.
+    void setTheme(Theme theme);
+
     // File > Export: a non-modal dialog set to the table's current filter; the outcome goes to the message bar.
     // The table's filter, or `tasks` (a failure cluster's) when given.
     ExportDialog* showExportDialog(const std::optional<TaskFilter>& tasks = std::nullopt, qint64 taskCount = 0);
@@ -139,6 +146,7 @@ private:
     void createFailuresPanel(QDockWidget* besideDock);
     void showFiringAlerts(const AlertSnapshot& snapshot);
     void changeConcurrency();
+    void forgetProcess(const QString& id, qint64 lastSeen);
     void showEnqueueDialog();
     bool confirm(const QString& question);
 

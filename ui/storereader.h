@@ -1,5 +1,7 @@
 #pragma once
 
+#include "dashboardfigures.h"
+
 #include "core/storeoptions.h"
 #include "core/task.h"
 #include "core/taskstore.h"
@@ -58,6 +60,8 @@ public:
     void fetchProcesses(quint64 requestId);
     // Failed attempts grouped by error signature (TaskStore::failureClusters), for the Failures view and its actions.
     void fetchFailureClusters(quint64 requestId, const qd::FailureClusterQuery& query);
+    // The dashboard strip's figures as of `nowMs`, "today" starting at `dayStartMs`.
+    void fetchDashboard(quint64 requestId, qint64 nowMs, qint64 dayStartMs);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
     void closeStore();
@@ -84,6 +88,7 @@ Q_SIGNALS:
     void processesFetched(quint64 requestId, const QList<qd::ProcessRecord>& processes, const QString& error);
     // error is empty when the clusters were read; else it says why not (the view shows it in place).
     void failureClustersFetched(quint64 requestId, const QList<qd::FailureCluster>& clusters, const QString& error);
+    void dashboardFetched(quint64 requestId, const qd::ui::DashboardFigures& figures);
     void readFailed(const QString& message);
 
 private:

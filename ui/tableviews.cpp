@@ -23,6 +23,8 @@ QTableView* makeTableView(QWidget* parent)
     view->setWordWrap(false);
     view->setAlternatingRowColors(true);
     view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    // Tab moves to the next panel, not to the next cell (arrows move between cells).
+    view->setTabKeyNavigation(false);
     // Text layouts kept between paints: the task table repaints several times a second under load.
     view->setItemDelegate(new PlainTextDelegate(view));
     return view;

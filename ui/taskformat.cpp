@@ -1,5 +1,7 @@
 #include "taskformat.h"
 
+#include "themesetting.h"
+
 #include <QDateTime>
 #include <QLocale>
 
@@ -35,6 +37,23 @@ QString formatCount(qint64 n)
 
 QColor stateColor(TaskState state)
 {
+    // On a dark palette the same hues, lighter, so text in them stays readable.
+    if (isDarkPalette()) {
+        switch (state) {
+        case TaskState::Queued:
+            return QColor(0x6c, 0xb4, 0xee);
+        case TaskState::Scheduled:
+            return QColor(0xc8, 0x9f, 0x94);
+        case TaskState::Running:
+            return QColor(0xff, 0xb3, 0x47);
+        case TaskState::Succeeded:
+            return QColor(0x6b, 0xd8, 0x6b);
+        case TaskState::Failed:
+            return QColor(0xff, 0x6b, 0x6b);
+        case TaskState::Cancelled:
+            return QColor(0xa8, 0xa8, 0xa8);
+        }
+    }
     switch (state) {
     case TaskState::Queued:
         return QColor(0x1f, 0x77, 0xb4);

@@ -1,10 +1,15 @@
 #include "windowactions.h"
 
+#include "themesetting.h"
+
 #include <QAction>
+#include <QActionGroup>
+
 #include <QDockWidget>
 #include <QMainWindow>
 #include <QMenuBar>
 #include <QToolBar>
+#include <tuple>
 
 namespace qd::ui {
 
@@ -20,6 +25,8 @@ WindowActions::WindowActions(QMainWindow* window)
     add(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false);
     // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
     add(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false);
+    // Settings of the database are shown read-only on a read-only window; the theme is the user's own.
+    add(QStringLiteral("settings"), tr("&Settings\u2026"), QKeySequence(tr("Ctrl+,")), false);
     add(QStringLiteral("quit"), tr("&Quit"), QKeySequence::Quit, false);
 
     add(QStringLiteral("enqueue"), tr("&Enqueue\u2026"), QKeySequence(tr("Ctrl+E")), true);
@@ -41,6 +48,21 @@ WindowActions::WindowActions(QMainWindow* window)
     add(QStringLiteral("pauseAll"), tr("Pause &all queues"), {}, true);
     add(QStringLiteral("resumeAll"), tr("Resume a&ll queues"), {}, true);
     add(QStringLiteral("concurrency"), tr("Set &concurrency\u2026"), {}, true);
+
+    // View > Theme: the user's choice, as in Settings; one of the three is checked.
+    auto* themes = new QActionGroup(this);
+    for (const auto& [name, text, theme] : {std::tuple {"themeSystem", tr("Follow the &system"), Theme::System},
+             std::tuple {"themeLight", tr("&Light"), Theme::Light},
+             std::tuple {"themeDark", tr("&Dark"), Theme::Dark}}) {
+        QAction* a = add(QLatin1String(name), text, {}, false);
+        a->setCheckable(true);
+        a->setData(int(theme));
+        themes->addAction(a);
+    }
+    checkTheme(savedTheme());
+
+    add(QStringLiteral("shortcuts"), tr("&Keyboard shortcuts"), QKeySequence::HelpContents, false);
+    add(QStringLiteral("about"), tr("&About QueueDesk"), {}, false);
 }
 
 QAction* WindowActions::add(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes)
@@ -101,6 +123,8 @@ QMenu* WindowActions::createMenus()
     file->addSeparator();
     addActions(file, {"export"});
     file->addSeparator();
+    addActions(file, {"settings"});
+    file->addSeparator();
     addActions(file, {"quit"});
 
     QMenu* queue = bar->addMenu(tr("&Queue"));
@@ -120,7 +144,22 @@ QMenu* WindowActions::createMenus()
     view->addSeparator();
     for (QDockWidget* dock : m_window->findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
+
+    view->addSeparator();
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    addActions(theme, {"themeSystem", "themeLight", "themeDark"});
+
+    QMenu* help = bar->addMenu(tr("&Help"));
+    addActions(help, {"shortcuts", "about"});
     return recent;
+}
+
+void WindowActions::checkTheme(Theme theme)
+{
+    for (const char* name : {"themeSystem", "themeLight", "themeDark"}) {
+        QAction* a = action(QLatin1String(name));
+        a->setChecked(a->data().toInt() == int(theme));
+    }
 }
 
 void WindowActions::updateEnabled(bool writable, bool hasSelection, bool hasQueue, bool hasMatches)

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "themesetting.h"
 #include <QHash>
+
 #include <QObject>
 
 class QAction;
@@ -33,6 +35,8 @@ public:
 
     // Write actions off on a read-only window; the others as there is something for them to act on.
     void updateEnabled(bool writable, bool hasSelection, bool hasQueue, bool hasMatches);
+    // Checks View > Theme's entry for `theme`.
+    void checkTheme(Theme theme);
 
 private:
     QAction* add(const QString& name, const QString& text, const QKeySequence& shortcut, bool writes);

@@ -94,6 +94,12 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     addPermanentWidget(m_workers);
 }
 
+void WindowStatusBar::setWorkerCount(int count)
+{
+    if (!m_engine->isReadOnly())
+        m_workers->setValue(count);
+}
+
 void WindowStatusBar::setWriteBusy(bool busy, const QString& what)
 {
     m_busyBar->setVisible(busy);

@@ -36,6 +36,8 @@ public:
     // Shows the job's progress until it finishes; Stop asks it to stop after the chunk in progress.
     void trackBulkJob(BulkJob* job, const QString& what);
     // Totals by state and throughput: the queue list's (QueueListModel), so the two panels always agree.
+    // The workers control's value: the engine runs that many and the database remembers it (as if set by hand).
+    void setWorkerCount(int count);
     void setTotals(const StateCounts& totals, double donePerSecond, double failedPerSecond);
 
 private:

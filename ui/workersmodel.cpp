@@ -296,6 +296,10 @@ QVariant WorkersModel::data(const QModelIndex& index, int role) const
             return int(p.state(now));
         case IsThisProcessRole:
             return process.self;
+        case ProcessIdRole:
+            return p.id;
+        case LastSeenRole:
+            return p.lastSeen;
         case Qt::FontRole:
             if (process.self) {
                 QFont bold;

@@ -30,6 +30,8 @@ public:
     enum Role {
         ProcessStateRole = Qt::UserRole + 1, // on a process row: ProcessRecord::State as int
         IsThisProcessRole, // on a process row: this window's
+        ProcessIdRole, // on a process row: its id (the lease owner name)
+        LastSeenRole, // on a process row: its last heartbeat, ms since the epoch
     };
 
     WorkersModel(QueueEngine* engine, ReaderThread* reader, QObject* parent = nullptr);

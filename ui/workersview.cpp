@@ -4,6 +4,7 @@
 #include "tableviews.h"
 #include "workersmodel.h"
 
+#include <QAction>
 #include <QHeaderView>
 #include <QStyle>
 
@@ -13,6 +14,7 @@ namespace qd::ui {
 
 WorkersView::WorkersView(WorkersModel* model, QWidget* parent)
     : QTreeView(parent)
+    , m_forget(new QAction(tr("&Forget lost process"), this))
 {
     setObjectName(QStringLiteral("workersView"));
     setModel(model);
@@ -37,7 +39,37 @@ WorkersView::WorkersView(WorkersModel* model, QWidget* parent)
     fit(WorkersModel::TaskColumn, QStringLiteral("99999999"));
     fit(WorkersModel::SinceColumn, widestDuration());
     connect(model, &QAbstractItemModel::modelReset, this, &WorkersView::showProcesses);
+    // A lost process stays listed (its tasks come back once their leases expire); the admin who knows it is gone
+    // for good removes its row.
+    m_forget->setObjectName(QStringLiteral("forgetProcess"));
+    m_forget->setToolTip(tr("Remove this process's heartbeat row: it stopped beating and will not come back."));
+    addAction(m_forget);
+    setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(m_forget, &QAction::triggered, this, [this] {
+        const QModelIndex row = currentIndex().siblingAtColumn(0);
+        if (m_forget->isEnabled())
+            Q_EMIT forgetRequested(
+                row.data(WorkersModel::ProcessIdRole).toString(), row.data(WorkersModel::LastSeenRole).toLongLong());
+    });
+    connect(selectionModel(), &QItemSelectionModel::currentChanged, this, &WorkersView::updateForget);
+    connect(model, &QAbstractItemModel::modelReset, this, &WorkersView::updateForget);
+    connect(model, &QAbstractItemModel::dataChanged, this, &WorkersView::updateForget);
     showProcesses();
+    updateForget();
+}
+
+void WorkersView::setWritable(bool writable)
+{
+    m_writable = writable;
+    updateForget();
+}
+
+void WorkersView::updateForget()
+{
+    const QModelIndex row = currentIndex().siblingAtColumn(0);
+    const bool lostProcess = row.isValid() && !row.parent().isValid()
+        && row.data(WorkersModel::ProcessStateRole).toInt() == int(ProcessRecord::State::Lost);
+    m_forget->setEnabled(m_writable && lostProcess);
 }
 
 void WorkersView::showProcesses()

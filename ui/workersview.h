@@ -2,6 +2,8 @@
 
 #include <QTreeView>
 
+class QAction;
+
 namespace qd::ui {
 
 class WorkersModel;
@@ -15,9 +17,21 @@ class WorkersView : public QTreeView {
 public:
     explicit WorkersView(WorkersModel* model, QWidget* parent = nullptr);
 
+    // "Forget": on the current row when it is a lost process (context menu); off on a read-only window.
+    QAction* forgetAction() const { return m_forget; }
+    void setWritable(bool writable);
+
+Q_SIGNALS:
+    // Remove the lost process `id`'s heartbeat row, if it has not beaten since `lastSeen`.
+    void forgetRequested(const QString& id, qint64 lastSeen);
+
 private:
     // After a reset: process rows span the columns, and all are expanded.
     void showProcesses();
+    void updateForget();
+
+    QAction* m_forget;
+    bool m_writable = true;
 };
 
 } // namespace qd::ui

@@ -2,6 +2,7 @@
 #include "core/queueengine.h"
 #include "ui/enginereaper.h"
 #include "ui/mainwindow.h"
+#include "ui/themesetting.h"
 #include "ui/workercountsetting.h"
 
 #include <QApplication>
@@ -19,6 +20,10 @@ int main(int argc, char* argv[])
     QApplication::setApplicationVersion(QStringLiteral(QT_STRINGIFY(QUEUEDESK_VERSION)));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));
     QApplication::setDesktopFileName(QStringLiteral("queuedesk"));
+
+    // The user's theme (Settings): the system's unless one was chosen.
+    if (const qd::ui::Theme theme = qd::ui::savedTheme(); theme != qd::ui::Theme::System)
+        qd::ui::applyTheme(theme);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main", "Administer a QueueDesk task queue."));

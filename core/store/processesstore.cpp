@@ -50,6 +50,24 @@ Status TaskStore::removeProcess(const QString& id)
     });
 }
 
+Result<bool> TaskStore::forgetProcess(const QString& id, qint64 lastSeen)
+{
+    bool removed = false;
+    const Status status = atomically([&]() -> Status {
+        QSqlQuery& q = prepared(QStringLiteral("DELETE FROM processes WHERE id = ? AND last_seen <= ?"));
+        q.bindValue(0, id);
+        q.bindValue(1, lastSeen);
+        if (!q.exec())
+            return sqlError(q.lastError(), QStringLiteral("Cannot forget the process %1").arg(id));
+        removed = q.numRowsAffected() > 0;
+        q.finish();
+        return success();
+    });
+    if (!status)
+        return status.error();
+    return removed;
+}
+
 Result<QList<ProcessRecord>> TaskStore::processes()
 {
     QSqlQuery& rows

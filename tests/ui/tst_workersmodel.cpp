@@ -2,12 +2,15 @@
 // every refresh; every other process on the database from its heartbeat row, grouped, with its running tasks; a
 // process that stopped beating greyed as lost.
 #include "core/taskstore.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebar.h"
 #include "ui/readerthread.h"
 #include "ui/workersmodel.h"
 #include "ui/workersview.h"
 #include "uitesthelpers.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -37,6 +40,24 @@ std::shared_ptr<QueueEngine> openAnnounced(const QTemporaryDir& dir, const QStri
         return {};
     }
     return std::shared_ptr<QueueEngine>(std::move(engine).value());
+}
+
+// A heartbeat row last seen `agoMs` ago (5 s beats: lost after 15 s).
+ProcessRecord beatOf(const QString& host, qint64 now, qint64 agoMs, TaskStore& store)
+{
+    ProcessRecord p;
+    p.id = host + QStringLiteral(":4242:beef");
+    p.host = host;
+    p.pid = 4242;
+    p.kind = QStringLiteral("cli");
+    p.version = p.user = QStringLiteral("x");
+    p.beatMs = 5000;
+    p.workers = 2;
+    p.queues = QStringLiteral("*");
+    if (!store.beatProcess(p, now - agoMs, now - 24 * 3600 * 1000).ok())
+        qWarning("cannot write the heartbeat of %s", qPrintable(p.id));
+    p.lastSeen = now - agoMs;
+    return p;
 }
 
 QString text(const WorkersModel& model, const QModelIndex& index, int column = WorkersModel::NameColumn)
@@ -172,6 +193,70 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(lost), 0); // no idle rows for a process that is gone
         QVERIFY(view.isFirstColumnSpanned(2, {}));
         view.grab().save(QDir::temp().filePath(QStringLiteral("qd-workers-view-lost.png")));
+    }
+
+    // Issue 17: a lost process can be forgotten (its heartbeat row removed) from the Workers view's context menu;
+    // a live one cannot, and one that beats again after it was shown lost is kept.
+    void forgetsALostProcess()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        auto store = TaskStore::open(engine->options().store);
+        QVERIFY(store);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const ProcessRecord lost = beatOf(QStringLiteral("gone"), now, 60'000, **store);
+        const ProcessRecord alive = beatOf(QStringLiteral("alive"), now, 0, **store);
+
+        ui::MainWindow window(engine);
+        window.show();
+        auto* view = window.findChild<WorkersView*>();
+        QVERIFY(view);
+        QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 3, 5000);
+        const auto rowOf = [view](const QString& id) {
+            for (int r = 0; r < view->model()->rowCount(); ++r) {
+                if (view->model()->index(r, 0).data(WorkersModel::ProcessIdRole).toString() == id)
+                    return view->model()->index(r, 0);
+            }
+            return QModelIndex();
+        };
+        QVERIFY(view->actions().contains(view->forgetAction()));
+        view->setCurrentIndex(rowOf(alive.id));
+        QVERIFY(!view->forgetAction()->isEnabled());
+        view->setCurrentIndex(rowOf(lost.id));
+        QVERIFY(view->forgetAction()->isEnabled());
+        if (const QString shots = qEnvironmentVariable("QD_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(shots + QStringLiteral("/workers-forget.png"));
+        view->forgetAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(!rowOf(lost.id).isValid(), test::backgroundTimeoutMs);
+        QVERIFY(rowOf(alive.id).isValid());
+        const auto rows = (*store)->processes();
+        QVERIFY(rows);
+        for (const ProcessRecord& p : *rows)
+            QVERIFY2(p.id != lost.id, qPrintable(p.id));
+
+        // Shown lost, then it beats again before the admin clicks: kept, and the admin is told why.
+        const ProcessRecord back = beatOf(QStringLiteral("back"), now, 60'000, **store);
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(back.id).isValid(), 5000);
+        beatOf(QStringLiteral("back"), QDateTime::currentMSecsSinceEpoch(), 0, **store);
+        Q_EMIT view->forgetRequested(back.id, back.lastSeen); // what the action sent for the row as it was shown
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.messageBar()->text().contains(QLatin1String("beat again")), test::backgroundTimeoutMs);
+        QVERIFY(rowOf(back.id).isValid());
+    }
+
+    void readOnlyWindowForgetsNothing()
+    {
+        QTemporaryDir dir;
+        QVERIFY(test::openEngine(dir));
+        auto engine = test::openEngine(dir, 0, true);
+        QVERIFY(engine);
+        ui::ReaderThread reader(engine->options().store);
+        WorkersModel model(engine.get(), &reader);
+        WorkersView view(&model);
+        view.setWritable(false);
+        view.setCurrentIndex(model.thisProcess());
+        QVERIFY(!view.forgetAction()->isEnabled());
     }
 };
 

@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFontMetrics>
@@ -70,6 +71,34 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitTimeTicks);
     connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitValueTicks);
     fitValueTicks();
+    applyPalette();
+}
+
+void TimeSeriesChart::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        applyPalette();
+}
+
+void TimeSeriesChart::applyPalette()
+{
+    // Not QChart::setTheme(): it would also replace the series' colours, which say what each line is.
+    const QPalette p = palette();
+    m_chart->setBackgroundBrush(p.color(QPalette::Base));
+    m_chart->setTitleBrush(p.color(QPalette::WindowText));
+    m_chart->legend()->setLabelColor(p.color(QPalette::WindowText));
+    for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(m_timeAxis), static_cast<QAbstractAxis*>(m_valueAxis)}) {
+        axis->setLabelsColor(p.color(QPalette::Text));
+        axis->setGridLineColor(p.color(QPalette::Mid));
+        axis->setLinePenColor(p.color(QPalette::Mid));
+    }
+    m_view->setBackgroundBrush(p.color(QPalette::Window));
+}
+
+QColor TimeSeriesChart::backgroundColor() const
+{
+    return m_chart->backgroundBrush().color();
 }
 
 QString TimeSeriesChart::title() const

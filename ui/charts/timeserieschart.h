@@ -84,11 +84,18 @@ public:
     // ("0.05", "250", "1.2k", "25k", "3.4M").
     static QString compactNumber(double value);
 
+    // The chart's background, text and grid colours, from the widget's palette (light or dark theme).
+    QColor backgroundColor() const;
+
+protected:
+    void changeEvent(QEvent* event) override;
+
 Q_SIGNALS:
     void saved(const QString& path);
     void saveFailed(const QString& message);
 
 private:
+    void applyPalette();
     void fitTimeTicks();
     void fitValueTicks();
     int valueLabelSlot() const; // the height one value label needs
