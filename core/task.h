@@ -162,11 +162,28 @@ struct QueueSample {
     qint64 failed = 0; // attempts that failed (retried or final)
     double waitP50Ms = 0;
     double waitP95Ms = 0;
+    // Run times of the attempts that ended (succeeded or failed for good) in the interval; live samples only, the
+    // metrics history does not keep them (0 there).
+    double runP50Ms = 0;
+    double runP95Ms = 0;
+    double runP99Ms = 0;
+};
+
+// One per task type that had attempts end in a sampling interval (live samples only; not in the metrics history).
+struct TypeSample {
+    QString type;
+    qint64 at = 0;
+    qint64 completed = 0; // attempts that succeeded
+    qint64 failed = 0; // attempts that failed (retried or final)
+    double runP50Ms = 0;
+    double runP95Ms = 0;
+    double runP99Ms = 0;
 };
 
 struct StatsSample {
     qint64 at = 0;
     QList<QueueSample> queues;
+    QList<TypeSample> types;
 };
 
 // Reported by the engine after each committed batch of work: which tasks changed and their new state.

@@ -63,6 +63,12 @@ struct EventActivity {
     qint64 lastEventId = 0;
     QHash<QString, qint64> enqueued, completed, failed; // per queue
     QHash<QString, QList<qint64>> waitTimesMs; // per queue, from "started" events
+    QHash<QString, QList<qint64>> runTimesMs; // per queue, from "succeeded" and final "failed" events
+    struct TypeActivity {
+        qint64 completed = 0, failed = 0;
+        QList<qint64> runTimesMs;
+    };
+    QHash<QString, TypeActivity> types; // per task type, only types with an attempt that ended
 };
 
 // How a queue was served over a time window, from its task events (the capacity forecast's measured inputs).

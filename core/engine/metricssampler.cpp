@@ -21,6 +21,29 @@ void fillActivity(QueueSample& row, const EventActivity& activity)
     QList<qint64> waits = activity.waitTimesMs.value(row.queue);
     row.waitP50Ms = percentile(waits, 50);
     row.waitP95Ms = percentile(waits, 95);
+    QList<qint64> runs = activity.runTimesMs.value(row.queue);
+    row.runP50Ms = percentile(runs, 50);
+    row.runP95Ms = percentile(runs, 95);
+    row.runP99Ms = percentile(runs, 99);
+}
+
+// Per task type: what ended in the interval and how long it ran.
+QList<TypeSample> typeSamples(const EventActivity& activity, qint64 at)
+{
+    QList<TypeSample> types;
+    for (auto it = activity.types.cbegin(); it != activity.types.cend(); ++it) {
+        TypeSample t;
+        t.type = it.key();
+        t.at = at;
+        t.completed = it->completed;
+        t.failed = it->failed;
+        QList<qint64> runs = it->runTimesMs;
+        t.runP50Ms = percentile(runs, 50);
+        t.runP95Ms = percentile(runs, 95);
+        t.runP99Ms = percentile(runs, 99);
+        types.append(t);
+    }
+    return types;
 }
 
 } // namespace
@@ -72,6 +95,7 @@ void MetricsSampler::sample(TaskStore& store, const LiveCounts& liveCounts, qint
         fillActivity(q, *activity);
         sample.queues.append(q);
     }
+    sample.types = typeSamples(*activity, sample.at);
     {
         std::lock_guard lock(m_mutex);
         m_lastSample = sample;

@@ -22,32 +22,42 @@ const QString sampleUpdate = QStringLiteral(
     " wait_p50_ms = excluded.wait_p50_ms, wait_p95_ms = excluded.wait_p95_ms");
 
 // Adds events up into an EventActivity. The sampler reads every event since its last sample on the writer's thread
-// (thousands a second under load), and most of them share a queue: that queue's tallies are looked up again only
-// when the name changes from one event to the next, so an event costs two byte comparisons and an increment.
+// (thousands a second under load), and most of them share a queue (and a type): that queue's tallies are looked up
+// again only when the name changes from one event to the next, so an event costs a few byte comparisons and an
+// increment.
 class ActivityTally {
 public:
-    // Kinds that are not rates (ready, retried, ...) add nothing.
-    void add(QUtf8StringView queue, QUtf8StringView kind, qint64 durationMs)
+    // Kinds that are not rates (ready, retried, ...) add nothing. `type` is empty except for events that end an
+    // attempt; a retry's duration is its delay, not a run time.
+    void add(QUtf8StringView queue, QUtf8StringView kind, qint64 durationMs, QUtf8StringView type)
     {
-        if (!m_current || std::string_view(queue.data(), std::size_t(queue.size())) != m_currentName) {
-            m_currentName.assign(queue.data(), std::size_t(queue.size()));
-            m_current = &m_queues[m_currentName];
-        }
+        QueueTally& q = m_queues.at(queue);
         const std::string_view k(kind.data(), std::size_t(kind.size()));
-        if (k == "enqueued")
-            ++m_current->enqueued;
-        else if (k == "succeeded")
-            ++m_current->completed;
-        else if (k == "started")
-            m_current->waitTimesMs.append(durationMs);
-        else if (k == "failed" || k == "retry_scheduled")
-            ++m_current->failed;
+        if (k == "enqueued") {
+            ++q.enqueued;
+        } else if (k == "started") {
+            q.waitTimesMs.append(durationMs);
+        } else if (k == "succeeded") {
+            ++q.completed;
+            q.runTimesMs.append(durationMs);
+            EventActivity::TypeActivity& t = m_types.at(type);
+            ++t.completed;
+            t.runTimesMs.append(durationMs);
+        } else if (k == "failed" || k == "retry_scheduled") {
+            ++q.failed;
+            EventActivity::TypeActivity& t = m_types.at(type);
+            ++t.failed;
+            if (k == "failed") {
+                q.runTimesMs.append(durationMs);
+                t.runTimesMs.append(durationMs);
+            }
+        }
     }
 
     // Per queue, only the figures that have events (as EventActivity's readers expect).
     void addTo(EventActivity& activity) const
     {
-        for (const auto& [name, tally] : m_queues) {
+        for (const auto& [name, tally] : m_queues.all()) {
             const QString queue = QString::fromUtf8(name.data(), qsizetype(name.size()));
             if (tally.enqueued > 0)
                 activity.enqueued[queue] += tally.enqueued;
@@ -57,17 +67,42 @@ public:
                 activity.failed[queue] += tally.failed;
             if (!tally.waitTimesMs.isEmpty())
                 activity.waitTimesMs[queue] += tally.waitTimesMs;
+            if (!tally.runTimesMs.isEmpty())
+                activity.runTimesMs[queue] += tally.runTimesMs;
+        }
+        for (const auto& [name, tally] : m_types.all()) {
+            EventActivity::TypeActivity& t = activity.types[QString::fromUtf8(name.data(), qsizetype(name.size()))];
+            t.completed += tally.completed;
+            t.failed += tally.failed;
+            t.runTimesMs += tally.runTimesMs;
         }
     }
 
 private:
     struct QueueTally {
         qint64 enqueued = 0, completed = 0, failed = 0;
-        QList<qint64> waitTimesMs;
+        QList<qint64> waitTimesMs, runTimesMs;
     };
-    std::map<std::string, QueueTally> m_queues; // node-based: m_current stays valid as queues are added
-    std::string m_currentName;
-    QueueTally* m_current = nullptr;
+    // Tallies by name, remembering the last one looked up.
+    template <typename T> class ByName {
+    public:
+        T& at(QUtf8StringView name)
+        {
+            if (!m_current || std::string_view(name.data(), std::size_t(name.size())) != m_currentName) {
+                m_currentName.assign(name.data(), std::size_t(name.size()));
+                m_current = &m_map[m_currentName];
+            }
+            return *m_current;
+        }
+        const std::map<std::string, T>& all() const { return m_map; }
+
+    private:
+        std::map<std::string, T> m_map; // node-based: m_current stays valid as names are added
+        std::string m_currentName;
+        T* m_current = nullptr;
+    };
+    ByName<QueueTally> m_queues;
+    ByName<EventActivity::TypeActivity> m_types;
 };
 
 } // namespace
@@ -81,13 +116,13 @@ Result<EventActivity> TaskStore::eventActivitySince(qint64 afterEventId)
     StoreStatement q = statement(m_dialect.eventActivity);
     q.bind(1, afterEventId);
     ActivityTally tally;
-    QByteArray queueBuffer, kindBuffer;
+    QByteArray queueBuffer, kindBuffer, typeBuffer;
     bool atHole = false;
     while (q.next()) {
-        atHole = !walk.take(q.integer(0), holesPossible ? q.integer(4) : 0);
+        atHole = !walk.take(q.integer(0), holesPossible ? q.integer(5) : 0);
         if (atHole)
             break;
-        tally.add(q.utf8View(1, queueBuffer), q.utf8View(2, kindBuffer), q.integer(3));
+        tally.add(q.utf8View(1, queueBuffer), q.utf8View(2, kindBuffer), q.integer(3), q.utf8View(4, typeBuffer));
     }
     if (atHole)
         q.stop();

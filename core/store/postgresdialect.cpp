@@ -103,8 +103,8 @@ const SqlDialect& postgresDialect()
         d.giveBackQueued = sqlite.giveBackQueued + returning;
         d.finishCancelled = sqlite.finishCancelled + returning;
         d.releaseTask = sqlite.releaseTask + returning;
-        d.eventActivity
-            = QStringLiteral("SELECT id, queue, kind, duration_ms, at FROM task_events WHERE id > ? ORDER BY id");
+        d.eventActivity = QStringLiteral("SELECT e.id, e.queue, e.kind, e.duration_ms, ") + eventActivityType()
+            + QStringLiteral(", e.at FROM task_events e WHERE e.id > ? ORDER BY e.id");
         return d;
     }();
     return dialect;

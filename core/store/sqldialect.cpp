@@ -9,6 +9,12 @@ QString taskColumns()
                           "idempotency_key, timeout_ms, cancel_requested");
 }
 
+QString eventActivityType()
+{
+    return QStringLiteral("CASE WHEN e.kind IN ('succeeded', 'failed', 'retry_scheduled')"
+                          " THEN (SELECT t.type FROM tasks t WHERE t.id = e.task_id) END");
+}
+
 namespace {
 
 QStringList schemaVersion1()
@@ -293,9 +299,9 @@ const SqlDialect& sqliteDialect()
             "UPDATE tasks SET state = 'queued', attempts = attempts - 1, run_at = ?, lease_owner = NULL,"
             " lease_expires_at = NULL WHERE id = ? AND state = 'running' AND attempts = ? AND lease_owner = ?");
         d.taskQueueAndStart = QStringLiteral("SELECT queue, started_at FROM tasks WHERE id = ?1");
-        d.eventActivity
-            = QStringLiteral("SELECT id, queue, kind, duration_ms FROM task_events WHERE id > ?1 AND kind IN"
-                             " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY id");
+        d.eventActivity = QStringLiteral("SELECT e.id, e.queue, e.kind, e.duration_ms, ") + eventActivityType()
+            + QStringLiteral(" FROM task_events e WHERE e.id > ?1 AND e.kind IN"
+                             " ('enqueued', 'started', 'succeeded', 'failed', 'retry_scheduled') ORDER BY e.id");
         return d;
     }();
     return dialect;

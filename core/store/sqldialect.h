@@ -102,4 +102,8 @@ SplitUpdate splitUpdateReturning(const QString& sql, const QString& lock);
 // The columns of `tasks` in the order TaskStore reads them.
 QString taskColumns();
 
+// The eventActivity statements' task-type column of an event `e`: looked up only for events that end an attempt
+// (the per-type rates and run times), NULL for the others and for a task purged since.
+QString eventActivityType();
+
 } // namespace qd

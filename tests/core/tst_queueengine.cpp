@@ -384,6 +384,17 @@ void TestQueueEngine::sampleReportsCountsRatesAndPersists()
     };
     QCOMPARE(total(&QueueSample::enqueued), 20);
     QCOMPARE(total(&QueueSample::completed), 20);
+    // Per task type: what ended, with run-time percentiles beside the queue's.
+    qint64 typeCompleted = 0;
+    for (const QList<QVariant>& args : std::as_const(samples)) {
+        const StatsSample sample = args.at(0).value<StatsSample>();
+        for (const TypeSample& t : sample.types) {
+            QCOMPARE(t.type, QStringLiteral("noop"));
+            typeCompleted += t.completed;
+            QVERIFY(t.runP50Ms <= t.runP95Ms && t.runP95Ms <= t.runP99Ms);
+        }
+    }
+    QCOMPARE(typeCompleted, 20);
     auto store = openStore(m_path, true);
     auto persisted = store->samples(QStringLiteral("default"), 1, 0, 0);
     QVERIFY(persisted);

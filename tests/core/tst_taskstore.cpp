@@ -1032,7 +1032,7 @@ void TestTaskStore::eventActivityTalliesEachQueue()
     const QString a = QStringLiteral("alpha");
     const QString b = QStringLiteral("bêta");
     auto enqueued = m_store->enqueue(
-        {task(QStringLiteral("noop"), a), task(QStringLiteral("noop"), b), task(QStringLiteral("noop"), a),
+        {task(QStringLiteral("noop"), a), task(QStringLiteral("noop"), b), task(QStringLiteral("sleep"), a),
             task(QStringLiteral("noop"), b), task(QStringLiteral("noop"), a)},
         m_now);
     QVERIFY2(enqueued, qPrintable(enqueued.errorString()));
@@ -1041,6 +1041,7 @@ void TestTaskStore::eventActivityTalliesEachQueue()
     QCOMPARE(before->enqueued.value(a), 3);
     QCOMPARE(before->enqueued.value(b), 2);
     QVERIFY(before->completed.isEmpty() && before->failed.isEmpty() && before->waitTimesMs.isEmpty());
+    QVERIFY(before->types.isEmpty());
 
     // Alternate: a start in a, a start in b, a success in a, a failure in b, a start and a final failure in a.
     auto inA = m_store->claim(a, 2, QStringLiteral("w"), 60'000, m_now + 10);
@@ -1063,6 +1064,17 @@ void TestTaskStore::eventActivityTalliesEachQueue()
     QCOMPARE(after->failed.value(b), 1);
     QCOMPARE(after->waitTimesMs.value(a), (QList<qint64> {17, 42}));
     QCOMPARE(after->waitTimesMs.value(b), (QList<qint64> {30}));
+    // Run times of attempts that ended, from their claim (a retry's duration is its delay, not a run); per type,
+    // what ended.
+    QCOMPARE(after->runTimesMs.value(a), (QList<qint64> {30, 33}));
+    QVERIFY(!after->runTimesMs.contains(b));
+    QCOMPARE(after->types.size(), 2);
+    QCOMPARE(after->types.value(QStringLiteral("noop")).completed, 1);
+    QCOMPARE(after->types.value(QStringLiteral("noop")).failed, 1); // b's retry
+    QCOMPARE(after->types.value(QStringLiteral("noop")).runTimesMs, (QList<qint64> {30}));
+    QCOMPARE(after->types.value(QStringLiteral("sleep")).completed, 0);
+    QCOMPARE(after->types.value(QStringLiteral("sleep")).failed, 1);
+    QCOMPARE(after->types.value(QStringLiteral("sleep")).runTimesMs, (QList<qint64> {33}));
     QCOMPARE(after->lastEventId, *m_store->lastEventId());
     auto none = m_store->eventActivitySince(after->lastEventId);
     QVERIFY(none);

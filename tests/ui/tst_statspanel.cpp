@@ -307,8 +307,8 @@ private Q_SLOTS:
         QVERIFY(svgFile.open(QIODevice::ReadOnly));
         const QByteArray svg = svgFile.readAll();
         QVERIFY(svg.contains(QByteArray(QByteArray("<title>") + chart->title().toUtf8())));
-        QVERIFY(svg.contains(">p95<")); // the legend
-        QVERIFY(svg.contains(">p50<"));
+        QVERIFY(svg.contains(">wait p95<")); // the legend
+        QVERIFY(svg.contains(">wait p50<"));
         QVERIFY(svg.contains("stroke=\"#e377c2\"")); // the p95 line itself, as vector
         QVERIFY(svg.contains("stroke=\"#9467bd\""));
 

@@ -18,13 +18,17 @@ class QueueEngine;
 
 namespace qd::ui {
 
+class ChartScopeBar;
 class ReaderThread;
 class TimeSeriesChart;
 
-// The charts: tasks per state, enqueue/completion/failure rates and wait p50/p95 over time, with the capacity
-// forecast of the queued line drawn dashed ahead of now. "Live" shows the
-// engine's samples kept in a ring buffer; longer ranges read the metrics history on a reader thread. Series are
-// replaced at most once per 250 ms tick, whatever the sample rate.
+// The charts: tasks per state, enqueue/completion/failure rates, and wait p50/p95 beside run p50/p95/p99 over time,
+// with the capacity forecast of the queued line drawn dashed ahead of now. Their scope (all queues by default, one
+// queue or one task type) is chosen in the scope bar and named in every title; "line per queue" draws queued tasks,
+// completions and wait p95 as a line per queue instead. Dragging across a chart zooms all three to that span. A
+// bulk-enqueue spike is clipped off the rates chart with a marker. "Live" shows the engine's samples kept in a ring
+// buffer; longer ranges read the metrics history on a reader thread (task types and run times are live only).
+// Series are replaced at most once per 250 ms tick, whatever the sample rate.
 //
 // Thread contract: GUI thread only.
 class StatsPanel : public QWidget {
@@ -34,8 +38,22 @@ public:
 
     StatsPanel(QueueEngine* engine, ReaderThread* reader, QWidget* parent = nullptr);
 
-    // Shows one queue only; empty for all queues.
+    // Shows one queue only; empty for all queues (the Queues panel's selection).
     void setQueue(const QString& queue);
+    void setScope(const ChartScope& scope);
+    ChartScope scope() const { return m_scope; }
+    // A line per queue (with all queues only): queued tasks, completions per second and wait p95.
+    void setLinePerQueue(bool on);
+    bool linePerQueue() const { return m_perQueue; }
+    // Zooms every chart's time axis to [fromMs, toMs]; resetZoom() shows the whole range again.
+    void setTimeZoom(qint64 fromMs, qint64 toMs);
+    void resetZoom();
+    bool isZoomed() const { return m_zoomTo > 0; }
+    ChartScopeBar* scopeBar() const { return m_scopeBar; }
+    // The status text beside the range ("Loading history…", why a chart is empty).
+    QString statusText() const;
+    // At most this many per-queue lines: the busiest queues.
+    static constexpr int maxQueueLines = 10;
     void setRange(Range range);
     Range range() const { return m_range; }
     void addSample(const StatsSample& sample);
@@ -63,15 +81,31 @@ private:
     void tick();
     void requestHistory();
     void rebuildLive();
+    void noteNames(const StatsSample& sample);
+    void updateTitles();
+    // Sets up the charts' lines for the scope and mode (a line per figure, or per queue in `queues`).
+    void setUpLines(const QStringList& queues);
+    void drawFigures(const QList<ChartPoint>& points, const QList<ChartPoint>& allQueues);
+    void drawPerQueue(const QList<QueueSample>& samples);
     void drawProjections(const QList<ChartPoint>& points, qint64 from, qint64& to);
 
     QueueEngine* m_engine;
     ReaderThread* m_reader;
-    QString m_queue;
+    ChartScope m_scope;
+    bool m_perQueue = false;
+    QStringList m_lineQueues; // the queues with a line of their own, while m_perQueue
+    int m_queuesWithoutLine = 0; // past maxQueueLines
+    bool m_linesSetUp = false;
+    qint64 m_zoomFrom = 0;
+    qint64 m_zoomTo = 0; // 0: not zoomed
     Range m_range = Range::Live;
-    QList<StatsSample> m_rawLive; // kept so switching queues re-folds what was seen
-    ChartRing m_live {liveCapacity};
+    QList<StatsSample> m_rawLive; // kept so switching scopes re-folds what was seen
+    ChartRing m_live {liveCapacity}; // the scope's points
+    ChartRing m_liveAllQueues {liveCapacity}; // the state chart's points in a task type's scope
+    QList<QueueSample> m_historySamples;
     QList<ChartPoint> m_history;
+    QStringList m_seenQueues;
+    QStringList m_seenTypes;
     quint64 m_historyRequest = 0;
     bool m_dirty = true;
     QString m_forecastQueue;
@@ -79,6 +113,7 @@ private:
     bool m_forecastValid = false;
     QTimer m_tick;
     QComboBox* m_rangeBox;
+    ChartScopeBar* m_scopeBar;
     QLabel* m_status;
     TimeSeriesChart* m_stateChart;
     TimeSeriesChart* m_rateChart;

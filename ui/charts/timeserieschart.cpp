@@ -1,5 +1,8 @@
 #include "timeserieschart.h"
 
+#include "chartinteraction.h"
+#include "spikeclip.h"
+
 #include <QAction>
 #include <QBuffer>
 #include <QCategoryAxis>
@@ -14,9 +17,11 @@
 #include <QFontMetrics>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QLocale>
 #include <QPainter>
 #include <QPen>
 #include <QRegularExpression>
@@ -28,6 +33,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace qd::ui {
 
@@ -37,6 +43,7 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     , m_view(new QChartView(m_chart, this))
     , m_timeAxis(new QDateTimeAxis)
     , m_valueAxis(new QCategoryAxis)
+    , m_interaction(new ChartInteraction(m_view, m_chart, [this](const QPointF& pos) { return hoverTextAt(pos); }))
 {
     m_chart->setTitle(title);
     m_chart->setAnimationOptions(QChart::NoAnimation);
@@ -70,6 +77,12 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitTimeTicks);
     connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::fitValueTicks);
+    connect(m_chart, &QChart::plotAreaChanged, this, &TimeSeriesChart::placePeakMarkers);
+    connect(m_interaction, &ChartInteraction::zoomRequested, this, [this](double from, double to) {
+        const double span = double(timeTo() - timeFrom());
+        Q_EMIT timeZoomRequested(timeFrom() + qint64(from * span), timeFrom() + qint64(to * span));
+    });
+    connect(m_interaction, &ChartInteraction::resetRequested, this, &TimeSeriesChart::zoomResetRequested);
     fitValueTicks();
     applyPalette();
 }
@@ -104,6 +117,16 @@ QColor TimeSeriesChart::backgroundColor() const
 QString TimeSeriesChart::title() const
 {
     return m_chart->title();
+}
+
+void TimeSeriesChart::setTitle(const QString& title)
+{
+    m_chart->setTitle(title);
+}
+
+void TimeSeriesChart::setLegendAlignment(Qt::Alignment alignment)
+{
+    m_chart->legend()->setAlignment(alignment);
 }
 
 QImage TimeSeriesChart::toImage(qreal scale) const
@@ -192,6 +215,17 @@ int TimeSeriesChart::addSeries(const QString& name, const QColor& color)
     addSegment(line, name);
     m_lines.append(line);
     return int(m_lines.size()) - 1;
+}
+
+void TimeSeriesChart::clearSeries()
+{
+    for (const Line& line : std::as_const(m_lines)) {
+        for (QLineSeries* segment : line.segments) {
+            m_chart->removeSeries(segment);
+            delete segment;
+        }
+    }
+    m_lines.clear();
 }
 
 QLineSeries* TimeSeriesChart::addSegment(Line& line, const QString& name)
@@ -348,23 +382,160 @@ void TimeSeriesChart::fitTimeTicks()
 
 void TimeSeriesChart::fitValues(double minimumMax)
 {
-    double dataMax = 0;
+    // Only what is inside the time shown counts: a zoomed chart fits the values of the span it shows.
+    const double from = double(timeFrom());
+    const double to = double(timeTo());
+    auto shown = [from, to](const QPointF& p) { return p.x() >= from && p.x() <= to; };
+    QList<double> values;
     for (const Line& line : std::as_const(m_lines)) {
         for (const QLineSeries* segment : line.segments) {
             const auto points = segment->points();
-            for (const QPointF& p : points)
-                dataMax = std::max(dataMax, p.y());
+            for (const QPointF& p : points) {
+                if (shown(p))
+                    values.append(p.y());
+            }
         }
     }
+    double projectionMax = 0;
     for (const QLineSeries* projection : std::as_const(m_projections)) {
         const auto points = projection->points();
         for (const QPointF& p : points)
-            dataMax = std::max(dataMax, p.y());
+            projectionMax = std::max(projectionMax, p.y());
     }
+    SpikeCeiling ceiling;
+    if (m_clipSpikes) {
+        ceiling = spikeCeiling(values);
+    } else {
+        for (double v : std::as_const(values))
+            ceiling.max = std::max(ceiling.max, v);
+    }
+    // Clipped: room above the values kept, so they do not run along the markers at the top.
+    const double dataMax = std::max(ceiling.clipped ? ceiling.max * 1.25 : ceiling.max, projectionMax);
     // Nothing happening: a few round numbers (0 to 4: whole steps for 2, 3 or 4 intervals), not a range of 0..1
     // printed as "0 0 1 1 1".
     m_valueMax = dataMax > 0 ? std::max(dataMax, minimumMax) : std::max(4.0, minimumMax);
     fitValueTicks();
+    m_peaks.clear();
+    if (ceiling.clipped) {
+        const double axisMax = m_valueAxis->max();
+        for (int i = 0; i < m_lines.size(); ++i) {
+            QList<QPointF> points = seriesPoints(i);
+            points.removeIf([&shown](const QPointF& p) { return !shown(p); });
+            m_peaks += peaksAbove(points, axisMax);
+        }
+        std::sort(m_peaks.begin(), m_peaks.end(), [](const QPointF& a, const QPointF& b) { return a.x() < b.x(); });
+    }
+    placePeakMarkers();
+}
+
+QStringList TimeSeriesChart::peakLabels() const
+{
+    QStringList labels;
+    for (const QGraphicsItem* item : m_peakMarkers)
+        labels.append(static_cast<const QGraphicsSimpleTextItem*>(item)->text());
+    return labels;
+}
+
+void TimeSeriesChart::placePeakMarkers()
+{
+    // At most this many markers: more would cover the plot's top edge and each other.
+    constexpr qsizetype maxMarkers = 8;
+    QList<QPointF> peaks = m_peaks;
+    if (peaks.size() > maxMarkers) {
+        std::stable_sort(peaks.begin(), peaks.end(), [](const QPointF& a, const QPointF& b) { return a.y() > b.y(); });
+        peaks.resize(maxMarkers);
+    }
+    while (m_peakMarkers.size() > peaks.size())
+        delete m_peakMarkers.takeLast();
+    while (m_peakMarkers.size() < peaks.size()) {
+        auto* text = new QGraphicsSimpleTextItem(m_chart);
+        text->setBrush(QColor(0xc0, 0x39, 0x2b));
+        text->setZValue(100);
+        m_peakMarkers.append(text);
+    }
+    const QRectF plot = m_chart->plotArea();
+    const double from = double(timeFrom());
+    const double span = std::max(1.0, double(timeTo()) - from);
+    for (qsizetype i = 0; i < peaks.size(); ++i) {
+        auto* text = static_cast<QGraphicsSimpleTextItem*>(m_peakMarkers.at(i));
+        // The triangle says "off the top"; the number is the real peak.
+        text->setText(QStringLiteral("\u25B2 %1").arg(compactNumber(peaks.at(i).y())));
+        const qreal x = plot.left() + (peaks.at(i).x() - from) / span * plot.width();
+        const qreal w = text->boundingRect().width();
+        text->setPos(std::clamp(x - w / 2, plot.left(), std::max(plot.left(), plot.right() - w)), plot.top() + 1);
+    }
+}
+
+qint64 TimeSeriesChart::timeFrom() const
+{
+    return m_timeAxis->min().toMSecsSinceEpoch();
+}
+
+qint64 TimeSeriesChart::timeTo() const
+{
+    return m_timeAxis->max().toMSecsSinceEpoch();
+}
+
+QString TimeSeriesChart::hoverText() const
+{
+    return m_interaction->hoverText();
+}
+
+QWidget* TimeSeriesChart::viewport() const
+{
+    return m_view->viewport();
+}
+
+QRect TimeSeriesChart::plotRectInView() const
+{
+    return m_view->mapFromScene(m_chart->mapToScene(m_chart->plotArea())).boundingRect();
+}
+
+QString TimeSeriesChart::hoverTextAt(const QPointF& chartPos) const
+{
+    const QRectF plot = m_chart->plotArea();
+    if (plot.width() <= 0 || plot.height() <= 0 || m_lines.isEmpty())
+        return {};
+    const double from = double(timeFrom());
+    const double msPerPixel = (double(timeTo()) - from) / plot.width();
+    const double axisMax = std::max(1e-12, m_valueAxis->max());
+    auto toPixel = [&](const QPointF& p) {
+        return QPointF(plot.left() + (p.x() - from) / msPerPixel,
+            plot.bottom() - std::min(p.y(), axisMax) / axisMax * plot.height());
+    };
+    // Of each series the point nearest in time (within a few pixels), then of those the one nearest the mouse.
+    constexpr double reach = 12; // pixels
+    double best = std::numeric_limits<double>::max();
+    QString bestName;
+    QPointF bestPoint;
+    for (int series = 0; series < m_lines.size(); ++series) {
+        const QList<QPointF> points = seriesPoints(series);
+        const double t = from + (chartPos.x() - plot.left()) * msPerPixel;
+        auto it
+            = std::lower_bound(points.cbegin(), points.cend(), t, [](const QPointF& p, double x) { return p.x() < x; });
+        for (auto candidate : {it, it == points.cbegin() ? points.cend() : it - 1}) {
+            if (candidate == points.cend())
+                continue;
+            const QPointF pixel = toPixel(*candidate);
+            if (std::abs(pixel.x() - chartPos.x()) > reach || std::abs(pixel.y() - chartPos.y()) > 3 * reach)
+                continue;
+            const double distance = std::abs(pixel.x() - chartPos.x()) + std::abs(pixel.y() - chartPos.y());
+            if (distance < best) {
+                best = distance;
+                bestName = m_lines.at(series).segments.first()->name();
+                bestPoint = *candidate;
+            }
+        }
+    }
+    if (bestName.isEmpty())
+        return {};
+    const QDateTime time = QDateTime::fromMSecsSinceEpoch(qint64(bestPoint.x()));
+    const bool days = timeTo() - timeFrom() > 86400'000LL;
+    const double v = bestPoint.y();
+    const int decimals = m_integerValues || v == std::floor(v) || std::abs(v) >= 100 ? 0 : std::abs(v) >= 10 ? 1 : 2;
+    return tr("%1\n%2: %3")
+        .arg(time.toString(days ? QStringLiteral("yyyy-MM-dd HH:mm") : QStringLiteral("HH:mm:ss")), bestName,
+            QLocale().toString(v, 'f', decimals));
 }
 
 QString TimeSeriesChart::compactNumber(double value)

@@ -13,8 +13,11 @@ class QChartView;
 class QDateTimeAxis;
 class QLineSeries;
 class QCategoryAxis;
+class QGraphicsItem;
 
 namespace qd::ui {
+
+class ChartInteraction;
 
 // A line chart over time, ours in front of Qt Charts so that moving to Qt Graphs later stays in ui/charts/.
 // Live data: replace() once per refresh rather than append per point, animations off, axes set once per refresh.
@@ -29,6 +32,9 @@ public:
     explicit TimeSeriesChart(const QString& title, QWidget* parent = nullptr);
 
     int addSeries(const QString& name, const QColor& color);
+    // Removes every series (not the projections): the charts panel switches between a line per figure and a line
+    // per queue.
+    void clearSeries();
     // x: milliseconds since the epoch, in ascending order. Points further apart than the gap threshold are not
     // joined by a line.
     void setSeriesPoints(int series, const QList<QPointF>& points);
@@ -47,8 +53,28 @@ public:
     void setValueSuffix(const QString& suffix);
     // Values that are counts (tasks): whole-number labels only, never "0.5".
     void setIntegerValues(bool integer);
+    // A few points towering over the rest (a bulk enqueue) do not flatten the others: the value axis is fitted
+    // without them and each run of clipped points gets a marker at the top of the plot with its peak value.
+    void setClipSpikes(bool clip) { m_clipSpikes = clip; }
+    // The clipped peaks after the last fitValues(): (time, true value), and the markers' texts.
+    QList<QPointF> clippedPeaks() const { return m_peaks; }
+    QStringList peakLabels() const;
+
+    // The time shown (after setTimeRange), ms since the epoch.
+    qint64 timeFrom() const;
+    qint64 timeTo() const;
+    // What hovering shows at a point of the chart (chart coordinates): the time and the value of the nearest point
+    // of the series nearest to it ("" when none is close); hoverText() is the text shown now.
+    QString hoverTextAt(const QPointF& chartPos) const;
+    QString hoverText() const;
+    // The plot's rectangle in the view's viewport coordinates (for tests driving the mouse).
+    QRect plotRectInView() const;
+    QWidget* viewport() const;
 
     QString title() const;
+    void setTitle(const QString& title);
+    // Below the plot (the default) or beside it: more than three names side by side in a third of the window elide.
+    void setLegendAlignment(Qt::Alignment alignment);
     // The chart as a raster image at `scale` times its on-screen size (crisp in reports).
     QImage toImage(qreal scale = 2.0) const;
     // Saves the chart as it is shown: PNG (at twice the on-screen size) or SVG (vector, on-screen size), chosen by
@@ -93,11 +119,15 @@ protected:
 Q_SIGNALS:
     void saved(const QString& path);
     void saveFailed(const QString& message);
+    // The user dragged across the plot (zoom to that span) or double-clicked it (back to the whole range).
+    void timeZoomRequested(qint64 fromMs, qint64 toMs);
+    void zoomResetRequested();
 
 private:
     void applyPalette();
     void fitTimeTicks();
     void fitValueTicks();
+    void placePeakMarkers();
     int valueLabelSlot() const; // the height one value label needs
     struct Line {
         QPen pen;
@@ -116,6 +146,10 @@ private:
     double m_valueMax = 4; // the largest value the axis must show
     bool m_integerValues = false;
     qint64 m_gapThresholdMs = 0;
+    bool m_clipSpikes = false;
+    QList<QPointF> m_peaks;
+    QList<QGraphicsItem*> m_peakMarkers; // a text per peak, owned by the chart
+    ChartInteraction* m_interaction;
 };
 
 } // namespace qd::ui
