@@ -30,6 +30,7 @@ class AlertNotifier;
 class AlertRuleDialog;
 class AlertsPanel;
 class BackgroundWriter;
+class BrokerMonitor;
 class CapacityPanel;
 class ExportDialog;
 class FilterBar;
@@ -85,6 +86,7 @@ public:
     StatsPanel* statsPanel() const { return m_statsPanel; }
     CapacityPanel* capacityPanel() const { return m_capacityPanel; }
     SourcesPanel* sourcesPanel() const { return m_sourcesPanel; }
+    BrokerMonitor* brokerMonitor() const { return m_brokerMonitor; }
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
     AlertsPanel* alertsPanel() const { return m_alertsPanel; }
     AlertBanner* alertBanner() const { return m_alertBanner; }
@@ -152,6 +154,7 @@ private:
     StatsPanel* m_statsPanel = nullptr;
     CapacityPanel* m_capacityPanel = nullptr;
     SourcesPanel* m_sourcesPanel = nullptr;
+    BrokerMonitor* m_brokerMonitor = nullptr;
     AlertsPanel* m_alertsPanel = nullptr;
     AlertBanner* m_alertBanner = nullptr;
     AlertActions* m_alertActions = nullptr;

@@ -107,6 +107,23 @@ void StatsPanel::addSample(const StatsSample& sample)
         m_dirty = true;
 }
 
+void StatsPanel::addBrokerRows(const QList<BrokerQueueRow>& rows)
+{
+    if (m_brokerSeries < 0)
+        m_brokerSeries = m_stateChart->addSeries(tr("RabbitMQ ready"), QColor(0xff, 0x66, 0x00));
+    BrokerReading reading;
+    reading.at = QDateTime::currentMSecsSinceEpoch();
+    for (const BrokerQueueRow& row : rows) {
+        if (row.stats.depth >= 0)
+            reading.depths.insert(row.displayName(), row.stats.depth);
+    }
+    m_brokerLive.append(reading);
+    if (m_brokerLive.size() > liveCapacity)
+        m_brokerLive.remove(0, m_brokerLive.size() - liveCapacity);
+    if (m_range == Range::Live)
+        m_dirty = true;
+}
+
 void StatsPanel::rebuildLive()
 {
     m_live.clear();
@@ -177,7 +194,8 @@ void StatsPanel::tick()
                                               : qint64(historyResolutionSeconds) * 1000 * 3 / 2;
     for (TimeSeriesChart* chart : {m_stateChart, m_rateChart, m_waitChart})
         chart->setGapThreshold(gap);
-    QList<QList<QPointF>> states(m_stateChart->seriesCount());
+    QList<QList<QPointF>> states(qsizetype(
+        std::count_if(allTaskStates.cbegin(), allTaskStates.cend(), [](TaskState s) { return !isFinal(s); })));
     QList<QPointF> enq, done, failed, p50, p95;
     for (const ChartPoint& p : std::as_const(points)) {
         const double x = double(p.at);
@@ -194,6 +212,22 @@ void StatsPanel::tick()
     }
     for (int s = 0; s < states.size(); ++s)
         m_stateChart->setSeriesPoints(s, states.at(s));
+    if (m_brokerSeries >= 0) {
+        QList<QPointF> ready;
+        for (const BrokerReading& r : std::as_const(m_brokerLive)) {
+            if (m_range != Range::Live)
+                break;
+            if (m_queue.isEmpty() && !r.depths.isEmpty()) {
+                qint64 sum = 0;
+                for (qint64 depth : r.depths)
+                    sum += depth;
+                ready.append(QPointF(double(r.at), double(sum)));
+            } else if (r.depths.contains(m_queue)) {
+                ready.append(QPointF(double(r.at), double(r.depths.value(m_queue))));
+            }
+        }
+        m_stateChart->setSeriesPoints(m_brokerSeries, ready);
+    }
     m_rateChart->setSeriesPoints(0, enq);
     m_rateChart->setSeriesPoints(1, done);
     m_rateChart->setSeriesPoints(2, failed);
