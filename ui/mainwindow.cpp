@@ -229,7 +229,7 @@ void MainWindow::createWidgets()
     m_queueView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_queueView->setAlternatingRowColors(false);
     // The numbers keep their width, the names take what is left: every column shows at the default size.
-    fitColumn(m_queueView, QueueListModel::StatusColumn, tr("running"));
+    fitColumn(m_queueView, QueueListModel::StatusColumn, tr("unreachable")); // the widest of a RabbitMQ row's
     fitColumn(m_queueView, QueueListModel::ConcurrencyColumn, QStringLiteral("999"));
     for (int c = QueueListModel::FirstStateColumn; c < QueueListModel::ThroughputColumn; ++c)
         fitColumn(m_queueView, c, formatCount(9'999'999));

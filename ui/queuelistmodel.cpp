@@ -172,7 +172,7 @@ QVariant QueueListModel::brokerData(const BrokerQueueRow& row, int column, int r
             if (!s.reachable)
                 return tr("unreachable");
             if (missing)
-                return tr("no such queue");
+                return tr("no queue");
             if (s.paused)
                 return tr("paused");
             return s.consumers > 0 ? tr("consuming") : tr("no consumer");
@@ -191,13 +191,6 @@ QVariant QueueListModel::brokerData(const BrokerQueueRow& row, int column, int r
             return QColor(0xb3, 0x6b, 0x00);
         if (column == NameColumn)
             return QColor(0xff, 0x66, 0x00); // RabbitMQ's orange: not a QueueDesk queue
-        return {};
-    case Qt::FontRole:
-        if (column == StatusColumn && (!s.reachable || missing)) {
-            QFont font;
-            font.setBold(true);
-            return font;
-        }
         return {};
     case Qt::TextAlignmentRole:
         return column == NameColumn || column == StatusColumn ? QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter)

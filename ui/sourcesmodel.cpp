@@ -24,6 +24,14 @@ bool isSpool(const SourceStatus& s)
     return s.record.kind == u"spool";
 }
 
+// A time of today as hh:mm:ss, an older one with its date.
+QString shortTime(qint64 ms)
+{
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(ms);
+    return at.date() == QDate::currentDate() ? at.toString(QStringLiteral("HH:mm:ss"))
+                                             : at.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
 bool isRelay(const SourceStatus& s)
 {
     return s.record.kind == u"amqp-out";
@@ -132,13 +140,15 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
         if (const AmqpQueueStats* b = brokerOf(s)) {
             if (!b->reachable)
                 return tr("active, broker unreachable");
+            if (s.record.kind == u"amqp" && b->depth < 0)
+                return tr("active, no such queue");
             if (s.record.kind == u"amqp" && b->consumers == 0)
                 return tr("active, not consuming");
         }
         return tr("active");
     case BacklogColumn:
         if (s.relay)
-            return tr("%1 behind").arg(formatCount(s.relay->behind()));
+            return formatCount(s.relay->behind());
         if (const AmqpQueueStats* b = brokerOf(s); b && b->depth >= 0)
             return formatCount(b->depth);
         if (!s.spool || !s.spool->folderFound)
@@ -161,8 +171,7 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
             return tr("not started");
         if (!s.relay->cursorAt)
             return formatCount(*s.relay->cursor);
-        return tr("%1 (%2)").arg(formatCount(*s.relay->cursor),
-            QDateTime::fromMSecsSinceEpoch(*s.relay->cursorAt).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+        return QStringLiteral("%1 \u00b7 %2").arg(formatCount(*s.relay->cursor), shortTime(*s.relay->cursorAt));
     case LastErrorColumn:
         if (!s.error.isEmpty())
             return s.error;
