@@ -297,6 +297,8 @@ public:
     Result<std::optional<qint64>> sourceCursor(const QString& source);
     // Sets it, or moves it forward only (forwardOnly: another relay process may have moved it further).
     Status setSourceCursor(const QString& source, qint64 lastEventId, bool forwardOnly);
+    // When an event was recorded (its `at`); nothing when there is no such event (never written, or purged).
+    Result<std::optional<qint64>> eventTime(qint64 eventId);
     // The tasks holding these idempotency keys (those that exist), in no particular order.
     Result<QList<Task>> tasksWithIdempotencyKeys(const QStringList& keys);
 

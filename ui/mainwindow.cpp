@@ -5,6 +5,7 @@
 #include "alertnotifier.h"
 #include "alertspanel.h"
 #include "backgroundwriter.h"
+#include "brokermonitor.h"
 #include "bulkactions.h"
 #include "capacitypanel.h"
 #include "capacitytracker.h"
@@ -240,7 +241,7 @@ void MainWindow::createWidgets()
     m_queueView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_queueView->setAlternatingRowColors(false);
     // The numbers keep their width, the names take what is left: every column shows at the default size.
-    fitColumn(m_queueView, QueueListModel::StatusColumn, tr("running"));
+    fitColumn(m_queueView, QueueListModel::StatusColumn, tr("unreachable")); // the widest of a RabbitMQ row's
     fitColumn(m_queueView, QueueListModel::ConcurrencyColumn, QStringLiteral("999"));
     for (int c = QueueListModel::FirstStateColumn; c < QueueListModel::ThroughputColumn; ++c)
         fitColumn(m_queueView, c, formatCount(9'999'999));
@@ -252,7 +253,11 @@ void MainWindow::createWidgets()
     connect(m_queueView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         const QString queue = selectedQueue();
         filterBar()->setQueue(queue);
-        m_statsPanel->setQueue(queue);
+        // A RabbitMQ row has no QueueDesk queue: the charts show its line alone.
+        const QModelIndexList rows = m_queueView->selectionModel()->selectedRows();
+        const QString brokerQueue
+            = rows.isEmpty() ? QString() : rows.first().data(QueueListModel::BrokerQueueRole).toString();
+        m_statsPanel->setQueue(brokerQueue.isEmpty() ? queue : brokerQueue);
         m_capacityPanel->setQueue(queue);
         updateActions();
     });
@@ -304,6 +309,10 @@ void MainWindow::createWidgets()
     createFailuresPanel(capacityDock);
     chartsDock->raise();
     connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
+    // Bridged RabbitMQ queues in the queue list and the charts, their brokers' state in the Sources panel.
+    m_brokerMonitor = new BrokerMonitor(m_sourcesPanel->model(), {}, this);
+    connect(m_brokerMonitor, &BrokerMonitor::rowsUpdated, m_queueModel, &QueueListModel::setBrokerQueues);
+    connect(m_brokerMonitor, &BrokerMonitor::rowsUpdated, m_statsPanel, &StatsPanel::addBrokerRows);
     capacity->start();
     // The inspector and workers run the full height on the right; queues on top and charts below span the rest.
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);

@@ -31,6 +31,7 @@ class AlertRuleDialog;
 class AlertsPanel;
 class FailuresPanel;
 class BackgroundWriter;
+class BrokerMonitor;
 class CapacityPanel;
 class ExportDialog;
 class FilterBar;
@@ -87,6 +88,7 @@ public:
     StatsPanel* statsPanel() const { return m_statsPanel; }
     CapacityPanel* capacityPanel() const { return m_capacityPanel; }
     SourcesPanel* sourcesPanel() const { return m_sourcesPanel; }
+    BrokerMonitor* brokerMonitor() const { return m_brokerMonitor; }
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
     AlertsPanel* alertsPanel() const { return m_alertsPanel; }
     FailuresPanel* failuresPanel() const { return m_failuresPanel; }
@@ -164,6 +166,7 @@ private:
     StatsPanel* m_statsPanel = nullptr;
     CapacityPanel* m_capacityPanel = nullptr;
     SourcesPanel* m_sourcesPanel = nullptr;
+    BrokerMonitor* m_brokerMonitor = nullptr;
     AlertsPanel* m_alertsPanel = nullptr;
     FailuresPanel* m_failuresPanel = nullptr;
     AlertBanner* m_alertBanner = nullptr;

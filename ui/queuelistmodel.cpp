@@ -26,7 +26,7 @@ QueueListModel::QueueListModel(QueueEngine* engine, QObject* parent)
 
 int QueueListModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return parent.isValid() ? 0 : int(m_rows.size() + m_brokerRows.size());
 }
 
 int QueueListModel::columnCount(const QModelIndex& parent) const
@@ -135,10 +135,106 @@ void QueueListModel::applySample(const StatsSample& sample)
         m_reloadTimer.start();
 }
 
+void QueueListModel::setBrokerQueues(const QList<BrokerQueueRow>& rows)
+{
+    const int first = int(m_rows.size());
+    bool sameNames = rows.size() == m_brokerRows.size();
+    for (qsizetype i = 0; sameNames && i < rows.size(); ++i)
+        sameNames = rows[i].stats.source == m_brokerRows[i].stats.source
+            && rows[i].stats.queue == m_brokerRows[i].stats.queue;
+    if (sameNames) {
+        m_brokerRows = rows;
+        if (!rows.isEmpty())
+            Q_EMIT dataChanged(index(first, 0), index(first + int(rows.size()) - 1, ColumnCount - 1));
+        return;
+    }
+    if (!m_brokerRows.isEmpty()) {
+        beginRemoveRows({}, first, first + int(m_brokerRows.size()) - 1);
+        m_brokerRows.clear();
+        endRemoveRows();
+    }
+    if (!rows.isEmpty()) {
+        beginInsertRows({}, first, first + int(rows.size()) - 1);
+        m_brokerRows = rows;
+        endInsertRows();
+    }
+}
+
+QVariant QueueListModel::brokerData(const BrokerQueueRow& row, int column, int role) const
+{
+    const AmqpQueueStats& s = row.stats;
+    const bool missing = s.reachable && s.depth < 0;
+    switch (role) {
+    case Qt::DisplayRole:
+        if (column == NameColumn)
+            return row.displayName();
+        if (column == StatusColumn) {
+            if (!s.reachable)
+                return tr("unreachable");
+            if (missing)
+                return tr("no queue");
+            if (s.paused)
+                return tr("paused");
+            return s.consumers > 0 ? tr("consuming") : tr("no consumer");
+        }
+        if (column == ConcurrencyColumn)
+            return s.consumers >= 0 ? QString::number(s.consumers) : QString();
+        if (column == FirstStateColumn + int(TaskState::Queued))
+            return s.depth >= 0 ? formatCount(s.depth) : QStringLiteral("\u2014");
+        if (column == ThroughputColumn)
+            return QStringLiteral("%1/s").arg(row.takenPerSecond, 0, 'f', row.takenPerSecond < 10 ? 1 : 0);
+        return {};
+    case Qt::ForegroundRole:
+        if (column == StatusColumn && (!s.reachable || missing))
+            return QColor(0xd6, 0x27, 0x28);
+        if (column == StatusColumn && !s.paused && s.consumers == 0)
+            return QColor(0xb3, 0x6b, 0x00);
+        if (column == NameColumn)
+            return QColor(0xff, 0x66, 0x00); // RabbitMQ's orange: not a QueueDesk queue
+        return {};
+    case Qt::TextAlignmentRole:
+        return column == NameColumn || column == StatusColumn ? QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter)
+                                                              : QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    case Qt::ToolTipRole:
+        if (column == NameColumn)
+            return tr("RabbitMQ queue %1 on %2, bridged by %3").arg(s.queue, s.broker, s.source);
+        if (column == StatusColumn) {
+            if (!s.error.isEmpty())
+                return s.error;
+            if (!s.paused && s.consumers == 0)
+                return tr("The broker shows no consumer: the bridge is reconnecting, or no \"queuedesk-cli work\" "
+                          "process runs it.");
+            return {};
+        }
+        if (column == ConcurrencyColumn)
+            return tr("Consumers attached to the queue (the bridge is one)");
+        if (column == FirstStateColumn + int(TaskState::Queued))
+            return tr("Messages ready in the broker");
+        if (column == ThroughputColumn)
+            return row.hasRates ? tr("The bridge took %1 per second (last minute); about %2 per second were "
+                                     "published; the depth changed by %3 per second")
+                                      .arg(row.takenPerSecond, 0, 'f', 1)
+                                      .arg(row.publishedPerSecond, 0, 'f', 1)
+                                      .arg(s.depthPerSecond, 0, 'f', 1)
+                                : tr("The bridge took %1 per second (last minute)").arg(row.takenPerSecond, 0, 'f', 1);
+        return {};
+    case BrokerQueueRole:
+        return row.displayName();
+    case QueueNameRole:
+        return QString();
+    case PausedRole:
+        return s.paused;
+    default:
+        return {};
+    }
+}
+
 QVariant QueueListModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
+    if (index.row() >= m_rows.size())
+        return brokerData(m_brokerRows.at(index.row() - m_rows.size()), index.column(), role);
     const Row& row = m_rows.at(index.row());
     const int column = index.column();
     switch (role) {
@@ -185,6 +281,8 @@ QVariant QueueListModel::data(const QModelIndex& index, int role) const
         return row.config.paused;
     case ConcurrencyRole:
         return row.config.concurrency;
+    case BrokerQueueRole:
+        return QString();
     default:
         return {};
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "brokermonitor.h"
 #include "core/task.h"
 
 #include <QAbstractTableModel>
@@ -15,6 +16,9 @@ namespace qd::ui {
 // One row per queue: paused or running, concurrency, how many tasks in each state, throughput and wait time.
 // Everything comes from the engine's memory (counts(), queueConfigs(), statsSampled), so it never reads the database.
 // Rows are kept in name order; new queues are inserted, existing rows only emit dataChanged.
+// Bridged RabbitMQ queues follow, one row each ("rabbitmq: NAME", from setBrokerQueues): the broker's state in the
+// status column, consumers in the concurrency column, ready messages as queued, and the bridge's intake as done/s.
+// They are not QueueDesk queues: their QueueNameRole is empty and queueNames(), totals() leave them out.
 //
 // Thread contract: GUI thread only.
 class QueueListModel : public QAbstractTableModel {
@@ -29,7 +33,8 @@ public:
         WaitP95Column,
         ColumnCount
     };
-    enum Role { QueueNameRole = Qt::UserRole + 1, PausedRole, ConcurrencyRole };
+    // BrokerQueueRole: a RabbitMQ row's display name ("rabbitmq: NAME"), empty on a QueueDesk row.
+    enum Role { QueueNameRole = Qt::UserRole + 1, PausedRole, ConcurrencyRole, BrokerQueueRole };
 
     explicit QueueListModel(QueueEngine* engine, QObject* parent = nullptr);
 
@@ -42,6 +47,8 @@ public:
     // Re-reads configurations and counts from the engine (called at ~4 Hz at most on changes).
     void reload();
     void applySample(const StatsSample& sample);
+    // The bridged RabbitMQ queues, as the BrokerMonitor read them (replaces the previous ones).
+    void setBrokerQueues(const QList<qd::ui::BrokerQueueRow>& rows);
     // The rows' counts and rates added up: what the status bar shows, so the two never disagree.
     StateCounts totals() const;
     double throughput() const; // completed per second in the last sample, all queues
@@ -60,8 +67,11 @@ private:
         double waitP95Ms = 0;
     };
 
+    QVariant brokerData(const BrokerQueueRow& row, int column, int role) const;
+
     QueueEngine* m_engine;
     QList<Row> m_rows;
+    QList<BrokerQueueRow> m_brokerRows; // shown after m_rows
     QTimer m_reloadTimer;
 };
 

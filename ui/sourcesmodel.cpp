@@ -24,6 +24,19 @@ bool isSpool(const SourceStatus& s)
     return s.record.kind == u"spool";
 }
 
+// A time of today as hh:mm:ss, an older one with its date.
+QString shortTime(qint64 ms)
+{
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(ms);
+    return at.date() == QDate::currentDate() ? at.toString(QStringLiteral("HH:mm:ss"))
+                                             : at.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+bool isRelay(const SourceStatus& s)
+{
+    return s.record.kind == u"amqp-out";
+}
+
 } // namespace
 
 SourcesModel::SourcesModel(ReaderThread* reader, QObject* parent)
@@ -80,6 +93,21 @@ int SourcesModel::rowOf(const QString& name) const
     return -1;
 }
 
+void SourcesModel::setBrokerStats(const QList<AmqpQueueStats>& stats)
+{
+    m_broker.clear();
+    for (const AmqpQueueStats& s : stats)
+        m_broker.insert(s.source, s);
+    if (!m_sources.isEmpty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+const AmqpQueueStats* SourcesModel::brokerOf(const SourceStatus& s) const
+{
+    const auto it = m_broker.constFind(s.record.name);
+    return it == m_broker.cend() ? nullptr : &it.value();
+}
+
 int SourcesModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : int(m_sources.size());
@@ -94,7 +122,10 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
 {
     switch (column) {
     case KindColumn:
-        return isSpool(s) ? tr("spool") : s.record.kind == u"amqp" ? tr("AMQP") : s.record.kind;
+        return isSpool(s)              ? tr("spool")
+            : isRelay(s)               ? tr("AMQP out")
+            : s.record.kind == u"amqp" ? tr("AMQP")
+                                       : s.record.kind;
     case NameColumn:
         return s.record.name;
     case TargetColumn:
@@ -106,8 +137,20 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
             return tr("paused");
         if (isSpool(s) && s.spool && !s.spool->folderFound)
             return tr("active, not on this host");
+        if (const AmqpQueueStats* b = brokerOf(s)) {
+            if (!b->reachable)
+                return tr("active, broker unreachable");
+            if (s.record.kind == u"amqp" && b->depth < 0)
+                return tr("active, no such queue");
+            if (s.record.kind == u"amqp" && b->consumers == 0)
+                return tr("active, not consuming");
+        }
         return tr("active");
     case BacklogColumn:
+        if (s.relay)
+            return formatCount(s.relay->behind());
+        if (const AmqpQueueStats* b = brokerOf(s); b && b->depth >= 0)
+            return formatCount(b->depth);
         if (!s.spool || !s.spool->folderFound)
             return notKnown;
         if (s.spool->settling > 0)
@@ -121,9 +164,19 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
         return s.tasks ? formatCount(s.tasks->failed) : notKnown;
     case DeadColumn:
         return s.spool && s.spool->folderFound ? formatCount(s.spool->failedFiles) : notKnown;
+    case CursorColumn:
+        if (!s.relay)
+            return {};
+        if (!s.relay->cursor)
+            return tr("not started");
+        if (!s.relay->cursorAt)
+            return formatCount(*s.relay->cursor);
+        return QStringLiteral("%1 \u00b7 %2").arg(formatCount(*s.relay->cursor), shortTime(*s.relay->cursorAt));
     case LastErrorColumn:
         if (!s.error.isEmpty())
             return s.error;
+        if (const AmqpQueueStats* b = brokerOf(s); b && !b->error.isEmpty())
+            return b->error;
         return s.tasks ? s.tasks->lastError.simplified() : QString();
     default:
         return {};
@@ -141,11 +194,22 @@ QString SourcesModel::toolTip(const SourceStatus& s, int column) const
                 ? tr("The spool folder is on this host; a \"queuedesk-cli work\" process runs the spools that are "
                      "not paused.")
                 : tr("The spool folder %1 does not exist on this host: the spool runs where it does.").arg(s.origin);
+        if (const AmqpQueueStats* b = brokerOf(s); b && b->reachable && s.record.kind == u"amqp" && b->consumers == 0)
+            return tr("The broker shows no consumer on %1: the bridge is reconnecting, or no \"queuedesk-cli work\" "
+                      "process runs it.")
+                .arg(b->queue);
+        if (isRelay(s))
+            return tr("A \"queuedesk-cli work\" process runs the relays that are not paused.");
         return tr("A \"queuedesk-cli work\" process runs the bridges that are not paused.");
     case BacklogColumn:
         if (isSpool(s))
             return tr("Files waiting in new/ (and, in the stable-file mode, files not yet settled).");
-        return tr("Messages ready in the broker are not read here (the management API would be needed).");
+        if (isRelay(s))
+            return tr("Events of the history after the relay's cursor: what it has still to read and publish.");
+        return tr("Messages ready in the broker's queue (read with a passive queue.declare).");
+    case CursorColumn:
+        return s.relay ? tr("The last event the broker confirmed (the relay's cursor), and when it was recorded.")
+                       : QString();
     case RateMinuteColumn:
     case RateFiveMinutesColumn:
         return tr("Tasks this source created per second, over the last %1 minute(s). Tasks whose producer set its "
@@ -210,6 +274,8 @@ QVariant SourcesModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Failed");
     case DeadColumn:
         return tr("Dead");
+    case CursorColumn:
+        return tr("Cursor");
     case LastErrorColumn:
         return tr("Last error");
     default:

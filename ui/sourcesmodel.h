@@ -2,19 +2,25 @@
 
 #include "sourcestatus.h"
 
+#include "core/amqp/amqpqueuewatcher.h"
+
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QTimer>
 
 namespace qd::ui {
 
 class ReaderThread;
 
-// The spools and AMQP bridges of the `sources` table, one row each: kind, name, target queue and type, state,
-// backlog, tasks created per second over 1 and 5 minutes, failed tasks, dead files, the last error. Read through
-// the reader thread every refreshMs (no new read while one is on its way; stale replies are dropped by request id).
+// The spools, AMQP bridges and events-out relays of the `sources` table, one row each: kind, name, target queue and
+// type (a relay's exchange), state, backlog, tasks created per second over 1 and 5 minutes, failed tasks, dead files,
+// a relay's cursor, the last error. Read through the reader thread every refreshMs (no new read while one is on its
+// way; stale replies are dropped by request id).
 //
 // Ingest rates count the tasks whose idempotency key carries the source's prefix (core/sourcekeys.h): a task JSON
-// that sets its own key is not counted. An AMQP bridge's backlog and dead letters live in the broker and show "—".
+// that sets its own key is not counted. An AMQP bridge's backlog is its queue's depth in the broker, a relay's the
+// events after its cursor. What the broker says (reachable, depth, consumers) comes from setBrokerStats (the
+// window's BrokerMonitor); before it, a bridge's backlog shows "—".
 //
 // Thread contract: GUI thread only.
 class SourcesModel : public QAbstractTableModel {
@@ -30,6 +36,7 @@ public:
         RateFiveMinutesColumn,
         FailedColumn,
         DeadColumn,
+        CursorColumn,
         LastErrorColumn,
         ColumnCount
     };
@@ -47,6 +54,8 @@ public:
     const QList<SourceStatus>& sources() const { return m_sources; }
     // The row of a source by name, -1 when there is none.
     int rowOf(const QString& name) const;
+    // The broker's side of the bridges and relays, by source name (replaces what was there).
+    void setBrokerStats(const QList<qd::AmqpQueueStats>& stats);
 
     static constexpr int refreshMs = 2000;
 
@@ -58,9 +67,11 @@ private:
     void apply(quint64 requestId, const QList<SourceStatus>& sources, bool complete);
     QString text(const SourceStatus& s, int column) const;
     QString toolTip(const SourceStatus& s, int column) const;
+    const AmqpQueueStats* brokerOf(const SourceStatus& s) const;
 
     ReaderThread* m_reader;
     QList<SourceStatus> m_sources;
+    QHash<QString, AmqpQueueStats> m_broker; // by source name
     quint64 m_latestRequest = 0;
     bool m_inFlight = false;
     QTimer m_refreshTimer;

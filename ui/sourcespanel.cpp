@@ -29,13 +29,14 @@ SourcesPanel::SourcesPanel(ReaderThread* reader, QWidget* parent)
     m_view->setObjectName(QStringLiteral("sourcesView"));
     m_view->setModel(m_model);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
-    fitColumn(m_view, SourcesModel::KindColumn, tr("spool"));
-    fitColumn(m_view, SourcesModel::StateColumn, tr("active, not on this host"));
+    fitColumn(m_view, SourcesModel::KindColumn, tr("AMQP out"));
+    fitColumn(m_view, SourcesModel::StateColumn, tr("active, broker unreachable"));
     fitColumn(m_view, SourcesModel::BacklogColumn, formatCount(999'999));
     fitColumn(m_view, SourcesModel::RateMinuteColumn, QStringLiteral("9999/s"));
     fitColumn(m_view, SourcesModel::RateFiveMinutesColumn, QStringLiteral("9999/s"));
     fitColumn(m_view, SourcesModel::FailedColumn, formatCount(999'999));
     fitColumn(m_view, SourcesModel::DeadColumn, formatCount(99'999));
+    fitColumn(m_view, SourcesModel::CursorColumn, formatCount(999'999) + QStringLiteral(" \u00b7 00:00:00"));
     m_view->horizontalHeader()->setStretchLastSection(true);
 
     m_pause->setObjectName(QStringLiteral("pauseSource"));

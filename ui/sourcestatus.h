@@ -6,12 +6,22 @@
 #include <QMetaType>
 #include <QString>
 
+#include <algorithm>
 #include <optional>
 
 namespace qd::ui {
 
+// Where an events-out relay (kind "amqp-out") is in the task history: its cursor in task_events and how far behind.
+struct RelayProgress {
+    std::optional<qint64> cursor; // the last event id passed after the broker confirmed; unset before the first run
+    qint64 lastEventId = 0; // the newest event of the history
+    std::optional<qint64> cursorAt; // when the event at the cursor was recorded (unset: none, or purged)
+    // Events after the cursor (ids, so a rolled-back id on a server counts too): what the relay has still to read.
+    qint64 behind() const { return cursor ? std::max<qint64>(0, lastEventId - *cursor) : lastEventId; }
+};
+
 // One row of the Sources panel, read by StoreReader::fetchSources: the `sources` row, what its configuration says,
-// what its tasks did, and (spools) what waits in its folders on this host.
+// what its tasks did, (spools) what waits in its folders on this host, and (events-out relays) where it is.
 struct SourceStatus {
     SourceRecord record;
     QString queue; // the queue its tasks go to (a task JSON may name another)
@@ -21,6 +31,7 @@ struct SourceStatus {
     QString error; // the configuration does not parse, or its tasks or folders could not be read
     std::optional<SourceTaskStats> tasks; // unset when they could not be read
     std::optional<SpoolBacklog> spool; // spools only
+    std::optional<RelayProgress> relay; // events-out relays only
 };
 
 } // namespace qd::ui

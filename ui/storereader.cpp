@@ -1,6 +1,7 @@
 #include "storereader.h"
 
 #include "core/amqp/amqpbridgeconfig.h"
+#include "core/amqp/amqpeventsoutconfig.h"
 #include "core/amqp/amqpurl.h"
 #include "core/sourcekeys.h"
 #include "core/spool/spoolconfig.h"
@@ -299,8 +300,39 @@ bool describeSource(SourceStatus& status)
         status.origin = QStringLiteral("%1 on %2").arg(config->from, amqpDisplayUrl(config->url));
         return true;
     }
+    if (r.kind == u"amqp-out") {
+        const Result<AmqpEventsOutConfig> config = AmqpEventsOutConfig::fromJson(r.config);
+        if (!config) {
+            status.error = config.errorString();
+            return false;
+        }
+        status.queue = config->exchange;
+        status.origin = QStringLiteral("exchange %1 on %2").arg(config->exchange, amqpDisplayUrl(config->url));
+        return true;
+    }
     status.error = QStringLiteral("Unknown kind of source: %1").arg(r.kind);
     return false;
+}
+
+// An events-out relay's cursor, the newest event and when the cursor's event happened.
+Result<RelayProgress> readRelayProgress(TaskStore& store, const QString& name)
+{
+    RelayProgress progress;
+    const Result<std::optional<qint64>> cursor = store.sourceCursor(name);
+    if (!cursor)
+        return cursor.error();
+    progress.cursor = *cursor;
+    const Result<qint64> last = store.lastEventId();
+    if (!last)
+        return last.error();
+    progress.lastEventId = *last;
+    if (progress.cursor && *progress.cursor > 0) {
+        const Result<std::optional<qint64>> at = store.eventTime(*progress.cursor);
+        if (!at)
+            return at.error();
+        progress.cursorAt = *at;
+    }
+    return progress;
 }
 
 } // namespace
@@ -345,7 +377,13 @@ void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
         SourceStatus status;
         status.record = row;
         status.configValid = describeSource(status);
-        if (status.configValid) {
+        if (status.configValid && row.kind == u"amqp-out") {
+            const Result<RelayProgress> progress = readRelayProgress(*s, row.name);
+            if (progress)
+                status.relay = *progress;
+            else
+                status.error = progress.errorString();
+        } else if (status.configValid) {
             const Result<QString> prefix = sourceTaskKeyPrefix(row);
             const Result<SourceTaskStats> stats
                 = prefix ? s->sourceTaskStats(*prefix, nowMs) : Result<SourceTaskStats>(prefix.error());

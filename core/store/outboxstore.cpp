@@ -70,6 +70,19 @@ Result<std::optional<qint64>> TaskStore::sourceCursor(const QString& source)
     return cursor;
 }
 
+Result<std::optional<qint64>> TaskStore::eventTime(qint64 eventId)
+{
+    QSqlQuery& q = prepared(QStringLiteral("SELECT at FROM task_events WHERE id = ?"));
+    q.bindValue(0, eventId);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the event %1").arg(eventId));
+    std::optional<qint64> at;
+    if (q.next())
+        at = q.value(0).toLongLong();
+    q.finish();
+    return at;
+}
+
 Status TaskStore::setSourceCursor(const QString& source, qint64 lastEventId, bool forwardOnly)
 {
     return atomically([&]() -> Status {

@@ -1,9 +1,11 @@
 // Events out against the real broker of the `amqp` fixture: the relay publishes the event of every ended task from
 // the history (the outbox) with confirms; a broker stopped while tasks keep ending loses nothing, and a relay process
 // SIGKILLed mid-stream resumes from its stored cursor. Every terminal event arrives at least once, in order per task.
+// Runs on SQLite, and again on PostgreSQL and MariaDB (the *_postgres and *_mariadb entries).
 #include "amqptestbroker.h"
 
 #include "tests/cli/clirunner.h"
+#include "tests/core/storetestutil.h"
 
 #include "core/amqp/amqpeventrelay.h"
 #include "core/queueengine.h"
@@ -130,7 +132,7 @@ private Q_SLOTS:
         const QString q = QStringLiteral("events-outage");
         QVERIFY(bindQueue(exchange, q));
         EngineOptions options;
-        options.store.path = m_dir.filePath(QStringLiteral("outage.db"));
+        options.store.path = qd::test::testDatabase(m_dir, QStringLiteral("outage"));
         options.sampleIntervalMs = 0;
         options.workerCount = 2;
         auto opened = QueueEngine::open(options);
@@ -209,7 +211,7 @@ private Q_SLOTS:
         const QString exchange = QStringLiteral("qd-events-kill");
         const QString q = QStringLiteral("events-kill");
         QVERIFY(bindQueue(exchange, q));
-        const QString db = m_dir.filePath(QStringLiteral("kill.db"));
+        const QString db = qd::test::testDatabase(m_dir, QStringLiteral("kill"));
         const QProcessEnvironment env = qdtest::isolatedEnvironment(m_dir);
         const qdtest::CliRun added = qdtest::runCli(env,
             {QStringLiteral("--db"), db, QStringLiteral("enqueue"), QStringLiteral("--type"), QStringLiteral("noop")});

@@ -1,4 +1,5 @@
 #include "ui/queuelistmodel.h"
+#include "ui/taskformat.h"
 #include "uitesthelpers.h"
 
 #include <QAbstractItemModelTester>
@@ -48,6 +49,80 @@ private Q_SLOTS:
         QTRY_COMPARE(model.rowCount(), rows + 1);
         QCOMPARE(model.data(model.index(0, QueueListModel::NameColumn)).toString(), QStringLiteral("alpha"));
         QCOMPARE(resets.count(), 0);
+    }
+
+    // Bridged RabbitMQ queues follow the QueueDesk queues, marked as RabbitMQ, and stay out of the queue names and
+    // totals; a broker that went away shows "unreachable", and new queue rows still land before them.
+    void showsBrokerQueuesAfterTheQueues()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(3)).ok());
+        QueueListModel model(engine.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_VERIFY(model.queueNames().contains(QStringLiteral("reports")));
+        const QStringList names = model.queueNames();
+        const int queues = model.rowCount();
+        const StateCounts totals = model.totals();
+
+        ui::BrokerQueueRow orders;
+        orders.stats.source = QStringLiteral("orders-bridge");
+        orders.stats.queue = QStringLiteral("orders");
+        orders.stats.reachable = true;
+        orders.stats.depth = 1234;
+        orders.stats.consumers = 1;
+        orders.takenPerSecond = 12.4;
+        ui::BrokerQueueRow idle = orders;
+        idle.stats.source = QStringLiteral("idle-bridge");
+        idle.stats.queue = QStringLiteral("idle");
+        idle.stats.consumers = 0;
+        idle.stats.depth = 0;
+        idle.takenPerSecond = 0;
+        model.setBrokerQueues({orders, idle});
+        QCOMPARE(model.rowCount(), queues + 2);
+        const int queuedColumn = QueueListModel::FirstStateColumn + int(TaskState::Queued);
+        const auto text = [&](int row, int column) { return model.index(row, column).data().toString(); };
+        QCOMPARE(text(queues, QueueListModel::NameColumn), QStringLiteral("rabbitmq: orders"));
+        QCOMPARE(text(queues, QueueListModel::StatusColumn), QStringLiteral("consuming"));
+        QCOMPARE(text(queues, QueueListModel::ConcurrencyColumn), QStringLiteral("1"));
+        QCOMPARE(text(queues, queuedColumn), ui::formatCount(1234));
+        QCOMPARE(text(queues, QueueListModel::ThroughputColumn), QStringLiteral("12/s"));
+        QCOMPARE(text(queues + 1, QueueListModel::StatusColumn), QStringLiteral("no consumer"));
+        QVERIFY(model.index(queues, 0).data(QueueListModel::QueueNameRole).toString().isEmpty());
+        QCOMPARE(model.index(queues, 0).data(QueueListModel::BrokerQueueRole).toString(),
+            QStringLiteral("rabbitmq: orders"));
+        QCOMPARE(model.queueNames(), names);
+        QCOMPARE(model.totals(), totals);
+
+        // The same rows again update in place; the broker gone shows as such.
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        orders.stats.reachable = false;
+        orders.stats.depth = -1;
+        orders.stats.consumers = -1;
+        orders.stats.error = QStringLiteral("Cannot connect to amqp://127.0.0.1:1/: connection refused");
+        model.setBrokerQueues({orders, idle});
+        QCOMPARE(removed.count(), 0);
+        QCOMPARE(text(queues, QueueListModel::StatusColumn), QStringLiteral("unreachable"));
+        QCOMPARE(text(queues, queuedColumn), QStringLiteral("\u2014"));
+        QVERIFY(text(queues, QueueListModel::ConcurrencyColumn).isEmpty());
+        QCOMPARE(
+            model.index(queues, QueueListModel::StatusColumn).data(Qt::ToolTipRole).toString(), orders.stats.error);
+
+        // A new QueueDesk queue goes among the queues, before the RabbitMQ rows.
+        NewTask t;
+        t.queue = QStringLiteral("zulu");
+        t.type = QStringLiteral("noop");
+        test::ThreadCall added([engine, t] { return engine->enqueue(t).ok(); });
+        QVERIFY(added.result());
+        QTRY_COMPARE(model.rowCount(), queues + 3);
+        QCOMPARE(text(queues, QueueListModel::NameColumn), QStringLiteral("zulu"));
+        QCOMPARE(text(queues + 1, QueueListModel::NameColumn), QStringLiteral("rabbitmq: orders"));
+
+        // A bridge removed: its row goes.
+        model.setBrokerQueues({idle});
+        QCOMPARE(model.rowCount(), queues + 2);
+        QCOMPARE(text(queues + 1, QueueListModel::NameColumn), QStringLiteral("rabbitmq: idle"));
     }
 
     void samplesSetThroughput()

@@ -9,6 +9,7 @@
 #include "uitesthelpers.h"
 
 #include "core/amqp/amqpbridgeconfig.h"
+#include "core/amqp/amqpeventsoutconfig.h"
 #include "core/spool/spoolconfig.h"
 #include "core/taskstore.h"
 
@@ -186,6 +187,63 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(cell(model, QStringLiteral("inbox"), SourcesModel::BacklogColumn),
             QStringLiteral("4"), test::backgroundTimeoutMs);
         QCOMPARE(resets.count(), 0);
+    }
+
+    // An events-out relay shows its own status: where its cursor is, how far behind, when its last confirmed event
+    // was recorded; no error. Before its first run it says so.
+    void showsEventsOutRelayProgress()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(4)).ok());
+        AmqpEventsOutConfig relay;
+        relay.url = QStringLiteral("amqp://admin:s3cret@broker.example/");
+        relay.exchange = QStringLiteral("qd-events");
+        QVERIFY(addSource(*engine, QStringLiteral("amqp-out"), QStringLiteral("events"), relay.toJson()));
+        QVERIFY(addSource(*engine, QStringLiteral("amqp-out"), QStringLiteral("fresh"), relay.toJson()));
+        // "events" has passed the first two events; four were written.
+        qint64 cursorAt = 0;
+        QVERIFY(engine->runInWriter([&](TaskStore& store) -> Status {
+            QSqlQuery q(store.database());
+            if (!q.exec(QStringLiteral("SELECT id, at FROM task_events ORDER BY id LIMIT 1 OFFSET 1")) || !q.next())
+                return Error {ErrorCode::Internal, q.lastError().text()};
+            cursorAt = q.value(1).toLongLong();
+            return store.setSourceCursor(QStringLiteral("events"), q.value(0).toLongLong(), false);
+        }));
+
+        ui::ReaderThread reader(engine->options().store);
+        SourcesModel model(&reader);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2, test::backgroundTimeoutMs);
+        const QString events = QStringLiteral("events");
+        QCOMPARE(cell(model, events, SourcesModel::KindColumn), QStringLiteral("AMQP out"));
+        QCOMPARE(cell(model, events, SourcesModel::TargetColumn), QStringLiteral("qd-events"));
+        QCOMPARE(cell(model, events, SourcesModel::StateColumn), QStringLiteral("active"));
+        QCOMPARE(cell(model, events, SourcesModel::BacklogColumn), QStringLiteral("2"));
+        QCOMPARE(cell(model, events, SourcesModel::CursorColumn),
+            QStringLiteral("2 \u00b7 %1")
+                .arg(QDateTime::fromMSecsSinceEpoch(cursorAt).toString(QStringLiteral("HH:mm:ss"))));
+        QCOMPARE(cell(model, events, SourcesModel::LastErrorColumn), QString());
+        QCOMPARE(cell(model, events, SourcesModel::RateMinuteColumn), QStringLiteral("\u2014"));
+        const QString origin
+            = model.index(model.rowOf(events), SourcesModel::NameColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(
+            origin.contains(QStringLiteral("exchange qd-events on amqp://admin@broker.example")), qPrintable(origin));
+        QCOMPARE(cell(model, QStringLiteral("fresh"), SourcesModel::CursorColumn), QStringLiteral("not started"));
+        QCOMPARE(cell(model, QStringLiteral("fresh"), SourcesModel::BacklogColumn), QStringLiteral("4"));
+
+        // What the broker monitor says about its broker shows in the state and the error.
+        AmqpQueueStats down;
+        down.source = events;
+        down.error = QStringLiteral("Cannot connect to amqp://admin@broker.example/: connection refused");
+        model.setBrokerStats({down});
+        QCOMPARE(cell(model, events, SourcesModel::StateColumn), QStringLiteral("active, broker unreachable"));
+        QCOMPARE(cell(model, events, SourcesModel::LastErrorColumn), down.error);
+        down.reachable = true;
+        down.error.clear();
+        model.setBrokerStats({down});
+        QCOMPARE(cell(model, events, SourcesModel::StateColumn), QStringLiteral("active"));
     }
 
     void pausesAndResumesFromThePanel()

@@ -186,6 +186,23 @@ void StatsPanel::addSample(const StatsSample& sample)
         m_dirty = true;
 }
 
+void StatsPanel::addBrokerRows(const QList<BrokerQueueRow>& rows)
+{
+    if (m_brokerLive.isEmpty())
+        m_linesSetUp = false; // the state chart gains its RabbitMQ line at the next draw
+    BrokerReading reading;
+    reading.at = QDateTime::currentMSecsSinceEpoch();
+    for (const BrokerQueueRow& row : rows) {
+        if (row.stats.depth >= 0)
+            reading.depths.insert(row.displayName(), row.stats.depth);
+    }
+    m_brokerLive.append(reading);
+    if (m_brokerLive.size() > liveCapacity)
+        m_brokerLive.remove(0, m_brokerLive.size() - liveCapacity);
+    if (m_range == Range::Live)
+        m_dirty = true;
+}
+
 void StatsPanel::rebuildLive()
 {
     m_live.clear();
@@ -340,6 +357,9 @@ void StatsPanel::setUpLines(const QStringList& queues)
     }
     // A task type has no enqueue rate or wait: those are counted per queue.
     const bool type = m_scope.kind == ChartScope::Kind::TaskType;
+    m_brokerSeries = m_brokerLive.isEmpty() || type
+        ? -1
+        : m_stateChart->addSeries(tr("RabbitMQ ready"), QColor(0xff, 0x66, 0x00));
     if (!type)
         m_rateChart->addSeries(tr("enqueued"), stateColor(TaskState::Queued));
     m_rateChart->addSeries(tr("completed"), stateColor(TaskState::Succeeded));
@@ -363,6 +383,8 @@ void StatsPanel::drawFigures(const QList<ChartPoint>& points, const QList<ChartP
         if (!isFinal(s))
             m_stateChart->setSeriesPoints(series++, countLine(allQueues, s));
     }
+    if (m_brokerSeries >= 0)
+        m_stateChart->setSeriesPoints(m_brokerSeries, brokerLine());
     const bool type = m_scope.kind == ChartScope::Kind::TaskType;
     QList<double ChartPoint::*> rates {&ChartPoint::completedPerSecond, &ChartPoint::failedPerSecond};
     QList<double ChartPoint::*> times {&ChartPoint::runP50Ms, &ChartPoint::runP95Ms, &ChartPoint::runP99Ms};
@@ -374,6 +396,26 @@ void StatsPanel::drawFigures(const QList<ChartPoint>& points, const QList<ChartP
         m_rateChart->setSeriesPoints(i, line(points, rates.at(i)));
     for (int i = 0; i < times.size(); ++i)
         m_waitChart->setSeriesPoints(i, line(points, times.at(i)));
+}
+
+// The bridged RabbitMQ queues' ready messages ("live" only): all added up, or one alone when its row is the scope.
+QList<QPointF> StatsPanel::brokerLine() const
+{
+    QList<QPointF> ready;
+    if (m_range != Range::Live)
+        return ready;
+    const bool one = m_scope.kind == ChartScope::Kind::Queue;
+    for (const BrokerReading& r : std::as_const(m_brokerLive)) {
+        if (!one && !r.depths.isEmpty()) {
+            qint64 sum = 0;
+            for (qint64 depth : r.depths)
+                sum += depth;
+            ready.append(QPointF(double(r.at), double(sum)));
+        } else if (one && r.depths.contains(m_scope.name)) {
+            ready.append(QPointF(double(r.at), double(r.depths.value(m_scope.name))));
+        }
+    }
+    return ready;
 }
 
 void StatsPanel::drawPerQueue(const QList<QueueSample>& samples)

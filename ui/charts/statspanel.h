@@ -3,6 +3,9 @@
 #include "chartpoint.h"
 #include "core/monitoring/capacityforecast.h"
 #include "core/task.h"
+#include "ui/brokermonitor.h"
+
+#include <QHash>
 
 #include <QTimer>
 #include <QWidget>
@@ -62,6 +65,11 @@ public:
     void setForecast(const QString& queue, const qd::CapacityForecast& forecast, bool valid);
     // How far ahead the forecast reaches: a third of the time shown, at least 30 s.
     static qint64 projectionSpanMs(qint64 shownMs) { return std::max<qint64>(30'000, shownMs / 3); }
+    // A reading of the bridged RabbitMQ queues (BrokerMonitor): from the first one on, the state chart has a line of
+    // their ready messages ("live" only): all of them added up, or one alone when its row is the queue shown.
+    void addBrokerRows(const QList<qd::ui::BrokerQueueRow>& rows);
+    // The state chart's RabbitMQ line; -1 before the first reading.
+    int brokerSeries() const { return m_brokerSeries; }
 
     TimeSeriesChart* stateChart() const { return m_stateChart; }
     TimeSeriesChart* rateChart() const { return m_rateChart; }
@@ -87,6 +95,7 @@ private:
     void setUpLines(const QStringList& queues);
     void drawFigures(const QList<ChartPoint>& points, const QList<ChartPoint>& allQueues);
     void drawPerQueue(const QList<QueueSample>& samples);
+    QList<QPointF> brokerLine() const;
     void drawProjections(const QList<ChartPoint>& points, qint64 from, qint64& to);
 
     QueueEngine* m_engine;
@@ -111,6 +120,12 @@ private:
     QString m_forecastQueue;
     CapacityForecast m_forecast;
     bool m_forecastValid = false;
+    struct BrokerReading {
+        qint64 at = 0;
+        QHash<QString, qint64> depths; // by row name ("rabbitmq: NAME"); unreadable queues left out
+    };
+    QList<BrokerReading> m_brokerLive;
+    int m_brokerSeries = -1;
     QTimer m_tick;
     QComboBox* m_rangeBox;
     ChartScopeBar* m_scopeBar;
