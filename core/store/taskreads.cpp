@@ -89,7 +89,7 @@ Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
 
 Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 {
-    const WhereClause where = whereFor(filter, m_dialect, isEncrypted());
+    const WhereClause where = whereFor(filter, m_dialect, isEncrypted(), m_searchIndexed);
     StoreStatement q = statement(QLatin1String("SELECT count(*) FROM tasks WHERE ") + where.sql);
     bindAll(q, where.values);
     const qint64 n = q.next() ? q.integer(0) : 0;
@@ -100,7 +100,7 @@ Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 
 Result<QList<Task>> TaskStore::listTasks(const TaskQuery& query)
 {
-    const WhereClause where = whereFor(query.filter, m_dialect, isEncrypted());
+    const WhereClause where = whereFor(query.filter, m_dialect, isEncrypted(), m_searchIndexed);
     const QString direction = query.descending ? QStringLiteral(" DESC") : QStringLiteral(" ASC");
     const QString column = sortColumn(query.sortKey);
     const QString order = column.isEmpty() ? QString(QLatin1String("id") + direction)
@@ -151,7 +151,7 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
 
 Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
 {
-    const WhereClause where = whereFor(filter, m_dialect, isEncrypted());
+    const WhereClause where = whereFor(filter, m_dialect, isEncrypted(), m_searchIndexed);
     return streamByKeyset<Task>(
         statement(keysetPagedSelect(taskColumns(), QLatin1String("tasks"), where.sql)), where.values,
         [this](const StoreStatement& row) { return readTask(row); }, fn, QStringLiteral("Cannot read tasks"));
