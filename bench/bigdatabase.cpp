@@ -21,7 +21,7 @@ namespace qd::bench {
 namespace {
 
 // Bump when the generated content changes, so stale caches are rebuilt.
-constexpr int generatorVersion = 1;
+constexpr int generatorVersion = 2;
 
 struct IndexSql {
     std::string name;

@@ -199,6 +199,8 @@ QStringList schemaVersion8()
                        " only INTEGER PRIMARY KEY CHECK (only = 1),"
                        " last_task_id INTEGER NOT NULL)"),
         QStringLiteral("INSERT INTO task_search_cursor(only, last_task_id) VALUES (1, 0)"),
+        // The errors, for the same search: few rows (a success clears its error), read from the index alone.
+        QStringLiteral("CREATE INDEX task_search_errors ON tasks(last_error) WHERE last_error IS NOT NULL"),
     };
 }
 

@@ -32,20 +32,13 @@ QString trigramQuery(const QString& text)
 }
 
 // The candidates of an indexed search, each then checked by the same LIKE as an unindexed one: the indexed
-// payloads that hold every trigram, the tasks after the index's cursor, and the tasks that may have a last_error
-// (a success clears it, so only tasks in other states; tasks_state finds them).
-QString indexedCandidates()
-{
-    QStringList others;
-    for (TaskState state : allTaskStates) {
-        if (state != TaskState::Succeeded)
-            others.append(QLatin1Char('\'') + taskStateName(state) + QLatin1Char('\''));
-    }
-    return QStringLiteral("id IN (SELECT rowid FROM task_search WHERE task_search MATCH ?"
-                          " UNION ALL SELECT id FROM tasks WHERE id > (SELECT last_task_id FROM task_search_cursor)"
-                          " UNION ALL SELECT id FROM tasks WHERE state IN (%1) AND last_error IS NOT NULL)")
-        .arg(others.join(QLatin1Char(',')));
-}
+// payloads that hold every trigram, the tasks after the index's cursor, and the tasks whose error matches (read
+// from the partial index of errors alone). Binds the FTS5 query, then the LIKE pattern.
+const QString indexedCandidates
+    = QStringLiteral("id IN (SELECT rowid FROM task_search WHERE task_search MATCH ?"
+                     " UNION ALL SELECT id FROM tasks WHERE id > (SELECT last_task_id FROM task_search_cursor)"
+                     " UNION ALL SELECT id FROM tasks INDEXED BY task_search_errors"
+                     " WHERE last_error IS NOT NULL AND last_error LIKE ? ESCAPE '\\')");
 
 } // namespace
 
@@ -62,8 +55,8 @@ WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect, bool s
         if (match.isEmpty()) {
             where.add(sealedValues ? dialect.searchPlainCondition : dialect.searchCondition, {pattern, pattern});
         } else {
-            static const QString candidates = indexedCandidates();
-            where.add(candidates + QLatin1String(" AND ") + dialect.searchCondition, {match, pattern, pattern});
+            where.add(indexedCandidates + QLatin1String(" AND ") + dialect.searchCondition,
+                {match, pattern, pattern, pattern});
         }
     }
     if (filter.createdFrom > 0)
