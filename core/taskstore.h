@@ -210,6 +210,8 @@ public:
     Status forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn);
     Status forEachEvent(
         qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn);
+    // How many events forEachEvent would read (an export's total).
+    Result<qint64> countEvents(qint64 from, qint64 to, const QStringList& queues);
     Result<QStringList> distinctTypes();
     Result<EventActivity> eventActivitySince(qint64 afterEventId);
     Result<qint64> lastEventId();

@@ -157,8 +157,8 @@ Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool
         [this](const StoreStatement& row) { return readTask(row); }, fn, QStringLiteral("Cannot read tasks"));
 }
 
-Status TaskStore::forEachEvent(
-    qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn)
+// The events of a time range ([from, to), 0: open) and queues (empty: all).
+static WhereClause eventWhere(qint64 from, qint64 to, const QStringList& queues)
 {
     WhereClause where;
     if (from > 0)
@@ -166,6 +166,24 @@ Status TaskStore::forEachEvent(
     if (to > 0)
         where.add(QStringLiteral("at < ?"), {to});
     where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
+    return where;
+}
+
+Result<qint64> TaskStore::countEvents(qint64 from, qint64 to, const QStringList& queues)
+{
+    const WhereClause where = eventWhere(from, to, queues);
+    StoreStatement q = statement(QLatin1String("SELECT count(*) FROM task_events WHERE ") + where.sql);
+    bindAll(q, where.values);
+    const qint64 n = q.next() ? q.integer(0) : 0;
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot count events"));
+    return n;
+}
+
+Status TaskStore::forEachEvent(
+    qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn)
+{
+    const WhereClause where = eventWhere(from, to, queues);
     return streamByKeyset<TaskEvent>(
         statement(keysetPagedSelect(eventColumns(), QLatin1String("task_events"), where.sql)), where.values,
         [this](const StoreStatement& row) { return readEvent(row); }, fn, QStringLiteral("Cannot read task history"));
