@@ -22,6 +22,7 @@
 #include "pgbench.h"
 #include "report.h"
 #include "spoolbench.h"
+#include "startupbench.h"
 #include "uirunner.h"
 #include "workloadbench.h"
 
@@ -1046,14 +1047,46 @@ Figure uiFigure(const QString& id, const QString& title, const QString& variant,
     return f;
 }
 
+// A search timed through the trigram index against a LIKE scan of the same database in the same run.
+Figure searchFigure(const QString& title, const QString& variant, const QList<QJsonObject>& runs, const QString& what)
+{
+    Figure f = uiFigure(QStringLiteral("B7"), title, variant, QStringLiteral("ms"), Figure::Goal::ValueAtMost, 200,
+        runs, QStringLiteral("search_index_%1_ms").arg(what));
+    f.baselineName = QStringLiteral("LIKE scan");
+    for (const QJsonObject& run : runs) {
+        const double like = run.value(QStringLiteral("search_like_%1_ms").arg(what)).toDouble();
+        f.baseline.add(like);
+        f.ratio.add(run.value(QStringLiteral("search_index_%1_ms").arg(what)).toDouble() / like);
+    }
+    return f;
+}
+
 QList<Figure> benchTable(const QString& bigDb, const Sizes& s)
 {
     std::fprintf(
         stderr, "B7: task table on %d tasks (qd_bench_ui --measure table, %d runs)\n", s.bigTasks, s.slowRepetitions);
     QList<QJsonObject> runs;
+    const QString gui = QStringLiteral(QD_BENCH_GUI);
+    Figure startup = makeFigure(QStringLiteral("B7"), QStringLiteral("task table, %1 tasks").arg(s.bigTasks),
+        QStringLiteral("process start to first rows painted (queuedesk --exit-after-first-rows)"), QStringLiteral("ms"),
+        QStringLiteral("process start: queuedesk --version"), Figure::Goal::ValueAtMost, 500);
+    Figure startupInside = makeFigure(QStringLiteral("B7"), QStringLiteral("task table, %1 tasks").arg(s.bigTasks),
+        QStringLiteral("context: of which main() to first rows painted (as queuedesk reports it)"),
+        QStringLiteral("ms"), {}, Figure::Goal::None, 0);
     for (int rep = 0; rep < s.slowRepetitions; ++rep) {
-        runs.append(
-            runUiBench({QStringLiteral("--measure"), QStringLiteral("table"), QStringLiteral("--db"), bigDb}, 600));
+        FirstRowsTimes first;
+        double version = 0;
+        interleaved(rep,
+            {[&] { first = guiFirstRows(gui, bigDb); }, [&] { version = guiVersionMs(gui); },
+                [&] {
+                    runs.append(runUiBench(
+                        {QStringLiteral("--measure"), QStringLiteral("table"), QStringLiteral("--db"), bigDb}, 600));
+                }});
+        addPair(startup, first.outsideMs, version);
+        startupInside.subject.add(first.insideMs);
+        std::fprintf(stderr,
+            "  queuedesk start to first rows painted %.1f ms (main() to paint %.1f ms; --version %.1f ms)\n",
+            first.outsideMs, first.insideMs, version);
         const QJsonObject& r = runs.last();
         std::fprintf(stderr,
             "  open %.1f ms (engine %.1f), last row %.1f ms, state filter %.1f ms, search %.1f ms, counts %.4f ms "
@@ -1064,6 +1097,11 @@ QList<Figure> benchTable(const QString& bigDb, const Sizes& s)
             r.value(QStringLiteral("filter_search_rows_ms")).toDouble(),
             r.value(QStringLiteral("counts_memory_ms")).toDouble(),
             r.value(QStringLiteral("counts_sql_ms")).toDouble());
+        std::fprintf(stderr, "  search first page %.1f ms (LIKE %.1f ms), count %.1f ms (LIKE %.1f ms)\n",
+            r.value(QStringLiteral("search_index_page_ms")).toDouble(),
+            r.value(QStringLiteral("search_like_page_ms")).toDouble(),
+            r.value(QStringLiteral("search_index_count_ms")).toDouble(),
+            r.value(QStringLiteral("search_like_count_ms")).toDouble());
     }
     const QString title = QStringLiteral("task table, %1 tasks").arg(s.bigTasks);
     const QString ms = QStringLiteral("ms");
@@ -1083,8 +1121,14 @@ QList<Figure> benchTable(const QString& bigDb, const Sizes& s)
             Figure::Goal::ValueAtMost, 200, runs, QStringLiteral("filter_state_rows_ms")),
         uiFigure(b7, title, QStringLiteral("filter change (state = failed) to count"), ms, Figure::Goal::None, 0, runs,
             QStringLiteral("filter_state_count_ms")),
-        uiFigure(b7, title, QStringLiteral("filter change (payload search) to first rows"), ms, Figure::Goal::None, 0,
-            runs, QStringLiteral("filter_search_rows_ms")),
+        uiFigure(b7, title, QStringLiteral("filter change (payload search) to first rows"), ms,
+            Figure::Goal::ValueAtMost, 200, runs, QStringLiteral("filter_search_rows_ms")),
+        searchFigure(title, QStringLiteral("payload search, first page of 256 (TaskStore::listTasks)"), runs,
+            QStringLiteral("page")),
+        searchFigure(
+            title, QStringLiteral("payload search, count (TaskStore::countTasks)"), runs, QStringLiteral("count")),
+        startup,
+        startupInside,
         uiFigure(b7, title, QStringLiteral("counts per state (QueueEngine::counts, as the GUI reads them)"), ms,
             Figure::Goal::ValueAtMost, 10, runs, QStringLiteral("counts_memory_ms")),
         uiFigure(b7, title, QStringLiteral("counts per state by SQL (TaskStore::countByQueueAndState, once at open)"),

@@ -24,6 +24,9 @@ struct EngineOptions {
     qint64 maintenanceIntervalMs = 1000; // staging of due tasks and lease recovery
     qint64 sampleIntervalMs = 1000; // live metrics; 0 turns sampling off
     bool persistMetrics = true; // keep a metrics history in the database
+    // SQLite: how often the payload search index takes in new tasks while the writer is busy (see SearchIndexer);
+    // 0: this engine never indexes.
+    qint64 searchIndexIntervalMs = 1000;
     qint64 shutdownGraceMs = 10'000; // how long running tasks may finish on shutdown before being asked to stop
     // A worker whose queue's recent runs were short (under 5 ms) gets its next task claimed ahead, so that one
     // commit records several results; such a task goes back to the queue if it has not started after this long.

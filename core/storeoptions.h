@@ -19,6 +19,9 @@ struct StoreOptions {
     // The key file of an encrypted database; empty: $QUEUEDESK_KEY_FILE, else crypto::defaultKeyFilePath(). Read
     // only when the database is encrypted.
     QString keyFile;
+    // SQLite: payload searches go through the trigram index where it helps (schema 9); false: always a LIKE scan
+    // (the benchmark's baseline and the tests' reference).
+    bool useSearchIndex = true;
 };
 
 // The default database: queuedesk.db in a QueueDesk folder of the user's data directory, following the XDG

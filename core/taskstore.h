@@ -185,6 +185,12 @@ public:
     // Deletes tasks (and their history), at most `limit` of them (lowest ids first) when it is positive. Running
     // tasks are never purged. Returns how many.
     Result<qint64> purge(const TaskFilter& filter, qint64 limit = 0);
+    // SQLite: adds the payloads of up to `limit` tasks after the search index's cursor to the index, in a
+    // transaction of its own (or the caller's), and moves the cursor past them. Returns how many tasks it passed
+    // (0: the index is complete; always 0 where there is no index). Searches read the tasks after the cursor by LIKE.
+    Result<qint64> indexSearchBatch(int limit);
+    // Whether searches use the payload index (SQLite at schema 9 and StoreOptions::useSearchIndex).
+    bool hasSearchIndex() const { return m_searchIndexed; }
 
     // Scheduled tasks whose time has come become queued.
     Result<qint64> stageDueTasks(qint64 now);
@@ -217,6 +223,8 @@ public:
     Status forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn);
     Status forEachEvent(
         qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn);
+    // How many events forEachEvent would read (an export's total).
+    Result<qint64> countEvents(qint64 from, qint64 to, const QStringList& queues);
     Result<QStringList> distinctTypes();
     Result<EventActivity> eventActivitySince(qint64 afterEventId);
     Result<qint64> lastEventId();
@@ -369,6 +377,8 @@ private:
     Status runMigrations(int fromVersion);
     // Reads the database's keys and, when it is encrypted, the key file (see StoreOptions::keyFile).
     Status loadEncryption();
+    Status detectSearchIndex(); // sets m_searchIndexed
+    Status clampSearchCursor(); // after a purge: ids above the highest left will be given again
     // An encrypted database's current sealing key, read at the start of each write transaction (keys rotate).
     Status refreshSealingKey();
     // A row of taskColumns() or eventColumns(), its sealed fields opened (see StoreEncryption::open).
@@ -453,6 +463,7 @@ private:
     // See handOverCheckpoints().
     WalCheckpointer* m_checkpointer = nullptr;
     int m_checkpointFrames = 0;
+    bool m_searchIndexed = false; // see hasSearchIndex()
     bool m_spacedCheckpoints = false; // Durability::Full
     bool m_truncateWal = false; // see requestWalTruncation()
     int m_walFrames = 0; // after the last commit

@@ -297,6 +297,7 @@ bool ExportDialog::startExport()
         m_prepareJob(m_job);
     m_progress->setRange(0, 0); // busy until the first report says whether a total is known
     m_progress->setVisible(true);
+    m_exportClock.start();
     setStatus(tr("Exporting to %1\u2026").arg(QDir::toNativeSeparators(r.path)), false);
     m_job->start();
     updateInputs();
@@ -328,7 +329,15 @@ void ExportDialog::onProgress(qint64 rows, qint64 total)
         // QProgressBar counts in int: scale to per-mille so a billion rows still fit.
         m_progress->setRange(0, 1000);
         m_progress->setValue(int(std::min<qint64>(1000, rows * 1000 / total)));
-        m_progress->setFormat(tr("%1 of %2").arg(formatCount(rows), formatCount(total)));
+        // The rate so far gives the time left; shown once a second of work makes it meaningful.
+        const qint64 elapsedMs = m_exportClock.elapsed();
+        if (rows > 0 && rows < total && elapsedMs >= 1000) {
+            const qint64 leftS = (total - rows) * elapsedMs / rows / 1000 + 1;
+            m_progress->setFormat(
+                tr("%1 of %2, about %3 s left").arg(formatCount(rows), formatCount(total)).arg(leftS));
+        } else {
+            m_progress->setFormat(tr("%1 of %2").arg(formatCount(rows), formatCount(total)));
+        }
     } else {
         m_progress->setRange(0, 0);
         m_progress->setFormat(formatCount(rows));

@@ -4,6 +4,7 @@
 #include "exportjob.h"
 
 #include <QDialog>
+#include <QElapsedTimer>
 #include <QFileDialog>
 
 class QCheckBox;
@@ -84,6 +85,7 @@ private:
     QLineEdit* m_path;
     QPushButton* m_browse;
     QProgressBar* m_progress;
+    QElapsedTimer m_exportClock; // since the export started: the estimate of the time left
     QLabel* m_status;
     QPushButton* m_exportButton;
     QPushButton* m_cancelButton;

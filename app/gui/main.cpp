@@ -1,6 +1,7 @@
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
 #include "ui/enginereaper.h"
+#include "ui/firstrowsprobe.h"
 #include "ui/mainwindow.h"
 #include "ui/themesetting.h"
 #include "ui/workercountsetting.h"
@@ -8,12 +9,18 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QIcon>
 #include <QMessageBox>
+#include <QTableView>
 #include <QTimer>
+
+#include <cstdio>
 
 int main(int argc, char* argv[])
 {
+    QElapsedTimer sinceStart; // from main(): what loading the program took is seen only from outside
+    sinceStart.start();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("QueueDesk"));
     QApplication::setOrganizationName(QStringLiteral("QueueDesk"));
@@ -42,6 +49,11 @@ int main(int argc, char* argv[])
     const QCommandLineOption tab(QStringLiteral("tab"),
         QApplication::translate("main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures)."),
         QStringLiteral("title"));
+    // For the start-up benchmark (qd_bench B22): the time from main() to the first rows painted, then quit.
+    const QCommandLineOption firstRows(QStringLiteral("exit-after-first-rows"),
+        QApplication::translate(
+            "main", "Print the milliseconds from start to the first rows painted in the task table, then quit."));
+    parser.addOption(firstRows);
     parser.addOption(screenshot);
     parser.addOption(screenshotAfter);
     parser.addOption(tab);
@@ -71,6 +83,13 @@ int main(int argc, char* argv[])
     for (QDockWidget* dock : window->findChildren<QDockWidget*>()) {
         if (parser.isSet(tab) && dock->windowTitle().compare(parser.value(tab), Qt::CaseInsensitive) == 0)
             dock->raise();
+    }
+    if (parser.isSet(firstRows)) {
+        new qd::ui::FirstRowsProbe(window->taskView(), [window, &sinceStart] {
+            std::printf("first_rows_painted_ms %lld\n", static_cast<long long>(sinceStart.elapsed()));
+            std::fflush(stdout);
+            window->close();
+        });
     }
     if (parser.isSet(screenshot)) {
         QTimer::singleShot(parser.value(screenshotAfter).toInt(), window, [window, file = parser.value(screenshot)] {

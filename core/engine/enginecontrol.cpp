@@ -31,6 +31,7 @@ EngineCore::EngineCore(QueueEngine& engine, const EngineOptions& options)
     , m_pool(engine, options, m_owner, [this](Completion c) { onCompletion(std::move(c)); })
     , m_dispatcher(m_pool, options, m_owner, [this](const Error& error) { reportError(error); })
     , m_sampler(engine, options)
+    , m_indexer(options.searchIndexIntervalMs)
     , m_beat(options, m_owner)
 {
     m_desiredWorkers = options.store.readOnly ? 0 : options.workerCount;
@@ -237,6 +238,7 @@ Status EngineCore::writerOpen()
     }
     m_dispatcher.reloadConfigs(*m_store);
     m_sampler.start(*m_store, now);
+    m_indexer.start(*m_store, now);
     if (auto v = m_store->dataVersion())
         m_dataVersion = *v;
     m_nextScheduled = m_store->nextScheduledRunAt();

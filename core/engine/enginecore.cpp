@@ -20,6 +20,7 @@ qint64 EngineCore::writerNextWake(qint64 now) const
     consider(m_nextMaintenance);
     consider(m_beat.nextBeatAt());
     consider(m_sampler.nextSampleAt());
+    consider(m_indexer.nextPassAt());
     consider(m_nextScheduled);
     consider(m_completionRetryAt);
     consider(m_claimRetryAt);
@@ -71,7 +72,7 @@ void EngineCore::writerCycle()
         writerSettleReports(cycle);
         writerHandOut(cycle);
     }
-    writerFinishCycle(cycle.now);
+    writerFinishCycle(cycle.now, !cycle.hasWrites());
 }
 
 void EngineCore::writerTakeWork(Cycle& cycle)
@@ -457,12 +458,13 @@ void EngineCore::writerHandOut(const Cycle& cycle)
         stopRunning(cycle.cancelRequested, StopReason::CancelledByUser);
 }
 
-void EngineCore::writerFinishCycle(qint64 now)
+void EngineCore::writerFinishCycle(qint64 now, bool idle)
 {
     m_pool.stopOverdue(now);
     if (m_counts.isStale())
         m_counts.recount(*m_store);
     m_sampler.sampleIfDue(*m_store, m_counts, now);
+    m_indexer.indexIfDue(*m_store, now, idle);
 }
 
 Status EngineCore::writerRecordCompletion(const Completion& c)

@@ -5,6 +5,7 @@
 #include "heartbeat.h"
 #include "livecounts.h"
 #include "metricssampler.h"
+#include "searchindexer.h"
 #include "workerpool.h"
 
 #include "core/commitbell.h"
@@ -167,7 +168,7 @@ private:
     // After the commit: the claimed tasks go to their workers; cancel requests reach their handlers.
     void writerHandOut(const Cycle& cycle);
     // Asks handlers past their task's timeout to stop; recounts if stale; samples metrics if due.
-    void writerFinishCycle(qint64 now);
+    void writerFinishCycle(qint64 now, bool idle); // idle: the cycle wrote nothing
 
     // Inside the cycle's transaction: one worker report (a result, the start of a task claimed ahead, or both);
     // aheadPosition: which of the worker's tasks ahead it started (how many of its starts this cycle recorded before);
@@ -189,6 +190,7 @@ private:
     Dispatcher m_dispatcher;
     LiveCounts m_counts;
     MetricsSampler m_sampler;
+    SearchIndexer m_indexer; // writer thread only
     Heartbeat m_beat; // writer thread only
 
     // Shared between threads, under m_queue's lock.

@@ -196,7 +196,10 @@ Result<qint64> HistoryExporter::exportTasks(
 Result<qint64> HistoryExporter::exportEvents(TaskStore& store, qint64 from, qint64 to, const QStringList& queues,
     ExportFormat format, QIODevice& out, const ExportControl& control)
 {
-    RowWriter writer(out, format, ExportCodec::eventColumns(), control, -1);
+    const Result<qint64> total = store.countEvents(from, to, queues);
+    if (!total.ok())
+        return total.error();
+    RowWriter writer(out, format, ExportCodec::eventColumns(), control, total.value());
     if (!writer.writeHeader())
         return *writer.error();
     const qint64 upper = to > 0 ? to : std::numeric_limits<qint64>::max();

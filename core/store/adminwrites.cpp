@@ -21,7 +21,7 @@ Result<qint64> TaskStore::transitionMatching(const TaskFilter& filter, TaskState
         return qint64(0);
     TaskFilter narrowed = filter;
     narrowed.states = {from};
-    const WhereClause where = whereFor(narrowed, m_dialect, isEncrypted());
+    const WhereClause where = whereFor(narrowed, m_dialect, isEncrypted(), m_searchIndexed);
     const QString sql = QLatin1String("UPDATE tasks SET state = ") + stateSql(to) + QLatin1String(", ") + setSql
         + QLatin1String(" WHERE ") + where.sql + QLatin1String(" RETURNING id, queue, attempts");
     auto rows = updateReturning(sql, setValues + where.values, {}, false, false);
@@ -91,7 +91,7 @@ Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qin
         // lease renewal in another) and its handler returns.
         TaskFilter running = filter;
         running.states = {TaskState::Running};
-        const WhereClause where = whereFor(running, m_dialect, isEncrypted());
+        const WhereClause where = whereFor(running, m_dialect, isEncrypted(), m_searchIndexed);
         auto rows
             = updateReturning(QLatin1String("UPDATE tasks SET cancel_requested = 1 WHERE cancel_requested = 0 AND ")
                     + where.sql + QLatin1String(" RETURNING id, queue, attempts"),
@@ -128,7 +128,7 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
                 break;
             TaskFilter narrowed = filter;
             narrowed.states = {state};
-            const WhereClause where = whereFor(narrowed, m_dialect, isEncrypted());
+            const WhereClause where = whereFor(narrowed, m_dialect, isEncrypted(), m_searchIndexed);
             // The same rows for both statements: one transaction, and the lowest ids first. A derived table, as
             // MariaDB takes no LIMIT in an IN (...) subquery.
             const QString chosen = QLatin1String("SELECT id FROM (SELECT id FROM tasks WHERE ") + where.sql
@@ -151,7 +151,7 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
                 ++total;
             }
         }
-        return success();
+        return clampSearchCursor();
     });
     if (!s)
         return s.error();

@@ -51,8 +51,10 @@ QList<QStringList> translatedMigrations(const QList<QStringList>& sqliteMigratio
     QList<QStringList> result;
     for (const QStringList& migration : sqliteMigrations) {
         QStringList statements;
-        for (const QString& statement : migration)
-            statements.append(translatedStatement(statement));
+        for (const QString& statement : migration) {
+            if (!isSqliteOnlyStatement(statement)) // MariaDB searches with LIKE
+                statements.append(translatedStatement(statement));
+        }
         result.append(statements);
     }
     return result;

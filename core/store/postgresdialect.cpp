@@ -15,6 +15,8 @@ QList<QStringList> translatedMigrations(const QList<QStringList>& sqliteMigratio
     for (const QStringList& migration : sqliteMigrations) {
         QStringList statements;
         for (QString statement : migration) {
+            if (isSqliteOnlyStatement(statement))
+                continue; // PostgreSQL searches with ILIKE
             statement.replace(QLatin1String("CAST(strftime('%s','now') AS INTEGER) * 1000"),
                 QLatin1String("CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)"));
             statement.replace(QLatin1String(" INTEGER PRIMARY KEY"),

@@ -208,7 +208,30 @@ QStringList schemaVersion8()
     };
 }
 
+// SQLite's payload search index: an FTS5 trigram index of the payloads (contentless: no second copy of the text;
+// detail=none: no positions, so a search is the AND of its trigrams and every candidate is checked by LIKE), filled
+// after the engine's writes by a background pass (TaskStore::indexSearchBatch) up to the cursor's task id. The
+// servers keep LIKE (see isSqliteOnlyStatement).
+QStringList schemaVersion9()
+{
+    return {
+        QStringLiteral("CREATE VIRTUAL TABLE task_search USING fts5(payload, tokenize = 'trigram', content = '',"
+                       " columnsize = 0, detail = none)"),
+        QStringLiteral("CREATE TABLE task_search_cursor ("
+                       " only INTEGER PRIMARY KEY CHECK (only = 1),"
+                       " last_task_id INTEGER NOT NULL)"),
+        QStringLiteral("INSERT INTO task_search_cursor(only, last_task_id) VALUES (1, 0)"),
+        // The errors, for the same search: few rows (a success clears its error), read from the index alone.
+        QStringLiteral("CREATE INDEX task_search_errors ON tasks(last_error) WHERE last_error IS NOT NULL"),
+    };
+}
+
 } // namespace
+
+bool isSqliteOnlyStatement(const QString& statement)
+{
+    return statement.contains(QLatin1String("task_search"));
+}
 
 const SqlDialect& sqliteDialect()
 {
@@ -217,7 +240,7 @@ const SqlDialect& sqliteDialect()
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
-            schemaVersion6(), schemaVersion7(), schemaVersion8()};
+            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9()};
         d.addCountDelta
             = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");

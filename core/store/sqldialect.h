@@ -85,6 +85,8 @@ struct SqlDialect {
 };
 
 const SqlDialect& sqliteDialect();
+// A migration statement of SQLite's alone (the payload search index), which the servers' translations leave out.
+bool isSqliteOnlyStatement(const QString& statement);
 const SqlDialect& postgresDialect();
 const SqlDialect& mariaDbDialect();
 

@@ -202,6 +202,8 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openSqlite(const StoreOptions& opt
         return s.error();
     if (Status s = store->loadEncryption(); !s)
         return s.error();
+    if (Status s = store->detectSearchIndex(); !s)
+        return s.error();
     return store;
 }
 

@@ -71,7 +71,7 @@ QString keysetPagedSelect(const QString& columns, QLatin1String table, const QSt
 
 Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 {
-    const WhereClause where = whereFor(filter, m_dialect, isEncrypted());
+    const WhereClause where = whereFor(filter, m_dialect, isEncrypted(), m_searchIndexed);
     StoreStatement q = statement(QLatin1String("SELECT count(*) FROM tasks WHERE ") + where.sql);
     bindAll(q, where.values);
     const qint64 n = q.next() ? q.integer(0) : 0;
@@ -82,7 +82,7 @@ Result<qint64> TaskStore::countTasks(const TaskFilter& filter)
 
 Result<QList<Task>> TaskStore::listTasks(const TaskQuery& query)
 {
-    const WhereClause where = whereFor(query.filter, m_dialect, isEncrypted());
+    const WhereClause where = whereFor(query.filter, m_dialect, isEncrypted(), m_searchIndexed);
     const QString direction = query.descending ? QStringLiteral(" DESC") : QStringLiteral(" ASC");
     const QString column = sortColumn(query.sortKey);
     const QString order = column.isEmpty() ? QString(QLatin1String("id") + direction)
@@ -133,14 +133,14 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
 
 Status TaskStore::forEachTask(const TaskFilter& filter, const std::function<bool(const Task&)>& fn)
 {
-    const WhereClause where = whereFor(filter, m_dialect, isEncrypted());
+    const WhereClause where = whereFor(filter, m_dialect, isEncrypted(), m_searchIndexed);
     return streamByKeyset<Task>(
         statement(keysetPagedSelect(taskColumns(), QLatin1String("tasks"), where.sql)), where.values,
         [this](const StoreStatement& row) { return readTask(row); }, fn, QStringLiteral("Cannot read tasks"));
 }
 
-Status TaskStore::forEachEvent(
-    qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn)
+// The events of a time range ([from, to), 0: open) and queues (empty: all).
+static WhereClause eventWhere(qint64 from, qint64 to, const QStringList& queues)
 {
     WhereClause where;
     if (from > 0)
@@ -148,6 +148,24 @@ Status TaskStore::forEachEvent(
     if (to > 0)
         where.add(QStringLiteral("at < ?"), {to});
     where.addIn(QStringLiteral("queue"), queues, [](const QString& q) { return QVariant(q); });
+    return where;
+}
+
+Result<qint64> TaskStore::countEvents(qint64 from, qint64 to, const QStringList& queues)
+{
+    const WhereClause where = eventWhere(from, to, queues);
+    StoreStatement q = statement(QLatin1String("SELECT count(*) FROM task_events WHERE ") + where.sql);
+    bindAll(q, where.values);
+    const qint64 n = q.next() ? q.integer(0) : 0;
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot count events"));
+    return n;
+}
+
+Status TaskStore::forEachEvent(
+    qint64 from, qint64 to, const QStringList& queues, const std::function<bool(const TaskEvent&)>& fn)
+{
+    const WhereClause where = eventWhere(from, to, queues);
     return streamByKeyset<TaskEvent>(
         statement(keysetPagedSelect(eventColumns(), QLatin1String("task_events"), where.sql)), where.values,
         [this](const StoreStatement& row) { return readEvent(row); }, fn, QStringLiteral("Cannot read task history"));

@@ -48,7 +48,8 @@ struct WhereClause {
 
 // The WHERE clause that selects the tasks a filter matches. `sealedValues`: the database is encrypted, and a
 // search of the text must not match sealed values.
-WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect, bool sealedValues);
+// `searchIndexed`: a search may use SQLite's payload index (TaskStore::hasSearchIndex()).
+WhereClause whereFor(const TaskFilter& filter, const SqlDialect& dialect, bool sealedValues, bool searchIndexed);
 // Binds a WhereClause's values to its statement's first parameters.
 inline void bindAll(StoreStatement& q, const QList<QVariant>& values)
 {

@@ -410,9 +410,18 @@ private Q_SLOTS:
     void eventsRoundTrip()
     {
         const QString path = m_dir.filePath(QStringLiteral("events.csv"));
-        const Result<qint64> rows = HistoryExporter::exportEvents(*m_store, 0, 0, {}, ExportFormat::Csv, path);
+        qint64 lastWritten = -1, lastTotal = -1;
+        ExportControl control;
+        control.checkEveryRows = 3;
+        control.progress = [&](qint64 written, qint64 total) {
+            lastWritten = written;
+            lastTotal = total;
+        };
+        const Result<qint64> rows = HistoryExporter::exportEvents(*m_store, 0, 0, {}, ExportFormat::Csv, path, control);
         QVERIFY2(rows.ok(), qPrintable(rows.errorString()));
         QCOMPARE(rows.value(), qint64(m_events.size()));
+        QCOMPARE(lastWritten, qint64(m_events.size()));
+        QCOMPARE(lastTotal, qint64(m_events.size())); // the progress bar's total
         QList<CsvReader::Record> records;
         QString error;
         QVERIFY2(CsvReader::parse(readAll(path), records, &error), qPrintable(error));

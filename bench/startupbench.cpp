@@ -1,0 +1,70 @@
+// Process start to first rows painted, timed from outside the GUI program (see startupbench.h).
+#include "startupbench.h"
+
+#include <QProcess>
+#include <QProcessEnvironment>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace qd::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void startOffscreen(QProcess& process, const QString& program, const QStringList& arguments)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    process.setProcessEnvironment(env);
+    process.start(program, arguments);
+}
+
+[[noreturn]] void failed(QProcess& process, const QString& what)
+{
+    std::fprintf(stderr, "qd_bench: %s failed: %s\n", qPrintable(what),
+        qPrintable(QString::fromLocal8Bit(process.readAllStandardError())));
+    process.kill();
+    process.waitForFinished(5'000);
+    std::exit(2);
+}
+
+} // namespace
+
+FirstRowsTimes guiFirstRows(const QString& gui, const QString& db)
+{
+    QProcess process;
+    const auto start = Clock::now();
+    startOffscreen(process, gui, {db, QStringLiteral("--read-only"), QStringLiteral("--exit-after-first-rows")});
+    const QByteArray prefix = "first_rows_painted_ms ";
+    FirstRowsTimes times;
+    while (times.outsideMs == 0) {
+        if (!process.canReadLine() && !process.waitForReadyRead(60'000))
+            failed(process, QStringLiteral("queuedesk --exit-after-first-rows"));
+        while (process.canReadLine()) {
+            const QByteArray line = process.readLine().trimmed();
+            if (line.startsWith(prefix)) {
+                times.outsideMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+                times.insideMs = line.mid(prefix.size()).toDouble();
+            }
+        }
+    }
+    if (!process.waitForFinished(60'000) || process.exitCode() != 0)
+        failed(process, QStringLiteral("queuedesk --exit-after-first-rows (exit)"));
+    return times;
+}
+
+double guiVersionMs(const QString& gui)
+{
+    QProcess process;
+    process.setStandardOutputFile(QProcess::nullDevice());
+    const auto start = Clock::now();
+    startOffscreen(process, gui, {QStringLiteral("--version")});
+    if (!process.waitForFinished(60'000) || process.exitCode() != 0)
+        failed(process, QStringLiteral("queuedesk --version"));
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+} // namespace qd::bench
