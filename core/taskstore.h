@@ -470,6 +470,9 @@ private:
     int m_passAskedAt = 0; // WAL frames when the checkpointer was last asked for a pass, 0 once the WAL starts over
     quint64 m_pass = 0; // the pass asked for; 0 once the writer has finished it
     int m_txDepth = 0;
+    // Server only: until then (steady clock, ms) Undo::Transaction writes take a savepoint after all, so that a write
+    // that keeps failing (a value the server refuses) fails alone instead of every transaction it is part of.
+    qint64 m_savepointsUntilMs = 0;
     QList<StateTransition> m_transitions;
     // Before a commit: the transaction's transitions summed per queue and state, added to this store's rows of
     // task_counts (one upsert per queue and state touched).

@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+
 namespace qd {
 
 using namespace storeimpl;
@@ -85,33 +87,33 @@ Status TaskStore::atomically(Undo undo, const std::function<Status()>& fn)
         }
         return commit();
     }
-    if (undo == Undo::Transaction && m_sqlite) {
-        const sqlite3_int64 changesBefore = sqlite3_total_changes64(m_sqlite);
+    const auto steadyMs = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    };
+    if (undo == Undo::Transaction && (m_sqlite || steadyMs() >= m_savepointsUntilMs)) {
+        const sqlite3_int64 changesBefore = m_sqlite ? sqlite3_total_changes64(m_sqlite) : 0;
         const qsizetype mark = m_transitions.size();
         const int depth = m_txDepth++;
         Status s = fn();
         if (transactionEndedWithin())
             return transactionEnded(s);
         m_txDepth = depth;
-        if (!s && sqlite3_total_changes64(m_sqlite) != changesBefore)
-            rollback(); // fn wrote part of its change: only the whole transaction can take it back
-        else if (!s)
+        if (s)
+            return s;
+        // Whether fn wrote part of its change, which only the whole transaction can take back. SQLite counts changes;
+        // on a server (no savepoint: two round trips saved per write) a fence that does not hold reports NotFound
+        // before anything is written, and any other failure is taken as a partial write.
+        const bool wrote
+            = m_sqlite ? sqlite3_total_changes64(m_sqlite) != changesBefore : s.error().code != ErrorCode::NotFound;
+        if (!wrote) {
             m_transitions.resize(mark);
-        return s;
-    }
-    if (undo == Undo::Transaction) {
-        // A server: a savepoint and its release are two round trips per write. A fence that does not hold reports
-        // NotFound before anything is written; any other failure takes the whole transaction back.
-        const qsizetype mark = m_transitions.size();
-        const int depth = m_txDepth++;
-        Status s = fn();
-        if (transactionEndedWithin())
-            return transactionEnded(s);
-        m_txDepth = depth;
-        if (!s && s.error().code != ErrorCode::NotFound)
-            rollback();
-        else if (!s)
-            m_transitions.resize(mark);
+            return s;
+        }
+        rollback();
+        if (!m_sqlite)
+            m_savepointsUntilMs = steadyMs() + 60'000; // the caller's retry isolates the failing write
         return s;
     }
     const QString savepoint = QStringLiteral("sp%1").arg(m_txDepth);
