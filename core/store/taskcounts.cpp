@@ -30,6 +30,22 @@ void addDelta(std::vector<CountDelta>& deltas, const QString& queue, TaskState s
     deltas.push_back({queue, state, n});
 }
 
+// Every queue (those with no task too) with the counts of `rows` (queue, state, count).
+Result<QHash<QString, StateCounts>> countsPerQueue(const QList<QueueConfig>& queues, StoreStatement& rows)
+{
+    QHash<QString, StateCounts> result;
+    for (const QueueConfig& c : queues)
+        result.insert(c.name, StateCounts {});
+    while (rows.next()) {
+        const qint64 n = rows.integer(2);
+        if (auto state = taskStateFromName(rows.text(1)); state && n != 0)
+            result[rows.text(0)][std::size_t(*state)] = n;
+    }
+    if (!rows.finish())
+        return rows.error(QStringLiteral("Cannot count tasks"));
+    return result;
+}
+
 } // namespace
 
 Status TaskStore::writeCountDeltas()
@@ -69,39 +85,20 @@ Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
 {
     if (!m_keepsCounts)
         return recountByQueueAndState();
-    QHash<QString, StateCounts> result;
     auto configs = queues();
     if (!configs)
         return configs.error();
-    for (const QueueConfig& c : *configs)
-        result.insert(c.name, StateCounts {});
     StoreStatement q = statement(QStringLiteral("SELECT queue, state, sum(n) FROM task_counts GROUP BY queue, state"));
-    while (q.next()) {
-        const qint64 n = q.integer(2);
-        if (auto state = taskStateFromName(q.text(1)); state && n != 0)
-            result[q.text(0)][std::size_t(*state)] = n;
-    }
-    if (!q.finish())
-        return q.error(QStringLiteral("Cannot count tasks"));
-    return result;
+    return countsPerQueue(*configs, q);
 }
 
 Result<QHash<QString, StateCounts>> TaskStore::recountByQueueAndState()
 {
-    QHash<QString, StateCounts> result;
     auto configs = queues();
     if (!configs)
         return configs.error();
-    for (const QueueConfig& c : *configs)
-        result.insert(c.name, StateCounts {});
     StoreStatement q = statement(QStringLiteral("SELECT queue, state, count(*) FROM tasks GROUP BY queue, state"));
-    while (q.next()) {
-        if (auto state = taskStateFromName(q.text(1)))
-            result[q.text(0)][std::size_t(*state)] = q.integer(2);
-    }
-    if (!q.finish())
-        return q.error(QStringLiteral("Cannot count tasks"));
-    return result;
+    return countsPerQueue(*configs, q);
 }
 
 } // namespace qd
