@@ -238,6 +238,11 @@ void TestTaskCounts::migrationBuildsCountsOfExistingTasks()
         // Back to the schema before the counts, as an older QueueDesk left it.
         QSqlQuery q(store->database());
         QVERIFY(q.exec(QStringLiteral("DROP TABLE task_counts")));
+        if (!onServer()) { // and without the later search index (schema 9, SQLite only)
+            for (const char* drop :
+                {"DROP TABLE task_search", "DROP TABLE task_search_cursor", "DROP INDEX task_search_errors"})
+                QVERIFY(q.exec(QLatin1String(drop)));
+        }
         QVERIFY(q.exec(onServer()
                 ? QStringLiteral("UPDATE queuedesk_schema SET version = %1").arg(taskCountsSchemaVersion - 1)
                 : QStringLiteral("PRAGMA user_version = %1").arg(taskCountsSchemaVersion - 1)));
