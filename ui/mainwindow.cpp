@@ -1,3 +1,5 @@
+// The window's wiring: every panel, dialog and job is a class of its own; this file builds them and connects their
+// signals, which is why it is a little over 600 lines (one place to read how the window hangs together).
 #include "mainwindow.h"
 
 #include "alertactions.h"

@@ -1,3 +1,5 @@
+// One spool folder's file lifecycle (tmp/ cleanup, new/ -> cur/ with its task, then done/ or failed/): one job whose
+// steps share the crash-safety rules, kept in one file so that they are read together.
 #include "spoolingester.h"
 
 #include "spoolfs.h"

@@ -1,3 +1,5 @@
+// One chart of the live series (a ring buffer per line, one replace() per refresh, gaps, projections, axes, export):
+// the Qt Charts code of every chart, kept in one file so that a move to Qt Graphs stays local.
 #include "timeserieschart.h"
 
 #include "chartinteraction.h"
