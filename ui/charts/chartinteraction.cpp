@@ -14,6 +14,7 @@ namespace qd::ui {
 ChartInteraction::ChartInteraction(QChartView* view, QChart* chart, HoverText hoverTextAt)
     : QObject(view)
     , m_view(view)
+    , m_viewport(view->viewport())
     , m_chart(chart)
     , m_hoverTextAt(std::move(hoverTextAt))
     , m_band(new QRubberBand(QRubberBand::Rectangle, view->viewport()))
@@ -39,7 +40,7 @@ void ChartInteraction::hover(const QPointF& viewportPos)
 
 bool ChartInteraction::eventFilter(QObject* watched, QEvent* event)
 {
-    if (watched != m_view->viewport())
+    if (watched != m_viewport)
         return false;
     switch (event->type()) {
     case QEvent::MouseButtonPress: {

@@ -9,6 +9,7 @@
 class QChart;
 class QChartView;
 class QRubberBand;
+class QWidget;
 
 namespace qd::ui {
 
@@ -42,6 +43,9 @@ private:
     void hover(const QPointF& viewportPos);
 
     QChartView* m_view;
+    // Kept apart: the filter sees the viewport's last events while the view is being destroyed, when calling
+    // m_view->viewport() would use a half-destroyed object.
+    QWidget* m_viewport;
     QChart* m_chart;
     HoverText m_hoverTextAt;
     QString m_hoverText;
