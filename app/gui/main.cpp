@@ -47,9 +47,10 @@ int main(int argc, char* argv[])
         QApplication::translate("main", "When to take the --screenshot (default 8000)."), QStringLiteral("ms"),
         QStringLiteral("8000"));
     const QCommandLineOption tab(QStringLiteral("tab"),
-        QApplication::translate("main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures)."),
+        QApplication::translate(
+            "main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures)."),
         QStringLiteral("title"));
-    // For the start-up benchmark (qd_bench B22): the time from main() to the first rows painted, then quit.
+    // Measures start-up from outside: the time from main() to the first rows painted, then quit.
     const QCommandLineOption firstRows(QStringLiteral("exit-after-first-rows"),
         QApplication::translate(
             "main", "Print the milliseconds from start to the first rows painted in the task table, then quit."));

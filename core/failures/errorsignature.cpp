@@ -1,5 +1,5 @@
-// The error-signature normaliser: one pass over the text, no regular expressions (grouping 100,000 errors must take
-// well under a second).
+// The error-signature normaliser: one pass over the text, no regular expressions, because every failed attempt of a
+// cluster query goes through it.
 #include "errorsignature.h"
 
 #include <QCryptographicHash>

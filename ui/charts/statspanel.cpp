@@ -357,9 +357,8 @@ void StatsPanel::setUpLines(const QStringList& queues)
     }
     // A task type has no enqueue rate or wait: those are counted per queue.
     const bool type = m_scope.kind == ChartScope::Kind::TaskType;
-    m_brokerSeries = m_brokerLive.isEmpty() || type
-        ? -1
-        : m_stateChart->addSeries(tr("RabbitMQ ready"), QColor(0xff, 0x66, 0x00));
+    m_brokerSeries
+        = m_brokerLive.isEmpty() || type ? -1 : m_stateChart->addSeries(tr("RabbitMQ ready"), QColor(0xff, 0x66, 0x00));
     if (!type)
         m_rateChart->addSeries(tr("enqueued"), stateColor(TaskState::Queued));
     m_rateChart->addSeries(tr("completed"), stateColor(TaskState::Succeeded));
