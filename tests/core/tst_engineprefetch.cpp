@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -457,8 +458,9 @@ void TestEnginePrefetch::oneWorkerRunsManyNoopsAheadInOrder()
         qint64(tasks));
 }
 
-// Ten noops claimed ahead of a long task on the only worker: all go back unrun after the bound, their attempts
-// refunded, and run once each when the long one ends.
+// Noops claimed ahead of a long task on the only worker: all go back unrun after the bound, their attempts
+// refunded, and run once each when the long one ends. How many go ahead depends on how fast the warm-up noops ran
+// (a loaded machine claims fewer), so the test asks for at least one and follows whichever went.
 void TestEnginePrefetch::everyTaskAheadOfALongOneGoesBack()
 {
     constexpr int behind = 10;
@@ -471,9 +473,16 @@ void TestEnginePrefetch::everyTaskAheadOfALongOneGoesBack()
     batch.append(QList<NewTask>(behind, task()));
     auto ids = engine->enqueueBatch(batch);
     QVERIFY(ids);
-    QTRY_COMPARE_WITH_TIMEOUT(count(*engine, TaskState::Running), qint64(1 + behind), 5000);
     // Given back within the bound (200 ms), while the long task runs.
-    QTRY_COMPARE_WITH_TIMEOUT(count(*engine, TaskState::Queued), qint64(behind), 1000);
+    qint64 mostRunning = 0;
+    const bool givenBack = QTest::qWaitFor(
+        [&] {
+            mostRunning = std::max(mostRunning, count(*engine, TaskState::Running));
+            return mostRunning >= 2 && count(*engine, TaskState::Queued) == behind;
+        },
+        1000);
+    QVERIFY2(mostRunning >= 2, "no task was claimed ahead of the long one");
+    QVERIFY(givenBack);
     auto store = openStore(m_path, true);
     QCOMPARE(store->task(ids->at(0).id)->state, TaskState::Running);
     for (int k = 1; k <= behind; ++k)
