@@ -18,20 +18,24 @@ namespace {
 Q_LOGGING_CATEGORY(lcBell, "qd.core.commitbell")
 }
 
-CommitBell::CommitBell(const QString& databasePath, std::function<void()> onOtherCommit)
+CommitBell::CommitBell(const QString& databasePath, std::function<void()> onOtherCommit, QByteArray ownName)
     : m_folder(databasePath + QLatin1String("-wake"))
-    , m_ownName(QByteArray::number(qint64(::getpid())))
+    , m_ownName(ownName.isEmpty() ? QByteArray::number(qint64(::getpid())) : std::move(ownName))
     , m_onOtherCommit(std::move(onOtherCommit))
 {
     QDir().mkpath(m_folder);
     const QByteArray folder = QFile::encodeName(m_folder);
     m_inotify = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (m_inotify < 0 || ::inotify_add_watch(m_inotify, folder.constData(), IN_MODIFY) < 0
-        || ::pipe2(m_stopPipe, O_CLOEXEC) != 0) {
+    if (m_inotify >= 0)
+        m_folderWatch = ::inotify_add_watch(m_inotify, folder.constData(), IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+    if (m_folderWatch < 0 || ::pipe2(m_stopPipe, O_CLOEXEC) != 0) {
         qCInfo(lcBell) << "cannot watch" << m_folder << ": other processes' commits are seen by polling only";
         return;
     }
     removeFilesOfDeadProcesses();
+    // Files already there are watched now; those created later are reported by the folder's watch.
+    for (const QString& name : QDir(m_folder).entryList(QDir::Files))
+        watchOtherFile(QFile::encodeName(name));
     const QByteArray own = QByteArray(folder + '/' + m_ownName);
     m_ownFile = ::open(own.constData(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (m_ownFile < 0)
@@ -61,7 +65,7 @@ CommitBell::~CommitBell()
 
 void CommitBell::ring()
 {
-    if (m_ownFile >= 0) [[maybe_unused]]
+    if (m_ownFile >= 0 && m_others.load(std::memory_order_relaxed) > 0) [[maybe_unused]]
         const ssize_t written = ::pwrite(m_ownFile, "r", 1, 0);
 }
 
@@ -106,9 +110,48 @@ void CommitBell::removeFilesOfDeadProcesses() const
     }
 }
 
-void CommitBell::run()
+void CommitBell::watchOtherFile(const QByteArray& name)
+{
+    if (name == m_ownName)
+        return;
+    const QByteArray path = QFile::encodeName(m_folder) + '/' + name;
+    const int watch = ::inotify_add_watch(m_inotify, path.constData(), IN_MODIFY);
+    if (watch < 0)
+        return; // gone already (a one-shot ringer's file)
+    m_fileWatches[watch] = name;
+    m_others.store(int(m_fileWatches.size()), std::memory_order_relaxed);
+}
+
+bool CommitBell::readEvents()
 {
     alignas(inotify_event) char events[4096];
+    bool other = false;
+    ssize_t length = 0;
+    while ((length = ::read(m_inotify, events, sizeof events)) > 0) {
+        for (ssize_t at = 0; at < length;) {
+            const auto* event = reinterpret_cast<const inotify_event*>(events + at);
+            at += ssize_t(sizeof(inotify_event)) + event->len;
+            if (event->mask & IN_Q_OVERFLOW) {
+                other = true;
+            } else if (event->wd == m_folderWatch) {
+                const QByteArray name(event->name);
+                if (name != m_ownName) {
+                    watchOtherFile(name);
+                    other = true; // a new process, or a one-shot ringer whose write came before the watch
+                }
+            } else if (event->mask & IN_IGNORED) {
+                m_fileWatches.erase(event->wd); // its process removed its file
+                m_others.store(int(m_fileWatches.size()), std::memory_order_relaxed);
+            } else if (event->mask & IN_MODIFY) {
+                other = true;
+            }
+        }
+    }
+    return other;
+}
+
+void CommitBell::run()
+{
     for (;;) {
         if (!waitForRearm())
             return;
@@ -117,18 +160,9 @@ void CommitBell::run()
             continue; // EINTR
         if (fds[0].revents != 0)
             return;
+        m_wakeups.fetch_add(1, std::memory_order_relaxed);
         // Everything rung so far is one wake: the writer reads the data version once for all of it.
-        bool other = false;
-        ssize_t length = 0;
-        while ((length = ::read(m_inotify, events, sizeof events)) > 0) {
-            for (ssize_t at = 0; at < length;) {
-                const auto* event = reinterpret_cast<const inotify_event*>(events + at);
-                if (event->len == 0 || m_ownName != event->name)
-                    other = true;
-                at += ssize_t(sizeof(inotify_event)) + event->len;
-            }
-        }
-        if (!other)
+        if (!readEvents())
             continue;
         {
             std::lock_guard lock(m_mutex);
