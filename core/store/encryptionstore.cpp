@@ -20,10 +20,20 @@ Status TaskStore::loadEncryption()
 {
     m_encryption.reset();
     // A read-only look at a database older than schema 5 has no table of keys.
-    auto exists = singleInteger(m_dialect.postgres
-            ? QStringLiteral("SELECT CASE WHEN to_regclass('encryption_keys') IS NULL THEN 0 ELSE 1 END")
-            : QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name = 'encryption_keys'"),
-        "Cannot read the database's encryption keys");
+    QString tableCount;
+    switch (m_dialect.engine) {
+    case SqlDialect::Engine::Sqlite:
+        tableCount = QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name = 'encryption_keys'");
+        break;
+    case SqlDialect::Engine::Postgres:
+        tableCount = QStringLiteral("SELECT CASE WHEN to_regclass('encryption_keys') IS NULL THEN 0 ELSE 1 END");
+        break;
+    case SqlDialect::Engine::MariaDb:
+        tableCount = QStringLiteral("SELECT count(*) FROM information_schema.tables"
+                                    " WHERE table_schema = DATABASE() AND table_name = 'encryption_keys'");
+        break;
+    }
+    auto exists = singleInteger(tableCount, "Cannot read the database's encryption keys");
     if (!exists)
         return exists.error();
     if (*exists == 0)
@@ -146,7 +156,7 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
     ResealProgress progress;
     progress.lastId = afterId;
     // SQLite: the plain text a re-sealed value replaces is overwritten with zeros, not left in free space.
-    if (!m_dialect.postgres) {
+    if (m_dialect.engine == SqlDialect::Engine::Sqlite) {
         if (Status s = exec(QStringLiteral("PRAGMA secure_delete = ON")); !s)
             return s.error();
     }
@@ -247,7 +257,7 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
 
 Status TaskStore::scrubLog()
 {
-    if (m_dialect.postgres)
+    if (m_dialect.engine != SqlDialect::Engine::Sqlite)
         return success();
     return exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
 }

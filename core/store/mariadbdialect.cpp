@@ -160,6 +160,9 @@ const SqlDialect& mariaDbDialect()
         // Columns compare as utf8mb4_bin (idempotency keys and names are exact); a search ignores case.
         d.searchCondition = QStringLiteral("(payload COLLATE utf8mb4_general_ci LIKE ? ESCAPE '\\'"
                                            " OR last_error COLLATE utf8mb4_general_ci LIKE ? ESCAPE '\\')");
+        d.searchPlainCondition = QStringLiteral(
+            "((payload COLLATE utf8mb4_general_ci LIKE ? ESCAPE '\\' AND payload NOT LIKE 'qdenc1:%')"
+            " OR (last_error COLLATE utf8mb4_general_ci LIKE ? ESCAPE '\\' AND last_error NOT LIKE 'qdenc1:%'))");
         // SQLite's insert binds the queue's defaults, read once per call; the id comes back as the insert id.
         d.insertTask = sqlite.insertTask;
         d.queueDefaults = plainParameters(sqlite.queueDefaults);

@@ -239,6 +239,8 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openMariaDb(const StoreOptions& op
         return s.error();
     if (Status s = store->initialiseMariaDb(); !s)
         return s.error();
+    if (Status s = store->loadEncryption(); !s)
+        return s.error();
     return store;
 }
 

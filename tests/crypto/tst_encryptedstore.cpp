@@ -1,5 +1,5 @@
 // Encryption at rest through the store: what reaches the files, wrong and missing keys, search, and keys rotate
-// while workers run. Runs on SQLite and (tst_encryptedstore_postgres) on PostgreSQL.
+// while workers run. Runs on SQLite, PostgreSQL (tst_encryptedstore_postgres) and MariaDB (tst_encryptedstore_mariadb).
 #include "../core/storetestutil.h"
 
 #include "core/crypto/keyfile.h"
@@ -119,8 +119,9 @@ QString TestEncryptedStore::secret() const
 static QByteArray allDatabaseBytes(const QString& path)
 {
     QStringList files;
-    if (onPostgres()) {
-        QDirIterator it(qEnvironmentVariable("QD_TEST_POSTGRES_DIR"), QDir::Files, QDirIterator::Subdirectories);
+    if (onServer()) {
+        QDirIterator it(qEnvironmentVariable(onPostgres() ? "QD_TEST_POSTGRES_DIR" : "QD_TEST_MARIADB_DIR"),
+            QDir::Files, QDirIterator::Subdirectories);
         while (it.hasNext())
             files.append(it.next());
     } else {
