@@ -761,6 +761,58 @@ QList<Figure> benchServerEnqueue(Scratch& scratch, const Sizes& s, const ServerB
     return {one, batch, oneVsSqlite, batchVsSqlite, flush};
 }
 
+// B26: B13 on a database server: a producer process enqueues into a fresh schema (database) while this process's
+// engine runs 2 workers, woken by PostgreSQL's notifications or MariaDB's change counter.
+QList<Figure> benchServerCrossProcessLatency(const Sizes& s, const ServerBench& server)
+{
+    const QString id = QStringLiteral("B26");
+    const QString title = QStringLiteral("enqueue to start, another process, ") + server.name;
+    if (server.url.isEmpty())
+        return skippedServer(id, title, server);
+    constexpr double rate = 200;
+    std::fprintf(stderr, "%s: enqueue-to-start latency across processes on %s (%.0f s at %.0f tasks/s, 2 workers)\n",
+        qPrintable(id), qPrintable(server.name), s.latencySeconds, rate);
+    const QString baseline = QStringLiteral("the same load enqueued in the workers' own process");
+    Figure p50 = makeFigure(id, title, QStringLiteral("p50 at %1 tasks/s").arg(rate), QStringLiteral("ms"), baseline,
+        Figure::Goal::ValueAtMost, 0.5);
+    Figure p99 = makeFigure(id, title, QStringLiteral("p99 at %1 tasks/s").arg(rate), QStringLiteral("ms"), baseline,
+        Figure::Goal::ValueAtMost, 2.0);
+    const QString self = QCoreApplication::applicationFilePath();
+    for (int rep = 0; rep < s.noisyRepetitions; ++rep) {
+        LatencyRun across, within;
+        auto inSchema = [&](const char* stem, const std::function<LatencyRun(const QString&)>& fn) {
+            const QString schema = benchSchema(stem);
+            LatencyRun run = fn(server.create(server.url, schema));
+            server.drop(server.url, schema);
+            return run;
+        };
+        interleaved(rep,
+            {[&] {
+                 across = inSchema("lat_across",
+                     [&](const QString& url) { return crossProcessLatency(url, rate, s.latencySeconds, 2, self); });
+             },
+                [&] {
+                    within = inSchema("lat_within",
+                        [&](const QString& url) { return engineLatency(url, rate, s.latencySeconds, 2); });
+                }});
+        addPair(p50, percentileOf(across.latenciesMs, 50), percentileOf(within.latenciesMs, 50));
+        addPair(p99, percentileOf(across.latenciesMs, 99), percentileOf(within.latenciesMs, 99));
+        std::fprintf(stderr,
+            "  another process: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%.0f/s achieved); same process: p50 %.3f ms, "
+            "p99 %.3f ms\n",
+            percentileOf(across.latenciesMs, 50), percentileOf(across.latenciesMs, 99),
+            percentileOf(across.latenciesMs, 100), across.achievedRate, percentileOf(within.latenciesMs, 50),
+            percentileOf(within.latenciesMs, 99));
+    }
+    p50.note = QStringLiteral("B13's open loop on %1 (a fresh schema or database per run): the producer process "
+                              "commits each task by itself; the workers' engine is woken by %2.")
+                   .arg(server.name,
+                       server.name == QLatin1String("PostgreSQL")
+                           ? QStringLiteral("its LISTEN connection (pg_notify in each commit)")
+                           : QStringLiteral("its change watcher and the CommitBell of processes on the same host"));
+    return {p50, p99};
+}
+
 QList<Figure> benchServerDrain(Scratch& scratch, const Sizes& s, const ServerBench& server)
 {
     const QString id = server.drainId, title = QStringLiteral("drain noop tasks, ") + server.name;
@@ -1632,11 +1684,15 @@ int main(int argc, char** argv)
         figures += benchServerEnqueue(scratch, sizes, pg);
     if (wanted("B12"))
         figures += benchServerDrain(scratch, sizes, pg);
+    if (wanted("B26"))
+        figures += benchServerCrossProcessLatency(sizes, pg);
     const ServerBench mariaDb = mariaDbBench(parser.value(mariaDbUrl), parser.value(mariaDbUnavailable));
     if (wanted("B20"))
         figures += benchServerEnqueue(scratch, sizes, mariaDb);
     if (wanted("B21"))
         figures += benchServerDrain(scratch, sizes, mariaDb);
+    if (wanted("B26"))
+        figures += benchServerCrossProcessLatency(sizes, mariaDb);
     if (wanted("B16"))
         figures += benchAmqpIn(scratch, sizes, parser.value(amqpUrl), parser.value(amqpUnavailable));
     if (wanted("B19"))

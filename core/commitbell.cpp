@@ -1,8 +1,12 @@
 #include "commitbell.h"
 
+#include "databaseurl.h"
+
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QLoggingCategory>
+#include <QStandardPaths>
 
 #include <cerrno>
 #include <csignal>
@@ -67,6 +71,17 @@ void CommitBell::ring()
 {
     if (m_ownFile >= 0 && m_others.load(std::memory_order_relaxed) > 0) [[maybe_unused]]
         const ssize_t written = ::pwrite(m_ownFile, "r", 1, 0);
+}
+
+QString CommitBell::serverBellPath(const DatabaseUrl& url)
+{
+    const QString server = QStringLiteral("%1\n%2\n%3\n%4\n%5")
+                               .arg(url.host, QString::number(url.port), url.socket, url.databaseName, url.schema);
+    const QByteArray hash = QCryptographicHash::hash(server.toUtf8(), QCryptographicHash::Sha256).toHex().left(24);
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+    if (folder.isEmpty())
+        folder = QDir::tempPath();
+    return folder + QStringLiteral("/queuedesk-") + QLatin1String(hash);
 }
 
 void CommitBell::ringOnce(const QString& databasePath)

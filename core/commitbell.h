@@ -11,6 +11,8 @@
 
 namespace qd {
 
+struct DatabaseUrl;
+
 // Wakes the writers of other processes on the same host within microseconds of a commit to the same SQLite file.
 // Each process keeps a file of its own in DATABASE-wake/ (named by its pid) and, after a commit that carried
 // commands (enqueues, retries, pauses...), writes one byte to it: ring(). Every process watches, with inotify on a
@@ -35,6 +37,9 @@ public:
     // How many other processes' files the bell watches, and how often its thread has woken (for tests).
     int othersWatched() const { return m_others.load(std::memory_order_relaxed); }
     qint64 wakeups() const { return m_wakeups.load(std::memory_order_relaxed); }
+    // The path whose "-wake" folder the processes of this host share for a database server (MariaDB, whose change
+    // counter other hosts poll): in the user's runtime folder, named by a hash of the server and database.
+    static QString serverBellPath(const DatabaseUrl& url);
     // For a process that commits once and exits, with no bell of its own: wakes the listening processes of the
     // database at databasePath (its own file is created, written and removed). Does nothing if none listens.
     static void ringOnce(const QString& databasePath);

@@ -25,8 +25,10 @@ OneShotWriter::OneShotWriter(TaskStore& store, const HandlerRegistry& handlers)
 
 void OneShotWriter::wakeOthers() const
 {
-    if (!isServerUrl(m_store.path()))
+    if (!m_store.databaseUrl())
         CommitBell::ringOnce(m_store.path());
+    else if (m_store.isMariaDb())
+        CommitBell::ringOnce(CommitBell::serverBellPath(*m_store.databaseUrl()));
 }
 
 Result<QList<EnqueueResult>> OneShotWriter::enqueueValidated(const QList<NewTask>& tasks)

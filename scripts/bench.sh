@@ -39,7 +39,7 @@ fi
 cmake --build "$build" --target qd_bench -j "${QD_BENCH_JOBS:-2}"
 mkdir -p bench-results
 
-# PostgreSQL for B11/B12, only when they are wanted (no --only, or an --only naming one of them).
+# PostgreSQL for B11/B12/B26, only when they are wanted (no --only, or an --only naming one of them).
 only=""; out_dir="bench-results"; prev=""
 for arg in "$@"; do
     case "$arg" in --only=*) only="${arg#--only=}" ;; --out=*) out_dir="${arg#--out=}" ;; esac
@@ -72,7 +72,7 @@ stop_mariadb() {
     if [[ -n "$mariadb_dir" ]]; then rm -rf "$mariadb_dir"; fi
 }
 pg_as_owner() { if [[ "$(id -u)" -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
+if [[ -z "$only" ]] || grep -qiE '(^|,)(B1[12]|B26)($|,)' <<<"$only"; then
     pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
     if [[ -n "${QD_BENCH_PG_URL:-}" ]]; then
         pg_args=(--pg-url "$QD_BENCH_PG_URL")
@@ -98,9 +98,9 @@ if [[ -z "$only" ]] || grep -qiE '(^|,)B1[12]($|,)' <<<"$only"; then
         pg_args=(--pg-url "postgresql:///queuedesk_bench?host=$pg_dir&port=$pg_port&user=postgres")
     fi
 fi
-# MariaDB for B20/B21, only when wanted.
+# MariaDB for B20/B21/B26, only when wanted.
 mariadb_args=()
-if [[ -z "$only" ]] || grep -qiE '(^|,)B2[01]($|,)' <<<"$only"; then
+if [[ -z "$only" ]] || grep -qiE '(^|,)B2[016]($|,)' <<<"$only"; then
     mariadbd_bin=$(command -v mariadbd || ls /usr/sbin/mariadbd 2>/dev/null || true)
     if [[ -n "${QD_BENCH_MARIADB_URL:-}" ]]; then
         mariadb_args=(--mariadb-url "$QD_BENCH_MARIADB_URL")

@@ -217,6 +217,10 @@ Status EngineCore::writerOpen()
     if (m_store->isMariaDb()) {
         m_watcher = std::make_unique<MariaDbChangeWatcher>(
             m_options.store.path, m_store->ownChangeVersion(), onForeignCommit);
+        // Processes on this host also ring each other: the watcher's poll is for other hosts.
+        m_bell = std::make_unique<CommitBell>(CommitBell::serverBellPath(*m_store->databaseUrl()), onForeignCommit);
+        if (!m_bell->isListening())
+            m_bell.reset();
     } else if (const DatabaseUrl* url = m_store->databaseUrl()) {
         m_listener = std::make_unique<PgChangeListener>(*url, m_store->changeChannel(), onForeignCommit);
         m_listener->ignoreBackend(m_store->serverProcessId());

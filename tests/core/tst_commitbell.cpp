@@ -1,5 +1,6 @@
 // CommitBell: a ring wakes every other bell on the database and never the ringer itself; a bell alone does not ring.
 #include "core/commitbell.h"
+#include "core/databaseurl.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -47,6 +48,7 @@ private Q_SLOTS:
     void aBellStartedLaterIsWatched();
     void aOneShotRingWakesEveryBell();
     void aBellThatLeftIsNoLongerWatched();
+    void serverBellPathNamesTheServerAndDatabase();
 
 private:
     QTemporaryDir m_dir;
@@ -124,6 +126,22 @@ void TestCommitBell::aBellThatLeftIsNoLongerWatched()
     QTRY_COMPARE(a.bell->othersWatched(), 0);
     a.bell->ring();
     QCOMPARE(QFileInfo(m_db + QStringLiteral("-wake/a")).size(), qint64(0));
+}
+
+// Processes on one host share a bell for a MariaDB database whoever they log in as, and never with another database.
+void TestCommitBell::serverBellPathNamesTheServerAndDatabase()
+{
+    const auto path = [](const char* url) {
+        auto parsed = DatabaseUrl::parse(QLatin1String(url));
+        return parsed ? CommitBell::serverBellPath(*parsed) : QString();
+    };
+    const QString a = path("mariadb://alice:secret@localhost/jobs?socket=/run/mysqld/mysqld.sock");
+    QVERIFY(!a.isEmpty());
+    QCOMPARE(path("mariadb://bob@localhost/jobs?socket=/run/mysqld/mysqld.sock"), a);
+    QVERIFY(path("mariadb://alice@localhost/other?socket=/run/mysqld/mysqld.sock") != a);
+    QVERIFY(path("mariadb://alice@localhost/jobs?socket=/tmp/other.sock") != a);
+    QVERIFY(path("mariadb://alice@db1:3306/jobs") != path("mariadb://alice@db2:3306/jobs"));
+    QVERIFY(!a.contains(QLatin1String("secret")));
 }
 
 QTEST_GUILESS_MAIN(TestCommitBell)
