@@ -3,6 +3,7 @@
 #include "timeserieschart.h"
 
 #include "chartinteraction.h"
+#include "chartlegend.h"
 #include "spikeclip.h"
 
 #include <QAction>
@@ -28,6 +29,7 @@
 #include <QPen>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QSvgGenerator>
@@ -46,10 +48,12 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     , m_timeAxis(new QDateTimeAxis)
     , m_valueAxis(new QCategoryAxis)
     , m_interaction(new ChartInteraction(m_view, m_chart, [this](const QPointF& pos) { return hoverTextAt(pos); }))
+    , m_legend(new ChartLegend)
+    , m_legendArea(new QScrollArea(this))
 {
     m_chart->setTitle(title);
     m_chart->setAnimationOptions(QChart::NoAnimation);
-    m_chart->legend()->setAlignment(Qt::AlignBottom);
+    m_chart->legend()->setVisible(false); // ours (ChartLegend) wraps and scrolls instead of cutting names
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_chart->layout()->setContentsMargins(0, 0, 0, 0);
     m_chart->setBackgroundRoundness(0);
@@ -67,7 +71,15 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     m_view->setRenderHint(QPainter::Antialiasing);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_view);
+    layout->setSpacing(0);
+    layout->addWidget(m_view, 1);
+    m_legendArea->setObjectName(QStringLiteral("chartLegendArea"));
+    m_legendArea->setFrameShape(QFrame::NoFrame);
+    m_legendArea->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_legendArea->setWidgetResizable(true);
+    m_legendArea->setBackgroundRole(QPalette::Base);
+    m_legendArea->setWidget(m_legend);
+    layout->addWidget(m_legendArea);
     // Room for three value labels over the title, the time labels and the legend (about seven lines of text):
     // shorter, Qt Charts elides every label to "...", and a dock layout saved that short opens this tall again.
     setMinimumHeight(3 * valueLabelSlot() + 7 * QFontMetrics(m_valueAxis->labelsFont()).height());
@@ -96,13 +108,58 @@ void TimeSeriesChart::changeEvent(QEvent* event)
         applyPalette();
 }
 
+void TimeSeriesChart::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    fitLegend();
+}
+
+int TimeSeriesChart::minimumPlotHeight() const
+{
+    return 3 * valueLabelSlot();
+}
+
+void TimeSeriesChart::updateLegend()
+{
+    QList<ChartLegend::Entry> entries;
+    for (const Line& line : std::as_const(m_lines))
+        entries.append({line.segments.first()->name(), line.pen});
+    for (const QLineSeries* projection : std::as_const(m_projections)) {
+        if (projection->isVisible())
+            entries.append({projection->name(), projection->pen()});
+    }
+    m_legend->setEntries(entries);
+    fitLegend();
+}
+
+void TimeSeriesChart::fitLegend()
+{
+    // Whole rows, up to maxLegendRows, but never more than what leaves the view its minimum (title, time labels and
+    // a plot of minimumPlotHeight()); at least one row. The rest scroll.
+    const int needed = m_legend->heightForWidth(width()); // the area spans the chart
+    const int row = m_legend->rowHeight();
+    const int margins = ChartLegend::verticalMargins;
+    const int viewMinimum = minimumPlotHeight() + 5 * QFontMetrics(m_valueAxis->labelsFont()).height();
+    const int rows = std::clamp((height() - viewMinimum - margins) / std::max(1, row), 1, maxLegendRows);
+    // Cut at a row's edge when rows are left to scroll to, so no sliver of the next one shows.
+    const bool scrolls = needed > rows * row + margins;
+    m_legendArea->setFixedHeight(scrolls ? rows * row + margins / 2 : needed);
+    // A scroll bar only when rows are left over: one shown for nothing narrows the legend until it wraps.
+    m_legendArea->setVerticalScrollBarPolicy(scrolls ? Qt::ScrollBarAlwaysOn : Qt::ScrollBarAlwaysOff);
+    m_legendArea->setVisible(needed > 0);
+}
+
+int TimeSeriesChart::legendHeightForExport(int width) const
+{
+    return m_legend->entries().isEmpty() ? 0 : m_legend->heightForWidth(width);
+}
+
 void TimeSeriesChart::applyPalette()
 {
     // Not QChart::setTheme(): it would also replace the series' colours, which say what each line is.
     const QPalette p = palette();
     m_chart->setBackgroundBrush(p.color(QPalette::Base));
     m_chart->setTitleBrush(p.color(QPalette::WindowText));
-    m_chart->legend()->setLabelColor(p.color(QPalette::WindowText));
     for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(m_timeAxis), static_cast<QAbstractAxis*>(m_valueAxis)}) {
         axis->setLabelsColor(p.color(QPalette::Text));
         axis->setGridLineColor(p.color(QPalette::Mid));
@@ -126,22 +183,21 @@ void TimeSeriesChart::setTitle(const QString& title)
     m_chart->setTitle(title);
 }
 
-void TimeSeriesChart::setLegendAlignment(Qt::Alignment alignment)
-{
-    m_chart->legend()->setAlignment(alignment);
-}
-
 QImage TimeSeriesChart::toImage(qreal scale) const
 {
     // The scene, not the widget: QWidget::render clips to the widget's size in device pixels, so a scaled
     // rendering would lose three quarters of the chart.
     const QSize size = m_view->viewport()->size();
-    QImage image(size * scale, QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::white);
+    const int legendHeight = legendHeightForExport(size.width());
+    QImage image(QSize(size.width(), size.height() + legendHeight) * scale, QImage::Format_ARGB32_Premultiplied);
+    image.fill(backgroundColor());
     QPainter painter(&image);
     painter.setRenderHint(QPainter::Antialiasing);
     painter.setRenderHint(QPainter::TextAntialiasing);
-    renderScene(painter, QRectF(QPointF(0, 0), QSizeF(image.size())));
+    renderScene(painter, QRectF(QPointF(0, 0), QSizeF(size * scale)));
+    // The whole legend under the plot, every row (on screen some may scroll).
+    painter.scale(scale, scale);
+    m_legend->paintEntries(painter, QRect(0, size.height(), size.width(), legendHeight), m_chart->titleBrush().color());
     painter.end();
     return image;
 }
@@ -162,13 +218,17 @@ QString TimeSeriesChart::saveAs(const QString& path) const
         QSvgGenerator svg;
         svg.setOutputDevice(&buffer);
         const QSize size = m_view->viewport()->size();
-        svg.setSize(size);
-        svg.setViewBox(QRect(QPoint(0, 0), size));
+        const int legendHeight = legendHeightForExport(size.width());
+        const QSize whole(size.width(), size.height() + legendHeight);
+        svg.setSize(whole);
+        svg.setViewBox(QRect(QPoint(0, 0), whole));
         svg.setTitle(m_chart->title());
         svg.setDescription(tr("QueueDesk chart"));
         QPainter painter(&svg);
-        painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+        painter.fillRect(QRect(QPoint(0, 0), whole), backgroundColor());
         renderScene(painter, QRectF(QPointF(0, 0), QSizeF(size)));
+        m_legend->paintEntries(
+            painter, QRect(0, size.height(), size.width(), legendHeight), m_chart->titleBrush().color());
         painter.end();
     } else if (suffix == QLatin1String("png")) {
         if (!toImage().save(&buffer, "PNG"))
@@ -216,6 +276,7 @@ int TimeSeriesChart::addSeries(const QString& name, const QColor& color)
     line.pen.setWidthF(1.5);
     addSegment(line, name);
     m_lines.append(line);
+    updateLegend();
     return int(m_lines.size()) - 1;
 }
 
@@ -228,6 +289,7 @@ void TimeSeriesChart::clearSeries()
         }
     }
     m_lines.clear();
+    updateLegend();
 }
 
 QLineSeries* TimeSeriesChart::addSegment(Line& line, const QString& name)
@@ -321,7 +383,10 @@ void TimeSeriesChart::setProjectionPoints(int projection, const QList<QPointF>& 
 {
     QLineSeries* series = m_projections.at(projection);
     series->replace(points);
-    series->setVisible(!points.isEmpty());
+    if (series->isVisible() != !points.isEmpty()) {
+        series->setVisible(!points.isEmpty());
+        updateLegend();
+    }
 }
 
 QList<QPointF> TimeSeriesChart::projectionPoints(int projection) const
