@@ -1,4 +1,4 @@
-// qd_bench_ui: the GUI side of the benchmark suite (figures B7, B8, B9). qd_bench starts it once per repetition,
+// qd_bench_ui: the GUI side of the benchmark suite (figures B7, B8, B9, B24). qd_bench starts it once per repetition,
 // with QT_QPA_PLATFORM=offscreen, so every repetition is a fresh process (a cold start of the program, and a
 // resident-memory figure that nothing before it inflated). It measures one thing and prints one line of JSON with
 // the numbers on stdout; qd_bench turns them into figures. Diagnostics go to stderr.
@@ -7,9 +7,13 @@
 //   qd_bench_ui --measure memory  --db <db>      B9: MainWindow on db, scrolled top to bottom; VmRSS
 //   qd_bench_ui --measure guiload --db <new db>  B8: MainWindow while a producer offers --rate tasks/s
 //                                   [--no-window]     B8's baseline: the same load, only the probe on the GUI thread
+//   qd_bench_ui --measure export  --db <file>    B24: events exported by the window's dialog and by the CLI's code
+//                                   [--events N] [--cli-first]   path, one each (the file is built when missing)
 //
 // Everything is timed from outside the ui library, with the signals a user-visible change produces
 // (TaskTableModel's modelReset/dataChanged and LoadedRole), so no hook in ui/ is needed.
+
+#include "guiexportbench.h"
 
 #include "core/queueengine.h"
 #include "ui/mainwindow.h"
@@ -420,7 +424,7 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("QueueDesk GUI benchmarks (run by qd_bench)"));
     parser.addHelpOption();
     const QCommandLineOption measure(
-        QStringLiteral("measure"), QStringLiteral("table, memory or guiload."), QStringLiteral("what"));
+        QStringLiteral("measure"), QStringLiteral("table, memory, guiload or export."), QStringLiteral("what"));
     const QCommandLineOption db(QStringLiteral("db"), QStringLiteral("The database."), QStringLiteral("path"));
     const QCommandLineOption rate(QStringLiteral("rate"), QStringLiteral("guiload: tasks/s offered."),
         QStringLiteral("n"), QStringLiteral("20000"));
@@ -435,7 +439,11 @@ int main(int argc, char** argv)
     const QCommandLineOption positions(QStringLiteral("scroll-positions"),
         QStringLiteral("memory: scroll to this many positions spread over the table; 0: every page."),
         QStringLiteral("n"), QStringLiteral("0"));
-    parser.addOptions({measure, db, rate, seconds, workers, probe, noWindow, positions});
+    const QCommandLineOption events(QStringLiteral("events"), QStringLiteral("export: events in the database built."),
+        QStringLiteral("n"), QStringLiteral("200000"));
+    const QCommandLineOption cliFirst(
+        QStringLiteral("cli-first"), QStringLiteral("export: the CLI's side first (the window's by default)."));
+    parser.addOptions({measure, db, rate, seconds, workers, probe, noWindow, positions, events, cliFirst});
     parser.process(app);
     if (!parser.isSet(db))
         die(QStringLiteral("--db is required"));
@@ -448,5 +456,12 @@ int main(int argc, char** argv)
     if (what == QLatin1String("guiload"))
         return measureGuiLoad(parser.value(db), parser.value(rate).toDouble(), parser.value(seconds).toDouble(),
             parser.value(workers).toInt(), std::max(1, parser.value(probe).toInt()), !parser.isSet(noWindow));
+    if (what == QLatin1String("export")) {
+        const int n = std::max(1, parser.value(events).toInt());
+        if (!QFile::exists(parser.value(db)))
+            qd::bench::buildEventHistory(parser.value(db), n);
+        emitJson(qd::bench::measureGuiExport(parser.value(db), n, !parser.isSet(cliFirst)));
+        return 0;
+    }
     die(QStringLiteral("unknown --measure %1").arg(what));
 }

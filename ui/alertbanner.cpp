@@ -3,6 +3,7 @@
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QToolButton>
 
 #include <algorithm>
@@ -15,9 +16,15 @@ AlertBanner::AlertBanner(int height, QWidget* parent)
     , m_show(new QToolButton(this))
 {
     setObjectName(QStringLiteral("alertBanner"));
-    setFrameShape(QFrame::StyledPanel);
-    setStyleSheet(QStringLiteral("qd--ui--AlertBanner { background: #d62728; border: 1px solid #8b0000; }"
-                                 " QLabel { color: white; font-weight: bold; }"));
+    // Painted from the palette in use (paintEvent), so it follows the theme; the text is bold in the strip's colour.
+    setFrameShape(QFrame::NoFrame);
+    setContentsMargins(1, 1, 1, 1); // the painted border
+    QFont bold = m_label->font();
+    bold.setBold(true);
+    m_label->setFont(bold);
+    QPalette labelPalette = m_label->palette();
+    labelPalette.setColor(QPalette::WindowText, colors().text);
+    m_label->setPalette(labelPalette);
     m_label->setWordWrap(false);
     m_label->setTextFormat(Qt::PlainText);
     m_label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
@@ -46,6 +53,18 @@ void AlertBanner::setFiring(const QStringList& ruleNames)
         m_text = tr("\u26a0 %1 alerts firing: %2").arg(ruleNames.size()).arg(names);
     elide();
     setVisible(!ruleNames.isEmpty());
+}
+
+StripColors AlertBanner::colors() const
+{
+    return alertStripColors(palette());
+}
+
+void AlertBanner::paintEvent(QPaintEvent* event)
+{
+    QPainter painter(this);
+    paintStrip(painter, rect(), colors());
+    QFrame::paintEvent(event);
 }
 
 bool AlertBanner::eventFilter(QObject* watched, QEvent* event)

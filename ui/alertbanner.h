@@ -1,5 +1,7 @@
 #pragma once
 
+#include "themecolors.h"
+
 #include <QFrame>
 
 class QLabel;
@@ -23,12 +25,15 @@ public:
     QStringList firing() const { return m_names; }
     QString text() const { return m_text; }
     QToolButton* showButton() const { return m_show; }
+    // The banner's fill, border and text, from the palette in use (light or dark theme).
+    StripColors colors() const;
 
 Q_SIGNALS:
     void showAlertsRequested();
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void paintEvent(QPaintEvent* event) override;
 
 private:
     void elide();

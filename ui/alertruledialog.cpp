@@ -5,6 +5,7 @@
 #include "core/handlers/notifyhandler.h"
 #include "durationedit.h"
 #include "taskformat.h"
+#include "themecolors.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -110,7 +111,7 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
                              "\"alerts\", sent by whichever process runs workers."));
     m_webhookProblem->setObjectName(QStringLiteral("ruleWebhookProblem"));
     m_webhookProblem->setWordWrap(true);
-    m_webhookProblem->setStyleSheet(QStringLiteral("color: #d62728;"));
+    m_webhookProblem->setStyleSheet(textColorStyle(errorTextColor()));
     // Room for two lines, shown or not: the dialog never jumps as the admin types the URL.
     m_webhookProblem->setMinimumHeight(m_webhookProblem->fontMetrics().lineSpacing() * 2 + 2);
     m_webhookProblem->setAlignment(Qt::AlignLeft | Qt::AlignTop);
@@ -277,7 +278,7 @@ void AlertRuleDialog::validate()
         m_rule.reset();
         // The webhook's reason is shown under its field already.
         m_summary->setText(problem == webhookProblem ? tr("The webhook is refused (see above).") : problem);
-        m_summary->setStyleSheet(QStringLiteral("color: #d62728;"));
+        m_summary->setStyleSheet(textColorStyle(errorTextColor()));
     }
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);
     ok->setEnabled(m_rule.has_value());

@@ -2,6 +2,7 @@
 
 #include "core/handlerregistry.h"
 #include "core/queueengine.h"
+#include "themecolors.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -198,7 +199,7 @@ void EnqueueDialog::validate()
     }
     m_valid = problem.isEmpty();
     m_status->setText(m_valid ? tr("\u2714 Payload is valid") : problem);
-    m_status->setStyleSheet(m_valid ? QStringLiteral("color: #2ca02c;") : QStringLiteral("color: #d62728;"));
+    m_status->setStyleSheet(textColorStyle(m_valid ? successTextColor() : errorTextColor()));
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(m_valid);
 }
 

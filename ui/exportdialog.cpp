@@ -1,6 +1,7 @@
 #include "exportdialog.h"
 
 #include "taskformat.h"
+#include "themecolors.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -372,7 +373,7 @@ void ExportDialog::onFinished(bool ok, bool cancelled, qint64 rows, const QStrin
 void ExportDialog::setStatus(const QString& text, bool error)
 {
     m_status->setText(text);
-    m_status->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
+    m_status->setStyleSheet(error ? textColorStyle(errorTextColor()) : QString());
 }
 
 void ExportDialog::browse()

@@ -2,6 +2,7 @@
 
 #include "core/taskstore.h"
 
+#include <QElapsedTimer>
 #include <QPointer>
 
 namespace qd::ui {
@@ -56,14 +57,24 @@ void ExportJob::start()
         ExportControl control;
         control.cancelFlag = cancel.get();
         control.checkEveryRows = every;
+        // The GUI hears of progress at most 10 times a second (and of the first and last report): one report per
+        // checkEveryRows rows repainted the dialog hundreds of times a second, on a core the export could use.
+        QElapsedTimer sincePost;
+        qint64 posted = -1;
         control.progress = [&](qint64 rows, qint64 total) {
-            QMetaObject::invokeMethod(
-                job,
-                [self, rows, total] {
-                    if (self && self->m_running)
-                        Q_EMIT self->progressed(rows, total);
-                },
-                Qt::QueuedConnection);
+            const bool post = rows != posted
+                && (!sincePost.isValid() || sincePost.elapsed() >= progressIntervalMs || rows == total);
+            if (post) {
+                sincePost.start();
+                posted = rows;
+                QMetaObject::invokeMethod(
+                    job,
+                    [self, rows, total] {
+                        if (self && self->m_running)
+                            Q_EMIT self->progressed(rows, total);
+                    },
+                    Qt::QueuedConnection);
+            }
             if (hook)
                 hook(rows);
         };

@@ -49,12 +49,14 @@ public:
 
     // How often (in rows) the exporter reports progress and looks for a cancel request.
     void setCheckEveryRows(int rows) { m_checkEveryRows = rows; }
+    // progressed() comes at most this often (and for the first and the last report).
+    static constexpr int progressIntervalMs = 100;
     // For tests: called on the export thread at every progress check, after the progress was posted to the GUI
-    // thread and before the cancel flag is read.
+    // thread (when it is) and before the cancel flag is read.
     void setProgressHook(std::function<void(qint64 rows)> hook) { m_hook = std::move(hook); }
 
 Q_SIGNALS:
-    // total is -1 when it is not known up front (events, metrics).
+    // total is -1 when it is not known up front (metrics).
     void progressed(qint64 rows, qint64 total);
     void finished(bool ok, bool cancelled, qint64 rows, const QString& error);
 

@@ -1,6 +1,7 @@
 #include "filterbar.h"
 
 #include "taskformat.h"
+#include "themecolors.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -190,7 +191,7 @@ void FilterBar::setMatchCount(qint64 count)
     m_matchCount = count;
     if (const QString error = rangeError(); !error.isEmpty()) {
         m_matches->setText(error);
-        m_matches->setStyleSheet(QStringLiteral("color: #d62728;"));
+        m_matches->setStyleSheet(textColorStyle(errorTextColor()));
         return;
     }
     m_matches->setStyleSheet(QString());
@@ -217,7 +218,7 @@ void FilterBar::emitChanged()
     // A range that ends before it starts keeps the table as it was; the count's place says why.
     const bool invalid = !rangeError().isEmpty();
     for (QDateTimeEdit* edit : {m_from, m_to})
-        edit->setStyleSheet(invalid ? QStringLiteral("color: #d62728;") : QString());
+        edit->setStyleSheet(invalid ? textColorStyle(errorTextColor()) : QString());
     setMatchCount(m_matchCount);
     if (invalid)
         return;

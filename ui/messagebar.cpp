@@ -3,6 +3,7 @@
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QToolButton>
 
 #include <algorithm>
@@ -13,7 +14,9 @@ MessageBar::MessageBar(QWidget* parent)
     : QFrame(parent)
     , m_label(new QLabel(this))
 {
-    setFrameShape(QFrame::StyledPanel);
+    // Painted by paintEvent from the palette in use, not a style sheet of fixed colours: it follows the theme.
+    setFrameShape(QFrame::NoFrame);
+    setContentsMargins(1, 1, 1, 1); // the painted border
     // One line, whatever the text: a wrapped message would make the strip, and the table under it, move.
     m_label->setWordWrap(false);
     m_label->setTextFormat(Qt::PlainText);
@@ -55,16 +58,24 @@ void MessageBar::elide()
     m_label->setToolTip(m_label->text() == oneLine ? QString() : m_text);
 }
 
+StripColors MessageBar::colors() const
+{
+    return messageStripColors(palette(), m_kind == Kind::Error);
+}
+
+void MessageBar::paintEvent(QPaintEvent* event)
+{
+    QPainter painter(this);
+    paintStrip(painter, rect(), colors());
+    QFrame::paintEvent(event);
+}
+
 void MessageBar::showMessage(Kind kind, const QString& text)
 {
     m_kind = kind;
     m_text = text;
     elide();
-    setStyleSheet(kind == Kind::Error
-            ? QStringLiteral(
-                "qd--ui--MessageBar { background: #fdecea; border: 1px solid #d62728; } QLabel { color: #8b0000; }")
-            : QStringLiteral(
-                "qd--ui--MessageBar { background: #eaf6ea; border: 1px solid #2ca02c; } QLabel { color: #1d5e1d; }"));
+    update();
     show();
     if (kind == Kind::Info)
         m_hideTimer.start();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "themecolors.h"
+
 #include <QFrame>
 #include <QTimer>
 
@@ -22,9 +24,12 @@ public:
     void showMessage(Kind kind, const QString& text);
     QString text() const { return m_text; }
     Kind kind() const { return m_kind; }
+    // The strip's fill, border and text for its kind, from the palette in use (light or dark theme).
+    StripColors colors() const;
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void paintEvent(QPaintEvent* event) override;
 
 private:
     void elide();

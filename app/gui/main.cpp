@@ -28,10 +28,6 @@ int main(int argc, char* argv[])
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/queuedesk/queuedesk.svg")));
     QApplication::setDesktopFileName(QStringLiteral("queuedesk"));
 
-    // The user's theme (Settings): the system's unless one was chosen.
-    if (const qd::ui::Theme theme = qd::ui::savedTheme(); theme != qd::ui::Theme::System)
-        qd::ui::applyTheme(theme);
-
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main", "Administer a QueueDesk task queue."));
     parser.addHelpOption();
@@ -50,6 +46,10 @@ int main(int argc, char* argv[])
         QApplication::translate(
             "main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures)."),
         QStringLiteral("title"));
+    // For screenshots of both themes (scripts/screenshot.sh): this run's theme, not saved.
+    const QCommandLineOption themeOption(QStringLiteral("theme"),
+        QApplication::translate("main", "Use this theme for this run without saving it (system, light, dark)."),
+        QStringLiteral("name"));
     // Measures start-up from outside: the time from main() to the first rows painted, then quit.
     const QCommandLineOption firstRows(QStringLiteral("exit-after-first-rows"),
         QApplication::translate(
@@ -58,10 +58,23 @@ int main(int argc, char* argv[])
     parser.addOption(screenshot);
     parser.addOption(screenshotAfter);
     parser.addOption(tab);
+    parser.addOption(themeOption);
     parser.addPositionalArgument(QStringLiteral("database"),
         QApplication::translate("main", "A SQLite file or a postgresql:// URL (default: %1).")
             .arg(qd::defaultDatabasePath()));
     parser.process(app);
+    const QString themeName = parser.value(themeOption);
+    if (!themeName.isEmpty() && qd::ui::themeName(qd::ui::themeFromName(themeName)) != themeName) {
+        std::fprintf(stderr, "%s\n",
+            qPrintable(
+                QApplication::translate("main", "Unknown theme \"%1\": use system, light or dark.").arg(themeName)));
+        return 2;
+    }
+
+    // The user's theme (Settings) unless --theme names one: the system's unless one was chosen.
+    const qd::ui::Theme theme = themeName.isEmpty() ? qd::ui::savedTheme() : qd::ui::themeFromName(themeName);
+    if (theme != qd::ui::Theme::System)
+        qd::ui::applyTheme(theme);
 
     qd::EngineOptions options;
     options.store.readOnly = parser.isSet(readOnly);

@@ -2,6 +2,7 @@
 #include "core/taskstore.h"
 #include "tests/export/csvreader.h"
 #include "ui/exportdialog.h"
+#include "ui/exportjob.h"
 #include "ui/filterbar.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
@@ -14,6 +15,7 @@
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -220,6 +222,45 @@ private Q_SLOTS:
             QCOMPARE(records[1][key],
                 safe ? QByteArray("'=HYPERLINK(\"http://x\")") : QByteArray("=HYPERLINK(\"http://x\")"));
         }
+    }
+
+    // Issue 17: the window's export was far slower than the CLI's, and one cause was progress: a report every
+    // checkEveryRows rows repainted the dialog hundreds of times a second. The GUI hears at most ten a second, the
+    // first and the last (the total) among them, however often the exporter checks.
+    void progressReachesTheGuiAtMostTenTimesASecond()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        QVERIFY(engine->enqueueBatch(test::makeTasks(3000)).ok());
+        ExportRequest request;
+        request.kind = ExportRequest::Kind::Tasks;
+        request.path = dir.filePath(QStringLiteral("tasks.csv"));
+        ExportJob job(engine->options().store, request);
+        job.setCheckEveryRows(10); // 300 checks
+        std::atomic<int> checks {0};
+        job.setProgressHook([&checks](qint64) {
+            ++checks;
+            QThread::msleep(2); // at least 0.6 s in all
+        });
+        QList<qint64> reported;
+        connect(&job, &ExportJob::progressed, this, [&reported](qint64 rows, qint64 total) {
+            QCOMPARE(total, qint64(3000));
+            reported.append(rows);
+        });
+        QSignalSpy finished(&job, &ExportJob::finished);
+        QElapsedTimer clock;
+        clock.start();
+        job.start();
+        QVERIFY(finished.wait(60'000));
+        QCoreApplication::processEvents(); // reports queued before finished
+        QVERIFY(finished.first().at(0).toBool());
+        QVERIFY2(checks.load() >= 300, qPrintable(QString::number(checks.load())));
+        const qint64 allowed = clock.elapsed() / ExportJob::progressIntervalMs + 2;
+        QVERIFY2(reported.size() >= 2 && reported.size() <= allowed,
+            qPrintable(QStringLiteral("%1 reports in %2 ms").arg(reported.size()).arg(clock.elapsed())));
+        QCOMPARE(reported.first(), qint64(10));
+        QCOMPARE(reported.last(), qint64(3000));
     }
 
     void cancelLeavesNoFile()

@@ -1,4 +1,5 @@
 #include "core/taskstore.h"
+#include "ui/charts/chartlegend.h"
 #include "ui/charts/chartpoint.h"
 #include "ui/charts/statspanel.h"
 #include "ui/charts/timeserieschart.h"
@@ -15,7 +16,6 @@
 #include <QGraphicsTextItem>
 #include <QImage>
 #include <QLegend>
-#include <QLegendMarker>
 #include <QRegularExpression>
 #include <QSet>
 #include <QSignalSpy>
@@ -76,6 +76,70 @@ class TestStatsPanel : public QObject {
     }
 
 private Q_SLOTS:
+    // Issue 17, round 2: legends cut per-queue names to a few letters and many lines squeezed the plot. Twelve long
+    // queue names: every entry is whole or elided with its whole name on hover, the legend wraps into rows, and at
+    // the chart's minimum height the plot keeps its minimum height (the legend scrolls).
+    void manyLongNamesWrapAndLeaveThePlotItsHeight()
+    {
+        TimeSeriesChart chart(QStringLiteral("Queued tasks, per queue"));
+        QStringList names;
+        for (int i = 1; i <= 12; ++i) {
+            names.append(QStringLiteral("customer-notifications-region-%1-priority-high").arg(i));
+            chart.addSeries(names.last(), QColor::fromHsv(i * 30, 200, 200));
+        }
+        chart.addSeries(QStringLiteral("rabbitmq: orders.incoming.eu-west-1.retry-after-payment-gateway-timeout-queue"),
+            QColor(0xff, 0x66, 0x00));
+        names.append(chart.legend()->entries().last().name);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (int i = 0; i < chart.seriesCount(); ++i)
+            chart.setSeriesPoints(i, {QPointF(now - 30'000, i), QPointF(now, 2 * i)});
+        chart.setTimeRange(now - 60'000, now);
+        chart.fitValues();
+        for (const int width : {380, 900}) {
+            chart.resize(width, chart.minimumHeight());
+            chart.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&chart));
+            QTRY_COMPARE(chart.height(), chart.minimumHeight());
+            QTest::qWait(50);
+            const QString at = QStringLiteral("%1 px wide").arg(width);
+            QVERIFY2(chart.plotRectInView().height() >= chart.minimumPlotHeight(),
+                qPrintable(at
+                    + QStringLiteral(": plot %1 < %2")
+                          .arg(chart.plotRectInView().height())
+                          .arg(chart.minimumPlotHeight())));
+            ChartLegend* legend = chart.legend();
+            QCOMPARE(legend->entries().size(), names.size());
+            // More than one row: the names wrap instead of sharing one.
+            QVERIFY2(legend->entryRect(names.size() - 1).top() > legend->entryRect(0).top(), qPrintable(at));
+            for (int i = 0; i < names.size(); ++i) {
+                const QString shown = legend->shownText(i);
+                const QRect r = legend->entryRect(i);
+                QVERIFY2(r.right() < legend->width(), qPrintable(at + QStringLiteral(": entry %1 overflows").arg(i)));
+                if (shown == names.at(i)) {
+                    QCOMPARE(legend->toolTipAt(r.center()), QString());
+                } else {
+                    // Elided visibly, the whole name on hover.
+                    QVERIFY2(shown.endsWith(QChar(0x2026)), qPrintable(shown));
+                    QVERIFY2(shown.size() > 8, qPrintable(shown)); // not cut to a few letters
+                    QCOMPARE(legend->toolTipAt(r.center()), names.at(i));
+                }
+            }
+            // On a wide chart every name is whole.
+            if (width == 900) {
+                for (int i = 0; i < names.size(); ++i)
+                    QCOMPARE(legend->shownText(i), names.at(i));
+            }
+            // Rows that do not fit scroll: the legend is taller than its visible area.
+            auto* area = chart.findChild<QWidget*>(QStringLiteral("chartLegendArea"));
+            QVERIFY(area && area->isVisible());
+            QVERIFY2(legend->height() > area->height(), qPrintable(at));
+            chart.grab().save(QStringLiteral("/tmp/qd-legend-%1.png").arg(width));
+        }
+        // Taller, the legend shows up to maxLegendRows rows and the plot grows too.
+        chart.resize(900, chart.minimumHeight() + 300);
+        QTRY_VERIFY(chart.plotRectInView().height() > chart.minimumPlotHeight() + 150);
+    }
+
     // Issue 17: on a short charts panel the value axis showed "…" instead of numbers. From its smallest height up,
     // a chart shows its numbers in compact form (12k, 3.4M), never elided, at least three of them.
     void valueAxisNumbersNeverElide_data()
@@ -105,7 +169,8 @@ private Q_SLOTS:
         // As short as the panel lets it be, then taller: the number of labels changes, elision never comes.
         for (int height = chart.minimumHeight(); height <= chart.minimumHeight() + 200; height += 8) {
             chart.resize(380, height);
-            QTRY_COMPARE(qRound(qchart->size().height()), height);
+            QTRY_COMPARE(chart.height(), height);
+            QTRY_COMPARE(qRound(qchart->size().height()), chart.findChild<QChartView*>()->viewport()->height());
             QTest::qWait(10);
             const QStringList texts = chartTexts(chart);
             if (height == chart.minimumHeight())
@@ -286,7 +351,10 @@ private Q_SLOTS:
         QCOMPARE(chart->saveAs(png), QString());
         QImage image(png);
         QVERIFY(!image.isNull());
-        QCOMPARE(image.size(), onScreen * 2);
+        // The chart as shown, with the whole legend under it.
+        const int legendHeight = chart->legend()->heightForWidth(onScreen.width());
+        QVERIFY(legendHeight > 0);
+        QCOMPARE(image.size(), QSize(onScreen.width(), onScreen.height() + legendHeight) * 2);
         // The p95 line is drawn in its color (0xe377c2), not just the frame.
         int p95Pixels = 0;
         for (int y = 0; y < image.height(); ++y) {
@@ -302,7 +370,7 @@ private Q_SLOTS:
         QCOMPARE(chart->saveAs(svgPath), QString());
         QSvgRenderer renderer(svgPath);
         QVERIFY(renderer.isValid());
-        QCOMPARE(renderer.viewBox(), QRect(QPoint(0, 0), onScreen));
+        QCOMPARE(renderer.viewBox(), QRect(0, 0, onScreen.width(), onScreen.height() + legendHeight));
         QFile svgFile(svgPath);
         QVERIFY(svgFile.open(QIODevice::ReadOnly));
         const QByteArray svg = svgFile.readAll();
@@ -488,10 +556,7 @@ private Q_SLOTS:
 
         // One legend entry per series, however many runs it is drawn as.
         QCOMPARE(panel.rateChart()->findChild<QChartView*>()->chart()->legend()->markers().size(), 9);
-        int visibleMarkers = 0;
-        for (QLegendMarker* marker : panel.rateChart()->findChild<QChartView*>()->chart()->legend()->markers())
-            visibleMarkers += marker->isVisible() ? 1 : 0;
-        QCOMPARE(visibleMarkers, 3);
+        QCOMPARE(panel.rateChart()->legend()->entries().size(), 3);
         // "Last hour" labels minutes: seconds there were noise.
         const auto timeAxes = panel.stateChart()->findChild<QChartView*>()->chart()->axes(Qt::Horizontal);
         QCOMPARE(timeAxes.size(), 1);

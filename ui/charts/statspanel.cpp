@@ -344,12 +344,9 @@ void StatsPanel::setUpLines(const QStringList& queues)
         for (TimeSeriesChart* chart : {m_stateChart, m_rateChart, m_waitChart}) {
             for (int i = 0; i < queues.size(); ++i)
                 chart->addSeries(queues.at(i), queueColor(i));
-            chart->setLegendAlignment(queues.size() > 3 ? Qt::AlignRight : Qt::AlignBottom);
         }
         return;
     }
-    for (TimeSeriesChart* chart : {m_stateChart, m_rateChart})
-        chart->setLegendAlignment(Qt::AlignBottom);
     for (TaskState s : allTaskStates) {
         // Finished tasks pile up forever; their totals would flatten the lines an admin watches.
         if (!isFinal(s))
@@ -370,7 +367,6 @@ void StatsPanel::setUpLines(const QStringList& queues)
     m_waitChart->addSeries(tr("run p50"), QColor(0x17, 0xbe, 0xcf));
     m_waitChart->addSeries(tr("run p95"), QColor(0x1f, 0x77, 0xb4));
     m_waitChart->addSeries(tr("run p99"), QColor(0x0b, 0x3d, 0x5c));
-    m_waitChart->setLegendAlignment(m_waitChart->seriesCount() > 3 ? Qt::AlignRight : Qt::AlignBottom);
 }
 
 void StatsPanel::drawFigures(const QList<ChartPoint>& points, const QList<ChartPoint>& allQueues)

@@ -1,24 +1,21 @@
-// One chart of the live series (a ring buffer per line, one replace() per refresh, gaps, projections, axes, export):
-// the Qt Charts code of every chart, kept in one file so that a move to Qt Graphs stays local.
+// One chart of the live series (a ring buffer per line, one replace() per refresh, gaps, projections, axes): the Qt
+// Charts code of every chart, kept in ui/charts/ (saving is in chartexport.cpp) so that a move to Qt Graphs stays
+// local.
 #include "timeserieschart.h"
 
 #include "chartinteraction.h"
+#include "chartlegend.h"
 #include "spikeclip.h"
 
 #include <QAction>
-#include <QBuffer>
 #include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
 #include <QDateTime>
 #include <QDateTimeAxis>
-#include <QDir>
 #include <QEvent>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QFontMetrics>
 #include <QGraphicsLayout>
-#include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QLegend>
 #include <QLegendMarker>
@@ -26,11 +23,7 @@
 #include <QLocale>
 #include <QPainter>
 #include <QPen>
-#include <QRegularExpression>
-#include <QSaveFile>
-#include <QSettings>
-#include <QStandardPaths>
-#include <QSvgGenerator>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -46,10 +39,12 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     , m_timeAxis(new QDateTimeAxis)
     , m_valueAxis(new QCategoryAxis)
     , m_interaction(new ChartInteraction(m_view, m_chart, [this](const QPointF& pos) { return hoverTextAt(pos); }))
+    , m_legend(new ChartLegend)
+    , m_legendArea(new QScrollArea(this))
 {
     m_chart->setTitle(title);
     m_chart->setAnimationOptions(QChart::NoAnimation);
-    m_chart->legend()->setAlignment(Qt::AlignBottom);
+    m_chart->legend()->setVisible(false); // ours (ChartLegend) wraps and scrolls instead of cutting names
     m_chart->setMargins(QMargins(4, 4, 4, 4));
     m_chart->layout()->setContentsMargins(0, 0, 0, 0);
     m_chart->setBackgroundRoundness(0);
@@ -67,7 +62,15 @@ TimeSeriesChart::TimeSeriesChart(const QString& title, QWidget* parent)
     m_view->setRenderHint(QPainter::Antialiasing);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_view);
+    layout->setSpacing(0);
+    layout->addWidget(m_view, 1);
+    m_legendArea->setObjectName(QStringLiteral("chartLegendArea"));
+    m_legendArea->setFrameShape(QFrame::NoFrame);
+    m_legendArea->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_legendArea->setWidgetResizable(true);
+    m_legendArea->setBackgroundRole(QPalette::Base);
+    m_legendArea->setWidget(m_legend);
+    layout->addWidget(m_legendArea);
     // Room for three value labels over the title, the time labels and the legend (about seven lines of text):
     // shorter, Qt Charts elides every label to "...", and a dock layout saved that short opens this tall again.
     setMinimumHeight(3 * valueLabelSlot() + 7 * QFontMetrics(m_valueAxis->labelsFont()).height());
@@ -96,13 +99,53 @@ void TimeSeriesChart::changeEvent(QEvent* event)
         applyPalette();
 }
 
+void TimeSeriesChart::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    fitLegend();
+}
+
+int TimeSeriesChart::minimumPlotHeight() const
+{
+    return 3 * valueLabelSlot();
+}
+
+void TimeSeriesChart::updateLegend()
+{
+    QList<ChartLegend::Entry> entries;
+    for (const Line& line : std::as_const(m_lines))
+        entries.append({line.segments.first()->name(), line.pen});
+    for (const QLineSeries* projection : std::as_const(m_projections)) {
+        if (projection->isVisible())
+            entries.append({projection->name(), projection->pen()});
+    }
+    m_legend->setEntries(entries);
+    fitLegend();
+}
+
+void TimeSeriesChart::fitLegend()
+{
+    // Whole rows, up to maxLegendRows, but never more than what leaves the view its minimum (title, time labels and
+    // a plot of minimumPlotHeight()); at least one row. The rest scroll.
+    const int needed = m_legend->heightForWidth(width()); // the area spans the chart
+    const int row = m_legend->rowHeight();
+    const int margins = ChartLegend::verticalMargins;
+    const int viewMinimum = minimumPlotHeight() + 5 * QFontMetrics(m_valueAxis->labelsFont()).height();
+    const int rows = std::clamp((height() - viewMinimum - margins) / std::max(1, row), 1, maxLegendRows);
+    // Cut at a row's edge when rows are left to scroll to, so no sliver of the next one shows.
+    const bool scrolls = needed > rows * row + margins;
+    m_legendArea->setFixedHeight(scrolls ? rows * row + margins / 2 : needed);
+    // A scroll bar only when rows are left over: one shown for nothing narrows the legend until it wraps.
+    m_legendArea->setVerticalScrollBarPolicy(scrolls ? Qt::ScrollBarAlwaysOn : Qt::ScrollBarAlwaysOff);
+    m_legendArea->setVisible(needed > 0);
+}
+
 void TimeSeriesChart::applyPalette()
 {
     // Not QChart::setTheme(): it would also replace the series' colours, which say what each line is.
     const QPalette p = palette();
     m_chart->setBackgroundBrush(p.color(QPalette::Base));
     m_chart->setTitleBrush(p.color(QPalette::WindowText));
-    m_chart->legend()->setLabelColor(p.color(QPalette::WindowText));
     for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(m_timeAxis), static_cast<QAbstractAxis*>(m_valueAxis)}) {
         axis->setLabelsColor(p.color(QPalette::Text));
         axis->setGridLineColor(p.color(QPalette::Mid));
@@ -126,89 +169,6 @@ void TimeSeriesChart::setTitle(const QString& title)
     m_chart->setTitle(title);
 }
 
-void TimeSeriesChart::setLegendAlignment(Qt::Alignment alignment)
-{
-    m_chart->legend()->setAlignment(alignment);
-}
-
-QImage TimeSeriesChart::toImage(qreal scale) const
-{
-    // The scene, not the widget: QWidget::render clips to the widget's size in device pixels, so a scaled
-    // rendering would lose three quarters of the chart.
-    const QSize size = m_view->viewport()->size();
-    QImage image(size * scale, QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::white);
-    QPainter painter(&image);
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.setRenderHint(QPainter::TextAntialiasing);
-    renderScene(painter, QRectF(QPointF(0, 0), QSizeF(image.size())));
-    painter.end();
-    return image;
-}
-
-void TimeSeriesChart::renderScene(QPainter& painter, const QRectF& target) const
-{
-    const QRectF source = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
-    m_view->scene()->render(&painter, target, source, Qt::IgnoreAspectRatio);
-}
-
-QString TimeSeriesChart::saveAs(const QString& path) const
-{
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    QByteArray bytes;
-    QBuffer buffer(&bytes);
-    buffer.open(QIODevice::WriteOnly);
-    if (suffix == QLatin1String("svg")) {
-        QSvgGenerator svg;
-        svg.setOutputDevice(&buffer);
-        const QSize size = m_view->viewport()->size();
-        svg.setSize(size);
-        svg.setViewBox(QRect(QPoint(0, 0), size));
-        svg.setTitle(m_chart->title());
-        svg.setDescription(tr("QueueDesk chart"));
-        QPainter painter(&svg);
-        painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);
-        renderScene(painter, QRectF(QPointF(0, 0), QSizeF(size)));
-        painter.end();
-    } else if (suffix == QLatin1String("png")) {
-        if (!toImage().save(&buffer, "PNG"))
-            return tr("Cannot encode the chart as PNG.");
-    } else {
-        return tr("Choose a file name ending in .png or .svg.");
-    }
-    // Through a temporary file renamed at the end: a full disk leaves no half-written image.
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-        return tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
-    return {};
-}
-
-void TimeSeriesChart::saveWithDialog()
-{
-    QSettings settings;
-    QString dir = settings.value(QStringLiteral("export/lastDir")).toString();
-    if (dir.isEmpty())
-        dir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    QString name = m_chart->title().toLower();
-    name.replace(QRegularExpression(QStringLiteral("[^a-z0-9]+")), QStringLiteral("-"));
-    QString selected = tr("PNG image (*.png)");
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save chart as"),
-        QDir(dir).filePath(QStringLiteral("queuedesk-%1.png").arg(name)), tr("PNG image (*.png);;SVG drawing (*.svg)"),
-        &selected);
-    if (path.isEmpty())
-        return;
-    QString target = path;
-    if (QFileInfo(target).suffix().isEmpty())
-        target += selected.contains(QLatin1String("svg")) ? QStringLiteral(".svg") : QStringLiteral(".png");
-    const QString error = saveAs(target);
-    if (!error.isEmpty()) {
-        Q_EMIT saveFailed(error);
-        return;
-    }
-    settings.setValue(QStringLiteral("export/lastDir"), QFileInfo(target).absolutePath());
-    Q_EMIT saved(target);
-}
-
 int TimeSeriesChart::addSeries(const QString& name, const QColor& color)
 {
     Line line;
@@ -216,6 +176,7 @@ int TimeSeriesChart::addSeries(const QString& name, const QColor& color)
     line.pen.setWidthF(1.5);
     addSegment(line, name);
     m_lines.append(line);
+    updateLegend();
     return int(m_lines.size()) - 1;
 }
 
@@ -228,6 +189,7 @@ void TimeSeriesChart::clearSeries()
         }
     }
     m_lines.clear();
+    updateLegend();
 }
 
 QLineSeries* TimeSeriesChart::addSegment(Line& line, const QString& name)
@@ -321,7 +283,10 @@ void TimeSeriesChart::setProjectionPoints(int projection, const QList<QPointF>& 
 {
     QLineSeries* series = m_projections.at(projection);
     series->replace(points);
-    series->setVisible(!points.isEmpty());
+    if (series->isVisible() != !points.isEmpty()) {
+        series->setVisible(!points.isEmpty());
+        updateLegend();
+    }
 }
 
 QList<QPointF> TimeSeriesChart::projectionPoints(int projection) const

@@ -14,10 +14,12 @@ class QDateTimeAxis;
 class QLineSeries;
 class QCategoryAxis;
 class QGraphicsItem;
+class QScrollArea;
 
 namespace qd::ui {
 
 class ChartInteraction;
+class ChartLegend;
 
 // A line chart over time, ours in front of Qt Charts so that moving to Qt Graphs later stays in ui/charts/.
 // Live data: replace() once per refresh rather than append per point, animations off, axes set once per refresh.
@@ -73,8 +75,12 @@ public:
 
     QString title() const;
     void setTitle(const QString& title);
-    // Below the plot (the default) or beside it: more than three names side by side in a third of the window elide.
-    void setLegendAlignment(Qt::Alignment alignment);
+    // The legend under the plot (ours, not Qt Charts'): as many rows as the names need, up to `maxLegendRows` shown
+    // (the rest scroll), fewer when the chart is short, so the plot keeps minimumPlotHeight().
+    ChartLegend* legend() const { return m_legend; }
+    static constexpr int maxLegendRows = 3;
+    // The plot's height at the chart's minimum height: room for three value labels.
+    int minimumPlotHeight() const;
     // The chart as a raster image at `scale` times its on-screen size (crisp in reports).
     QImage toImage(qreal scale = 2.0) const;
     // Saves the chart as it is shown: PNG (at twice the on-screen size) or SVG (vector, on-screen size), chosen by
@@ -115,6 +121,7 @@ public:
 
 protected:
     void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 Q_SIGNALS:
     void saved(const QString& path);
@@ -125,6 +132,9 @@ Q_SIGNALS:
 
 private:
     void applyPalette();
+    void updateLegend(); // the entries: every series, then the projections shown
+    void fitLegend(); // the legend's height for the chart's size
+    int legendHeightForExport(int width) const;
     void fitTimeTicks();
     void fitValueTicks();
     void placePeakMarkers();
@@ -150,6 +160,8 @@ private:
     QList<QPointF> m_peaks;
     QList<QGraphicsItem*> m_peakMarkers; // a text per peak, owned by the chart
     ChartInteraction* m_interaction;
+    ChartLegend* m_legend;
+    QScrollArea* m_legendArea;
 };
 
 } // namespace qd::ui
