@@ -2,7 +2,6 @@
 #include "startuptrace.h"
 
 #include <QByteArray>
-#include <QCoreApplication>
 #include <QFile>
 #include <QThread>
 
@@ -59,9 +58,7 @@ void print(const char* what, double tookMs)
 {
     QByteArray thread = QThread::currentThread()->objectName().toUtf8();
     if (thread.isEmpty())
-        thread = QCoreApplication::instance() && QThread::currentThread() == QCoreApplication::instance()->thread()
-            ? "main"
-            : "thread";
+        thread = gettid() == getpid() ? "main" : "thread";
     if (tookMs >= 0)
         std::fprintf(stderr, "startup %8.1f %-10s %s (%.1f ms)\n", monotonicMs() - clock().startMs, thread.constData(),
             what, tookMs);
