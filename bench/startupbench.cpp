@@ -14,10 +14,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void startOffscreen(QProcess& process, const QString& program, const QStringList& arguments)
+void startOffscreen(QProcess& process, const QString& program, const QStringList& arguments, bool trace = false)
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    if (trace)
+        env.insert(QStringLiteral("QD_STARTUP_TRACE"), QStringLiteral("1"));
     process.setProcessEnvironment(env);
     process.start(program, arguments);
 }
@@ -31,13 +33,29 @@ void startOffscreen(QProcess& process, const QString& program, const QStringList
     std::exit(2);
 }
 
+// "startup <ms> <thread> <what>[ (<n> ms)]" lines (core/startuptrace.cpp): the first time of each milestone.
+void readMilestones(const QByteArray& errors, QHash<QString, double>& milestones)
+{
+    for (const QByteArray& raw : errors.split('\n')) {
+        const QList<QByteArray> words = raw.simplified().split(' ');
+        if (words.size() < 4 || words.at(0) != "startup")
+            continue;
+        QStringList what;
+        for (qsizetype i = 3; i < words.size() && !words.at(i).startsWith('('); ++i)
+            what.append(QString::fromUtf8(words.at(i)));
+        const QString name = what.join(QLatin1Char(' '));
+        if (!milestones.contains(name))
+            milestones.insert(name, words.at(1).toDouble());
+    }
+}
+
 } // namespace
 
 FirstRowsTimes guiFirstRows(const QString& gui, const QString& db)
 {
     QProcess process;
     const auto start = Clock::now();
-    startOffscreen(process, gui, {db, QStringLiteral("--read-only"), QStringLiteral("--exit-after-first-rows")});
+    startOffscreen(process, gui, {db, QStringLiteral("--read-only"), QStringLiteral("--exit-after-first-rows")}, true);
     const QByteArray prefix = "first_rows_painted_ms ";
     FirstRowsTimes times;
     while (times.outsideMs == 0) {
@@ -53,6 +71,7 @@ FirstRowsTimes guiFirstRows(const QString& gui, const QString& db)
     }
     if (!process.waitForFinished(60'000) || process.exitCode() != 0)
         failed(process, QStringLiteral("queuedesk --exit-after-first-rows (exit)"));
+    readMilestones(process.readAllStandardError(), times.milestones);
     return times;
 }
 

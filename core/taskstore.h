@@ -215,6 +215,7 @@ public:
     // The same by counting every task (a GROUP BY over all of them): slow on a large database; the check of the kept
     // counts.
     Result<QHash<QString, StateCounts>> recountByQueueAndState();
+    // The tasks a filter matches; from the kept counts when it filters on queues and states alone.
     Result<qint64> countTasks(const TaskFilter& filter);
     Result<QList<Task>> listTasks(const TaskQuery& query);
     Result<Task> task(qint64 id);
@@ -477,6 +478,9 @@ private:
     // Before a commit: the transaction's transitions summed per queue and state, added to this store's rows of
     // task_counts (one upsert per queue and state touched).
     Status writeCountDeltas();
+    // Whether countTasks(filter) can sum kept counts instead of counting tasks, and that sum.
+    bool keptCountsAnswer(const TaskFilter& filter) const;
+    Result<qint64> keptTaskCount(const TaskFilter& filter);
     // Where this transaction's transitions start in m_transitions (a caller may leave earlier ones untaken).
     qsizetype m_transitionsBefore = 0;
     // task_counts exists (false only for a read-only store of an older database).

@@ -8,12 +8,19 @@
 
 namespace qd::ui {
 
-FirstRowsProbe::FirstRowsProbe(QTableView* view, std::function<void()> painted)
+FirstRowsProbe::FirstRowsProbe(QTableView* view, std::function<void()> painted, Until until)
     : QObject(view)
     , m_view(view)
     , m_painted(std::move(painted))
+    , m_until(until)
 {
     view->viewport()->installEventFilter(this);
+    // An empty table's answer changes nothing on screen: ask for the paint that shows it.
+    if (const auto* tasks = qobject_cast<const TaskTableModel*>(view->model()); tasks && until == Until::AnswerShown)
+        connect(tasks, &TaskTableModel::totalCountChanged, this, [view](qint64 count) {
+            if (count == 0)
+                view->viewport()->update();
+        });
 }
 
 bool FirstRowsProbe::eventFilter(QObject* watched, QEvent* event)
@@ -22,7 +29,9 @@ bool FirstRowsProbe::eventFilter(QObject* watched, QEvent* event)
         QAbstractItemModel* model = m_view->model();
         const bool rowsShown
             = model && model->rowCount() > 0 && model->index(0, 0).data(TaskTableModel::LoadedRole).toBool();
-        if (rowsShown) {
+        const auto* tasks = qobject_cast<const TaskTableModel*>(model);
+        const bool emptyShown = m_until == Until::AnswerShown && tasks && tasks->totalCount() == 0;
+        if (rowsShown || emptyShown) {
             // Report after the paint itself has run.
             QMetaObject::invokeMethod(
                 this, [callback = std::exchange(m_painted, {})] { callback(); }, Qt::QueuedConnection);

@@ -2,6 +2,7 @@
 // signals, which is why it is a little over 600 lines (one place to read how the window hangs together).
 #include "mainwindow.h"
 
+#include "afterfirstrows.h"
 #include "alertactions.h"
 #include "alertbanner.h"
 #include "alertnotifier.h"
@@ -14,6 +15,7 @@
 #include "charts/statspanel.h"
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
+#include "core/startuptrace.h"
 #include "core/taskstore.h"
 #include "dashboardstrip.h"
 #include "databaseopener.h"
@@ -75,7 +77,8 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, QWidget* parent)
 MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Options alerts, QWidget* parent)
     : QMainWindow(parent)
     , m_engine(std::move(engine))
-    , m_reader(new ReaderThread(m_engine->options().store, this))
+    // The panels' reads wait for the task table's first rows (see AfterFirstRows below).
+    , m_reader(new ReaderThread(m_engine->options().store, this, ReaderThread::Start::Later))
     , m_writer(new BackgroundWriter(this))
     , m_alertWatcher(
           new AlertWatcher(m_engine->options().store, evaluatingUnlessReadOnly(std::move(alerts), *m_engine), this))
@@ -91,7 +94,9 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Option
     m_opener = new DatabaseOpener(m_engine->options(), this);
     m_actions = new WindowActions(this);
     connectActions();
+    startuptrace::mark("window: readers and actions");
     createWidgets();
+    startuptrace::mark("window: widgets");
     m_opener->setRecentMenu(m_actions->createMenus());
     m_settings = std::make_unique<WindowSettings>(this, taskView()->horizontalHeader());
     m_settings->restore();
@@ -173,7 +178,6 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Option
     connect(&m_statusTimer, &QTimer::timeout, m_tasks, &TasksPanel::tickAges);
     m_statusTimer.start();
     updateActions();
-    m_alertWatcher->start();
 }
 
 MainWindow::~MainWindow()
@@ -315,7 +319,12 @@ void MainWindow::createWidgets()
     m_brokerMonitor = new BrokerMonitor(m_sourcesPanel->model(), {}, this);
     connect(m_brokerMonitor, &BrokerMonitor::rowsUpdated, m_queueModel, &QueueListModel::setBrokerQueues);
     connect(m_brokerMonitor, &BrokerMonitor::rowsUpdated, m_statsPanel, &StatsPanel::addBrokerRows);
-    capacity->start();
+    // The first paint needs none of the panels' reads, the capacity forecast or the alerts: they start after it.
+    new AfterFirstRows(taskView(), [this, capacity] {
+        m_reader->start();
+        capacity->start();
+        m_alertWatcher->start();
+    });
     // The inspector and workers run the full height on the right; queues on top and charts below span the rest.
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);

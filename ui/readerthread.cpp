@@ -2,7 +2,7 @@
 
 namespace qd::ui {
 
-ReaderThread::ReaderThread(const StoreOptions& options, QObject* parent)
+ReaderThread::ReaderThread(const StoreOptions& options, QObject* parent, Start start)
     : QObject(parent)
     , m_reader(new StoreReader(options))
 {
@@ -10,7 +10,14 @@ ReaderThread::ReaderThread(const StoreOptions& options, QObject* parent)
     m_reader->moveToThread(&m_thread);
     // The SQL connection is closed by the thread that opened it, as that thread finishes (finished is emitted there).
     connect(&m_thread, &QThread::finished, m_reader, &StoreReader::closeStore, Qt::DirectConnection);
-    m_thread.start();
+    if (start == Start::Now)
+        m_thread.start();
+}
+
+void ReaderThread::start()
+{
+    if (!m_thread.isRunning() && !m_thread.isFinished())
+        m_thread.start();
 }
 
 ReaderThread::~ReaderThread()

@@ -16,8 +16,13 @@ namespace qd::ui {
 class ReaderThread : public QObject {
     Q_OBJECT
 public:
-    explicit ReaderThread(const StoreOptions& options, QObject* parent = nullptr);
+    // Later: reads posted before start() wait for it (a window's panels, until its first rows are painted).
+    enum class Start { Now, Later };
+    explicit ReaderThread(const StoreOptions& options, QObject* parent = nullptr, Start start = Start::Now);
     ~ReaderThread() override;
+
+    // Starts the thread of a reader made with Start::Later; the reads posted so far run in order. Once is enough.
+    void start();
 
     // The reader, for connecting to its signals (never call its fetch methods directly).
     StoreReader* reader() const { return m_reader; }

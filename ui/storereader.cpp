@@ -5,6 +5,7 @@
 #include "core/amqp/amqpurl.h"
 #include "core/sourcekeys.h"
 #include "core/spool/spoolconfig.h"
+#include "core/startuptrace.h"
 #include "core/taskstore.h"
 
 #include <QSet>
@@ -31,6 +32,7 @@ TaskStore* StoreReader::store()
 {
     if (m_store)
         return m_store.get();
+    const startuptrace::Scope trace("reader's TaskStore::open");
     auto opened = TaskStore::open(m_options);
     if (!opened) {
         // Report once per failure cause rather than once per page request.
@@ -47,6 +49,7 @@ TaskStore* StoreReader::store()
 
 void StoreReader::fetchCount(quint64 generation, const TaskFilter& filter)
 {
+    const startuptrace::Scope trace("read fetchCount");
     auto* s = store();
     if (!s)
         return;
@@ -61,6 +64,7 @@ void StoreReader::fetchCount(quint64 generation, const TaskFilter& filter)
 void StoreReader::fetchPage(quint64 generation, quint64 batchToken, const TaskQuery& query, int page, qint64 start,
     int limit, qint64 total, bool reversed)
 {
+    const startuptrace::Scope trace("read fetchPage");
     if (batchToken < m_latestBatch.load(std::memory_order_relaxed)) {
         Q_EMIT pageDropped(generation, batchToken, page);
         return;
@@ -92,6 +96,7 @@ void StoreReader::fetchPage(quint64 generation, quint64 batchToken, const TaskQu
 
 void StoreReader::fetchTask(quint64 requestId, qint64 taskId)
 {
+    const startuptrace::Scope trace("read fetchTask");
     auto* s = store();
     if (!s)
         return;
@@ -106,6 +111,7 @@ void StoreReader::fetchTask(quint64 requestId, qint64 taskId)
 void StoreReader::fetchSamples(
     quint64 requestId, const QStringList& queues, int resolutionSeconds, qint64 from, qint64 to)
 {
+    const startuptrace::Scope trace("read fetchSamples");
     auto* s = store();
     if (!s)
         return;
@@ -123,6 +129,7 @@ void StoreReader::fetchSamples(
 
 void StoreReader::fetchTypes()
 {
+    const startuptrace::Scope trace("read fetchTypes");
     auto* s = store();
     if (!s)
         return;
@@ -136,6 +143,7 @@ void StoreReader::fetchTypes()
 
 void StoreReader::fetchServiceStats(quint64 requestId, qint64 from, qint64 to)
 {
+    const startuptrace::Scope trace("read fetchServiceStats");
     auto* s = store();
     if (!s)
         return;
@@ -149,6 +157,7 @@ void StoreReader::fetchServiceStats(quint64 requestId, qint64 from, qint64 to)
 
 void StoreReader::fetchDashboard(quint64 requestId, qint64 nowMs, qint64 dayStartMs)
 {
+    const startuptrace::Scope trace("read fetchDashboard");
     auto* s = store();
     if (!s)
         return;
@@ -187,6 +196,7 @@ void StoreReader::fetchDashboard(quint64 requestId, qint64 nowMs, qint64 dayStar
 void StoreReader::fetchRowIds(
     quint64 requestId, const TaskQuery& query, const QList<std::pair<qint64, qint64>>& rowRanges, qint64 total)
 {
+    const startuptrace::Scope trace("read fetchRowIds");
     auto* s = store();
     if (!s)
         return;
@@ -225,6 +235,7 @@ void StoreReader::fetchRowIds(
 
 void StoreReader::fetchMatchingIds(quint64 requestId, const TaskFilter& filter, const QList<qint64>& ids)
 {
+    const startuptrace::Scope trace("read fetchMatchingIds");
     auto* s = store();
     if (!s) {
         Q_EMIT matchingIdsFetched(requestId, {}, false);
@@ -257,6 +268,7 @@ void StoreReader::fetchMatchingIds(quint64 requestId, const TaskFilter& filter, 
 
 void StoreReader::fetchBulkCount(quint64 requestId, const TaskFilter& filter)
 {
+    const startuptrace::Scope trace("read fetchBulkCount");
     auto* s = store();
     if (!s) {
         Q_EMIT bulkCountFetched(requestId, -1);
@@ -339,6 +351,7 @@ Result<RelayProgress> readRelayProgress(TaskStore& store, const QString& name)
 
 void StoreReader::fetchProcesses(quint64 requestId)
 {
+    const startuptrace::Scope trace("read fetchProcesses");
     auto* s = store();
     if (!s) {
         Q_EMIT processesFetched(requestId, {}, m_openError);
@@ -350,6 +363,7 @@ void StoreReader::fetchProcesses(quint64 requestId)
 
 void StoreReader::fetchFailureClusters(quint64 requestId, const qd::FailureClusterQuery& query)
 {
+    const startuptrace::Scope trace("read fetchFailureClusters");
     auto* s = store();
     if (!s) {
         Q_EMIT failureClustersFetched(requestId, {}, m_openError);
@@ -361,6 +375,7 @@ void StoreReader::fetchFailureClusters(quint64 requestId, const qd::FailureClust
 
 void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
 {
+    const startuptrace::Scope trace("read fetchSources");
     auto* s = store();
     if (!s) {
         Q_EMIT sourcesFetched(requestId, {}, false);
@@ -400,6 +415,7 @@ void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
 void StoreReader::fetchSourceRates(
     quint64 requestId, const SourceRecord& source, qint64 fromMs, qint64 toMs, qint64 bucketMs)
 {
+    const startuptrace::Scope trace("read fetchSourceRates");
     auto* s = store();
     if (!s || bucketMs <= 0)
         return;

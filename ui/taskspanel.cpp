@@ -1,5 +1,6 @@
 #include "taskspanel.h"
 
+#include "afterfirstrows.h"
 #include "filterbar.h"
 #include "messagebar.h"
 #include "tableviews.h"
@@ -17,7 +18,8 @@ namespace qd::ui {
 
 TasksPanel::TasksPanel(QueueEngine* engine, ReaderThread* reader, QWidget* parent)
     : QWidget(parent)
-    , m_model(new TaskTableModel(engine, this))
+    // Newest first, as admins look (setUpView shows it): the model's first read is already in this order.
+    , m_model(new TaskTableModel(engine, TaskSortKey::Id, Qt::DescendingOrder, this))
     , m_filterBar(new FilterBar(this))
     , m_messageBar(new MessageBar(this))
     , m_view(makeTableView(this))
@@ -46,6 +48,9 @@ TasksPanel::TasksPanel(QueueEngine* engine, ReaderThread* reader, QWidget* paren
         });
     connect(
         m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &TasksPanel::applicableActionsChanged);
+    // The first rows are painted before the count inserts the others (a million of them cost the view tens of ms).
+    m_model->holdFirstCount();
+    new AfterFirstRows(m_view, [model = m_model] { model->releaseFirstCount(); });
     m_selection = new TaskSelectionKeeper(m_view, m_model, reader, this);
     connect(m_selection, &TaskSelectionKeeper::selectionIdsChanged, this, [this](int count) {
         Q_EMIT selectedCountChanged(count);
@@ -79,7 +84,7 @@ void TasksPanel::setUpView()
     fitColumn(m_view, TaskTableModel::CreatedColumn, formatTimestamp(QDateTime::currentMSecsSinceEpoch()));
     fitColumn(m_view, TaskTableModel::WaitColumn, tr("in %1").arg(widestDuration()));
     fitColumn(m_view, TaskTableModel::RunColumn, widestDuration());
-    m_view->sortByColumn(TaskTableModel::IdColumn, Qt::DescendingOrder); // newest first, as admins look
+    m_view->sortByColumn(TaskTableModel::IdColumn, Qt::DescendingOrder); // the model's own order: no second read
     connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
         &TasksPanel::keepSortIndicatorOnSortableColumns);
 }

@@ -1,6 +1,7 @@
 #include "tasktablemodel.h"
 
 #include "core/queueengine.h"
+#include "core/startuptrace.h"
 #include "readerthread.h"
 #include "taskformat.h"
 
@@ -44,10 +45,16 @@ std::optional<TaskSortKey> sortKeyFor(int column)
 } // namespace
 
 TaskTableModel::TaskTableModel(QueueEngine* engine, QObject* parent)
+    : TaskTableModel(engine, TaskSortKey::Id, Qt::AscendingOrder, parent)
+{ }
+
+TaskTableModel::TaskTableModel(QueueEngine* engine, TaskSortKey sortKey, Qt::SortOrder order, QObject* parent)
     : QAbstractTableModel(parent)
     , m_engine(engine)
     , m_readerThread(new ReaderThread(engine->options().store, this))
 {
+    m_query.sortKey = sortKey;
+    m_query.descending = order == Qt::DescendingOrder;
     m_query.limit = pageSize;
     m_requestTimer.setSingleShot(true);
     m_requestTimer.setInterval(0); // after the paint that asked for the rows: one batch per frame
@@ -282,6 +289,8 @@ void TaskTableModel::startNewQuery()
     m_wantedPages.clear();
     m_provisional = false;
     m_countFromPage = false;
+    m_holdingCount = false; // the user moved on: nothing to hold back for
+    m_heldCount = -1;
     if (rowCount() > 0)
         Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
     requestFirstPage();
@@ -367,11 +376,16 @@ void TaskTableModel::onCountFetched(quint64 generation, qint64 count)
 {
     if (generation != m_generation)
         return; // a filter or sort changed since: a newer count is on its way
+    if (m_provisional && m_holdingCount) {
+        m_heldCount = count; // see holdFirstCount()
+        return;
+    }
     m_countInFlight = false;
     // A count over a million rows with a search can take a while: refresh at most every other count's time, so
     // live refreshes never keep the reader thread busy and pages still load promptly.
     m_changeTimer.setInterval(int(std::clamp<qint64>(2 * m_countClock.elapsed(), 100, 2000)));
     if (m_resetPending || !m_loadedOnce) {
+        startuptrace::mark("table's count arrived");
         applyFirstCount(count);
         if (m_recountQueued)
             requestCount();
@@ -401,6 +415,18 @@ void TaskTableModel::onCountFetched(quint64 generation, qint64 count)
         Q_EMIT totalCountChanged(count);
     if (m_recountQueued)
         requestCount();
+}
+
+void TaskTableModel::holdFirstCount()
+{
+    m_holdingCount = true;
+}
+
+void TaskTableModel::releaseFirstCount()
+{
+    m_holdingCount = false;
+    if (const qint64 held = std::exchange(m_heldCount, -1); held >= 0)
+        onCountFetched(m_generation, held);
 }
 
 void TaskTableModel::resizeTo(qint64 count)
@@ -448,6 +474,7 @@ void TaskTableModel::applyFirstCount(qint64 count)
 
 void TaskTableModel::onFirstPageFetched(const QList<Task>& rows)
 {
+    startuptrace::mark("table's first page arrived");
     const int old = int(m_count);
     const bool ours = m_count == 0 || m_provisional; // every row shown is of this query
     m_pages.insert(0, Page {rows, ++m_useClock, false});

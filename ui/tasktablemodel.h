@@ -52,8 +52,11 @@ public:
     static constexpr int maxCachedPages = 64;
     static QString placeholder() { return QStringLiteral("\u2026"); }
 
-    // Opens its own reader connection on the engine's database. The engine must outlive the model.
+    // Opens its own reader connection on the engine's database and asks for the first page, by id ascending or in
+    // the given order. The engine must outlive the model. A view that sorts the model the way it was made asks for
+    // nothing again, so a window's first rows are read once.
     explicit TaskTableModel(QueueEngine* engine, QObject* parent = nullptr);
+    TaskTableModel(QueueEngine* engine, TaskSortKey sortKey, Qt::SortOrder order, QObject* parent = nullptr);
     ~TaskTableModel() override;
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -81,6 +84,11 @@ public:
     quint64 generation() const { return m_generation; }
     // Re-reads the count and the pages on screen (also done automatically when the engine reports changes).
     void refresh();
+    // A count that would insert the rest of the rows after the first page (shown alone until then) waits for
+    // releaseFirstCount(): a window inserts a million rows, which costs its view tens of milliseconds (the header
+    // keeps a record per row), after the first rows are painted. A new filter or sort ends the hold.
+    void holdFirstCount();
+    void releaseFirstCount();
 
 Q_SIGNALS:
     void totalCountChanged(qint64 count);
@@ -121,6 +129,9 @@ private:
     bool m_provisional = false;
     // The count of this generation came from a short first page: the count reply that follows confirms it.
     bool m_countFromPage = false;
+    // holdFirstCount() was called and releaseFirstCount() not yet; the count it holds (-1: none yet).
+    bool m_holdingCount = false;
+    qint64 m_heldCount = -1;
     qint64 m_count = 0;
 
     // data() is const but drives loading: the cache and the request bookkeeping are mutable.

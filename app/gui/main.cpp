@@ -1,5 +1,6 @@
 #include "core/databaseurl.h"
 #include "core/queueengine.h"
+#include "core/startuptrace.h"
 #include "ui/enginereaper.h"
 #include "ui/firstrowsprobe.h"
 #include "ui/mainwindow.h"
@@ -21,7 +22,9 @@ int main(int argc, char* argv[])
 {
     QElapsedTimer sinceStart; // from main(): what loading the program took is seen only from outside
     sinceStart.start();
+    qd::startuptrace::mark("main()");
     QApplication app(argc, argv);
+    qd::startuptrace::mark("QApplication");
     QApplication::setApplicationName(QStringLiteral("QueueDesk"));
     QApplication::setOrganizationName(QStringLiteral("QueueDesk"));
     QApplication::setApplicationVersion(QStringLiteral(QT_STRINGIFY(QUEUEDESK_VERSION)));
@@ -84,7 +87,9 @@ int main(int argc, char* argv[])
     // The workers this window last ran on this database (the status bar's control), 4 the first time.
     options.workerCount = options.store.readOnly ? 0 : qd::ui::savedWorkerCount(options.store.path, 4);
     options.processKind = QStringLiteral("gui"); // in the Workers view of every window on this database
+    qd::startuptrace::mark("options parsed");
     auto engine = qd::QueueEngine::open(options);
+    qd::startuptrace::mark("QueueEngine::open");
     if (!engine) {
         QMessageBox::critical(nullptr, QApplication::translate("main", "QueueDesk"),
             QApplication::translate("main", "Cannot open %1:\n%2")
@@ -92,14 +97,17 @@ int main(int argc, char* argv[])
         return 1;
     }
     auto* window = new qd::ui::MainWindow(std::shared_ptr<qd::QueueEngine>(std::move(engine).value()));
+    qd::startuptrace::mark("MainWindow built");
     window->setAttribute(Qt::WA_DeleteOnClose);
     window->show();
+    qd::startuptrace::mark("MainWindow shown");
     for (QDockWidget* dock : window->findChildren<QDockWidget*>()) {
         if (parser.isSet(tab) && dock->windowTitle().compare(parser.value(tab), Qt::CaseInsensitive) == 0)
             dock->raise();
     }
     if (parser.isSet(firstRows)) {
         new qd::ui::FirstRowsProbe(window->taskView(), [window, &sinceStart] {
+            qd::startuptrace::mark("first rows painted");
             std::printf("first_rows_painted_ms %lld\n", static_cast<long long>(sinceStart.elapsed()));
             std::fflush(stdout);
             window->close();

@@ -3,6 +3,8 @@
 
 #include "enginelog.h"
 
+#include "core/startuptrace.h"
+
 #include <QCoreApplication>
 #include <QHostInfo>
 #include <QRandomGenerator>
@@ -188,7 +190,10 @@ void EngineCore::writerMain(const std::shared_ptr<CommandQueue::Command>& opened
     opened->finish(success());
     // The counts per queue and state are a GROUP BY over every task: taken just after open() has returned, so a
     // window shows its first rows without waiting for them (counts() is empty until then).
-    m_counts.recount(*m_store);
+    {
+        const startuptrace::Scope trace("engine's counts");
+        m_counts.recount(*m_store);
+    }
     qint64 stoppingSince = 0;
     while (!writerShouldStop(stoppingSince))
         writerCycle();
@@ -197,7 +202,9 @@ void EngineCore::writerMain(const std::shared_ptr<CommandQueue::Command>& opened
 
 Status EngineCore::writerOpen()
 {
+    const startuptrace::Scope trace("engine's writerOpen");
     auto store = TaskStore::open(m_options.store);
+    startuptrace::mark("engine's TaskStore::open");
     if (!store)
         return store.error();
     m_store = std::move(store).value();

@@ -92,6 +92,26 @@ Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
     return countsPerQueue(*configs, q);
 }
 
+bool TaskStore::keptCountsAnswer(const TaskFilter& filter) const
+{
+    // Outside a transaction only: the kept counts get a transaction's own changes just before its commit.
+    return m_keepsCounts && m_txDepth == 0 && filter.ids.isEmpty() && filter.types.isEmpty() && filter.search.isEmpty()
+        && filter.createdFrom == 0 && filter.createdTo == 0;
+}
+
+Result<qint64> TaskStore::keptTaskCount(const TaskFilter& filter)
+{
+    WhereClause where;
+    where.addIn(QStringLiteral("queue"), filter.queues, [](const QString& q) { return QVariant(q); });
+    where.addIn(QStringLiteral("state"), filter.states, [](TaskState s) { return QVariant(taskStateName(s)); });
+    StoreStatement q = statement(QLatin1String("SELECT COALESCE(sum(n), 0) FROM task_counts WHERE ") + where.sql);
+    bindAll(q, where.values);
+    const qint64 n = q.next() ? q.integer(0) : 0;
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot count tasks"));
+    return n;
+}
+
 Result<QHash<QString, StateCounts>> TaskStore::recountByQueueAndState()
 {
     auto configs = queues();

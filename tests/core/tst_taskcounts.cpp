@@ -37,6 +37,18 @@ std::pair<QStringList, QStringList> keptAndRecounted(TaskStore& store)
     return {describe(*kept), describe(*recounted)};
 }
 
+// countTasks(filter) as the kept counts answer it, and by counting the tasks (every test task is a noop, so adding
+// the type changes nothing but the way it is counted).
+std::pair<qint64, qint64> keptAndCountedTasks(TaskStore& store, TaskFilter filter)
+{
+    auto kept = store.countTasks(filter);
+    filter.types = {QStringLiteral("noop")};
+    auto counted = store.countTasks(filter);
+    if (!kept || !counted)
+        return {-1, -2};
+    return {*kept, *counted};
+}
+
 qint64 total(const QStringList& described)
 {
     qint64 sum = 0;
@@ -56,6 +68,7 @@ private slots:
     void engineDrainKeepsCountsExact();
     void migrationBuildsCountsOfExistingTasks();
     void readOnlyOldDatabaseCountsTasks();
+    void countTasksInsideATransactionSeesItsWrites();
 };
 
 // Every write path of the store, chosen at random, from two connections (two processes on a server), with the kept
@@ -164,7 +177,18 @@ void TestTaskCounts::randomWritesKeepCountsExact()
         if (kept != recounted)
             qWarning() << "after step" << step << "operation" << op << how;
         QCOMPARE(kept, recounted);
+        // countTasks answers filters on queues and states from the kept counts.
+        TaskFilter filter;
+        if (random.bounded(2))
+            filter.queues = {anyQueue()};
+        for (int s = 0; s < taskStateCount; ++s) {
+            if (random.bounded(3) == 0)
+                filter.states.append(TaskState(s));
+        }
+        const auto [keptTasks, countedTasks] = keptAndCountedTasks(store, filter);
+        QCOMPARE(keptTasks, countedTasks);
     }
+    QCOMPARE(keptAndCountedTasks(*first, {}).first, total(keptAndRecounted(*first).second));
     const auto [kept, recounted] = keptAndRecounted(*second);
     QCOMPARE(kept, recounted);
     QVERIFY(total(kept) > 0);
@@ -276,6 +300,23 @@ void TestTaskCounts::readOnlyOldDatabaseCountsTasks()
     auto counts = store->countByQueueAndState();
     QVERIFY2(counts.ok(), qPrintable(counts.errorString()));
     QCOMPARE(describe(*counts), QStringList {QStringLiteral("default/queued=2")});
+    TaskFilter queued;
+    queued.states = {TaskState::Queued};
+    QCOMPARE(keptAndCountedTasks(*store, queued), (std::pair<qint64, qint64> {2, 2}));
+}
+
+// The kept counts get a transaction's changes only at its commit: inside it, countTasks counts the tasks.
+void TestTaskCounts::countTasksInsideATransactionSeesItsWrites()
+{
+    QTemporaryDir dir;
+    auto store = openStore(testDatabase(dir, QStringLiteral("inside")));
+    QVERIFY(store);
+    QVERIFY(store->enqueue({task(), task()}, 1000).ok());
+    QVERIFY(store->begin().ok());
+    QVERIFY(store->enqueue({task(), task(), task()}, 1001).ok());
+    QCOMPARE(keptAndCountedTasks(*store, {}), (std::pair<qint64, qint64> {5, 5}));
+    store->rollback();
+    QCOMPARE(keptAndCountedTasks(*store, {}), (std::pair<qint64, qint64> {2, 2}));
 }
 
 QTEST_GUILESS_MAIN(TestTaskCounts)

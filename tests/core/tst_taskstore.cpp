@@ -47,6 +47,7 @@ private Q_SLOTS:
     void listFiltersSortsAndPages();
     void searchMatchesPayloadAndErrorLiterally();
     void countsPerQueueAndState();
+    void distinctTypesListsEachTypeOnce();
     void forEachStreamsEverything();
     void forEachTaskReadsWhatAListingReads();
     void metricsAreStoredAndDownsampled();
@@ -724,6 +725,20 @@ void TestTaskStore::countsPerQueueAndState()
     QCOMPARE(counts[QStringLiteral("a")][std::size_t(TaskState::Running)], 1);
     QCOMPARE(counts[QStringLiteral("b")][std::size_t(TaskState::Queued)], 1);
     QVERIFY(counts.contains(QStringLiteral("empty")));
+}
+
+void TestTaskStore::distinctTypesListsEachTypeOnce()
+{
+    auto none = m_store->distinctTypes();
+    QVERIFY2(none.ok(), qPrintable(none.errorString()));
+    QCOMPARE(*none, QStringList {});
+    QList<NewTask> batch;
+    for (const char* type : {"sleep", "noop", "sleep", "image", "noop", "sleep"})
+        batch.append(task(QLatin1String(type)));
+    QVERIFY(m_store->enqueue(batch, m_now).ok());
+    auto types = m_store->distinctTypes();
+    QVERIFY2(types.ok(), qPrintable(types.errorString()));
+    QCOMPARE(*types, (QStringList {QStringLiteral("image"), QStringLiteral("noop"), QStringLiteral("sleep")}));
 }
 
 void TestTaskStore::forEachStreamsEverything()
