@@ -7,6 +7,7 @@
 
 #include "core/queueengine.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 
 #include <future>
@@ -343,15 +344,18 @@ AmqpBridgeStatus AmqpBridge::status() const
     return m_status;
 }
 
-void AmqpBridge::setState(AmqpBridgeStatus::State state, const QString& reason)
+void AmqpBridge::setState(AmqpBridgeStatus::State state, const QString& reason, qint64 nextTryAt)
 {
     AmqpBridgeStatus copy;
     {
         QMutexLocker lock(&m_statusMutex);
-        if (m_status.state == state && m_status.reason == reason)
+        if (m_status.state == state && m_status.reason == reason && m_status.nextTryAt == nextTryAt)
             return;
+        if (m_status.state != state || m_status.since == 0)
+            m_status.since = QDateTime::currentMSecsSinceEpoch(); // a new reason keeps the state's start
         m_status.state = state;
         m_status.reason = reason;
+        m_status.nextTryAt = nextTryAt;
         copy = m_status;
     }
     if (onStatus)
@@ -389,7 +393,8 @@ void AmqpBridge::run()
         if (session.consumed())
             backoffMs = m_options.backoffStartMs;
         const bool refused = session.reachedBroker() && !session.consumed();
-        setState(refused ? AmqpBridgeStatus::State::Error : AmqpBridgeStatus::State::Reconnecting, s.errorString());
+        setState(refused ? AmqpBridgeStatus::State::Error : AmqpBridgeStatus::State::Reconnecting, s.errorString(),
+            QDateTime::currentMSecsSinceEpoch() + backoffMs);
         if (m_stop.waitFor(std::chrono::milliseconds(backoffMs)))
             break;
         backoffMs = qMin(backoffMs * 2, m_options.backoffMaxMs);
