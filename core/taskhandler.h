@@ -56,6 +56,9 @@ public:
     virtual QJsonObject payloadTemplate() const = 0;
     // Checked at enqueue time. Returns an error message naming the bad field, or nothing when the payload is fine.
     virtual std::optional<QString> validate(const QJsonObject& payload) const = 0;
+    // True when validate() accepts every JSON object (the type reads no field of its payload): a caller that wrote
+    // the payload as a JSON object itself need not parse it again to validate it.
+    virtual bool acceptsAnyPayload() const { return false; }
     virtual HandlerResult run(const QJsonObject& payload, HandlerContext& context) const = 0;
 };
 

@@ -6,6 +6,7 @@
 #include "processrecord.h"
 #include "result.h"
 #include "source.h"
+#include "sourcerunstate.h"
 #include "storeoptions.h"
 #include "task.h"
 
@@ -346,6 +347,13 @@ public:
     // Every heartbeat row, each with the running tasks whose lease it holds, then a row (announced false) for each
     // other lease owner of running tasks.
     Result<QList<ProcessRecord>> processes();
+
+    // --- source states (schema 10; see sourcerunstate.h) ---
+    // Records what a process's source is doing (the row of that source and process, created or replaced).
+    Status setSourceRunState(const SourceRunState& state);
+    // Every row, each with its process's heartbeat (last seen, beat interval; 0 without a heartbeat row). Rows go
+    // with their process's row (removeProcess) and are pruned by beatProcess once their process has none.
+    Result<QList<SourceRunState>> sourceRunStates();
 
     // --- encryption at rest (schema 5) ---
     // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;

@@ -5,6 +5,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace qd::ui {
 
 namespace {
@@ -35,6 +37,27 @@ QString shortTime(qint64 ms)
 bool isRelay(const SourceStatus& s)
 {
     return s.record.kind == u"amqp-out";
+}
+
+// Which of several processes' states a row shows: the one that needs the admin most.
+int severity(const SourceRunState& s)
+{
+    if (s.state == QLatin1String(SourceRunState::error))
+        return 4;
+    if (s.state == QLatin1String(SourceRunState::reconnecting))
+        return 3;
+    if (s.state == QLatin1String(SourceRunState::connecting))
+        return 2;
+    if (s.state == QLatin1String(SourceRunState::stopped))
+        return 1;
+    return 0;
+}
+
+const SourceRunState* shownRunState(const SourceStatus& s)
+{
+    const auto worst = std::max_element(s.runStates.cbegin(), s.runStates.cend(),
+        [](const SourceRunState& a, const SourceRunState& b) { return severity(a) < severity(b); });
+    return worst == s.runStates.cend() ? nullptr : &*worst;
 }
 
 } // namespace
@@ -108,6 +131,42 @@ const AmqpQueueStats* SourcesModel::brokerOf(const SourceStatus& s) const
     return it == m_broker.cend() ? nullptr : &it.value();
 }
 
+QString SourcesModel::runStateText(const SourceStatus& s) const
+{
+    const SourceRunState* shown = shownRunState(s);
+    if (!shown)
+        return {};
+    QString text = shown->state == QLatin1String(SourceRunState::consuming) ? tr("consuming")
+        : shown->state == QLatin1String(SourceRunState::connecting)         ? tr("connecting")
+        : shown->state == QLatin1String(SourceRunState::reconnecting)       ? tr("reconnecting")
+        : shown->state == QLatin1String(SourceRunState::error)              ? tr("error")
+        : shown->state == QLatin1String(SourceRunState::stopped)            ? tr("stopped")
+                                                                            : shown->state;
+    if (!shown->detail.isEmpty())
+        text += QStringLiteral(": ") + shown->detail.simplified();
+    const qsizetype same = std::count_if(
+        s.runStates.cbegin(), s.runStates.cend(), [&](const SourceRunState& r) { return r.state == shown->state; });
+    if (s.runStates.size() > 1 && same == s.runStates.size())
+        text += tr(" (%1 processes)").arg(same);
+    else if (s.runStates.size() > 1)
+        text += tr(" (%1 of %2 processes)").arg(same).arg(s.runStates.size());
+    return text;
+}
+
+QString SourcesModel::runStatesToolTip(const SourceStatus& s) const
+{
+    QStringList lines;
+    for (const SourceRunState& r : s.runStates) {
+        QString line = tr("%1: %2 since %3").arg(r.processId, r.state, shortTime(r.since));
+        if (!r.detail.isEmpty())
+            line += QStringLiteral(": ") + r.detail.simplified();
+        if (r.nextTryAt > 0)
+            line += tr("; next try %1").arg(shortTime(r.nextTryAt));
+        lines.append(line);
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
 int SourcesModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : int(m_sources.size());
@@ -137,6 +196,8 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
             return tr("paused");
         if (isSpool(s) && s.spool && !s.spool->folderFound)
             return tr("active, not on this host");
+        if (!s.runStates.isEmpty())
+            return runStateText(s);
         if (const AmqpQueueStats* b = brokerOf(s)) {
             if (!b->reachable)
                 return tr("active, broker unreachable");
@@ -146,6 +207,10 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
                 return tr("active, not consuming");
         }
         return tr("active");
+    case SinceColumn:
+        if (const SourceRunState* shown = shownRunState(s); shown && !s.record.paused && shown->since > 0)
+            return shortTime(shown->since);
+        return {};
     case BacklogColumn:
         if (s.relay)
             return formatCount(s.relay->behind());
@@ -175,6 +240,11 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
     case LastErrorColumn:
         if (!s.error.isEmpty())
             return s.error;
+        if (const SourceRunState* shown = shownRunState(s); shown && !s.record.paused && !shown->detail.isEmpty()) {
+            if (shown->nextTryAt <= 0)
+                return shown->detail.simplified();
+            return tr("%1 \u00b7 next try %2").arg(shown->detail.simplified(), shortTime(shown->nextTryAt));
+        }
         if (const AmqpQueueStats* b = brokerOf(s); b && !b->error.isEmpty())
             return b->error;
         return s.tasks ? s.tasks->lastError.simplified() : QString();
@@ -194,6 +264,8 @@ QString SourcesModel::toolTip(const SourceStatus& s, int column) const
                 ? tr("The spool folder is on this host; a \"queuedesk-cli work\" process runs the spools that are "
                      "not paused.")
                 : tr("The spool folder %1 does not exist on this host: the spool runs where it does.").arg(s.origin);
+        if (!s.runStates.isEmpty() && !s.record.paused)
+            return runStatesToolTip(s);
         if (const AmqpQueueStats* b = brokerOf(s); b && b->reachable && s.record.kind == u"amqp" && b->consumers == 0)
             return tr("The broker shows no consumer on %1: the bridge is reconnecting, or no \"queuedesk-cli work\" "
                       "process runs it.")
@@ -207,6 +279,8 @@ QString SourcesModel::toolTip(const SourceStatus& s, int column) const
         if (isRelay(s))
             return tr("Events of the history after the relay's cursor: what it has still to read and publish.");
         return tr("Messages ready in the broker's queue (read with a passive queue.declare).");
+    case SinceColumn:
+        return tr("When the source entered its state, as the process running it says.");
     case CursorColumn:
         return s.relay ? tr("The last event the broker confirmed (the relay's cursor), and when it was recorded.")
                        : QString();
@@ -264,6 +338,8 @@ QVariant SourcesModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Queue / type");
     case StateColumn:
         return tr("State");
+    case SinceColumn:
+        return tr("Since");
     case BacklogColumn:
         return tr("Backlog");
     case RateMinuteColumn:

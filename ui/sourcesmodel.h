@@ -13,8 +13,10 @@ namespace qd::ui {
 class ReaderThread;
 
 // The spools, AMQP bridges and events-out relays of the `sources` table, one row each: kind, name, target queue and
-// type (a relay's exchange), state, backlog, tasks created per second over 1 and 5 minutes, failed tasks, dead files,
-// a relay's cursor, the last error. Read through the reader thread every refreshMs (no new read while one is on its
+// type (a relay's exchange), state and since when, backlog, tasks created per second over 1 and 5 minutes, failed
+// tasks, dead files, a relay's cursor, the last error. A bridge's state is what the `work` processes running it
+// wrote to `source_states` (consuming, reconnecting with the error and the next try, ...); without one, what the
+// broker says. Read through the reader thread every refreshMs (no new read while one is on its
 // way; stale replies are dropped by request id).
 //
 // Ingest rates count the tasks whose idempotency key carries the source's prefix (core/sourcekeys.h): a task JSON
@@ -31,6 +33,7 @@ public:
         NameColumn,
         TargetColumn,
         StateColumn,
+        SinceColumn,
         BacklogColumn,
         RateMinuteColumn,
         RateFiveMinutesColumn,
@@ -68,6 +71,9 @@ private:
     QString text(const SourceStatus& s, int column) const;
     QString toolTip(const SourceStatus& s, int column) const;
     const AmqpQueueStats* brokerOf(const SourceStatus& s) const;
+    // The state the processes running a source report, worst first: "reconnecting: ERROR (1 of 2 processes)".
+    QString runStateText(const SourceStatus& s) const;
+    QString runStatesToolTip(const SourceStatus& s) const;
 
     ReaderThread* m_reader;
     QList<SourceStatus> m_sources;

@@ -31,6 +31,7 @@ SourcesPanel::SourcesPanel(ReaderThread* reader, QWidget* parent)
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     fitColumn(m_view, SourcesModel::KindColumn, tr("AMQP out"));
     fitColumn(m_view, SourcesModel::StateColumn, tr("active, broker unreachable"));
+    fitColumn(m_view, SourcesModel::SinceColumn, QStringLiteral("00:00:00"));
     fitColumn(m_view, SourcesModel::BacklogColumn, formatCount(999'999));
     fitColumn(m_view, SourcesModel::RateMinuteColumn, QStringLiteral("9999/s"));
     fitColumn(m_view, SourcesModel::RateFiveMinutesColumn, QStringLiteral("9999/s"));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/source.h"
+#include "core/sourcerunstate.h"
 #include "core/spool/spoolbacklog.h"
 
 #include <QMetaType>
@@ -21,7 +22,8 @@ struct RelayProgress {
 };
 
 // One row of the Sources panel, read by StoreReader::fetchSources: the `sources` row, what its configuration says,
-// what its tasks did, (spools) what waits in its folders on this host, and (events-out relays) where it is.
+// what its tasks did, (spools) what waits in its folders on this host, (events-out relays) where it is, and (AMQP
+// bridges) what the processes running it say it is doing.
 struct SourceStatus {
     SourceRecord record;
     QString queue; // the queue its tasks go to (a task JSON may name another)
@@ -32,6 +34,9 @@ struct SourceStatus {
     std::optional<SourceTaskStats> tasks; // unset when they could not be read
     std::optional<SpoolBacklog> spool; // spools only
     std::optional<RelayProgress> relay; // events-out relays only
+    // What the processes running it say (AMQP bridges in `work` processes), one per live process; empty when no
+    // live process has said anything.
+    QList<SourceRunState> runStates;
 };
 
 } // namespace qd::ui

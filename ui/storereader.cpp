@@ -8,6 +8,7 @@
 #include "core/startuptrace.h"
 #include "core/taskstore.h"
 
+#include <QHash>
 #include <QSet>
 
 #include <algorithm>
@@ -387,10 +388,20 @@ void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
         Q_EMIT sourcesFetched(requestId, {}, false);
         return;
     }
+    // The states of live processes only: a killed process's last word is not the source's state.
+    const Result<QList<SourceRunState>> runStates = s->sourceRunStates();
+    if (!runStates)
+        Q_EMIT readFailed(runStates.errorString());
+    QHash<QString, QList<SourceRunState>> liveStates;
+    for (const SourceRunState& state : runStates ? *runStates : QList<SourceRunState> {}) {
+        if (state.isCurrent(nowMs))
+            liveStates[state.source].append(state);
+    }
     QList<SourceStatus> statuses;
     for (const SourceRecord& row : *rows) {
         SourceStatus status;
         status.record = row;
+        status.runStates = liveStates.value(row.name);
         status.configValid = describeSource(status);
         if (status.configValid && row.kind == u"amqp-out") {
             const Result<RelayProgress> progress = readRelayProgress(*s, row.name);

@@ -14,6 +14,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QEventLoop>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -108,9 +109,15 @@ int runForeground(CliContext& context, const QCommandLineParser& parser)
     QEventLoop loop;
     const QString name = config->from;
     AmqpBridge bridge(name, config.value(), *engine.value());
+    QString lastLine; // a retry with the same error moves only the next try: not noted again
     bridge.onStatus = [&](const AmqpBridgeStatus& status) {
         QMetaObject::invokeMethod(
-            &loop, [&context, name, status] { context.note(statusLine(name, status)); }, Qt::QueuedConnection);
+            &loop,
+            [&context, &lastLine, name, status] {
+                if (const QString line = statusLine(name, status); line != lastLine)
+                    context.note(lastLine = line);
+            },
+            Qt::QueuedConnection);
     };
     QObject::connect(&watcher, &SignalWatcher::signalReceived, &loop, [&](int) { loop.quit(); });
     context.note(QStringLiteral("bridging %1 queue %2 into queue %3; SIGINT or SIGTERM stops.")
@@ -229,9 +236,14 @@ std::unique_ptr<AmqpService> BridgeCommand::startConfigured(CliContext& context,
     AmqpServiceOptions options;
     options.store = context.storeOptions();
     auto service = std::make_unique<AmqpService>(engine, options);
+    auto lastLines = std::make_shared<QHash<QString, QString>>(); // by bridge: a retry with the same error is not noted
     QObject::connect(service.get(), &AmqpService::statusChanged, receiver,
-        [&context](const QString& name, const AmqpBridgeStatus& status) {
-            context.note(QStringLiteral("work: ") + statusLine(name, status),
+        [&context, lastLines](const QString& name, const AmqpBridgeStatus& status) {
+            const QString line = statusLine(name, status);
+            if (lastLines->value(name) == line)
+                return;
+            lastLines->insert(name, line);
+            context.note(QStringLiteral("work: ") + line,
                 status.state == AmqpBridgeStatus::State::Error ? QtWarningMsg : QtInfoMsg);
         });
     QObject::connect(service.get(), &AmqpService::relayStatusChanged, receiver,

@@ -7,6 +7,7 @@
 
 #include "core/queueengine.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 
 #include <future>
@@ -174,12 +175,17 @@ Status AmqpBridge::Session::step()
         if (Status s = finishCommit(); !s.ok())
             return s;
     }
-    // While a commit is in flight, look at it every millisecond: its ack frees the broker's prefetch window.
-    int waitMs = m_inFlight ? 1 : m_bridge.m_options.pollMs;
-    if (!m_batch.empty()) {
-        waitMs = qMin(waitMs, int(qMax<qint64>(0, m_config.batchMs - m_batchAge.elapsed())));
-        if (m_config.batchMs - m_batchAge.elapsed() <= 0)
+    // While a commit is in flight the batch keeps growing past its window (up to `batch`) and goes as soon as the
+    // commit is done: a slow commit makes the next batch larger instead of stalling the consumer. The commit is
+    // looked at every millisecond, since its ack frees the broker's prefetch window.
+    int waitMs = m_bridge.m_options.pollMs;
+    if (m_inFlight) {
+        waitMs = 1;
+    } else if (!m_batch.empty()) {
+        const qint64 left = m_config.batchMs - m_batchAge.elapsed();
+        if (left <= 0)
             return flush();
+        waitMs = int(qMin<qint64>(waitMs, left));
     }
     amqp_maybe_release_buffers(c);
     auto envelope = Envelope(new amqp_envelope_t {});
@@ -193,9 +199,10 @@ Status AmqpBridge::Session::step()
             return flush();
         return success();
     }
-    // A failed consume leaves the envelope zeroed: its deleter has nothing to free but the struct.
+    // A failed consume leaves the envelope zeroed: its deleter has nothing to free but the struct. A timeout
+    // returns to the top, which flushes a batch whose window is over.
     if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT)
-        return m_batch.empty() || m_batchAge.elapsed() < m_config.batchMs ? success() : flush();
+        return success();
     if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_UNEXPECTED_STATE)
         return otherFrame();
     return AmqpConnection::check(reply, QStringLiteral("Lost the connection"));
@@ -343,15 +350,18 @@ AmqpBridgeStatus AmqpBridge::status() const
     return m_status;
 }
 
-void AmqpBridge::setState(AmqpBridgeStatus::State state, const QString& reason)
+void AmqpBridge::setState(AmqpBridgeStatus::State state, const QString& reason, qint64 nextTryAt)
 {
     AmqpBridgeStatus copy;
     {
         QMutexLocker lock(&m_statusMutex);
-        if (m_status.state == state && m_status.reason == reason)
+        if (m_status.state == state && m_status.reason == reason && m_status.nextTryAt == nextTryAt)
             return;
+        if (m_status.state != state || m_status.since == 0)
+            m_status.since = QDateTime::currentMSecsSinceEpoch(); // a new reason keeps the state's start
         m_status.state = state;
         m_status.reason = reason;
+        m_status.nextTryAt = nextTryAt;
         copy = m_status;
     }
     if (onStatus)
@@ -389,7 +399,8 @@ void AmqpBridge::run()
         if (session.consumed())
             backoffMs = m_options.backoffStartMs;
         const bool refused = session.reachedBroker() && !session.consumed();
-        setState(refused ? AmqpBridgeStatus::State::Error : AmqpBridgeStatus::State::Reconnecting, s.errorString());
+        setState(refused ? AmqpBridgeStatus::State::Error : AmqpBridgeStatus::State::Reconnecting, s.errorString(),
+            QDateTime::currentMSecsSinceEpoch() + backoffMs);
         if (m_stop.waitFor(std::chrono::milliseconds(backoffMs)))
             break;
         backoffMs = qMin(backoffMs * 2, m_options.backoffMaxMs);

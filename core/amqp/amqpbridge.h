@@ -25,6 +25,8 @@ struct AmqpBridgeStatus {
     };
     State state = State::Stopped;
     QString reason; // why, for Reconnecting and Error
+    qint64 since = 0; // when the state began (ms since the epoch)
+    qint64 nextTryAt = 0; // Reconnecting and Error: when the next connection attempt starts; else 0
     qint64 received = 0; // deliveries handled (stored, found stored, or dead-lettered) and acked
     qint64 stored = 0; // new tasks committed
     qint64 duplicates = 0; // deliveries whose idempotency key already had a task (redeliveries)
@@ -53,8 +55,8 @@ struct AmqpBridgeOptions {
 // from backoffStartMs to backoffMaxMs. Nothing is acked before it is stored; nothing stored twice.
 //
 // Thread contract: construct, start(), stop() and destroy on one thread; `engine` must outlive the bridge. status()
-// may be called from any thread. onStatus is called on the bridge's thread whenever the state or reason changes
-// (set it before start()).
+// may be called from any thread. onStatus is called on the bridge's thread whenever the state, reason or next try
+// changes (set it before start()).
 class AmqpBridge {
 public:
     AmqpBridge(QString name, AmqpBridgeConfig config, QueueEngine& engine, AmqpBridgeOptions options = {});
@@ -78,7 +80,7 @@ public:
 private:
     class Session;
     void run();
-    void setState(AmqpBridgeStatus::State state, const QString& reason = {});
+    void setState(AmqpBridgeStatus::State state, const QString& reason = {}, qint64 nextTryAt = 0);
     void count(qint64 received, qint64 stored, qint64 duplicates, qint64 deadLettered);
     bool stopping() const { return m_stop.requested(); }
 

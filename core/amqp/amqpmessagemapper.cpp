@@ -1,12 +1,12 @@
 #include "amqpmessagemapper.h"
 
+#include "core/handlerregistry.h"
 #include "core/sourcekeys.h"
 #include "core/taskjson.h"
 #include "core/taskvalidation.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
-#include <QStringDecoder>
 
 namespace qd {
 
@@ -78,9 +78,7 @@ Result<NewTask> mapAmqpMessage(
     if (config.type.isEmpty())
         return rejected(QStringLiteral("not a task (no JSON object with a \"type\") and the bridge has no task type"));
 
-    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    const QString decoded = utf8.decode(delivery.body); // decode() is lazy: the conversion sets hasError()
-    const bool binary = utf8.hasError();
+    const bool binary = !QByteArrayView(delivery.body).isValidUtf8();
     // The members in QJsonObject's (sorted) order, so the payload reads as any other stored JSON.
     QByteArray payload;
     payload.reserve(delivery.body.size() * 4 / 3 + 200);
@@ -101,7 +99,11 @@ Result<NewTask> mapAmqpMessage(
     task.type = config.type;
     task.payload = std::move(payload);
     task.idempotencyKey = amqpIdempotencyKey(config.from, delivery);
-    if (std::optional<Error> error = validateNewTask(task, handlers))
+    // The payload written above is a JSON object: a type that reads none of it is validated without parsing it.
+    const TaskHandler* handler = handlers.find(task.type);
+    static const QJsonObject unread;
+    const QJsonObject* parsed = handler && handler->acceptsAnyPayload() ? &unread : nullptr;
+    if (std::optional<Error> error = validateNewTask(task, handlers, parsed))
         return rejected(QStringLiteral("not a valid %1 task: %2").arg(config.type, error->message));
     return task;
 }

@@ -13,6 +13,7 @@ AmqpService::AmqpService(QueueEngine& engine, AmqpServiceOptions options, QObjec
     : QObject(parent)
     , m_engine(engine)
     , m_options(std::move(options))
+    , m_publisher(engine)
 {
     qRegisterMetaType<qd::AmqpBridgeStatus>();
     qRegisterMetaType<qd::AmqpRelayStatus>();
@@ -144,7 +145,10 @@ void AmqpService::reload(TaskStore& store)
             continue;
         }
         auto bridge = std::make_unique<AmqpBridge>(it.key(), config.value(), m_engine, m_options.bridge);
-        bridge->onStatus = [this, name](const AmqpBridgeStatus& status) { Q_EMIT statusChanged(name, status); };
+        bridge->onStatus = [this, name](const AmqpBridgeStatus& status) {
+            m_publisher.publish(bridgeRunState(name, status));
+            Q_EMIT statusChanged(name, status);
+        };
         bridge->start();
         QMutexLocker lock(&m_mutex);
         m_bridges.emplace(name, Running {it.value()->config, std::move(bridge), nullptr});

@@ -2,6 +2,7 @@
 
 #include "amqpbridge.h"
 #include "amqpeventrelay.h"
+#include "sourcestatepublisher.h"
 #include "stopsignal.h"
 
 #include "core/storeoptions.h"
@@ -31,7 +32,8 @@ struct AmqpServiceOptions {
 // every events-out relay (kind "amqp-out", not paused; AmqpEventRelay, with its own connection to the database). A
 // thread of the service reads the table through its own TaskStore every sourcesMs and starts, stops or restarts
 // bridges to match: a paused or removed bridge stops (after storing and acking what it holds), a changed one
-// restarts with its new settings.
+// restarts with its new settings. Each bridge's state (consuming, reconnecting and why, ...) is written to
+// `source_states` under this process's heartbeat id (SourceStatePublisher), where windows read it.
 //
 // Thread contract: construct, start() and destroy on one thread; `engine` must outlive the service. statuses() may
 // be called from any thread. statusChanged is emitted from a bridge's thread, errorOccurred from the service's:
@@ -78,6 +80,7 @@ private:
         }
     };
     std::map<QString, Running> m_bridges;
+    SourceStatePublisher m_publisher; // the bridges' states into `source_states`, for windows
     QSet<QString> m_errors; // reported already (service thread)
 };
 

@@ -11,6 +11,7 @@ public:
     QString description() const override;
     QJsonObject payloadTemplate() const override { return {}; }
     std::optional<QString> validate(const QJsonObject& payload) const override;
+    bool acceptsAnyPayload() const override { return true; }
     HandlerResult run(const QJsonObject& payload, HandlerContext& context) const override;
 };
 

@@ -11,6 +11,8 @@ namespace {
 
 // Running tasks read for the processes view: far more than any cluster's workers, a bound on a broken database.
 constexpr int runningTasksLimit = 10'000;
+// A source state whose process has no heartbeat row is pruned once it is this old.
+constexpr qint64 orphanStateAfterMs = 60'000;
 
 } // namespace
 
@@ -34,6 +36,14 @@ Status TaskStore::beatProcess(const ProcessRecord& process, qint64 now, qint64 p
         if (!prune.exec())
             return sqlError(prune.lastError(), QStringLiteral("Cannot prune old heartbeat rows"));
         prune.finish();
+        // Source states of processes without a row (killed long ago, or pruned just now). A process's first states
+        // may precede its first beat: only rows older than a minute go.
+        QSqlQuery& orphans = prepared(QStringLiteral("DELETE FROM source_states WHERE updated_at < ?"
+                                                     " AND process_id NOT IN (SELECT id FROM processes)"));
+        orphans.bindValue(0, now - orphanStateAfterMs);
+        if (!orphans.exec())
+            return sqlError(orphans.lastError(), QStringLiteral("Cannot prune old source states"));
+        orphans.finish();
         return success();
     });
 }
@@ -46,6 +56,11 @@ Status TaskStore::removeProcess(const QString& id)
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot remove the heartbeat row of %1").arg(id));
         q.finish();
+        QSqlQuery& states = prepared(QStringLiteral("DELETE FROM source_states WHERE process_id = ?"));
+        states.bindValue(0, id);
+        if (!states.exec())
+            return sqlError(states.lastError(), QStringLiteral("Cannot remove the source states of %1").arg(id));
+        states.finish();
         return success();
     });
 }

@@ -57,11 +57,14 @@ Status TaskStore::removeSource(const QString& name)
             return sqlError(q.lastError(), QStringLiteral("Cannot remove the source %1").arg(name));
         if (q.numRowsAffected() == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("There is no source %1").arg(name)};
-        // An events-out source's place in the history goes with it (a source added again starts afresh).
-        QSqlQuery& cursor = prepared(QStringLiteral("DELETE FROM source_cursors WHERE source_name = ?"));
-        cursor.bindValue(0, name);
-        if (!cursor.exec())
-            return sqlError(cursor.lastError(), QStringLiteral("Cannot remove the source %1").arg(name));
+        // An events-out source's place in the history goes with it (a source added again starts afresh), and so
+        // do the states processes recorded for it.
+        for (const QString& table : {QStringLiteral("source_cursors"), QStringLiteral("source_states")}) {
+            QSqlQuery& other = prepared(QStringLiteral("DELETE FROM %1 WHERE source_name = ?").arg(table));
+            other.bindValue(0, name);
+            if (!other.exec())
+                return sqlError(other.lastError(), QStringLiteral("Cannot remove the source %1").arg(name));
+        }
         return success();
     });
 }

@@ -226,6 +226,23 @@ QStringList schemaVersion9()
     };
 }
 
+// What each process running a source says it is doing (core/sourcerunstate.h): a row per source and process,
+// written on a change, removed with the process's heartbeat row (and pruned when that row is gone).
+QStringList schemaVersion10()
+{
+    return {
+        QStringLiteral("CREATE TABLE source_states ("
+                       " source_name TEXT NOT NULL,"
+                       " process_id TEXT NOT NULL,"
+                       " state TEXT NOT NULL,"
+                       " detail TEXT NOT NULL,"
+                       " since INTEGER NOT NULL,"
+                       " next_try_at INTEGER NOT NULL,"
+                       " updated_at INTEGER NOT NULL,"
+                       " PRIMARY KEY (source_name, process_id))"),
+    };
+}
+
 } // namespace
 
 bool isSqliteOnlyStatement(const QString& statement)
@@ -240,7 +257,7 @@ const SqlDialect& sqliteDialect()
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
-            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9()};
+            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10()};
         d.addCountDelta
             = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");

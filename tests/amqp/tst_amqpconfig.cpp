@@ -138,6 +138,32 @@ private Q_SLOTS:
         QVERIFY(mapAmqpMessage(d, config(), *m_handlers).ok());
     }
 
+    // A noop task's wrapped payload is not parsed again at enqueue (NoopHandler::acceptsAnyPayload): whatever the
+    // body and properties hold, the payload written must be a JSON object that gives them back.
+    void wrappedPayloadIsValidJsonWhateverTheBody()
+    {
+        const QList<QByteArray> bodies
+            = {QByteArray("quote \" backslash \\ slash /"), QByteArray("tab\tnl\ncr\r\x01\x1f\x7f"),
+                QByteArray("line sep \xe2\x80\xa8 emoji \xf0\x9f\x98\x80"), QByteArray(), QByteArray("} {\"type\":")};
+        for (const QByteArray& body : bodies) {
+            AmqpDelivery d;
+            d.body = body;
+            d.contentType = QStringLiteral("text/\"odd\"\\");
+            d.messageId = QStringLiteral("id\n\"1\"");
+            d.routingKey = QStringLiteral("r\x02k");
+            const Result<NewTask> task = mapAmqpMessage(d, config(), *m_handlers);
+            QVERIFY2(task.ok(), qPrintable(task.errorString()));
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(task->payload, &error);
+            QVERIFY2(error.error == QJsonParseError::NoError && doc.isObject(), task->payload.constData());
+            const QJsonObject p = doc.object();
+            QCOMPARE(p.value(u"body").toString().toUtf8(), body);
+            QCOMPARE(p.value(u"contentType").toString(), d.contentType);
+            QCOMPARE(p.value(u"messageId").toString(), d.messageId);
+            QCOMPARE(p.value(u"routingKey").toString(), d.routingKey);
+        }
+    }
+
     void invalidMessagesSayWhy()
     {
         AmqpDelivery d;

@@ -246,6 +246,73 @@ private Q_SLOTS:
         QCOMPARE(cell(model, events, SourcesModel::StateColumn), QStringLiteral("active"));
     }
 
+    // A bridge's state is what the live processes running it wrote to source_states: the one that needs the admin
+    // most, with how many processes say it, since when, the error and the next try; a lost process's word is not.
+    void bridgeStateComesFromTheProcessesRunningIt()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        AmqpBridgeConfig bridge;
+        bridge.url = QStringLiteral("amqp://broker.example/");
+        bridge.from = QStringLiteral("orders");
+        bridge.queue = QStringLiteral("orders");
+        QVERIFY(addSource(*engine, QStringLiteral("amqp"), QStringLiteral("orders-bridge"), bridge.toJson()));
+        QVERIFY(addSource(*engine, QStringLiteral("amqp"), QStringLiteral("idle-bridge"), bridge.toJson()));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const qint64 since = now - 90'000;
+        const auto write
+            = [&](const QString& process, qint64 lastSeen, const char* state, const QString& detail, qint64 nextTry) {
+                  return engine->runInWriter([&](TaskStore& store) -> Status {
+                      ProcessRecord p;
+                      p.id = process;
+                      p.host = QStringLiteral("h");
+                      p.kind = QStringLiteral("cli");
+                      p.version = QStringLiteral("t");
+                      p.user = QStringLiteral("u");
+                      p.beatMs = 5000;
+                      p.queues = QStringLiteral("*");
+                      if (Status s = store.beatProcess(p, lastSeen, 0); !s)
+                          return s;
+                      return store.setSourceRunState(SourceRunState {
+                          QStringLiteral("orders-bridge"), process, QLatin1String(state), detail, since, nextTry, now});
+                  });
+              };
+        QVERIFY(write(QStringLiteral("h:1:a"), now, SourceRunState::consuming, {}, 0));
+        QVERIFY(write(QStringLiteral("h:2:b"), now, SourceRunState::reconnecting, QStringLiteral("Connection refused"),
+            now + 4000));
+        // Killed a minute ago: its "error" is not the bridge's state.
+        QVERIFY(write(QStringLiteral("h:3:c"), now - 60'000, SourceRunState::error, QStringLiteral("ACCESS_REFUSED"),
+            now + 4000));
+
+        ui::ReaderThread reader(engine->options().store);
+        SourcesModel model(&reader);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QString name = QStringLiteral("orders-bridge");
+        QTRY_COMPARE_WITH_TIMEOUT(cell(model, name, SourcesModel::StateColumn),
+            QStringLiteral("reconnecting: Connection refused (1 of 2 processes)"), test::backgroundTimeoutMs);
+        const QDateTime sinceAt = QDateTime::fromMSecsSinceEpoch(since);
+        QCOMPARE(cell(model, name, SourcesModel::SinceColumn),
+            sinceAt.toString(sinceAt.date() == QDate::currentDate() ? QStringLiteral("HH:mm:ss")
+                                                                    : QStringLiteral("yyyy-MM-dd HH:mm")));
+        QVERIFY2(cell(model, name, SourcesModel::LastErrorColumn).startsWith(QStringLiteral("Connection refused")),
+            qPrintable(cell(model, name, SourcesModel::LastErrorColumn)));
+        QVERIFY(cell(model, name, SourcesModel::LastErrorColumn).contains(QStringLiteral("next try")));
+        const QString tip = model.index(model.rowOf(name), SourcesModel::StateColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("h:1:a: consuming")) && tip.contains(QStringLiteral("h:2:b: reconnecting"))
+                && !tip.contains(QStringLiteral("h:3:c")),
+            qPrintable(tip));
+        // Nothing said about the other bridge: what the broker says (nothing yet).
+        QCOMPARE(cell(model, QStringLiteral("idle-bridge"), SourcesModel::StateColumn), QStringLiteral("active"));
+        QCOMPARE(cell(model, QStringLiteral("idle-bridge"), SourcesModel::SinceColumn), QString());
+
+        // The second process is back: both consume, no error left.
+        QVERIFY(write(QStringLiteral("h:2:b"), now, SourceRunState::consuming, {}, 0));
+        QTRY_COMPARE_WITH_TIMEOUT(cell(model, name, SourcesModel::StateColumn),
+            QStringLiteral("consuming (2 processes)"), SourcesModel::refreshMs * 3);
+        QCOMPARE(cell(model, name, SourcesModel::LastErrorColumn), QString());
+    }
+
     void pausesAndResumesFromThePanel()
     {
         QTemporaryDir dir;
