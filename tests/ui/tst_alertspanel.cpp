@@ -13,6 +13,7 @@
 #include "uitesthelpers.h"
 
 #include "core/handlerregistry.h"
+#include "core/handlers/builtinhandlers.h"
 #include "core/taskstore.h"
 
 #include <QAbstractItemModelTester>
@@ -314,6 +315,75 @@ private Q_SLOTS:
         QTest::qWait(100); // the rows shown again are laid out by a posted request
         QVERIFY(percent->isVisible() && percent->height() > 10);
         dialog.grab().save(QDir::temp().filePath(QStringLiteral("qd-alert-rule-dialog.png")));
+    }
+
+    void commandIsCheckedAsTyped()
+    {
+        const QString page = QStringLiteral("/usr/local/bin/page-oncall");
+        auto registry = HandlerRegistry::createDefault();
+        registerBuiltinHandlers(*registry, CommandHandlerSettings {true, {page}});
+        AlertRuleDialog dialog(*registry, {QStringLiteral("images")});
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QPushButton* ok = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+        auto* program = dialog.findChild<QLineEdit*>(QStringLiteral("ruleCommand"));
+        auto* arguments = dialog.findChild<QLineEdit*>(QStringLiteral("ruleArguments"));
+        auto* timeout = dialog.findChild<DurationEdit*>(QStringLiteral("ruleCommandTimeout"));
+        auto* problem = dialog.findChild<QLabel*>(QStringLiteral("ruleCommandProblem"));
+        QVERIFY(program && arguments && timeout && problem);
+        QVERIFY(dialog.rule().command.isEmpty());
+
+        // Arguments without a program are refused, not dropped.
+        arguments->setText(QStringLiteral("--team ops"));
+        QVERIFY(!ok->isEnabled());
+        QVERIFY2(problem->text().startsWith(QLatin1String("Command must name a program")), qPrintable(problem->text()));
+        QCOMPARE(dialog.validationMessage(), problem->text());
+
+        // Split as a shell would, without one; a quote left open is an error.
+        program->setText(page);
+        arguments->setText(QStringLiteral("--team ops \"two words\""));
+        timeout->setMilliseconds(90'000);
+        QVERIFY2(ok->isEnabled(), qPrintable(dialog.validationMessage()));
+        QVERIFY(problem->text().isEmpty());
+        QCOMPARE(dialog.rule().command.program, page);
+        QCOMPARE(dialog.rule().command.args,
+            QStringList({QStringLiteral("--team"), QStringLiteral("ops"), QStringLiteral("two words")}));
+        QCOMPARE(dialog.rule().command.timeoutMs, 90'000);
+        dialog.grab().save(QDir::temp().filePath(QStringLiteral("qd-alert-rule-command.png")));
+        arguments->setText(QStringLiteral("--team \"ops"));
+        QVERIFY(!ok->isEnabled());
+        QVERIFY2(problem->text().contains(QLatin1String("double quote")), qPrintable(problem->text()));
+        arguments->setText(QStringLiteral("--team ops"));
+        QVERIFY(ok->isEnabled());
+
+        // A program this process's allow-list refuses: said beside the field, but the rule may still be stored (the
+        // evaluating process may allow it).
+        program->setText(QStringLiteral("/bin/rm"));
+        QVERIFY(ok->isEnabled());
+        QVERIFY2(problem->text().contains(QLatin1String("not in the allow-list")), qPrintable(problem->text()));
+        dialog.grab().save(QDir::temp().filePath(QStringLiteral("qd-alert-rule-command-refused.png")));
+        // The programs QueueDesk ships with run no programs at all: the same warning, with that reason.
+        auto shipped = HandlerRegistry::createDefault();
+        registerBuiltinHandlers(*shipped);
+        AlertRuleDialog disabled(*shipped, {});
+        disabled.findChild<QLineEdit*>(QStringLiteral("ruleCommand"))->setText(page);
+        QVERIFY(disabled.isInputValid());
+        QVERIFY(disabled.findChild<QLabel*>(QStringLiteral("ruleCommandProblem"))
+                    ->text()
+                    .contains(QLatin1String("disabled")));
+        disabled.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&disabled));
+        disabled.grab().save(QDir::temp().filePath(QStringLiteral("qd-alert-rule-command-disabled.png")));
+
+        // Editing a stored rule shows its command as typed, and gives it back unchanged.
+        AlertRule stored = AlertRule::fromJson(backlogRule).value();
+        stored.id = 7;
+        stored.command = AlertCommand {page, {QStringLiteral("say \"hi\""), QString(), QStringLiteral("x")}, 5000};
+        AlertRuleDialog edit(*registry, {QStringLiteral("images")});
+        edit.setRule(stored);
+        QVERIFY2(edit.isInputValid(), qPrintable(edit.validationMessage()));
+        QCOMPARE(edit.rule().command, stored.command);
+        QCOMPARE(edit.findChild<QLineEdit*>(QStringLiteral("ruleCommand"))->text(), page);
     }
 
     void dialogAndButtonsWriteTheRules()
