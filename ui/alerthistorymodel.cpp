@@ -64,6 +64,13 @@ QString AlertHistoryModel::text(const AlertHistoryRecord& h, int column) const
     case TimeColumn:
         return formatAlertTime(h.at, m_now);
     case KindColumn:
+        // A command's outcome in a word that fits beside "fired" and "resolved"; the tooltip has the whole message.
+        if (h.kind == commandRanKind)
+            return tr("ran");
+        if (h.kind == commandFailedKind)
+            return tr("run failed");
+        if (h.kind == commandRefusedKind)
+            return tr("refused");
         return h.kind;
     case RuleColumn:
         return h.ruleName;

@@ -4,6 +4,7 @@
 // clock.
 #include "ui/alertactions.h"
 #include "ui/alertfiringnotices.h"
+#include "ui/alerthistorymodel.h"
 #include "ui/alertnotifier.h"
 #include "ui/alertwatcher.h"
 #include "ui/mainwindow.h"
@@ -12,6 +13,7 @@
 #include "core/monitoring/alertmonitor.h"
 #include "core/taskstore.h"
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QDateTime>
 #include <QJsonDocument>
@@ -94,6 +96,31 @@ private Q_SLOTS:
         QCOMPARE(fresh[0].id, 6); // oldest first, in the order read
         QCOMPARE(fresh[1].id, 5);
         QVERIFY(notices.take(history.mid(0, 2)).isEmpty()); // a shorter read repeats nothing
+    }
+
+    // Not a notice, but beside them in the history: a command's outcome in a word, its exit code, the message.
+    void historyShowsCommandOutcomes()
+    {
+        AlertHistoryModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        AlertHistoryRecord ran = row(3, QStringLiteral("command"), now);
+        ran.message = QStringLiteral("ran \"page\" on firing: exit code 0 after 12 ms");
+        AlertHistoryRecord failed = row(2, QStringLiteral("command-failed"), now);
+        failed.figure = 3;
+        AlertHistoryRecord refused = row(1, QStringLiteral("command-refused"), now);
+        refused.figure = std::numeric_limits<double>::infinity(); // no exit code: read back from NULL
+        model.setHistory({ran, failed, refused}, {}, now);
+        QCOMPARE(model.rowCount(), 3);
+        const auto at
+            = [&](int r, int c, int role = Qt::DisplayRole) { return model.index(r, c).data(role).toString(); };
+        QCOMPARE(at(0, AlertHistoryModel::KindColumn), QStringLiteral("ran"));
+        QCOMPARE(at(1, AlertHistoryModel::KindColumn), QStringLiteral("run failed"));
+        QCOMPARE(at(2, AlertHistoryModel::KindColumn), QStringLiteral("refused"));
+        QCOMPARE(at(0, AlertHistoryModel::FigureColumn), QStringLiteral("exit 0"));
+        QCOMPARE(at(1, AlertHistoryModel::FigureColumn), QStringLiteral("exit 3"));
+        QCOMPARE(at(2, AlertHistoryModel::FigureColumn), QString());
+        QCOMPARE(at(0, AlertHistoryModel::KindColumn, Qt::ToolTipRole), ran.message);
     }
 
     void windowNotifiesFiringsAnotherProcessEvaluates()
