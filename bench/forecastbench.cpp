@@ -234,6 +234,43 @@ ForecastOutcome runForecastScenario(const QString& path, const ForecastScenario&
     const ServiceStats measured = panel.over(warmUpEndMs, endMs);
     if (measured.starts > 0)
         out.measuredWqMs = measured.meanWaitMs;
+    if (sc.rho < 1 && measured.runs > 0) {
+        CapacityInputs truth;
+        truth.arrivalsPerSecond = lambda;
+        truth.servicePerWorkerPerSecond = 1000 / measured.meanRunMs;
+        truth.workers = sc.workers;
+        const CapacityForecast known = forecastCapacity(truth);
+        if (known.mmc.stable)
+            out.knownLambdaWqMs = known.mmc.meanWaitSeconds * 1000;
+    }
+    // Batch means: the spans' mean waits are nearly independent when each is much longer than the queue's
+    // relaxation time (about a second here at ρ 0.8).
+    constexpr int batches = 8;
+    double sum = 0, sumSquares = 0;
+    int filled = 0;
+    for (int b = 0; b < batches; ++b) {
+        const qint64 from = warmUpEndMs + (endMs - warmUpEndMs) * b / batches;
+        const qint64 to = warmUpEndMs + (endMs - warmUpEndMs) * (b + 1) / batches;
+        const ServiceStats span = panel.over(from, to);
+        if (span.starts == 0)
+            continue;
+        sum += span.meanWaitMs;
+        sumSquares += span.meanWaitMs * span.meanWaitMs;
+        ++filled;
+    }
+    if (filled == batches) {
+        const double mean = sum / batches;
+        const double variance = (sumSquares - batches * mean * mean) / (batches - 1);
+        out.measuredWqHalfWidthMs = 2.365 * std::sqrt(std::max(0.0, variance) / batches); // t(0.975, 7 df)
+    }
+    if (sc.rho >= 1) {
+        const qint64 half = warmUpEndMs + (endMs - warmUpEndMs) / 2;
+        const ServiceStats busy = panel.over(half, endMs);
+        if (busy.runs > 0) {
+            out.saturatedMu = double(busy.runs) / (double(endMs - half) / 1000) / sc.workers;
+            out.runMu = 1000 / busy.meanRunMs;
+        }
+    }
     out.measuredLq = queuedSamples > 0 ? queuedSum / queuedSamples : 0;
     if (sc.rho >= 1)
         out.lengthAtEnd = double(waiting(*engine));

@@ -24,6 +24,15 @@ struct ForecastOutcome {
     double trueLambda = 0, estimatedLambda = 0, trueMu = 0, estimatedMu = 0;
     int estimatedWorkers = 0;
     std::optional<double> predictedWqMs, measuredWqMs; // M/M/c on the estimates; mean wait of the phase's starts
+    // The measured Wq's 95% confidence half-width by batch means (8 equal spans of the measured phase): how far one
+    // run's mean wait may lie from the queue's long-run mean.
+    std::optional<double> measuredWqHalfWidthMs;
+    // M/M/c's Wq from the true λ and c with μ = 1 / the mean run time measured (sleep overshoot included): the
+    // model's prediction without the estimator's sampling error in λ.
+    std::optional<double> knownLambdaWqMs;
+    // ρ >= 1 (all workers busy): completions per worker per second over the phase's second half, against
+    // 1 / the mean run time over the same span. Their ratio is the share of a worker's time spent running tasks.
+    std::optional<double> saturatedMu, runMu;
     std::optional<double> predictedLq;
     double measuredLq = 0; // time average of the waiting count (sampled every 100 ms)
     // ρ >= 1: seconds from the first arrival to the first refresh saying "will not drain", per window (1/5/15 min).

@@ -327,9 +327,12 @@ public:
     // while `owner` holds the lease (WrongState otherwise: another process took over, and nothing is written).
     Status saveAlertEvaluation(
         const QString& owner, const QByteArray& states, const QList<AlertHistoryRecord>& changes);
+    // Appends history rows without the lease: what became of alert commands that ended after their evaluation
+    // (their outcome belongs to the history whichever process evaluates now).
+    Status recordAlertHistory(const QList<AlertHistoryRecord>& records);
     // Gives the lease up (a monitor that stops cleanly), so another process takes over at once.
     Status releaseAlertMonitor(const QString& owner);
-    // Firings and resolutions with at >= from, newest first, at most `limit`.
+    // Firings, resolutions and command outcomes with at >= from, newest first, at most `limit`.
     Result<QList<AlertHistoryRecord>> alertHistory(qint64 from, int limit);
     // The monitor's row as it stands, without taking the lease: for a window that shows the rule states whichever
     // process evaluates them.

@@ -24,10 +24,12 @@ AlertActions::AlertActions(std::weak_ptr<QueueEngine> engine, bool writable, Ale
     , m_window(window)
     , m_writer(new BackgroundWriter(this))
     , m_notifier(TrayAlertNotifier::createIfAvailable(window))
+    , m_notices(watcher->startedAt())
 {
     connect(panel, &AlertsPanel::removeRequested, this, &AlertActions::remove);
     connect(panel, &AlertsPanel::enableRequested, this, &AlertActions::setEnabled);
-    connect(watcher, &AlertWatcher::transitionsRecorded, this, &AlertActions::notify);
+    connect(watcher, &AlertWatcher::snapshotChanged, this,
+        [this](const AlertSnapshot& snapshot) { notify(snapshot.history); });
     connect(m_writer, &BackgroundWriter::writeFinished, this,
         [this](const QString& what, bool ok, qint64, const QString& error) {
             if (ok)
@@ -50,11 +52,19 @@ void AlertActions::waitForWrites()
     m_writer->waitForAll();
 }
 
-void AlertActions::notify(const QList<AlertTransition>& transitions)
+void AlertActions::notify(const QList<AlertHistoryRecord>& history)
 {
-    for (const AlertTransition& t : transitions) {
-        if (t.kind == AlertTransition::Kind::Fired && m_notifier)
-            m_notifier->notifyFired(t);
+    // Taken even without a notifier: one set later must not replay what was already news.
+    for (const AlertHistoryRecord& fired : m_notices.take(history)) {
+        if (!m_notifier)
+            continue;
+        AlertTransition t;
+        t.ruleId = fired.ruleId;
+        t.ruleName = fired.ruleName;
+        t.at = fired.at;
+        t.figure = fired.figure;
+        t.message = fired.message;
+        m_notifier->notifyFired(t);
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "alertfiringnotices.h"
 #include "core/monitoring/alertrule.h"
 #include "messagebar.h"
 
@@ -26,7 +27,8 @@ class BackgroundWriter;
 
 // What the Alerts panel asks for: the rule editor, the confirmation of a removal, and each write in the background
 // through the engine's writer, followed by a fresh read of the rules. Also tells the desktop (AlertNotifier) of each
-// firing the window's own evaluation recorded. Outcomes are reported by `message` for the window to show.
+// firing in the alert history since the window started, once, whichever process evaluated it (AlertFiringNotices).
+// Outcomes are reported by `message` for the window to show.
 //
 // The engine is held weakly: the window's reference must stay the last one (see MainWindow's destructor).
 //
@@ -55,7 +57,7 @@ private:
     void write(const QString& what, std::function<Status(TaskStore&)> change);
     void remove(const AlertRule& rule);
     void setEnabled(const AlertRule& rule, bool enabled);
-    void notify(const QList<AlertTransition>& transitions);
+    void notify(const QList<AlertHistoryRecord>& history);
 
     std::weak_ptr<QueueEngine> m_engine;
     const bool m_writable;
@@ -64,6 +66,7 @@ private:
     QWidget* m_window;
     BackgroundWriter* m_writer;
     std::unique_ptr<AlertNotifier> m_notifier;
+    AlertFiringNotices m_notices;
 };
 
 } // namespace qd::ui

@@ -1,6 +1,7 @@
 #include "alerthistorymodel.h"
 
 #include "alertformat.h"
+#include "core/monitoring/alertcommandrunner.h"
 #include "taskformat.h"
 
 #include <QLocale>
@@ -63,10 +64,19 @@ QString AlertHistoryModel::text(const AlertHistoryRecord& h, int column) const
     case TimeColumn:
         return formatAlertTime(h.at, m_now);
     case KindColumn:
+        // A command's outcome in a word that fits beside "fired" and "resolved"; the tooltip has the whole message.
+        if (h.kind == commandRanKind)
+            return tr("ran");
+        if (h.kind == commandFailedKind)
+            return tr("run failed");
+        if (h.kind == commandRefusedKind)
+            return tr("refused");
         return h.kind;
     case RuleColumn:
         return h.ruleName;
     case FigureColumn:
+        if (h.kind.startsWith(QLatin1String("command"))) // a command's outcome: its exit code, when it has one
+            return std::isfinite(h.figure) ? tr("exit %1").arg(qint64(h.figure)) : QString();
         if (const auto it = m_conditions.constFind(h.ruleId); it != m_conditions.constEnd())
             return formatAlertFigure(*it, h.figure);
         return std::isinf(h.figure) ? tr("never") : QLocale().toString(h.figure, 'g', 4);
@@ -86,7 +96,9 @@ QVariant AlertHistoryModel::data(const QModelIndex& index, int role) const
         return index.column() == TimeColumn ? formatTimestamp(h.at) : h.message;
     case Qt::ForegroundRole:
         if (index.column() == KindColumn)
-            return alertStateColor(h.kind == u"fired" ? AlertRuleState::Phase::Firing : AlertRuleState::Phase::Ok);
+            return alertStateColor(h.kind == u"fired" || h.kind == commandFailedKind || h.kind == commandRefusedKind
+                    ? AlertRuleState::Phase::Firing
+                    : AlertRuleState::Phase::Ok);
         return {};
     }
     return {};

@@ -4,8 +4,8 @@
 
 namespace qd::ui {
 
-// Tells the admin outside the window that a rule fired (a desktop notification). The window calls it for each
-// firing its own evaluation recorded, so across windows and processes a firing is notified once. Tests inject one
+// Tells the admin outside the window that a rule fired (a desktop notification). Each window calls it once for each
+// firing it reads in the alert history after it started, whichever process evaluated the rules. Tests inject one
 // that counts.
 //
 // Thread contract: GUI thread only.

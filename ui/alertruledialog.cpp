@@ -3,6 +3,7 @@
 #include "alertformat.h"
 #include "core/handlerregistry.h"
 #include "core/handlers/notifyhandler.h"
+#include "core/monitoring/alertcommandrunner.h"
 #include "durationedit.h"
 #include "taskformat.h"
 #include "themecolors.h"
@@ -11,7 +12,9 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -20,7 +23,9 @@
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace qd::ui {
 
@@ -42,12 +47,75 @@ QString asFormText(QString message)
 {
     static const std::pair<const char*, const char*> names[] = {{"\"threshold\"", "Threshold"}, {"\"forMs\"", "For"},
         {"\"windowMs\"", "Window"}, {"\"minVolume\"", "Minimum volume"}, {"\"webhook\"", "Webhook"},
-        {"\"url\"", "Webhook"}, {"\"queue\"", "Queue"}, {"\"name\"", "Name"}, {"\"condition\"", "Condition"}};
+        {"\"url\"", "Webhook"}, {"\"queue\"", "Queue"}, {"\"name\"", "Name"}, {"\"condition\"", "Condition"},
+        {"\"command.program\"", "Command"}, {"\"command.args\"", "Arguments"},
+        {"\"command.timeoutMs\"", "Command timeout"}, {"\"command\"", "Command"}};
     for (const auto& [field, label] : names)
         message.replace(QLatin1String(field), AlertRuleDialog::tr(label));
     if (!message.isEmpty())
         message[0] = message[0].toUpper();
     return message;
+}
+
+// The arguments field: words split at spaces; double quotes group ("two words", "" is an empty argument) and a
+// backslash takes the next character as it is. Nothing when a quote is left open.
+std::optional<QStringList> splitArguments(const QString& text)
+{
+    QStringList args;
+    QString word;
+    bool inWord = false;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (c == QLatin1Char('\\') && i + 1 < text.size()) {
+            word += text.at(++i);
+            inWord = true;
+        } else if (c == QLatin1Char('"')) {
+            quoted = !quoted;
+            inWord = true;
+        } else if (c.isSpace() && !quoted) {
+            if (inWord)
+                args.append(std::exchange(word, QString()));
+            inWord = false;
+        } else {
+            word += c;
+            inWord = true;
+        }
+    }
+    if (quoted)
+        return std::nullopt;
+    if (inWord)
+        args.append(word);
+    return args;
+}
+
+// The inverse of splitArguments, for a rule's arguments shown in the field.
+QString joinArguments(const QStringList& args)
+{
+    QStringList shown;
+    for (QString arg : args) {
+        const bool plain = !arg.isEmpty() && std::none_of(arg.cbegin(), arg.cend(), [](QChar c) {
+            return c.isSpace() || c == QLatin1Char('"') || c == QLatin1Char('\\');
+        });
+        if (!plain)
+            arg = QLatin1Char('"')
+                + arg.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\""))
+                + QLatin1Char('"');
+        shown.append(arg);
+    }
+    return shown.join(QLatin1Char(' '));
+}
+
+QLabel* problemLabel(QWidget* parent, const QString& name, int lines = 2)
+{
+    auto* label = new QLabel(parent);
+    label->setObjectName(name);
+    label->setWordWrap(true);
+    label->setStyleSheet(textColorStyle(errorTextColor()));
+    // Room for its lines, shown or not: the dialog never jumps as the admin types.
+    label->setMinimumHeight(label->fontMetrics().lineSpacing() * lines + 2);
+    label->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    return label;
 }
 
 } // namespace
@@ -67,13 +135,17 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
     , m_window(new QComboBox(this))
     , m_minVolume(new QSpinBox(this))
     , m_webhook(new QLineEdit(this))
-    , m_webhookProblem(new QLabel(this))
+    , m_webhookProblem(problemLabel(this, QStringLiteral("ruleWebhookProblem")))
+    , m_program(new QLineEdit(this))
+    , m_arguments(new QLineEdit(this))
+    , m_commandTimeout(new DurationEdit(this))
+    , m_commandProblem(problemLabel(this, QStringLiteral("ruleCommandProblem"), 3))
     , m_enabled(new QCheckBox(tr("Evaluate this rule"), this))
     , m_summary(new QLabel(this))
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("Add alert rule"));
-    setMinimumWidth(520);
+    setMinimumWidth(580);
     m_name->setObjectName(QStringLiteral("ruleName"));
     m_condition->setObjectName(QStringLiteral("ruleCondition"));
     for (AlertCondition c : allConditions)
@@ -109,12 +181,16 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
     m_webhook->setPlaceholderText(tr("none (https://hooks.example.com/...)"));
     m_webhook->setToolTip(tr("Each firing and resolution is POSTed here as JSON by a notify task in the queue "
                              "\"alerts\", sent by whichever process runs workers."));
-    m_webhookProblem->setObjectName(QStringLiteral("ruleWebhookProblem"));
-    m_webhookProblem->setWordWrap(true);
-    m_webhookProblem->setStyleSheet(textColorStyle(errorTextColor()));
-    // Room for two lines, shown or not: the dialog never jumps as the admin types the URL.
-    m_webhookProblem->setMinimumHeight(m_webhookProblem->fontMetrics().lineSpacing() * 2 + 2);
-    m_webhookProblem->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_program->setObjectName(QStringLiteral("ruleCommand"));
+    m_program->setPlaceholderText(tr("none (/usr/local/bin/page-oncall)"));
+    m_program->setToolTip(tr("Runs on each firing and resolution, without a shell, with the alert as JSON on its "
+                             "input and in QD_ALERT_* variables; only a program on the command allow-list of the "
+                             "process evaluating the rules runs. What became of it is kept in the history."));
+    m_arguments->setObjectName(QStringLiteral("ruleArguments"));
+    m_arguments->setPlaceholderText(tr("none (--team ops \"two words\")"));
+    m_commandTimeout->setObjectName(QStringLiteral("ruleCommandTimeout"));
+    m_commandTimeout->number()->setMinimum(1);
+    m_commandTimeout->setMilliseconds(AlertCommand::defaultTimeoutMs);
     m_enabled->setObjectName(QStringLiteral("ruleEnabled"));
     m_enabled->setChecked(true);
     m_summary->setObjectName(QStringLiteral("ruleSummary"));
@@ -135,6 +211,10 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
     m_form->addRow(tr("Name:"), m_name);
     m_form->addRow(tr("Webhook:"), m_webhook);
     m_form->addRow(QString(), m_webhookProblem);
+    m_form->addRow(tr("Command:"), m_program);
+    m_form->addRow(tr("Arguments:"), m_arguments);
+    m_form->addRow(tr("Command timeout:"), m_commandTimeout);
+    m_form->addRow(QString(), m_commandProblem);
     m_form->addRow(QString(), m_enabled);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(m_form);
@@ -159,6 +239,9 @@ AlertRuleDialog::AlertRuleDialog(const HandlerRegistry& handlers, const QStringL
     connect(m_minVolume, &QSpinBox::valueChanged, this, &AlertRuleDialog::validate);
     connect(m_name, &QLineEdit::textChanged, this, &AlertRuleDialog::validate);
     connect(m_webhook, &QLineEdit::textChanged, this, &AlertRuleDialog::validate);
+    connect(m_program, &QLineEdit::textChanged, this, &AlertRuleDialog::validate);
+    connect(m_arguments, &QLineEdit::textChanged, this, &AlertRuleDialog::validate);
+    connect(m_commandTimeout, &DurationEdit::changed, this, &AlertRuleDialog::validate);
     connect(m_enabled, &QCheckBox::toggled, this, &AlertRuleDialog::validate);
     showConditionFields();
     validate();
@@ -208,6 +291,9 @@ void AlertRuleDialog::setRule(const AlertRule& rule)
     m_window->setCurrentIndex(m_window->findData(rule.windowMs));
     m_minVolume->setValue(int(std::min<qint64>(rule.minVolume, m_minVolume->maximum())));
     m_webhook->setText(rule.webhook);
+    m_program->setText(rule.command.program);
+    m_arguments->setText(joinArguments(rule.command.args));
+    m_commandTimeout->setMilliseconds(rule.command.timeoutMs);
     m_enabled->setChecked(rule.enabled);
     validate();
 }
@@ -242,6 +328,14 @@ QJsonObject AlertRuleDialog::typed() const
         json.insert(QStringLiteral("minVolume"), double(m_minVolume->value()));
     if (!m_webhook->text().trimmed().isEmpty())
         json.insert(QStringLiteral("webhook"), m_webhook->text().trimmed());
+    // Arguments without a program are an error the rule's validation names, not input dropped silently.
+    if (!m_program->text().isEmpty() || !m_arguments->text().trimmed().isEmpty()) {
+        json.insert(QStringLiteral("command"),
+            QJsonObject {{QStringLiteral("program"), m_program->text()},
+                {QStringLiteral("args"),
+                    QJsonArray::fromStringList(splitArguments(m_arguments->text()).value_or(QStringList()))},
+                {QStringLiteral("timeoutMs"), double(m_commandTimeout->milliseconds())}});
+    }
     return json;
 }
 
@@ -262,22 +356,49 @@ void AlertRuleDialog::validate()
         && parsed.errorString().startsWith(QLatin1String("\"webhook\""))) {
         webhookProblem = problem;
     }
+    // The command: an error when malformed; a warning when this process's allow-list (the one its monitor applies)
+    // refuses the program, since the process that evaluates the rules may allow it.
+    QString commandProblem;
+    QString commandWarning;
+    if (!splitArguments(m_arguments->text())) {
+        commandProblem = tr("Arguments: a double quote is not closed");
+    } else if (!parsed && parsed.errorString().startsWith(QLatin1String("\"command"))) {
+        commandProblem = problem;
+    } else if (parsed && !parsed->command.isEmpty()) {
+        if (const std::optional<QString> refused = commandRefusal(m_handlers, parsed->command.program))
+            commandWarning
+                = tr("This process refuses it: %1.").arg(QString(*refused).remove(QLatin1String("\"program\": ")));
+    }
     if (problem.isEmpty())
         problem = webhookProblem;
+    if (problem.isEmpty())
+        problem = commandProblem;
     m_webhookProblem->setText(webhookProblem);
+    m_commandProblem->setText(commandProblem.isEmpty() ? commandWarning : commandProblem);
+    m_commandProblem->setToolTip(commandWarning.isEmpty() || !commandProblem.isEmpty()
+            ? QString()
+            : tr(
+                "The process evaluating the rules decides with its own allow-list; a refusal is kept in the history."));
+    m_commandProblem->setStyleSheet(
+        commandProblem.isEmpty() ? QStringLiteral("color: #b36b00;") : textColorStyle(errorTextColor()));
 
     m_problem = problem;
     if (problem.isEmpty()) {
         m_rule = *parsed;
         m_rule->id = m_id;
         m_name->setPlaceholderText(m_rule->describe());
-        m_summary->setText(tr("Fires when %1. Resolves once the figure stays at or below 90% of the threshold for %2.")
-                               .arg(m_rule->describe(), formatDuration(m_rule->clearForMs())));
+        QString summary = tr("Fires when %1. Resolves once the figure stays at or below 90% of the threshold for %2.")
+                              .arg(m_rule->describe(), formatDuration(m_rule->clearForMs()));
+        if (!m_rule->command.isEmpty())
+            summary += tr(" Each time, runs %1.").arg(QFileInfo(m_rule->command.program).fileName());
+        m_summary->setText(summary);
         m_summary->setStyleSheet(QString());
     } else {
         m_rule.reset();
         // The webhook's reason is shown under its field already.
-        m_summary->setText(problem == webhookProblem ? tr("The webhook is refused (see above).") : problem);
+        m_summary->setText(problem == webhookProblem ? tr("The webhook is refused (see above).")
+                : problem == commandProblem          ? tr("The command is not valid (see above).")
+                                                     : problem);
         m_summary->setStyleSheet(textColorStyle(errorTextColor()));
     }
     QPushButton* ok = m_buttons->button(QDialogButtonBox::Ok);

@@ -24,8 +24,9 @@ class DurationEdit;
 
 // Adds or edits an alert rule. Shows only the fields the chosen condition needs; checks the rule as the admin types
 // with AlertRule::fromJson (the rule's one validation, shared with the CLI and the monitor) and the webhook with the
-// notify handler's own validation (its network policy), showing the reason beside the field. OK stays disabled,
-// with the reason, while the rule is invalid.
+// notify handler's own validation (its network policy) and the command's program with this process's command
+// allow-list (commandRefusal(), the one the monitor applies), showing the reason beside the field. OK stays
+// disabled, with the reason, while the rule is invalid.
 //
 // Thread contract: GUI thread only. It never writes: the caller stores definition() in the background.
 class AlertRuleDialog : public QDialog {
@@ -68,6 +69,10 @@ private:
     QSpinBox* m_minVolume;
     QLineEdit* m_webhook;
     QLabel* m_webhookProblem;
+    QLineEdit* m_program;
+    QLineEdit* m_arguments; // words; "two words" is one, \" a quote (no shell is involved)
+    DurationEdit* m_commandTimeout;
+    QLabel* m_commandProblem;
     QCheckBox* m_enabled;
     QLabel* m_summary;
     QDialogButtonBox* m_buttons;

@@ -57,7 +57,7 @@ public:
             if (m_options.evaluate) {
                 if (!m_monitor) {
                     const qint64 lease = std::max<qint64>(m_options.leaseMs, qint64(m_options.intervalMs) * 3);
-                    m_monitor.emplace(*store, m_owner, lease);
+                    m_monitor.emplace(*store, m_owner, lease, m_options.commands);
                 }
                 auto changes = m_monitor->evaluateOnce(now);
                 if (changes)
@@ -160,6 +160,7 @@ AlertWatcher::AlertWatcher(const StoreOptions& store, Options options, QObject* 
                   .arg(QCoreApplication::applicationPid())
                   .arg(++watcherCount))
     , m_intervalMs(options.intervalMs)
+    , m_startedAt(options.clock ? options.clock() : QDateTime::currentMSecsSinceEpoch())
 {
     m_loop = new Loop(this, store, std::move(options), m_owner);
     m_thread.setObjectName(QStringLiteral("qd-alerts"));

@@ -39,7 +39,8 @@ struct AlertSnapshot {
 // processes), and reads the rules, their states and the history for the window. Both run on a thread of its own with
 // a TaskStore of its own, every `intervalMs` and on refresh().
 //
-// Thread contract: create, use and destroy on the GUI thread; the clock is called on the watcher's thread. Signals
+// Thread contract: create, use and destroy on the GUI thread; the clock is called on the watcher's thread, and once
+// on the GUI thread as it is created (startedAt()). Signals
 // are emitted on the GUI thread. Destroying it gives the lease up (so another process takes over at once) and waits
 // for the evaluation in progress.
 class AlertWatcher : public QObject {
@@ -50,6 +51,7 @@ public:
         int intervalMs = 5000;
         qint64 leaseMs = AlertMonitor::defaultLeaseMs;
         std::function<qint64()> clock; // default: the system clock; tests inject one
+        CommandPermission commands; // the rules' commands this window may run (commandAllowList()); none: refused
         int historyLimit = 200;
     };
 
@@ -65,6 +67,8 @@ public:
     // The lease owner this watcher evaluates as: "gui:HOST:PID:N".
     QString owner() const { return m_owner; }
     int intervalMs() const { return m_intervalMs; }
+    // The clock's time when the watcher was created: the window's start, for which firings are news.
+    qint64 startedAt() const { return m_startedAt; }
 
 Q_SIGNALS:
     void snapshotChanged(const qd::ui::AlertSnapshot& snapshot);
@@ -80,6 +84,7 @@ private:
 
     QString m_owner;
     int m_intervalMs;
+    qint64 m_startedAt;
     QThread m_thread;
     Loop* m_loop;
     AlertSnapshot m_snapshot;

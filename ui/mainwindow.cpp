@@ -66,6 +66,8 @@ namespace {
 AlertWatcher::Options evaluatingUnlessReadOnly(AlertWatcher::Options alerts, const QueueEngine& engine)
 {
     alerts.evaluate = alerts.evaluate && !engine.isReadOnly();
+    if (!alerts.commands)
+        alerts.commands = commandAllowList(engine.options().handlers);
     return alerts;
 }
 } // namespace

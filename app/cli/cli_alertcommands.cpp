@@ -129,10 +129,33 @@ int runAdd(CliContext& context, const QCommandLineParser& parser)
             return context.fail(ErrorCode::InvalidArgument, QStringLiteral("--webhook: %1.").arg(*refused));
         json.insert(QStringLiteral("webhook"), url);
     }
+    if (parser.isSet(QStringLiteral("command"))) {
+        QJsonObject command {{QStringLiteral("program"), parser.value(QStringLiteral("command"))},
+            {QStringLiteral("args"), QJsonArray::fromStringList(parser.values(QStringLiteral("arg")))}};
+        if (parser.isSet(QStringLiteral("command-timeout"))) {
+            const auto ms = parseDuration(parser.value(QStringLiteral("command-timeout")));
+            if (!ms)
+                return context.usageError(QStringLiteral("--command-timeout \"%1\" is not a duration (30s, 2m).")
+                                              .arg(parser.value(QStringLiteral("command-timeout"))),
+                    alertsCommand);
+            command.insert(QStringLiteral("timeoutMs"), double(*ms));
+        }
+        json.insert(QStringLiteral("command"), command);
+    } else if (parser.isSet(QStringLiteral("arg")) || parser.isSet(QStringLiteral("command-timeout"))) {
+        return context.usageError(QStringLiteral("--arg and --command-timeout need --command."), alertsCommand);
+    }
     const Result<AlertRule> rule = AlertRule::fromJson(json);
     if (!rule.ok())
         return context.fail(
             ErrorCode::InvalidArgument, QStringLiteral("Not a usable rule: %1.").arg(rule.errorString()));
+    // Not an error: the process that evaluates the rules may allow what this one refuses.
+    if (!rule->command.isEmpty()) {
+        if (const auto refused = commandRefusal(context.handlers(), rule->command.program))
+            context.err() << "Note: this process would refuse the command (" << *refused
+                          << "); it runs only where the evaluating process allows it, and each refusal is kept in "
+                             "the alert history."
+                          << Qt::endl;
+    }
 
     if (const auto writer = context.writer(); !writer.ok())
         return context.fail(writer.error());
@@ -246,7 +269,11 @@ int runHistory(CliContext& context, const QCommandLineParser& parser)
                 {QStringLiteral("rule"), h.ruleName}, {QStringLiteral("kind"), h.kind},
                 {QStringLiteral("figure"), std::isfinite(h.figure) ? QJsonValue(h.figure) : QJsonValue()},
                 {QStringLiteral("message"), h.message}});
-        rows.append({ExportCodec::isoTime(h.at), QString::number(h.ruleId), h.kind, h.message});
+        // A command's outcome carries its output's tail: one line, cut, in the table (all of it in --json).
+        QString message = h.message.simplified();
+        if (message.size() > 200)
+            message = message.left(199) + QChar(0x2026);
+        rows.append({ExportCodec::isoTime(h.at), QString::number(h.ruleId), h.kind, message});
     }
     if (context.json())
         context.printJson(list);
@@ -300,6 +327,14 @@ void AlertCommands::addAlertsOptions(QCommandLineParser& parser)
         QStringLiteral("add: POST each firing and resolution here as JSON (a notify task in the queue \"alerts\", "
                        "sent by whichever process runs workers)."),
         QStringLiteral("url")));
+    parser.addOption(QCommandLineOption(QStringLiteral("command"),
+        QStringLiteral("add: run this program on each firing and resolution (no shell; the alert as JSON on its input "
+                       "and in QD_ALERT_* variables), if the evaluating process's command allow-list has it."),
+        QStringLiteral("program")));
+    parser.addOption(QCommandLineOption(QStringLiteral("arg"),
+        QStringLiteral("add: an argument of --command, as it is; repeat for more."), QStringLiteral("text")));
+    parser.addOption(QCommandLineOption(QStringLiteral("command-timeout"),
+        QStringLiteral("add: kill --command after this long (default 30s, at most 10m)."), QStringLiteral("duration")));
     parser.addOption(QCommandLineOption(QStringLiteral("limit"),
         QStringLiteral("history: at most this many, newest first (default 50)."), QStringLiteral("n")));
 }
@@ -348,7 +383,8 @@ int AlertCommands::runMonitor(CliContext& context, const QCommandLineParser& par
         return context.fail(store.error());
     const QString owner
         = QStringLiteral("%1:%2").arg(QSysInfo::machineHostName()).arg(QCoreApplication::applicationPid());
-    AlertMonitor monitor(*store.value(), owner, std::max<qint64>(AlertMonitor::defaultLeaseMs, *interval * 3));
+    AlertMonitor monitor(*store.value(), owner, std::max<qint64>(AlertMonitor::defaultLeaseMs, *interval * 3),
+        commandAllowList(context.sharedHandlers()));
     SignalWatcher watcher;
     bool announced = false;
     for (;;) {
@@ -365,8 +401,10 @@ int AlertCommands::runMonitor(CliContext& context, const QCommandLineParser& par
         }
         for (const AlertTransition& t : changes.value())
             printTransition(context, t);
-        if (parser.isSet(QStringLiteral("once")))
+        if (parser.isSet(QStringLiteral("once"))) {
+            monitor.waitForCommands(-1); // each ends by its timeout at the latest; stop() records them
             break;
+        }
         for (qint64 slept = 0; slept < *interval && !SignalWatcher::interrupted(); slept += 50)
             QThread::msleep(50);
         if (SignalWatcher::interrupted())

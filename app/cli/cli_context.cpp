@@ -252,6 +252,12 @@ const HandlerRegistry& CliContext::handlers()
     return *m_handlers;
 }
 
+std::shared_ptr<const HandlerRegistry> CliContext::sharedHandlers()
+{
+    handlers();
+    return m_handlers;
+}
+
 Error CliContext::readOnlyRefusal()
 {
     return Error {

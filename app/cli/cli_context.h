@@ -70,6 +70,7 @@ public:
     Result<OneShotWriter*> writer(bool createIfMissing = false);
     // The built-in task types, for checking tasks before they are written.
     const HandlerRegistry& handlers();
+    std::shared_ptr<const HandlerRegistry> sharedHandlers(); // the same registry, to keep beyond a call
     // Writes that need an engine (purge, spools, the demo) go through a QueueEngine without workers or sampling
     // unless asked for (see the `work` command).
     Result<QueueEngine*> engine(int workerCount = 0, qint64 sampleIntervalMs = 0, qint64 shutdownGraceMs = 10'000);

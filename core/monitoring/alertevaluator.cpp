@@ -1,5 +1,7 @@
 #include "alertevaluator.h"
 
+#include "../export/exportcodec.h"
+
 #include <QJsonDocument>
 #include <QLocale>
 #include <QSet>
@@ -99,6 +101,16 @@ void AlertEvaluator::restoreStates(const QByteArray& json)
     }
 }
 
+QJsonObject alertTransitionJson(const AlertTransition& t)
+{
+    return QJsonObject {{QStringLiteral("ruleId"), t.ruleId}, {QStringLiteral("rule"), t.ruleName},
+        {QStringLiteral("status"),
+            t.kind == AlertTransition::Kind::Fired ? QStringLiteral("firing") : QStringLiteral("resolved")},
+        {QStringLiteral("at"), ExportCodec::isoTime(t.at)},
+        {QStringLiteral("figure"), std::isfinite(t.figure) ? QJsonValue(t.figure) : QJsonValue()},
+        {QStringLiteral("message"), t.message}};
+}
+
 bool AlertEvaluator::isFiring(qint64 ruleId) const
 {
     const auto it = m_states.constFind(ruleId);
@@ -111,8 +123,8 @@ QList<AlertTransition> AlertEvaluator::evaluate(
     using Phase = AlertRuleState::Phase;
     QList<AlertTransition> changes;
     const auto transition = [&](AlertTransition::Kind kind, const AlertRule& rule, double figure, QString message) {
-        changes.append(
-            AlertTransition {kind, rule.id, rule.displayName(), now, figure, std::move(message), rule.webhook});
+        changes.append(AlertTransition {
+            kind, rule.id, rule.displayName(), now, figure, std::move(message), rule.webhook, rule.command});
     };
 
     QSet<qint64> present;

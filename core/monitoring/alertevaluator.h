@@ -48,7 +48,12 @@ struct AlertTransition {
     double figure = 0;
     QString message; // "length of images above 1,000 for 5 min (now 1,234)"
     QString webhook; // the rule's
+    AlertCommand command; // the rule's
 };
+
+// A transition as the outside sees it: the webhook's body and an alert command's standard input.
+// {"ruleId", "rule", "status": "firing"|"resolved", "at": ISO time, "figure" (null: never drains), "message"}
+QJsonObject alertTransitionJson(const AlertTransition& transition);
 
 // Decides when rules fire and resolve, with hysteresis: a rule fires once its condition has held at every
 // evaluation for forMs; it resolves once its figure has stayed at or below 90% of the threshold for clearForMs().

@@ -36,13 +36,7 @@ NewTask webhookTask(const AlertTransition& t)
     task.queue = QStringLiteral("alerts");
     task.type = QStringLiteral("notify");
     task.payload = QJsonDocument(
-        QJsonObject {{QStringLiteral("url"), t.webhook},
-            {QStringLiteral("body"),
-                QJsonObject {{QStringLiteral("ruleId"), t.ruleId}, {QStringLiteral("rule"), t.ruleName},
-                    {QStringLiteral("status"), fired ? QStringLiteral("firing") : QStringLiteral("resolved")},
-                    {QStringLiteral("at"), ExportCodec::isoTime(t.at)},
-                    {QStringLiteral("figure"), std::isfinite(t.figure) ? QJsonValue(t.figure) : QJsonValue()},
-                    {QStringLiteral("message"), t.message}}}})
+        QJsonObject {{QStringLiteral("url"), t.webhook}, {QStringLiteral("body"), alertTransitionJson(t)}})
                        .toJson(QJsonDocument::Compact);
     task.maxAttempts = 10;
     task.idempotencyKey = QStringLiteral("alert:%1:%2:%3").arg(t.ruleId).arg(fired ? u"fired" : u"resolved").arg(t.at);
@@ -51,10 +45,11 @@ NewTask webhookTask(const AlertTransition& t)
 
 } // namespace
 
-AlertMonitor::AlertMonitor(TaskStore& store, QString owner, qint64 leaseMs)
+AlertMonitor::AlertMonitor(TaskStore& store, QString owner, qint64 leaseMs, CommandPermission commands)
     : m_store(store)
     , m_owner(std::move(owner))
     , m_leaseMs(leaseMs)
+    , m_permission(std::move(commands))
 { }
 
 Result<AlertObservation> AlertMonitor::observe(const AlertRule& rule, qint64 now)
@@ -125,11 +120,19 @@ Result<AlertObservation> AlertMonitor::observe(const AlertRule& rule, qint64 now
 
 Result<QList<AlertTransition>> AlertMonitor::evaluateOnce(qint64 now)
 {
+    // Commands that ended since the last evaluation: recorded with this one, or alone without the lease.
+    const QList<AlertHistoryRecord> ran = m_commands.takeFinished();
     const auto lease = m_store.takeAlertMonitor(m_owner, now, m_leaseMs);
-    if (!lease)
+    if (!lease) {
+        m_commands.putBack(ran);
         return lease.error();
+    }
     if (!lease->has_value()) {
         m_holdsLease = false;
+        if (Status recorded = m_store.recordAlertHistory(ran); !recorded) {
+            m_commands.putBack(ran);
+            return recorded.error();
+        }
         return QList<AlertTransition>();
     }
     if (!m_holdsLease)
@@ -137,8 +140,10 @@ Result<QList<AlertTransition>> AlertMonitor::evaluateOnce(qint64 now)
     m_holdsLease = true;
 
     const auto records = m_store.alertRules();
-    if (!records)
+    if (!records) {
+        m_commands.putBack(ran);
         return records.error();
+    }
     QList<AlertRule> rules;
     for (const AlertRuleRecord& record : *records) {
         auto rule = AlertRule::fromJson(QJsonDocument::fromJson(record.definition).object());
@@ -167,13 +172,23 @@ Result<QList<AlertTransition>> AlertMonitor::evaluateOnce(qint64 now)
     if (failed) {
         // Figures that could not be read must not resolve firing rules: start over from the saved states.
         m_evaluator.restoreStates(**lease);
+        m_commands.putBack(ran);
         return *failed;
     }
-    QList<AlertHistoryRecord> history;
+    QList<AlertHistoryRecord> history = ran;
+    QList<AlertTransition> toRun;
     for (const AlertTransition& t : changes) {
         history.append(AlertHistoryRecord {0, t.ruleId, t.ruleName,
             t.kind == AlertTransition::Kind::Fired ? QStringLiteral("fired") : QStringLiteral("resolved"), t.at,
             t.figure, t.message});
+        if (t.command.isEmpty())
+            continue;
+        std::optional<QString> refused
+            = m_permission ? m_permission(t.command.program) : QStringLiteral("this process runs no programs");
+        if (refused)
+            history.append(refusedCommandRecord(t, *refused));
+        else
+            toRun.append(t);
     }
     QList<NewTask> deliveries;
     for (const AlertTransition& t : changes) {
@@ -191,17 +206,26 @@ Result<QList<AlertTransition>> AlertMonitor::evaluateOnce(qint64 now)
     });
     if (!saved) {
         m_holdsLease = false;
+        m_commands.putBack(ran);
         return saved.error();
     }
+    for (const AlertTransition& t : std::as_const(toRun))
+        m_commands.start(t);
     return changes;
 }
 
 Status AlertMonitor::stop()
 {
+    m_commands.stopAll();
+    const QList<AlertHistoryRecord> ran = m_commands.takeFinished();
+    Status recorded = m_store.recordAlertHistory(ran);
+    if (!recorded)
+        m_commands.putBack(ran);
     if (!m_holdsLease)
-        return success();
+        return recorded;
     m_holdsLease = false;
-    return m_store.releaseAlertMonitor(m_owner);
+    const Status released = m_store.releaseAlertMonitor(m_owner);
+    return recorded ? released : recorded;
 }
 
 } // namespace qd

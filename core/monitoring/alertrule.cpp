@@ -2,6 +2,7 @@
 
 #include "capacityforecast.h"
 
+#include <QJsonArray>
 #include <QLocale>
 #include <QUrl>
 
@@ -49,10 +50,50 @@ const QLatin1String windowKey("windowMs");
 const QLatin1String minVolumeKey("minVolume");
 const QLatin1String enabledKey("enabled");
 const QLatin1String webhookKey("webhook");
+const QLatin1String commandKey("command");
+const QLatin1String programKey("program");
+const QLatin1String argsKey("args");
+const QLatin1String timeoutKey("timeoutMs");
 
 QString duration(qint64 ms)
 {
     return aboutDuration(double(ms) / 1000).remove(QStringLiteral("about "));
+}
+
+// {"program": "/usr/local/bin/page", "args": ["--team", "ops"], "timeoutMs": 30000}; the error names the field.
+Result<AlertCommand> commandFromJson(const QJsonValue& value)
+{
+    const auto fail = [](const QString& message) { return Error {ErrorCode::InvalidArgument, message}; };
+    if (!value.isObject())
+        return fail(QStringLiteral("\"command\" must be an object with \"program\", \"args\" and \"timeoutMs\""));
+    const QJsonObject json = value.toObject();
+    for (auto it = json.begin(); it != json.end(); ++it) {
+        if (it.key() != programKey && it.key() != argsKey && it.key() != timeoutKey)
+            return fail(QStringLiteral("unknown field \"command.%1\"").arg(it.key()));
+    }
+    AlertCommand command;
+    command.program = json.value(programKey).toString();
+    if (!json.value(programKey).isString() || command.program.trimmed().isEmpty() || command.program.contains(QChar(0)))
+        return fail(QStringLiteral("\"command.program\" must name a program"));
+    if (command.program != command.program.trimmed())
+        return fail(QStringLiteral("\"command.program\" must not start or end with spaces"));
+    const QJsonValue args = json.value(argsKey);
+    if (!args.isUndefined() && !args.isArray())
+        return fail(QStringLiteral("\"command.args\" must be a list of texts"));
+    for (const QJsonValue& arg : args.toArray()) {
+        if (!arg.isString() || arg.toString().contains(QChar(0)))
+            return fail(QStringLiteral("\"command.args\" must be a list of texts"));
+        command.args.append(arg.toString());
+    }
+    const QJsonValue timeout = json.value(timeoutKey);
+    if (!timeout.isUndefined()) {
+        const double ms = timeout.toDouble(-1);
+        if (!timeout.isDouble() || ms != std::floor(ms) || ms < 1000 || ms > double(AlertCommand::maxTimeoutMs))
+            return fail(QStringLiteral("\"command.timeoutMs\" must be a whole number from 1000 to %1")
+                            .arg(AlertCommand::maxTimeoutMs));
+        command.timeoutMs = qint64(ms);
+    }
+    return command;
 }
 
 } // namespace
@@ -120,6 +161,11 @@ QJsonObject AlertRule::toJson() const
     };
     if (!webhook.isEmpty())
         json.insert(webhookKey, webhook);
+    if (!command.isEmpty()) {
+        json.insert(commandKey,
+            QJsonObject {{programKey, command.program}, {argsKey, QJsonArray::fromStringList(command.args)},
+                {timeoutKey, command.timeoutMs}});
+    }
     if (id > 0)
         json.insert(idKey, id);
     return json;
@@ -131,7 +177,7 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject& json)
     AlertRule rule;
     for (auto it = json.begin(); it != json.end(); ++it) {
         static const QList<QLatin1String> known {idKey, nameKey, queueKey, conditionKey, thresholdKey, forKey,
-            windowKey, minVolumeKey, enabledKey, webhookKey};
+            windowKey, minVolumeKey, enabledKey, webhookKey, commandKey};
         if (!known.contains(it.key()))
             return fail(QStringLiteral("unknown field \"%1\"").arg(it.key()));
     }
@@ -156,6 +202,12 @@ Result<AlertRule> AlertRule::fromJson(const QJsonObject& json)
         if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
             || url.host().isEmpty())
             return fail(QStringLiteral("\"webhook\" must be an http:// or https:// URL"));
+    }
+    if (const QJsonValue command = json.value(commandKey); !command.isUndefined()) {
+        auto parsedCommand = commandFromJson(command);
+        if (!parsedCommand)
+            return parsedCommand.error();
+        rule.command = *parsedCommand;
     }
     const QJsonValue threshold = json.value(thresholdKey);
     if (rule.condition != AlertCondition::WillNotDrain) {

@@ -4,6 +4,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include <algorithm>
 #include <optional>
@@ -25,6 +26,21 @@ enum class AlertCondition {
     WorkerSilent,
 };
 
+// A program an alert rule runs on each firing and resolution: no shell, the arguments as they are, the transition as
+// JSON on its standard input and in QD_ALERT_* variables. Runs only if the evaluating process's command allow-list
+// has the program (see alertcommandrunner.h).
+struct AlertCommand {
+    static constexpr qint64 defaultTimeoutMs = 30'000;
+    static constexpr qint64 maxTimeoutMs = 10 * 60'000;
+
+    QString program; // empty: no command
+    QStringList args;
+    qint64 timeoutMs = defaultTimeoutMs; // then SIGTERM, and SIGKILL shortly after
+
+    bool isEmpty() const { return program.isEmpty(); }
+    friend bool operator==(const AlertCommand&, const AlertCommand&) = default;
+};
+
 // One rule, as stored and edited. Pure value; any thread.
 struct AlertRule {
     qint64 id = 0;
@@ -39,6 +55,7 @@ struct AlertRule {
     // Where each firing and resolution is POSTed as JSON (a "notify" task in the queue "alerts", so it gets the
     // notify handler's retries and network policy); empty: none.
     QString webhook;
+    AlertCommand command; // run on each firing and resolution; empty: none
 
     // How long the condition must stay clear before a firing rule resolves: as long as it had to hold, at least 30 s.
     qint64 clearForMs() const { return std::max<qint64>(forMs, 30'000); }

@@ -113,16 +113,25 @@ Status TaskStore::saveAlertEvaluation(
             return Error {ErrorCode::WrongState,
                 QStringLiteral("Another process evaluates the alert rules now (%1 lost its lease)").arg(owner)};
         q.finish();
+        return recordAlertHistory(changes);
+    });
+}
+
+Status TaskStore::recordAlertHistory(const QList<AlertHistoryRecord>& records)
+{
+    if (records.isEmpty())
+        return success();
+    return atomically([&]() -> Status {
         QSqlQuery& add = prepared(QStringLiteral(
             "INSERT INTO alert_history(rule_id, rule_name, kind, at, figure, message) VALUES (?, ?, ?, ?, ?, ?)"));
-        for (const AlertHistoryRecord& change : changes) {
-            add.bindValue(0, change.ruleId);
-            add.bindValue(1, change.ruleName);
-            add.bindValue(2, change.kind);
-            add.bindValue(3, change.at);
-            // A figure of "never" (a queue that will not drain) is stored as no figure.
-            add.bindValue(4, std::isfinite(change.figure) ? QVariant(change.figure) : QVariant());
-            add.bindValue(5, change.message);
+        for (const AlertHistoryRecord& record : records) {
+            add.bindValue(0, record.ruleId);
+            add.bindValue(1, record.ruleName);
+            add.bindValue(2, record.kind);
+            add.bindValue(3, record.at);
+            // A figure of "never" (a queue that will not drain) or none (a command without an exit code) is NULL.
+            add.bindValue(4, std::isfinite(record.figure) ? QVariant(record.figure) : QVariant());
+            add.bindValue(5, record.message);
             if (!add.exec())
                 return sqlError(add.lastError(), QStringLiteral("Cannot record the alert history"));
         }

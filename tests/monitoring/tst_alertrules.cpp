@@ -250,6 +250,50 @@ private slots:
             QVERIFY2(parsed.errorString().contains(mentions), qPrintable(parsed.errorString()));
         }
     }
+
+    void commandRoundTripsAndExplainsErrors()
+    {
+        AlertRule r = rule(AlertCondition::QueueLength, 10);
+        r.command = AlertCommand {QStringLiteral("/usr/local/bin/page"), {QStringLiteral("--team"), QString()}, 5000};
+        const Result<AlertRule> back = AlertRule::fromJson(r.toJson());
+        QVERIFY2(back.ok(), qPrintable(back.errorString()));
+        QCOMPARE(back->command, r.command); // an empty argument stays an argument
+        QCOMPARE(back->toJson(), r.toJson());
+        QVERIFY(!rule(AlertCondition::QueueLength, 10).toJson().contains(QLatin1String("command")));
+
+        const auto withCommand = [](const QJsonValue& command) {
+            return QJsonObject {{QStringLiteral("condition"), QStringLiteral("length")},
+                {QStringLiteral("threshold"), 1}, {QStringLiteral("command"), command}};
+        };
+        const QList<std::pair<QJsonValue, QString>> bad {
+            {QStringLiteral("/bin/page --now"), QStringLiteral("must be an object")},
+            {QJsonObject {{QStringLiteral("program"), QStringLiteral("  ")}}, QStringLiteral("command.program")},
+            {QJsonObject {{QStringLiteral("program"), QStringLiteral("page ")}}, QStringLiteral("spaces")},
+            {QJsonObject {
+                 {QStringLiteral("program"), QStringLiteral("page")}, {QStringLiteral("args"), QJsonArray {1}}},
+                QStringLiteral("command.args")},
+            {QJsonObject {{QStringLiteral("program"), QStringLiteral("page")}, {QStringLiteral("timeoutMs"), 10}},
+                QStringLiteral("command.timeoutMs")},
+            {QJsonObject {{QStringLiteral("program"), QStringLiteral("page")}, {QStringLiteral("shell"), true}},
+                QStringLiteral("command.shell")},
+        };
+        for (const auto& [command, mentions] : bad) {
+            const Result<AlertRule> parsed = AlertRule::fromJson(withCommand(command));
+            QVERIFY(!parsed.ok());
+            QVERIFY2(parsed.errorString().contains(mentions), qPrintable(parsed.errorString()));
+        }
+
+        // A transition carries its rule's command, and its JSON form is what the command reads on its input.
+        AlertEvaluator evaluator;
+        AlertObservation long_;
+        long_.queued = 50;
+        const QList<AlertTransition> fired = run(evaluator, {r}, long_, 0, minute);
+        QCOMPARE(fired.size(), 1);
+        QCOMPARE(fired[0].command, r.command);
+        const QJsonObject json = alertTransitionJson(fired[0]);
+        QCOMPARE(json.value(QLatin1String("status")).toString(), QStringLiteral("firing"));
+        QCOMPARE(json.value(QLatin1String("figure")).toDouble(), 50.0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAlertRules)
