@@ -226,6 +226,18 @@ QStringList schemaVersion9()
     };
 }
 
+// The database's own settings, shared by every process that uses it (see core/databasesettings.h): one row per
+// setting set, its value as JSON text; a setting without a row has its default.
+QStringList schemaVersion10()
+{
+    return {
+        QStringLiteral("CREATE TABLE settings ("
+                       " name TEXT PRIMARY KEY,"
+                       " value_json TEXT NOT NULL,"
+                       " updated_at INTEGER NOT NULL)"),
+    };
+}
+
 } // namespace
 
 bool isSqliteOnlyStatement(const QString& statement)
@@ -240,7 +252,7 @@ const SqlDialect& sqliteDialect()
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
-            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9()};
+            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10()};
         d.addCountDelta
             = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");

@@ -238,6 +238,7 @@ void TestTaskCounts::migrationBuildsCountsOfExistingTasks()
         // Back to the schema before the counts, as an older QueueDesk left it.
         QSqlQuery q(store->database());
         QVERIFY(q.exec(QStringLiteral("DROP TABLE task_counts")));
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE settings"))); // and without the later settings (schema 10)
         if (!onServer()) { // and without the later search index (schema 9, SQLite only)
             for (const char* drop :
                 {"DROP TABLE task_search", "DROP TABLE task_search_cursor", "DROP INDEX task_search_errors"})
