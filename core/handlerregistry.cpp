@@ -11,14 +11,19 @@ void HandlerRegistry::add(std::unique_ptr<TaskHandler> handler)
 const TaskHandler* HandlerRegistry::find(const QString& type) const
 {
     auto it = m_handlers.find(type);
-    return it == m_handlers.end() ? nullptr : it->second.get();
+    if (it != m_handlers.end())
+        return it->second.get();
+    return m_base ? m_base->find(type) : nullptr;
 }
 
 QStringList HandlerRegistry::types() const
 {
-    QStringList result;
-    for (const auto& [type, handler] : m_handlers)
-        result.append(type);
+    QStringList result = m_base ? m_base->types() : QStringList();
+    for (const auto& [type, handler] : m_handlers) {
+        if (!result.contains(type))
+            result.append(type);
+    }
+    result.sort();
     return result;
 }
 

@@ -14,6 +14,10 @@ namespace qd {
 class HandlerRegistry {
 public:
     HandlerRegistry() = default;
+    // A registry that answers with its own handlers first, then with `base`'s (see bindToHandlerPolicy).
+    explicit HandlerRegistry(std::shared_ptr<const HandlerRegistry> base)
+        : m_base(std::move(base))
+    { }
     HandlerRegistry(const HandlerRegistry&) = delete;
     HandlerRegistry& operator=(const HandlerRegistry&) = delete;
 
@@ -27,6 +31,7 @@ public:
     static std::shared_ptr<HandlerRegistry> createDefault();
 
 private:
+    std::shared_ptr<const HandlerRegistry> m_base;
     std::map<QString, std::unique_ptr<TaskHandler>> m_handlers;
 };
 

@@ -94,4 +94,12 @@ Status OneShotWriter::setConcurrency(const QString& queue, int concurrency)
     return status;
 }
 
+Status OneShotWriter::setSetting(const QString& key, const std::optional<QJsonValue>& value)
+{
+    Status status = m_store.setSetting(key, value, nowMs());
+    if (status.ok())
+        wakeOthers();
+    return status;
+}
+
 } // namespace qd

@@ -3,8 +3,11 @@
 #include "result.h"
 #include "task.h"
 
+#include <QJsonValue>
 #include <QList>
 #include <QString>
+
+#include <optional>
 
 namespace qd {
 
@@ -33,6 +36,8 @@ public:
     Result<qint64> cancel(const TaskFilter& filter);
     Status setPaused(const QString& queue, bool paused); // an empty queue: every queue
     Status setConcurrency(const QString& queue, int concurrency);
+    // A database setting set, or removed (value unset: its default); see TaskStore::setSetting.
+    Status setSetting(const QString& key, const std::optional<QJsonValue>& value);
 
 private:
     void wakeOthers() const;

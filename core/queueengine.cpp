@@ -5,6 +5,7 @@
 #include "taskstore.h"
 
 #include "engine/enginecore.h"
+#include "handlers/handlerpolicy.h"
 
 #include <QDateTime>
 
@@ -21,7 +22,11 @@ qint64 nowMs()
 
 QueueEngine::QueueEngine(EngineOptions options)
     : m_options(std::move(options))
-{ }
+    , m_policy(std::make_shared<HandlerPolicy>())
+{
+    // The engine's own registry: the built-in command and notify handlers follow this database's settings.
+    m_options.handlers = bindToHandlerPolicy(m_options.handlers, m_policy);
+}
 
 QueueEngine::~QueueEngine()
 {
@@ -49,6 +54,43 @@ Result<std::unique_ptr<QueueEngine>> QueueEngine::open(EngineOptions options)
         return s.error();
     }
     return engine;
+}
+
+DatabaseSettings QueueEngine::databaseSettings() const
+{
+    std::lock_guard lock(m_settingsMutex);
+    return m_settings;
+}
+
+void QueueEngine::applyDatabaseSettings(const DatabaseSettings& settings)
+{
+    {
+        std::lock_guard lock(m_settingsMutex);
+        if (settings.stored == m_settings.stored)
+            return;
+        m_settings = settings;
+        m_policy->set(settings.commandSettings(), settings.networkPolicy());
+    }
+    Q_EMIT databaseSettingsChanged();
+}
+
+Status QueueEngine::setSetting(const QString& key, const std::optional<QJsonValue>& value)
+{
+    std::optional<DatabaseSettings> after;
+    Status s = m_core->execute([&](TaskStore& store) -> Status {
+        if (Status set = store.setSetting(key, value, nowMs()); !set)
+            return set;
+        auto read = store.databaseSettings(); // inside the transaction: with the change
+        if (!read)
+            return read.error();
+        after = *read;
+        return success();
+    });
+    if (!s)
+        return s;
+    applyDatabaseSettings(*after);
+    m_core->reloadQueueConfigs(); // the writer's own uses (retention) read them again
+    return success();
 }
 
 Result<EnqueueResult> QueueEngine::enqueue(const NewTask& task)

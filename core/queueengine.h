@@ -1,5 +1,6 @@
 #pragma once
 
+#include "databasesettings.h"
 #include "handlerregistry.h"
 #include "result.h"
 #include "storeoptions.h"
@@ -10,10 +11,12 @@
 #include <QObject>
 
 #include <memory>
+#include <mutex>
 
 namespace qd {
 
 class EngineCore;
+class HandlerPolicy;
 
 struct EngineOptions {
     StoreOptions store;
@@ -71,6 +74,9 @@ public:
     Status setPaused(const QString& queue, bool paused);
     Status setConcurrency(const QString& queue, int concurrency);
     Status setQueueConfig(const QueueConfig& config);
+    // Sets a database setting, or removes it (value unset) so that it reads as its default, through
+    // TaskStore::setSetting; applied by this engine at once, by other processes when they see the change.
+    Status setSetting(const QString& key, const std::optional<QJsonValue>& value);
     // Runs fn on the writer thread inside a write transaction (for tools and tests that need raw access).
     Status runInWriter(const std::function<Status(class TaskStore&)>& fn);
 
@@ -80,6 +86,10 @@ public:
     QList<QueueConfig> queueConfigs() const;
     QList<WorkerStatus> workers() const;
     StatsSample lastSample() const;
+    // The database's settings as this engine last read them: at open, after its own setSetting(), and within a poll
+    // interval of another process's change. The command and notify handlers of handlers() follow them (unless the
+    // program built them with settings of its own), and the writer's retention does.
+    DatabaseSettings databaseSettings() const;
     // The name this process's leases carry ("host:pid:tag"), also its row's id in `processes`.
     QString ownerName() const;
 
@@ -98,13 +108,21 @@ Q_SIGNALS:
     // not one per task start and finish (which, with fast tasks, would flood the GUI thread with queued events).
     void workersChanged();
     void taskProgress(qint64 taskId, double fraction, const QString& message);
+    // databaseSettings() changed (emitted from the writer thread, or from the thread that called setSetting()).
+    void databaseSettingsChanged();
     // A failure in the background (a disk that filled up while workers ran, a lost database...).
     void errorOccurred(const qd::Error& error);
 
 private:
     explicit QueueEngine(EngineOptions options);
+    // Any thread: takes `settings` as the database's, hands them to the handlers' policy; emits
+    // databaseSettingsChanged() when they differ from the last ones.
+    void applyDatabaseSettings(const DatabaseSettings& settings);
 
     EngineOptions m_options;
+    std::shared_ptr<HandlerPolicy> m_policy;
+    mutable std::mutex m_settingsMutex;
+    DatabaseSettings m_settings; // under m_settingsMutex
     std::unique_ptr<EngineCore> m_core;
     friend class EngineCore;
 };

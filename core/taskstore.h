@@ -2,6 +2,7 @@
 
 #include "alertrecords.h"
 #include "crypto/keyring.h"
+#include "databasesettings.h"
 #include "failures/failurecluster.h"
 #include "processrecord.h"
 #include "result.h"
@@ -245,8 +246,9 @@ public:
     Status setMetricsCursor(qint64 lastEventId);
     // Upserts: a row of the same second and queue gets the new counts and the rates added.
     Status insertSamples(const QList<QueueSample>& samples);
-    // Folds per-second rows of [from, to) into per-minute rows and prunes rows past their retention.
-    Status downsampleAndPrune(qint64 minuteStart, qint64 now);
+    // Folds per-second rows of [from, to) into per-minute rows and prunes rows past their retention: an hour for
+    // per-second rows, minuteRetentionMs for per-minute ones (0: kept forever; see retention.metricsDays).
+    Status downsampleAndPrune(qint64 minuteStart, qint64 now, qint64 minuteRetentionMs = 30LL * 24 * 3600'000);
     Result<QList<QueueSample>> samples(const QString& queue, int resolutionSeconds, qint64 from, qint64 to);
     // Per queue over [from, to), read from the task events by time; the entry of the empty name is every queue
     // together (a worker serving two queues counts once there).
@@ -357,6 +359,24 @@ public:
     // Every row, each with its process's heartbeat (last seen, beat interval; 0 without a heartbeat row). Rows go
     // with their process's row (removeProcess) and are pruned by beatProcess once their process has none.
     Result<QList<SourceRunState>> sourceRunStates();
+
+    // --- the database's settings (schema 11; see databasesettings.h and store/settingsstore.cpp) ---
+    // The table's rows as they are, (name, JSON text) by name; none on a read-only store of an older database.
+    Result<QList<std::pair<QString, QString>>> settingRows();
+    // The rows resolved (unknown keys and bad values read as defaults).
+    Result<DatabaseSettings> databaseSettings();
+    // Sets `key` to `value` (checked by checkedSettingValue, stored in its checked form), or removes its row when
+    // `value` is unset, so that it reads as its default. InvalidArgument for an unknown key or a bad value,
+    // ReadOnly on a read-only store; nothing is written then.
+    Status setSetting(const QString& key, const std::optional<QJsonValue>& value, qint64 now);
+    // Ended tasks (succeeded, failed, cancelled) of `state` after id `afterId`: reads at most `scanLimit` of them in
+    // id order and deletes, with their history, those that ended before `finishedBefore` (see RetentionSweeper).
+    struct RetentionBatch {
+        qint64 lastId = 0; // the next batch goes on after this id
+        qint64 purged = 0;
+        bool reachedEnd = false; // fewer than scanLimit tasks were left after afterId
+    };
+    Result<RetentionBatch> purgeEndedBatch(TaskState state, qint64 afterId, int scanLimit, qint64 finishedBefore);
 
     // --- encryption at rest (schema 5) ---
     // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;
@@ -496,6 +516,8 @@ private:
     qsizetype m_transitionsBefore = 0;
     // task_counts exists (false only for a read-only store of an older database).
     bool m_keepsCounts = true;
+    // The settings table exists (false only for a read-only store of an older database).
+    bool m_hasSettings = true;
     // This store's rows of task_counts: 0 on SQLite (one writer at a time); on a server a number per connection, so
     // processes committing at once seldom wait for one another's row.
     int m_countSlot = 0;

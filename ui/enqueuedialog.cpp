@@ -115,7 +115,7 @@ void EnqueueDialog::setType(const QString& type)
         return;
     }
     const TaskHandler* handler = m_handlers.find(type);
-    // A disabled type's own description may point at settings QueueDesk does not have: the reason says it all.
+    // A disabled type's reason says it all (and where to turn it on).
     m_description->setText(handler && unavailableReason(type).isEmpty() ? handler->description() : QString());
     if (handler)
         m_payload->setPlainText(
@@ -143,12 +143,9 @@ QString EnqueueDialog::unavailableReason(const QString& type) const
     if (!refused)
         return {};
     if (type == QLatin1String("command") && refused->contains(QLatin1String("disabled"))) {
-        // The handler's own text speaks of "settings"; there is no such screen, nor an option in queuedesk or
-        // queuedesk-cli: only a program built on the QueueDesk library can enable it (CommandHandlerSettings).
-        // Enabled with an empty allow-list, it says so itself (below).
-        return tr("Disabled: running programs from a queue is off in QueueDesk, and no option of queuedesk or "
-                  "queuedesk-cli turns it on. A program built on the QueueDesk library can enable it, with an "
-                  "allow-list of programs (CommandHandlerSettings).");
+        // Enabled with an empty allow-list by a program of its own, it says so itself (below).
+        return tr("Off: this database allows no programs. Add one to its allow-list in File > Settings (Ctrl+,), "
+                  "or with queuedesk-cli settings set command.allowedPrograms /path/to/program.");
     }
     return tr("Not available: %1").arg(*refused);
 }

@@ -131,7 +131,9 @@ MainWindow::MainWindow(std::shared_ptr<QueueEngine> engine, AlertWatcher::Option
     connect(m_writer, &BackgroundWriter::busyChanged, m_statusBar, &WindowStatusBar::setWriteBusy);
     connect(m_writer, &BackgroundWriter::writeFinished, this,
         [this](const QString& what, bool ok, qint64 affected, const QString& error) {
-            if (ok) {
+            if (ok && affected < 0) { // a write that changes no task
+                messageBar()->showMessage(MessageBar::Kind::Info, tr("%1: done.").arg(what));
+            } else if (ok) {
                 messageBar()->showMessage(
                     MessageBar::Kind::Info, tr("%1: done, %2 task(s) affected.").arg(what, formatCount(affected)));
             } else {
@@ -616,9 +618,24 @@ SettingsDialog* MainWindow::showSettingsDialog()
         m_statusBar->setWorkerCount(dialog->workerCount());
         if (dialog->theme() != savedTheme())
             setTheme(dialog->theme());
+        writeDatabaseSettings(dialog->settingChanges());
     });
     dialog->open();
     return dialog;
+}
+
+void MainWindow::writeDatabaseSettings(const QList<std::pair<QString, QJsonValue>>& changes)
+{
+    if (isReadOnly() || changes.isEmpty())
+        return;
+    std::shared_ptr<QueueEngine> engine = m_engine;
+    m_writer->run(tr("Change the database's settings"), [engine, changes]() -> Result<qint64> {
+        for (const auto& [key, value] : changes) {
+            if (Status s = engine->setSetting(key, value); !s)
+                return s.error();
+        }
+        return qint64(-1); // no task changed
+    });
 }
 
 ExportDialog* MainWindow::showExportDialog(const std::optional<TaskFilter>& tasks, qint64 taskCount)

@@ -8,6 +8,7 @@
 #include "taskspanel.h"
 #include "windowactions.h"
 
+#include <QJsonValue>
 #include <QMainWindow>
 #include <QTimer>
 
@@ -143,6 +144,8 @@ private:
     void showError(const QString& message);
 
     void setPaused(const QString& queue, bool paused);
+    // The Settings dialog's changes to the database's settings, through the background writer.
+    void writeDatabaseSettings(const QList<std::pair<QString, QJsonValue>>& changes);
     void setSourcePaused(const QString& source, bool paused);
     void createAlertWidgets(QDockWidget* besideDock);
     void createFailuresPanel(QDockWidget* besideDock);

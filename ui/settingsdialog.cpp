@@ -2,7 +2,9 @@
 
 #include "core/databaseurl.h"
 #include "core/handlerregistry.h"
+#include "core/handlers/commandhandler.h"
 #include "core/queueengine.h"
+#include "databasesettingseditor.h"
 #include "workercountsetting.h"
 
 #include <QComboBox>
@@ -31,6 +33,7 @@ SettingsDialog::SettingsDialog(const QueueEngine& engine, QWidget* parent)
     : QDialog(parent)
     , m_workers(new QSpinBox(this))
     , m_theme(new QComboBox(this))
+    , m_editor(new DatabaseSettingsEditor(engine.databaseSettings(), engine.isReadOnly(), this))
 {
     setWindowTitle(tr("Settings"));
     const bool readOnly = engine.isReadOnly();
@@ -51,12 +54,14 @@ SettingsDialog::SettingsDialog(const QueueEngine& engine, QWidget* parent)
     auto* command = wrappedLabel(commandPolicyText(engine), database);
     command->setObjectName(QStringLiteral("commandPolicy"));
     dbForm->addRow(tr("Command type:"), command);
-    auto* retention = wrappedLabel(tr("Ended tasks and their history are kept until purged (Tasks > Delete all "
-                                      "matching filter, or queuedesk-cli purge). Chart history: per second for an "
-                                      "hour, per minute for 30 days."),
+    dbForm->addRow(m_editor);
+    auto* retention = wrappedLabel(tr("From the command type down, these are the database's own settings: every "
+                                      "process that uses it follows them within a second (queuedesk-cli settings "
+                                      "shows and changes them too). Chart history is kept per second for an hour, "
+                                      "then per minute for the days above."),
         database);
     retention->setObjectName(QStringLiteral("retention"));
-    dbForm->addRow(tr("Retention:"), retention);
+    dbForm->addRow(retention);
 
     auto* user = new QGroupBox(tr("For you, on every database"), this);
     auto* userForm = new QFormLayout(user);
@@ -89,6 +94,15 @@ Theme SettingsDialog::theme() const
     return Theme(m_theme->currentData().toInt());
 }
 
+void SettingsDialog::accept()
+{
+    auto changes = m_editor->changes();
+    if (!changes)
+        return; // the editor shows why
+    m_changes = *changes;
+    QDialog::accept();
+}
+
 void SettingsDialog::setTheme(Theme theme)
 {
     m_theme->setCurrentIndex(m_theme->findData(int(theme)));
@@ -99,14 +113,21 @@ QString SettingsDialog::commandPolicyText(const QueueEngine& engine)
     const TaskHandler* handler = engine.handlers().find(QStringLiteral("command"));
     if (!handler)
         return tr("Not available in this program.");
-    if (const std::optional<QString> refused = handler->validate(handler->payloadTemplate())) {
-        // Kept out of the database on purpose: whoever may write the database could otherwise run programs on
-        // every host that works its queues.
-        return tr("Off. Running programs from a queue is decided by the program that runs the workers, not stored "
-                  "in the database: a program built on the QueueDesk library enables it with an allow-list "
-                  "(CommandHandlerSettings).");
+    const auto* command = dynamic_cast<const CommandHandler*>(handler);
+    if (command && command->followsPolicy()) {
+        const int programs = int(engine.databaseSettings().allowedPrograms().size());
+        if (programs == 0 && engine.isReadOnly())
+            return tr("Off: this database allows no programs.");
+        if (programs == 0)
+            return tr("Off: this database allows no programs. Add one below, or with queuedesk-cli settings set "
+                      "command.allowedPrograms PATH. Whoever may write this database can then run it on every host "
+                      "whose workers serve its queues.");
+        return tr("On: tasks may run the %n program(s) below, on every host whose workers serve this database.", "",
+            programs);
     }
-    return tr("On in this program, for the programs of its allow-list.");
+    if (handler->validate(handler->payloadTemplate()))
+        return tr("Off in this program.");
+    return tr("On in this program, for the programs of its own allow-list (the list below does not apply).");
 }
 
 } // namespace qd::ui

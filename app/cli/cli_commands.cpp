@@ -11,6 +11,7 @@
 #include "cli_failurescommand.h"
 #include "cli_keyscommand.h"
 #include "cli_queuecommands.h"
+#include "cli_settingscommand.h"
 #include "cli_spoolcommand.h"
 #include "cli_statscommand.h"
 #include "cli_taskreadcommands.h"
@@ -158,6 +159,16 @@ const QList<Command>& commands()
                 "it in short transactions while workers run, then retires the old one (keep it until then). Text\n"
                 "search never matches encrypted payloads."),
             1, 1, KeysCommand::addOptions, KeysCommand::run},
+        {QStringLiteral("settings"), QStringLiteral("[list | get KEY | set KEY VALUE | unset KEY]"),
+            QStringLiteral("Show or change the database's own settings, which every process using it follows."),
+            QStringLiteral(
+                "command.allowedPrograms (absolute paths; empty: the command type is off), network.refuseLoopback,\n"
+                "network.refusePrivate, network.allowHosts (the notify type's destinations), retention.endedTasksDays\n"
+                "(ended tasks and their history deleted that many days after they ended; 0: kept), and\n"
+                "retention.metricsDays (per-minute chart history; 0: kept). Lists are given comma-separated or as a\n"
+                "JSON array (\"\" is the empty list); flags as true or false. unset returns a setting to its default.\n"
+                "Running processes apply a change within a second."),
+            0, 3, noOptions, SettingsCommand::run},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions,

@@ -2,6 +2,7 @@
 
 #include "core/crypto/keyfile.h"
 #include "core/databaseurl.h"
+#include "core/handlers/handlerpolicy.h"
 
 #include "core/oneshotwriter.h"
 #include "core/queueengine.h"
@@ -247,8 +248,15 @@ Result<TaskStore*> CliContext::openStore(bool createIfMissing)
 
 const HandlerRegistry& CliContext::handlers()
 {
-    if (!m_handlers)
-        m_handlers = HandlerRegistry::createDefault();
+    if (!m_handlers) {
+        // Tasks are checked as the database's settings allow: the command type's allow-list, the network policy.
+        auto policy = std::make_shared<HandlerPolicy>();
+        if (m_store) {
+            if (auto settings = m_store->databaseSettings())
+                policy->set(settings->commandSettings(), settings->networkPolicy());
+        }
+        m_handlers = bindToHandlerPolicy(HandlerRegistry::createDefault(), policy);
+    }
     return *m_handlers;
 }
 

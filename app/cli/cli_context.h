@@ -68,7 +68,8 @@ public:
     // The one-shot commands' writes (enqueue, retry, pause...) through the store of store(), with no engine. Only
     // an enqueue creates a missing database; a retry or a pause of a mistyped --db must not leave files behind.
     Result<OneShotWriter*> writer(bool createIfMissing = false);
-    // The built-in task types, for checking tasks before they are written.
+    // The built-in task types, for checking tasks before they are written; after store() or writer(), as the
+    // database's settings allow.
     const HandlerRegistry& handlers();
     std::shared_ptr<const HandlerRegistry> sharedHandlers(); // the same registry, to keep beyond a call
     // Writes that need an engine (purge, spools, the demo) go through a QueueEngine without workers or sampling

@@ -248,6 +248,7 @@ Status EngineCore::writerOpen()
         m_store->takeTransitions();
     }
     m_dispatcher.reloadConfigs(*m_store);
+    writerLoadSettings();
     m_sampler.start(*m_store, now);
     m_indexer.start(*m_store, now);
     if (auto v = m_store->dataVersion())

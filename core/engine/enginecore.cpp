@@ -121,6 +121,7 @@ void EngineCore::writerTakeWork(Cycle& cycle)
         m_configsDirty = false;
         lock.unlock();
         m_dispatcher.reloadConfigs(*m_store);
+        writerLoadSettings();
         lock.lock();
     }
     cycle.claiming = m_claiming && !m_queue.isStopping();
@@ -160,6 +161,7 @@ void EngineCore::writerPollForeignWrites(qint64 now)
     if (auto v = m_store->dataVersion(); v && *v != m_dataVersion) {
         m_dataVersion = *v;
         m_dispatcher.reloadConfigs(*m_store);
+        writerLoadSettings();
         m_counts.markStale();
         m_dispatcher.markAllReady();
         m_nextScheduled = m_store->nextScheduledRunAt();
@@ -264,6 +266,20 @@ void EngineCore::writerMaintain(Cycle& cycle)
         qCWarning(lcEngine) << staged.errorString();
     if (auto recovered = m_store->recoverExpiredLeases(cycle.now); !recovered)
         qCWarning(lcEngine) << recovered.errorString();
+    if (auto purged = m_retention.pass(*m_store, cycle.now); !purged)
+        qCWarning(lcEngine) << purged.errorString();
+}
+
+void EngineCore::writerLoadSettings()
+{
+    auto settings = m_store->databaseSettings();
+    if (!settings) {
+        qCWarning(lcEngine) << settings.errorString();
+        return;
+    }
+    m_retention.setDays(settings->endedTasksDays());
+    m_sampler.setMinuteRetentionDays(settings->metricsDays());
+    m_engine.applyDatabaseSettings(*settings);
 }
 
 void EngineCore::writerRenewLeases(Cycle& cycle)

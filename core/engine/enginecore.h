@@ -5,6 +5,7 @@
 #include "heartbeat.h"
 #include "livecounts.h"
 #include "metricssampler.h"
+#include "retentionsweeper.h"
 #include "searchindexer.h"
 #include "workerpool.h"
 
@@ -133,6 +134,8 @@ private:
     void writerRevokeAheads(const Cycle& cycle);
     // Every pollIntervalMs: if another process wrote, reloads configurations, marks counts stale, wakes claims.
     void writerPollForeignWrites(qint64 now);
+    // Reads the database's settings and applies them: the handlers' policy, retention of ended tasks and metrics.
+    void writerLoadSettings();
     // Decides which writes are due this cycle (maintenance, lease renewal, claims, give-backs).
     void writerFindDue(Cycle& cycle);
     // Opens the cycle's transaction (refused on a read-only database).
@@ -143,7 +146,8 @@ private:
     void writerRecordReports(Cycle& cycle);
     // Inside the cycle's transaction: returns revoked tasks claimed ahead to their queues.
     void writerGiveBack(Cycle& cycle);
-    // Inside the cycle's transaction: stages due scheduled tasks and recovers expired leases.
+    // Inside the cycle's transaction: stages due scheduled tasks, recovers expired leases, deletes a batch of ended
+    // tasks past their retention.
     void writerMaintain(Cycle& cycle);
     // Inside the cycle's transaction: renews our leases; collects cancel requests made by other processes.
     void writerRenewLeases(Cycle& cycle);
@@ -192,6 +196,7 @@ private:
     MetricsSampler m_sampler;
     SearchIndexer m_indexer; // writer thread only
     Heartbeat m_beat; // writer thread only
+    RetentionSweeper m_retention; // writer thread only
 
     // Shared between threads, under m_queue's lock.
     std::deque<Completion> m_completions;

@@ -105,7 +105,7 @@ void MetricsSampler::sample(TaskStore& store, const LiveCounts& liveCounts, qint
             qCWarning(lcEngine) << s.errorString();
         const qint64 minute = now / 60'000;
         if (minute != m_lastSampleMinute) {
-            if (Status s = store.downsampleAndPrune(m_lastSampleMinute * 60'000, now); !s)
+            if (Status s = store.downsampleAndPrune(m_lastSampleMinute * 60'000, now, m_minuteRetentionMs); !s)
                 qCWarning(lcEngine) << s.errorString();
             m_lastSampleMinute = minute;
         }

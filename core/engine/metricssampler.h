@@ -27,6 +27,8 @@ public:
     // Takes a sample if one is due; sample() takes one now.
     void sampleIfDue(TaskStore& store, const LiveCounts& counts, qint64 now);
     void sample(TaskStore& store, const LiveCounts& counts, qint64 now);
+    // How long per-minute history is kept (the database's retention.metricsDays; 0: forever).
+    void setMinuteRetentionDays(int days) { m_minuteRetentionMs = qint64(days) * 24 * 3600'000; }
 
 private:
     // Adds to the history what happened since its shared cursor, in one transaction.
@@ -40,6 +42,7 @@ private:
     qint64 m_lastEventId = 0;
     qint64 m_nextSample = 0;
     qint64 m_lastSampleMinute = 0;
+    qint64 m_minuteRetentionMs = 30LL * 24 * 3600'000;
 };
 
 } // namespace qd

@@ -1,6 +1,7 @@
 #include "commandhandler.h"
 
 #include "../handlercontext.h"
+#include "handlerpolicy.h"
 #include "payloadfields.h"
 
 #include <QDir>
@@ -80,17 +81,26 @@ CommandHandler::CommandHandler(CommandHandlerSettings settings)
     : m_settings(std::move(settings))
 { }
 
+CommandHandler::CommandHandler(std::shared_ptr<const HandlerPolicy> policy)
+    : m_policy(std::move(policy))
+{ }
+
+CommandHandlerSettings CommandHandler::settings() const
+{
+    return m_policy ? m_policy->command() : m_settings;
+}
+
 QString CommandHandler::description() const
 {
-    return QStringLiteral(
-        "Runs an allow-listed program with arguments (no shell) and captures its exit code and "
-        "the end of its output. Disabled unless the program running the queue enables it with an allow-list.");
+    return QStringLiteral("Runs an allow-listed program with arguments (no shell) and captures its exit code and "
+                          "the end of its output. Off until the database's settings list programs it may run "
+                          "(command.allowedPrograms).");
 }
 
 QJsonObject CommandHandler::payloadTemplate() const
 {
     return QJsonObject {
-        {programKey, m_settings.allowedPrograms.value(0, QStringLiteral("/usr/bin/true"))},
+        {programKey, settings().allowedPrograms.value(0, QStringLiteral("/usr/bin/true"))},
         {argsKey, QJsonArray {}},
         {timeoutKey, 60000},
     };
@@ -98,14 +108,15 @@ QJsonObject CommandHandler::payloadTemplate() const
 
 std::optional<QString> CommandHandler::validate(const QJsonObject& payload) const
 {
-    if (!m_settings.enabled)
+    const CommandHandlerSettings settings = this->settings();
+    if (!settings.enabled)
         return QStringLiteral(
-            "the command handler is disabled: queuedesk and queuedesk-cli do not run programs; a program "
-            "built on the library enables it with an allow-list (CommandHandlerSettings)");
+            "the command handler is disabled: this database allows no programs; add one to its "
+            "command.allowedPrograms (Settings dialog, or queuedesk-cli settings set command.allowedPrograms PATH)");
     if (auto error = payload::checkRequiredString(payload, programKey))
         return error;
     const QString program = payload.value(programKey).toString();
-    if (!m_settings.allowedPrograms.contains(program))
+    if (!settings.allowedPrograms.contains(program))
         return QStringLiteral("\"program\": \"%1\" is not in the allow-list of programs").arg(program);
     if (auto error = payload::checkOptionalStringArray(payload, argsKey))
         return error;

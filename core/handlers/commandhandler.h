@@ -4,7 +4,11 @@
 
 #include <QStringList>
 
+#include <memory>
+
 namespace qd {
+
+class HandlerPolicy;
 
 // Whether the "command" handler may run anything, and what. Off by default: running programs from a queue that
 // anyone with write access to the database can fill is a decision an admin must take explicitly.
@@ -30,11 +34,21 @@ struct CommandHandlerSettings {
 // allow-list, a program that cannot be started (not found, not executable) and a missing working directory are
 // permanent. On a stop or a timeout the program gets SIGTERM, then SIGKILL 300 ms later.
 //
-// Thread contract: the settings are fixed at construction; run() and validate() may be called from any number of
-// threads at once. run() blocks its thread in short waits (no event loop needed).
+// Settings are fixed at construction, or read from a HandlerPolicy (a database's command.allowedPrograms) at every
+// validate() and run().
+//
+// Thread contract: run() and validate() may be called from any number of threads at once. run() blocks its thread in
+// short waits (no event loop needed).
 class CommandHandler final : public TaskHandler {
 public:
     explicit CommandHandler(CommandHandlerSettings settings = {});
+    explicit CommandHandler(std::shared_ptr<const HandlerPolicy> policy);
+
+    // Built without settings of its own (disabled), or bound to another engine's policy: an engine replaces it by
+    // one that follows its own database.
+    bool followsDatabase() const { return m_policy || !m_settings.enabled; }
+    // Reads its settings from a HandlerPolicy.
+    bool followsPolicy() const { return m_policy != nullptr; }
 
     QString type() const override { return QStringLiteral("command"); }
     QString description() const override;
@@ -43,7 +57,10 @@ public:
     HandlerResult run(const QJsonObject& payload, HandlerContext& context) const override;
 
 private:
+    CommandHandlerSettings settings() const;
+
     const CommandHandlerSettings m_settings;
+    const std::shared_ptr<const HandlerPolicy> m_policy;
 };
 
 } // namespace qd

@@ -1,5 +1,7 @@
 #include "notifyhandler.h"
 
+#include "handlerpolicy.h"
+
 #include "../handlercontext.h"
 #include "payloadfields.h"
 
@@ -99,6 +101,16 @@ QJsonObject NotifyHandler::payloadTemplate() const
     };
 }
 
+bool NotifyHandler::followsDatabase() const
+{
+    return m_source || m_policy.toJson() == NetworkPolicy {}.toJson();
+}
+
+NetworkPolicy NotifyHandler::policy() const
+{
+    return m_source ? m_source->network() : m_policy;
+}
+
 std::optional<QString> NotifyHandler::validate(const QJsonObject& payload) const
 {
     if (auto error = payload::checkRequiredString(payload, urlKey))
@@ -110,7 +122,7 @@ std::optional<QString> NotifyHandler::validate(const QJsonObject& payload) const
         return QStringLiteral("\"url\" must be an http:// or https:// URL");
     if (url.host().isEmpty())
         return QStringLiteral("\"url\" must name a host");
-    if (auto refusal = m_policy.refusalBeforeLookup(url.host()))
+    if (auto refusal = policy().refusalBeforeLookup(url.host()))
         return QStringLiteral("\"url\": %1").arg(*refusal);
     if (auto error = payload::checkOptionalStringMap(payload, headersKey))
         return error;
@@ -132,6 +144,7 @@ HandlerResult NotifyHandler::run(const QJsonObject& payload, HandlerContext& con
         return HandlerResult::permanent(*error);
     if (context.isCancelled())
         return HandlerResult::retryable(QStringLiteral("stopped before sending"));
+    const NetworkPolicy policy = this->policy(); // one policy for the whole exchange, redirects included
 
     const QUrl url(payload.value(urlKey).toString(), QUrl::StrictMode);
     const qint64 timeoutMs = payload::integer(payload, timeoutKey, defaultTimeoutMs);
@@ -144,7 +157,7 @@ HandlerResult NotifyHandler::run(const QJsonObject& payload, HandlerContext& con
     else // a scalar: wrap in an array and strip the brackets, as QJsonDocument only holds containers
         body = QJsonDocument(QJsonArray {bodyValue}).toJson(QJsonDocument::Compact).chopped(1).mid(1);
 
-    if (auto refusal = refusalAfterLookup(m_policy, url))
+    if (auto refusal = refusalAfterLookup(policy, url))
         return HandlerResult::permanent(QStringLiteral("%1: %2").arg(url.toDisplayString(), *refusal));
 
     QNetworkRequest request(url);
@@ -178,7 +191,7 @@ HandlerResult NotifyHandler::run(const QJsonObject& payload, HandlerContext& con
     QObject::connect(reply.get(), &QNetworkReply::redirected, &loop, [&](const QUrl& target) {
         if (url.scheme() == QLatin1String("https") && target.scheme() != QLatin1String("https"))
             redirectRefusal = QStringLiteral("redirected from https to %1").arg(target.toDisplayString());
-        else if (auto refusal = refusalAfterLookup(m_policy, target))
+        else if (auto refusal = refusalAfterLookup(policy, target))
             redirectRefusal = QStringLiteral("redirected to %1: %2").arg(target.toDisplayString(), *refusal);
         if (redirectRefusal)
             reply->abort();

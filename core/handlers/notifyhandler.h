@@ -3,7 +3,11 @@
 #include "../taskhandler.h"
 #include "networkpolicy.h"
 
+#include <memory>
+
 namespace qd {
+
+class HandlerPolicy;
 
 // Type "notify": POSTs a JSON body to a webhook URL.
 //
@@ -25,12 +29,22 @@ namespace qd {
 // Each run() makes its own QNetworkAccessManager and spins a local QEventLoop, because worker threads have no event
 // loop of their own; a 25 ms timer polls for a stop request and aborts the request.
 //
+// The policy is fixed at construction, or read from a HandlerPolicy (a database's network.* settings) at every
+// validate() and run().
+//
 // Thread contract: stateless; run() and validate() may be called from any number of threads at once.
 class NotifyHandler final : public TaskHandler {
 public:
     explicit NotifyHandler(NetworkPolicy policy = {})
         : m_policy(std::move(policy))
     { }
+    explicit NotifyHandler(std::shared_ptr<const HandlerPolicy> policy)
+        : m_source(std::move(policy))
+    { }
+
+    // Built with the default policy, or bound to another engine's policy: an engine replaces it by one that follows
+    // its own database.
+    bool followsDatabase() const;
 
     QString type() const override { return QStringLiteral("notify"); }
     QString description() const override;
@@ -39,7 +53,10 @@ public:
     HandlerResult run(const QJsonObject& payload, HandlerContext& context) const override;
 
 private:
+    NetworkPolicy policy() const;
+
     const NetworkPolicy m_policy;
+    const std::shared_ptr<const HandlerPolicy> m_source;
 };
 
 } // namespace qd

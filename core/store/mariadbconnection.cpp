@@ -128,6 +128,7 @@ Status TaskStore::initialiseMariaDb()
     if (!seen)
         return seen.error();
     m_keepsCounts = !m_options.readOnly || seen->version >= taskCountsSchemaVersion;
+    m_hasSettings = !m_options.readOnly || seen->version >= settingsSchemaVersion;
     if (Status s = check(*seen); !s || (m_options.readOnly && seen->version > 0) || seen->version >= schemaVersion())
         return s;
     if (m_options.readOnly)

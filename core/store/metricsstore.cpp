@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -189,7 +190,7 @@ Status TaskStore::insertSamples(const QList<QueueSample>& samples)
     });
 }
 
-Status TaskStore::downsampleAndPrune(qint64 minuteStart, qint64 now)
+Status TaskStore::downsampleAndPrune(qint64 minuteStart, qint64 now, qint64 minuteRetentionMs)
 {
     return atomically([&]() -> Status {
         // The counts are those at the end of the minute (the row of max(ts)); the rates are summed. Written so that
@@ -212,7 +213,7 @@ Status TaskStore::downsampleAndPrune(qint64 minuteStart, qint64 now)
         QSqlQuery& prune = prepared(
             QStringLiteral("DELETE FROM metrics WHERE (resolution = 1 AND ts < ?) OR (resolution = 60 AND ts < ?)"));
         prune.bindValue(0, now - 3600'000);
-        prune.bindValue(1, now - 30LL * 24 * 3600'000);
+        prune.bindValue(1, minuteRetentionMs > 0 ? now - minuteRetentionMs : std::numeric_limits<qint64>::min());
         if (!prune.exec())
             return sqlError(prune.lastError(), QStringLiteral("Cannot prune metrics"));
         return success();

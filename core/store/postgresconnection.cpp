@@ -174,6 +174,7 @@ Status TaskStore::initialisePostgres()
         if (seen->version == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(where)};
         m_keepsCounts = seen->version >= taskCountsSchemaVersion;
+        m_hasSettings = seen->version >= settingsSchemaVersion;
         return success();
     }
     if (seen->version >= schemaVersion())

@@ -243,6 +243,18 @@ QStringList schemaVersion10()
     };
 }
 
+// The database's own settings, shared by every process that uses it (see core/databasesettings.h): one row per
+// setting set, its value as JSON text; a setting without a row has its default.
+QStringList schemaVersion11()
+{
+    return {
+        QStringLiteral("CREATE TABLE settings ("
+                       " name TEXT PRIMARY KEY,"
+                       " value_json TEXT NOT NULL,"
+                       " updated_at INTEGER NOT NULL)"),
+    };
+}
+
 } // namespace
 
 bool isSqliteOnlyStatement(const QString& statement)
@@ -257,7 +269,7 @@ const SqlDialect& sqliteDialect()
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
-            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10()};
+            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10(), schemaVersion11()};
         d.addCountDelta
             = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");

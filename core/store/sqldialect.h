@@ -7,6 +7,8 @@ namespace qd {
 
 // The schema version that added task_counts (a read-only store of an older database counts the tasks instead).
 constexpr int taskCountsSchemaVersion = 8;
+// The schema version that added the `settings` table (a read-only store of an older database reads the defaults).
+constexpr int settingsSchemaVersion = 11;
 
 // Every statement whose text differs between database engines, in one place per backend, so that a PostgreSQL
 // twin is a second instance of this struct rather than a rewrite of TaskStore.

@@ -326,6 +326,7 @@ Status TaskStore::initialise()
         if (version == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(m_options.path)};
         m_keepsCounts = version >= taskCountsSchemaVersion;
+        m_hasSettings = version >= settingsSchemaVersion;
         return exec(QStringLiteral("PRAGMA query_only = 1"));
     }
 

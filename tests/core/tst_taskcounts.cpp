@@ -262,6 +262,9 @@ void TestTaskCounts::migrationBuildsCountsOfExistingTasks()
         // Back to the schema before the counts, as an older QueueDesk left it.
         QSqlQuery q(store->database());
         QVERIFY(q.exec(QStringLiteral("DROP TABLE task_counts")));
+        // and without the later tables: source states (schema 10), settings (schema 11)
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE source_states")));
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE settings")));
         if (!onServer()) { // and without the later search index (schema 9, SQLite only)
             for (const char* drop :
                 {"DROP TABLE task_search", "DROP TABLE task_search_cursor", "DROP INDEX task_search_errors"})

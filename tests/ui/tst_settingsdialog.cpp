@@ -1,4 +1,8 @@
+#include "core/databasesettings.h"
+#include "core/taskstore.h"
+#include "ui/backgroundwriter.h"
 #include "ui/charts/timeserieschart.h"
+#include "ui/databasesettingseditor.h"
 #include "ui/mainwindow.h"
 #include "ui/settingsdialog.h"
 #include "ui/taskformat.h"
@@ -9,8 +13,14 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QFile>
+#include <QJsonArray>
 #include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -18,8 +28,8 @@
 using namespace qd;
 using namespace qd::ui;
 
-// Issue 17: a Settings dialog (workers and what the database keeps, per database; the theme, per user), read-only on
-// a read-only window.
+// Issue 17: a Settings dialog (workers and the database's own settings, per database; the theme, per user),
+// read-only on a read-only window.
 class TestSettingsDialog : public QObject {
     Q_OBJECT
 
@@ -93,6 +103,11 @@ private Q_SLOTS:
         QVERIFY(window.action(QStringLiteral("settings"))->isEnabled());
         SettingsDialog* dialog = window.showSettingsDialog();
         QVERIFY(!dialog->findChild<QSpinBox*>(QStringLiteral("workersSetting"))->isEnabled());
+        for (const char* name : {"allowedPrograms", "programPath", "addProgram", "removeProgram", "refuseLoopback",
+                 "refusePrivate", "allowHosts", "endedTasksDays", "metricsDays"}) {
+            auto* field = dialog->findChild<QWidget*>(QLatin1String(name));
+            QVERIFY2(field && !field->isEnabled(), name);
+        }
         QVERIFY(dialog->findChild<QComboBox*>(QStringLiteral("themeSetting"))->isEnabled());
         QVERIFY(!dialog->findChild<QLabel*>(QStringLiteral("retention"))->text().isEmpty());
         // The default program runs no commands, and says where that is decided.
@@ -100,6 +115,89 @@ private Q_SLOTS:
             dialog->grab().save(shots + QStringLiteral("/settings-dialog-read-only.png"));
         const QString command = dialog->findChild<QLabel*>(QStringLiteral("commandPolicy"))->text();
         QVERIFY2(command.startsWith(QLatin1String("Off")), qPrintable(command));
+    }
+
+    // The database's own settings: a program added (and bad ones refused with the reason), loopback refused, hosts
+    // and retention set; an invalid field keeps the dialog open; OK writes through the background writer, and the
+    // values are in the database for every process.
+    void databaseSettingsAreEditedAndStored()
+    {
+        QTemporaryDir dir;
+        auto engine = test::openEngine(dir);
+        QVERIFY(engine);
+        MainWindow window(engine);
+        window.show();
+        SettingsDialog* dialog = window.showSettingsDialog();
+        QVERIFY(dialog->isVisible());
+        DatabaseSettingsEditor* editor = dialog->databaseSettingsEditor();
+        auto* programs = dialog->findChild<QListWidget*>(QStringLiteral("allowedPrograms"));
+        auto* error = dialog->findChild<QLabel*>(QStringLiteral("settingsError"));
+        QVERIFY(programs && error && programs->isEnabled());
+        QCOMPARE(programs->count(), 0);
+        QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("commandPolicy"))->text().startsWith(QLatin1String("Off")));
+
+        const QString echo = QStandardPaths::findExecutable(QStringLiteral("echo"));
+        QVERIFY(!echo.isEmpty());
+        const QString notExecutable = dir.filePath(QStringLiteral("notes.txt"));
+        QFile(notExecutable).open(QIODevice::WriteOnly);
+        for (const QString& bad : {QStringLiteral("echo"), QStringLiteral("/nonexistent/qd-tool"), notExecutable}) {
+            const std::optional<QString> refused = editor->addProgram(bad);
+            QVERIFY2(refused, qPrintable(bad));
+            QVERIFY(!error->isHidden());
+            QCOMPARE(error->text(), *refused);
+        }
+        QCOMPARE(programs->count(), 0);
+        // Typed in and added with the button, as an admin does.
+        auto* path = dialog->findChild<QLineEdit*>(QStringLiteral("programPath"));
+        path->setText(echo);
+        dialog->findChild<QPushButton*>(QStringLiteral("addProgram"))->click();
+        QCOMPARE(programs->count(), 1);
+        QVERIFY(path->text().isEmpty());
+        QVERIFY(error->isHidden());
+        QVERIFY(editor->addProgram(echo)); // listed already
+
+        dialog->findChild<QCheckBox*>(QStringLiteral("refuseLoopback"))->setChecked(true);
+        auto* hosts = dialog->findChild<QLineEdit*>(QStringLiteral("allowHosts"));
+        hosts->setText(QStringLiteral("hooks.example.com, bad host"));
+        dialog->findChild<QSpinBox*>(QStringLiteral("endedTasksDays"))->setValue(30);
+        dialog->accept();
+        QVERIFY(dialog->isVisible()); // the bad host keeps it open, with the reason
+        QVERIFY2(error->text().contains(QLatin1String("bad host")), qPrintable(error->text()));
+        hosts->setText(QStringLiteral("Hooks.Example.com, 10.0.0.7"));
+        if (const QString shots = qEnvironmentVariable("QD_SCREENSHOT_DIR"); !shots.isEmpty())
+            dialog->grab().save(shots + QStringLiteral("/settings-dialog-database.png"));
+        dialog->accept();
+        QVERIFY(!dialog->isVisible());
+
+        QTRY_COMPARE(engine->databaseSettings().allowedPrograms(), QStringList {echo});
+        window.writer()->waitForAll();
+        const DatabaseSettings inMemory = engine->databaseSettings();
+        QVERIFY(inMemory.networkPolicy().refuseLoopback);
+        QCOMPARE(inMemory.networkPolicy().allowedHosts,
+            QStringList({QStringLiteral("hooks.example.com"), QStringLiteral("10.0.0.7")}));
+        QCOMPARE(inMemory.endedTasksDays(), 30);
+        QVERIFY(!inMemory.isStored(settingkeys::retentionMetricsDays)); // untouched: not written
+        StoreOptions options;
+        options.path = engine->options().store.path;
+        auto store = TaskStore::open(options);
+        QVERIFY(store);
+        const DatabaseSettings stored = store.value()->databaseSettings().value();
+        QCOMPARE(stored.stored, inMemory.stored);
+
+        // Opened again, the dialog shows what is stored, and says the command type is on.
+        SettingsDialog* again = window.showSettingsDialog();
+        QCOMPARE(again->findChild<QListWidget*>(QStringLiteral("allowedPrograms"))->count(), 1);
+        QVERIFY(again->findChild<QCheckBox*>(QStringLiteral("refuseLoopback"))->isChecked());
+        QCOMPARE(again->findChild<QSpinBox*>(QStringLiteral("endedTasksDays"))->value(), 30);
+        QVERIFY(again->findChild<QLabel*>(QStringLiteral("commandPolicy"))->text().startsWith(QLatin1String("On")));
+        // Removing the program and accepting turns the type off again.
+        auto* list = again->findChild<QListWidget*>(QStringLiteral("allowedPrograms"));
+        list->item(0)->setSelected(true);
+        again->findChild<QPushButton*>(QStringLiteral("removeProgram"))->click();
+        QCOMPARE(list->count(), 0);
+        again->accept();
+        QTRY_VERIFY(engine->databaseSettings().allowedPrograms().isEmpty());
+        window.writer()->waitForAll();
     }
 
     // Dark mode: View > Theme overrides the system palette; state colours and charts follow; both themes pictured.
