@@ -92,4 +92,11 @@ Status OneShotWriter::setConcurrency(const QString& queue, int concurrency)
     return status;
 }
 
+Status OneShotWriter::setRequireSigned(const QString& queue, bool required)
+{
+    if (std::optional<Error> error = queueNameError(queue))
+        return *error;
+    return m_store.setRequireSigned(queue, required, nowMs());
+}
+
 } // namespace qd

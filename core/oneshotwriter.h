@@ -33,6 +33,8 @@ public:
     Result<qint64> cancel(const TaskFilter& filter);
     Status setPaused(const QString& queue, bool paused); // an empty queue: every queue
     Status setConcurrency(const QString& queue, int concurrency);
+    // Whether the queue takes only tasks signed by a producer key in use (creates the queue when missing).
+    Status setRequireSigned(const QString& queue, bool required);
 
 private:
     void wakeOthers() const;
