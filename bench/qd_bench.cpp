@@ -21,6 +21,7 @@
 #include "oneshotbench.h"
 #include "pgbench.h"
 #include "report.h"
+#include "signingbench.h"
 #include "spoolbench.h"
 #include "startupbench.h"
 #include "uirunner.h"
@@ -1647,6 +1648,8 @@ int main(int argc, char** argv)
         figures += benchEncryption(scratch, sizes);
     if (wanted("B22"))
         figures += benchFailureClusters(scratch, sizes);
+    if (wanted("B23"))
+        figures += benchSigning(scratch.path(), sizes.repetitions, sizes.enqueueCalls);
 
     info.loadAfter = readLoadAverage();
     const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));
