@@ -67,6 +67,18 @@ Result<qint64> TaskStore::insertTask(
 
 Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now, RefusedTasks refusedTasks)
 {
+    // Outside a transaction (a one-shot write), one of its own first: its begin() reconnects a lost server
+    // connection before the checks read.
+    if (!inTransaction()) {
+        Result<QList<EnqueueResult>> out = QList<EnqueueResult> {};
+        const Status s = atomically([&]() -> Status {
+            out = enqueue(tasks, now, refusedTasks);
+            return out ? success() : Status(out.error());
+        });
+        if (!s)
+            return s.error();
+        return out;
+    }
     // Checked before anything is written: a refusal never leaves part of a task, nor fails a writer's transaction.
     Result<QList<std::optional<Error>>> refusals = signatureRefusals(tasks);
     if (!refusals)
