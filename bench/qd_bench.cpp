@@ -21,6 +21,7 @@
 #include "oneshotbench.h"
 #include "pgbench.h"
 #include "report.h"
+#include "signingbench.h"
 #include "spoolbench.h"
 #include "startupbench.h"
 #include "typehistorybench.h"
@@ -1839,6 +1840,8 @@ int main(int argc, char** argv)
         figures += benchFailureClusters(scratch, sizes);
     if (wanted("B24"))
         figures += benchGuiExport(scratch, sizes);
+    if (wanted("B23"))
+        figures += benchSigning(scratch.path(), sizes.repetitions, sizes.enqueueCalls);
 
     info.loadAfter = readLoadAverage();
     const QString json = QDir(outDir).filePath(QStringLiteral("benchmarks.json"));

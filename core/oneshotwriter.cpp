@@ -102,4 +102,11 @@ Status OneShotWriter::setSetting(const QString& key, const std::optional<QJsonVa
     return status;
 }
 
+Status OneShotWriter::setRequireSigned(const QString& queue, bool required)
+{
+    if (std::optional<Error> error = queueNameError(queue))
+        return *error;
+    return m_store.setRequireSigned(queue, required, nowMs());
+}
+
 } // namespace qd

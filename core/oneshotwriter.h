@@ -38,6 +38,8 @@ public:
     Status setConcurrency(const QString& queue, int concurrency);
     // A database setting set, or removed (value unset: its default); see TaskStore::setSetting.
     Status setSetting(const QString& key, const std::optional<QJsonValue>& value);
+    // Whether the queue takes only tasks signed by a producer key in use (creates the queue when missing).
+    Status setRequireSigned(const QString& queue, bool required);
 
 private:
     void wakeOthers() const;

@@ -101,18 +101,24 @@ Result<EnqueueResult> QueueEngine::enqueue(const NewTask& task)
     return batch->constFirst();
 }
 
-Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tasks)
+Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tasks, RefusedTasks refusedTasks)
 {
     // Validation runs here, on the caller's thread, so JSON parsing never holds up the writer.
     if (std::optional<Error> error = validateNewTasks(tasks, handlers()))
         return *error;
-    return enqueueValidatedBatch(tasks);
+    return enqueueValidatedBatch(tasks, refusedTasks);
 }
 
-Result<QList<EnqueueResult>> QueueEngine::enqueueValidatedBatch(const QList<NewTask>& tasks)
+Result<QList<EnqueueResult>> QueueEngine::enqueueValidatedBatch(const QList<NewTask>& tasks, RefusedTasks refusedTasks)
 {
     return m_core->call<QList<EnqueueResult>>(
-        [&](TaskStore& store) { return store.enqueue(tasks, nowMs()); }, EngineCore::Atomicity::ByItself);
+        [&](TaskStore& store) { return store.enqueue(tasks, nowMs(), refusedTasks); }, EngineCore::Atomicity::ByItself);
+}
+
+Result<QList<std::optional<Error>>> QueueEngine::signatureRefusals(const QList<NewTask>& tasks)
+{
+    return m_core->call<QList<std::optional<Error>>>(
+        [&](TaskStore& store) { return store.signatureRefusals(tasks); }, EngineCore::Atomicity::ByItself);
 }
 
 Result<qint64> QueueEngine::retry(const TaskFilter& filter)

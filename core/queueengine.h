@@ -61,11 +61,17 @@ public:
 
     // --- writes ---
     Result<EnqueueResult> enqueue(const NewTask& task);
-    // One transaction for the whole batch: all are stored or none.
-    Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks);
+    // One transaction for the whole batch: all are stored or none. Signatures are checked in the writer before it
+    // writes (TaskStore::enqueue): with RefusedTasks::Skip a task they refuse is left out and its result says why.
+    Result<QList<EnqueueResult>> enqueueBatch(
+        const QList<NewTask>& tasks, RefusedTasks refusedTasks = RefusedTasks::RefuseBatch);
     // enqueueBatch for tasks the caller has checked with validateNewTask (the RabbitMQ bridge's mapper does), so
     // their payloads are not parsed again.
-    Result<QList<EnqueueResult>> enqueueValidatedBatch(const QList<NewTask>& tasks);
+    Result<QList<EnqueueResult>> enqueueValidatedBatch(
+        const QList<NewTask>& tasks, RefusedTasks refusedTasks = RefusedTasks::RefuseBatch);
+    // For each task, why its signature check would refuse it now (TaskStore::signatureRefusals), read by the writer:
+    // a spool sets aside a file whose tasks would be refused before it stores the others.
+    Result<QList<std::optional<Error>>> signatureRefusals(const QList<NewTask>& tasks);
     Result<qint64> retry(const TaskFilter& filter);
     Result<qint64> runNow(const TaskFilter& filter); // scheduled -> queued at once
     Result<qint64> cancel(const TaskFilter& filter);

@@ -38,12 +38,23 @@ struct NewTask {
     int timeoutMs = 0; // 0: the queue's default (0 there too: no timeout)
     std::optional<RetryPolicy> retryPolicy; // unset: the queue's policy
     QString idempotencyKey; // empty: none. An existing key returns the existing task.
+    // A producer's Ed25519 signature of queue, type, payload and idempotency key (core/crypto/tasksignature.h) and
+    // the id of its key; both empty: unsigned. Verified at enqueue, never stored.
+    QByteArray signature {};
+    QString signatureKeyId {};
 };
 
 struct EnqueueResult {
     qint64 id = 0;
     bool existed = false; // true when the idempotency key matched a task already stored
+    // Only from an enqueue that skips refused tasks (RefusedTasks::Skip): why this task was not stored (id 0).
+    QString refused {};
 };
+
+// What an enqueue does with a task whose signature check refuses it (see core/crypto/tasksignature.h): refuse the
+// whole batch (the callers that answer a person), or store the others and say why it was skipped (spools and bridges,
+// which move each refused task aside).
+enum class RefusedTasks { RefuseBatch, Skip };
 
 struct Task {
     qint64 id = 0;
@@ -86,9 +97,17 @@ struct TaskEvent {
     qint64 durationMs = -1; // started: wait time; succeeded/failed: run time; retry_scheduled: backoff; else -1
 };
 
+// The producer key that verified a task at enqueue (schema 12).
+struct TaskSigner {
+    QString keyId;
+    QString name;
+    qint64 revokedAt = 0; // revoked since (the task was verified before): 0 while in use
+};
+
 struct TaskWithEvents {
     Task task;
     QList<TaskEvent> events;
+    std::optional<TaskSigner> signer {}; // unset: stored unsigned
 };
 
 // Which tasks an operation or listing applies to. Empty lists mean "any".
@@ -142,6 +161,9 @@ struct QueueConfig {
     int maxAttempts = 3;
     int timeoutMs = 0;
     RetryPolicy retryPolicy;
+    // Only tasks signed by a producer key in use are stored (schema 12). Set by setRequireSigned(), not by
+    // setQueueConfig(), so a caller that builds a QueueConfig never turns it off by leaving it out.
+    bool requireSigned = false;
 };
 
 using StateCounts = std::array<qint64, taskStateCount>;

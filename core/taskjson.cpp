@@ -85,6 +85,16 @@ Result<NewTask> fromObject(const QJsonObject& object, const HandlerRegistry& han
             if (!value.isString() && !value.isNull())
                 return invalid(QStringLiteral("\"idempotencyKey\" must be a string"));
             task.idempotencyKey = value.toString();
+        } else if (key == u"signature") {
+            const auto decoded
+                = QByteArray::fromBase64Encoding(value.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+            if (!value.isString() || !decoded || decoded.decoded.isEmpty())
+                return invalid(QStringLiteral("\"signature\" must be a base64 string (an Ed25519 signature)"));
+            task.signature = decoded.decoded;
+        } else if (key == u"signatureKeyId") {
+            if (!value.isString())
+                return invalid(QStringLiteral("\"signatureKeyId\" must be a string"));
+            task.signatureKeyId = value.toString();
         } else {
             return invalid(QStringLiteral("unknown field \"%1\"").arg(key));
         }

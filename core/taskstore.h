@@ -2,6 +2,7 @@
 
 #include "alertrecords.h"
 #include "crypto/keyring.h"
+#include "crypto/tasksignature.h"
 #include "databasesettings.h"
 #include "failures/failurecluster.h"
 #include "processrecord.h"
@@ -136,7 +137,10 @@ public:
 
     // --- tasks (writes) ---
     // Tasks must already be validated (see validateNewTask). Existing idempotency keys return the stored task.
-    Result<QList<EnqueueResult>> enqueue(const QList<NewTask>& tasks, qint64 now);
+    // Signatures are checked first (signatureRefusals): a refused task is never written; RefuseBatch fails the whole
+    // batch with its reason, Skip stores the others and gives it an EnqueueResult with `refused` set.
+    Result<QList<EnqueueResult>> enqueue(
+        const QList<NewTask>& tasks, qint64 now, RefusedTasks refusedTasks = RefusedTasks::RefuseBatch);
     // Claims up to `limit` ready tasks of `queue` for `owner`, counting an attempt each; ordered for dispatch.
     // `ahead`: claimed for a worker that is still busy (EngineCore's prefetch). Such a claim records its transition
     // to running at once but neither a "started" event nor started_at: recordAheadStart() writes them when the
@@ -378,6 +382,21 @@ public:
     };
     Result<RetentionBatch> purgeEndedBatch(TaskState state, qint64 afterId, int scanLimit, qint64 finishedBefore);
 
+    // --- signed tasks (schema 12; see core/crypto/tasksignature.h and store/producerkeys.cpp) ---
+    // InvalidArgument when a key of that id is there already (revoked or not).
+    Status addProducerKey(const crypto::ProducerKey& key, qint64 now);
+    // Every producer key, in the order they were added.
+    Result<QList<crypto::ProducerKey>> producerKeys();
+    // NotFound when there is no such key; a key revoked already keeps its first revocation time.
+    Status revokeProducerKey(const QString& keyId, qint64 now);
+    // Creates the queue when missing.
+    Status setRequireSigned(const QString& queue, bool required, qint64 now);
+    // The producer key that verified the task; nothing when it was stored unsigned (or there is no such task).
+    Result<std::optional<crypto::ProducerKey>> taskSigner(qint64 taskId);
+    // For each task, why its signature check refuses it (crypto::signatureRefusal), or nothing: each queue's flag and
+    // each named key are read once.
+    Result<QList<std::optional<Error>>> signatureRefusals(const QList<NewTask>& tasks);
+
     // --- encryption at rest (schema 5) ---
     // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;
     // without the key they read as "encrypted" (Task::sealed) and writes of them fail, writing nothing.
@@ -455,6 +474,8 @@ private:
     // A queue's max_attempts and timeout_ms by name, read once per enqueue call (its transaction holds them still).
     using QueueDefaults = QHash<QString, std::pair<qint64, qint64>>;
     // The new task's id, or 0 when its queue does not exist yet.
+    // enqueue() of tasks whose signatures were checked: a signed one records its key.
+    Result<QList<EnqueueResult>> enqueueChecked(const QList<NewTask>& tasks, qint64 now);
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
     // Runs `update`, a single-row UPDATE of task `id` fenced by its lease (see SqlDialect::completeTask): the task's

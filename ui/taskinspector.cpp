@@ -40,6 +40,17 @@ QString durationLabel(const TaskEvent& e)
         return TaskInspector::tr("ran %1").arg(d);
     return d;
 }
+
+// "Signed by NAME (key ID)" or "Unsigned"; a key revoked since the task was verified says so.
+QString signatureText(const std::optional<TaskSigner>& signer)
+{
+    if (!signer)
+        return TaskInspector::tr("Unsigned");
+    const QString text = TaskInspector::tr("Signed by %1 (key %2)").arg(signer->name, signer->keyId);
+    if (signer->revokedAt <= 0)
+        return text;
+    return TaskInspector::tr("%1, key revoked %2").arg(text, formatTimestamp(signer->revokedAt));
+}
 } // namespace
 
 TaskInspector::TaskInspector(ReaderThread* reader, QWidget* parent)
@@ -133,6 +144,7 @@ void TaskInspector::display(const TaskWithEvents& t)
         {tr("ID"), QString::number(task.id)},
         {tr("Queue"), task.queue},
         {tr("Type"), task.type},
+        {tr("Signature"), signatureText(t.signer)},
         {tr("State"), taskStateName(task.state)},
         {tr("Priority"), QString::number(task.priority)},
         {tr("Attempts"), QStringLiteral("%1 of %2").arg(task.attempts).arg(task.maxAttempts)},
@@ -153,6 +165,7 @@ void TaskInspector::display(const TaskWithEvents& t)
     };
     for (const auto& [name, value] : fields) {
         auto* item = new QTreeWidgetItem(m_fields, {name, value});
+        item->setToolTip(1, value); // the dock is narrow: a long value (a signer, a lease owner) is elided
         if (name == tr("State"))
             item->setForeground(1, stateColor(task.state));
     }

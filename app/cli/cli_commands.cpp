@@ -151,14 +151,25 @@ const QList<Command>& commands()
                            "and the next takes over within 15 s when it stops or dies, so each firing is recorded\n"
                            "once (see alerts history)."),
             0, 0, AlertCommands::addMonitorOptions, AlertCommands::runMonitor},
-        {QStringLiteral("keys"), QStringLiteral("init|status|rotate [--batch N]"),
-            QStringLiteral("Encrypt payloads, results and errors at rest, show how, or change the key."),
+        {QStringLiteral("keys"),
+            QStringLiteral("init|status|rotate [--batch N] | new-producer PATH | add-producer NAME PUBKEYFILE | list | "
+                           "revoke ID"),
+            QStringLiteral("Encrypt tasks at rest (init, status, rotate); producer keys for signed tasks (the rest)."),
             QStringLiteral(
                 "The key file is --key-file, else $QUEUEDESK_KEY_FILE, else ~/.config/QueueDesk/queuedesk.key (mode\n"
                 "0600). init adds a new key to it and seals every task; rotate adds another, seals every task with\n"
                 "it in short transactions while workers run, then retires the old one (keep it until then). Text\n"
-                "search never matches encrypted payloads."),
-            1, 1, KeysCommand::addOptions, KeysCommand::run},
+                "search never matches encrypted payloads.\n\n"
+                "Signed tasks: new-producer writes an Ed25519 key pair (PATH, secret, mode 0600; PATH.pub, public);\n"
+                "add-producer names a public key in the database; list shows the producer keys and whether each is\n"
+                "revoked; revoke ID refuses its signatures from now on. Producers sign with enqueue --sign-with PATH;\n"
+                "require-signed QUEUE on makes a queue refuse unsigned tasks. A bad signature is always refused."),
+            1, 3, KeysCommand::addOptions, KeysCommand::run},
+        {QStringLiteral("require-signed"), QStringLiteral("QUEUE on|off"),
+            QStringLiteral("Make QUEUE take only tasks signed by a producer key in use (see keys), or not."),
+            QStringLiteral("Unsigned, unknown-key, revoked-key and bad signatures are refused at enqueue and nothing\n"
+                           "is stored; spools move such files to failed/, bridges dead-letter such messages."),
+            2, 2, noOptions, QueueCommands::runRequireSigned},
         {QStringLiteral("settings"), QStringLiteral("[list | get KEY | set KEY VALUE | unset KEY]"),
             QStringLiteral("Show or change the database's own settings, which every process using it follows."),
             QStringLiteral(

@@ -4,6 +4,7 @@
 #include "cli_context.h"
 #include "cli_linereader.h"
 #include "cli_tasklineparser.h"
+#include "core/crypto/producerkeyfile.h"
 #include "core/oneshotwriter.h"
 #include "core/taskvalidation.h"
 
@@ -18,7 +19,8 @@ namespace {
 
 constexpr int enqueueBatchSize = 1000;
 
-int enqueueFromFile(CliContext& context, OneShotWriter& writer, const QString& path)
+int enqueueFromFile(
+    CliContext& context, OneShotWriter& writer, const QString& path, const crypto::ProducerKeyPair* signingKey)
 {
     QFile file;
     if (path == u"-") {
@@ -110,6 +112,8 @@ int enqueueFromFile(CliContext& context, OneShotWriter& writer, const QString& p
             return context.fail(task.error().code,
                 QStringLiteral("%1, line %2: %3.").arg(source).arg(lineNumber).arg(task.errorString()) + lineOutcome());
         }
+        if (signingKey)
+            crypto::signTask(task.value(), *signingKey);
         batch.append(std::move(task).value());
         if (batch.size() >= enqueueBatchSize) {
             if (std::optional<Error> error = flush())
@@ -156,6 +160,9 @@ void EnqueueCommand::addOptions(QCommandLineParser& parser)
         QStringLiteral("key")));
     parser.addOption(QCommandLineOption(QStringLiteral("file"),
         QStringLiteral("Enqueue one task per line of this JSON Lines file (- reads stdin)."), QStringLiteral("path")));
+    parser.addOption(QCommandLineOption(QStringLiteral("sign-with"),
+        QStringLiteral("Sign each task with this producer secret key file (keys new-producer makes one)."),
+        QStringLiteral("keyfile")));
 }
 
 int EnqueueCommand::run(CliContext& context, const QCommandLineParser& parser)
@@ -206,15 +213,25 @@ int EnqueueCommand::run(CliContext& context, const QCommandLineParser& parser)
         }
     }
 
+    std::optional<crypto::ProducerKeyPair> signingKey;
+    if (parser.isSet(QStringLiteral("sign-with"))) {
+        auto key = crypto::readProducerSecretKey(parser.value(QStringLiteral("sign-with")));
+        if (!key)
+            return context.fail(key.error());
+        signingKey = std::move(*key);
+    }
     const Result<OneShotWriter*> writer = context.writer(true);
     if (!writer.ok())
         return context.fail(writer.error());
     if (fromFile)
-        return enqueueFromFile(context, *writer.value(), parser.value(QStringLiteral("file")));
+        return enqueueFromFile(
+            context, *writer.value(), parser.value(QStringLiteral("file")), signingKey ? &*signingKey : nullptr);
 
     // An unknown type's message lists the known types (validateNewTask, core/taskvalidation.cpp).
     if (std::optional<Error> invalid = validateNewTask(task, writer.value()->handlers(), &payload))
         return context.fail(*invalid);
+    if (signingKey)
+        crypto::signTask(task, *signingKey); // the payload as it is stored: compact JSON
     const Result<QList<EnqueueResult>> batch = writer.value()->enqueueValidated({task});
     if (!batch.ok())
         return context.fail(batch.error());

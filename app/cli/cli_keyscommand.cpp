@@ -2,6 +2,7 @@
 
 #include "cli_commandoptions.h"
 #include "cli_context.h"
+#include "cli_producerkeyscommand.h"
 #include "core/crypto/keyfile.h"
 #include "core/oneshotwriter.h"
 #include "core/taskstore.h"
@@ -111,6 +112,10 @@ void KeysCommand::addOptions(QCommandLineParser& parser)
 int KeysCommand::run(CliContext& context, const QCommandLineParser& parser)
 {
     const QString action = parser.positionalArguments().value(0);
+    if (ProducerKeysCommand::handles(action))
+        return ProducerKeysCommand::run(context, parser);
+    if (parser.positionalArguments().size() > 1)
+        return context.usageError(QStringLiteral("keys %1 takes no argument.").arg(action), QStringLiteral("keys"));
     const Result<qint64> batch
         = CommandOptions::parseInteger(parser.value(QStringLiteral("batch")), QStringLiteral("--batch"), 1, 100000);
     if (!batch.ok())
@@ -122,7 +127,9 @@ int KeysCommand::run(CliContext& context, const QCommandLineParser& parser)
         return printStatus(context, *store.value());
     }
     if (action != QLatin1String("init") && action != QLatin1String("rotate"))
-        return context.usageError(QStringLiteral("Give init, status or rotate."), QStringLiteral("keys"));
+        return context.usageError(
+            QStringLiteral("Give init, status, rotate, new-producer, add-producer, list or revoke."),
+            QStringLiteral("keys"));
     const bool init = action == QLatin1String("init");
     const Result<OneShotWriter*> writer = context.writer(init);
     if (!writer.ok())

@@ -103,4 +103,31 @@ int QueueCommands::runSetConcurrency(CliContext& context, const QCommandLinePars
     return ExitOk;
 }
 
+int QueueCommands::runRequireSigned(CliContext& context, const QCommandLineParser& parser)
+{
+    const QString queue = parser.positionalArguments().value(0);
+    const QString state = parser.positionalArguments().value(1);
+    if (state != QLatin1String("on") && state != QLatin1String("off"))
+        return context.usageError(
+            QStringLiteral("Give on or off, not \"%1\".").arg(state), QStringLiteral("require-signed"));
+    const bool required = state == QLatin1String("on");
+    // Creates a missing database and queue: a queue is made to require signatures before its producers start.
+    const Result<OneShotWriter*> writer = context.writer(true);
+    if (!writer.ok())
+        return context.fail(writer.error());
+    const Status status = writer.value()->setRequireSigned(queue, required);
+    if (!status.ok())
+        return context.fail(status.error());
+    if (context.json()) {
+        context.printJson(QJsonObject {{QStringLiteral("queue"), queue}, {QStringLiteral("requireSigned"), required}});
+    } else if (required) {
+        context.out() << "Queue \"" << queue << "\" takes only tasks signed by a producer key in use (see keys list)."
+                      << Qt::endl;
+    } else {
+        context.out() << "Queue \"" << queue << "\" takes unsigned tasks too (signed ones are still verified)."
+                      << Qt::endl;
+    }
+    return ExitOk;
+}
+
 } // namespace qd::cli

@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <future>
 #include <memory>
 #include <vector>
@@ -267,16 +268,29 @@ Status AmqpBridge::Session::flush()
     next.outcome = std::async(std::launch::async, [&engine, &config, envelopes] {
         Outcome outcome;
         QList<NewTask> tasks;
+        QList<qsizetype> envelopeOfTask;
         tasks.reserve(qsizetype(envelopes->size()));
         for (std::size_t i = 0; i < envelopes->size(); ++i) {
             Result<NewTask> task = mapAmqpMessage(deliveryOf(*(*envelopes)[i]), config, engine.handlers());
-            if (task.ok())
+            if (task.ok()) {
                 tasks.append(std::move(task.value()));
-            else
+                envelopeOfTask.append(qsizetype(i));
+            } else {
                 outcome.rejected.append({qsizetype(i), task.errorString()});
+            }
         }
-        if (!tasks.isEmpty())
-            outcome.stored = engine.enqueueValidatedBatch(tasks); // mapAmqpMessage validated them
+        if (tasks.isEmpty())
+            return outcome;
+        // mapAmqpMessage validated them; a task its signature check refuses is dead-lettered like an invalid one.
+        outcome.stored = engine.enqueueValidatedBatch(tasks, RefusedTasks::Skip);
+        if (outcome.stored.ok()) {
+            const QList<EnqueueResult>& results = outcome.stored.value();
+            for (qsizetype j = 0; j < results.size(); ++j) {
+                if (!results.at(j).refused.isEmpty())
+                    outcome.rejected.append({envelopeOfTask.at(j), results.at(j).refused});
+            }
+            std::sort(outcome.rejected.begin(), outcome.rejected.end());
+        }
         return outcome;
     });
     m_inFlight = std::move(next);
@@ -303,8 +317,10 @@ Status AmqpBridge::Session::finishCommit()
             return s;
     }
     qint64 stored = 0, duplicates = 0;
-    for (const EnqueueResult& r : outcome.stored.value())
-        ++(r.existed ? duplicates : stored);
+    for (const EnqueueResult& r : outcome.stored.value()) {
+        if (r.refused.isEmpty())
+            ++(r.existed ? duplicates : stored);
+    }
     const int rc = amqp_basic_ack(m_connection.get(), consumeChannel, envelopes->back()->delivery_tag, 1);
     if (Status s = AmqpConnection::checkStatus(rc, QStringLiteral("Cannot acknowledge")); !s.ok())
         return s; // stored: the redelivery will find the tasks

@@ -52,6 +52,27 @@ void appendJsonString(QByteArray& out, QByteArrayView utf8)
     out.append('"');
 }
 
+// A task JSON's signature from the message's headers (unless the JSON carries its own); a signed task must name its
+// own idempotency key, which its signature covers (a key made from the delivery would not verify).
+std::optional<QString> takeSignatureHeaders(const AmqpDelivery& delivery, NewTask& task)
+{
+    const QJsonValue signature = delivery.headers.value(amqpSignatureHeader);
+    const QJsonValue keyId = delivery.headers.value(amqpSignatureKeyHeader);
+    if (task.signature.isEmpty() && task.signatureKeyId.isEmpty()
+        && (!signature.isUndefined() || !keyId.isUndefined())) {
+        const auto decoded
+            = QByteArray::fromBase64Encoding(signature.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        if (!signature.isString() || !decoded || !keyId.isString())
+            return QStringLiteral("the headers %1 (base64) and %2 must both be strings")
+                .arg(amqpSignatureHeader, amqpSignatureKeyHeader);
+        task.signature = decoded.decoded;
+        task.signatureKeyId = keyId.toString();
+    }
+    if ((!task.signature.isEmpty() || !task.signatureKeyId.isEmpty()) && task.idempotencyKey.isEmpty())
+        return QStringLiteral("a signed task must carry its own idempotencyKey (its signature covers it)");
+    return std::nullopt;
+}
+
 void appendMember(QByteArray& out, const char* key, QByteArrayView utf8)
 {
     out.append(out.size() > 1 ? ",\"" : "\"");
@@ -71,12 +92,16 @@ Result<NewTask> mapAmqpMessage(
             return rejected(QStringLiteral("not a valid task: ") + task.errorString());
         if (!object->contains(u"queue"))
             task->queue = config.queue; // checked by AmqpBridgeConfig::check()
+        if (std::optional<QString> problem = takeSignatureHeaders(delivery, task.value()))
+            return rejected(*problem);
         if (task->idempotencyKey.isEmpty())
             task->idempotencyKey = amqpIdempotencyKey(config.from, delivery);
         return task;
     }
     if (config.type.isEmpty())
         return rejected(QStringLiteral("not a task (no JSON object with a \"type\") and the bridge has no task type"));
+    if (delivery.headers.contains(amqpSignatureHeader) || delivery.headers.contains(amqpSignatureKeyHeader))
+        return rejected(QStringLiteral("a signature is taken only on a body that is a task written as JSON"));
 
     const bool binary = !QByteArrayView(delivery.body).isValidUtf8();
     // The members in QJsonObject's (sorted) order, so the payload reads as any other stored JSON.

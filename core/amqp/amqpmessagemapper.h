@@ -31,6 +31,10 @@ struct AmqpDelivery {
 //    "base64" for a body that is not UTF-8), "contentType", "headers", "messageId", "exchange", "routingKey"};
 //    without a type it is rejected.
 // The task's idempotency key is amqpIdempotencyKey(), unless a task JSON sets its own.
+// A task JSON is signed by its own "signature" and "signatureKeyId" fields or by the headers below; a signed task
+// must set its own idempotencyKey (the signature covers it). The signature is checked at enqueue.
+inline const QString amqpSignatureHeader = QStringLiteral("x-queuedesk-signature"); // base64 Ed25519 signature
+inline const QString amqpSignatureKeyHeader = QStringLiteral("x-queuedesk-signature-key"); // producer key id
 Result<NewTask> mapAmqpMessage(
     const AmqpDelivery& delivery, const AmqpBridgeConfig& config, const HandlerRegistry& handlers);
 

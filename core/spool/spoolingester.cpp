@@ -210,6 +210,11 @@ Result<QList<NewTask>> SpoolIngester::tasksOf(
         }
     }
     for (qsizetype i = 0; i < tasks.size(); ++i) {
+        const bool signedTask = !tasks[i].signature.isEmpty() || !tasks[i].signatureKeyId.isEmpty();
+        if (signedTask && tasks[i].idempotencyKey.isEmpty())
+            return Error {ErrorCode::InvalidArgument,
+                QStringLiteral("%1a signed task must carry its own idempotencyKey (its signature covers it)")
+                    .arg(kind == Kind::TaskLines ? QStringLiteral("task %1 of the file: ").arg(i + 1) : QString())};
         if (tasks[i].idempotencyKey.isEmpty()) // a producer's own key is kept: it says what counts as the same task
             tasks[i].idempotencyKey
                 = key(m_source, device, inode, size, mtime, name, kind == Kind::TaskLines ? int(i + 1) : 0);
@@ -383,6 +388,12 @@ Status SpoolIngester::commit(QList<Candidate>& batch)
     if (!newDir.ok() || !curDir.ok())
         return ioError(QStringLiteral("Cannot open the folders of %1").arg(m_config.dir), errno);
 
+    // 0. Signatures, checked by the writer before anything moves (the enqueue checks again: a key revoked in between
+    // fails the batch, and the next scan moves the file aside).
+    if (Status s = rejectRefusedSignatures(batch, newDir.get()); !s)
+        return s;
+    if (batch.isEmpty())
+        return success();
     // 1. Into cur/ first, so that a task started the moment it is committed finds its file there.
     for (qsizetype i = 0; i < batch.size(); ++i) {
         Candidate& c = batch[i];
@@ -442,6 +453,36 @@ Status SpoolIngester::commit(QList<Candidate>& batch)
             continue;
         }
         track(c.name, std::move(keys), std::move(taskIds));
+    }
+    return success();
+}
+
+Status SpoolIngester::rejectRefusedSignatures(QList<Candidate>& batch, int newDir)
+{
+    QList<NewTask> all;
+    for (const Candidate& c : batch)
+        all += c.tasks;
+    const Result<QList<std::optional<Error>>> refusals = m_engine.signatureRefusals(all);
+    if (!refusals)
+        return Error {refusals.error().code,
+            QStringLiteral("Cannot check the signatures of the tasks of new/ (the files stay there): %1")
+                .arg(refusals.errorString())};
+    qsizetype next = 0;
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        const Candidate c = batch.at(i);
+        QString reason;
+        for (qsizetype t = 0; t < c.tasks.size(); ++t, ++next) {
+            if (reason.isEmpty() && refusals->at(next))
+                reason = (c.tasks.size() > 1 ? QStringLiteral("task %1 of the file: ").arg(t + 1) : QString())
+                    + refusals->at(next)->message;
+        }
+        if (reason.isEmpty())
+            continue;
+        if (c.inCur)
+            ::unlinkat(newDir, c.name.constData(), 0);
+        if (Status s = reject(c.inCur ? "cur" : "new", c.name, reason); !s)
+            return s;
+        batch.removeAt(i--);
     }
     return success();
 }

@@ -95,6 +95,9 @@ private:
     // Writes the result file and moves the file from cur/ to `to`.
     Status moveWithResult(const char* from, const char* to, const QByteArray& name, const QByteArray& resultJson);
     Status commit(QList<Candidate>& batch);
+    // Moves each file of the batch with a task its signature check refuses to failed/ with the reason, and out of
+    // the batch: a file's tasks are stored all or none.
+    Status rejectRefusedSignatures(QList<Candidate>& batch, int newDir);
     void track(const QByteArray& name, QStringList keys, QList<qint64> ids);
     // The tasks of a file from its content and identity; an error is the reason the file cannot become tasks.
     Result<QList<NewTask>> tasksOf(

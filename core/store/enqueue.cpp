@@ -3,6 +3,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace qd {
 
 using namespace storeimpl;
@@ -63,7 +65,61 @@ Result<qint64> TaskStore::insertTask(
     return id;
 }
 
-Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now)
+Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now, RefusedTasks refusedTasks)
+{
+    // Outside a transaction (a one-shot write), one of its own first: its begin() reconnects a lost server
+    // connection before the checks read.
+    if (!inTransaction()) {
+        Result<QList<EnqueueResult>> out = QList<EnqueueResult> {};
+        const Status s = atomically([&]() -> Status {
+            out = enqueue(tasks, now, refusedTasks);
+            return out ? success() : Status(out.error());
+        });
+        if (!s)
+            return s.error();
+        return out;
+    }
+    // Checked before anything is written: a refusal never leaves part of a task, nor fails a writer's transaction.
+    Result<QList<std::optional<Error>>> refusals = signatureRefusals(tasks);
+    if (!refusals)
+        return refusals.error();
+    const auto firstRefused
+        = std::find_if(refusals->cbegin(), refusals->cend(), [](const auto& r) { return r.has_value(); });
+    if (firstRefused == refusals->cend())
+        return enqueueChecked(tasks, now);
+    if (refusedTasks == RefusedTasks::RefuseBatch) {
+        Error error = **firstRefused;
+        if (tasks.size() > 1)
+            error.message = QStringLiteral("Task %1 of the batch: %2")
+                                .arg(firstRefused - refusals->cbegin() + 1)
+                                .arg(error.message);
+        return error;
+    }
+    QList<NewTask> accepted;
+    for (qsizetype i = 0; i < tasks.size(); ++i) {
+        if (!refusals->at(i))
+            accepted.append(tasks.at(i));
+    }
+    QList<EnqueueResult> stored;
+    if (!accepted.isEmpty()) {
+        Result<QList<EnqueueResult>> written = enqueueChecked(accepted, now);
+        if (!written)
+            return written.error();
+        stored = std::move(*written);
+    }
+    QList<EnqueueResult> results;
+    results.reserve(tasks.size());
+    qsizetype next = 0;
+    for (qsizetype i = 0; i < tasks.size(); ++i) {
+        if (const std::optional<Error>& refusal = refusals->at(i))
+            results.append({0, false, refusal->message});
+        else
+            results.append(stored.at(next++));
+    }
+    return results;
+}
+
+Result<QList<EnqueueResult>> TaskStore::enqueueChecked(const QList<NewTask>& tasks, qint64 now)
 {
     if (m_encryption && !m_encryption->sealingKey())
         return m_encryption->noKeyError();
@@ -138,6 +194,13 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
                 update.bind(2, id);
                 if (!update.run())
                     return update.error(QStringLiteral("Cannot store the task"));
+            }
+            if (!t.signatureKeyId.isEmpty()) { // verified by enqueue(): the key that signed it
+                StoreStatement signer = statement(QStringLiteral("UPDATE tasks SET producer_key_id = ? WHERE id = ?"));
+                signer.bind(1, t.signatureKeyId);
+                signer.bind(2, id);
+                if (!signer.run())
+                    return signer.error(QStringLiteral("Cannot store the task"));
             }
             if (bulkHistory) {
                 m_transitions.append({id, t.queue, std::nullopt, state});

@@ -43,6 +43,8 @@ QString translatedStatement(QString statement)
         statement = QLatin1String("CREATE UNIQUE INDEX IF NOT EXISTS ") + statement.mid(20);
     else if (statement.startsWith(QLatin1String("INSERT INTO ")))
         statement = QLatin1String("INSERT IGNORE INTO ") + statement.mid(12);
+    else if (statement.startsWith(QLatin1String("ALTER TABLE ")))
+        statement.replace(QLatin1String(" ADD COLUMN "), QLatin1String(" ADD COLUMN IF NOT EXISTS "));
     return statement;
 }
 

@@ -9,7 +9,7 @@ Result<QList<QueueConfig>> TaskStore::queues()
 {
     QSqlQuery& q
         = prepared(QStringLiteral("SELECT name, paused, concurrency, max_attempts, timeout_ms, backoff_base_ms,"
-                                  " backoff_max_ms, backoff_jitter FROM queues ORDER BY name"));
+                                  " backoff_max_ms, backoff_jitter, require_signed FROM queues ORDER BY name"));
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read queues"));
     QList<QueueConfig> result;
@@ -21,6 +21,7 @@ Result<QList<QueueConfig>> TaskStore::queues()
         c.maxAttempts = q.value(3).toInt();
         c.timeoutMs = q.value(4).toInt();
         c.retryPolicy = {q.value(5).toLongLong(), q.value(6).toLongLong(), q.value(7).toDouble()};
+        c.requireSigned = q.value(8).toBool();
         result.append(c);
     }
     q.finish();

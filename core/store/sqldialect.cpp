@@ -255,6 +255,22 @@ QStringList schemaVersion11()
     };
 }
 
+// Signed tasks (core/crypto/tasksignature.h): the producers' public keys by id, a queue's demand for signatures, and
+// the key that verified each task (NULL: unsigned).
+QStringList schemaVersion12()
+{
+    return {
+        QStringLiteral("CREATE TABLE producer_keys ("
+                       " key_id TEXT PRIMARY KEY,"
+                       " name TEXT NOT NULL,"
+                       " public_key TEXT NOT NULL,"
+                       " added_at INTEGER NOT NULL,"
+                       " revoked_at INTEGER)"),
+        QStringLiteral("ALTER TABLE queues ADD COLUMN require_signed INTEGER NOT NULL DEFAULT 0"),
+        QStringLiteral("ALTER TABLE tasks ADD COLUMN producer_key_id TEXT"),
+    };
+}
+
 } // namespace
 
 bool isSqliteOnlyStatement(const QString& statement)
@@ -269,7 +285,8 @@ const SqlDialect& sqliteDialect()
         d.name = QStringLiteral("sqlite");
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
-            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10(), schemaVersion11()};
+            schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10(),
+            schemaVersion11(), schemaVersion12()};
         d.addCountDelta
             = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");

@@ -131,6 +131,11 @@ Result<TaskWithEvents> TaskStore::taskWithEvents(qint64 id)
         result.events.append(readEvent(q));
     if (!q.finish())
         return q.error(QStringLiteral("Cannot read the history of task %1").arg(id));
+    const Result<std::optional<crypto::ProducerKey>> signer = taskSigner(id);
+    if (!signer)
+        return signer.error();
+    if (signer->has_value())
+        result.signer = TaskSigner {(*signer)->id, (*signer)->name, (*signer)->revokedAt};
     return result;
 }
 

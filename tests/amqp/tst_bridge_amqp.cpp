@@ -1,12 +1,14 @@
 // AMQP bridges against the real broker of the `amqp` fixture: tasks arrive with the right fields, a redelivered
 // message is one task, invalid messages land in the dead-letter queue with their reason, a broker restart mid-stream
-// loses and doubles nothing, and the service runs the bridges of the sources table.
+// loses and doubles nothing, the service runs the bridges of the sources table, and a queue that requires signed
+// tasks has refused ones dead-lettered with their reason.
 #include "amqptestbroker.h"
 
 #include "tests/cli/clirunner.h"
 
 #include "core/amqp/amqpbridge.h"
 #include "core/amqp/amqpservice.h"
+#include "core/crypto/tasksignature.h"
 #include "core/queueengine.h"
 #include "core/source.h"
 #include "core/taskstore.h"
@@ -214,6 +216,54 @@ private Q_SLOTS:
                     .headers.value(u"x-queuedesk-reason")
                     .toString()
                     .contains(QStringLiteral("nosuchtype")));
+    }
+
+    void refusedSignaturesAreDeadLetteredWithTheirReason()
+    {
+        const QString q = QStringLiteral("signed");
+        QVERIFY(m_broker.freshQueue(q));
+        const crypto::ProducerKeyPair pair = crypto::generateProducerKey();
+        QVERIFY(m_engine
+                    ->runInWriter([&](TaskStore& store) {
+                        if (Status s
+                            = store.addProducerKey({pair.id, QStringLiteral("publisher"), pair.publicKey, 0, 0}, 1);
+                            !s)
+                            return s;
+                        return store.setRequireSigned(q, true, 1);
+                    })
+                    .ok());
+        // The signature of a noop task on q with payload {"n":1} and `key`, as the two headers.
+        const auto headers = [&](const QString& key) {
+            NewTask t;
+            t.queue = q;
+            t.type = QStringLiteral("noop");
+            t.payload = R"({"n":1})";
+            t.idempotencyKey = key;
+            crypto::signTask(t, pair);
+            return QList<std::pair<QByteArray, QByteArray>> {
+                {"x-queuedesk-signature", t.signature.toBase64()}, {"x-queuedesk-signature-key", pair.id.toLatin1()}};
+        };
+        QVERIFY(m_broker.publish(q, R"({"type":"noop","payload":{"n":1},"idempotencyKey":"k1"})",
+            QStringLiteral("signed"), headers(QStringLiteral("k1"))));
+        QVERIFY(m_broker.publish(
+            q, R"({"type":"noop","payload":{"n":1},"idempotencyKey":"k2"})", QStringLiteral("unsigned")));
+        QVERIFY(m_broker.publish(q, R"({"type":"noop","payload":{"n":2},"idempotencyKey":"k3"})",
+            QStringLiteral("tampered"), headers(QStringLiteral("k3"))));
+        AmqpBridge bridge(QStringLiteral("b"), config(q, QString()), *m_engine, fastOptions());
+        bridge.start();
+        QTRY_COMPARE_WITH_TIMEOUT(bridge.status().received, 3, 10'000);
+        QCOMPARE(bridge.status().stored, 1);
+        QCOMPARE(bridge.status().deadLettered, 2);
+        QCOMPARE(m_broker.depth(q), 0);
+        QCOMPARE(taskCount(q), 1);
+        QHash<QString, QString> reasons;
+        while (const std::optional<qdtest::AmqpGot> got = m_broker.get(q + QStringLiteral(".dead-letter")))
+            reasons.insert(got->messageId, got->headers.value(u"x-queuedesk-reason").toString());
+        QCOMPARE(reasons.size(), 2);
+        QVERIFY2(reasons.value(QStringLiteral("unsigned")).contains(QStringLiteral("requires signed tasks")),
+            qPrintable(reasons.value(QStringLiteral("unsigned"))));
+        QVERIFY2(reasons.value(QStringLiteral("tampered")).contains(QStringLiteral("does not verify")),
+            qPrintable(reasons.value(QStringLiteral("tampered"))));
     }
 
     void aBrokerRestartMidStreamLosesAndDoublesNothing()

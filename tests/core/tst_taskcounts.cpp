@@ -265,6 +265,10 @@ void TestTaskCounts::migrationBuildsCountsOfExistingTasks()
         // and without the later tables: source states (schema 10), settings (schema 11)
         QVERIFY(q.exec(QStringLiteral("DROP TABLE source_states")));
         QVERIFY(q.exec(QStringLiteral("DROP TABLE settings")));
+        // and signed tasks (schema 12)
+        for (const char* drop : {"DROP TABLE producer_keys", "ALTER TABLE queues DROP COLUMN require_signed",
+                 "ALTER TABLE tasks DROP COLUMN producer_key_id"})
+            QVERIFY2(q.exec(QLatin1String(drop)), drop);
         if (!onServer()) { // and without the later search index (schema 9, SQLite only)
             for (const char* drop :
                 {"DROP TABLE task_search", "DROP TABLE task_search_cursor", "DROP INDEX task_search_errors"})

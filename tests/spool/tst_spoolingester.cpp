@@ -5,6 +5,7 @@
 
 #include "tests/core/storetestutil.h"
 
+#include "core/crypto/tasksignature.h"
 #include "core/queueengine.h"
 #include "core/spool/spoolingester.h"
 #include "core/taskstore.h"
@@ -13,6 +14,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
+
+#include <functional>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +36,7 @@ private Q_SLOTS:
     void crashAfterCommitMakesNoSecondTask();
     void restartAdoptsFilesInCur();
     void sameNameWaitsForTheFirstToEnd();
+    void refusedSignaturesGoToFailedWithTheReason();
 
 private:
     std::unique_ptr<SpoolIngester> ingester(const SpoolConfig& config);
@@ -333,6 +337,69 @@ void TestSpoolIngester::sameNameWaitsForTheFirstToEnd()
     QCOMPARE(filesIn(m_spool, QStringLiteral("done")),
         QStringList({QStringLiteral("same.json"), QStringLiteral("same.json.1"),
             QStringLiteral("same.json.1.result.json"), QStringLiteral("same.json.result.json")}));
+}
+
+// A queue that requires signed tasks: a file with an unsigned, badly signed or unkeyed signed task goes to failed/
+// whole with the reason, as a malformed one does; the others are stored.
+void TestSpoolIngester::refusedSignaturesGoToFailedWithTheReason()
+{
+    const crypto::ProducerKeyPair pair = crypto::generateProducerKey();
+    QVERIFY(
+        m_engine
+            ->runInWriter([&](TaskStore& store) {
+                if (Status s = store.addProducerKey({pair.id, QStringLiteral("uploader"), pair.publicKey, 0, 0}, 1); !s)
+                    return s;
+                return store.setRequireSigned(QStringLiteral("secure"), true, 1);
+            })
+            .ok());
+    // A task file's line: the task signed, then changed by `tamper`.
+    const auto line = [&](const QString& key, const std::function<void(NewTask&)>& tamper = {}) {
+        NewTask t = task(QStringLiteral("noop"), QStringLiteral("secure"), R"({"n":1})");
+        t.idempotencyKey = key;
+        crypto::signTask(t, pair);
+        if (tamper)
+            tamper(t);
+        QJsonObject o {{QStringLiteral("type"), t.type}, {QStringLiteral("queue"), t.queue},
+            {QStringLiteral("payload"), QJsonDocument::fromJson(t.payload).object()}};
+        if (!t.idempotencyKey.isEmpty())
+            o.insert(QStringLiteral("idempotencyKey"), t.idempotencyKey);
+        if (!t.signature.isEmpty())
+            o.insert(QStringLiteral("signature"), QString::fromLatin1(t.signature.toBase64()));
+        if (!t.signatureKeyId.isEmpty())
+            o.insert(QStringLiteral("signatureKeyId"), t.signatureKeyId);
+        return QJsonDocument(o).toJson(QJsonDocument::Compact);
+    };
+    const auto unsign = [](NewTask& t) {
+        t.signature.clear();
+        t.signatureKeyId.clear();
+    };
+    auto spool = ingester(SpoolConfig {m_spool, {}, {}, {}, QStringLiteral("default")});
+    QVERIFY(spool);
+    QVERIFY(dropFile(m_spool, QStringLiteral("good.json"), line(QStringLiteral("k1"))));
+    const QList<std::pair<QString, QByteArray>> bad {
+        {QStringLiteral("unsigned.json"), line(QStringLiteral("k2"), unsign)},
+        {QStringLiteral("tampered.json"), line(QStringLiteral("k3"), [](NewTask& t) { t.payload = R"({"n":2})"; })},
+        {QStringLiteral("unkeyed.json"), line(QString())},
+        {QStringLiteral("mixed.jsonl"), line(QStringLiteral("k4")) + '\n' + line(QStringLiteral("k5"), unsign)},
+    };
+    const QStringList reasons {QStringLiteral("requires signed tasks"), QStringLiteral("does not verify"),
+        QStringLiteral("its own idempotencyKey"), QStringLiteral("task 2 of the file: Queue \"secure\" requires")};
+    for (const auto& [name, content] : bad)
+        QVERIFY(dropFile(m_spool, name, content));
+    const Result<int> taken = spool->ingest(100);
+    QVERIFY2(taken, qPrintable(taken.errorString()));
+    QCOMPARE(*taken, int(bad.size()) + 1);
+    QCOMPARE(taskCount(), 1); // good.json's: not even the signed first line of mixed.jsonl
+    QCOMPARE(
+        scalar(*m_reader, QStringLiteral("SELECT count(*) FROM tasks WHERE producer_key_id = '%1'").arg(pair.id)), 1);
+    QVERIFY(filesIn(m_spool, QStringLiteral("new")).isEmpty());
+    QCOMPARE(filesIn(m_spool, QStringLiteral("cur")), QStringList {QStringLiteral("good.json")});
+    for (qsizetype i = 0; i < bad.size(); ++i) {
+        const QJsonObject result = resultOf(QStringLiteral("failed"), bad[i].first);
+        QCOMPARE(result.value(QStringLiteral("state")).toString(), QStringLiteral("rejected"));
+        const QString error = result.value(QStringLiteral("error")).toString();
+        QVERIFY2(error.contains(reasons[i]), qPrintable(bad[i].first + QStringLiteral(": ") + error));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSpoolIngester)
