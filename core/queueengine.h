@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auditentry.h"
 #include "handlerregistry.h"
 #include "result.h"
 #include "storeoptions.h"
@@ -58,15 +59,20 @@ public:
 
     // --- writes ---
     Result<EnqueueResult> enqueue(const NewTask& task);
-    // One transaction for the whole batch: all are stored or none.
-    Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks);
+    // One transaction for the whole batch: all are stored or none. EnqueueAudit::Record: an admin's enqueue (the
+    // window's), one audit row; programs, bridges and spools leave none.
+    Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks, EnqueueAudit audit = EnqueueAudit::Skip);
     // enqueueBatch for tasks the caller has checked with validateNewTask (the RabbitMQ bridge's mapper does), so
     // their payloads are not parsed again.
-    Result<QList<EnqueueResult>> enqueueValidatedBatch(const QList<NewTask>& tasks);
-    Result<qint64> retry(const TaskFilter& filter);
-    Result<qint64> runNow(const TaskFilter& filter); // scheduled -> queued at once
-    Result<qint64> cancel(const TaskFilter& filter);
-    Result<qint64> purge(const TaskFilter& filter);
+    Result<QList<EnqueueResult>> enqueueValidatedBatch(
+        const QList<NewTask>& tasks, EnqueueAudit audit = EnqueueAudit::Skip);
+    // Each leaves one audit row; a caller that does one action in several calls (chunks of ids) passes the same
+    // span to each, so they share one row (see AuditSpan).
+    Result<qint64> retry(const TaskFilter& filter, AuditSpan* span = nullptr);
+    Result<qint64> runNow(const TaskFilter& filter, AuditSpan* span = nullptr); // scheduled -> queued at once
+    Result<qint64> cancel(const TaskFilter& filter, AuditSpan* span = nullptr);
+    // In batches of its own, all of them one audit row (in `span`'s, when given).
+    Result<qint64> purge(const TaskFilter& filter, AuditSpan* span = nullptr);
     // An empty queue name pauses or resumes every queue.
     Status setPaused(const QString& queue, bool paused);
     Status setConcurrency(const QString& queue, int concurrency);

@@ -581,7 +581,7 @@ void MainWindow::enqueueTasks(const QList<NewTask>& tasks)
         return;
     std::shared_ptr<QueueEngine> engine = m_engine;
     m_writer->run(tr("Enqueue %1 task(s)").arg(formatCount(tasks.size())), [engine, tasks]() -> Result<qint64> {
-        auto result = engine->enqueueBatch(tasks);
+        auto result = engine->enqueueBatch(tasks, EnqueueAudit::Record); // an admin's: audited
         if (!result)
             return result.error();
         return qint64(result->size());

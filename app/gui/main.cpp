@@ -71,6 +71,7 @@ int main(int argc, char* argv[])
     // The workers this window last ran on this database (the status bar's control), 4 the first time.
     options.workerCount = options.store.readOnly ? 0 : qd::ui::savedWorkerCount(options.store.path, 4);
     options.processKind = QStringLiteral("gui"); // in the Workers view of every window on this database
+    options.store.actor.client = QStringLiteral("gui"); // in the audit log
     auto engine = qd::QueueEngine::open(options);
     if (!engine) {
         QMessageBox::critical(nullptr, QApplication::translate("main", "QueueDesk"),

@@ -3,9 +3,34 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace qd {
 
 using namespace storeimpl;
+
+namespace {
+
+// An admin's enqueue as one audit row: the queues as target, the tasks created (a taken idempotency key creates none)
+// as count.
+AuditEntry enqueueAudit(const QList<NewTask>& tasks, const QList<EnqueueResult>& results, qint64 now)
+{
+    QStringList queues;
+    for (const NewTask& t : tasks) {
+        if (!queues.contains(t.queue))
+            queues.append(t.queue);
+    }
+    queues.sort();
+    AuditEntry entry;
+    entry.at = now;
+    entry.action = auditaction::enqueue;
+    entry.target = queues.join(QLatin1Char(','));
+    entry.count = std::count_if(results.cbegin(), results.cend(), [](const EnqueueResult& r) { return !r.existed; });
+    entry.detail = QStringLiteral("{\"submitted\":%1}").arg(tasks.size());
+    return entry;
+}
+
+} // namespace
 
 Result<qint64> TaskStore::insertTask(
     const NewTask& t, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults)
@@ -63,7 +88,7 @@ Result<qint64> TaskStore::insertTask(
     return id;
 }
 
-Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now)
+Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit)
 {
     if (m_encryption && !m_encryption->sealingKey())
         return m_encryption->noKeyError();
@@ -152,7 +177,14 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
                 !e)
                 return e;
         }
-        return bulkHistory ? addEnqueuedEvents(results) : success();
+        if (bulkHistory) {
+            if (Status history = addEnqueuedEvents(results); !history)
+                return history;
+        }
+        if (audit == EnqueueAudit::Skip)
+            return success();
+        AuditEntry entry = enqueueAudit(tasks, results, now);
+        return recordAudit(entry);
     });
     if (!s)
         return s.error();
