@@ -6,6 +6,7 @@
 #include "alertbanner.h"
 #include "alertnotifier.h"
 #include "alertspanel.h"
+#include "auditpanel.h"
 #include "backgroundwriter.h"
 #include "brokermonitor.h"
 #include "bulkactions.h"
@@ -309,6 +310,12 @@ void MainWindow::createWidgets()
     tabifyDockWidget(chartsDock, capacityDock);
     createAlertWidgets(capacityDock);
     createFailuresPanel(capacityDock);
+    // Audit: every admin action on the database, a tab beside Failures.
+    m_auditPanel = new AuditPanel(m_reader, this);
+    auto* auditDock = new QDockWidget(tr("Audit"), this);
+    auditDock->setObjectName(QStringLiteral("auditDock"));
+    auditDock->setWidget(m_auditPanel);
+    tabifyDockWidget(capacityDock, auditDock);
     chartsDock->raise();
     connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
     // Bridged RabbitMQ queues in the queue list and the charts, their brokers' state in the Sources panel.

@@ -48,7 +48,7 @@ int main(int argc, char* argv[])
         QStringLiteral("8000"));
     const QCommandLineOption tab(QStringLiteral("tab"),
         QApplication::translate(
-            "main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures)."),
+            "main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures, Audit)."),
         QStringLiteral("title"));
     // Measures start-up from outside: the time from main() to the first rows painted, then quit.
     const QCommandLineOption firstRows(QStringLiteral("exit-after-first-rows"),
