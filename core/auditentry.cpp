@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QSysInfo>
 
+#include <pwd.h>
 #include <unistd.h>
 
 namespace qd {
@@ -25,8 +26,11 @@ AuditActor AuditActor::completed() const
     AuditActor a = *this;
     if (a.user.isEmpty())
         a.user = qEnvironmentVariable("USER", qEnvironmentVariable("USERNAME"));
-    if (a.user.isEmpty())
-        a.user = QStringLiteral("uid %1").arg(::getuid());
+    if (a.user.isEmpty()) {
+        // No such variable (a service, a container): the account's name, else its number.
+        const passwd* account = ::getpwuid(::getuid());
+        a.user = account ? QString::fromLocal8Bit(account->pw_name) : QStringLiteral("uid %1").arg(::getuid());
+    }
     if (a.host.isEmpty())
         a.host = QSysInfo::machineHostName();
     if (a.client.isEmpty())

@@ -10,6 +10,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <pwd.h>
+#include <unistd.h>
+
 using qdtest::CliRun;
 using namespace qd;
 
@@ -127,12 +130,28 @@ private Q_SLOTS:
             2);
     }
 
+    // Without $USER (a service, a container) the account's name is recorded.
+    void accountNameWithoutUserVariable()
+    {
+        QProcessEnvironment env = qdtest::isolatedEnvironment(m_dir);
+        env.remove(QStringLiteral("USER"));
+        env.remove(QStringLiteral("USERNAME"));
+        QCOMPARE(qdtest::runCli(env, {QStringLiteral("--db"), m_db, QStringLiteral("resume"), QStringLiteral("--all")})
+                     .exitCode,
+            0);
+        const passwd* account = ::getpwuid(::getuid());
+        QVERIFY(account);
+        const QJsonObject row = audit({QStringLiteral("--limit"), QStringLiteral("1")}).first().toObject();
+        QCOMPARE(row.value(QStringLiteral("action")).toString(), QStringLiteral("resume"));
+        QCOMPARE(row.value(QStringLiteral("actor")).toString(), QString::fromLocal8Bit(account->pw_name));
+    }
+
     // Purging every task leaves the log, and adds its own row.
     void purgeKeepsTheLog()
     {
         QCOMPARE(cli({QStringLiteral("purge"), QStringLiteral("--yes")}).exitCode, 0);
         const QJsonArray rows = audit();
-        QCOMPARE(rows.size(), 5);
+        QCOMPARE(rows.size(), 6);
         QCOMPARE(rows.first().toObject().value(QStringLiteral("action")).toString(), QStringLiteral("purge"));
         QCOMPARE(rows.first().toObject().value(QStringLiteral("count")).toInt(), 3);
     }
