@@ -33,7 +33,7 @@ void OneShotWriter::wakeOthers() const
 
 Result<QList<EnqueueResult>> OneShotWriter::enqueueValidated(const QList<NewTask>& tasks)
 {
-    Result<QList<EnqueueResult>> stored = m_store.enqueue(tasks, nowMs());
+    Result<QList<EnqueueResult>> stored = m_store.enqueue(tasks, nowMs(), EnqueueAudit::Record);
     if (stored.ok())
         wakeOthers();
     return stored;

@@ -25,6 +25,7 @@ public:
 
     const HandlerRegistry& handlers() const { return m_handlers; }
 
+    // An admin's enqueue: each call leaves one audit row (see EnqueueAudit), as every write here does.
     // Tasks the caller has checked with validateNewTask, all stored or none.
     Result<QList<EnqueueResult>> enqueueValidated(const QList<NewTask>& tasks);
     // Checks each task (validateNewTask), then stores them all or none.

@@ -101,18 +101,21 @@ Result<EnqueueResult> QueueEngine::enqueue(const NewTask& task)
     return batch->constFirst();
 }
 
-Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(const QList<NewTask>& tasks, RefusedTasks refusedTasks)
+Result<QList<EnqueueResult>> QueueEngine::enqueueBatch(
+    const QList<NewTask>& tasks, RefusedTasks refusedTasks, EnqueueAudit audit)
 {
     // Validation runs here, on the caller's thread, so JSON parsing never holds up the writer.
     if (std::optional<Error> error = validateNewTasks(tasks, handlers()))
         return *error;
-    return enqueueValidatedBatch(tasks, refusedTasks);
+    return enqueueValidatedBatch(tasks, refusedTasks, audit);
 }
 
-Result<QList<EnqueueResult>> QueueEngine::enqueueValidatedBatch(const QList<NewTask>& tasks, RefusedTasks refusedTasks)
+Result<QList<EnqueueResult>> QueueEngine::enqueueValidatedBatch(
+    const QList<NewTask>& tasks, RefusedTasks refusedTasks, EnqueueAudit audit)
 {
     return m_core->call<QList<EnqueueResult>>(
-        [&](TaskStore& store) { return store.enqueue(tasks, nowMs(), refusedTasks); }, EngineCore::Atomicity::ByItself);
+        [&](TaskStore& store) { return store.enqueue(tasks, nowMs(), refusedTasks, audit); },
+        EngineCore::Atomicity::ByItself);
 }
 
 Result<QList<std::optional<Error>>> QueueEngine::signatureRefusals(const QList<NewTask>& tasks)
@@ -121,25 +124,25 @@ Result<QList<std::optional<Error>>> QueueEngine::signatureRefusals(const QList<N
         [&](TaskStore& store) { return store.signatureRefusals(tasks); }, EngineCore::Atomicity::ByItself);
 }
 
-Result<qint64> QueueEngine::retry(const TaskFilter& filter)
+Result<qint64> QueueEngine::retry(const TaskFilter& filter, AuditSpan* span)
 {
     return m_core->call<qint64>(
-        [&](TaskStore& store) { return store.retry(filter, nowMs()); }, EngineCore::Atomicity::ByItself);
+        [&](TaskStore& store) { return store.retry(filter, nowMs(), span); }, EngineCore::Atomicity::ByItself);
 }
 
-Result<qint64> QueueEngine::runNow(const TaskFilter& filter)
+Result<qint64> QueueEngine::runNow(const TaskFilter& filter, AuditSpan* span)
 {
     return m_core->call<qint64>(
-        [&](TaskStore& store) { return store.runNow(filter, nowMs()); }, EngineCore::Atomicity::ByItself);
+        [&](TaskStore& store) { return store.runNow(filter, nowMs(), span); }, EngineCore::Atomicity::ByItself);
 }
 
-Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
+Result<qint64> QueueEngine::cancel(const TaskFilter& filter, AuditSpan* span)
 {
     QList<qint64> running;
     auto result = m_core->call<qint64>(
         [&](TaskStore& store) {
             running.clear();
-            return store.cancel(filter, nowMs(), &running);
+            return store.cancel(filter, nowMs(), &running, span);
         },
         EngineCore::Atomicity::ByItself);
     if (result)
@@ -147,8 +150,10 @@ Result<qint64> QueueEngine::cancel(const TaskFilter& filter)
     return result;
 }
 
-Result<qint64> QueueEngine::purge(const TaskFilter& filter)
+Result<qint64> QueueEngine::purge(const TaskFilter& filter, AuditSpan* span)
 {
+    AuditSpan ownSpan;
+    AuditSpan* const audit = span ? span : &ownSpan;
     // In batches, each its own commit: a purge must not need a WAL (and disk) as large as what it deletes, nor hold
     // the writer for long, since a full disk is what it is often run to relieve. On a full disk the reserve kept
     // beside the database is given back for it (see diskreserve.h).
@@ -159,7 +164,7 @@ Result<qint64> QueueEngine::purge(const TaskFilter& filter)
     qint64 total = 0;
     for (;;) {
         auto purged = m_core->call<qint64>(
-            [&](TaskStore& store) { return store.purge(filter, batch); }, EngineCore::Atomicity::ByItself);
+            [&](TaskStore& store) { return store.purge(filter, batch, audit); }, EngineCore::Atomicity::ByItself);
         if (!purged && purged.error().code == ErrorCode::DatabaseFull && sqlite && !reserveGivenBack) {
             reserveGivenBack = true;
             if (diskreserve::release(path))

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auditentry.h"
 #include "databasesettings.h"
 #include "handlerregistry.h"
 #include "result.h"
@@ -63,19 +64,27 @@ public:
     Result<EnqueueResult> enqueue(const NewTask& task);
     // One transaction for the whole batch: all are stored or none. Signatures are checked in the writer before it
     // writes (TaskStore::enqueue): with RefusedTasks::Skip a task they refuse is left out and its result says why.
-    Result<QList<EnqueueResult>> enqueueBatch(
-        const QList<NewTask>& tasks, RefusedTasks refusedTasks = RefusedTasks::RefuseBatch);
+    // EnqueueAudit::Record: an admin's enqueue (the window's), one audit row; programs, bridges and spools leave none.
+    Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks,
+        RefusedTasks refusedTasks = RefusedTasks::RefuseBatch, EnqueueAudit audit = EnqueueAudit::Skip);
+    Result<QList<EnqueueResult>> enqueueBatch(const QList<NewTask>& tasks, EnqueueAudit audit)
+    {
+        return enqueueBatch(tasks, RefusedTasks::RefuseBatch, audit);
+    }
     // enqueueBatch for tasks the caller has checked with validateNewTask (the RabbitMQ bridge's mapper does), so
     // their payloads are not parsed again.
-    Result<QList<EnqueueResult>> enqueueValidatedBatch(
-        const QList<NewTask>& tasks, RefusedTasks refusedTasks = RefusedTasks::RefuseBatch);
+    Result<QList<EnqueueResult>> enqueueValidatedBatch(const QList<NewTask>& tasks,
+        RefusedTasks refusedTasks = RefusedTasks::RefuseBatch, EnqueueAudit audit = EnqueueAudit::Skip);
     // For each task, why its signature check would refuse it now (TaskStore::signatureRefusals), read by the writer:
     // a spool sets aside a file whose tasks would be refused before it stores the others.
     Result<QList<std::optional<Error>>> signatureRefusals(const QList<NewTask>& tasks);
-    Result<qint64> retry(const TaskFilter& filter);
-    Result<qint64> runNow(const TaskFilter& filter); // scheduled -> queued at once
-    Result<qint64> cancel(const TaskFilter& filter);
-    Result<qint64> purge(const TaskFilter& filter);
+    // Each leaves one audit row; a caller that does one action in several calls (chunks of ids) passes the same
+    // span to each, so they share one row (see AuditSpan).
+    Result<qint64> retry(const TaskFilter& filter, AuditSpan* span = nullptr);
+    Result<qint64> runNow(const TaskFilter& filter, AuditSpan* span = nullptr); // scheduled -> queued at once
+    Result<qint64> cancel(const TaskFilter& filter, AuditSpan* span = nullptr);
+    // In batches of its own, all of them one audit row (in `span`'s, when given).
+    Result<qint64> purge(const TaskFilter& filter, AuditSpan* span = nullptr);
     // An empty queue name pauses or resumes every queue.
     Status setPaused(const QString& queue, bool paused);
     Status setConcurrency(const QString& queue, int concurrency);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "auditactor.h"
+
 #include <QString>
 
 namespace qd {
@@ -22,6 +24,8 @@ struct StoreOptions {
     // SQLite: payload searches go through the trigram index where it helps (schema 9); false: always a LIKE scan
     // (the benchmark's baseline and the tests' reference).
     bool useSearchIndex = true;
+    // Who this process's admin actions are recorded as in the audit log; completed at open (AuditActor::completed).
+    AuditActor actor;
 };
 
 // The default database: queuedesk.db in a QueueDesk folder of the user's data directory, following the XDG

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "alertrecords.h"
+#include "auditentry.h"
 #include "crypto/keyring.h"
 #include "crypto/tasksignature.h"
 #include "databasesettings.h"
@@ -139,8 +140,13 @@ public:
     // Tasks must already be validated (see validateNewTask). Existing idempotency keys return the stored task.
     // Signatures are checked first (signatureRefusals): a refused task is never written; RefuseBatch fails the whole
     // batch with its reason, Skip stores the others and gives it an EnqueueResult with `refused` set.
-    Result<QList<EnqueueResult>> enqueue(
-        const QList<NewTask>& tasks, qint64 now, RefusedTasks refusedTasks = RefusedTasks::RefuseBatch);
+    // EnqueueAudit::Record: an admin's enqueue, one audit row for the call (count: the tasks it created).
+    Result<QList<EnqueueResult>> enqueue(const QList<NewTask>& tasks, qint64 now,
+        RefusedTasks refusedTasks = RefusedTasks::RefuseBatch, EnqueueAudit audit = EnqueueAudit::Skip);
+    Result<QList<EnqueueResult>> enqueue(const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit)
+    {
+        return enqueue(tasks, now, RefusedTasks::RefuseBatch, audit);
+    }
     // Claims up to `limit` ready tasks of `queue` for `owner`, counting an attempt each; ordered for dispatch.
     // `ahead`: claimed for a worker that is still busy (EngineCore's prefetch). Such a claim records its transition
     // to running at once but neither a "started" event nor started_at: recordAheadStart() writes them when the
@@ -180,17 +186,20 @@ public:
     // A running task given back unfinished (graceful shutdown): queued again, its attempt refunded.
     Status release(qint64 id, int attempt, const QString& owner, const QString& worker, qint64 now);
 
+    // The admin actions on tasks below each write one audit row in their transaction (with the filter and how many
+    // tasks they changed), or add their count to `span`'s row when it has one (an action done in parts).
     // Failed or cancelled tasks back to queued with a fresh attempt budget. Returns how many.
-    Result<qint64> retry(const TaskFilter& filter, qint64 now);
+    Result<qint64> retry(const TaskFilter& filter, qint64 now, AuditSpan* span = nullptr);
     // Scheduled tasks (delayed, or waiting for a retry) made ready at once, their attempts as they are. Returns how
     // many.
-    Result<qint64> runNow(const TaskFilter& filter, qint64 now);
+    Result<qint64> runNow(const TaskFilter& filter, qint64 now, AuditSpan* span = nullptr);
     // Queued and scheduled tasks are cancelled at once; running ones get a cancellation request.
     // Returns how many were cancelled or flagged; `flaggedRunning` receives the ids of running ones.
-    Result<qint64> cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning = nullptr);
+    Result<qint64> cancel(
+        const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning = nullptr, AuditSpan* span = nullptr);
     // Deletes tasks (and their history), at most `limit` of them (lowest ids first) when it is positive. Running
-    // tasks are never purged. Returns how many.
-    Result<qint64> purge(const TaskFilter& filter, qint64 limit = 0);
+    // tasks are never purged, nor is the audit log. Returns how many.
+    Result<qint64> purge(const TaskFilter& filter, qint64 limit = 0, AuditSpan* span = nullptr);
     // SQLite: adds the payloads of up to `limit` tasks after the search index's cursor to the index, in a
     // transaction of its own (or the caller's), and moves the cursor past them. Returns how many tasks it passed
     // (0: the index is complete; always 0 where there is no index). Searches read the tasks after the cursor by LIKE.
@@ -206,7 +215,7 @@ public:
     Result<QList<qint64>> renewLeases(const QString& owner, qint64 leaseMs, qint64 now);
     qint64 nextScheduledRunAt(); // 0 when none
 
-    // --- queues ---
+    // --- queues (setQueueConfig, setPaused and setConcurrency each write an audit row) ---
     Result<QList<QueueConfig>> queues();
     Status ensureQueue(const QString& name, qint64 now);
     Status setQueueConfig(const QueueConfig& config, qint64 now);
@@ -318,7 +327,7 @@ public:
     // The tasks holding these idempotency keys (those that exist), in no particular order.
     Result<QList<Task>> tasksWithIdempotencyKeys(const QStringList& keys);
 
-    // --- alert rules (schema 4; see alertrecords.h and core/monitoring) ---
+    // --- alert rules (schema 4; see alertrecords.h and core/monitoring; adds, changes and removals are audited) ---
     Result<QList<AlertRuleRecord>> alertRules();
     // The new rule's id.
     Result<qint64> addAlertRule(const QByteArray& definition, qint64 now);
@@ -397,7 +406,7 @@ public:
     // each named key are read once.
     Result<QList<std::optional<Error>>> signatureRefusals(const QList<NewTask>& tasks);
 
-    // --- encryption at rest (schema 5) ---
+    // --- encryption at rest (schema 5; addEncryptionKey and retireOtherKeys are audited) ---
     // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;
     // without the key they read as "encrypted" (Task::sealed) and writes of them fail, writing nothing.
     bool isEncrypted() const { return m_encryption != nullptr; }
@@ -414,6 +423,20 @@ public:
     Status scrubLog();
     // Marks every key but the sealing key retired; InvalidArgument when a value sealed with one of them is left.
     Status retireOtherKeys(qint64 now);
+
+    // --- audit log (see auditentry.h) ---
+    // Who this store records admin actions as: StoreOptions::actor, completed at open.
+    const AuditActor& auditActor() const { return m_actor; }
+    // Appends `entry` (one INSERT) and sets its id; an empty actor, host or client is the store's, at 0 is now, and
+    // the database role is the session's. Call it inside the transaction of the action it records (a write method's
+    // atomically(), or a caller's begin() ... commit()), so that both commit or neither; outside one it commits by
+    // itself. For admin writes made outside this class's own (the database settings' setter).
+    Status recordAudit(AuditEntry& entry);
+    // Rows matching `query`, newest first.
+    Result<QList<AuditEntry>> auditEntries(const AuditQuery& query);
+    // Every row matching `query` in id order, streamed (query.limit is not used); fn returns false to stop.
+    Status forEachAuditEntry(const AuditQuery& query, const std::function<bool(const AuditEntry&)>& fn);
+    Result<qint64> countAuditEntries(const AuditQuery& query);
 
     // The raw connection for tests and benchmarks that need to look underneath.
     QSqlDatabase database() const { return m_db; }
@@ -475,7 +498,7 @@ private:
     using QueueDefaults = QHash<QString, std::pair<qint64, qint64>>;
     // The new task's id, or 0 when its queue does not exist yet.
     // enqueue() of tasks whose signatures were checked: a signed one records its key.
-    Result<QList<EnqueueResult>> enqueueChecked(const QList<NewTask>& tasks, qint64 now);
+    Result<QList<EnqueueResult>> enqueueChecked(const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit);
     Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
     // Runs `update`, a single-row UPDATE of task `id` fenced by its lease (see SqlDialect::completeTask): the task's
@@ -492,10 +515,15 @@ private:
     Status addEvent(qint64 taskId, const QString& queue, qint64 at, const QString& kind, std::optional<TaskState> from,
         TaskState to, int attempt, const QString& worker, const QString& detail, qint64 durationMs,
         bool countTransition = true);
+    // The audit row of an action on the tasks of `filter`, or `count` added to span's row (see AuditSpan).
+    Status recordTaskAction(const QString& action, const TaskFilter& filter, qint64 count, qint64 now, AuditSpan* span);
+    // The audit row of an alert rule's change: its id, and its definition (JSON) as detail.
+    Status recordRuleAudit(const QString& action, qint64 ruleId, qint64 now, const QByteArray& definition);
     Result<qint64> transitionMatching(const TaskFilter& filter, TaskState from, const QString& setSql,
         const QList<QVariant>& setValues, TaskState to, const QString& eventKind, const QString& detail, qint64 now);
 
     StoreOptions m_options;
+    AuditActor m_actor; // see auditActor()
     QString m_connectionName;
     QString m_fileKey; // this file's entry in the registry of files open in this process
     const SqlDialect& m_dialect;

@@ -72,6 +72,9 @@ void BulkJob::start()
                                ids = m_ids, cancel = m_cancel, report] {
         Outcome outcome;
         QList<qint64> targets = nothing ? QList<qint64>() : ids;
+        // The chunks are one action: one audit row, with the filter the admin chose rather than a chunk's ids.
+        AuditSpan audit;
+        audit.filter = ids.isEmpty() ? filter : TaskFilter::ofIds(ids);
         try {
             if (targets.isEmpty() && !nothing) {
                 // The tasks matching now, read on a connection of our own (the writer stays free meanwhile).
@@ -97,10 +100,10 @@ void BulkJob::start()
                 }
                 TaskFilter chunk = filter;
                 chunk.ids = targets.mid(start, chunkSize);
-                const Result<qint64> done = op == Op::Retry ? engine->retry(chunk)
-                    : op == Op::Cancel                      ? engine->cancel(chunk)
-                    : op == Op::RunNow                      ? engine->runNow(chunk)
-                                                            : engine->purge(chunk);
+                const Result<qint64> done = op == Op::Retry ? engine->retry(chunk, &audit)
+                    : op == Op::Cancel                      ? engine->cancel(chunk, &audit)
+                    : op == Op::RunNow                      ? engine->runNow(chunk, &audit)
+                                                            : engine->purge(chunk, &audit);
                 if (!done) {
                     outcome.ok = false;
                     outcome.error = done.errorString();

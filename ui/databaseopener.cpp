@@ -70,6 +70,7 @@ void DatabaseOpener::open(const QString& path, OpenMode mode)
     options.workerCount = mode == OpenMode::Run ? savedWorkerCount(path, m_current.workerCount) : 0;
     options.handlers = m_current.handlers;
     options.processKind = m_current.processKind;
+    options.store.actor = m_current.store.actor;
     QThread* guiThread = thread();
     using Opened = std::shared_ptr<Result<std::unique_ptr<QueueEngine>>>;
     auto* watcher = new QFutureWatcher<Opened>(this);

@@ -7,6 +7,7 @@
 #include "alertbanner.h"
 #include "alertnotifier.h"
 #include "alertspanel.h"
+#include "auditpanel.h"
 #include "backgroundwriter.h"
 #include "brokermonitor.h"
 #include "bulkactions.h"
@@ -317,6 +318,12 @@ void MainWindow::createWidgets()
     tabifyDockWidget(chartsDock, capacityDock);
     createAlertWidgets(capacityDock);
     createFailuresPanel(capacityDock);
+    // Audit: every admin action on the database, a tab beside Failures.
+    m_auditPanel = new AuditPanel(m_reader, this);
+    auto* auditDock = new QDockWidget(tr("Audit"), this);
+    auditDock->setObjectName(QStringLiteral("auditDock"));
+    auditDock->setWidget(m_auditPanel);
+    tabifyDockWidget(capacityDock, auditDock);
     chartsDock->raise();
     connect(m_capacityPanel, &CapacityPanel::forecastChanged, m_statsPanel, &StatsPanel::setForecast);
     // Bridged RabbitMQ queues in the queue list and the charts, their brokers' state in the Sources panel.
@@ -594,7 +601,7 @@ void MainWindow::enqueueTasks(const QList<NewTask>& tasks)
         return;
     std::shared_ptr<QueueEngine> engine = m_engine;
     m_writer->run(tr("Enqueue %1 task(s)").arg(formatCount(tasks.size())), [engine, tasks]() -> Result<qint64> {
-        auto result = engine->enqueueBatch(tasks);
+        auto result = engine->enqueueBatch(tasks, EnqueueAudit::Record); // an admin's: audited
         if (!result)
             return result.error();
         return qint64(result->size());

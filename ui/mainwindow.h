@@ -30,6 +30,7 @@ class AlertBanner;
 class AlertNotifier;
 class AlertRuleDialog;
 class AlertsPanel;
+class AuditPanel;
 class FailuresPanel;
 class BackgroundWriter;
 class BrokerMonitor;
@@ -93,6 +94,7 @@ public:
     MessageBar* messageBar() const { return m_tasks->messageBar(); }
     AlertsPanel* alertsPanel() const { return m_alertsPanel; }
     FailuresPanel* failuresPanel() const { return m_failuresPanel; }
+    AuditPanel* auditPanel() const { return m_auditPanel; }
     AlertBanner* alertBanner() const { return m_alertBanner; }
     AlertWatcher* alertWatcher() const { return m_alertWatcher; }
     // Who tells the desktop that a rule fired; default: the system tray where there is one, else nobody (the
@@ -172,6 +174,7 @@ private:
     BrokerMonitor* m_brokerMonitor = nullptr;
     AlertsPanel* m_alertsPanel = nullptr;
     FailuresPanel* m_failuresPanel = nullptr;
+    AuditPanel* m_auditPanel = nullptr;
     AlertBanner* m_alertBanner = nullptr;
     AlertActions* m_alertActions = nullptr;
     WindowStatusBar* m_statusBar = nullptr;

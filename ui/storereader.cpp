@@ -374,6 +374,17 @@ void StoreReader::fetchFailureClusters(quint64 requestId, const qd::FailureClust
     Q_EMIT failureClustersFetched(requestId, clusters ? *clusters : QList<FailureCluster>(), clusters.errorString());
 }
 
+void StoreReader::fetchAuditEntries(quint64 requestId, const qd::AuditQuery& query)
+{
+    auto* s = store();
+    if (!s) {
+        Q_EMIT auditEntriesFetched(requestId, {}, m_openError);
+        return;
+    }
+    const Result<QList<AuditEntry>> entries = s->auditEntries(query);
+    Q_EMIT auditEntriesFetched(requestId, entries ? *entries : QList<AuditEntry>(), entries.errorString());
+}
+
 void StoreReader::fetchSources(quint64 requestId, qint64 nowMs)
 {
     const startuptrace::Scope trace("read fetchSources");

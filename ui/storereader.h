@@ -60,6 +60,8 @@ public:
     void fetchProcesses(quint64 requestId);
     // Failed attempts grouped by error signature (TaskStore::failureClusters), for the Failures view and its actions.
     void fetchFailureClusters(quint64 requestId, const qd::FailureClusterQuery& query);
+    // Rows of the audit log, newest first (TaskStore::auditEntries), for the Audit panel.
+    void fetchAuditEntries(quint64 requestId, const qd::AuditQuery& query);
     // The dashboard strip's figures as of `nowMs`, "today" starting at `dayStartMs`.
     void fetchDashboard(quint64 requestId, qint64 nowMs, qint64 dayStartMs);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
@@ -89,6 +91,8 @@ Q_SIGNALS:
     // error is empty when the clusters were read; else it says why not (the view shows it in place).
     void failureClustersFetched(quint64 requestId, const QList<qd::FailureCluster>& clusters, const QString& error);
     void dashboardFetched(quint64 requestId, const qd::ui::DashboardFigures& figures);
+    // error is empty when the rows were read; else it says why not (the panel shows it in place).
+    void auditEntriesFetched(quint64 requestId, const QList<qd::AuditEntry>& entries, const QString& error);
     void readFailed(const QString& message);
 
 private:

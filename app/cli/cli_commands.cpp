@@ -1,6 +1,7 @@
 #include "cli_commands.h"
 
 #include "cli_alertcommands.h"
+#include "cli_auditcommand.h"
 #include "cli_bridgecommand.h"
 #include "cli_bulkcommands.h"
 #include "cli_context.h"
@@ -92,9 +93,16 @@ const QList<Command>& commands()
                 "replaced by placeholders. Act on a whole cluster with retry|cancel|purge --cluster ID\n"
                 "(--dry-run first says exactly how many tasks would change)."),
             0, 0, FailuresCommand::addOptions, FailuresCommand::run},
+        {QStringLiteral("audit"), QStringLiteral("[--since T] [--action A] [--limit N]"),
+            QStringLiteral("Admin actions, newest first: who, when, what, the filter and how many tasks."),
+            QStringLiteral(
+                "Every enqueue from the window or this command line, retry, run now, cancel, purge, pause, resume,\n"
+                "concurrency, queue setting, alert rule and key change leaves one row, written in the same\n"
+                "transaction as the action. Purges never remove it. Export it with `export audit`."),
+            0, 0, AuditCommand::addOptions, AuditCommand::run},
         {QStringLiteral("export"),
-            QStringLiteral("tasks|events|metrics [--format csv|jsonl] [--output PATH] [--from T] [--to T]"),
-            QStringLiteral("Export tasks, their state-transition history, or the metrics history."),
+            QStringLiteral("tasks|events|metrics|audit [--format csv|jsonl] [--output PATH] [--from T] [--to T]"),
+            QStringLiteral("Export tasks, their state-transition history, the metrics history or the audit log."),
             QStringLiteral(
                 "CSV follows RFC 4180 (header row, CRLF, UTF-8); JSON Lines has one object per line with payload and\n"
                 "result embedded as JSON. Times are ISO 8601 UTC with milliseconds; unset times are empty (null).\n"

@@ -217,6 +217,7 @@ StoreOptions CliContext::storeOptions() const
     options.path = m_databasePath;
     options.readOnly = m_readOnly;
     options.keyFile = m_keyFile;
+    options.actor.client = QStringLiteral("cli"); // in the audit log
     return options;
 }
 

@@ -29,6 +29,8 @@ void ExportCommand::addOptions(QCommandLineParser& parser)
         QStringLiteral("time")));
     parser.addOption(
         QCommandLineOption(QStringLiteral("to"), QStringLiteral("Before this ISO 8601 time."), QStringLiteral("time")));
+    parser.addOption(QCommandLineOption(
+        QStringLiteral("action"), QStringLiteral("audit: only this action."), QStringLiteral("action")));
     parser.addOption(QCommandLineOption(QStringLiteral("resolution"),
         QStringLiteral("metrics: 1 (per second) or 60 (per minute, the default)."), QStringLiteral("seconds")));
 }
@@ -37,8 +39,9 @@ int ExportCommand::run(CliContext& context, const QCommandLineParser& parser)
 {
     const QString command = QStringLiteral("export");
     const QString kind = parser.positionalArguments().value(0);
-    if (kind != u"tasks" && kind != u"events" && kind != u"metrics")
-        return context.usageError(QStringLiteral("Export tasks, events or metrics, not \"%1\".").arg(kind), command);
+    if (kind != u"tasks" && kind != u"events" && kind != u"metrics" && kind != u"audit")
+        return context.usageError(
+            QStringLiteral("Export tasks, events, metrics or audit, not \"%1\".").arg(kind), command);
     const QString output
         = parser.isSet(QStringLiteral("output")) ? parser.value(QStringLiteral("output")) : QStringLiteral("-");
     std::optional<ExportFormat> format = ExportFormat::Csv;
@@ -66,6 +69,15 @@ int ExportCommand::run(CliContext& context, const QCommandLineParser& parser)
     TaskFilter filter = filterResult.value();
     if (kind != u"tasks" && (!filter.states.isEmpty() || !filter.types.isEmpty() || !filter.search.isEmpty()))
         return context.usageError(QStringLiteral("--state, --type and --search apply to tasks only."), command);
+    if (kind == u"audit" && !filter.queues.isEmpty())
+        return context.usageError(QStringLiteral("--queue does not apply to audit."), command);
+    const QString action = parser.value(QStringLiteral("action"));
+    if (!action.isEmpty() && (kind != u"audit" || !auditActionNames().contains(action)))
+        return context.usageError(kind != u"audit" ? QStringLiteral("--action applies to audit only.")
+                                                   : QStringLiteral("Unknown action \"%1\" (one of %2).")
+                                                         .arg(action, auditActionNames().join(QStringLiteral(", "))),
+            command);
+    const AuditQuery auditQuery {range->first, range->second, action, 0};
     const auto resolution = CommandOptions::integer(parser, QStringLiteral("resolution"), 60, 1, 86'400);
     if (!resolution.ok() || (resolution.value() != 1 && resolution.value() != 60))
         return context.usageError(QStringLiteral("--resolution must be 1 or 60."), command);
@@ -92,6 +104,8 @@ int ExportCommand::run(CliContext& context, const QCommandLineParser& parser)
         } else if (kind == u"events") {
             rows = HistoryExporter::exportEvents(
                 *store.value(), range->first, range->second, filter.queues, *format, stdoutFile, control);
+        } else if (kind == u"audit") {
+            rows = HistoryExporter::exportAudit(*store.value(), auditQuery, *format, stdoutFile, control);
         } else {
             rows = HistoryExporter::exportSamples(*store.value(), filter.queues, int(resolution.value()), range->first,
                 range->second, *format, stdoutFile, control);
@@ -109,6 +123,8 @@ int ExportCommand::run(CliContext& context, const QCommandLineParser& parser)
     } else if (kind == u"events") {
         rows = HistoryExporter::exportEvents(
             *store.value(), range->first, range->second, filter.queues, *format, output, control);
+    } else if (kind == u"audit") {
+        rows = HistoryExporter::exportAudit(*store.value(), auditQuery, *format, output, control);
     } else {
         rows = HistoryExporter::exportSamples(*store.value(), filter.queues, int(resolution.value()), range->first,
             range->second, *format, output, control);
@@ -120,7 +136,10 @@ int ExportCommand::run(CliContext& context, const QCommandLineParser& parser)
             {QStringLiteral("path"), QFileInfo(output).absoluteFilePath()},
             {QStringLiteral("format"), isCsv(*format) ? QStringLiteral("csv") : QStringLiteral("jsonl")}});
     } else {
-        context.out() << "Exported " << rows.value() << " " << (kind == u"metrics" ? QStringLiteral("samples") : kind)
+        context.out() << "Exported " << rows.value() << " "
+                      << (kind == u"metrics"        ? QStringLiteral("samples")
+                                 : kind == u"audit" ? QStringLiteral("audit rows")
+                                                    : kind)
                       << " to " << QDir::toNativeSeparators(output) << "." << Qt::endl;
     }
     return ExitOk;

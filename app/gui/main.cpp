@@ -47,7 +47,7 @@ int main(int argc, char* argv[])
         QStringLiteral("8000"));
     const QCommandLineOption tab(QStringLiteral("tab"),
         QApplication::translate(
-            "main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures)."),
+            "main", "Bring the dock tab of this title forward (Sources, Capacity, Alerts, Failures, Audit)."),
         QStringLiteral("title"));
     // For screenshots of both themes (scripts/screenshot.sh): this run's theme, not saved.
     const QCommandLineOption themeOption(QStringLiteral("theme"),
@@ -88,6 +88,7 @@ int main(int argc, char* argv[])
     options.workerCount = options.store.readOnly ? 0 : qd::ui::savedWorkerCount(options.store.path, 4);
     options.processKind = QStringLiteral("gui"); // in the Workers view of every window on this database
     qd::startuptrace::mark("options parsed");
+    options.store.actor.client = QStringLiteral("gui"); // in the audit log
     auto engine = qd::QueueEngine::open(options);
     qd::startuptrace::mark("QueueEngine::open");
     if (!engine) {

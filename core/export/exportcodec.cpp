@@ -211,6 +211,31 @@ QJsonObject ExportCodec::sampleToJson(const QueueSample& sample)
     return object;
 }
 
+QJsonObject ExportCodec::auditToJson(const AuditEntry& e)
+{
+    return QJsonObject {
+        {QLatin1String("id"), e.id},
+        {QLatin1String("at"), timeValue(e.at)},
+        {QLatin1String("actor"), e.actor},
+        {QLatin1String("host"), e.host},
+        {QLatin1String("client"), e.client},
+        {QLatin1String("db_role"), e.dbRole.isEmpty() ? QJsonValue() : QJsonValue(e.dbRole)},
+        {QLatin1String("action"), e.action},
+        {QLatin1String("target"), e.target.isEmpty() ? QJsonValue() : QJsonValue(e.target)},
+        {QLatin1String("filter"), embeddedJson(e.filter.toUtf8())},
+        {QLatin1String("count"), e.count < 0 ? QJsonValue() : QJsonValue(e.count)},
+        {QLatin1String("detail"), embeddedJson(e.detail.toUtf8())},
+    };
+}
+
+const QList<QLatin1String>& ExportCodec::auditColumns()
+{
+    static const QList<QLatin1String> columns {QLatin1String("id"), QLatin1String("at"), QLatin1String("actor"),
+        QLatin1String("host"), QLatin1String("client"), QLatin1String("db_role"), QLatin1String("action"),
+        QLatin1String("target"), QLatin1String("filter"), QLatin1String("count"), QLatin1String("detail")};
+    return columns;
+}
+
 const QList<QLatin1String>& ExportCodec::taskColumns()
 {
     static const QList<QLatin1String> columns {QLatin1String("id"), QLatin1String("queue"), QLatin1String("type"),

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "../auditentry.h"
 #include "../task.h"
 
 #include <QByteArray>
@@ -33,11 +34,14 @@ public:
     static QJsonObject taskToJson(const Task& task);
     static QJsonObject eventToJson(const TaskEvent& event);
     static QJsonObject sampleToJson(const QueueSample& sample);
+    // An audit row; its filter and detail embedded as JSON, its count null when it is not about tasks.
+    static QJsonObject auditToJson(const AuditEntry& entry);
 
     // Column order of the CSV exports (the JSON objects carry the same keys; taskCsvRecord follows taskColumns()).
     static const QList<QLatin1String>& taskColumns();
     static const QList<QLatin1String>& eventColumns();
     static const QList<QLatin1String>& sampleColumns();
+    static const QList<QLatin1String>& auditColumns();
 
     // Appends one RFC 4180 field: quoted when it holds a quote, comma, CR or LF, with quotes doubled.
     static void appendCsvField(QByteArray& line, const QByteArray& utf8, CsvCells cells = CsvCells::AsStored);

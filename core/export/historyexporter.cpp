@@ -267,4 +267,24 @@ Result<qint64> HistoryExporter::exportSamples(TaskStore& store, const QStringLis
     });
 }
 
+Result<qint64> HistoryExporter::exportAudit(
+    TaskStore& store, const AuditQuery& query, ExportFormat format, QIODevice& out, const ExportControl& control)
+{
+    const Result<qint64> total = store.countAuditEntries(query);
+    if (!total.ok())
+        return total.error();
+    RowWriter writer(out, format, ExportCodec::auditColumns(), control, total.value());
+    if (!writer.writeHeader())
+        return *writer.error();
+    const Status streamed = store.forEachAuditEntry(
+        query, [&writer](const AuditEntry& entry) { return writer.writeRow(ExportCodec::auditToJson(entry)); });
+    return finish(writer, streamed);
+}
+
+Result<qint64> HistoryExporter::exportAudit(
+    TaskStore& store, const AuditQuery& query, ExportFormat format, const QString& path, const ExportControl& control)
+{
+    return writeAtomically(path, [&](QIODevice& out) { return exportAudit(store, query, format, out, control); });
+}
+
 } // namespace qd

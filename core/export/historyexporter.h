@@ -1,5 +1,6 @@
 #pragma once
 
+#include "../auditentry.h"
 #include "../result.h"
 #include "../task.h"
 
@@ -71,6 +72,12 @@ public:
         qint64 to, ExportFormat format, const QString& path, const ExportControl& control = {});
     static Result<qint64> exportSamples(TaskStore& store, const QStringList& queues, int resolutionSeconds, qint64 from,
         qint64 to, ExportFormat format, QIODevice& out, const ExportControl& control = {});
+
+    // Rows of the audit log matching `query` (its limit unused), oldest first.
+    static Result<qint64> exportAudit(TaskStore& store, const AuditQuery& query, ExportFormat format,
+        const QString& path, const ExportControl& control = {});
+    static Result<qint64> exportAudit(TaskStore& store, const AuditQuery& query, ExportFormat format, QIODevice& out,
+        const ExportControl& control = {});
 };
 
 } // namespace qd

@@ -1,6 +1,8 @@
 // An admin's writes on tasks matching a filter: retry, run now, cancel, purge.
 #include "taskstore_p.h"
 
+#include <QDateTime>
+
 namespace qd {
 
 using namespace storeimpl;
@@ -37,7 +39,7 @@ Result<qint64> TaskStore::transitionMatching(const TaskFilter& filter, TaskState
     return qint64(rows->size());
 }
 
-Result<qint64> TaskStore::retry(const TaskFilter& filter, qint64 now)
+Result<qint64> TaskStore::retry(const TaskFilter& filter, qint64 now, AuditSpan* span)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
@@ -51,14 +53,14 @@ Result<qint64> TaskStore::retry(const TaskFilter& filter, qint64 now)
                 return n.error();
             total += *n;
         }
-        return success();
+        return recordTaskAction(auditaction::retry, filter, total, now, span);
     });
     if (!s)
         return s.error();
     return total;
 }
 
-Result<qint64> TaskStore::runNow(const TaskFilter& filter, qint64 now)
+Result<qint64> TaskStore::runNow(const TaskFilter& filter, qint64 now, AuditSpan* span)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
@@ -67,14 +69,14 @@ Result<qint64> TaskStore::runNow(const TaskFilter& filter, qint64 now)
         if (!n)
             return n.error();
         total = *n;
-        return success();
+        return recordTaskAction(auditaction::runNow, filter, total, now, span);
     });
     if (!s)
         return s.error();
     return total;
 }
 
-Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning)
+Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qint64>* flaggedRunning, AuditSpan* span)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
@@ -86,7 +88,7 @@ Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qin
             total += *n;
         }
         if (!filter.states.isEmpty() && !filter.states.contains(TaskState::Running))
-            return success();
+            return recordTaskAction(auditaction::cancel, filter, total, now, span);
         // A running task stops cooperatively: its worker sees the flag (at once in this process, at the next
         // lease renewal in another) and its handler returns.
         TaskFilter running = filter;
@@ -110,14 +112,14 @@ Result<qint64> TaskStore::cancel(const TaskFilter& filter, qint64 now, QList<qin
                 flaggedRunning->append(id);
         }
         total += rows->size();
-        return success();
+        return recordTaskAction(auditaction::cancel, filter, total, now, span);
     });
     if (!s)
         return s.error();
     return total;
 }
 
-Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
+Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit, AuditSpan* span)
 {
     qint64 total = 0;
     Status s = atomically([&]() -> Status {
@@ -151,7 +153,9 @@ Result<qint64> TaskStore::purge(const TaskFilter& filter, qint64 limit)
                 ++total;
             }
         }
-        return clampSearchCursor();
+        if (Status clamped = clampSearchCursor(); !clamped)
+            return clamped;
+        return recordTaskAction(auditaction::purge, filter, total, QDateTime::currentMSecsSinceEpoch(), span);
     });
     if (!s)
         return s.error();

@@ -1,11 +1,23 @@
 // Alert rules (schema 4): their definitions, their history, and the lease of the one process that evaluates them.
 #include "taskstore_p.h"
 
+#include <QDateTime>
+
 #include <cmath>
 
 namespace qd {
 
 using namespace storeimpl;
+
+Status TaskStore::recordRuleAudit(const QString& action, qint64 ruleId, qint64 now, const QByteArray& definition)
+{
+    AuditEntry entry;
+    entry.at = now;
+    entry.action = action;
+    entry.target = QString::number(ruleId);
+    entry.detail = QString::fromUtf8(definition);
+    return recordAudit(entry);
+}
 
 Result<QList<AlertRuleRecord>> TaskStore::alertRules()
 {
@@ -37,7 +49,7 @@ Result<qint64> TaskStore::addAlertRule(const QByteArray& definition, qint64 now)
             return sqlError(q.lastError(), QStringLiteral("Cannot add the alert rule"));
         id = returning ? q.value(0).toLongLong() : q.lastInsertId().toLongLong();
         q.finish();
-        return success();
+        return recordRuleAudit(auditaction::alertRuleAdd, id, now, definition);
     });
     if (!added)
         return added.error();
@@ -55,7 +67,7 @@ Status TaskStore::updateAlertRule(qint64 id, const QByteArray& definition, qint6
             return sqlError(q.lastError(), QStringLiteral("Cannot change the alert rule %1").arg(id));
         if (q.numRowsAffected() == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("There is no alert rule %1").arg(id)};
-        return success();
+        return recordRuleAudit(auditaction::alertRuleChange, id, now, definition);
     });
 }
 
@@ -68,7 +80,7 @@ Status TaskStore::removeAlertRule(qint64 id)
             return sqlError(q.lastError(), QStringLiteral("Cannot remove the alert rule %1").arg(id));
         if (q.numRowsAffected() == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("There is no alert rule %1").arg(id)};
-        return success();
+        return recordRuleAudit(auditaction::alertRuleRemove, id, QDateTime::currentMSecsSinceEpoch(), {});
     });
 }
 

@@ -142,7 +142,11 @@ Status TaskStore::addEncryptionKey(const crypto::DataKey& key, qint64 now)
         insert.bind(3, std::max(now, *newest + 1));
         if (!insert.run())
             return insert.error(QStringLiteral("Cannot store the key %1").arg(key.id));
-        return success();
+        AuditEntry audit;
+        audit.at = now;
+        audit.action = auditaction::keyAdd;
+        audit.target = key.id;
+        return recordAudit(audit);
     });
     if (!s)
         return s;
@@ -290,7 +294,13 @@ Status TaskStore::retireOtherKeys(qint64 now)
         retire.bind(2, current);
         if (!retire.run())
             return retire.error(QStringLiteral("Cannot retire old keys"));
-        return success();
+        // The key left sealing; detail: how many keys were retired.
+        AuditEntry audit;
+        audit.at = now;
+        audit.action = auditaction::keysRetire;
+        audit.target = current;
+        audit.detail = QStringLiteral("{\"retired\":%1}").arg(retire.changes());
+        return recordAudit(audit);
     });
 }
 

@@ -9,6 +9,29 @@ namespace qd {
 
 using namespace storeimpl;
 
+namespace {
+
+// An admin's enqueue as one audit row: the queues as target, the tasks created (a taken idempotency key creates none)
+// as count.
+AuditEntry enqueueAudit(const QList<NewTask>& tasks, const QList<EnqueueResult>& results, qint64 now)
+{
+    QStringList queues;
+    for (const NewTask& t : tasks) {
+        if (!queues.contains(t.queue))
+            queues.append(t.queue);
+    }
+    queues.sort();
+    AuditEntry entry;
+    entry.at = now;
+    entry.action = auditaction::enqueue;
+    entry.target = queues.join(QLatin1Char(','));
+    entry.count = std::count_if(results.cbegin(), results.cend(), [](const EnqueueResult& r) { return !r.existed; });
+    entry.detail = QStringLiteral("{\"submitted\":%1}").arg(tasks.size());
+    return entry;
+}
+
+} // namespace
+
 Result<qint64> TaskStore::insertTask(
     const NewTask& t, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults)
 {
@@ -65,14 +88,15 @@ Result<qint64> TaskStore::insertTask(
     return id;
 }
 
-Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qint64 now, RefusedTasks refusedTasks)
+Result<QList<EnqueueResult>> TaskStore::enqueue(
+    const QList<NewTask>& tasks, qint64 now, RefusedTasks refusedTasks, EnqueueAudit audit)
 {
     // Outside a transaction (a one-shot write), one of its own first: its begin() reconnects a lost server
     // connection before the checks read.
     if (!inTransaction()) {
         Result<QList<EnqueueResult>> out = QList<EnqueueResult> {};
         const Status s = atomically([&]() -> Status {
-            out = enqueue(tasks, now, refusedTasks);
+            out = enqueue(tasks, now, refusedTasks, audit);
             return out ? success() : Status(out.error());
         });
         if (!s)
@@ -86,7 +110,7 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
     const auto firstRefused
         = std::find_if(refusals->cbegin(), refusals->cend(), [](const auto& r) { return r.has_value(); });
     if (firstRefused == refusals->cend())
-        return enqueueChecked(tasks, now);
+        return enqueueChecked(tasks, now, audit);
     if (refusedTasks == RefusedTasks::RefuseBatch) {
         Error error = **firstRefused;
         if (tasks.size() > 1)
@@ -102,7 +126,7 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
     }
     QList<EnqueueResult> stored;
     if (!accepted.isEmpty()) {
-        Result<QList<EnqueueResult>> written = enqueueChecked(accepted, now);
+        Result<QList<EnqueueResult>> written = enqueueChecked(accepted, now, audit);
         if (!written)
             return written.error();
         stored = std::move(*written);
@@ -119,7 +143,7 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(const QList<NewTask>& tasks, qin
     return results;
 }
 
-Result<QList<EnqueueResult>> TaskStore::enqueueChecked(const QList<NewTask>& tasks, qint64 now)
+Result<QList<EnqueueResult>> TaskStore::enqueueChecked(const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit)
 {
     if (m_encryption && !m_encryption->sealingKey())
         return m_encryption->noKeyError();
@@ -215,7 +239,14 @@ Result<QList<EnqueueResult>> TaskStore::enqueueChecked(const QList<NewTask>& tas
                 !e)
                 return e;
         }
-        return bulkHistory ? addEnqueuedEvents(results) : success();
+        if (bulkHistory) {
+            if (Status history = addEnqueuedEvents(results); !history)
+                return history;
+        }
+        if (audit == EnqueueAudit::Skip)
+            return success();
+        AuditEntry entry = enqueueAudit(tasks, results, now);
+        return recordAudit(entry);
     });
     if (!s)
         return s.error();

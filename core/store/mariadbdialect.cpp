@@ -11,13 +11,13 @@ namespace qd {
 
 namespace {
 
-// Large texts (payloads, results, errors, details, configs, alert rules and their history, settings) become LONGTEXT;
-// every other TEXT column is a name or a key that an index holds, which InnoDB needs bounded: VARCHAR(255), enforced by
-// the session's strict mode.
+// Large texts (payloads, results, errors, details, configs, alert rules and their history, settings, the audit log's
+// targets and filters) become LONGTEXT; every other TEXT column is a name or a key that an index holds, which InnoDB
+// needs bounded: VARCHAR(255), enforced by the session's strict mode.
 QString translatedStatement(QString statement)
 {
     static const QRegularExpression largeText(QStringLiteral(
-        R"(\b(payload|result|last_error|detail|config|definition|states|message|rule_name|value_json) TEXT\b)"));
+        R"(\b(payload|result|last_error|detail|config|definition|states|message|rule_name|value_json|target|task_filter) TEXT\b)"));
     static const QRegularExpression partialIndexOnValue(QStringLiteral(R"(ON (\w+)\(([^)]*)\) WHERE (\w+) = '\w+'$)"));
     static const QRegularExpression partialIndexNotNull(QStringLiteral(R"( WHERE \w+ IS NOT NULL$)"));
     statement.replace(
@@ -185,6 +185,7 @@ const SqlDialect& mariaDbDialect()
         d.taskQueueAndStart = plainParameters(sqlite.taskQueueAndStart);
         // Several writers: every event is read, to see holes in the ids (as on PostgreSQL).
         d.eventActivity = postgresDialect().eventActivity;
+        d.auditRole = QStringLiteral("CURRENT_USER()");
         return d;
     }();
     return dialect;

@@ -107,6 +107,7 @@ const SqlDialect& postgresDialect()
         d.releaseTask = sqlite.releaseTask + returning;
         d.eventActivity = QStringLiteral("SELECT e.id, e.queue, e.kind, e.duration_ms, ") + eventActivityType()
             + QStringLiteral(", e.at FROM task_events e WHERE e.id > ? ORDER BY e.id");
+        d.auditRole = QStringLiteral("current_user");
         return d;
     }();
     return dialect;

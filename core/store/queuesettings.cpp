@@ -1,9 +1,28 @@
 // Queue rows: listing, creating on first use, and their settings (pause, concurrency, retries).
 #include "taskstore_p.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 namespace qd {
 
 using namespace storeimpl;
+
+namespace {
+
+// The audit row of a change to one queue (or "*": every queue).
+AuditEntry queueAudit(const QString& action, const QString& queue, qint64 now, const QJsonObject& detail = {})
+{
+    AuditEntry entry;
+    entry.at = now;
+    entry.action = action;
+    entry.target = queue.isEmpty() ? QStringLiteral("*") : queue;
+    if (!detail.isEmpty())
+        entry.detail = QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact));
+    return entry;
+}
+
+} // namespace
 
 Result<QList<QueueConfig>> TaskStore::queues()
 {
@@ -56,7 +75,13 @@ Status TaskStore::setQueueConfig(const QueueConfig& c, qint64 now)
         q.bindValue(7, c.name);
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot configure queue %1").arg(c.name));
-        return success();
+        AuditEntry audit = queueAudit(auditaction::queueSettings, c.name, now,
+            {{QStringLiteral("paused"), c.paused}, {QStringLiteral("concurrency"), c.concurrency},
+                {QStringLiteral("max_attempts"), c.maxAttempts}, {QStringLiteral("timeout_ms"), c.timeoutMs},
+                {QStringLiteral("backoff_base_ms"), c.retryPolicy.baseDelayMs},
+                {QStringLiteral("backoff_max_ms"), c.retryPolicy.maxDelayMs},
+                {QStringLiteral("backoff_jitter"), c.retryPolicy.jitter}});
+        return recordAudit(audit);
     });
 }
 
@@ -75,7 +100,8 @@ Status TaskStore::setPaused(const QString& queue, bool paused, qint64 now)
             q.bindValue(1, queue);
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot pause or resume"));
-        return success();
+        AuditEntry audit = queueAudit(paused ? auditaction::pause : auditaction::resume, queue, now);
+        return recordAudit(audit);
     });
 }
 
@@ -89,7 +115,9 @@ Status TaskStore::setConcurrency(const QString& queue, int concurrency, qint64 n
         q.bindValue(1, queue);
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot set the concurrency of %1").arg(queue));
-        return success();
+        AuditEntry audit
+            = queueAudit(auditaction::concurrency, queue, now, {{QStringLiteral("concurrency"), concurrency}});
+        return recordAudit(audit);
     });
 }
 

@@ -3,6 +3,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 namespace qd {
 
@@ -42,7 +43,7 @@ Result<DatabaseSettings> TaskStore::databaseSettings()
 }
 
 // Every change of a database setting goes through here (the CLI, the Settings dialog, tests): the one place an
-// audit log records it.
+// audit log records it, in the same transaction.
 Status TaskStore::setSetting(const QString& key, const std::optional<QJsonValue>& value, qint64 now)
 {
     std::optional<QJsonValue> checked;
@@ -70,7 +71,14 @@ Status TaskStore::setSetting(const QString& key, const std::optional<QJsonValue>
         }
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot change the setting %1").arg(key));
-        return success();
+        AuditEntry entry;
+        entry.at = now;
+        entry.action = auditaction::settings;
+        entry.target = key;
+        entry.detail = QString::fromUtf8(
+            QJsonDocument(QJsonObject {{QStringLiteral("value"), checked ? *checked : QJsonValue(QJsonValue::Null)}})
+                .toJson(QJsonDocument::Compact));
+        return recordAudit(entry);
     });
 }
 

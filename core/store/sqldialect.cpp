@@ -271,6 +271,28 @@ QStringList schemaVersion12()
     };
 }
 
+// The audit log: every admin action with who, when, what, the filter and how many tasks (core/auditentry.h). Written
+// in the action's own transaction; purges never touch it. Schema 13.
+QStringList schemaVersion13()
+{
+    return {
+        QStringLiteral("CREATE TABLE audit_log ("
+                       " id INTEGER PRIMARY KEY,"
+                       " at INTEGER NOT NULL,"
+                       " actor TEXT NOT NULL,"
+                       " host TEXT NOT NULL,"
+                       " client TEXT NOT NULL,"
+                       " db_role TEXT,"
+                       " action TEXT NOT NULL,"
+                       " target TEXT,"
+                       " task_filter TEXT,"
+                       " task_count INTEGER,"
+                       " detail TEXT)"),
+        QStringLiteral("CREATE INDEX audit_log_at ON audit_log(at)"),
+        QStringLiteral("CREATE INDEX audit_log_action ON audit_log(action, id)"),
+    };
+}
+
 } // namespace
 
 bool isSqliteOnlyStatement(const QString& statement)
@@ -286,7 +308,7 @@ const SqlDialect& sqliteDialect()
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
             schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10(),
-            schemaVersion11(), schemaVersion12()};
+            schemaVersion11(), schemaVersion12(), schemaVersion13()};
         d.addCountDelta
             = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");

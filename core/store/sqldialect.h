@@ -84,6 +84,9 @@ struct SqlDialect {
     // The events the metrics sampler counts, after id ?1, in id order: id, queue, kind, duration_ms, at. SQLite reads
     // only the kinds it counts; PostgreSQL reads every event, to see holes in the ids (eventActivitySince()).
     QString eventActivity;
+    // The audit log's db_role value, evaluated by the INSERT itself: the session's database role on a server, NULL
+    // on SQLite.
+    QString auditRole = QStringLiteral("NULL");
 };
 
 const SqlDialect& sqliteDialect();

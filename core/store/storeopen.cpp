@@ -46,6 +46,7 @@ QString fileKey(const QString& path)
 
 TaskStore::TaskStore(StoreOptions options, QString connectionName, const SqlDialect& dialect)
     : m_options(std::move(options))
+    , m_actor(m_options.actor.completed())
     , m_connectionName(std::move(connectionName))
     , m_dialect(dialect)
 { }
