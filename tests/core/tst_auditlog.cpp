@@ -200,8 +200,6 @@ void TestAuditLog::eachActionLeavesOneRow()
 
 void TestAuditLog::keyActionsLeaveOneRowEach()
 {
-    if (onMariaDb())
-        QSKIP("Encryption at rest is not available on MariaDB");
     QTemporaryDir dir;
     const QString keyFile = dir.filePath(QStringLiteral("keys"));
     crypto::KeyRing ring;

@@ -265,7 +265,8 @@ void TestTaskCounts::migrationBuildsCountsOfExistingTasks()
         // and without the later tables: source states (schema 10), settings (schema 11)
         QVERIFY(q.exec(QStringLiteral("DROP TABLE source_states")));
         QVERIFY(q.exec(QStringLiteral("DROP TABLE settings")));
-        // and signed tasks (schema 12)
+        // and signed tasks (schema 12), the audit log (schema 13)
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE audit_log")));
         for (const char* drop : {"DROP TABLE producer_keys", "ALTER TABLE queues DROP COLUMN require_signed",
                  "ALTER TABLE tasks DROP COLUMN producer_key_id"})
             QVERIFY2(q.exec(QLatin1String(drop)), drop);
