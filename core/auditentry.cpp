@@ -44,7 +44,8 @@ const QStringList& auditActionNames()
 {
     using namespace auditaction;
     static const QStringList names {enqueue, retry, runNow, cancel, purge, pause, resume, concurrency, queueSettings,
-        settings, alertRuleAdd, alertRuleChange, alertRuleRemove, keyAdd, keysRetire};
+        settings, alertRuleAdd, alertRuleChange, alertRuleRemove, keyAdd, keysRetire, producerKeyAdd, producerKeyRevoke,
+        requireSigned};
     return names;
 }
 

@@ -51,6 +51,9 @@ inline const QString alertRuleChange = QStringLiteral("alert-rule-change");
 inline const QString alertRuleRemove = QStringLiteral("alert-rule-remove");
 inline const QString keyAdd = QStringLiteral("key-add");
 inline const QString keysRetire = QStringLiteral("keys-retire");
+inline const QString producerKeyAdd = QStringLiteral("producer-key-add");
+inline const QString producerKeyRevoke = QStringLiteral("producer-key-revoke");
+inline const QString requireSigned = QStringLiteral("require-signed");
 } // namespace auditaction
 const QStringList& auditActionNames();
 

@@ -2,6 +2,9 @@
 // before it writes, and which key verified a task.
 #include "taskstore_p.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 namespace qd {
 
 using namespace storeimpl;
@@ -47,7 +50,13 @@ Status TaskStore::addProducerKey(const crypto::ProducerKey& key, qint64 now)
         insert.bind(4, now);
         if (!insert.run())
             return insert.error(QStringLiteral("Cannot add the producer key"));
-        return success();
+        AuditEntry audit;
+        audit.at = now;
+        audit.action = auditaction::producerKeyAdd;
+        audit.target = key.id;
+        audit.detail = QString::fromUtf8(
+            QJsonDocument(QJsonObject {{QStringLiteral("name"), key.name.trimmed()}}).toJson(QJsonDocument::Compact));
+        return recordAudit(audit);
     });
 }
 
@@ -80,7 +89,11 @@ Status TaskStore::revokeProducerKey(const QString& keyId, qint64 now)
         update.bind(2, keyId);
         if (!update.run())
             return update.error(QStringLiteral("Cannot revoke the producer key"));
-        return success();
+        AuditEntry audit;
+        audit.at = now;
+        audit.action = auditaction::producerKeyRevoke;
+        audit.target = keyId;
+        return recordAudit(audit);
     });
 }
 
@@ -94,7 +107,12 @@ Status TaskStore::setRequireSigned(const QString& queue, bool required, qint64 n
         update.bind(2, queue);
         if (!update.run())
             return update.error(QStringLiteral("Cannot set whether queue %1 requires signed tasks").arg(queue));
-        return success();
+        AuditEntry audit;
+        audit.at = now;
+        audit.action = auditaction::requireSigned;
+        audit.target = queue;
+        audit.detail = required ? QStringLiteral("{\"required\":true}") : QStringLiteral("{\"required\":false}");
+        return recordAudit(audit);
     });
 }
 

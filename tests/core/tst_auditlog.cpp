@@ -3,6 +3,7 @@
 // *_mariadb).
 #include "core/crypto/keyfile.h"
 #include "core/crypto/keyring.h"
+#include "core/crypto/tasksignature.h"
 #include "core/queueengine.h"
 #include "storetestutil.h"
 
@@ -72,6 +73,8 @@ class TestAuditLog : public QObject {
 private slots:
     void eachActionLeavesOneRow();
     void keyActionsLeaveOneRowEach();
+    void producerKeyActionsLeaveOneRowEach();
+    void settingChangesLeaveOneRowEach();
     void programEnqueuesLeaveNone();
     void failedActionLeavesNone();
     void actionFailsWithItsRecord();
@@ -224,6 +227,50 @@ void TestAuditLog::keyActionsLeaveOneRowEach()
     QCOMPARE(all.first().action, auditaction::keysRetire);
     QCOMPARE(all.first().target, second.id);
     QCOMPARE(json(all.first().detail).value(QStringLiteral("retired")).toInt(), 1);
+}
+
+// Signed tasks' admin actions: a producer key added, revoked, a queue made to require signatures; a refused one
+// (an unknown key) leaves none.
+void TestAuditLog::producerKeyActionsLeaveOneRowEach()
+{
+    QTemporaryDir dir;
+    auto store = open(testDatabase(dir, QStringLiteral("producers")));
+    QVERIFY(store);
+    const crypto::ProducerKeyPair pair = crypto::generateProducerKey();
+    crypto::ProducerKey key;
+    key.id = pair.id;
+    key.name = QStringLiteral("billing");
+    key.publicKey = pair.publicKey;
+    QVERIFY(store->addProducerKey(key, t0));
+    QVERIFY(store->setRequireSigned(QStringLiteral("payments"), true, t0 + 1));
+    QVERIFY(store->revokeProducerKey(key.id, t0 + 2));
+    QVERIFY(!store->revokeProducerKey(QStringLiteral("0000000000000000"), t0 + 3));
+    const QList<AuditEntry> all = rows(*store);
+    QCOMPARE(all.size(), 3);
+    QCOMPARE(all.at(2).action, auditaction::producerKeyAdd);
+    QCOMPARE(all.at(2).target, key.id);
+    QCOMPARE(json(all.at(2).detail).value(QStringLiteral("name")).toString(), QStringLiteral("billing"));
+    QCOMPARE(all.at(1).action, auditaction::requireSigned);
+    QCOMPARE(all.at(1).target, QStringLiteral("payments"));
+    QCOMPARE(json(all.at(1).detail).value(QStringLiteral("required")).toBool(), true);
+    QCOMPARE(all.at(0).action, auditaction::producerKeyRevoke);
+    QCOMPARE(all.at(0).target, key.id);
+}
+
+// The database's settings: a change and an unset leave a row each with the key and value; a refused value none.
+void TestAuditLog::settingChangesLeaveOneRowEach()
+{
+    QTemporaryDir dir;
+    auto store = open(testDatabase(dir, QStringLiteral("settings")));
+    QVERIFY(store);
+    QVERIFY(store->setSetting(QStringLiteral("retention.endedTasksDays"), QJsonValue(7), t0));
+    QVERIFY(!store->setSetting(QStringLiteral("retention.endedTasksDays"), QJsonValue(QStringLiteral("soon")), t0));
+    QVERIFY(store->setSetting(QStringLiteral("retention.endedTasksDays"), std::nullopt, t0 + 1));
+    const QList<AuditEntry> all = rows(*store, auditaction::settings);
+    QCOMPARE(all.size(), 2);
+    QCOMPARE(all.at(1).target, QStringLiteral("retention.endedTasksDays"));
+    QCOMPARE(json(all.at(1).detail).value(QStringLiteral("value")).toInt(), 7);
+    QVERIFY(json(all.at(0).detail).value(QStringLiteral("value")).isNull());
 }
 
 // Tasks that programs enqueue (the default) leave no row, however many.
