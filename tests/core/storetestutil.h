@@ -4,6 +4,7 @@
 #include "core/taskstore.h"
 
 #include <QCoreApplication>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -40,6 +41,42 @@ inline QString testDatabase(const QTemporaryDir& dir, const QString& name)
                                .arg(name.left(40).toLower());
     return server + (server.contains(QLatin1Char('?')) ? QLatin1Char('&') : QLatin1Char('?')) + QLatin1String("schema=")
         + schema;
+}
+
+// Takes a database back to schema `version`, as an older QueueDesk left it: drops what the later migrations added
+// (each version's objects are listed here; a new migration adds its line) and sets the version. Rows stay.
+inline bool rollBackSchema(TaskStore& store, int version)
+{
+    const QList<std::pair<int, QStringList>> added {
+        {8, {QStringLiteral("DROP TABLE task_counts")}},
+        {9,
+            onServer()
+                ? QStringList {}
+                : QStringList {QStringLiteral("DROP TABLE task_search"),
+                    QStringLiteral("DROP TABLE task_search_cursor"), QStringLiteral("DROP INDEX task_search_errors")}},
+        {10, {QStringLiteral("DROP TABLE source_states")}},
+        {11, {QStringLiteral("DROP TABLE settings")}},
+        {12,
+            {QStringLiteral("DROP TABLE producer_keys"),
+                QStringLiteral("ALTER TABLE queues DROP COLUMN require_signed"),
+                QStringLiteral("ALTER TABLE tasks DROP COLUMN producer_key_id")}},
+        {13, {QStringLiteral("DROP TABLE audit_log")}},
+    };
+    if (added.constLast().first != TaskStore::schemaVersion()) {
+        qWarning() << "rollBackSchema: list the objects of schema" << TaskStore::schemaVersion();
+        return false;
+    }
+    QSqlQuery q(store.database());
+    for (auto it = added.crbegin(); it != added.crend() && it->first > version; ++it) {
+        for (const QString& statement : it->second) {
+            if (!q.exec(statement)) {
+                qWarning() << statement << q.lastError().text();
+                return false;
+            }
+        }
+    }
+    return q.exec(onServer() ? QStringLiteral("UPDATE queuedesk_schema SET version = %1").arg(version)
+                             : QStringLiteral("PRAGMA user_version = %1").arg(version));
 }
 
 inline NewTask task(const QString& type = QStringLiteral("noop"), const QString& queue = QStringLiteral("default"),

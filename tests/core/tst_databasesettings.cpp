@@ -239,7 +239,7 @@ void TestDatabaseSettings::readOnlyStoreRefusesSet()
     QVERIFY(writable->databaseSettings()->networkPolicy().refusePrivate);
 }
 
-// A database of schema 9: a read-only store reads the defaults; a writable one adds the table.
+// A database of the schema before the settings: a read-only store reads the defaults; a writable one adds the table.
 void TestDatabaseSettings::olderDatabaseReadsDefaultsThenMigrates()
 {
     QTemporaryDir dir;
@@ -247,11 +247,7 @@ void TestDatabaseSettings::olderDatabaseReadsDefaultsThenMigrates()
     {
         auto store = openStore(path);
         QVERIFY(store);
-        QSqlQuery q(store->database());
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE settings")));
-        QVERIFY(q.exec(onServer()
-                ? QStringLiteral("UPDATE queuedesk_schema SET version = %1").arg(settingsSchemaVersion - 1)
-                : QStringLiteral("PRAGMA user_version = %1").arg(settingsSchemaVersion - 1)));
+        QVERIFY(rollBackSchema(*store, settingsSchemaVersion - 1));
     }
     {
         auto readOnly = openStore(path, true);

@@ -260,24 +260,7 @@ void TestTaskCounts::migrationBuildsCountsOfExistingTasks()
         auto claimed = store->claim(QStringLiteral("q2"), 1, QStringLiteral("me"), 30000, 1001);
         QVERIFY(claimed.ok() && claimed->size() == 1);
         // Back to the schema before the counts, as an older QueueDesk left it.
-        QSqlQuery q(store->database());
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE task_counts")));
-        // and without the later tables: source states (schema 10), settings (schema 11)
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE source_states")));
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE settings")));
-        // and signed tasks (schema 12), the audit log (schema 13)
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE audit_log")));
-        for (const char* drop : {"DROP TABLE producer_keys", "ALTER TABLE queues DROP COLUMN require_signed",
-                 "ALTER TABLE tasks DROP COLUMN producer_key_id"})
-            QVERIFY2(q.exec(QLatin1String(drop)), drop);
-        if (!onServer()) { // and without the later search index (schema 9, SQLite only)
-            for (const char* drop :
-                {"DROP TABLE task_search", "DROP TABLE task_search_cursor", "DROP INDEX task_search_errors"})
-                QVERIFY(q.exec(QLatin1String(drop)));
-        }
-        QVERIFY(q.exec(onServer()
-                ? QStringLiteral("UPDATE queuedesk_schema SET version = %1").arg(taskCountsSchemaVersion - 1)
-                : QStringLiteral("PRAGMA user_version = %1").arg(taskCountsSchemaVersion - 1)));
+        QVERIFY(rollBackSchema(*store, taskCountsSchemaVersion - 1));
     }
     auto store = openStore(path);
     QVERIFY(store);
