@@ -474,6 +474,19 @@ QList<Figure> benchFailureClusters(Scratch& scratch, const Sizes& s)
     return {f};
 }
 
+// One repetition of B13 or B26: p50 and p99 of the other process's tasks against the same load in this process.
+void addCrossProcessRun(Figure& p50, Figure& p99, const LatencyRun& across, const LatencyRun& within)
+{
+    addPair(p50, percentileOf(across.latenciesMs, 50), percentileOf(within.latenciesMs, 50));
+    addPair(p99, percentileOf(across.latenciesMs, 99), percentileOf(within.latenciesMs, 99));
+    std::fprintf(stderr,
+        "  another process: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%.0f/s achieved); same process: p50 %.3f ms, "
+        "p99 %.3f ms\n",
+        percentileOf(across.latenciesMs, 50), percentileOf(across.latenciesMs, 99),
+        percentileOf(across.latenciesMs, 100), across.achievedRate, percentileOf(within.latenciesMs, 50),
+        percentileOf(within.latenciesMs, 99));
+}
+
 QList<Figure> benchCrossProcessLatency(Scratch& scratch, const Sizes& s)
 {
     constexpr double rate = 200;
@@ -498,14 +511,7 @@ QList<Figure> benchCrossProcessLatency(Scratch& scratch, const Sizes& s)
                     within = engineLatency(p, rate, s.latencySeconds, 2);
                     Scratch::remove(p);
                 }});
-        addPair(p50, percentileOf(across.latenciesMs, 50), percentileOf(within.latenciesMs, 50));
-        addPair(p99, percentileOf(across.latenciesMs, 99), percentileOf(within.latenciesMs, 99));
-        std::fprintf(stderr,
-            "  another process: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%.0f/s achieved); same process: p50 %.3f ms, "
-            "p99 %.3f ms\n",
-            percentileOf(across.latenciesMs, 50), percentileOf(across.latenciesMs, 99),
-            percentileOf(across.latenciesMs, 100), across.achievedRate, percentileOf(within.latenciesMs, 50),
-            percentileOf(within.latenciesMs, 99));
+        addCrossProcessRun(p50, p99, across, within);
     }
     p50.note = QStringLiteral(
         "Open loop: a producer process (qd_bench --latency-producer) enqueues; this process's engine runs 2 workers "
@@ -797,14 +803,7 @@ QList<Figure> benchServerCrossProcessLatency(const Sizes& s, const ServerBench& 
                     within = inSchema("lat_within",
                         [&](const QString& url) { return engineLatency(url, rate, s.latencySeconds, 2); });
                 }});
-        addPair(p50, percentileOf(across.latenciesMs, 50), percentileOf(within.latenciesMs, 50));
-        addPair(p99, percentileOf(across.latenciesMs, 99), percentileOf(within.latenciesMs, 99));
-        std::fprintf(stderr,
-            "  another process: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%.0f/s achieved); same process: p50 %.3f ms, "
-            "p99 %.3f ms\n",
-            percentileOf(across.latenciesMs, 50), percentileOf(across.latenciesMs, 99),
-            percentileOf(across.latenciesMs, 100), across.achievedRate, percentileOf(within.latenciesMs, 50),
-            percentileOf(within.latenciesMs, 99));
+        addCrossProcessRun(p50, p99, across, within);
     }
     p50.note = QStringLiteral("B13's open loop on %1 (a fresh schema or database per run): the producer process "
                               "commits each task by itself; the workers' engine is woken by %2.")

@@ -221,18 +221,19 @@ Status EngineCore::writerOpen()
         }
         m_queue.wake();
     };
+    QString bellPath; // SQLite, and MariaDB's processes on this host: the watcher's poll is for other hosts
     if (m_store->isMariaDb()) {
         m_watcher = std::make_unique<MariaDbChangeWatcher>(
             m_options.store.path, m_store->ownChangeVersion(), onForeignCommit);
-        // Processes on this host also ring each other: the watcher's poll is for other hosts.
-        m_bell = std::make_unique<CommitBell>(CommitBell::serverBellPath(*m_store->databaseUrl()), onForeignCommit);
-        if (!m_bell->isListening())
-            m_bell.reset();
+        bellPath = CommitBell::serverBellPath(*m_store->databaseUrl());
     } else if (const DatabaseUrl* url = m_store->databaseUrl()) {
         m_listener = std::make_unique<PgChangeListener>(*url, m_store->changeChannel(), onForeignCommit);
         m_listener->ignoreBackend(m_store->serverProcessId());
     } else {
-        m_bell = std::make_unique<CommitBell>(m_store->path(), onForeignCommit);
+        bellPath = m_store->path();
+    }
+    if (!bellPath.isEmpty()) {
+        m_bell = std::make_unique<CommitBell>(bellPath, onForeignCommit);
         if (!m_bell->isListening())
             m_bell.reset();
     }
