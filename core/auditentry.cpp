@@ -1,5 +1,7 @@
 #include "auditentry.h"
 
+#include "osaccount.h"
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonArray>
@@ -7,7 +9,6 @@
 #include <QJsonObject>
 #include <QSysInfo>
 
-#include <pwd.h>
 #include <unistd.h>
 
 namespace qd {
@@ -28,8 +29,8 @@ AuditActor AuditActor::completed() const
         a.user = qEnvironmentVariable("USER", qEnvironmentVariable("USERNAME"));
     if (a.user.isEmpty()) {
         // No such variable (a service, a container): the account's name, else its number.
-        const passwd* account = ::getpwuid(::getuid());
-        a.user = account ? QString::fromLocal8Bit(account->pw_name) : QStringLiteral("uid %1").arg(::getuid());
+        const QString account = processAccountName();
+        a.user = !account.isEmpty() ? account : QStringLiteral("uid %1").arg(::geteuid());
     }
     if (a.host.isEmpty())
         a.host = QSysInfo::machineHostName();

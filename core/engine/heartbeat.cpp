@@ -2,15 +2,11 @@
 
 #include "enginelog.h"
 
+#include "core/osaccount.h"
 #include "core/taskstore.h"
 
 #include <QCoreApplication>
 #include <QHostInfo>
-
-#if defined(Q_OS_UNIX)
-#include <pwd.h>
-#include <unistd.h>
-#endif
 
 namespace qd {
 
@@ -19,10 +15,8 @@ namespace {
 // Who runs the process: the account's name, else $USER; "" (never a null text, which would bind as NULL) if none.
 QString userName()
 {
-#if defined(Q_OS_UNIX)
-    if (const passwd* account = getpwuid(geteuid()); account && account->pw_name)
-        return QString::fromLocal8Bit(account->pw_name);
-#endif
+    if (QString account = processAccountName(); !account.isEmpty())
+        return account;
     QString user = qEnvironmentVariable("USER", qEnvironmentVariable("USERNAME"));
     return user.isNull() ? QStringLiteral("") : user;
 }

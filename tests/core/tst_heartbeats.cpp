@@ -1,6 +1,7 @@
 // Heartbeat rows (`processes`, see core/processrecord.h): every engine that announces itself is seen by the others,
 // with its workers and the tasks it runs; a clean stop removes its row, a killed process shows as lost after three
 // beats, a read-only engine writes nothing, and old rows are pruned. Runs on PostgreSQL and MariaDB too.
+#include "core/auditactor.h"
 #include "core/queueengine.h"
 #include "storetestutil.h"
 
@@ -8,6 +9,8 @@
 #include <QProcess>
 
 #include <signal.h>
+
+#include <thread>
 
 using namespace qd;
 
@@ -63,6 +66,33 @@ class TestHeartbeats : public QObject {
     Q_OBJECT
 
 private slots:
+    // First, before anything else of this process has looked up its account: engines announcing themselves and an
+    // audit actor without $USER name the user on several threads at once (getpwuid's shared buffer raced there under
+    // TSan). Each names the same account.
+    void accountIsNamedOnSeveralThreadsAtOnce()
+    {
+        const QByteArray user = qgetenv("USER");
+        qunsetenv("USER");
+        qunsetenv("USERNAME");
+        QTemporaryDir dir;
+        const QString path = test::testDatabase(dir, QStringLiteral("threads"));
+        QString actorName;
+        std::unique_ptr<QueueEngine> engine;
+        {
+            std::jthread opener([&] { engine = openEngine(path, QStringLiteral("cli"), 0); });
+            std::jthread auditor([&] { actorName = AuditActor {}.completed().user; });
+        }
+        if (!user.isNull())
+            qputenv("USER", user);
+        QVERIFY(engine);
+        QVERIFY(!actorName.isEmpty());
+        auto store = test::openStore(path);
+        QVERIFY(store);
+        const qint64 pid = QCoreApplication::applicationPid();
+        QTRY_VERIFY_WITH_TIMEOUT(processOf(*store, pid, QStringLiteral("cli")).has_value(), 5000);
+        QCOMPARE(processOf(*store, pid, QStringLiteral("cli"))->user, actorName);
+    }
+
     void twoEnginesSeeEachOthersRowsAndTasks()
     {
         QTemporaryDir dir;
