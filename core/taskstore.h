@@ -494,12 +494,22 @@ private:
     Status execPrepared(const QString& sql);
     Status execControl(const QString& sql); // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE
     SqliteStatement& sqliteStatement(const QString& sql);
-    // A queue's max_attempts and timeout_ms by name, read once per enqueue call (its transaction holds them still).
-    using QueueDefaults = QHash<QString, std::pair<qint64, qint64>>;
-    // The new task's id, or 0 when its queue does not exist yet.
+    // What an enqueue reads of a task's queue, once per queue and enqueue call (its transaction holds it still).
+    struct EnqueueQueueRow {
+        bool requireSigned = false;
+        qint64 maxAttempts = 0;
+        qint64 timeoutMs = 0;
+    };
+    using EnqueueQueueRows = QHash<QString, EnqueueQueueRow>;
+    // The queue's row from `rows`, else read into it; nullptr when the queue does not exist (yet: not remembered).
+    Result<const EnqueueQueueRow*> enqueueQueueRow(const QString& queue, EnqueueQueueRows& rows);
+    // signatureRefusals() reading the queues' flags into `rows`, which the enqueue then uses for their defaults.
+    Result<QList<std::optional<Error>>> signatureRefusals(const QList<NewTask>& tasks, EnqueueQueueRows& rows);
     // enqueue() of tasks whose signatures were checked: a signed one records its key.
-    Result<QList<EnqueueResult>> enqueueChecked(const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit);
-    Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults);
+    Result<QList<EnqueueResult>> enqueueChecked(
+        const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit, EnqueueQueueRows& rows);
+    // The new task's id, or 0 when its queue does not exist yet.
+    Result<qint64> insertTask(const NewTask& task, TaskState state, qint64 runAt, qint64 now, EnqueueQueueRows& rows);
     Status addEnqueuedEvents(const QList<EnqueueResult>& results);
     // Runs `update`, a single-row UPDATE of task `id` fenced by its lease (see SqlDialect::completeTask): the task's
     // queue and started_at when the fence held (SQLite: `known`, else read after it, or left empty unless `wanted`),

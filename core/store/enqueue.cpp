@@ -32,8 +32,25 @@ AuditEntry enqueueAudit(const QList<NewTask>& tasks, const QList<EnqueueResult>&
 
 } // namespace
 
+Result<const TaskStore::EnqueueQueueRow*> TaskStore::enqueueQueueRow(const QString& queue, EnqueueQueueRows& rows)
+{
+    if (auto known = rows.constFind(queue); known != rows.cend())
+        return &*known;
+    StoreStatement read
+        = statement(QStringLiteral("SELECT require_signed, max_attempts, timeout_ms FROM queues WHERE name = ?"));
+    read.bind(1, queue);
+    std::optional<EnqueueQueueRow> row;
+    if (read.next())
+        row = EnqueueQueueRow {read.flag(0), read.integer(1), read.integer(2)};
+    if (!read.finish())
+        return read.error(QStringLiteral("Cannot read the settings of queue %1").arg(queue));
+    if (!row)
+        return nullptr;
+    return &*rows.insert(queue, *row);
+}
+
 Result<qint64> TaskStore::insertTask(
-    const NewTask& t, TaskState state, qint64 runAt, qint64 now, QueueDefaults& defaults)
+    const NewTask& t, TaskState state, qint64 runAt, qint64 now, EnqueueQueueRows& rows)
 {
     // 0 leaves the queue's default: PostgreSQL's insert reads it; on SQLite the store binds it, read once per
     // enqueue call (a plain INSERT ... VALUES needs no statement journal, see sqliteDialect()).
@@ -42,23 +59,15 @@ Result<qint64> TaskStore::insertTask(
         maxAttempts = t.maxAttempts;
     if (t.timeoutMs > 0)
         timeoutMs = t.timeoutMs;
-    const bool bindsDefaults = !m_dialect.queueDefaults.isEmpty();
+    const bool bindsDefaults = m_dialect.bindsQueueDefaults;
     if (bindsDefaults) {
-        auto queue = defaults.constFind(t.queue);
-        if (queue == defaults.cend()) {
-            StoreStatement read = statement(m_dialect.queueDefaults);
-            read.bind(1, t.queue);
-            const bool exists = read.next();
-            const std::pair<qint64, qint64> values
-                = exists ? std::pair(read.integer(0), read.integer(1)) : std::pair(0LL, 0LL);
-            if (!read.finish())
-                return read.error(QStringLiteral("Cannot read the settings of queue %1").arg(t.queue));
-            if (!exists)
-                return 0;
-            queue = defaults.insert(t.queue, values);
-        }
-        maxAttempts = maxAttempts.value_or(queue->first);
-        timeoutMs = timeoutMs.value_or(queue->second);
+        const Result<const EnqueueQueueRow*> queue = enqueueQueueRow(t.queue, rows);
+        if (!queue)
+            return queue.error();
+        if (!*queue)
+            return 0;
+        maxAttempts = maxAttempts.value_or((*queue)->maxAttempts);
+        timeoutMs = timeoutMs.value_or((*queue)->timeoutMs);
     }
     const bool newKeyOnly = !t.idempotencyKey.isEmpty() && !m_dialect.insertTaskNewKey.isEmpty();
     StoreStatement insert = statement(newKeyOnly ? m_dialect.insertTaskNewKey : m_dialect.insertTask);
@@ -104,13 +113,14 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(
         return out;
     }
     // Checked before anything is written: a refusal never leaves part of a task, nor fails a writer's transaction.
-    Result<QList<std::optional<Error>>> refusals = signatureRefusals(tasks);
+    EnqueueQueueRows queueRows;
+    Result<QList<std::optional<Error>>> refusals = signatureRefusals(tasks, queueRows);
     if (!refusals)
         return refusals.error();
     const auto firstRefused
         = std::find_if(refusals->cbegin(), refusals->cend(), [](const auto& r) { return r.has_value(); });
     if (firstRefused == refusals->cend())
-        return enqueueChecked(tasks, now, audit);
+        return enqueueChecked(tasks, now, audit, queueRows);
     if (refusedTasks == RefusedTasks::RefuseBatch) {
         Error error = **firstRefused;
         if (tasks.size() > 1)
@@ -126,7 +136,7 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(
     }
     QList<EnqueueResult> stored;
     if (!accepted.isEmpty()) {
-        Result<QList<EnqueueResult>> written = enqueueChecked(accepted, now, audit);
+        Result<QList<EnqueueResult>> written = enqueueChecked(accepted, now, audit, queueRows);
         if (!written)
             return written.error();
         stored = std::move(*written);
@@ -143,13 +153,13 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(
     return results;
 }
 
-Result<QList<EnqueueResult>> TaskStore::enqueueChecked(const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit)
+Result<QList<EnqueueResult>> TaskStore::enqueueChecked(
+    const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit, EnqueueQueueRows& rows)
 {
     if (m_encryption && !m_encryption->sealingKey())
         return m_encryption->noKeyError();
     QList<EnqueueResult> results;
     results.reserve(tasks.size());
-    QueueDefaults defaults;
     // SQLite: a batch's "enqueued" history rows are written by one statement after its tasks (see
     // addEnqueuedEvents()); a single task's by addEvent(), which needs no statement journal.
     const bool bulkHistory = !m_dialect.addEnqueuedEvents.isEmpty() && tasks.size() > 1;
@@ -183,7 +193,7 @@ Result<QList<EnqueueResult>> TaskStore::enqueueChecked(const QList<NewTask>& tas
             // An insert inserts nothing when the queue is seen for the first time (see SqlDialect::insertTask) or
             // the key is taken (insertTaskNewKey). A taken key returns its task; else the queue is created and the
             // insert runs again.
-            auto inserted = insertTask(t, state, runAt, now, defaults);
+            auto inserted = insertTask(t, state, runAt, now, rows);
             qint64 existingId = 0;
             for (int round = 0; inserted && *inserted == 0; ++round) {
                 if (keyed && insertChecksKeys) {
@@ -198,7 +208,7 @@ Result<QList<EnqueueResult>> TaskStore::enqueueChecked(const QList<NewTask>& tas
                     return Error {ErrorCode::Internal, QStringLiteral("Queue %1 could not be created").arg(t.queue)};
                 if (Status ensured = ensureQueue(t.queue, now); !ensured)
                     return ensured;
-                inserted = insertTask(t, state, runAt, now, defaults);
+                inserted = insertTask(t, state, runAt, now, rows);
             }
             if (!inserted)
                 return inserted.error();

@@ -167,7 +167,7 @@ const SqlDialect& mariaDbDialect()
             " OR (last_error COLLATE utf8mb4_general_ci LIKE ? ESCAPE '\\' AND last_error NOT LIKE 'qdenc1:%'))");
         // SQLite's insert binds the queue's defaults, read once per call; the id comes back as the insert id.
         d.insertTask = sqlite.insertTask;
-        d.queueDefaults = plainParameters(sqlite.queueDefaults);
+        d.bindsQueueDefaults = true;
         // A join locks the rows of both tables; the queue's row only briefly, until the failing task commits.
         d.lockTaskRow = QStringLiteral(" FOR UPDATE");
         // SQLite's, taken apart by TaskStore::updateReturning() (rows another host holds are skipped).

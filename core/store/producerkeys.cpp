@@ -132,20 +132,20 @@ Result<std::optional<crypto::ProducerKey>> TaskStore::taskSigner(qint64 taskId)
 
 Result<QList<std::optional<Error>>> TaskStore::signatureRefusals(const QList<NewTask>& tasks)
 {
-    QHash<QString, bool> requiredBy; // by queue
+    EnqueueQueueRows rows;
+    return signatureRefusals(tasks, rows);
+}
+
+Result<QList<std::optional<Error>>> TaskStore::signatureRefusals(const QList<NewTask>& tasks, EnqueueQueueRows& rows)
+{
     QHash<QString, std::optional<crypto::ProducerKey>> keys; // by id; nothing: no such key
     QList<std::optional<Error>> refusals;
     refusals.reserve(tasks.size());
     for (const NewTask& t : tasks) {
-        auto required = requiredBy.constFind(t.queue);
-        if (required == requiredBy.cend()) {
-            StoreStatement q = statement(QStringLiteral("SELECT require_signed FROM queues WHERE name = ?"));
-            q.bind(1, t.queue);
-            const bool value = q.next() && q.flag(0); // a queue made by this enqueue requires nothing
-            if (!q.finish())
-                return q.error(QStringLiteral("Cannot read the settings of queue %1").arg(t.queue));
-            required = requiredBy.insert(t.queue, value);
-        }
+        const Result<const EnqueueQueueRow*> queue = enqueueQueueRow(t.queue, rows);
+        if (!queue)
+            return queue.error();
+        const bool required = *queue && (*queue)->requireSigned; // a queue made by this enqueue requires nothing
         const crypto::ProducerKey* key = nullptr;
         if (!t.signatureKeyId.isEmpty()) {
             auto known = keys.find(t.signatureKeyId);
@@ -163,7 +163,7 @@ Result<QList<std::optional<Error>>> TaskStore::signatureRefusals(const QList<New
             if (known->has_value())
                 key = &**known;
         }
-        refusals.append(crypto::signatureRefusal(crypto::checkTaskSignature(t, key), t, key, *required));
+        refusals.append(crypto::signatureRefusal(crypto::checkTaskSignature(t, key), t, key, required));
     }
     return refusals;
 }

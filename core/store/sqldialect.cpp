@@ -358,7 +358,7 @@ const SqlDialect& sqliteDialect()
         d.claimTakeAhead
             = QStringLiteral("UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = NULL,"
                              " lease_owner = ?2, lease_expires_at = ?3, cancel_requested = 0 WHERE id = ?4");
-        d.queueDefaults = QStringLiteral("SELECT max_attempts, timeout_ms FROM queues WHERE name = ?1");
+        d.bindsQueueDefaults = true;
         // The new tasks of one transaction have consecutive ids (SQLite's single writer, INTEGER PRIMARY KEY). The
         // detail is what TaskStore::enqueue() writes for a single task, ISO 8601 in UTC with milliseconds.
         d.addEnqueuedEvents = QStringLiteral(

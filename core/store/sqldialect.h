@@ -66,8 +66,9 @@ struct SqlDialect {
     // ?1 now (started_at; not in the ahead variant), ?2 owner, ?3 lease_until, ?4 id.
     QString claimTake;
     QString claimTakeAhead;
-    // SQLite only: a queue's max_attempts and timeout_ms by name (?1), which insertTask binds.
-    QString queueDefaults;
+    // SQLite and MariaDB: insertTask binds the queue's max_attempts and timeout_ms (TaskStore::enqueueQueueRow);
+    // PostgreSQL's insert reads them itself.
+    bool bindsQueueDefaults = false;
     // SQLite only: the "enqueued" history rows of a batch's new tasks, ids ?1 to ?2 (see TaskStore::enqueue).
     QString addEnqueuedEvents;
     // The writes fenced by a task's lease: they change the row only while (id, attempt, owner) still hold it.
