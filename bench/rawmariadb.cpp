@@ -1,6 +1,7 @@
 #include "rawmariadb.h"
 
 #include "core/databaseurl.h"
+#include "core/store/mariadbtls.h"
 
 #include <QUrl>
 #include <QUrlQuery>
@@ -45,11 +46,28 @@ RawMariaDb::RawMariaDb(const QString& url)
     const QByteArray host = u.host.toUtf8(), user = u.user.toUtf8(), password = u.password.toUtf8(),
                      database = (u.schema.isEmpty() ? u.databaseName : u.schema).toUtf8(), socket = u.socket.toUtf8();
     m_conn = mysql_init(nullptr);
+    if (m_conn && u.tls.requiresTls()) {
+        // As the product asks through QMYSQL: the CA (or the system's), the client certificate, TLS insisted on.
+        const QByteArray ca = u.tls.rootCert.toLocal8Bit(), cert = u.tls.clientCert.toLocal8Bit(),
+                         key = u.tls.clientKey.toLocal8Bit();
+        if (u.tls.verifiesChain())
+            mysql_options(m_conn, ca.isEmpty() ? MYSQL_OPT_SSL_CAPATH : MYSQL_OPT_SSL_CA,
+                ca.isEmpty() ? "/etc/ssl/certs" : ca.constData());
+        if (!cert.isEmpty()) {
+            mysql_options(m_conn, MYSQL_OPT_SSL_CERT, cert.constData());
+            mysql_options(m_conn, MYSQL_OPT_SSL_KEY, key.constData());
+        }
+        const my_bool enforce = 1;
+        mysql_options(m_conn, MYSQL_OPT_SSL_ENFORCE, &enforce);
+    }
     if (!m_conn
         || !mysql_real_connect(m_conn, socket.isEmpty() ? host.constData() : "localhost", user.constData(),
             password.isEmpty() ? nullptr : password.constData(), database.constData(), unsigned(u.port),
             socket.isEmpty() ? nullptr : socket.constData(), 0))
-        die("connect", m_conn ? mysql_error(m_conn) : "out of memory");
+        die("connect",
+            m_conn ? qPrintable(explainTlsFailure(QString::fromUtf8(mysql_error(m_conn)), u.tls)) : "out of memory");
+    if (const Status tls = storeimpl::checkMariaDbTls(m_conn, u); !tls)
+        die("connect", qPrintable(tls.errorString()));
     // The product's session in what matters to these statements: utf8mb4, row locks without gap locks.
     exec("SET NAMES utf8mb4");
     exec("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 namespace qd::bench {
 
@@ -28,7 +29,7 @@ PgTarget parsePgTarget(const QString& url)
     if (!parsed || !parsed.value().isPostgres())
         die("URL", parsed ? "not a postgresql:// URL" : qPrintable(parsed.errorString()));
     const DatabaseUrl& u = parsed.value();
-    return {u.host, u.user, u.password, u.databaseName, u.schema, u.port};
+    return {u.host, u.user, u.password, u.databaseName, u.schema, u.port, u.tls};
 }
 
 QString pgUrlWithSchema(const QString& url, const QString& schema)
@@ -46,13 +47,20 @@ RawPostgres::RawPostgres(const QString& url)
     const PgTarget t = parsePgTarget(url);
     const QByteArray host = t.host.toUtf8(), port = QByteArray::number(t.port), user = t.user.toUtf8(),
                      password = t.password.toUtf8(), database = t.database.toUtf8();
-    const char* keys[] = {"host", "port", "user", "password", "dbname", "application_name", nullptr};
-    const char* values[]
-        = {host.isEmpty() ? nullptr : host.constData(), port.constData(), user.isEmpty() ? nullptr : user.constData(),
-            password.isEmpty() ? nullptr : password.constData(), database.constData(), "qd_bench_raw", nullptr};
-    m_conn = PQconnectdbParams(keys, values, 0);
+    std::vector<const char*> keys {"host", "port", "user", "password", "dbname", "application_name"};
+    std::vector<const char*> values {host.isEmpty() ? nullptr : host.constData(), port.constData(),
+        user.isEmpty() ? nullptr : user.constData(), password.isEmpty() ? nullptr : password.constData(),
+        database.constData(), "qd_bench_raw"};
+    const QList<std::pair<QByteArray, QByteArray>> tls = libpqTlsParameters(t.tls);
+    for (const auto& [key, value] : tls) {
+        keys.push_back(key.constData());
+        values.push_back(value.constData());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    m_conn = PQconnectdbParams(keys.data(), values.data(), 0);
     if (PQstatus(m_conn) != CONNECTION_OK)
-        die("connect", PQerrorMessage(m_conn));
+        die("connect", qPrintable(explainTlsFailure(QString::fromLocal8Bit(PQerrorMessage(m_conn)), t.tls)));
     exec("SET client_min_messages = warning");
     if (!t.schema.isEmpty())
         exec(QByteArray("SET search_path = \"" + t.schema.toUtf8() + '"').constData());

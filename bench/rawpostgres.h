@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/databasetls.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -41,6 +43,7 @@ private:
 struct PgTarget {
     QString host, user, password, database, schema;
     int port = 5432;
+    DatabaseTls tls; // the URL's sslmode, sslrootcert, sslcert, sslkey: the baseline connects as the product does
 };
 PgTarget parsePgTarget(const QString& url);
 

@@ -5,6 +5,16 @@
 
 namespace qd {
 
+namespace {
+
+// A path as a query value that parse() reads back as it was ('&', '#', '%' and spaces encoded).
+QString urlValue(const QString& value)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(value, "/:"));
+}
+
+} // namespace
+
 bool isPostgresUrl(const QString& text)
 {
     return text.startsWith(QLatin1String("postgresql://")) || text.startsWith(QLatin1String("postgres://"));
@@ -73,11 +83,18 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString& text)
             result.schema = value;
         else if (mariaDb && key == QLatin1String("socket"))
             result.socket = value;
-        else
+        else if (isTlsOption(key)) {
+            if (Status s = setTlsOption(result.tls, key, value, mariaDb); !s)
+                return s.error();
+        } else
             return Error {ErrorCode::InvalidArgument,
                 QStringLiteral("Unknown option %1 in the %2 URL (known: host, port, user, password, dbname, "
-                               "schema%3)")
-                    .arg(key, kind, mariaDb ? QStringLiteral(", socket") : QString())};
+                               "schema%3, sslmode, sslrootcert, sslcert, sslkey)%4")
+                    .arg(key, kind, mariaDb ? QStringLiteral(", socket") : QString(),
+                        key.startsWith(QLatin1String("ssl")) || key == QLatin1String("tls")
+                            ? QStringLiteral("; TLS is set with libpq's names on both servers, e.g. "
+                                             "?sslmode=verify-full&sslrootcert=/path/ca.pem")
+                            : QString())};
     }
     if (result.databaseName.isEmpty())
         return Error {ErrorCode::InvalidArgument,
@@ -89,6 +106,12 @@ Result<DatabaseUrl> DatabaseUrl::parse(const QString& text)
     if (mariaDb && !result.socket.isEmpty() && !result.socket.startsWith(QLatin1Char('/')))
         return Error {ErrorCode::InvalidArgument,
             QStringLiteral("Socket %1: give the socket file's absolute path").arg(result.socket)};
+    // MariaDB's client connects to "localhost" (or no host) through its default socket.
+    const bool unixSocket = result.host.isEmpty()
+        || (mariaDb ? !result.socket.isEmpty() || result.host == QLatin1String("localhost")
+                    : result.host.startsWith(QLatin1Char('/')));
+    if (Status s = checkTlsOptions(result.tls, mariaDb, unixSocket); !s)
+        return s.error();
     // The schema (and on MariaDB the database) name is put into SQL as an identifier, so only plain names are
     // accepted.
     const auto plainName = [](const QString& name) {
@@ -125,6 +148,8 @@ QString DatabaseUrl::displayName() const
             options.append(QLatin1String("socket=") + socket);
         if (!schema.isEmpty())
             options.append(QLatin1String("schema=") + schema);
+        for (const auto& [key, value] : tlsDisplayOptions(tls))
+            options.append(key + QLatin1Char('=') + urlValue(value));
         return options.isEmpty() ? where : where + QLatin1Char('?') + options.join(QLatin1Char('&'));
     }
     QString where = host.startsWith(QLatin1Char('/')) || host.isEmpty()
@@ -138,6 +163,9 @@ QString DatabaseUrl::displayName() const
     if (!schema.isEmpty())
         where += (where.contains(QLatin1Char('?')) ? QLatin1Char('&') : QLatin1Char('?')) + QLatin1String("schema=")
             + schema;
+    for (const auto& [key, value] : tlsDisplayOptions(tls))
+        where += (where.contains(QLatin1Char('?')) ? QLatin1Char('&') : QLatin1Char('?')) + key + QLatin1Char('=')
+            + urlValue(value);
     return where;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "databasetls.h"
 #include "result.h"
 
 #include <QString>
@@ -15,7 +16,7 @@ namespace qd {
 //   mariadb://user@localhost/dbname?socket=/run/mysqld/mysqld.sock   the same through a Unix socket
 // `schema` keeps several QueueDesk databases apart on one server: a schema of its own in the PostgreSQL database; on
 // MariaDB, where a schema is a database, the database of that name (created when missing; dbname is only connected
-// to). Tests use one schema each.
+// to). Tests use one schema each. TLS on either server: sslmode, sslrootcert, sslcert and sslkey (databasetls.h).
 struct DatabaseUrl {
     enum class Backend { Sqlite, Postgres, MariaDb };
     Backend backend = Backend::Sqlite;
@@ -27,12 +28,14 @@ struct DatabaseUrl {
     QString password;
     QString databaseName;
     QString schema;
+    DatabaseTls tls;
 
     static Result<DatabaseUrl> parse(const QString& text);
     bool isPostgres() const { return backend == Backend::Postgres; }
     bool isMariaDb() const { return backend == Backend::MariaDb; }
     bool isServer() const { return backend != Backend::Sqlite; }
-    // For titles, logs and error messages: never shows the password.
+    // For titles, logs, error messages and the recent list: never shows the password or the TLS key's path (the
+    // TLS mode and certificates stay, so a connection opened again from it is verified as before).
     QString displayName() const;
 };
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <vector>
 
 namespace qd {
 
@@ -21,11 +22,19 @@ Connection connectTo(const DatabaseUrl& url)
 {
     const QByteArray host = url.host.toUtf8(), port = QByteArray::number(url.port), user = url.user.toUtf8(),
                      password = url.password.toUtf8(), database = url.databaseName.toUtf8();
-    const char* keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout", "application_name", nullptr};
-    const char* values[] = {host.isEmpty() ? nullptr : host.constData(), port.constData(),
+    std::vector<const char*> keys {"host", "port", "user", "password", "dbname", "connect_timeout", "application_name"};
+    std::vector<const char*> values {host.isEmpty() ? nullptr : host.constData(), port.constData(),
         user.isEmpty() ? nullptr : user.constData(), password.isEmpty() ? nullptr : password.constData(),
-        database.constData(), "5", "queuedesk-listener", nullptr};
-    return Connection(PQconnectdbParams(keys, values, 0));
+        database.constData(), "5", "queuedesk-listener"};
+    // The same TLS as the store's own connection: the listener must not be the one connection left unverified.
+    const QList<std::pair<QByteArray, QByteArray>> tls = libpqTlsParameters(url.tls);
+    for (const auto& [key, value] : tls) {
+        keys.push_back(key.constData());
+        values.push_back(value.constData());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    return Connection(PQconnectdbParams(keys.data(), values.data(), 0));
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "databaseopener.h"
 
+#include "serverconnectdialog.h"
 #include "workercountsetting.h"
 
 #include "core/databaseurl.h"
@@ -7,7 +8,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
-#include <QInputDialog>
 #include <QMenu>
 #include <QSettings>
 #include <QThread>
@@ -40,23 +40,18 @@ void DatabaseOpener::chooseFile(OpenMode mode)
 
 void DatabaseOpener::chooseServer()
 {
-    QInputDialog* dialog = new QInputDialog(m_window);
+    auto* dialog = new ServerConnectDialog(m_window);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setObjectName(QStringLiteral("connectServerDialog"));
-    dialog->setWindowTitle(tr("Connect to PostgreSQL"));
-    dialog->setLabelText(tr("Database URL, e.g. postgresql://user@host:5432/dbname or\n"
-                            "postgresql:///dbname?host=/run/postgresql (a password may go in the URL or ~/.pgpass)"));
-    dialog->setTextValue(QSettings().value(QStringLiteral("lastServer"), QStringLiteral("postgresql://")).toString());
-    dialog->resize(560, dialog->sizeHint().height());
-    connect(dialog, &QInputDialog::textValueSelected, this, [this](const QString& text) {
+    dialog->setUrl(QSettings().value(QStringLiteral("lastServer"), QStringLiteral("postgresql://")).toString());
+    connect(dialog, &ServerConnectDialog::urlAccepted, this, [this](const QString& text) {
         auto url = DatabaseUrl::parse(text);
-        if (!url || !url->isServer()) {
-            Q_EMIT failed(url ? tr("%1 is not a postgresql:// or mariadb:// URL; use File > Open for a file").arg(text)
-                              : tr("Cannot connect: %1").arg(url.errorString()));
+        if (!url || !url->isServer()) { // the dialog accepts only a server URL that parses
+            Q_EMIT failed(tr("Cannot connect: %1").arg(url ? text : url.errorString()));
             return;
         }
+        // Without the password and the client key's path; with the TLS mode and CA, so the next time is verified too.
         QSettings().setValue(QStringLiteral("lastServer"), url->displayName());
-        open(text.trimmed(), OpenMode::Run);
+        open(text, OpenMode::Run);
     });
     dialog->open();
 }

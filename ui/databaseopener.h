@@ -12,9 +12,9 @@ class QWidget;
 namespace qd::ui {
 
 // Opens other databases for a window, each to be shown in a window of its own: File > Open (read-only or not),
-// File > Connect to PostgreSQL and the recent list. Opening checks and maybe migrates the schema, or connects to a
-// server: that runs on a pool thread, never on the GUI thread. The new engine has the window's handlers and the
-// workers last chosen for that database (none to watch, none read-only).
+// File > Connect to a server (PostgreSQL or MariaDB, with TLS) and the recent list. Opening checks and maybe migrates
+// the schema, or connects to a server: that runs on a pool thread, never on the GUI thread. The new engine has the
+// window's handlers and the workers last chosen for that database (none to watch, none read-only).
 //
 // Thread contract: GUI thread only; `opened` and `failed` arrive there.
 class DatabaseOpener : public QObject {
@@ -31,7 +31,8 @@ public:
 
     // Asks for a database file, then opens it.
     void chooseFile(OpenMode mode);
-    // Asks for a postgresql:// URL (a non-modal dialog, objectName "connectServerDialog"), then opens it.
+    // Asks for a server URL and its TLS (ServerConnectDialog, non-modal, objectName "connectServerDialog"), then
+    // opens it.
     void chooseServer();
     void open(const QString& path, OpenMode mode);
 

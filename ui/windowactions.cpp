@@ -22,7 +22,8 @@ WindowActions::WindowActions(QMainWindow* window)
     add(QStringLiteral("openReadOnly"), tr("Open &read-only\u2026"), QKeySequence(tr("Ctrl+Shift+O")), false);
     // Ctrl+L, "open location" (a URL rather than a file) as in browsers and file managers; Ctrl+Shift+P is Resume
     // queue, the inverse of Pause queue (Ctrl+P). tst_mainwindow fails on any key sequence used twice.
-    add(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL\u2026"), QKeySequence(tr("Ctrl+L")), false);
+    add(QStringLiteral("connectServer"), tr("Connect to &PostgreSQL or MariaDB\u2026"), QKeySequence(tr("Ctrl+L")),
+        false);
     // Export reads only: allowed on a read-only window (a copy taken after an incident is what one exports).
     add(QStringLiteral("export"), tr("&Export\u2026"), QKeySequence(tr("Ctrl+Shift+E")), false);
     // Settings of the database are shown read-only on a read-only window; the theme is the user's own.

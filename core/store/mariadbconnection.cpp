@@ -4,6 +4,7 @@
 #include "taskstore_p.h"
 
 #include "core/databaseurl.h"
+#include "mariadbtls.h"
 
 #include <QRegularExpression>
 #include <QSqlDriver>
@@ -51,6 +52,15 @@ Status checkServerVersion(const QString& version, const QString& where)
             .arg(where, mariaDb ? QStringLiteral("MariaDB") : QStringLiteral("MySQL"), version)};
 }
 
+// Qt registers the handle under the struct's name, st_mysql*.
+MYSQL* mysqlHandle(const QSqlDatabase& db)
+{
+    const QVariant handle = db.driver()->handle();
+    return handle.isValid() && qstrcmp(handle.typeName(), "st_mysql*") == 0
+        ? *static_cast<MYSQL* const*>(handle.constData())
+        : nullptr;
+}
+
 } // namespace
 
 bool TaskStore::isMariaDb() const
@@ -73,9 +83,20 @@ Status TaskStore::connectMariaDb()
     QString options = QStringLiteral("MYSQL_OPT_CONNECT_TIMEOUT=%1;CLIENT_FOUND_ROWS").arg(timeoutSeconds);
     if (!url.socket.isEmpty())
         options += QLatin1String(";UNIX_SOCKET=") + url.socket;
+    options += mariaDbTlsConnectOptions(url.tls);
     m_db.setConnectOptions(options);
-    if (!m_db.open())
-        return sqlError(m_db.lastError(), QStringLiteral("Cannot connect to %1").arg(where));
+    if (Status s = checkTlsFilesReadable(url.tls); !s)
+        return Error {s.error().code, QStringLiteral("Cannot connect to %1: %2").arg(where, s.errorString())};
+    if (!m_db.open()) {
+        Error e = sqlError(m_db.lastError(), QStringLiteral("Cannot connect to %1").arg(where));
+        e.message = explainTlsFailure(e.message, url.tls);
+        return e;
+    }
+    // Before any statement: what QMYSQL cannot ask of the client library (TLS insisted on, the host name).
+    if (Status s = checkMariaDbTls(mysqlHandle(m_db), url); !s) {
+        m_db.close();
+        return Error {s.error().code, QStringLiteral("Cannot connect to %1: %2").arg(where, s.errorString())};
+    }
     QSqlQuery version(m_db);
     if (!version.exec(QStringLiteral("SELECT VERSION()")) || !version.next())
         return sqlError(version.lastError(), QStringLiteral("Cannot read the server version of %1").arg(where));
@@ -211,13 +232,10 @@ Result<qint64> TaskStore::mariaDbDataVersion()
 
 // A statement that finds the connection broken (2006 server gone away, 2013 lost during a query) makes the client
 // library close its socket: a read outside a transaction, which nothing else notes, is then followed by a reconnection
-// at the next statement instead of failing for ever. Qt registers the handle under the struct's name, st_mysql*.
+// at the next statement instead of failing for ever.
 bool TaskStore::mariaDbConnectionDropped() const
 {
-    const QVariant handle = m_db.driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "st_mysql*") != 0)
-        return false;
-    MYSQL* connection = *static_cast<MYSQL* const*>(handle.constData());
+    MYSQL* connection = mysqlHandle(m_db);
     return connection && mysql_get_socket(connection) == MARIADB_INVALID_SOCKET;
 }
 

@@ -23,6 +23,15 @@ PGconn* postgresConnection(const QSqlDatabase& db)
         : nullptr;
 }
 
+// A value in a libpq connection string: quoted, with quotes and backslashes escaped (QPSQL passes its connect options
+// on as they are, ';' turned into ' ').
+QString libpqQuoted(const QByteArray& value)
+{
+    QString text = QString::fromLocal8Bit(value);
+    text.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('\''), QLatin1String("\\'"));
+    return QLatin1Char('\'') + text + QLatin1Char('\'');
+}
+
 } // namespace
 
 int TaskStore::serverProcessId() const
@@ -77,10 +86,19 @@ Status TaskStore::connectPostgres()
     m_db.setPassword(url.password);
     m_db.setDatabaseName(url.databaseName);
     // A server that does not answer must not hang the caller for minutes (libpq waits forever by default).
-    m_db.setConnectOptions(QStringLiteral("connect_timeout=%1;application_name=queuedesk")
-                               .arg(std::max(2, m_options.busyTimeoutMs / 1000)));
-    if (!m_db.open())
-        return sqlError(m_db.lastError(), QStringLiteral("Cannot connect to %1").arg(url.displayName()));
+    QString options = QStringLiteral("connect_timeout=%1;application_name=queuedesk")
+                          .arg(std::max(2, m_options.busyTimeoutMs / 1000));
+    for (const auto& [key, value] : libpqTlsParameters(url.tls))
+        options += QLatin1Char(';') + QString::fromLatin1(key) + QLatin1Char('=') + libpqQuoted(value);
+    m_db.setConnectOptions(options);
+    if (Status s = checkTlsFilesReadable(url.tls); !s)
+        return Error {
+            s.error().code, QStringLiteral("Cannot connect to %1: %2").arg(url.displayName(), s.errorString())};
+    if (!m_db.open()) {
+        Error e = sqlError(m_db.lastError(), QStringLiteral("Cannot connect to %1").arg(url.displayName()));
+        e.message = explainTlsFailure(e.message, url.tls);
+        return e;
+    }
     QStringList setup {QStringLiteral("SET client_min_messages = warning")};
     if (!url.schema.isEmpty()) {
         if (!m_options.readOnly) {

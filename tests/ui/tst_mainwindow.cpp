@@ -6,6 +6,7 @@
 #include "ui/messagebar.h"
 #include "ui/queuelistmodel.h"
 #include "ui/readerthread.h"
+#include "ui/serverconnectdialog.h"
 #include "ui/taskinspector.h"
 #include "ui/tasktablemodel.h"
 #include "ui/workercountsetting.h"
@@ -19,6 +20,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPaintEvent>
+#include <QPointer>
 #include <QProgressBar>
 #include <QRegularExpression>
 #include <QShortcut>
@@ -658,8 +660,8 @@ private Q_SLOTS:
         QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
     }
 
-    // File > Connect to PostgreSQL asks for a URL; a bad one, or a server that is not there, is reported in the
-    // window and never shows the password typed.
+    // File > Connect to a server asks for a URL; a bad one is explained in the dialog, which stays open, and a
+    // server that is not there is reported in the window; neither shows the password typed.
     void connectToServerReportsBadUrlsAndUnreachableServers()
     {
         QTemporaryDir dir;
@@ -667,20 +669,20 @@ private Q_SLOTS:
         QVERIFY(engine);
         MainWindow window(engine);
         window.show();
+        // Sets `dialog` to the dialog it filled and accepted.
+        QPointer<ServerConnectDialog> dialog;
         const auto connectWith = [&](const QString& url) {
             window.action(QStringLiteral("connectServer"))->trigger();
-            QInputDialog* dialog = nullptr;
-            QTRY_VERIFY((dialog = window.findChild<QInputDialog*>(QStringLiteral("connectServerDialog"))));
-            dialog->setTextValue(url);
+            QTRY_VERIFY((dialog = window.findChild<ServerConnectDialog*>(QStringLiteral("connectServerDialog"))));
+            dialog->setUrl(url);
             dialog->accept();
         };
         connectWith(QStringLiteral("postgresql://db.example/"));
-        QTRY_VERIFY(window.messageBar()->isVisible());
-        QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
-        QVERIFY2(window.messageBar()->text().contains(QLatin1String("names no database")),
-            qPrintable(window.messageBar()->text()));
+        QVERIFY(dialog && dialog->isVisible());
+        QVERIFY2(dialog->problem().contains(QLatin1String("names no database")), qPrintable(dialog->problem()));
+        dialog->reject();
+        QTRY_VERIFY(!dialog);
 
-        window.messageBar()->hide();
         connectWith(QStringLiteral("postgresql://ops:hunter2@127.0.0.1:1/queues"));
         QTRY_VERIFY_WITH_TIMEOUT(window.messageBar()->isVisible(), 15000);
         QCOMPARE(window.messageBar()->kind(), MessageBar::Kind::Error);
