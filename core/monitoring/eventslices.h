@@ -36,8 +36,8 @@ public:
     }
     // Reads start at fromMs (what happened before is not wanted: a measurement that starts then).
     void startAt(qint64 fromMs) { m_readUntil = fromMs; }
-    // The next read: from the end of the last one to now − settle. Nothing before first() or startAt(), or while no time has
-    // passed since the last one's end.
+    // The next read: from the end of the last one to now − settle. Nothing before first() or startAt(), or while
+    // no time has passed since the last one's end.
     std::optional<Span> next(qint64 nowMs)
     {
         const qint64 end = nowMs - m_settleMs;
