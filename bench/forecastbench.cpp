@@ -1,11 +1,13 @@
 #include "forecastbench.h"
 
 #include "core/monitoring/capacityestimator.h"
+#include "core/monitoring/eventslices.h"
 #include "core/queueengine.h"
 #include "core/taskstore.h"
 
 #include <QDateTime>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -41,14 +43,23 @@ NewTask sleepTask(double ms)
     return t;
 }
 
+// The arrivals a producer offered: each one's due time (the Poisson process itself, ms since the epoch) and the
+// sleeps drawn for them (whole ms, as sent).
+struct Offered {
+    std::vector<double> atMs;
+    double sleepMsSum = 0;
+};
+
 // Open-loop Poisson arrivals at `lambda` for `seconds`, each task's sleep drawn from Exp(mean serviceMs); the due
-// tasks of each moment go in one enqueueBatch, so a slow commit delays arrivals but never thins them.
-void offerPoisson(
-    QueueEngine& engine, double lambda, double seconds, double serviceMs, unsigned seed, std::atomic<bool>& stop)
+// tasks of each moment go in one enqueueBatch, so a slow commit delays arrivals but never thins them. With
+// `offered`, what was offered is recorded there.
+void offerPoisson(QueueEngine& engine, double lambda, double seconds, double serviceMs, unsigned seed,
+    std::atomic<bool>& stop, Offered* offered = nullptr)
 {
     std::mt19937_64 random(seed);
     std::exponential_distribution<double> gap(lambda), service(1.0 / serviceMs);
     const Clock::time_point start = Clock::now();
+    const double startMs = double(QDateTime::currentMSecsSinceEpoch());
     double next = gap(random);
     while (!stop.load() && next < seconds) {
         const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -58,7 +69,12 @@ void offerPoisson(
         }
         QList<NewTask> due;
         while (next <= elapsed && next < seconds) {
-            due.append(sleepTask(service(random)));
+            const double sleepMs = service(random);
+            due.append(sleepTask(sleepMs));
+            if (offered) {
+                offered->atMs.push_back(startMs + 1000 * next);
+                offered->sleepMsSum += double(std::llround(sleepMs));
+            }
             next += gap(random);
         }
         const auto enqueued = engine.enqueueBatch(due);
@@ -72,9 +88,13 @@ qint64 waiting(QueueEngine& engine)
     return engine.counts().value(queueName)[std::size_t(TaskState::Queued)];
 }
 
-// The panel's loop: every refresh, the slice of events since the last one feeds the 1, 5 and 15 min estimators.
+// The panel's loop: every refresh, the events of the next span (EventSlices, as CapacityTracker reads them) feed
+// the 1, 5 and 15 min estimators. Beside it, the same refreshes read up to the moment of reading, as the panel did
+// before EventSlices, into a 1 min estimator of their own: the baseline of the same run.
 class Panel {
 public:
+    using Span = EventSlices::Span;
+
     explicit Panel(const QString& path)
     {
         StoreOptions options;
@@ -84,18 +104,44 @@ public:
         if (!store)
             die(QStringLiteral("open a reader"), store.errorString());
         m_store = std::move(store).value();
-        m_last = nowMs();
+        const qint64 now = nowMs();
+        m_slices.startAt(now);
+        m_unsettledSlices.startAt(now);
     }
     void refresh(QueueEngine& engine)
     {
         const qint64 now = nowMs();
-        const auto stats = m_store->serviceStats(m_last, now);
-        if (!stats)
-            die(QStringLiteral("serviceStats"), stats.errorString());
         const qint64 queued = waiting(engine);
-        for (CapacityEstimator& e : estimators)
-            e.observe(stats->value(queueName), double(now - m_last) / 1000, queued, now);
-        m_last = now;
+        if (const std::optional<Span> span = m_slices.next(now)) {
+            const ServiceStats stats = over(span->fromMs, span->toMs);
+            for (CapacityEstimator& e : estimators)
+                e.observe(stats, span->seconds(), queued, span->toMs);
+            m_spans.push_back(*span);
+        }
+        if (const std::optional<Span> span = m_unsettledSlices.next(now)) {
+            unsettled.observe(over(span->fromMs, span->toMs), span->seconds(), queued, span->toMs);
+            m_unsettledSpans.push_back(*span);
+        }
+    }
+    // The 1-min estimate had each span been read once all its events were committed (read again now).
+    CapacityEstimator settled()
+    {
+        CapacityEstimator e(60);
+        for (const Span& span : m_spans)
+            e.observe(over(span.fromMs, span.toMs), span.seconds(), 0, span.toMs);
+        return e;
+    }
+    // The 1-min rate of the arrivals offered, counted by their due times over the panel's spans (or the baseline's):
+    // what an estimator that missed nothing would say of this sample of the Poisson process.
+    double offeredRate(const std::vector<double>& atMs, bool unsettledSpans = false) const
+    {
+        EwmaRate rate(60);
+        for (const Span& span : unsettledSpans ? m_unsettledSpans : m_spans) {
+            const auto n = std::count_if(atMs.begin(), atMs.end(),
+                [&](double at) { return at >= double(span.fromMs) && at < double(span.toMs); });
+            rate.observe(double(n), span.seconds());
+        }
+        return rate.perSecond();
     }
     ServiceStats over(qint64 from, qint64 to)
     {
@@ -105,10 +151,12 @@ public:
         return stats->value(queueName);
     }
     CapacityEstimator estimators[3] {CapacityEstimator(60), CapacityEstimator(300), CapacityEstimator(900)};
+    CapacityEstimator unsettled {60}; // the baseline: reads up to the moment of reading
 
 private:
     std::unique_ptr<TaskStore> m_store;
-    qint64 m_last = 0;
+    EventSlices m_slices, m_unsettledSlices {0};
+    std::vector<Span> m_spans, m_unsettledSpans;
 };
 
 double since(Clock::time_point t)
@@ -180,7 +228,8 @@ ForecastOutcome runForecastScenario(const QString& path, const ForecastScenario&
     Panel panel(path);
     std::atomic<bool> stop {false};
     const Clock::time_point start = Clock::now();
-    std::thread producer([&] { offerPoisson(*engine, lambda, sc.seconds, sc.serviceMs, sc.seed, stop); });
+    Offered offered;
+    std::thread producer([&] { offerPoisson(*engine, lambda, sc.seconds, sc.serviceMs, sc.seed, stop, &offered); });
     // Warm-up: the first fifth of the phase is not measured (the queue starts empty, not in its steady state).
     const double warmUp = sc.seconds / 5;
     qint64 warmUpEndMs = 0;
@@ -223,6 +272,20 @@ ForecastOutcome runForecastScenario(const QString& path, const ForecastScenario&
     panel.refresh(*engine);
     const qint64 endMs = nowMs();
     const CapacityForecast f = forecastCapacity(panel.estimators[0].inputs());
+    // The producer stops by itself at sc.seconds; once it has, every arrival it offered is committed
+    // (enqueueBatch waits for its commit).
+    producer.join();
+    {
+        const CapacityInputs settled = panel.settled().inputs();
+        out.settledLambda = settled.arrivalsPerSecond;
+        out.settledMu = settled.servicePerWorkerPerSecond;
+        out.offeredLambda = panel.offeredRate(offered.atMs);
+        out.unsettledLambda = panel.unsettled.inputs().arrivalsPerSecond;
+        out.unsettledMu = panel.unsettled.inputs().servicePerWorkerPerSecond;
+        out.unsettledOfferedLambda = panel.offeredRate(offered.atMs, true);
+        if (!offered.atMs.empty())
+            out.offeredMu = 1000 / (offered.sleepMsSum / double(offered.atMs.size()));
+    }
     out.estimatedRho = f.mmc.utilisation;
     out.estimatedLambda = f.inputs.arrivalsPerSecond;
     out.estimatedMu = f.inputs.servicePerWorkerPerSecond;
@@ -296,8 +359,6 @@ ForecastOutcome runForecastScenario(const QString& path, const ForecastScenario&
         stopMore.store(true);
         more.join();
     }
-    stop.store(true);
-    producer.join();
     return out;
 }
 

@@ -23,6 +23,15 @@ struct ForecastOutcome {
     double trueRho = 0, estimatedRho = 0; // estimatedRho from the 1-min window at the end of the steady phase
     double trueLambda = 0, estimatedLambda = 0, trueMu = 0, estimatedMu = 0;
     int estimatedWorkers = 0;
+    // The same 1-min estimates from the same slices read again after the phase, once all their events were
+    // committed: what the panel's reads missed at the slices' edges is the difference.
+    double settledLambda = 0, settledMu = 0;
+    // What was offered: the arrivals' 1-min rate over the same slices counted by their due times (this run's sample
+    // of the Poisson process), and 1 / the mean sleep sent.
+    double offeredLambda = 0, offeredMu = 0;
+    // The baseline: the same refreshes reading up to the moment of reading (the panel before EventSlices), and the
+    // offered arrivals' rate over its spans.
+    double unsettledLambda = 0, unsettledMu = 0, unsettledOfferedLambda = 0;
     std::optional<double> predictedWqMs, measuredWqMs; // M/M/c on the estimates; mean wait of the phase's starts
     // The measured Wq's 95% confidence half-width by batch means (8 equal spans of the measured phase): how far one
     // run's mean wait may lie from the queue's long-run mean.

@@ -46,7 +46,7 @@ const QStringList& auditActionNames()
     using namespace auditaction;
     static const QStringList names {enqueue, retry, runNow, cancel, purge, pause, resume, concurrency, queueSettings,
         settings, alertRuleAdd, alertRuleChange, alertRuleRemove, keyAdd, keysRetire, producerKeyAdd, producerKeyRevoke,
-        requireSigned};
+        requireSigned, sourceAdd, sourcePause, sourceResume, sourceRemove, processForget};
     return names;
 }
 

@@ -20,7 +20,8 @@ struct AuditEntry {
     QString client; // "gui", "cli" or a program's name
     QString dbRole; // PostgreSQL and MariaDB: the session's database role; empty on SQLite
     QString action; // one of auditActionNames()
-    QString target; // a queue ("*": every queue), an alert rule's id, a key id; empty for task actions
+    QString target; // a queue ("*": every queue), an alert rule's id, a key id, a source's name, a process's id;
+                    // empty for task actions
     QString filter; // the TaskFilter as compact JSON (auditFilterText); empty when the action takes none
     qint64 count = -1; // tasks the action created or changed; -1 when it is not about tasks
     QString detail; // a JSON object's text with what else the action set; empty when nothing
@@ -54,6 +55,11 @@ inline const QString keysRetire = QStringLiteral("keys-retire");
 inline const QString producerKeyAdd = QStringLiteral("producer-key-add");
 inline const QString producerKeyRevoke = QStringLiteral("producer-key-revoke");
 inline const QString requireSigned = QStringLiteral("require-signed");
+inline const QString sourceAdd = QStringLiteral("source-add"); // a spool, AMQP bridge or events-out source
+inline const QString sourcePause = QStringLiteral("source-pause");
+inline const QString sourceResume = QStringLiteral("source-resume");
+inline const QString sourceRemove = QStringLiteral("source-remove");
+inline const QString processForget = QStringLiteral("process-forget"); // a lost process's heartbeat row removed
 } // namespace auditaction
 const QStringList& auditActionNames();
 

@@ -299,7 +299,7 @@ public:
     // The same, without taking them: what the open transaction has changed so far.
     const QList<StateTransition>& pendingTransitions() const { return m_transitions; }
 
-    // --- sources (schema 3; see source.h) ---
+    // --- sources (schema 3; see source.h; adds, pauses, resumes and removals are audited) ---
     // Every source, or those of one kind, by name.
     Result<QList<SourceRecord>> sources(const QString& kind = {});
     // InvalidArgument when the name is taken.
@@ -361,6 +361,7 @@ public:
     Status removeProcess(const QString& id);
     // An admin forgets a lost process: its row goes only if it has not beaten since `lastSeen` (the beat the admin
     // saw); false when it beat again (it is alive) or is already gone. Its running tasks are left to lease recovery.
+    // A forgotten process is audited; one kept is not.
     Result<bool> forgetProcess(const QString& id, qint64 lastSeen);
     // Every heartbeat row, each with the running tasks whose lease it holds, then a row (announced false) for each
     // other lease owner of running tasks.
@@ -529,6 +530,9 @@ private:
     Status recordTaskAction(const QString& action, const TaskFilter& filter, qint64 count, qint64 now, AuditSpan* span);
     // The audit row of an alert rule's change: its id, and its definition (JSON) as detail.
     Status recordRuleAudit(const QString& action, qint64 ruleId, qint64 now, const QByteArray& definition);
+    // The audit row of an action on the source `name` (its kind and settings, passwords left out); NotFound when there
+    // is no such source.
+    Status recordSourceAudit(const QString& action, const QString& name, qint64 now);
     Result<qint64> transitionMatching(const TaskFilter& filter, TaskState from, const QString& setSql,
         const QList<QVariant>& setValues, TaskState to, const QString& eventKind, const QString& detail, qint64 now);
 

@@ -54,19 +54,17 @@ void CapacityTracker::refresh()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     // Posted first, so the rows are in before the slices they serve are observed.
     m_reader->post([id = ++m_processesRequest](StoreReader* r) { r->fetchProcesses(id); });
-    if (m_readUntil == 0) {
-        for (int i = 0; i < int(windowSeconds.size()); ++i) {
-            const quint64 id = ++m_lastRequest;
-            m_requests.insert(id, i);
-            const qint64 from = now - qint64(windowSeconds[i]) * 1000;
-            m_reader->post([id, from, now](StoreReader* r) { r->fetchServiceStats(id, from, now); });
-        }
-    } else {
+    const auto fetch = [this](const EventSlices::Span& span, int windowIndex) {
         const quint64 id = ++m_lastRequest;
-        m_requests.insert(id, -1);
-        m_reader->post([id, from = m_readUntil, now](StoreReader* r) { r->fetchServiceStats(id, from, now); });
+        m_requests.insert(id, windowIndex);
+        m_reader->post([id, span](StoreReader* r) { r->fetchServiceStats(id, span.fromMs, span.toMs); });
+    };
+    if (!m_slices.started()) {
+        for (int i = 0; i < int(windowSeconds.size()); ++i)
+            fetch(m_slices.first(now, qint64(windowSeconds[i]) * 1000), i);
+    } else if (const std::optional<EventSlices::Span> span = m_slices.next(now)) {
+        fetch(*span, -1);
     }
-    m_readUntil = now;
 }
 
 QHash<QString, qint64> CapacityTracker::queuedNow() const

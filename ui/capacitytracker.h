@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/monitoring/capacityestimator.h"
+#include "core/monitoring/eventslices.h"
 
 #include <QHash>
 #include <QObject>
@@ -19,11 +20,11 @@ class ReaderThread;
 
 // Keeps the capacity estimates of every queue and of all queues ("") for the 1, 5 and 15 min windows. Every few
 // seconds a reader thread of its own (so a long window's read never delays the inspector's) reads how the queues were
-// served since the last read (StoreReader::fetchServiceStats); the replies feed CapacityEstimators here, with the
-// waiting counts from the engine's memory. The first refresh reads each window whole, so the estimates start as the
-// window's plain averages (what `stats --capacity` prints). c comes from the heartbeat rows, read with each refresh:
-// the workers of the live processes serving the queue (the estimators' own count, the workers seen starting tasks,
-// only while no process announces itself).
+// served since the last read, up to a second ago so late commits are in (EventSlices, StoreReader::fetchServiceStats);
+// the replies feed CapacityEstimators here, with the waiting counts from the engine's memory. The first refresh reads
+// each window whole, so the estimates start as the window's plain averages (what `stats --capacity` prints). c comes
+// from the heartbeat rows, read with each refresh: the workers of the live processes serving the queue (the estimators'
+// own count, the workers seen starting tasks, only while no process announces itself).
 //
 // Thread contract: GUI thread only.
 class CapacityTracker : public QObject {
@@ -64,7 +65,7 @@ private:
     QHash<QString, Estimators> m_estimators;
     QHash<quint64, int> m_requests; // request id -> window index primed, or -1 for a slice
     quint64 m_lastRequest = 0;
-    qint64 m_readUntil = 0; // the end of the last read asked for; 0 before the first refresh
+    EventSlices m_slices; // the spans read, each ending a settling moment before now
     QList<ProcessRecord> m_processes; // the heartbeat rows at the last read
     quint64 m_processesRequest = 0;
     QTimer m_timer;

@@ -76,7 +76,13 @@ Result<bool> TaskStore::forgetProcess(const QString& id, qint64 lastSeen)
             return sqlError(q.lastError(), QStringLiteral("Cannot forget the process %1").arg(id));
         removed = q.numRowsAffected() > 0;
         q.finish();
-        return success();
+        if (!removed)
+            return success(); // it beat again or is gone: nothing was done, nothing is recorded
+        AuditEntry entry;
+        entry.action = auditaction::processForget;
+        entry.target = id;
+        entry.detail = QStringLiteral("{\"last_seen\":%1}").arg(lastSeen);
+        return recordAudit(entry);
     });
     if (!status)
         return status.error();

@@ -1,9 +1,66 @@
-// Sources (schema 3): rows of what feeds tasks in from outside (see core/source.h).
+// Sources (schema 3): rows of what feeds tasks in from outside (see core/source.h). Adding, pausing, resuming and
+// removing one is audited in its transaction.
 #include "taskstore_p.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUrl>
 
 namespace qd {
 
 using namespace storeimpl;
+
+namespace {
+
+// A URL's password is left out of the audit log, which more people read than the sources table (an AMQP bridge's
+// `url` may carry one).
+QString withoutPassword(const QString& text)
+{
+    if (!text.contains(u'@') || !text.contains(QLatin1String("://")))
+        return text;
+    const QUrl url(text.trimmed(), QUrl::StrictMode);
+    if (!url.isValid()) {
+        const qsizetype at = text.lastIndexOf(u'@');
+        return QStringLiteral("(a URL with credentials)") + text.mid(at);
+    }
+    return url.toString(QUrl::RemovePassword);
+}
+
+// The audit row's detail of a source: its kind and settings, passwords left out.
+QString sourceAuditDetail(const QString& kind, const QByteArray& config)
+{
+    QJsonObject settings = QJsonDocument::fromJson(config).object();
+    for (auto it = settings.begin(); it != settings.end(); ++it) {
+        if (it.value().isString())
+            it.value() = withoutPassword(it.value().toString());
+    }
+    QJsonObject detail {{QStringLiteral("kind"), kind}};
+    if (!settings.isEmpty())
+        detail.insert(QStringLiteral("config"), settings);
+    return QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact));
+}
+
+} // namespace
+
+Status TaskStore::recordSourceAudit(const QString& action, const QString& name, qint64 now)
+{
+    QSqlQuery& q = prepared(QStringLiteral("SELECT kind, config FROM sources WHERE name = ?"));
+    q.bindValue(0, name);
+    if (!q.exec())
+        return sqlError(q.lastError(), QStringLiteral("Cannot read the sources"));
+    if (!q.next()) {
+        q.finish();
+        return Error {ErrorCode::NotFound, QStringLiteral("There is no source %1").arg(name)};
+    }
+    AuditEntry entry;
+    entry.at = now;
+    entry.action = action;
+    entry.target = name;
+    entry.detail = sourceAuditDetail(q.value(0).toString(), q.value(1).toString().toUtf8());
+    q.finish();
+    return recordAudit(entry);
+}
 
 Result<QList<SourceRecord>> TaskStore::sources(const QString& kind)
 {
@@ -44,13 +101,17 @@ Status TaskStore::addSource(const SourceRecord& source, qint64 now)
         q.bindValue(4, now);
         if (!q.exec())
             return sqlError(q.lastError(), QStringLiteral("Cannot add the source %1").arg(source.name));
-        return success();
+        return recordSourceAudit(auditaction::sourceAdd, source.name, now);
     });
 }
 
 Status TaskStore::removeSource(const QString& name)
 {
     return atomically([&]() -> Status {
+        // Recorded first, while the row is there to say what was removed (NotFound when it is not).
+        if (Status audited = recordSourceAudit(auditaction::sourceRemove, name, QDateTime::currentMSecsSinceEpoch());
+            !audited)
+            return audited;
         QSqlQuery& q = prepared(QStringLiteral("DELETE FROM sources WHERE name = ?"));
         q.bindValue(0, name);
         if (!q.exec())
@@ -165,7 +226,8 @@ Status TaskStore::setSourcePaused(const QString& name, bool paused)
         cursor.bindValue(0, name);
         if (!cursor.exec())
             return sqlError(cursor.lastError(), QStringLiteral("Cannot remove the source %1").arg(name));
-        return success();
+        return recordSourceAudit(
+            paused ? auditaction::sourcePause : auditaction::sourceResume, name, QDateTime::currentMSecsSinceEpoch());
     });
 }
 

@@ -75,6 +75,7 @@ private slots:
     void keyActionsLeaveOneRowEach();
     void producerKeyActionsLeaveOneRowEach();
     void settingChangesLeaveOneRowEach();
+    void sourceAndProcessActionsLeaveOneRowEach();
     void programEnqueuesLeaveNone();
     void failedActionLeavesNone();
     void actionFailsWithItsRecord();
@@ -274,6 +275,78 @@ void TestAuditLog::settingChangesLeaveOneRowEach()
 }
 
 // Tasks that programs enqueue (the default) leave no row, however many.
+// Sources added, paused, resumed and removed, and a lost process forgotten: one row each, a bridge's password left
+// out; a forget that finds the process alive again did nothing and leaves none.
+void TestAuditLog::sourceAndProcessActionsLeaveOneRowEach()
+{
+    QTemporaryDir dir;
+    auto store = open(testDatabase(dir, QStringLiteral("sources")));
+    QVERIFY(store);
+    SourceRecord spool {0, QStringLiteral("spool"), QStringLiteral("inbox"), R"({"directory":"/srv/in"})", false, 0};
+    QVERIFY(store->addSource(spool, t0 + 1));
+    SourceRecord bridge {0, QStringLiteral("amqp"), QStringLiteral("orders"),
+        R"({"url":"amqp://feeder:s3cret@mq.example:5672/prod","from":"orders"})", false, 0};
+    QVERIFY(store->addSource(bridge, t0 + 2));
+    QCOMPARE(store->addSource(spool, t0 + 3).error().code, ErrorCode::InvalidArgument); // taken: no row
+    QVERIFY(store->setSourcePaused(QStringLiteral("inbox"), true));
+    QVERIFY(store->setSourcePaused(QStringLiteral("inbox"), false));
+    QVERIFY(store->removeSource(QStringLiteral("orders")));
+    QCOMPARE(store->removeSource(QStringLiteral("orders")).error().code, ErrorCode::NotFound); // gone: no row
+
+    QList<AuditEntry> all = rows(*store);
+    QCOMPARE(all.size(), 5);
+    QCOMPARE(all.at(4).action, auditaction::sourceAdd);
+    QCOMPARE(all.at(4).target, QStringLiteral("inbox"));
+    QCOMPARE(all.at(4).at, t0 + 1);
+    QCOMPARE(json(all.at(4).detail).value(QStringLiteral("kind")).toString(), QStringLiteral("spool"));
+    QCOMPARE(
+        json(all.at(4).detail).value(QStringLiteral("config")).toObject().value(QStringLiteral("directory")).toString(),
+        QStringLiteral("/srv/in"));
+    QCOMPARE(all.at(3).action, auditaction::sourceAdd);
+    QCOMPARE(all.at(3).target, QStringLiteral("orders"));
+    QVERIFY2(!all.at(3).detail.contains(QLatin1String("s3cret")), qPrintable(all.at(3).detail));
+    QCOMPARE(json(all.at(3).detail).value(QStringLiteral("config")).toObject().value(QStringLiteral("url")).toString(),
+        QStringLiteral("amqp://feeder@mq.example:5672/prod"));
+    QCOMPARE(all.at(2).action, auditaction::sourcePause);
+    QCOMPARE(all.at(2).target, QStringLiteral("inbox"));
+    QCOMPARE(all.at(1).action, auditaction::sourceResume);
+    QCOMPARE(all.at(0).action, auditaction::sourceRemove);
+    QCOMPARE(all.at(0).target, QStringLiteral("orders"));
+    QVERIFY(!all.at(0).detail.contains(QLatin1String("s3cret")));
+    QCOMPARE(all.at(0).actor, QStringLiteral("alice"));
+    QCOMPARE(all.at(0).count, -1);
+
+    ProcessRecord lost;
+    lost.id = QStringLiteral("worker-3:4242:engine");
+    lost.host = QStringLiteral("worker-3");
+    lost.pid = 4242;
+    lost.kind = QStringLiteral("cli");
+    lost.version = lost.user = QStringLiteral("x");
+    lost.beatMs = 5000;
+    lost.workers = 2;
+    lost.queues = QStringLiteral("*");
+    const Status beat = store->beatProcess(lost, t0, t0 - 86'400'000);
+    QVERIFY2(beat, qPrintable(beat.errorString()));
+    QVERIFY(store->beatProcess(lost, t0 + 60'000, t0 - 86'400'000)); // it beat again after the admin looked
+    QCOMPARE(*store->forgetProcess(lost.id, t0), false);
+    QCOMPARE(rows(*store).size(), 5);
+    QCOMPARE(*store->forgetProcess(lost.id, t0 + 60'000), true);
+    all = rows(*store);
+    QCOMPARE(all.size(), 6);
+    QCOMPARE(all.at(0).action, auditaction::processForget);
+    QCOMPARE(all.at(0).target, lost.id);
+    QCOMPARE(json(all.at(0).detail).value(QStringLiteral("last_seen")).toInteger(), t0 + 60'000);
+    QCOMPARE(*store->forgetProcess(lost.id, t0 + 60'000), false); // already gone
+    QCOMPARE(rows(*store).size(), 6);
+
+    // The Audit tab's and the CLI's action filter know them.
+    for (const QString& action : {auditaction::sourceAdd, auditaction::sourcePause, auditaction::sourceResume,
+             auditaction::sourceRemove, auditaction::processForget}) {
+        QVERIFY2(auditActionNames().contains(action), qPrintable(action));
+        QVERIFY(!rows(*store, action).isEmpty());
+    }
+}
+
 void TestAuditLog::programEnqueuesLeaveNone()
 {
     QTemporaryDir dir;
@@ -329,6 +402,8 @@ void TestAuditLog::actionFailsWithItsRecord()
     QCOMPARE(scalar(*store, QStringLiteral("SELECT count(*) FROM tasks")), 2);
     QVERIFY(!store->setConcurrency(QStringLiteral("mail"), 9, t0));
     QCOMPARE(scalar(*store, QStringLiteral("SELECT concurrency FROM queues WHERE name = 'mail'")), 0);
+    QVERIFY(!store->addSource({0, QStringLiteral("spool"), QStringLiteral("inbox"), "{}", false, 0}, t0));
+    QCOMPARE(scalar(*store, QStringLiteral("SELECT count(*) FROM sources")), 0);
 }
 
 void TestAuditLog::purgeKeepsTheLog()

@@ -4,6 +4,8 @@
 #include "ui/auditpanel.h"
 #include "ui/mainwindow.h"
 #include "ui/readerthread.h"
+#include "ui/sourcespanel.h"
+#include "ui/workersview.h"
 #include "uitesthelpers.h"
 
 #include "core/taskstore.h"
@@ -11,6 +13,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDockWidget>
 #include <QLabel>
 #include <QTableView>
@@ -113,6 +116,60 @@ private Q_SLOTS:
         QCOMPARE(cell(*model, 0, AuditLogModel::TargetColumn), QStringLiteral("*"));
         chooser->setCurrentIndex(chooser->findData(auditaction::purge));
         QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 0, test::backgroundTimeoutMs);
+    }
+
+    // A source paused from the Sources panel and a lost process forgotten from the Workers view show in the Audit
+    // tab, each under its own action in the chooser.
+    void sourceAndProcessActionsShowInTheAuditTab()
+    {
+        auto engine = openGuiEngine(m_dir, QStringLiteral("sources.db"));
+        QVERIFY(engine);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        ProcessRecord lost;
+        lost.id = QStringLiteral("gone:4242:beef");
+        lost.host = QStringLiteral("gone");
+        lost.pid = 4242;
+        lost.kind = QStringLiteral("cli");
+    lost.version = lost.user = QStringLiteral("x");
+        lost.beatMs = 5000;
+        lost.workers = 2;
+        lost.queues = QStringLiteral("*");
+        QVERIFY(engine->runInWriter([&](TaskStore& store) -> Status {
+            if (Status s = store.beatProcess(lost, now - 60'000, now - 86'400'000); !s)
+                return s;
+            return store.addSource(
+                {0, QStringLiteral("spool"), QStringLiteral("inbox"), R"({"directory":"/srv/in"})", false, 0}, now);
+        }));
+        ui::MainWindow window(engine);
+        window.resize(1280, 800);
+        window.show();
+        QDockWidget* dock = window.findChild<QDockWidget*>(QStringLiteral("auditDock"));
+        QVERIFY(dock);
+        dock->raise();
+        ui::AuditPanel* panel = window.auditPanel();
+        AuditLogModel* model = panel->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, test::backgroundTimeoutMs);
+        QCOMPARE(cell(*model, 0, AuditLogModel::ActionColumn), auditaction::sourceAdd);
+
+        Q_EMIT window.sourcesPanel()->pauseRequested(QStringLiteral("inbox"), true);
+        auto* workers = window.findChild<ui::WorkersView*>();
+        QVERIFY(workers);
+        Q_EMIT workers->forgetRequested(lost.id, now - 60'000);
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 3, test::backgroundTimeoutMs);
+
+        QComboBox* chooser = panel->actionChooser();
+        for (const QString& action : {auditaction::sourceAdd, auditaction::sourcePause, auditaction::sourceResume,
+                 auditaction::sourceRemove, auditaction::processForget})
+            QVERIFY2(chooser->findData(action) >= 0, qPrintable(action));
+        chooser->setCurrentIndex(chooser->findData(auditaction::sourcePause));
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, test::backgroundTimeoutMs);
+        QCOMPARE(cell(*model, 0, AuditLogModel::TargetColumn), QStringLiteral("inbox"));
+        QCOMPARE(cell(*model, 0, AuditLogModel::WhoColumn), QStringLiteral("dana@desk-3"));
+        chooser->setCurrentIndex(chooser->findData(auditaction::processForget));
+        QTRY_COMPARE_WITH_TIMEOUT(cell(*model, 0, AuditLogModel::TargetColumn), lost.id, test::backgroundTimeoutMs);
+        QCOMPARE(model->rowCount(), 1);
+        if (const QString shots = qEnvironmentVariable("QD_SCREENSHOT_DIR"); !shots.isEmpty())
+            window.grab().save(shots + QStringLiteral("/audit-forget.png"));
     }
 
 private:

@@ -252,6 +252,7 @@ private slots:
         QVERIFY(enqueue.result());
         QTRY_COMPARE_WITH_TIMEOUT(engine->counts().value(QStringLiteral("q"))[std::size_t(TaskState::Succeeded)], 20,
             test::backgroundTimeoutMs);
+        QTest::qWait(int(EventSlices::defaultSettleMs) + 100); // reads end a second ago: the runs are in the first
         CapacityTracker tracker(engine.get());
         CapacityPanel panel(&tracker);
         panel.setWindowSeconds(60);
@@ -293,6 +294,7 @@ private slots:
                 test::backgroundTimeoutMs);
         }
         QVERIFY(engine->enqueueBatch(test::makeTasks(6)).ok()); // 2 waiting in each of three queues
+        QTest::qWait(int(EventSlices::defaultSettleMs) + 100); // reads end a second ago: the runs are in the first
         MainWindow window(engine);
         window.resize(1280, 800);
         window.show();
