@@ -114,6 +114,9 @@ public:
     // the MariaDbChangeWatcher that must not wake its own writer for it. Null on other engines.
     std::shared_ptr<std::atomic<qint64>> ownChangeVersion() const { return m_ownChangeVersion; }
     static int schemaVersion();
+    // The schema the database has: schemaVersion(), unless a read-only store opened one an older QueueDesk left (it
+    // cannot migrate it). Reads leave out what that schema lacks (see the *SchemaVersion constants of sqldialect.h).
+    int databaseSchemaVersion() const { return m_databaseVersion; }
 
     // --- transactions (the engine's writer groups many commands into one) ---
     Status begin();
@@ -563,10 +566,10 @@ private:
     Result<qint64> keptTaskCount(const TaskFilter& filter);
     // Where this transaction's transitions start in m_transitions (a caller may leave earlier ones untaken).
     qsizetype m_transitionsBefore = 0;
-    // task_counts exists (false only for a read-only store of an older database).
-    bool m_keepsCounts = true;
-    // The settings table exists (false only for a read-only store of an older database).
-    bool m_hasSettings = true;
+    // See databaseSchemaVersion(); a read-only open of an older database lowers it.
+    int m_databaseVersion = schemaVersion();
+    // The database has what schema `version` added (false only for a read-only store of an older database).
+    bool schemaHas(int version) const { return m_databaseVersion >= version; }
     // This store's rows of task_counts: 0 on SQLite (one writer at a time); on a server a number per connection, so
     // processes committing at once seldom wait for one another's row.
     int m_countSlot = 0;
