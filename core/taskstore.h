@@ -88,6 +88,12 @@ struct ServiceStats {
     qint64 lastEndAt = 0; // when an attempt last ended in the window (cancelled ones too); 0: none did
 };
 
+// Attempts that ended (TaskStore::endedAttempts), and of those the failed ones.
+struct AttemptCounts {
+    qint64 ended = 0;
+    qint64 failed = 0;
+};
+
 // The SQL layer: every statement QueueDesk runs against its database. Thread contract: a TaskStore and its
 // connection belong to the thread that opened it; open one per thread (WAL lets readers run beside the writer).
 // Every write method is atomic. One of several statements runs them through atomically(): in a transaction of its
@@ -272,8 +278,12 @@ public:
     // The p-th percentile (0..1) of the waits of the last 20,000 starts in [from, to) of `queue` (empty: every
     // queue), in ms; nothing when none started.
     Result<std::optional<qint64>> waitPercentile(const QString& queue, qint64 from, qint64 to, double p);
-    // Per queue, when its oldest queued task became due (run_at); the empty name: of every queue.
+    // Per queue, when its oldest queued task became due (run_at); the empty name: of every queue. A few index seeks
+    // per queue (one per priority present).
     Result<QHash<QString, qint64>> oldestQueuedRunAt();
+    // The attempts that ended (succeeded, or failed whether retried or not) in each [from, to) of `windows`, and how
+    // many of them failed: one pass over the events of the windows' whole span.
+    Result<QList<AttemptCounts>> endedAttempts(const QList<std::pair<qint64, qint64>>& windows);
 
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();
