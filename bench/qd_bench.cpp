@@ -11,6 +11,7 @@
 #include "amqpoutbench.h"
 #include "baselines.h"
 #include "bigdatabase.h"
+#include "dashboardbench.h"
 #include "enginebench.h"
 #include "exportbench.h"
 #include "failuresbench.h"
@@ -473,6 +474,47 @@ QList<Figure> benchFailureClusters(Scratch& scratch, const Sizes& s)
                             "failureClusters also joins each to its task's type and normalises the text.")
                  .arg(clusters);
     return {f};
+}
+
+// B27: the dashboard strip's read every 5 s at 1,000,000 tasks with their history (about 2.8 million events), against
+// the kept-count read (countByQueueAndState) in the same repetition; context: the first read and the statements the
+// strip ran before DashboardReader.
+QList<Figure> benchDashboard(Scratch& scratch, const QString& bigDb, const Sizes& s)
+{
+    constexpr int reads = 9;
+    std::fprintf(stderr, "B27: the dashboard's read at %d tasks with their history\n", s.bigTasks);
+    const QString id = QStringLiteral("B27");
+    const QString title = QStringLiteral("dashboard read");
+    const QString ms = QStringLiteral("ms");
+    const QString kept = QStringLiteral("kept counts (countByQueueAndState)");
+    Figure refresh
+        = makeFigure(id, title, QStringLiteral("refresh (every 5 s)"), ms, kept, Figure::Goal::ValueAtMost, 100);
+    Figure first = makeFigure(
+        id, title, QStringLiteral("context: first read (the day's events)"), ms, kept, Figure::Goal::None, 0);
+    Figure old = makeFigure(
+        id, title, QStringLiteral("context: before (4 serviceStats + GROUP BY)"), ms, kept, Figure::Goal::None, 0);
+    const QString p = copyOf(scratch, bigDb, QStringLiteral("b27"));
+    const qint64 events = addTaskHistory(p);
+    qint64 today = 0;
+    for (int rep = 0; rep < s.repetitions; ++rep) {
+        const DashboardTimes t = measureDashboard(p, reads);
+        addPair(refresh, t.refreshMs, t.keptCountsMs);
+        addPair(first, t.firstReadMs, t.keptCountsMs);
+        addPair(old, t.oldReadMs, t.keptCountsMs);
+        today = t.processedToday;
+        std::fprintf(stderr, "  refresh %.2f ms, first read %.2f ms, before %.2f ms, kept counts %.3f ms\n",
+            t.refreshMs, t.firstReadMs, t.oldReadMs, t.keptCountsMs);
+    }
+    Scratch::remove(p);
+    refresh.note = QStringLiteral(
+        "SQLite, read-only as the window's reader; the big database plus %1 task events (each task's enqueued, "
+        "started and ended events, shifted so the newest is now); \"today\" is the last 24 hours (%2 attempts "
+        "ended). Each value is the median of %3 reads on one connection; the refresh is a DashboardReader's read "
+        "after its first (the last hour's events and index seeks for the oldest queued task).")
+                       .arg(events)
+                       .arg(today)
+                       .arg(reads);
+    return {refresh, first, old};
 }
 
 // One repetition of B13 or B26: p50 and p99 of the other process's tasks against the same load in this process.
@@ -1831,7 +1873,8 @@ int main(int argc, char** argv)
         figures += benchCrossProcessLatency(scratch, sizes);
     if (wanted("B6"))
         figures += benchMixed(scratch, sizes);
-    const bool needsBig = wanted("B7") || wanted("B9") || wanted("B10") || wanted("B14") || wanted("B25");
+    const bool needsBig
+        = wanted("B7") || wanted("B9") || wanted("B10") || wanted("B14") || wanted("B25") || wanted("B27");
     // Cached next to the results (not in the scratch directory, which is removed): building it takes a while.
     const QString bigDb = needsBig ? ensureBigDatabase(outDir, sizes.bigTasks) : QString();
     if (wanted("B7"))
@@ -1848,6 +1891,8 @@ int main(int argc, char** argv)
         constexpr int smallTasks = 300;
         figures += benchStartup(bigDb, ensureBigDatabase(outDir, smallTasks), smallTasks, sizes);
     }
+    if (wanted("B27"))
+        figures += benchDashboard(scratch, bigDb, sizes);
     if (wanted("B15")) // spool ingestion: 20,000 task files per run (quick: 2,000)
         figures += benchSpool(scratch.path(), sizes.repetitions, parser.isSet(quick) ? 2'000 : 20'000);
     const ServerBench pg = postgresBench(parser.value(pgUrl), parser.value(pgUnavailable));

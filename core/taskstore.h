@@ -88,6 +88,12 @@ struct ServiceStats {
     qint64 lastEndAt = 0; // when an attempt last ended in the window (cancelled ones too); 0: none did
 };
 
+// Attempts that ended (TaskStore::endedAttempts), and of those the failed ones.
+struct AttemptCounts {
+    qint64 ended = 0;
+    qint64 failed = 0;
+};
+
 // The SQL layer: every statement QueueDesk runs against its database. Thread contract: a TaskStore and its
 // connection belong to the thread that opened it; open one per thread (WAL lets readers run beside the writer).
 // Every write method is atomic. One of several statements runs them through atomically(): in a transaction of its
@@ -114,6 +120,9 @@ public:
     // the MariaDbChangeWatcher that must not wake its own writer for it. Null on other engines.
     std::shared_ptr<std::atomic<qint64>> ownChangeVersion() const { return m_ownChangeVersion; }
     static int schemaVersion();
+    // The schema the database has: schemaVersion(), unless a read-only store opened one an older QueueDesk left (it
+    // cannot migrate it). Reads leave out what that schema lacks (see the *SchemaVersion constants of sqldialect.h).
+    int databaseSchemaVersion() const { return m_databaseVersion; }
 
     // --- transactions (the engine's writer groups many commands into one) ---
     Status begin();
@@ -269,8 +278,12 @@ public:
     // The p-th percentile (0..1) of the waits of the last 20,000 starts in [from, to) of `queue` (empty: every
     // queue), in ms; nothing when none started.
     Result<std::optional<qint64>> waitPercentile(const QString& queue, qint64 from, qint64 to, double p);
-    // Per queue, when its oldest queued task became due (run_at); the empty name: of every queue.
+    // Per queue, when its oldest queued task became due (run_at); the empty name: of every queue. A few index seeks
+    // per queue (one per priority present).
     Result<QHash<QString, qint64>> oldestQueuedRunAt();
+    // The attempts that ended (succeeded, or failed whether retried or not) in each [from, to) of `windows`, and how
+    // many of them failed: one pass over the events of the windows' whole span.
+    Result<QList<AttemptCounts>> endedAttempts(const QList<std::pair<qint64, qint64>>& windows);
 
     // Transitions recorded since the last call, dropped when a transaction or savepoint rolls back.
     QList<StateTransition> takeTransitions();
@@ -577,10 +590,10 @@ private:
     Result<qint64> keptTaskCount(const TaskFilter& filter);
     // Where this transaction's transitions start in m_transitions (a caller may leave earlier ones untaken).
     qsizetype m_transitionsBefore = 0;
-    // task_counts exists (false only for a read-only store of an older database).
-    bool m_keepsCounts = true;
-    // The settings table exists (false only for a read-only store of an older database).
-    bool m_hasSettings = true;
+    // See databaseSchemaVersion(); a read-only open of an older database lowers it.
+    int m_databaseVersion = schemaVersion();
+    // The database has what schema `version` added (false only for a read-only store of an older database).
+    bool schemaHas(int version) const { return m_databaseVersion >= version; }
     // This store's rows of task_counts: 0 on SQLite (one writer at a time); on a server a number per connection, so
     // processes committing at once seldom wait for one another's row.
     int m_countSlot = 0;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dashboardfigures.h"
+#include "core/monitoring/dashboardreader.h"
 
 #include <QTimer>
 #include <QWidget>

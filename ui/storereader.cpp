@@ -162,36 +162,12 @@ void StoreReader::fetchDashboard(quint64 requestId, qint64 nowMs, qint64 dayStar
     auto* s = store();
     if (!s)
         return;
-    constexpr qint64 minuteMs = 60'000;
-    constexpr qint64 hourMs = 3'600'000;
-    DashboardFigures figures;
-    // Every queue together: the entry of the empty name.
-    const auto ended = [s](qint64 from, qint64 to) -> Result<ServiceStats> {
-        auto stats = s->serviceStats(from, to);
-        if (!stats)
-            return stats.error();
-        return stats->value(QString());
-    };
-    const auto today = ended(dayStartMs, nowMs + 1);
-    const auto hour = ended(nowMs - hourMs, nowMs + 1);
-    const auto minute = ended(nowMs - minuteMs, nowMs + 1);
-    const auto minuteHourAgo = ended(nowMs - hourMs - minuteMs, nowMs - hourMs);
-    const auto oldest = s->oldestQueuedRunAt();
-    for (const QString& error : {today.errorString(), hour.errorString(), minute.errorString(),
-             minuteHourAgo.errorString(), oldest.errorString()}) {
-        if (!error.isEmpty()) {
-            Q_EMIT readFailed(error);
-            return;
-        }
+    const Result<DashboardFigures> figures = m_dashboard.read(*s, nowMs, dayStartMs);
+    if (!figures) {
+        Q_EMIT readFailed(figures.errorString());
+        return;
     }
-    figures.processedToday = today->attemptsEnded;
-    figures.failedToday = today->attemptsFailed;
-    figures.processedLastHour = hour->attemptsEnded;
-    figures.failedLastHour = hour->attemptsFailed;
-    figures.perSecondNow = double(minute->attemptsEnded) / (minuteMs / 1000);
-    figures.perSecondHourAgo = double(minuteHourAgo->attemptsEnded) / (minuteMs / 1000);
-    figures.oldestWaitingSince = oldest->value(QString());
-    Q_EMIT dashboardFetched(requestId, figures);
+    Q_EMIT dashboardFetched(requestId, *figures);
 }
 
 void StoreReader::fetchRowIds(

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "dashboardfigures.h"
+#include "core/monitoring/dashboardreader.h"
 
 #include "core/storeoptions.h"
 #include "core/task.h"
@@ -62,7 +62,8 @@ public:
     void fetchFailureClusters(quint64 requestId, const qd::FailureClusterQuery& query);
     // Rows of the audit log, newest first (TaskStore::auditEntries), for the Audit panel.
     void fetchAuditEntries(quint64 requestId, const qd::AuditQuery& query);
-    // The dashboard strip's figures as of `nowMs`, "today" starting at `dayStartMs`.
+    // The dashboard strip's figures as of `nowMs`, "today" starting at `dayStartMs` (DashboardReader: after the first
+    // read, only the last hour's events are read).
     void fetchDashboard(quint64 requestId, qint64 nowMs, qint64 dayStartMs);
     // Closes the store (its SQL connection belongs to the reader thread). Called in the reader thread as it finishes;
     // a later fetch would open it again.
@@ -90,7 +91,7 @@ Q_SIGNALS:
     void processesFetched(quint64 requestId, const QList<qd::ProcessRecord>& processes, const QString& error);
     // error is empty when the clusters were read; else it says why not (the view shows it in place).
     void failureClustersFetched(quint64 requestId, const QList<qd::FailureCluster>& clusters, const QString& error);
-    void dashboardFetched(quint64 requestId, const qd::ui::DashboardFigures& figures);
+    void dashboardFetched(quint64 requestId, const qd::DashboardFigures& figures);
     // error is empty when the rows were read; else it says why not (the panel shows it in place).
     void auditEntriesFetched(quint64 requestId, const QList<qd::AuditEntry>& entries, const QString& error);
     void readFailed(const QString& message);
@@ -100,6 +101,7 @@ private:
 
     StoreOptions m_options;
     std::unique_ptr<TaskStore> m_store;
+    DashboardReader m_dashboard; // keeps today's settled attempts between the strip's reads
     QString m_openError;
     std::atomic<quint64> m_latestBatch {0};
 };

@@ -110,6 +110,8 @@ Status TaskStore::recordTaskAction(
 
 Result<QList<AuditEntry>> TaskStore::auditEntries(const AuditQuery& query)
 {
+    if (!schemaHas(auditLogSchemaVersion))
+        return QList<AuditEntry>();
     const WhereClause where = auditWhere(query);
     StoreStatement q = statement(QLatin1String("SELECT ") + auditColumns() + QLatin1String(" FROM audit_log WHERE ")
         + where.sql + QLatin1String(" ORDER BY id DESC") + (query.limit > 0 ? QStringLiteral(" LIMIT ?") : QString()));
@@ -126,6 +128,8 @@ Result<QList<AuditEntry>> TaskStore::auditEntries(const AuditQuery& query)
 
 Status TaskStore::forEachAuditEntry(const AuditQuery& query, const std::function<bool(const AuditEntry&)>& fn)
 {
+    if (!schemaHas(auditLogSchemaVersion))
+        return success();
     constexpr int batch = 1000;
     const WhereClause where = auditWhere(query);
     StoreStatement q = statement(QLatin1String("SELECT ") + auditColumns() + QLatin1String(" FROM audit_log WHERE ")
@@ -153,6 +157,8 @@ Status TaskStore::forEachAuditEntry(const AuditQuery& query, const std::function
 
 Result<qint64> TaskStore::countAuditEntries(const AuditQuery& query)
 {
+    if (!schemaHas(auditLogSchemaVersion))
+        return qint64(0);
     const WhereClause where = auditWhere(query);
     StoreStatement q = statement(QLatin1String("SELECT count(*) FROM audit_log WHERE ") + where.sql);
     bindAll(q, where.values);

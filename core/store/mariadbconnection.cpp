@@ -148,8 +148,8 @@ Status TaskStore::initialiseMariaDb()
     const Result<SchemaState> seen = readMariaDbSchemaState();
     if (!seen)
         return seen.error();
-    m_keepsCounts = !m_options.readOnly || seen->version >= taskCountsSchemaVersion;
-    m_hasSettings = !m_options.readOnly || seen->version >= settingsSchemaVersion;
+    if (m_options.readOnly)
+        m_databaseVersion = seen->version;
     if (Status s = check(*seen); !s || (m_options.readOnly && seen->version > 0) || seen->version >= schemaVersion())
         return s;
     if (m_options.readOnly)

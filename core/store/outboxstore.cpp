@@ -59,6 +59,8 @@ Result<TerminalEventBatch> TaskStore::terminalEventsSince(qint64 afterEventId, i
 
 Result<std::optional<qint64>> TaskStore::sourceCursor(const QString& source)
 {
+    if (!schemaHas(sourceCursorsSchemaVersion))
+        return std::optional<qint64>();
     QSqlQuery& q = prepared(QStringLiteral("SELECT last_event_id FROM source_cursors WHERE source_name = ?"));
     q.bindValue(0, source);
     if (!q.exec())

@@ -191,8 +191,7 @@ Status TaskStore::initialisePostgres()
             return s;
         if (seen->version == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(where)};
-        m_keepsCounts = seen->version >= taskCountsSchemaVersion;
-        m_hasSettings = seen->version >= settingsSchemaVersion;
+        m_databaseVersion = seen->version;
         return success();
     }
     if (seen->version >= schemaVersion())

@@ -62,6 +62,8 @@ Status TaskStore::addProducerKey(const crypto::ProducerKey& key, qint64 now)
 
 Result<QList<crypto::ProducerKey>> TaskStore::producerKeys()
 {
+    if (!schemaHas(signedTasksSchemaVersion))
+        return QList<crypto::ProducerKey>();
     StoreStatement q = statement(QStringLiteral("SELECT ") + producerKeyColumns
         + QStringLiteral(" FROM producer_keys ORDER BY added_at, key_id"));
     QList<crypto::ProducerKey> keys;
@@ -118,6 +120,8 @@ Status TaskStore::setRequireSigned(const QString& queue, bool required, qint64 n
 
 Result<std::optional<crypto::ProducerKey>> TaskStore::taskSigner(qint64 taskId)
 {
+    if (!schemaHas(signedTasksSchemaVersion))
+        return std::optional<crypto::ProducerKey>();
     StoreStatement q = statement(QStringLiteral("SELECT k.key_id, k.name, k.public_key, k.added_at, k.revoked_at"
                                                 " FROM tasks t JOIN producer_keys k ON k.key_id = t.producer_key_id"
                                                 " WHERE t.id = ?"));

@@ -26,9 +26,12 @@ AuditEntry queueAudit(const QString& action, const QString& queue, qint64 now, c
 
 Result<QList<QueueConfig>> TaskStore::queues()
 {
-    QSqlQuery& q
-        = prepared(QStringLiteral("SELECT name, paused, concurrency, max_attempts, timeout_ms, backoff_base_ms,"
-                                  " backoff_max_ms, backoff_jitter, require_signed FROM queues ORDER BY name"));
+    // Before schema 12 (a read-only store of an older database) no queue requires signed tasks.
+    static const QString columns = QStringLiteral("SELECT name, paused, concurrency, max_attempts, timeout_ms,"
+                                                  " backoff_base_ms, backoff_max_ms, backoff_jitter, ");
+    static const QString withFlag = columns + QStringLiteral("require_signed FROM queues ORDER BY name");
+    static const QString withoutFlag = columns + QStringLiteral("0 FROM queues ORDER BY name");
+    QSqlQuery& q = prepared(schemaHas(signedTasksSchemaVersion) ? withFlag : withoutFlag);
     if (!q.exec())
         return sqlError(q.lastError(), QStringLiteral("Cannot read queues"));
     QList<QueueConfig> result;

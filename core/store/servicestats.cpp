@@ -4,6 +4,7 @@
 #include <QSqlQuery>
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 namespace qd {
@@ -79,21 +80,80 @@ Result<std::optional<qint64>> TaskStore::waitPercentile(const QString& queue, qi
 
 Result<QHash<QString, qint64>> TaskStore::oldestQueuedRunAt()
 {
-    QSqlQuery& q
-        = prepared(QStringLiteral("SELECT queue, min(run_at) FROM tasks WHERE state = 'queued' GROUP BY queue"));
-    if (!q.exec())
-        return sqlError(q.lastError(), QStringLiteral("Cannot read the queued tasks"));
+    // The claim's index (tasks_ready: queue, priority DESC, run_at) holds each priority's oldest first: one seek per
+    // queue and priority present, however many tasks wait (a GROUP BY read every queued task).
+    StoreStatement names = statement(QStringLiteral("SELECT name FROM queues"));
+    QStringList queueNames;
+    while (names.next())
+        queueNames.append(names.text(0));
+    if (!names.finish())
+        return names.error(QStringLiteral("Cannot read the queues"));
     QHash<QString, qint64> oldest;
     qint64 overall = 0;
-    while (q.next()) {
-        const qint64 at = q.value(1).toLongLong();
-        oldest.insert(q.value(0).toString(), at);
-        overall = overall == 0 ? at : std::min(overall, at);
+    for (const QString& queue : std::as_const(queueNames)) {
+        qint64 below = std::numeric_limits<qint64>::max();
+        qint64 queueOldest = 0;
+        for (;;) {
+            StoreStatement q = statement(QStringLiteral(
+                "SELECT priority, run_at FROM tasks WHERE state = 'queued' AND queue = ? AND priority < ?"
+                " ORDER BY priority DESC, run_at LIMIT 1"));
+            q.bind(1, queue);
+            q.bind(2, below);
+            const bool found = q.next();
+            const qint64 priority = found ? q.integer(0) : 0;
+            const qint64 at = found ? q.integer(1) : 0;
+            if (!q.finish())
+                return q.error(QStringLiteral("Cannot read the queued tasks"));
+            if (!found)
+                break;
+            below = priority;
+            queueOldest = queueOldest == 0 ? at : std::min(queueOldest, at);
+        }
+        if (queueOldest == 0)
+            continue;
+        oldest.insert(queue, queueOldest);
+        overall = overall == 0 ? queueOldest : std::min(overall, queueOldest);
     }
-    q.finish();
     if (overall > 0)
         oldest.insert(QString(), overall);
     return oldest;
+}
+
+Result<QList<AttemptCounts>> TaskStore::endedAttempts(const QList<std::pair<qint64, qint64>>& windows)
+{
+    if (windows.isEmpty())
+        return QList<AttemptCounts>();
+    // One pass over the span's events (task_events_at); each window is a pair of sums over it.
+    QString sql = QStringLiteral("SELECT ");
+    for (qsizetype i = 0; i < windows.size(); ++i) {
+        sql += QStringLiteral("%1sum(CASE WHEN at >= ? AND at < ? THEN 1 ELSE 0 END),"
+                              " sum(CASE WHEN at >= ? AND at < ? AND kind <> 'succeeded' THEN 1 ELSE 0 END)")
+                   .arg(i == 0 ? QString() : QStringLiteral(", "));
+    }
+    sql += QStringLiteral(" FROM task_events WHERE at >= ? AND at < ? AND from_state = 'running'"
+                          " AND kind IN ('succeeded', 'failed', 'retry_scheduled')");
+    qint64 spanFrom = windows.first().first;
+    qint64 spanTo = windows.first().second;
+    StoreStatement q = statement(sql);
+    int param = 1;
+    for (const auto& [from, to] : windows) {
+        for (int twice = 0; twice < 2; ++twice) {
+            q.bind(param++, from);
+            q.bind(param++, to);
+        }
+        spanFrom = std::min(spanFrom, from);
+        spanTo = std::max(spanTo, to);
+    }
+    q.bind(param++, spanFrom);
+    q.bind(param, spanTo);
+    QList<AttemptCounts> counts(windows.size());
+    if (q.next()) {
+        for (qsizetype i = 0; i < windows.size(); ++i)
+            counts[i] = {q.integer(int(2 * i)), q.integer(int(2 * i + 1))};
+    }
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot read the task events"));
+    return counts;
 }
 
 } // namespace qd

@@ -23,7 +23,7 @@ QString jsonText(const QJsonValue& value)
 Result<QList<std::pair<QString, QString>>> TaskStore::settingRows()
 {
     QList<std::pair<QString, QString>> rows;
-    if (!m_hasSettings)
+    if (!schemaHas(settingsSchemaVersion))
         return rows;
     QSqlQuery& q = prepared(QStringLiteral("SELECT name, value_json FROM settings ORDER BY name"));
     if (!q.exec())

@@ -34,6 +34,8 @@ Status TaskStore::setSourceRunState(const SourceRunState& state)
 
 Result<QList<SourceRunState>> TaskStore::sourceRunStates()
 {
+    if (!schemaHas(sourceStatesSchemaVersion))
+        return QList<SourceRunState>();
     QSqlQuery& q = prepared(
         QStringLiteral("SELECT s.source_name, s.process_id, s.state, s.detail, s.since, s.next_try_at, s.updated_at,"
                        " coalesce(p.last_seen, 0), coalesce(p.beat_ms, 0) FROM source_states s"

@@ -5,10 +5,16 @@
 
 namespace qd {
 
-// The schema version that added task_counts (a read-only store of an older database counts the tasks instead).
-constexpr int taskCountsSchemaVersion = 8;
-// The schema version that added the `settings` table (a read-only store of an older database reads the defaults).
-constexpr int settingsSchemaVersion = 11;
+// The schema versions that added what reads touch. A read-only store cannot migrate an older database: it reads
+// around what that schema lacks (TaskStore::databaseSchemaVersion()).
+constexpr int processesSchemaVersion = 6; // `processes` (heartbeats)
+constexpr int sourceCursorsSchemaVersion = 7; // `source_cursors` (events-out relays): no cursor yet
+constexpr int taskCountsSchemaVersion = 8; // `task_counts`: the tasks are counted instead
+constexpr int searchIndexSchemaVersion = 9; // `task_search`: searches read by LIKE
+constexpr int sourceStatesSchemaVersion = 10; // `source_states`: no states reported
+constexpr int settingsSchemaVersion = 11; // `settings`: the defaults
+constexpr int signedTasksSchemaVersion = 12; // `producer_keys`, `queues.require_signed`, `tasks.producer_key_id`
+constexpr int auditLogSchemaVersion = 13; // `audit_log`: no rows
 
 // Every statement whose text differs between database engines, in one place per backend, so that a PostgreSQL
 // twin is a second instance of this struct rather than a rewrite of TaskStore.

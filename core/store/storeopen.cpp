@@ -326,8 +326,7 @@ Status TaskStore::initialise()
     if (m_options.readOnly) {
         if (version == 0)
             return Error {ErrorCode::NotFound, QStringLiteral("%1 holds no QueueDesk data").arg(m_options.path)};
-        m_keepsCounts = version >= taskCountsSchemaVersion;
-        m_hasSettings = version >= settingsSchemaVersion;
+        m_databaseVersion = version;
         return exec(QStringLiteral("PRAGMA query_only = 1"));
     }
 

@@ -51,7 +51,7 @@ Result<QHash<QString, StateCounts>> countsPerQueue(const QList<QueueConfig>& que
 Status TaskStore::writeCountDeltas()
 {
     const qsizetype from = std::min(m_transitionsBefore, m_transitions.size());
-    if (m_transitions.size() == from || !m_keepsCounts)
+    if (m_transitions.size() == from || !schemaHas(taskCountsSchemaVersion))
         return success();
     std::vector<CountDelta> deltas;
     for (qsizetype i = from; i < m_transitions.size(); ++i) {
@@ -83,7 +83,7 @@ Status TaskStore::writeCountDeltas()
 
 Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
 {
-    if (!m_keepsCounts)
+    if (!schemaHas(taskCountsSchemaVersion))
         return recountByQueueAndState();
     auto configs = queues();
     if (!configs)
@@ -95,8 +95,8 @@ Result<QHash<QString, StateCounts>> TaskStore::countByQueueAndState()
 bool TaskStore::keptCountsAnswer(const TaskFilter& filter) const
 {
     // Outside a transaction only: the kept counts get a transaction's own changes just before its commit.
-    return m_keepsCounts && m_txDepth == 0 && filter.ids.isEmpty() && filter.types.isEmpty() && filter.search.isEmpty()
-        && filter.createdFrom == 0 && filter.createdTo == 0;
+    return schemaHas(taskCountsSchemaVersion) && m_txDepth == 0 && filter.ids.isEmpty() && filter.types.isEmpty()
+        && filter.search.isEmpty() && filter.createdFrom == 0 && filter.createdTo == 0;
 }
 
 Result<qint64> TaskStore::keptTaskCount(const TaskFilter& filter)

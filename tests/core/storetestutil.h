@@ -48,6 +48,8 @@ inline QString testDatabase(const QTemporaryDir& dir, const QString& name)
 inline bool rollBackSchema(TaskStore& store, int version)
 {
     const QList<std::pair<int, QStringList>> added {
+        {6, {QStringLiteral("DROP TABLE processes")}},
+        {7, {QStringLiteral("DROP TABLE source_cursors")}},
         {8, {QStringLiteral("DROP TABLE task_counts")}},
         {9,
             onServer()
