@@ -287,7 +287,8 @@ QString mainHelpText()
         "  1  other error (cannot write a file, export cancelled, internal error)\n"
         "  2  usage error (unknown command or option, missing or malformed argument)\n"
         "  3  not found (no such task, queue, database or input file)\n"
-        "  4  database error (locked, read-only, corrupt, full, or written by a newer QueueDesk)\n"
+        "  4  database error (locked, read-only, refused to the login's role, corrupt, full, or written by a\n"
+        "     newer QueueDesk)\n"
         "  5  invalid input (malformed JSON, unknown task type, payload rejected by its handler)\n"
         "Errors are printed on stderr.\n")
                 .arg(QDir::toNativeSeparators(defaultDatabasePath()));

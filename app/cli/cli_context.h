@@ -29,7 +29,7 @@ enum ExitCode : int {
     ExitOther = 1, // anything else: an I/O error on an export file, a cancelled export, a bug
     ExitUsage = 2, // unknown command or option, missing or malformed argument
     ExitNotFound = 3, // no such task, queue or database
-    ExitDatabase = 4, // database locked, read-only, corrupt, full, or of a newer schema
+    ExitDatabase = 4, // database locked, read-only (or refused to the login's role), corrupt, full, or newer
     ExitInvalidInput = 5, // bad JSON, unknown task type, a payload the handler rejects
 };
 
