@@ -5,6 +5,7 @@
 #include "uitesthelpers.h"
 
 #include "ui/mainwindow.h"
+#include "ui/settingsdialog.h"
 
 #include <QAction>
 #include <QLabel>
@@ -158,6 +159,13 @@ private Q_SLOTS:
         QVERIFY(!window.action(QStringLiteral("deleteSelected"))->isEnabled());
         auto* workers = window.findChild<QSpinBox*>(QStringLiteral("workerCount"));
         QVERIFY(workers && workers->isEnabled());
+        // The database's settings are an admin's: shown, not editable; the window's own workers are the operator's.
+        SettingsDialog* dialog = window.showSettingsDialog();
+        QVERIFY(dialog->findChild<QSpinBox*>(QStringLiteral("workersSetting"))->isEnabled());
+        for (const char* name : {"allowedPrograms", "refuseLoopback", "endedTasksDays"}) {
+            auto* field = dialog->findChild<QWidget*>(QLatin1String(name));
+            QVERIFY2(field && !field->isEnabled(), name);
+        }
     }
 
     void cleanupTestCase()
