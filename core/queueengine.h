@@ -1,5 +1,6 @@
 #pragma once
 
+#include "accessroles.h"
 #include "auditentry.h"
 #include "databasesettings.h"
 #include "handlerregistry.h"
@@ -58,7 +59,10 @@ public:
 
     const EngineOptions& options() const { return m_options; }
     const HandlerRegistry& handlers() const { return *m_options.handlers; }
+    // A read-only store, or a viewer's login on a server (see accessLevel()): no writes, no workers.
     bool isReadOnly() const { return m_options.store.readOnly; }
+    // What this engine's login may do (TaskStore::accessLevel()), found when open() connected.
+    AccessLevel accessLevel() const { return m_access; }
 
     // --- writes ---
     Result<EnqueueResult> enqueue(const NewTask& task);
@@ -135,6 +139,7 @@ private:
     void applyDatabaseSettings(const DatabaseSettings& settings);
 
     EngineOptions m_options;
+    AccessLevel m_access = AccessLevel::Admin; // set by the writer before open() returns
     std::shared_ptr<HandlerPolicy> m_policy;
     mutable std::mutex m_settingsMutex;
     DatabaseSettings m_settings; // under m_settingsMutex

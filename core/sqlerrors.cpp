@@ -6,6 +6,15 @@ Q_LOGGING_CATEGORY(lcStore, "qd.core.store")
 
 namespace {
 
+// A privilege the login's role lacks (see core/accessroles.h): refused like a write to a read-only database, and
+// said so, since nothing of the change was written.
+Error permissionDenied(const QString& context, const QString& detail)
+{
+    return {ErrorCode::ReadOnly,
+        context + QLatin1String(": the database server refused it: this login's role may not do that (") + detail
+            + QLatin1String("); see queuedesk-cli roles list. Nothing was changed.")};
+}
+
 // PostgreSQL reports a five-character SQLSTATE; SQLite a decimal result code of at most four digits.
 Error postgresError(const QString& state, const QString& context, const QString& detail)
 {
@@ -20,6 +29,8 @@ Error postgresError(const QString& state, const QString& context, const QString&
     if (state == QLatin1String("25006"))
         return {
             ErrorCode::ReadOnly, context + QLatin1String(": the session is read-only (") + detail + QLatin1Char(')')};
+    if (state == QLatin1String("42501")) // insufficient_privilege
+        return permissionDenied(context, detail);
     if (stateClass == QLatin1String("23"))
         return {ErrorCode::InvalidArgument, message};
     if (stateClass == QLatin1String("08") || stateClass == QLatin1String("28") || state == QLatin1String("57P01")
@@ -49,6 +60,10 @@ Error mariaDbError(int code, const QString& context, const QString& detail)
     case 1792: // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
         return {
             ErrorCode::ReadOnly, context + QLatin1String(": the session is read-only (") + detail + QLatin1Char(')')};
+    case 1142: // ER_TABLEACCESS_DENIED_ERROR
+    case 1143: // ER_COLUMNACCESS_DENIED_ERROR
+    case 1227: // ER_SPECIFIC_ACCESS_DENIED_ERROR
+        return permissionDenied(context, detail);
     case 1048: // ER_BAD_NULL_ERROR
     case 1062: // ER_DUP_ENTRY
     case 1264: // ER_WARN_DATA_OUT_OF_RANGE

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "accessroles.h"
 #include "alertrecords.h"
 #include "auditentry.h"
 #include "crypto/keyring.h"
@@ -452,6 +453,19 @@ public:
     Status forEachAuditEntry(const AuditQuery& query, const std::function<bool(const AuditEntry&)>& fn);
     Result<qint64> countAuditEntries(const AuditQuery& query);
 
+    // --- access by role (see accessroles.h, store/accesslevel.cpp and store/rolesstore.cpp) ---
+    // What this connection may do, found once at connect; a read-only store is at most a viewer. A viewer's store
+    // is read-only (isReadOnly()) even when opened to write.
+    AccessLevel accessLevel() const;
+    // The statements that create the three roles and grant them on this database's tables, and those that make a
+    // login hold one of them (revoking the others). InvalidArgument on SQLite.
+    Result<QStringList> roleInstallSql();
+    Result<QStringList> roleGrantSql(const QString& login, AccessLevel level);
+    // Runs statements of the two above: in one transaction on PostgreSQL, one by one on MariaDB (they may run again).
+    Status runRoleStatements(const QStringList& statements);
+    // The logins that hold a QueueDesk role.
+    Result<QList<RoleMember>> roleMembers();
+
     // The raw connection for tests and benchmarks that need to look underneath.
     QSqlDatabase database() const { return m_db; }
 
@@ -483,6 +497,8 @@ private:
     Result<SchemaState> readPostgresSchemaState(); // objects: tables of another program that ours would clash with
     static Result<std::unique_ptr<TaskStore>> openMariaDb(const StoreOptions& options, const DatabaseUrl& url);
     Status connectMariaDb();
+    Status activateMariaDbRole(); // see store/accesslevel.cpp
+    Status detectAccessLevel(); // sets m_access, at connect
     Status initialiseMariaDb();
     Result<SchemaState> readMariaDbSchemaState();
     Result<qint64> mariaDbDataVersion();
@@ -578,6 +594,7 @@ private:
     int m_passAskedAt = 0; // WAL frames when the checkpointer was last asked for a pass, 0 once the WAL starts over
     quint64 m_pass = 0; // the pass asked for; 0 once the writer has finished it
     int m_txDepth = 0;
+    AccessLevel m_access = AccessLevel::Admin; // see accessLevel()
     // Server only: until then (steady clock, ms) Undo::Transaction writes take a savepoint after all, so that a write
     // that keeps failing (a value the server refuses) fails alone instead of every transaction it is part of.
     qint64 m_savepointsUntilMs = 0;

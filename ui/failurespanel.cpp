@@ -106,6 +106,12 @@ void FailuresPanel::setWritable(bool writable)
     updateStatus();
 }
 
+void FailuresPanel::setPurgeAllowed(bool allowed)
+{
+    m_purgeAllowed = allowed;
+    updateStatus();
+}
+
 QString FailuresPanel::selectedCluster() const
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
@@ -153,7 +159,7 @@ void FailuresPanel::updateStatus()
 {
     const bool selected = !selectedCluster().isEmpty();
     for (QPushButton* b : {m_retry, m_cancel, m_purge})
-        b->setEnabled(selected && m_writable);
+        b->setEnabled(selected && m_writable && (b != m_purge || m_purgeAllowed));
     m_export->setEnabled(selected);
     if (!m_model->lastError().isEmpty()) {
         m_status->setText(tr("Cannot read the failures: %1").arg(m_model->lastError()));

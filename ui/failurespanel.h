@@ -34,6 +34,8 @@ public:
 
     // A read-only window shows the clusters and exports them, but cannot change their tasks.
     void setWritable(bool writable);
+    // Purge cluster: an admin's (an operator's window retries and cancels only).
+    void setPurgeAllowed(bool allowed);
     // The selected cluster's signature id; empty when none is selected.
     QString selectedCluster() const;
 
@@ -63,6 +65,7 @@ private:
     QPushButton* m_purge;
     QPushButton* m_export;
     bool m_writable = true;
+    bool m_purgeAllowed = true;
 };
 
 } // namespace qd::ui

@@ -204,6 +204,16 @@ bool MainWindow::isReadOnly() const
     return m_engine->isReadOnly();
 }
 
+AccessLevel MainWindow::accessLevel() const
+{
+    return m_engine->accessLevel();
+}
+
+bool MainWindow::isAdmin() const
+{
+    return accessLevel() >= AccessLevel::Admin;
+}
+
 void MainWindow::connectActions()
 {
     const auto on = [this](const char* name, auto slot) {
@@ -282,7 +292,7 @@ void MainWindow::createWidgets()
     addDockWidget(Qt::TopDockWidgetArea, queueDock);
     // Spools and AMQP bridges feed the queues: a tab beside the queue list, which stays in front.
     m_sourcesPanel = new SourcesPanel(m_reader, this);
-    m_sourcesPanel->setWritable(!isReadOnly());
+    m_sourcesPanel->setWritable(isAdmin()); // sources are an admin's (see core/accessroles.h)
     connect(m_sourcesPanel, &SourcesPanel::pauseRequested, this, &MainWindow::setSourcePaused);
     auto* sourcesDock = new QDockWidget(tr("Sources"), this);
     sourcesDock->setObjectName(QStringLiteral("sourcesDock"));
@@ -361,7 +371,7 @@ void MainWindow::createAlertWidgets(QDockWidget* besideDock)
 {
     // Alerts: a tab beside Capacity; the banner shares the message strip's row, so it never moves the table.
     m_alertsPanel = new AlertsPanel(m_alertWatcher, this);
-    m_alertsPanel->setWritable(!isReadOnly());
+    m_alertsPanel->setWritable(isAdmin()); // alert rules are an admin's
     auto* alertsDock = new QDockWidget(tr("Alerts"), this);
     alertsDock->setObjectName(QStringLiteral("alertsDock"));
     alertsDock->setWidget(m_alertsPanel);
@@ -375,7 +385,7 @@ void MainWindow::createAlertWidgets(QDockWidget* besideDock)
     connect(m_alertWatcher, &AlertWatcher::snapshotChanged, this, &MainWindow::showFiringAlerts);
     connect(m_alertWatcher, &AlertWatcher::failed, this, &MainWindow::showError);
     m_alertActions = new AlertActions(
-        m_engine, !isReadOnly(), m_alertWatcher, m_alertsPanel, [this](const QString& q) { return confirm(q); }, this);
+        m_engine, isAdmin(), m_alertWatcher, m_alertsPanel, [this](const QString& q) { return confirm(q); }, this);
     connect(m_alertActions, &AlertActions::message, messageBar(), &MessageBar::showMessage);
     connect(m_alertsPanel, &AlertsPanel::addRequested, this, [this] { showAlertRuleDialog(); });
     connect(
@@ -387,6 +397,7 @@ void MainWindow::createFailuresPanel(QDockWidget* besideDock)
     // Failures: a tab beside Capacity and Alerts; its actions go through the same preview and BulkJob as the table's.
     m_failuresPanel = new FailuresPanel(m_reader, this);
     m_failuresPanel->setWritable(!isReadOnly());
+    m_failuresPanel->setPurgeAllowed(isAdmin());
     auto* failuresDock = new QDockWidget(tr("Failures"), this);
     failuresDock->setObjectName(QStringLiteral("failuresDock"));
     failuresDock->setWidget(m_failuresPanel);
@@ -475,11 +486,10 @@ void MainWindow::closeEvent(QCloseEvent* event)
 
 void MainWindow::updateActions()
 {
-    const bool writable = !isReadOnly();
     const bool hasSelection = (selectionKeeper()->selectedCount() > 0 || !selectionKeeper()->idsReady());
     const bool hasQueue = !selectedQueue().isEmpty();
     const bool hasMatches = taskModel()->totalCount() > 0;
-    m_actions->updateEnabled(writable, hasSelection, hasQueue, hasMatches);
+    m_actions->updateEnabled(accessLevel(), hasSelection, hasQueue, hasMatches);
 }
 
 QString MainWindow::selectedQueue() const
@@ -535,7 +545,7 @@ void MainWindow::setPaused(const QString& queue, bool paused)
 
 void MainWindow::setSourcePaused(const QString& source, bool paused)
 {
-    if (isReadOnly() || source.isEmpty())
+    if (!isAdmin() || source.isEmpty())
         return;
     std::shared_ptr<QueueEngine> engine = m_engine;
     m_writer->run(paused ? tr("Pause source %1").arg(source) : tr("Resume source %1").arg(source),

@@ -73,6 +73,8 @@ public:
 
     QueueEngine* engine() const { return m_engine.get(); }
     bool isReadOnly() const;
+    // What the window's login may do (QueueEngine::accessLevel()): which actions are enabled.
+    AccessLevel accessLevel() const;
 
     // Asked before destructive or bulk actions, with the text of the question. Default: a message box.
     void setConfirmHandler(std::function<bool(const QString&)> confirm) { m_confirm = std::move(confirm); }
@@ -139,6 +141,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    bool isAdmin() const; // see accessLevel()
     void connectActions();
     void createWidgets();
     void updateActions();

@@ -33,7 +33,8 @@ SettingsDialog::SettingsDialog(const QueueEngine& engine, QWidget* parent)
     : QDialog(parent)
     , m_workers(new QSpinBox(this))
     , m_theme(new QComboBox(this))
-    , m_editor(new DatabaseSettingsEditor(engine.databaseSettings(), engine.isReadOnly(), this))
+    , m_editor(new DatabaseSettingsEditor(
+          engine.databaseSettings(), engine.accessLevel() < AccessLevel::Admin, this)) // settings are an admin's
 {
     setWindowTitle(tr("Settings"));
     const bool readOnly = engine.isReadOnly();
@@ -43,6 +44,11 @@ SettingsDialog::SettingsDialog(const QueueEngine& engine, QWidget* parent)
     if (readOnly)
         dbForm->addRow(
             wrappedLabel(tr("This window is read-only: the database's settings are shown, not changed."), database));
+    else if (engine.accessLevel() < AccessLevel::Admin)
+        dbForm->addRow(
+            wrappedLabel(tr("Your role is %1: the database's settings are an admin's, shown here, not changed.")
+                             .arg(accessLevelName(engine.accessLevel())),
+                database));
     m_workers->setObjectName(QStringLiteral("workersSetting"));
     m_workers->setRange(0, maxWindowWorkers);
     m_workers->setSpecialValueText(tr("none (watch only)"));

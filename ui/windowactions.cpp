@@ -163,18 +163,29 @@ void WindowActions::checkTheme(Theme theme)
     }
 }
 
-void WindowActions::updateEnabled(bool writable, bool hasSelection, bool hasQueue, bool hasMatches)
+AccessLevel WindowActions::accessNeeded(const QAction* a) const
+{
+    if (!m_writeActions.contains(a))
+        return AccessLevel::Viewer;
+    // Purge and queue settings are not an operator's (see core/accessroles.h).
+    const QString name = a->objectName();
+    return name == u"deleteSelected" || name == u"deleteMatching" || name == u"concurrency" ? AccessLevel::Admin
+                                                                                            : AccessLevel::Operator;
+}
+
+void WindowActions::updateEnabled(AccessLevel level, bool hasSelection, bool hasQueue, bool hasMatches)
 {
     for (QAction* a : std::as_const(m_writeActions))
-        a->setEnabled(writable);
-    if (!writable)
-        return;
-    for (const char* name : {"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"})
-        action(QLatin1String(name))->setEnabled(hasSelection);
-    for (const char* name : {"retryMatching", "cancelMatching", "deleteMatching"})
-        action(QLatin1String(name))->setEnabled(hasMatches);
-    for (const char* name : {"pauseQueue", "resumeQueue", "concurrency"})
-        action(QLatin1String(name))->setEnabled(hasQueue);
+        a->setEnabled(level >= accessNeeded(a));
+    const auto enableIf = [&](std::initializer_list<const char*> names, bool condition) {
+        for (const char* name : names) {
+            QAction* a = action(QLatin1String(name));
+            a->setEnabled(condition && level >= accessNeeded(a));
+        }
+    };
+    enableIf({"retrySelected", "runNowSelected", "cancelSelected", "deleteSelected"}, hasSelection);
+    enableIf({"retryMatching", "cancelMatching", "deleteMatching"}, hasMatches);
+    enableIf({"pauseQueue", "resumeQueue", "concurrency"}, hasQueue);
 }
 
 } // namespace qd::ui

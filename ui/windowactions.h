@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/accessroles.h"
 #include "themesetting.h"
 #include <QHash>
 
@@ -33,8 +34,11 @@ public:
     void addTaskTableActions(QWidget* view);
     void addQueueListActions(QWidget* view);
 
-    // Write actions off on a read-only window; the others as there is something for them to act on.
-    void updateEnabled(bool writable, bool hasSelection, bool hasQueue, bool hasMatches);
+    // Write actions off unless the window's access level allows them (none on a read-only window or a viewer's;
+    // deleting tasks and queue settings are an admin's); the others as there is something for them to act on.
+    void updateEnabled(AccessLevel level, bool hasSelection, bool hasQueue, bool hasMatches);
+    // The access level an action needs (Viewer: it writes nothing).
+    AccessLevel accessNeeded(const QAction* action) const;
     // Checks View > Theme's entry for `theme`.
     void checkTheme(Theme theme);
 

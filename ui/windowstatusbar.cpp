@@ -32,6 +32,7 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     : QStatusBar(parent)
     , m_engine(engine)
     , m_pathLabel(new QLabel(this))
+    , m_roleLabel(new QLabel(this))
     , m_selectionLabel(new QLabel(this))
     , m_bulkLabel(new QLabel(this))
     , m_bulkBar(new QProgressBar(this))
@@ -45,6 +46,15 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     m_pathLabel->setText(databaseDisplayName(m_engine->options().store.path)
         + (m_engine->isReadOnly() ? tr("  [read-only]") : QString()));
     m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_roleLabel->setObjectName(QStringLiteral("statusRole"));
+    const AccessLevel level = m_engine->accessLevel();
+    m_roleLabel->setText(tr("Role: %1").arg(accessLevelName(level)));
+    m_roleLabel->setToolTip(level == AccessLevel::Admin ? tr("Everything this window offers.")
+            : level == AccessLevel::Operator
+            ? tr("Enqueue, retry, run now, cancel, pause and resume, and run workers; not purge, settings, keys, "
+                 "alert rules or sources.")
+            : tr("Read only: this window changes nothing and runs no workers."));
+    m_roleLabel->setVisible(isServerUrl(m_engine->options().store.path));
     m_totalsLabel->setObjectName(QStringLiteral("statusTotals"));
     m_throughputLabel->setObjectName(QStringLiteral("statusThroughput"));
     m_busyBar->setRange(0, 0); // engine writes report no progress: an honest "working" indicator
@@ -64,6 +74,7 @@ WindowStatusBar::WindowStatusBar(QueueEngine* engine, QWidget* parent)
     });
     setBulkVisible(false);
     addWidget(m_pathLabel, 1);
+    addPermanentWidget(m_roleLabel);
     addPermanentWidget(m_selectionLabel);
     addPermanentWidget(m_bulkLabel);
     addPermanentWidget(m_bulkBar);

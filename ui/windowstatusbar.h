@@ -18,9 +18,9 @@ namespace qd::ui {
 
 class BulkJob;
 
-// The window's status bar: where we are (the database), how many tasks are selected, the bulk action in progress
-// (progress and Stop), what runs in the background, totals by state and throughput, and the workers this window runs
-// (a control: 0 watches only; remembered per database). Reads engine memory only.
+// The window's status bar: where we are (the database) and, on a server, the login's role, how many tasks are selected,
+// the bulk action in progress (progress and Stop), what runs in the background, totals by state and throughput, and the
+// workers this window runs (a control: 0 watches only; remembered per database). Reads engine memory only.
 //
 // Thread contract: GUI thread only.
 class WindowStatusBar : public QStatusBar {
@@ -45,6 +45,7 @@ private:
 
     QueueEngine* m_engine;
     QLabel* m_pathLabel;
+    QLabel* m_roleLabel; // a server's: what the login's role allows (core/accessroles.h)
     QLabel* m_selectionLabel;
     QLabel* m_bulkLabel;
     QProgressBar* m_bulkBar;

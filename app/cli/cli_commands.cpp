@@ -1,5 +1,6 @@
 #include "cli_commands.h"
 
+#include "cli_access.h"
 #include "cli_alertcommands.h"
 #include "cli_auditcommand.h"
 #include "cli_bridgecommand.h"
@@ -12,6 +13,7 @@
 #include "cli_failurescommand.h"
 #include "cli_keyscommand.h"
 #include "cli_queuecommands.h"
+#include "cli_rolescommand.h"
 #include "cli_settingscommand.h"
 #include "cli_spoolcommand.h"
 #include "cli_statscommand.h"
@@ -188,6 +190,17 @@ const QList<Command>& commands()
                 "JSON array (\"\" is the empty list); flags as true or false. unset returns a setting to its default.\n"
                 "Running processes apply a change within a second."),
             0, 3, noOptions, SettingsCommand::run},
+        {QStringLiteral("roles"), QStringLiteral("install [--dry-run] | grant LOGIN viewer|operator|admin | list"),
+            QStringLiteral("Access by role on PostgreSQL and MariaDB: install the roles, give a login one, list them."),
+            QStringLiteral(
+                "install (as the owner of the schema, or a superuser) creates the group roles queuedesk_viewer (reads\n"
+                "everything), queuedesk_operator (also enqueue, retry, run now, cancel, pause, resume and workers) "
+                "and\n"
+                "queuedesk_admin (everything) and grants them on the tables the schema has now: run it again after\n"
+                "each upgrade. grant gives a login one of them (on MariaDB LOGIN is user@host, and the role becomes\n"
+                "its default role). A command the login's role may not run is refused with exit code 4 before it\n"
+                "starts. --dry-run prints the SQL instead of running it."),
+            1, 3, RolesCommand::addOptions, RolesCommand::run},
         {QStringLiteral("set-concurrency"), QStringLiteral("QUEUE N"),
             QStringLiteral("Run at most N tasks of QUEUE at once in each process (0: no limit of its own)."),
             QStringLiteral("Exit code 3 when there is no such queue."), 2, 2, noOptions,
@@ -225,6 +238,7 @@ int runCommand(CliContext& context, const Command& command, const QStringList& a
         return ExitOk;
     }
     context.applyGlobalOptions(parser);
+    context.requireAccess(command.name, accessNeeded(command.name, parser));
     const qsizetype count = parser.positionalArguments().size();
     if (count < command.minArgs || (command.maxArgs >= 0 && count > command.maxArgs)) {
         return context.usageError(count < command.minArgs
@@ -273,7 +287,8 @@ QString mainHelpText()
         "  1  other error (cannot write a file, export cancelled, internal error)\n"
         "  2  usage error (unknown command or option, missing or malformed argument)\n"
         "  3  not found (no such task, queue, database or input file)\n"
-        "  4  database error (locked, read-only, corrupt, full, or written by a newer QueueDesk)\n"
+        "  4  database error (locked, read-only, refused to the login's role, corrupt, full, or written by a\n"
+        "     newer QueueDesk)\n"
         "  5  invalid input (malformed JSON, unknown task type, payload rejected by its handler)\n"
         "Errors are printed on stderr.\n")
                 .arg(QDir::toNativeSeparators(defaultDatabasePath()));

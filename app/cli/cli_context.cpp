@@ -1,5 +1,7 @@
 #include "cli_context.h"
 
+#include "cli_access.h"
+
 #include "core/crypto/keyfile.h"
 #include "core/databaseurl.h"
 #include "core/handlers/handlerpolicy.h"
@@ -243,8 +245,17 @@ Result<TaskStore*> CliContext::openStore(bool createIfMissing)
     Result<std::unique_ptr<TaskStore>> opened = TaskStore::open(options);
     if (!opened.ok())
         return databaseOpenError(opened.error());
+    if (Status s = checkAccess(opened.value()->accessLevel()); !s)
+        return s.error();
     m_store = std::move(opened).value();
     return m_store.get();
+}
+
+Status CliContext::checkAccess(AccessLevel have) const
+{
+    if (have >= m_requiredAccess)
+        return success();
+    return Error {ErrorCode::ReadOnly, accessRefusal(m_command, have, m_requiredAccess)};
 }
 
 const HandlerRegistry& CliContext::handlers()
@@ -303,6 +314,9 @@ Result<QueueEngine*> CliContext::engine(int workerCount, qint64 sampleIntervalMs
     Result<std::unique_ptr<QueueEngine>> opened = QueueEngine::open(std::move(options));
     if (!opened.ok())
         return databaseOpenError(opened.error());
+    // A viewer's engine opened read-only and wrote nothing; it closes before the refusal.
+    if (Status s = checkAccess(opened.value()->accessLevel()); !s)
+        return s.error();
     m_engine = std::move(opened).value();
     return m_engine.get();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/accessroles.h"
 #include "core/result.h"
 #include "core/storeoptions.h"
 
@@ -28,7 +29,7 @@ enum ExitCode : int {
     ExitOther = 1, // anything else: an I/O error on an export file, a cancelled export, a bug
     ExitUsage = 2, // unknown command or option, missing or malformed argument
     ExitNotFound = 3, // no such task, queue or database
-    ExitDatabase = 4, // database locked, read-only, corrupt, full, or of a newer schema
+    ExitDatabase = 4, // database locked, read-only (or refused to the login's role), corrupt, full, or newer
     ExitInvalidInput = 5, // bad JSON, unknown task type, a payload the handler rejects
 };
 
@@ -62,6 +63,13 @@ public:
     const QString& keyFile() const { return m_keyFile; }
 
     StoreOptions storeOptions() const;
+    // The access level `command` needs (see cli_access.h): the database, once opened, refuses the command with
+    // ReadOnly (exit code 4) when the login's role is below it, before the command reads or writes anything.
+    void requireAccess(const QString& command, AccessLevel level)
+    {
+        m_command = command;
+        m_requiredAccess = level;
+    }
 
     // Reads go through a TaskStore of the main thread; a missing database is NotFound (reads never create one).
     Result<TaskStore*> store();
@@ -98,6 +106,7 @@ public:
 
 private:
     Error databaseOpenError(const Error& error);
+    Status checkAccess(AccessLevel have) const; // see requireAccess()
     static Error readOnlyRefusal(); // a write asked for under --read-only
     Result<TaskStore*> openStore(bool createIfMissing);
     // Before the default database is opened: moves it from its old place if needed (not with --read-only).
@@ -108,6 +117,8 @@ private:
     bool m_json = false;
     bool m_readOnly = false;
     QString m_keyFile;
+    QString m_command;
+    AccessLevel m_requiredAccess = AccessLevel::Viewer;
     QTextStream m_out;
     QTextStream m_err;
     std::unique_ptr<QueueEngine> m_engine;

@@ -208,6 +208,14 @@ Status EngineCore::writerOpen()
     if (!store)
         return store.error();
     m_store = std::move(store).value();
+    // Written before open() returns (it waits for this thread), read by any thread after.
+    m_engine.m_access = m_store->accessLevel();
+    if (m_store->isReadOnly() && !m_options.store.readOnly) {
+        // A viewer's login: the engine runs as on a database opened read-only (no workers, no heartbeat).
+        m_engine.m_options.store.readOnly = true;
+        auto lock = m_queue.lock();
+        m_desiredWorkers = 0;
+    }
     if (!m_store->isReadOnly() && !m_store->isPostgres()) {
         // 1,000 frames: SQLite's own default threshold, only moved off this thread.
         m_checkpointer = std::make_unique<WalCheckpointer>(m_options.store.path, m_options.store.busyTimeoutMs);

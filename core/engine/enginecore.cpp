@@ -277,7 +277,8 @@ void EngineCore::writerLoadSettings()
         qCWarning(lcEngine) << settings.errorString();
         return;
     }
-    m_retention.setDays(settings->endedTasksDays());
+    // Retention deletes tasks, an admin's right: an operator's engine leaves it to an admin's (see accessroles.h).
+    m_retention.setDays(m_store->accessLevel() == AccessLevel::Admin ? settings->endedTasksDays() : 0);
     m_sampler.setMinuteRetentionDays(settings->metricsDays());
     m_engine.applyDatabaseSettings(*settings);
 }

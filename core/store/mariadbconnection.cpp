@@ -76,7 +76,9 @@ Status TaskStore::connectMariaDb()
     m_db.setPort(url.port);
     m_db.setUserName(url.user);
     m_db.setPassword(url.password);
-    m_db.setDatabaseName(url.databaseName);
+    // With ?schema= the session works in that database alone (USE below): connecting to the URL's one too would ask
+    // a login for rights there that its role need not have.
+    m_db.setDatabaseName(url.schema.isEmpty() ? url.databaseName : QString());
     // A server that does not answer must not hang the caller; CLIENT_FOUND_ROWS: an UPDATE counts the rows it
     // matched, as SQLite and PostgreSQL do, not only those whose values changed.
     const int timeoutSeconds = std::max(2, m_options.busyTimeoutMs / 1000);
@@ -102,10 +104,19 @@ Status TaskStore::connectMariaDb()
         return sqlError(version.lastError(), QStringLiteral("Cannot read the server version of %1").arg(where));
     if (Status s = checkServerVersion(version.value(0).toString(), where); !s)
         return s;
+    // Before the database is looked for and used: the rights to do so may come from the role.
+    if (Status s = activateMariaDbRole(); !s)
+        return s;
     QStringList setup = sessionSetup(timeoutSeconds, m_options.readOnly);
     // On MariaDB a schema is a database: ?schema=NAME keeps QueueDesk's tables in the database NAME.
     if (!url.schema.isEmpty()) {
-        if (!m_options.readOnly)
+        // Created only when missing: CREATE DATABASE IF NOT EXISTS needs the right to create one even when it exists.
+        QSqlQuery exists(m_db);
+        const bool missing
+            = !exists.exec(QStringLiteral("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '%1'")
+                               .arg(QString(url.schema).replace(QLatin1Char('\''), QLatin1String("''"))))
+            || !exists.next();
+        if (!m_options.readOnly && missing)
             setup.append(
                 QStringLiteral("CREATE DATABASE IF NOT EXISTS \"%1\" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
                     .arg(url.schema));

@@ -101,7 +101,13 @@ Status TaskStore::connectPostgres()
     }
     QStringList setup {QStringLiteral("SET client_min_messages = warning")};
     if (!url.schema.isEmpty()) {
-        if (!m_options.readOnly) {
+        // Created only when missing: CREATE SCHEMA IF NOT EXISTS asks for the right to create one even when it
+        // exists, which an operator or viewer login does not have.
+        QSqlQuery exists(m_db);
+        const bool missing = !exists.exec(QStringLiteral("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = '%1'")
+                                              .arg(QString(url.schema).replace(QLatin1Char('\''), QLatin1String("''"))))
+            || !exists.next();
+        if (!m_options.readOnly && missing) {
             // Two sessions creating one schema at once can both pass IF NOT EXISTS and one then fails on the
             // catalogue's unique index: create it under a lock taken for this schema's name.
             setup.append(QStringLiteral("BEGIN"));

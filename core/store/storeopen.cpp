@@ -219,6 +219,8 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openPostgres(const StoreOptions& o
             QStringLiteral("Qt's PostgreSQL driver is not installed (Debian package libqt6sql6-psql)")};
     if (Status s = store->connectPostgres(); !s)
         return s.error();
+    if (Status s = store->detectAccessLevel(); !s)
+        return s.error();
     if (Status s = store->initialisePostgres(); !s)
         return s.error();
     if (Status s = store->loadEncryption(); !s)
@@ -237,6 +239,8 @@ Result<std::unique_ptr<TaskStore>> TaskStore::openMariaDb(const StoreOptions& op
         return Error {ErrorCode::Unavailable,
             QStringLiteral("Qt's MariaDB/MySQL driver is not installed (Debian package libqt6sql6-mysql)")};
     if (Status s = store->connectMariaDb(); !s)
+        return s.error();
+    if (Status s = store->detectAccessLevel(); !s)
         return s.error();
     if (Status s = store->initialiseMariaDb(); !s)
         return s.error();
