@@ -43,7 +43,9 @@ struct EncryptionStatus {
     QStringList retiredKeyIds; // no value is sealed with these any more
     QString sealingKeyId; // the key new values are sealed with
     bool keyLoaded = false; // this process holds the sealing key
+    bool keyInKeyring = false; // ... and found it in the desktop keyring, not the key file
     QString keyFile; // the key file this process read
+    QString keyringError; // why the desktop keyring could not be asked for a key the file lacks
     QHash<QString, qint64> payloadsByKey; // tasks per key id that sealed the payload; "" counts plain payloads
 };
 

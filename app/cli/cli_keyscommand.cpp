@@ -3,6 +3,7 @@
 #include "cli_commandoptions.h"
 #include "cli_context.h"
 #include "cli_producerkeyscommand.h"
+#include "core/crypto/desktopkeyring.h"
 #include "core/crypto/keyfile.h"
 #include "core/oneshotwriter.h"
 #include "core/taskstore.h"
@@ -35,6 +36,30 @@ Result<crypto::DataKey> addKeyToFile(const QString& keyFile)
     if (Status s = crypto::writeKeyFile(keyFile, ring); !s)
         return s.error();
     return key;
+}
+
+// A new key stored in the desktop keyring, before any database names it (as addKeyToFile).
+Result<crypto::DataKey> addKeyToKeyring()
+{
+    if (!crypto::sodiumReady())
+        return Error {ErrorCode::Internal, QStringLiteral("libsodium cannot be initialised")};
+    const crypto::DataKey key = crypto::KeyRing::generate();
+    if (Status s = crypto::writeKeyringKey(key); !s)
+        return Error {s.error().code, s.errorString() + QStringLiteral(": nothing was changed")};
+    return key;
+}
+
+// Where the sealing key is held, as the status says it.
+QString keyHolder(const EncryptionStatus& status)
+{
+    if (status.keyInKeyring)
+        return QStringLiteral("held in the desktop keyring");
+    if (status.keyLoaded)
+        return QStringLiteral("held in %1").arg(status.keyFile);
+    const QString keyring
+        = status.keyringError.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(status.keyringError);
+    return QStringLiteral("not in %1 nor in the desktop keyring%2: payloads read as \"encrypted\"")
+        .arg(status.keyFile, keyring);
 }
 
 // Seals every task with the sealing key, pass after pass (workers may write with an older key meanwhile) until a
@@ -78,7 +103,12 @@ int printStatus(CliContext& context, TaskStore& store)
             {QStringLiteral("keyIds"), QJsonArray::fromStringList(status->keyIds)},
             {QStringLiteral("retiredKeyIds"), QJsonArray::fromStringList(status->retiredKeyIds)},
             {QStringLiteral("sealingKeyId"), status->sealingKeyId}, {QStringLiteral("keyLoaded"), status->keyLoaded},
-            {QStringLiteral("keyFile"), status->keyFile}, {QStringLiteral("payloadsByKey"), byKey}});
+            {QStringLiteral("keySource"),
+                !status->keyLoaded         ? QString()
+                    : status->keyInKeyring ? QStringLiteral("keyring")
+                                           : QStringLiteral("file")},
+            {QStringLiteral("keyFile"), status->keyFile}, {QStringLiteral("keyringError"), status->keyringError},
+            {QStringLiteral("payloadsByKey"), byKey}});
         return ExitOk;
     }
     QTextStream& out = context.out();
@@ -86,10 +116,7 @@ int printStatus(CliContext& context, TaskStore& store)
         out << "Not encrypted (queuedesk-cli keys init encrypts it)." << Qt::endl;
         return ExitOk;
     }
-    out << "Encrypted with key " << status->sealingKeyId << " ("
-        << (status->keyLoaded ? QStringLiteral("held in %1").arg(status->keyFile)
-                              : QStringLiteral("not in %1: payloads read as \"encrypted\"").arg(status->keyFile))
-        << ")." << Qt::endl;
+    out << "Encrypted with key " << status->sealingKeyId << " (" << keyHolder(*status) << ")." << Qt::endl;
     out << "Keys: " << status->keyIds.join(QStringLiteral(", "));
     if (!status->retiredKeyIds.isEmpty())
         out << " (retired: " << status->retiredKeyIds.join(QStringLiteral(", ")) << ")";
@@ -107,6 +134,8 @@ void KeysCommand::addOptions(QCommandLineParser& parser)
     parser.addOption(QCommandLineOption(QStringLiteral("batch"),
         QStringLiteral("Tasks re-sealed per transaction by init and rotate (default 500)."), QStringLiteral("n"),
         QStringLiteral("500")));
+    parser.addOption(QCommandLineOption(QStringLiteral("keyring"),
+        QStringLiteral("init and rotate keep the new key in the desktop keyring instead of the key file.")));
 }
 
 int KeysCommand::run(CliContext& context, const QCommandLineParser& parser)
@@ -150,10 +179,14 @@ int KeysCommand::run(CliContext& context, const QCommandLineParser& parser)
             return context.fail(status.error());
         if (!status->keyLoaded)
             return context.fail(ErrorCode::ReadOnly,
-                QStringLiteral("The key file %1 does not hold the current key %2: nothing was changed.")
-                    .arg(status->keyFile, status->sealingKeyId));
+                QStringLiteral("Neither the key file %1 nor the desktop keyring holds the current key %2%3: nothing was"
+                               " changed.")
+                    .arg(status->keyFile, status->sealingKeyId,
+                        status->keyringError.isEmpty() ? QString()
+                                                       : QStringLiteral(" (%1)").arg(status->keyringError)));
     }
-    const auto key = addKeyToFile(crypto::keyFileToUse(context.keyFile()));
+    const bool inKeyring = parser.isSet(QStringLiteral("keyring"));
+    const auto key = inKeyring ? addKeyToKeyring() : addKeyToFile(crypto::keyFileToUse(context.keyFile()));
     if (!key)
         return context.fail(key.error());
     if (Status s = store.addEncryptionKey(*key, now()); !s)
@@ -165,7 +198,10 @@ int KeysCommand::run(CliContext& context, const QCommandLineParser& parser)
         context.printJson(QJsonObject {{QStringLiteral("keyId"), key->id}, {QStringLiteral("sealed"), *resealed}});
     } else {
         context.out() << (init ? "Encrypted with key " : "Rotated to key ") << key->id << ": " << *resealed
-                      << " task(s) sealed. Keep a copy of " << crypto::keyFileToUse(context.keyFile())
+                      << " task(s) sealed. Keep a copy of "
+                      << (inKeyring ? QStringLiteral("the key (desktop keyring, service %1, entry %2)")
+                                          .arg(crypto::keyringService(), key->id)
+                                    : crypto::keyFileToUse(context.keyFile()))
                       << " somewhere safe: without it the tasks cannot be read." << Qt::endl;
     }
     return ExitOk;

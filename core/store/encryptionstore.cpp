@@ -110,7 +110,9 @@ Result<EncryptionStatus> TaskStore::encryptionStatus()
         return keys.error(QStringLiteral("Cannot read the database's encryption keys"));
     status.sealingKeyId = m_encryption->sealingKeyId();
     status.keyLoaded = m_encryption->sealingKey() != nullptr;
+    status.keyInKeyring = status.keyLoaded && m_encryption->sealingKeyInKeyring();
     status.keyFile = m_encryption->keyFile();
+    status.keyringError = m_encryption->keyringError();
     // The key id follows the 7-character prefix (see crypto::seal).
     StoreStatement counts = statement(
         QStringLiteral("SELECT CASE WHEN payload LIKE 'qdenc1:%' THEN substr(payload, 8, 16) ELSE '' END AS k, count(*)"

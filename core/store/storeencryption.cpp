@@ -1,5 +1,6 @@
 #include "storeencryption.h"
 
+#include "core/crypto/desktopkeyring.h"
 #include "core/crypto/keyfile.h"
 #include "core/crypto/sealedvalue.h"
 
@@ -22,6 +23,12 @@ StoreEncryption::StoreEncryption(QList<DatabaseKey> databaseKeys, crypto::KeyRin
     , m_keys(std::move(keys))
     , m_keyFile(std::move(keyFile))
 {
+    for (const DatabaseKey& key : std::as_const(m_databaseKeys)) {
+        if (!key.retired && !m_keys.find(key.id)) {
+            m_soughtIds.insert(key.id);
+            fetchKey(key.id);
+        }
+    }
     for (auto key = m_databaseKeys.crbegin(); key != m_databaseKeys.crend(); ++key) {
         if (!key->retired) {
             setSealingKeyId(key->id);
@@ -46,11 +53,14 @@ Status StoreEncryption::verify() const
         if (!m_keys.find(key.id))
             continue;
         const auto opened = crypto::open(m_keys, key.checkValue, checkContext(key.id));
-        if (!opened || *opened != checkText())
+        if (!opened || *opened != checkText()) {
+            const QString holder = m_keyringIds.contains(key.id) ? QStringLiteral("the desktop keyring")
+                                                                 : QStringLiteral("the key file %1").arg(m_keyFile);
             return Error {ErrorCode::InvalidArgument,
-                QStringLiteral("Wrong key: the key file %1 holds a key with id %2, but it is not the key this database"
-                               " was encrypted with")
-                    .arg(m_keyFile, key.id)};
+                QStringLiteral("Wrong key: %1 holds a key with id %2, but it is not the key this database was"
+                               " encrypted with")
+                    .arg(holder, key.id)};
+        }
     }
     return success();
 }
@@ -61,12 +71,37 @@ void StoreEncryption::setSealingKeyId(const QString& id)
         return;
     m_sealingKeyId = id;
     m_sealingKey = m_keys.find(id);
-    if (m_sealingKey || m_keyFile.isEmpty())
-        return;
-    if (auto reread = crypto::readKeyFile(m_keyFile); reread && reread->find(id)) {
-        m_keys = std::move(*reread);
+    if (!m_sealingKey && fetchKey(id))
         m_sealingKey = m_keys.find(id);
+}
+
+bool StoreEncryption::fetchKey(const QString& id) const
+{
+    if (id.isEmpty())
+        return false;
+    const auto add = [&](const crypto::DataKey& key) {
+        m_keys.add(key);
+        // The ring's list may have moved: point into it again.
+        m_sealingKey = m_sealingKeyId.isEmpty() ? nullptr : m_keys.find(m_sealingKeyId);
+    };
+    if (!m_keyFile.isEmpty()) {
+        if (auto reread = crypto::readKeyFile(m_keyFile); reread) {
+            if (const crypto::DataKey* key = reread->find(id)) {
+                add(*key);
+                return true;
+            }
+        }
     }
+    auto fromKeyring = crypto::readKeyringKey(id);
+    if (!fromKeyring) {
+        if (fromKeyring.error().code != ErrorCode::NotFound)
+            m_keyringError = fromKeyring.errorString();
+        return false;
+    }
+    m_keyringError.clear();
+    m_keyringIds.insert(id);
+    add(*fromKeyring);
+    return true;
 }
 
 QStringList StoreEncryption::databaseKeyIds() const
@@ -79,10 +114,13 @@ QStringList StoreEncryption::databaseKeyIds() const
 
 Error StoreEncryption::noKeyError() const
 {
+    const QString keyring = m_keyringError.isEmpty()
+        ? QStringLiteral("nor does the desktop keyring")
+        : QStringLiteral("nor does the desktop keyring (%1)").arg(m_keyringError);
     return Error {ErrorCode::ReadOnly,
-        QStringLiteral("This database is encrypted with key %1, and the key file %2 does not hold it: nothing was"
-                       " written. Give the key file with --key-file or QUEUEDESK_KEY_FILE")
-            .arg(m_sealingKeyId, m_keyFile)};
+        QStringLiteral("This database is encrypted with key %1; the key file %2 does not hold it, %3: nothing was"
+                       " written. Give the key file with --key-file or QUEUEDESK_KEY_FILE, or unlock the keyring")
+            .arg(m_sealingKeyId, m_keyFile, keyring)};
 }
 
 Result<QByteArray> StoreEncryption::seal(SealedField field, qint64 taskId, QByteArrayView plain) const
@@ -94,15 +132,10 @@ Result<QByteArray> StoreEncryption::seal(SealedField field, qint64 taskId, QByte
 
 void StoreEncryption::learnKey(const QString& id) const
 {
-    if (id.isEmpty() || m_keys.find(id) || m_soughtIds.contains(id) || m_keyFile.isEmpty())
+    if (id.isEmpty() || m_keys.find(id) || m_soughtIds.contains(id))
         return;
     m_soughtIds.insert(id);
-    if (auto reread = crypto::readKeyFile(m_keyFile); reread && reread->find(id)) {
-        const QString sealingId = m_sealingKey ? m_sealingKey->id : QString();
-        m_keys = std::move(*reread);
-        if (!sealingId.isEmpty())
-            m_sealingKey = m_keys.find(sealingId); // the ring was replaced: point into the new one
-    }
+    fetchKey(id);
 }
 
 Result<QByteArray> StoreEncryption::openField(SealedField field, qint64 taskId, QByteArrayView stored) const

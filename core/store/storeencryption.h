@@ -23,7 +23,8 @@ struct DatabaseKey {
 
 class StoreEncryption {
 public:
-    // `databaseKeys` oldest first; `keys` what the key file holds (empty: no key here).
+    // `databaseKeys` oldest first; `keys` what the key file holds (empty: no key here). Unretired keys the file
+    // lacks are looked up in the desktop keyring (see crypto/desktopkeyring.h: the calling thread waits for it).
     StoreEncryption(QList<DatabaseKey> databaseKeys, crypto::KeyRing keys, QString keyFile);
 
     // InvalidArgument, naming the key, when a key of this database is in the key file under its id but does not
@@ -37,6 +38,10 @@ public:
     const QString& sealingKeyId() const { return m_sealingKeyId; }
     const QString& keyFile() const { return m_keyFile; }
     const crypto::KeyRing& keys() const { return m_keys; }
+    // True when the sealing key came from the desktop keyring rather than the key file.
+    bool sealingKeyInKeyring() const { return m_keyringIds.contains(m_sealingKeyId); }
+    // Why the keyring could not be asked for a key the file lacks; empty when it answered (or was not asked).
+    const QString& keyringError() const { return m_keyringError; }
     QStringList databaseKeyIds() const;
 
     // The error of a write of a sealed field without the key: nothing is written in plain text.
@@ -54,12 +59,17 @@ public:
     static QByteArray checkText();
 
 private:
-    // Reads the key file again when it may hold `id` (a key keys rotate added since), once per unknown id.
+    // Reads the key file again, then the desktop keyring, when they may hold `id` (a key keys rotate added since),
+    // once per unknown id.
     void learnKey(const QString& id) const;
+    // The key file's and the keyring's key `id` added to m_keys; false when neither holds it.
+    bool fetchKey(const QString& id) const;
 
     QList<DatabaseKey> m_databaseKeys;
     mutable crypto::KeyRing m_keys;
     mutable QSet<QString> m_soughtIds; // ids looked for in the key file and not found
+    mutable QSet<QString> m_keyringIds; // ids found in the desktop keyring
+    mutable QString m_keyringError;
     QString m_keyFile;
     QString m_sealingKeyId;
     mutable const crypto::DataKey* m_sealingKey = nullptr; // into m_keys
