@@ -38,14 +38,20 @@ namespace storeimpl {
 class StoreEncryption;
 }
 
-// Encryption at rest as a database has it (schema 5; see core/crypto/ and store/storeencryption.h).
+// Encryption at rest as a database has it (schema 5; keys of one queue, schema 14; see core/crypto/ and
+// store/storeencryption.h), for one scope: the database's own keys, or one queue's.
 struct EncryptionStatus {
-    QStringList keyIds; // every key the database names, oldest first; empty: not encrypted
+    QString queue; // the scope: empty for the database's own keys (every queue without keys of its own)
+    QStringList encryptedQueues; // the queues with keys of their own, sorted
+    QStringList keyIds; // every key of the scope, oldest first; empty: the scope is not encrypted
     QStringList retiredKeyIds; // no value is sealed with these any more
     QString sealingKeyId; // the key new values are sealed with
     bool keyLoaded = false; // this process holds the sealing key
+    bool keyInKeyring = false; // ... and found it in the desktop keyring, not the key file
     QString keyFile; // the key file this process read
-    QHash<QString, qint64> payloadsByKey; // tasks per key id that sealed the payload; "" counts plain payloads
+    QString keyringError; // why the desktop keyring could not be asked for a key the file lacks
+    QHash<QString, qint64> payloadsByKey; // the scope's tasks (a queue's, or all) per key id that sealed the
+                                          // payload; "" counts plain payloads
 };
 
 // How far a pass of TaskStore::resealTasks() got.
@@ -425,19 +431,21 @@ public:
     // True when the database is encrypted: payload, result and error are sealed on write and opened on read here;
     // without the key they read as "encrypted" (Task::sealed) and writes of them fail, writing nothing.
     bool isEncrypted() const { return m_encryption != nullptr; }
-    Result<EncryptionStatus> encryptionStatus();
+    Result<EncryptionStatus> encryptionStatus(const QString& queue = {});
     // Names `key` in the database, its check value with it, as the key new values are sealed with (turning
     // encryption on for a database without keys). The key must be in the key file first, for other processes.
-    Status addEncryptionKey(const crypto::DataKey& key, qint64 now);
+    // `queue`: the key seals only that queue's tasks (and the database's key, if any, no longer does).
+    Status addEncryptionKey(const crypto::DataKey& key, qint64 now, const QString& queue = {});
     // One short transaction: up to `limit` tasks after `afterId` whose payload, result or error is plain or sealed
     // by another key are sealed with the sealing key, history details included. Workers may run meanwhile.
-    Result<ResealProgress> resealTasks(qint64 afterId, int limit);
+    // `queue`: only that queue's tasks, with its own key; empty: every queue without a key of its own.
+    Result<ResealProgress> resealTasks(qint64 afterId, int limit, const QString& queue = {});
     // SQLite: copies the WAL into the database and cuts it to nothing, so the plain text that re-sealing replaced
     // is in no file (another reader may hold it back: then it is cut at a later checkpoint). PostgreSQL: nothing
     // (old row versions stay until VACUUM, and in its WAL).
     Status scrubLog();
     // Marks every key but the sealing key retired; InvalidArgument when a value sealed with one of them is left.
-    Status retireOtherKeys(qint64 now);
+    Status retireOtherKeys(qint64 now, const QString& queue = {});
 
     // --- audit log (see auditentry.h) ---
     // Who this store records admin actions as: StoreOptions::actor, completed at open.
@@ -479,6 +487,11 @@ private:
     Status runMigrations(int fromVersion);
     // Reads the database's keys and, when it is encrypted, the key file (see StoreOptions::keyFile).
     Status loadEncryption();
+    // The error of a key operation on a scope (the database, or `queue`) that has no key.
+    Error notEncrypted(const QString& queue) const;
+    // The queue whose key seals task `id`'s values: read only when some queue has a key of its own (`known`, the
+    // caller's copy, spares the read); empty when only the database's key seals.
+    Result<QString> queueToSeal(qint64 id, const LeasedTask* known);
     Status detectSearchIndex(); // sets m_searchIndexed
     Status clampSearchCursor(); // after a purge: ids above the highest left will be given again
     // An encrypted database's current sealing key, read at the start of each write transaction (keys rotate).

@@ -8,7 +8,7 @@ packages=(
   libqt6sql6-sqlite libqt6sql6-psql libqt6sql6-mysql libsqlite3-dev sqlite3 zlib1g-dev libpq-dev
   postgresql-15 mariadb-server libmariadb-dev
   librabbitmq-dev rabbitmq-server
-  libsodium-dev libssl-dev openssl
+  libsodium-dev libssl-dev openssl qtkeychain-qt6-dev gnome-keyring dbus-daemon
   qt6-image-formats-plugins libxkbcommon-dev libgl-dev
   xvfb xauth fonts-dejavu-core e2fsprogs
   clang libclang-rt-14-dev

@@ -162,14 +162,19 @@ const QList<Command>& commands()
                            "once (see alerts history)."),
             0, 0, AlertCommands::addMonitorOptions, AlertCommands::runMonitor},
         {QStringLiteral("keys"),
-            QStringLiteral("init|status|rotate [--batch N] | new-producer PATH | add-producer NAME PUBKEYFILE | list | "
-                           "revoke ID"),
+            QStringLiteral(
+                "init|status|rotate [--queue Q] [--keyring] [--batch N] | new-producer PATH | add-producer NAME "
+                "PUBKEYFILE | list | "
+                "revoke ID"),
             QStringLiteral("Encrypt tasks at rest (init, status, rotate); producer keys for signed tasks (the rest)."),
             QStringLiteral(
                 "The key file is --key-file, else $QUEUEDESK_KEY_FILE, else ~/.config/QueueDesk/queuedesk.key (mode\n"
                 "0600). init adds a new key to it and seals every task; rotate adds another, seals every task with\n"
                 "it in short transactions while workers run, then retires the old one (keep it until then). Text\n"
-                "search never matches encrypted payloads.\n\n"
+                "search never matches encrypted payloads. With --keyring, init and rotate keep the new key in the\n"
+                "desktop keyring (Secret Service, KWallet) instead; a database whose key the file lacks looks for it\n"
+                "there by its id. With --queue Q, init, status and rotate work on Q's own key: only Q's tasks are\n"
+                "sealed with it, and a process without it leaves Q's tasks queued; other queues are untouched.\n\n"
                 "Signed tasks: new-producer writes an Ed25519 key pair (PATH, secret, mode 0600; PATH.pub, public);\n"
                 "add-producer names a public key in the database; list shows the producer keys and whether each is\n"
                 "revoked; revoke ID refuses its signatures from now on. Producers sign with enqueue --sign-with PATH;\n"

@@ -11,12 +11,38 @@
 #include <QCommandLineParser>
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QIcon>
 #include <QMessageBox>
 #include <QTableView>
+#include <QThread>
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
+
+namespace {
+
+// Opening may wait on the desktop keyring (a key kept there) or migrate the schema: done on a thread of its own while
+// the GUI thread's event loop runs.
+qd::Result<std::unique_ptr<qd::QueueEngine>> openOffGuiThread(const qd::EngineOptions& options)
+{
+    std::optional<qd::Result<std::unique_ptr<qd::QueueEngine>>> opened;
+    QThread* guiThread = QThread::currentThread();
+    std::unique_ptr<QThread> opener(QThread::create([&] {
+        opened.emplace(qd::QueueEngine::open(options));
+        if (*opened)
+            opened->value()->moveToThread(guiThread); // its queued signals and timers belong with the window
+    }));
+    QEventLoop loop;
+    QObject::connect(opener.get(), &QThread::finished, &loop, &QEventLoop::quit);
+    opener->start();
+    loop.exec();
+    opener->wait();
+    return std::move(*opened);
+}
+
+} // namespace
 
 int main(int argc, char* argv[])
 {
@@ -89,7 +115,7 @@ int main(int argc, char* argv[])
     options.processKind = QStringLiteral("gui"); // in the Workers view of every window on this database
     qd::startuptrace::mark("options parsed");
     options.store.actor.client = QStringLiteral("gui"); // in the audit log
-    auto engine = qd::QueueEngine::open(options);
+    auto engine = openOffGuiThread(options);
     qd::startuptrace::mark("QueueEngine::open");
     if (!engine) {
         QMessageBox::critical(nullptr, QApplication::translate("main", "QueueDesk"),

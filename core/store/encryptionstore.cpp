@@ -1,9 +1,12 @@
-// Encryption at rest in the store: the database's keys (schema 5), opening rows, and re-sealing for keys rotate.
+// Encryption at rest in the store: the database's keys (schema 5) and queues' keys (schema 14), opening rows, and
+// re-sealing for keys rotate.
 #include "taskstore_p.h"
 
 #include "core/crypto/keyfile.h"
 #include "core/crypto/sealedvalue.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QThread>
 
 namespace qd {
@@ -13,6 +16,13 @@ using namespace storeimpl;
 namespace {
 
 constexpr auto sealedPrefix = "qdenc1:%";
+
+// The tasks of one scope: a queue's own ("queue = ?"), or the database's, every queue without keys of its own.
+QString scopeCondition(const QString& scope)
+{
+    return scope.isEmpty() ? QStringLiteral("queue NOT IN (SELECT queue FROM encryption_keys WHERE queue IS NOT NULL)")
+                           : QStringLiteral("queue = ?");
+}
 
 } // namespace
 
@@ -39,12 +49,21 @@ Status TaskStore::loadEncryption()
     if (*exists == 0)
         return success();
     QList<DatabaseKey> databaseKeys;
-    StoreStatement q = statement(QStringLiteral("SELECT key_id, check_value, retired_at IS NOT NULL"
-                                                " FROM encryption_keys ORDER BY created_at, key_id"));
-    while (q.next())
-        databaseKeys.append({q.text(0), q.utf8(1), q.flag(2)});
-    if (!q.finish())
-        return q.error(QStringLiteral("Cannot read the database's encryption keys"));
+    const auto readKeys = [&](const QString& queueColumn) {
+        databaseKeys.clear();
+        StoreStatement q = statement(QStringLiteral("SELECT key_id, check_value, retired_at IS NOT NULL, ")
+            + queueColumn + QStringLiteral(" FROM encryption_keys ORDER BY created_at, key_id"));
+        while (q.next())
+            databaseKeys.append({q.text(0), q.utf8(1), q.flag(2), q.text(3)});
+        return q.finish() ? success() : Status(q.error(QStringLiteral("Cannot read the database's encryption keys")));
+    };
+    // A read-only look at a database older than schema 14 has no queue keys.
+    if (Status s = readKeys(QStringLiteral("COALESCE(queue, '')")); !s) {
+        if (!m_options.readOnly)
+            return s;
+        if (Status old = readKeys(QStringLiteral("''")); !old)
+            return old;
+    }
     if (databaseKeys.isEmpty())
         return success();
     if (!crypto::sodiumReady())
@@ -66,14 +85,31 @@ Status TaskStore::loadEncryption()
 
 Status TaskStore::refreshSealingKey()
 {
-    StoreStatement q = statement(QStringLiteral("SELECT key_id FROM encryption_keys WHERE retired_at IS NULL"
-                                                " ORDER BY created_at DESC, key_id DESC LIMIT 1"));
-    const QString id = q.next() ? q.text(0) : QString();
+    // Few rows (one per scope, and keys not yet retired): read at each write transaction, as keys init and rotate
+    // may have named a key since.
+    StoreStatement q = statement(QStringLiteral("SELECT key_id, COALESCE(queue, '') FROM encryption_keys"
+                                                " WHERE retired_at IS NULL ORDER BY created_at, key_id"));
+    QHash<QString, QString> idsByScope;
+    while (q.next())
+        idsByScope.insert(q.text(1), q.text(0));
     if (!q.finish())
         return q.error(QStringLiteral("Cannot read the database's encryption keys"));
-    if (!id.isEmpty())
-        m_encryption->setSealingKeyId(id);
+    m_encryption->setSealingKeyIds(idsByScope);
     return success();
+}
+
+Result<QString> TaskStore::queueToSeal(qint64 id, const LeasedTask* known)
+{
+    if (!m_encryption->hasQueueKeys())
+        return QString();
+    if (known)
+        return known->queue;
+    StoreStatement q = statement(QStringLiteral("SELECT queue FROM tasks WHERE id = ?"));
+    q.bind(1, id);
+    const QString queue = q.next() ? q.text(0) : QString();
+    if (!q.finish())
+        return q.error(QStringLiteral("Cannot read the queue of task %1").arg(id));
+    return queue;
 }
 
 Task TaskStore::readTask(const StoreStatement& row) const
@@ -92,15 +128,19 @@ TaskEvent TaskStore::readEvent(const StoreStatement& row) const
     return event;
 }
 
-Result<EncryptionStatus> TaskStore::encryptionStatus()
+Result<EncryptionStatus> TaskStore::encryptionStatus(const QString& queue)
 {
     EncryptionStatus status;
+    status.queue = queue;
     if (!m_encryption)
         return status;
     if (Status s = refreshSealingKey(); !s)
         return s.error();
-    StoreStatement keys = statement(
-        QStringLiteral("SELECT key_id, retired_at IS NOT NULL FROM encryption_keys ORDER BY created_at, key_id"));
+    StoreStatement keys = statement(QStringLiteral("SELECT key_id, retired_at IS NOT NULL FROM encryption_keys WHERE ")
+        + (queue.isEmpty() ? QStringLiteral("queue IS NULL") : QStringLiteral("queue = ?"))
+        + QStringLiteral(" ORDER BY created_at, key_id"));
+    if (!queue.isEmpty())
+        keys.bind(1, queue);
     while (keys.next()) {
         status.keyIds.append(keys.text(0));
         if (keys.flag(1))
@@ -108,13 +148,19 @@ Result<EncryptionStatus> TaskStore::encryptionStatus()
     }
     if (!keys.finish())
         return keys.error(QStringLiteral("Cannot read the database's encryption keys"));
-    status.sealingKeyId = m_encryption->sealingKeyId();
-    status.keyLoaded = m_encryption->sealingKey() != nullptr;
+    status.encryptedQueues = m_encryption->keyedQueues();
+    status.sealingKeyId = m_encryption->scopeSealingKeyId(queue);
+    status.keyLoaded = m_encryption->scopeSealingKey(queue) != nullptr;
+    status.keyInKeyring = status.keyLoaded && m_encryption->inKeyring(status.sealingKeyId);
     status.keyFile = m_encryption->keyFile();
+    status.keyringError = m_encryption->keyringError();
     // The key id follows the 7-character prefix (see crypto::seal).
     StoreStatement counts = statement(
         QStringLiteral("SELECT CASE WHEN payload LIKE 'qdenc1:%' THEN substr(payload, 8, 16) ELSE '' END AS k, count(*)"
-                       " FROM tasks GROUP BY k"));
+                       " FROM tasks")
+        + (queue.isEmpty() ? QString() : QStringLiteral(" WHERE queue = ?")) + QStringLiteral(" GROUP BY k"));
+    if (!queue.isEmpty())
+        counts.bind(1, queue);
     while (counts.next())
         status.payloadsByKey.insert(counts.text(0), counts.integer(1));
     if (!counts.finish())
@@ -122,7 +168,7 @@ Result<EncryptionStatus> TaskStore::encryptionStatus()
     return status;
 }
 
-Status TaskStore::addEncryptionKey(const crypto::DataKey& key, qint64 now)
+Status TaskStore::addEncryptionKey(const crypto::DataKey& key, qint64 now, const QString& queue)
 {
     if (!crypto::sodiumReady())
         return Error {ErrorCode::Internal, QStringLiteral("libsodium cannot be initialised")};
@@ -133,19 +179,23 @@ Status TaskStore::addEncryptionKey(const crypto::DataKey& key, qint64 now)
         if (!newest)
             return newest.error();
         StoreStatement insert = statement(
-            QStringLiteral("INSERT INTO encryption_keys(key_id, check_value, created_at) VALUES (?, ?, ?)"));
+            QStringLiteral("INSERT INTO encryption_keys(key_id, check_value, created_at, queue) VALUES (?, ?, ?, ?)"));
         insert.bind(1, key.id);
         // Bound without a copy on SQLite: it must live until the insert ran.
         const QByteArray checkValue
             = crypto::seal(key, StoreEncryption::checkText(), StoreEncryption::checkContext(key.id));
         insert.bind(2, checkValue);
         insert.bind(3, std::max(now, *newest + 1));
+        insert.bindOrNull(4, queue);
         if (!insert.run())
             return insert.error(QStringLiteral("Cannot store the key %1").arg(key.id));
         AuditEntry audit;
         audit.at = now;
         audit.action = auditaction::keyAdd;
         audit.target = key.id;
+        if (!queue.isEmpty())
+            audit.detail = QString::fromUtf8(
+                QJsonDocument(QJsonObject {{QStringLiteral("queue"), queue}}).toJson(QJsonDocument::Compact));
         return recordAudit(audit);
     });
     if (!s)
@@ -153,7 +203,14 @@ Status TaskStore::addEncryptionKey(const crypto::DataKey& key, qint64 now)
     return loadEncryption();
 }
 
-Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
+Error TaskStore::notEncrypted(const QString& queue) const
+{
+    return Error {ErrorCode::InvalidArgument,
+        queue.isEmpty() ? QStringLiteral("This database is not encrypted as a whole (only some queues are, if any)")
+                        : QStringLiteral("Queue %1 has no key of its own").arg(queue)};
+}
+
+Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit, const QString& queue)
 {
     if (!m_encryption)
         return Error {ErrorCode::InvalidArgument, QStringLiteral("This database is not encrypted")};
@@ -167,12 +224,13 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
     const auto resealBatch = [&]() -> Status {
         if (Status refreshed = refreshSealingKey(); !refreshed)
             return refreshed;
-        if (!m_encryption->sealingKey())
-            return m_encryption->noKeyError();
-        const QByteArray sealingId = m_encryption->sealingKeyId().toLatin1();
-        const auto stale = [&](const QByteArray& value) {
-            return !value.isEmpty() && crypto::sealedKeyId(value).toLatin1() != sealingId;
-        };
+        const QString sealingId = m_encryption->scopeSealingKeyId(queue);
+        if (sealingId.isEmpty())
+            return notEncrypted(queue);
+        if (!m_encryption->scopeSealingKey(queue))
+            return m_encryption->noKeyError(queue);
+        const auto stale
+            = [&](const QByteArray& value) { return !value.isEmpty() && crypto::sealedKeyId(value) != sealingId; };
         struct Row {
             qint64 id;
             QByteArray fields[3];
@@ -180,11 +238,13 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
         };
         QList<Row> rows;
         StoreStatement read
-            = statement(QStringLiteral("SELECT id, payload, result, last_error FROM tasks t WHERE id > ?"
-                                       " ORDER BY id LIMIT ?")
-                + m_dialect.lockTaskRow);
-        read.bind(1, afterId);
-        read.bind(2, limit);
+            = statement(QStringLiteral("SELECT id, payload, result, last_error FROM tasks t WHERE id > ? AND ")
+                + scopeCondition(queue) + QStringLiteral(" ORDER BY id LIMIT ?") + m_dialect.lockTaskRow);
+        int param = 1;
+        read.bind(param++, afterId);
+        if (!queue.isEmpty())
+            read.bind(param++, queue);
+        read.bind(param, limit);
         while (read.next())
             rows.append({read.integer(0), {read.utf8(1), read.utf8(2), read.utf8(3)},
                 {read.isNull(1), read.isNull(2), read.isNull(3)}});
@@ -203,7 +263,7 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
                 if (!plain)
                     return Error {
                         plain.error().code, QStringLiteral("Task %1: %2").arg(row.id).arg(plain.error().message)};
-                auto sealedValue = m_encryption->seal(fields[f], row.id, *plain);
+                auto sealedValue = m_encryption->sealWith(sealingId, fields[f], row.id, *plain);
                 if (!sealedValue)
                     return sealedValue.error();
                 StoreStatement update = statement(QLatin1String("UPDATE tasks SET ") + QLatin1String(columns[f])
@@ -229,7 +289,7 @@ Result<ResealProgress> TaskStore::resealTasks(qint64 afterId, int limit)
                 auto plain = m_encryption->openField(SealedField::EventDetail, row.id, detail);
                 if (!plain)
                     return plain.error();
-                auto sealedValue = m_encryption->seal(SealedField::EventDetail, row.id, *plain);
+                auto sealedValue = m_encryption->sealWith(sealingId, SealedField::EventDetail, row.id, *plain);
                 if (!sealedValue)
                     return sealedValue.error();
                 StoreStatement update = statement(QStringLiteral("UPDATE task_events SET detail = ? WHERE id = ?"));
@@ -266,22 +326,27 @@ Status TaskStore::scrubLog()
     return exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
 }
 
-Status TaskStore::retireOtherKeys(qint64 now)
+Status TaskStore::retireOtherKeys(qint64 now, const QString& queue)
 {
     if (!m_encryption)
         return Error {ErrorCode::InvalidArgument, QStringLiteral("This database is not encrypted")};
     return atomically([&]() -> Status {
         if (Status refreshed = refreshSealingKey(); !refreshed)
             return refreshed;
-        const QString current = m_encryption->sealingKeyId();
+        const QString current = m_encryption->scopeSealingKeyId(queue);
+        if (current.isEmpty())
+            return notEncrypted(queue);
         StoreStatement left = statement(
-            QStringLiteral("SELECT count(*) FROM tasks WHERE (payload LIKE ? AND substr(payload, 8, 16) <> ?)"
+            QStringLiteral("SELECT count(*) FROM tasks WHERE ((payload LIKE ? AND substr(payload, 8, 16) <> ?)"
                            " OR (result LIKE ? AND substr(result, 8, 16) <> ?) OR (last_error LIKE ? AND "
-                           "substr(last_error, 8, 16) <> ?)"));
+                           "substr(last_error, 8, 16) <> ?)) AND ")
+            + scopeCondition(queue));
         for (int i = 0; i < 3; ++i) {
             left.bind(2 * i + 1, QString::fromLatin1(sealedPrefix));
             left.bind(2 * i + 2, current);
         }
+        if (!queue.isEmpty())
+            left.bind(7, queue);
         const qint64 remaining = left.next() ? left.integer(0) : 0;
         if (!left.finish())
             return left.error(QStringLiteral("Cannot count values sealed with old keys"));
@@ -289,17 +354,23 @@ Status TaskStore::retireOtherKeys(qint64 now)
             return Error {ErrorCode::WrongState,
                 QStringLiteral("%1 tasks still hold values sealed with an older key").arg(remaining)};
         StoreStatement retire = statement(
-            QStringLiteral("UPDATE encryption_keys SET retired_at = ? WHERE key_id <> ? AND retired_at IS NULL"));
+            QStringLiteral("UPDATE encryption_keys SET retired_at = ? WHERE key_id <> ? AND retired_at IS NULL AND ")
+            + (queue.isEmpty() ? QStringLiteral("queue IS NULL") : QStringLiteral("queue = ?")));
         retire.bind(1, now);
         retire.bind(2, current);
+        if (!queue.isEmpty())
+            retire.bind(3, queue);
         if (!retire.run())
             return retire.error(QStringLiteral("Cannot retire old keys"));
-        // The key left sealing; detail: how many keys were retired.
+        // The key left sealing; detail: how many keys were retired, and the queue they sealed.
         AuditEntry audit;
         audit.at = now;
         audit.action = auditaction::keysRetire;
         audit.target = current;
-        audit.detail = QStringLiteral("{\"retired\":%1}").arg(retire.changes());
+        QJsonObject detail {{QStringLiteral("retired"), retire.changes()}};
+        if (!queue.isEmpty())
+            detail.insert(QStringLiteral("queue"), queue);
+        audit.detail = QString::fromUtf8(QJsonDocument(detail).toJson(QJsonDocument::Compact));
         return recordAudit(audit);
     });
 }

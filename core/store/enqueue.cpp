@@ -75,7 +75,7 @@ Result<qint64> TaskStore::insertTask(
     // Encrypted: the payload is sealed with the new id, so the insert stores a placeholder that reads as a value that
     // does not open (see enqueue()), never the payload.
     static const QByteArray pending = QByteArrayLiteral("qdenc1:pending");
-    insert.bind(":payload", m_encryption ? pending : t.payload);
+    insert.bind(":payload", m_encryption && m_encryption->seals(t.queue) ? pending : t.payload);
     insert.bind(":priority", t.priority);
     insert.bind(":state", taskStateName(state));
     insert.bindOrNull(":max_attempts", maxAttempts);
@@ -156,8 +156,13 @@ Result<QList<EnqueueResult>> TaskStore::enqueue(
 Result<QList<EnqueueResult>> TaskStore::enqueueChecked(
     const QList<NewTask>& tasks, qint64 now, EnqueueAudit audit, EnqueueQueueRows& rows)
 {
-    if (m_encryption && !m_encryption->sealingKey())
-        return m_encryption->noKeyError();
+    if (m_encryption) {
+        // A queue sealed with a key this process lacks refuses the whole batch before any write.
+        for (const NewTask& t : tasks) {
+            if (m_encryption->seals(t.queue) && !m_encryption->sealingKey(t.queue))
+                return m_encryption->noKeyError(t.queue);
+        }
+    }
     QList<EnqueueResult> results;
     results.reserve(tasks.size());
     // SQLite: a batch's "enqueued" history rows are written by one statement after its tasks (see
@@ -218,9 +223,9 @@ Result<QList<EnqueueResult>> TaskStore::enqueueChecked(
             }
             const qint64 id = *inserted;
             results.append({id, false});
-            if (m_encryption) {
+            if (m_encryption && m_encryption->seals(t.queue)) {
                 // The task's id is part of what the seal authenticates, so the payload is sealed once it has one.
-                auto sealedPayload = m_encryption->seal(SealedField::Payload, id, t.payload);
+                auto sealedPayload = m_encryption->seal(SealedField::Payload, id, t.queue, t.payload);
                 if (!sealedPayload)
                     return sealedPayload.error();
                 StoreStatement update = statement(QStringLiteral("UPDATE tasks SET payload = ? WHERE id = ?"));

@@ -293,6 +293,15 @@ QStringList schemaVersion13()
     };
 }
 
+// Keys of one queue: encryption_keys.queue names the queue a key seals (NULL: every queue without a key of its own).
+// Schema 14.
+QStringList schemaVersion14()
+{
+    return {
+        QStringLiteral("ALTER TABLE encryption_keys ADD COLUMN queue TEXT"),
+    };
+}
+
 } // namespace
 
 bool isSqliteOnlyStatement(const QString& statement)
@@ -308,7 +317,7 @@ const SqlDialect& sqliteDialect()
         d.postgres = false;
         d.migrations = {schemaVersion1(), schemaVersion2(), schemaVersion3(), schemaVersion4(), schemaVersion5(),
             schemaVersion6(), schemaVersion7(), schemaVersion8(), schemaVersion9(), schemaVersion10(),
-            schemaVersion11(), schemaVersion12(), schemaVersion13()};
+            schemaVersion11(), schemaVersion12(), schemaVersion13(), schemaVersion14()};
         d.addCountDelta
             = QStringLiteral("INSERT INTO task_counts(slot, queue, state, n) VALUES (?, ?, ?, ?)"
                              " ON CONFLICT(slot, queue, state) DO UPDATE SET n = task_counts.n + excluded.n");

@@ -27,8 +27,14 @@ Result<QList<Task>> TaskStore::claim(
 {
     QList<Task> tasks;
     // Without the key no handler could read a payload: the tasks wait for a process that has it.
-    if (m_encryption && !m_encryption->sealingKey())
+    if (m_encryption && m_encryption->seals(queue) && !m_encryption->sealingKey(queue)) {
+        if (m_encryption->firstRefusal(queue))
+            qCWarning(lcStore).noquote() << QStringLiteral(
+                "The tasks of queue %1 stay queued: they are sealed with key %2, which this process"
+                " does not hold (neither its key file nor the desktop keyring)")
+                                                .arg(queue, m_encryption->sealingKeyId(queue));
         return tasks;
+    }
     const auto context = [&queue] { return QStringLiteral("Cannot claim tasks of queue %1").arg(queue); };
     // PostgreSQL's claim takes the rows itself (UPDATE ... RETURNING); SQLite's picks them and the store takes each
     // by id (see SqlDialect::claimTake).
@@ -195,10 +201,14 @@ Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const Q
     const QByteArray& result, qint64 now, const LeasedTask* known, const AheadStartRecord* start)
 {
     QByteArray sealedResult;
-    if (m_encryption && !result.isEmpty()) {
+    const auto queue = m_encryption ? queueToSeal(id, known) : Result<QString>(QString());
+    if (!queue)
+        return queue.error();
+    const bool sealResult = m_encryption && !result.isEmpty() && m_encryption->seals(*queue);
+    if (sealResult) {
         // Sealed as Qt decodes it, as an unsealed result is stored.
         const QByteArray text = result.isValidUtf8() ? result : QString::fromUtf8(result).toUtf8();
-        auto sealedValue = m_encryption->seal(SealedField::Result, id, text);
+        auto sealedValue = m_encryption->seal(SealedField::Result, id, *queue, text);
         if (!sealedValue)
             return sealedValue.error();
         sealedResult = std::move(*sealedValue);
@@ -212,7 +222,7 @@ Status TaskStore::complete(qint64 id, int attempt, const QString& owner, const Q
         q.bind(":now", now);
         if (result.isEmpty())
             q.bind(":result", nullptr);
-        else if (m_encryption)
+        else if (sealResult)
             q.bind(":result", sealedResult);
         else
             q.bindDecoded(":result", result);
@@ -240,10 +250,13 @@ Result<TaskState> TaskStore::fail(qint64 id, int attempt, const QString& owner, 
 {
     TaskState newState = TaskState::Failed;
     // What the error writes (the task's last_error and its history's detail), sealed when the database is encrypted.
+    const auto queueOfTask = m_encryption ? queueToSeal(id, nullptr) : Result<QString>(QString());
+    if (!queueOfTask)
+        return queueOfTask.error();
     const auto stored = [&](SealedField field, const QString& text) -> Result<QString> {
-        if (!m_encryption)
+        if (!m_encryption || !m_encryption->seals(*queueOfTask))
             return text;
-        auto sealedValue = m_encryption->seal(field, id, text.toUtf8());
+        auto sealedValue = m_encryption->seal(field, id, *queueOfTask, text.toUtf8());
         if (!sealedValue)
             return sealedValue.error();
         return QString::fromLatin1(*sealedValue);

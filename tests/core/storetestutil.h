@@ -63,6 +63,7 @@ inline bool rollBackSchema(TaskStore& store, int version)
                 QStringLiteral("ALTER TABLE queues DROP COLUMN require_signed"),
                 QStringLiteral("ALTER TABLE tasks DROP COLUMN producer_key_id")}},
         {13, {QStringLiteral("DROP TABLE audit_log")}},
+        {14, {QStringLiteral("ALTER TABLE encryption_keys DROP COLUMN queue")}},
     };
     if (added.constLast().first != TaskStore::schemaVersion()) {
         qWarning() << "rollBackSchema: list the objects of schema" << TaskStore::schemaVersion();
