@@ -137,6 +137,7 @@ QString SourcesModel::runStateText(const SourceStatus& s) const
     if (!shown)
         return {};
     QString text = shown->state == QLatin1String(SourceRunState::consuming) ? tr("consuming")
+        : shown->state == QLatin1String(SourceRunState::publishing)         ? tr("publishing")
         : shown->state == QLatin1String(SourceRunState::connecting)         ? tr("connecting")
         : shown->state == QLatin1String(SourceRunState::reconnecting)       ? tr("reconnecting")
         : shown->state == QLatin1String(SourceRunState::error)              ? tr("error")
