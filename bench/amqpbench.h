@@ -27,8 +27,8 @@ struct AmqpConsumeRun {
 // amqp_consumer example), until `count` messages were taken.
 AmqpConsumeRun amqpRawConsume(const QString& url, const QString& queue, int count);
 
-// The product: a QueueEngine on `db` (no workers) and an AmqpBridge with its default settings (batch 500, 5 ms,
-// type noop), until its status counts `count` messages stored and acked. Checks the tasks.
+// The product: a QueueEngine on `db` (no workers) and an AmqpBridge with its default settings (prefetch 4,000, batch
+// 1,000, 5 ms, type noop), until its status counts `count` messages stored and acked. Checks the tasks.
 AmqpConsumeRun amqpBridgeConsume(const QString& url, const QString& queue, const QString& db, int count);
 
 } // namespace qd::bench

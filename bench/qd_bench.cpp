@@ -911,8 +911,8 @@ QList<Figure> benchAmqpIn(Scratch& scratch, const Sizes& s, const QString& url, 
     std::fprintf(stderr, "B16: %d messages from RabbitMQ into tasks\n", s.amqpMessages);
     f.note = QStringLiteral(
         "The same %1 persistent text messages (with message ids), published with confirms into a fresh durable "
-        "queue before each side starts. QueueDesk: AmqpBridge with its defaults (prefetch 1,000, batches of up "
-        "to 500 or 5 ms, one enqueueBatch per batch into a fresh SQLite database, Normal durability, then one "
+        "queue before each side starts. QueueDesk: AmqpBridge with its defaults (prefetch 4,000, batches of up "
+        "to 1,000 or 5 ms, one enqueueBatch per batch into a fresh SQLite database, Normal durability, then one "
         "basic.ack multiple), type noop, so each message becomes a task with body, content type and headers in "
         "its payload. Baseline: rabbitmq-c's consume loop, basic.qos 1,000, one basic.ack per message, no "
         "database. Both timed from the connection attempt to the last ack.")
