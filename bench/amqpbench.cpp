@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 
 namespace qd::bench {
@@ -28,6 +29,13 @@ void openOrDie(AmqpConnection& connection, const QString& url, int channels)
         die(parsed.errorString());
     if (const Status s = connection.open(parsed.value(), channels, 0, 10'000); !s.ok())
         die(s.errorString());
+}
+
+double processCpuMicros()
+{
+    timespec t {};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e6 + double(t.tv_nsec) / 1e3;
 }
 
 } // namespace
@@ -80,8 +88,9 @@ void amqpDeleteQueue(const QString& url, const QString& queue)
         die(s.errorString());
 }
 
-double amqpRawConsumeRate(const QString& url, const QString& queue, int count)
+AmqpConsumeRun amqpRawConsume(const QString& url, const QString& queue, int count)
 {
+    const double cpuStart = processCpuMicros();
     const Clock::time_point start = Clock::now();
     AmqpConnection connection;
     openOrDie(connection, url, 1);
@@ -103,11 +112,12 @@ double amqpRawConsumeRate(const QString& url, const QString& queue, int count)
             die(QStringLiteral("raw ack failed"));
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = processCpuMicros() - cpuStart;
     connection.close();
-    return count / seconds;
+    return {count / seconds, cpu / count};
 }
 
-double amqpBridgeRate(const QString& url, const QString& queue, const QString& db, int count)
+AmqpConsumeRun amqpBridgeConsume(const QString& url, const QString& queue, const QString& db, int count)
 {
     EngineOptions options;
     options.store.path = db;
@@ -119,6 +129,7 @@ double amqpBridgeRate(const QString& url, const QString& queue, const QString& d
     config.url = url;
     config.from = queue;
     config.type = QStringLiteral("noop");
+    const double cpuStart = processCpuMicros();
     const Clock::time_point start = Clock::now();
     AmqpBridge bridge(QStringLiteral("bench"), config, **engine);
     bridge.start();
@@ -129,11 +140,12 @@ double amqpBridgeRate(const QString& url, const QString& queue, const QString& d
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const double cpu = processCpuMicros() - cpuStart;
     bridge.stop();
     const AmqpBridgeStatus status = bridge.status();
     if (status.stored != count || status.duplicates != 0 || status.deadLettered != 0)
         die(QStringLiteral("the bridge stored %1 of %2 messages").arg(status.stored).arg(count));
-    return count / seconds;
+    return {count / seconds, cpu / count};
 }
 
 } // namespace qd::bench

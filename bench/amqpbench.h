@@ -16,12 +16,19 @@ void amqpFillQueue(const QString& url, const QString& queue, int count, const QS
 // Deletes the queue (and the dead-letter queue the bridge declared for it).
 void amqpDeleteQueue(const QString& url, const QString& queue);
 
-// Raw rabbitmq-c: basic.qos(1000), basic.consume, amqp_consume_message and a basic.ack per message (the library's
-// amqp_consumer example), until `count` messages were taken. Returns messages/s.
-double amqpRawConsumeRate(const QString& url, const QString& queue, int count);
+// One side's run: its rate, and the CPU time this process spent per message meanwhile (every thread; the broker is
+// another process), which a busy machine does not inflate the way it inflates wall time.
+struct AmqpConsumeRun {
+    double messagesPerSecond = 0;
+    double cpuMicrosPerMessage = 0;
+};
 
-// The product: a QueueEngine on `db` (no workers) and an AmqpBridge with its default settings (batch 500, 5 ms,
-// type noop), until its status counts `count` messages stored and acked. Returns messages/s; checks the tasks.
-double amqpBridgeRate(const QString& url, const QString& queue, const QString& db, int count);
+// Raw rabbitmq-c: basic.qos(1000), basic.consume, amqp_consume_message and a basic.ack per message (the library's
+// amqp_consumer example), until `count` messages were taken.
+AmqpConsumeRun amqpRawConsume(const QString& url, const QString& queue, int count);
+
+// The product: a QueueEngine on `db` (no workers) and an AmqpBridge with its default settings (prefetch 4,000, batch
+// 1,000, 5 ms, type noop), until its status counts `count` messages stored and acked. Checks the tasks.
+AmqpConsumeRun amqpBridgeConsume(const QString& url, const QString& queue, const QString& db, int count);
 
 } // namespace qd::bench

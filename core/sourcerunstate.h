@@ -7,8 +7,9 @@
 namespace qd {
 
 // What one process running a source says the source is doing: a row of `source_states` (schema 10), keyed by source
-// and process, written when it changes (an AMQP bridge's connect, loss, retry), removed with the process's heartbeat
-// row at a clean stop. A row is only believed while its process beats (processLastSeen, processBeatMs). Pure value.
+// and process, written when it changes (an AMQP bridge's or events-out relay's connect, loss, retry), removed with the
+// process's heartbeat row at a clean stop. A row is only believed while its process beats (processLastSeen,
+// processBeatMs). Pure value.
 struct SourceRunState {
     QString source; // the `sources` row's name
     QString processId; // the process's heartbeat id (QueueEngine::ownerName())
@@ -26,7 +27,8 @@ struct SourceRunState {
     bool isCurrent(qint64 now) const { return processLastSeen > 0 && now - processLastSeen <= processBeatMs * 3; }
 
     static constexpr const char* connecting = "connecting";
-    static constexpr const char* consuming = "consuming";
+    static constexpr const char* consuming = "consuming"; // an AMQP bridge, connected
+    static constexpr const char* publishing = "publishing"; // an events-out relay, connected
     static constexpr const char* reconnecting = "reconnecting";
     static constexpr const char* error = "error"; // the broker refused us (login, missing queue); tried again later
     static constexpr const char* stopped = "stopped";

@@ -338,6 +338,9 @@ public:
     // The ended tasks' events after `afterEventId`, reading at most `limit` events of any kind, in id order; stops
     // at an id that may still commit (EventIdWalk).
     Result<TerminalEventBatch> terminalEventsSince(qint64 afterEventId, int limit);
+    // How many ended tasks' events follow `afterEventId` (what a relay at that cursor has still to publish), counted
+    // up to `cap`: a result of `cap` means at least that many.
+    Result<qint64> terminalEventCountAfter(qint64 afterEventId, qint64 cap);
     // A source's cursor in task_events; nothing when it has none.
     Result<std::optional<qint64>> sourceCursor(const QString& source);
     // Sets it, or moves it forward only (forwardOnly: another relay process may have moved it further).

@@ -137,6 +137,7 @@ QString SourcesModel::runStateText(const SourceStatus& s) const
     if (!shown)
         return {};
     QString text = shown->state == QLatin1String(SourceRunState::consuming) ? tr("consuming")
+        : shown->state == QLatin1String(SourceRunState::publishing)         ? tr("publishing")
         : shown->state == QLatin1String(SourceRunState::connecting)         ? tr("connecting")
         : shown->state == QLatin1String(SourceRunState::reconnecting)       ? tr("reconnecting")
         : shown->state == QLatin1String(SourceRunState::error)              ? tr("error")
@@ -212,8 +213,12 @@ QString SourcesModel::text(const SourceStatus& s, int column) const
             return shortTime(shown->since);
         return {};
     case BacklogColumn:
+        if (s.relay && !s.relay->waiting)
+            return notKnown;
+        if (s.relay && *s.relay->waiting >= RelayProgress::waitingCap)
+            return formatCount(RelayProgress::waitingCap) + QLatin1Char('+');
         if (s.relay)
-            return formatCount(s.relay->behind());
+            return formatCount(*s.relay->waiting);
         if (const AmqpQueueStats* b = brokerOf(s); b && b->depth >= 0)
             return formatCount(b->depth);
         if (!s.spool || !s.spool->folderFound)
@@ -277,7 +282,7 @@ QString SourcesModel::toolTip(const SourceStatus& s, int column) const
         if (isSpool(s))
             return tr("Files waiting in new/ (and, in the stable-file mode, files not yet settled).");
         if (isRelay(s))
-            return tr("Events of the history after the relay's cursor: what it has still to read and publish.");
+            return tr("Events of ended tasks after the relay's cursor: what it has still to publish.");
         return tr("Messages ready in the broker's queue (read with a passive queue.declare).");
     case SinceColumn:
         return tr("When the source entered its state, as the process running it says.");

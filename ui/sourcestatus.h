@@ -7,18 +7,18 @@
 #include <QMetaType>
 #include <QString>
 
-#include <algorithm>
 #include <optional>
 
 namespace qd::ui {
 
-// Where an events-out relay (kind "amqp-out") is in the task history: its cursor in task_events and how far behind.
+// Where an events-out relay (kind "amqp-out") is in the task history: its cursor in task_events and what waits.
 struct RelayProgress {
     std::optional<qint64> cursor; // the last event id passed after the broker confirmed; unset before the first run
-    qint64 lastEventId = 0; // the newest event of the history
     std::optional<qint64> cursorAt; // when the event at the cursor was recorded (unset: none, or purged)
-    // Events after the cursor (ids, so a rolled-back id on a server counts too): what the relay has still to read.
-    qint64 behind() const { return cursor ? std::max<qint64>(0, lastEventId - *cursor) : lastEventId; }
+    // Ended tasks' events after the cursor, what the relay has still to publish, counted up to waitingCap; unset
+    // before the first run (the relay then starts from the newest event).
+    std::optional<qint64> waiting;
+    static constexpr qint64 waitingCap = 100'000;
 };
 
 // One row of the Sources panel, read by StoreReader::fetchSources: the `sources` row, what its configuration says,

@@ -303,7 +303,7 @@ bool describeSource(SourceStatus& status)
     return false;
 }
 
-// An events-out relay's cursor, the newest event and when the cursor's event happened.
+// An events-out relay's cursor, the ended tasks' events after it and when the cursor's event happened.
 Result<RelayProgress> readRelayProgress(TaskStore& store, const QString& name)
 {
     RelayProgress progress;
@@ -311,10 +311,12 @@ Result<RelayProgress> readRelayProgress(TaskStore& store, const QString& name)
     if (!cursor)
         return cursor.error();
     progress.cursor = *cursor;
-    const Result<qint64> last = store.lastEventId();
-    if (!last)
-        return last.error();
-    progress.lastEventId = *last;
+    if (progress.cursor) {
+        const Result<qint64> waiting = store.terminalEventCountAfter(*progress.cursor, RelayProgress::waitingCap);
+        if (!waiting)
+            return waiting.error();
+        progress.waiting = *waiting;
+    }
     if (progress.cursor && *progress.cursor > 0) {
         const Result<std::optional<qint64>> at = store.eventTime(*progress.cursor);
         if (!at)

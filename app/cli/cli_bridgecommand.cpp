@@ -202,8 +202,8 @@ void BridgeCommand::addOptions(QCommandLineParser& parser)
     add("from", "amqp|add: the AMQP queue to consume (it must exist).", "queue");
     add("into", "amqp|add: the QueueDesk queue of the tasks (default \"default\").", "queue");
     add("type", "amqp|add: the task type of messages that are not task JSON (default: reject them).", "type");
-    add("prefetch", "amqp|add: unacknowledged messages in flight (default 1000).", "n");
-    add("batch", "amqp|add: messages stored per transaction (default 500).", "n");
+    add("prefetch", "amqp|add: unacknowledged messages in flight (default 4000).", "n");
+    add("batch", "amqp|add: messages stored per transaction (default 1000).", "n");
     add("batch-ms", "amqp|add: how long a batch waits to fill up (default 5).", "ms");
     add("dead-letter-exchange", "amqp|add: where invalid messages go (default queuedesk.dead-letter).", "name");
     add("dead-letter-queue", "amqp|add: the queue bound there for them (default FROM.dead-letter; \"\": none).",

@@ -14,7 +14,8 @@ namespace qd {
 //   from                the AMQP queue consumed (it must exist; the bridge does not declare it)
 //   queue               the QueueDesk queue of the tasks (default "default"); a task JSON may name its own
 //   type                the task type a body that is not a task JSON becomes (empty: such a message is rejected)
-//   prefetch            unacknowledged deliveries the broker may send ahead (basic.qos)
+//   prefetch            unacknowledged deliveries the broker may send ahead (basic.qos); several batches, so the
+//                       broker keeps sending while a batch commits and the next one fills
 //   batch, batchMs      deliveries stored per transaction, and how long a batch waits to fill up
 //   deadLetterExchange  rejected messages are published there (direct, durable, declared by the bridge) with the
 //                       routing key `from` and the reason in the header x-queuedesk-reason
@@ -24,8 +25,8 @@ struct AmqpBridgeConfig {
     QString from;
     QString queue = QStringLiteral("default");
     QString type;
-    int prefetch = 1000;
-    int batch = 500;
+    int prefetch = 4000;
+    int batch = 1000;
     int batchMs = 5;
     QString deadLetterExchange = QStringLiteral("queuedesk.dead-letter");
     std::optional<QString> deadLetterQueue; // unset: FROM.dead-letter

@@ -6,6 +6,7 @@
 
 #include "core/taskstore.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 
 #include <algorithm>
@@ -52,15 +53,18 @@ AmqpRelayStatus AmqpEventRelay::status() const
     return m_status;
 }
 
-void AmqpEventRelay::setState(AmqpBridgeStatus::State state, const QString& reason)
+void AmqpEventRelay::setState(AmqpBridgeStatus::State state, const QString& reason, qint64 nextTryAt)
 {
     AmqpRelayStatus copy;
     {
         QMutexLocker lock(&m_statusMutex);
-        if (m_status.state == state && m_status.reason == reason)
+        if (m_status.state == state && m_status.reason == reason && m_status.nextTryAt == nextTryAt)
             return;
+        if (m_status.state != state || m_status.since == 0)
+            m_status.since = QDateTime::currentMSecsSinceEpoch(); // a new reason keeps the state's start
         m_status.state = state;
         m_status.reason = reason;
+        m_status.nextTryAt = nextTryAt;
         copy = m_status;
     }
     if (onStatus)
@@ -84,7 +88,7 @@ void AmqpEventRelay::run()
     const auto backOff = [&](State state, const QString& reason) {
         publisher.close();
         qCInfo(lcRelay).noquote() << m_name << "waits" << backoffMs << "ms:" << reason;
-        setState(state, reason);
+        setState(state, reason, QDateTime::currentMSecsSinceEpoch() + backoffMs);
         m_stop.waitFor(std::chrono::milliseconds(backoffMs));
         backoffMs = qMin(backoffMs * 2, m_options.backoffMaxMs);
     };

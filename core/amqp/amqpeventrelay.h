@@ -18,7 +18,9 @@ namespace qd {
 // What a relay is doing, for the CLI and the GUI (the states are a bridge's).
 struct AmqpRelayStatus {
     AmqpBridgeStatus::State state = AmqpBridgeStatus::State::Stopped;
-    QString reason;
+    QString reason; // why, for Reconnecting and Error
+    qint64 since = 0; // when the state began (ms since the epoch)
+    qint64 nextTryAt = 0; // Reconnecting and Error: when the next round starts; else 0
     qint64 published = 0; // events confirmed by the broker
     qint64 cursor = 0; // the last event id stored as done
     qint64 reconnects = 0;
@@ -41,7 +43,7 @@ struct AmqpRelayOptions {
 // each with the message id qd-event-<id> for consumers to dedupe.
 //
 // Thread contract: construct, start(), stop() and destroy on one thread. status() from any thread. onStatus is
-// called on the relay's thread when the state or reason changes (set it before start()).
+// called on the relay's thread when the state, reason or next try changes (set it before start()).
 class AmqpEventRelay {
 public:
     AmqpEventRelay(QString name, AmqpEventsOutConfig config, StoreOptions store, AmqpRelayOptions options = {});
@@ -60,7 +62,7 @@ public:
 
 private:
     void run();
-    void setState(AmqpBridgeStatus::State state, const QString& reason = {});
+    void setState(AmqpBridgeStatus::State state, const QString& reason = {}, qint64 nextTryAt = 0);
     bool stopping() const { return m_stop.requested(); }
 
     const QString m_name;

@@ -133,7 +133,10 @@ void AmqpService::reload(TaskStore& store)
                 continue;
             }
             auto relay = std::make_unique<AmqpEventRelay>(name, config.value(), m_options.store, m_options.relay);
-            relay->onStatus = [this, name](const AmqpRelayStatus& status) { Q_EMIT relayStatusChanged(name, status); };
+            relay->onStatus = [this, name](const AmqpRelayStatus& status) {
+                m_publisher.publish(relayRunState(name, status));
+                Q_EMIT relayStatusChanged(name, status);
+            };
             relay->start();
             QMutexLocker lock(&m_mutex);
             m_bridges.emplace(name, Running {it.value()->config, nullptr, std::move(relay)});

@@ -32,8 +32,8 @@ struct AmqpServiceOptions {
 // every events-out relay (kind "amqp-out", not paused; AmqpEventRelay, with its own connection to the database). A
 // thread of the service reads the table through its own TaskStore every sourcesMs and starts, stops or restarts
 // bridges to match: a paused or removed bridge stops (after storing and acking what it holds), a changed one
-// restarts with its new settings. Each bridge's state (consuming, reconnecting and why, ...) is written to
-// `source_states` under this process's heartbeat id (SourceStatePublisher), where windows read it.
+// restarts with its new settings. Each bridge's and relay's state (consuming or publishing, reconnecting and why,
+// ...) is written to `source_states` under this process's heartbeat id (SourceStatePublisher), where windows read it.
 //
 // Thread contract: construct, start() and destroy on one thread; `engine` must outlive the service. statuses() may
 // be called from any thread. statusChanged is emitted from a bridge's thread, errorOccurred from the service's:
@@ -80,7 +80,7 @@ private:
         }
     };
     std::map<QString, Running> m_bridges;
-    SourceStatePublisher m_publisher; // the bridges' states into `source_states`, for windows
+    SourceStatePublisher m_publisher; // the bridges' and relays' states into `source_states`, for windows
     QSet<QString> m_errors; // reported already (service thread)
 };
 

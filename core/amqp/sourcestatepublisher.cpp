@@ -10,11 +10,14 @@ namespace qd {
 
 Q_DECLARE_LOGGING_CATEGORY(lcAmqp)
 
-SourceRunState bridgeRunState(const QString& source, const AmqpBridgeStatus& status)
+namespace {
+
+SourceRunState runState(const QString& source, AmqpBridgeStatus::State state, const char* connected,
+    const QString& reason, qint64 since, qint64 nextTryAt)
 {
     SourceRunState s;
     s.source = source;
-    switch (status.state) {
+    switch (state) {
     case AmqpBridgeStatus::State::Stopped:
         s.state = QLatin1String(SourceRunState::stopped);
         break;
@@ -22,7 +25,7 @@ SourceRunState bridgeRunState(const QString& source, const AmqpBridgeStatus& sta
         s.state = QLatin1String(SourceRunState::connecting);
         break;
     case AmqpBridgeStatus::State::Connected:
-        s.state = QLatin1String(SourceRunState::consuming);
+        s.state = QLatin1String(connected);
         break;
     case AmqpBridgeStatus::State::Reconnecting:
         s.state = QLatin1String(SourceRunState::reconnecting);
@@ -31,10 +34,22 @@ SourceRunState bridgeRunState(const QString& source, const AmqpBridgeStatus& sta
         s.state = QLatin1String(SourceRunState::error);
         break;
     }
-    s.detail = status.reason;
-    s.since = status.since;
-    s.nextTryAt = status.nextTryAt;
+    s.detail = reason;
+    s.since = since;
+    s.nextTryAt = nextTryAt;
     return s;
+}
+
+} // namespace
+
+SourceRunState bridgeRunState(const QString& source, const AmqpBridgeStatus& status)
+{
+    return runState(source, status.state, SourceRunState::consuming, status.reason, status.since, status.nextTryAt);
+}
+
+SourceRunState relayRunState(const QString& source, const AmqpRelayStatus& status)
+{
+    return runState(source, status.state, SourceRunState::publishing, status.reason, status.since, status.nextTryAt);
 }
 
 SourceStatePublisher::SourceStatePublisher(QueueEngine& engine, qint64 retryMs)

@@ -57,6 +57,20 @@ Result<TerminalEventBatch> TaskStore::terminalEventsSince(qint64 afterEventId, i
     return batch;
 }
 
+Result<qint64> TaskStore::terminalEventCountAfter(qint64 afterEventId, qint64 cap)
+{
+    // The LIMIT bounds the scan of a long backlog (the id range after the cursor, by the primary key).
+    QSqlQuery& q = prepared(QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM task_events WHERE id > ?"
+                                           " AND to_state IN ('succeeded', 'failed', 'cancelled') LIMIT ?) backlog"));
+    q.bindValue(0, afterEventId);
+    q.bindValue(1, cap);
+    if (!q.exec() || !q.next())
+        return sqlError(q.lastError(), QStringLiteral("Cannot count the events to publish"));
+    const qint64 count = q.value(0).toLongLong();
+    q.finish();
+    return count;
+}
+
 Result<std::optional<qint64>> TaskStore::sourceCursor(const QString& source)
 {
     if (!schemaHas(sourceCursorsSchemaVersion))

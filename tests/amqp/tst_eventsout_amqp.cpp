@@ -90,6 +90,18 @@ private:
                 qPrintable(QStringLiteral("task %1's events arrived out of order").arg(task)));
         }
     }
+    // The ended tasks' events after a relay's stored cursor, counted up to `cap` (-1 when they cannot be read).
+    static qint64 waitingAfterCursor(const StoreOptions& options, const QString& relay, qint64 cap)
+    {
+        auto store = TaskStore::open(options);
+        if (!store.ok())
+            return -1;
+        const Result<std::optional<qint64>> cursor = store.value()->sourceCursor(relay);
+        if (!cursor.ok() || !cursor.value())
+            return -1;
+        const Result<qint64> waiting = store.value()->terminalEventCountAfter(**cursor, cap);
+        return waiting.ok() ? waiting.value() : -1;
+    }
     static Status addRelayRow(TaskStore& store, const QString& name, const AmqpEventsOutConfig& config)
     {
         if (Status s = store.addSource(SourceRecord {0, QStringLiteral("amqp-out"), name, config.toJson(), false, 0},
@@ -163,6 +175,9 @@ private Q_SLOTS:
             QVERIFY(enqueue(*engine, QStringLiteral("noop"), "{}").ok());
         QTRY_COMPARE_WITH_TIMEOUT(endedCount(*engine), 1500, 30'000);
         QTRY_VERIFY_WITH_TIMEOUT(relay.status().state != AmqpBridgeStatus::State::Connected, 10'000);
+        // What waits for the broker (the Sources tab's backlog): the outage's 500 ended tasks, a capped count at most.
+        QTRY_COMPARE_WITH_TIMEOUT(waitingAfterCursor(options.store, QStringLiteral("r"), 100'000), qint64(500), 10'000);
+        QCOMPARE(waitingAfterCursor(options.store, QStringLiteral("r"), 100), qint64(100));
         QVERIFY(qdtest::AmqpTestBroker::resume());
         QVERIFY(m_broker.connect());
         // Wait for the relay to have every event confirmed (the queue is checked below, event by event).
@@ -197,6 +212,7 @@ private Q_SLOTS:
         auto store = TaskStore::open(options.store);
         QVERIFY(store.ok());
         QCOMPARE(store.value()->sourceCursor(QStringLiteral("r")).value(), store.value()->lastEventId().value());
+        QCOMPARE(waitingAfterCursor(options.store, QStringLiteral("r"), 100'000), qint64(0));
     }
 
     // `work` runs the relay of `events-out amqp add`; SIGKILLed mid-stream and started again, it sends on from its

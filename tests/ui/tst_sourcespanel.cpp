@@ -189,14 +189,15 @@ private Q_SLOTS:
         QCOMPARE(resets.count(), 0);
     }
 
-    // An events-out relay shows its own status: where its cursor is, how far behind, when its last confirmed event
-    // was recorded; no error. Before its first run it says so.
+    // An events-out relay shows its own status: where its cursor is, how many ended tasks' events wait after it,
+    // when its last confirmed event was recorded; no error. Before its first run it says so.
     void showsEventsOutRelayProgress()
     {
         QTemporaryDir dir;
         auto engine = test::openEngine(dir);
         QVERIFY(engine);
-        QVERIFY(engine->enqueueBatch(test::makeTasks(4)).ok());
+        const auto enqueued = engine->enqueueBatch(test::makeTasks(4));
+        QVERIFY(enqueued.ok());
         AmqpEventsOutConfig relay;
         relay.url = QStringLiteral("amqp://admin:s3cret@broker.example/");
         relay.exchange = QStringLiteral("qd-events");
@@ -211,6 +212,10 @@ private Q_SLOTS:
             cursorAt = q.value(1).toLongLong();
             return store.setSourceCursor(QStringLiteral("events"), q.value(0).toLongLong(), false);
         }));
+        // One task ends after the cursor: its event is the one to publish (the enqueued events are not).
+        const Result<qint64> cancelled = engine->cancel(TaskFilter::ofIds({enqueued->at(3).id}));
+        QVERIFY2(cancelled.ok(), qPrintable(cancelled.errorString()));
+        QCOMPARE(*cancelled, qint64(1));
 
         ui::ReaderThread reader(engine->options().store);
         SourcesModel model(&reader);
@@ -220,7 +225,7 @@ private Q_SLOTS:
         QCOMPARE(cell(model, events, SourcesModel::KindColumn), QStringLiteral("AMQP out"));
         QCOMPARE(cell(model, events, SourcesModel::TargetColumn), QStringLiteral("qd-events"));
         QCOMPARE(cell(model, events, SourcesModel::StateColumn), QStringLiteral("active"));
-        QCOMPARE(cell(model, events, SourcesModel::BacklogColumn), QStringLiteral("2"));
+        QCOMPARE(cell(model, events, SourcesModel::BacklogColumn), QStringLiteral("1"));
         QCOMPARE(cell(model, events, SourcesModel::CursorColumn),
             QStringLiteral("2 \u00b7 %1")
                 .arg(QDateTime::fromMSecsSinceEpoch(cursorAt).toString(QStringLiteral("HH:mm:ss"))));
@@ -231,7 +236,7 @@ private Q_SLOTS:
         QVERIFY2(
             origin.contains(QStringLiteral("exchange qd-events on amqp://admin@broker.example")), qPrintable(origin));
         QCOMPARE(cell(model, QStringLiteral("fresh"), SourcesModel::CursorColumn), QStringLiteral("not started"));
-        QCOMPARE(cell(model, QStringLiteral("fresh"), SourcesModel::BacklogColumn), QStringLiteral("4"));
+        QCOMPARE(cell(model, QStringLiteral("fresh"), SourcesModel::BacklogColumn), QStringLiteral("\u2014"));
 
         // What the broker monitor says about its broker shows in the state and the error.
         AmqpQueueStats down;
