@@ -48,6 +48,18 @@ QObject* jobContext()
     return keyringContext;
 }
 
+// Copies sharing no data with the other thread's: each side drops its references on its own thread, QtKeychain's
+// inside the library, whose reference counting TSan cannot see (it reported strings freed under the other side).
+QString unshared(const QString& text)
+{
+    return QString(text.constData(), text.size());
+}
+
+QByteArray unshared(const QByteArray& bytes)
+{
+    return QByteArray(bytes.constData(), bytes.size());
+}
+
 struct JobOutcome {
     QKeychain::Error error = QKeychain::NoError;
     QString errorString;
@@ -71,9 +83,9 @@ Result<JobOutcome> runJob(std::function<QKeychain::Job*()> makeJob)
             QKeychain::Job* job = makeJob();
             job->setAutoDelete(true);
             QObject::connect(job, &QKeychain::Job::finished, job, [promise](QKeychain::Job* done) {
-                JobOutcome result {done->error(), done->errorString(), {}};
+                JobOutcome result {done->error(), unshared(done->errorString()), {}};
                 if (auto* read = qobject_cast<QKeychain::ReadPasswordJob*>(done); read && !done->error())
-                    result.data = read->binaryData();
+                    result.data = unshared(read->binaryData());
                 promise->set_value(std::move(result));
             });
             job->start();
@@ -109,7 +121,7 @@ int keyringTimeoutMs()
 
 Result<DataKey> readKeyringKey(const QString& id)
 {
-    auto outcome = runJob([id] {
+    auto outcome = runJob([id = unshared(id)] {
         auto* job = new QKeychain::ReadPasswordJob(keyringService());
         job->setKey(id);
         return job;
@@ -130,10 +142,10 @@ Result<DataKey> readKeyringKey(const QString& id)
 
 Status writeKeyringKey(const DataKey& key)
 {
-    auto outcome = runJob([key] {
+    auto outcome = runJob([id = unshared(key.id), secret = unshared(key.secret)] {
         auto* job = new QKeychain::WritePasswordJob(keyringService());
-        job->setKey(key.id);
-        job->setBinaryData(key.secret);
+        job->setKey(id);
+        job->setBinaryData(secret);
         return job;
     });
     if (!outcome)
@@ -145,7 +157,7 @@ Status writeKeyringKey(const DataKey& key)
 
 Status deleteKeyringKey(const QString& id)
 {
-    auto outcome = runJob([id] {
+    auto outcome = runJob([id = unshared(id)] {
         auto* job = new QKeychain::DeletePasswordJob(keyringService());
         job->setKey(id);
         return job;
