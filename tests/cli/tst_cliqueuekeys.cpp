@@ -24,7 +24,8 @@ class TestCliQueueKeys : public QObject {
         QProcessEnvironment env = qdtest::isolatedEnvironment(m_dir);
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), path(configDir));
         env.remove(QStringLiteral("QUEUEDESK_KEY_FILE"));
-        env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QStringLiteral("unix:path=") + path(QStringLiteral("no-bus")));
+        env.insert(
+            QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), QStringLiteral("unix:path=") + path(QStringLiteral("no-bus")));
         return env;
     }
     CliRun cli(QStringList arguments, const QProcessEnvironment& env)

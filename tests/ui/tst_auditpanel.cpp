@@ -130,7 +130,7 @@ private Q_SLOTS:
         lost.host = QStringLiteral("gone");
         lost.pid = 4242;
         lost.kind = QStringLiteral("cli");
-    lost.version = lost.user = QStringLiteral("x");
+        lost.version = lost.user = QStringLiteral("x");
         lost.beatMs = 5000;
         lost.workers = 2;
         lost.queues = QStringLiteral("*");
